@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Fills a snapshot from the kernel sources, choosing netlink or the /proc fallback. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "ipvs_nl.h"
+#include "ipvs_proc.h"
+#include "modules.h"
+#include "nls.h"
+#include "sysctls.h"
+
+struct collector {
+	struct collect_opts opts;
+	struct ipvs_nl *nl;
+};
+
+struct collector *collector_new(const struct collect_opts *opts)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	if (c)
+		c->opts = *opts;
+	return c;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	ipvs_nl_close(c->nl);
+	free(c);
+}
+
+static double clock_seconds(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void proc_path(const struct collector *c, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->opts.proc_net ? c->opts.proc_net : "/proc/net", name);
+}
+
+/* Drops what a failed read left behind, so a half-read table is never shown as whole. */
+static void clear_services(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		free(s->services[i].dests);
+	free(s->services);
+	s->services = NULL;
+	s->n_services = s->cap_services = 0;
+}
+
+static int read_proc(struct collector *c, struct snapshot *s)
+{
+	char path[512];
+	proc_path(c, "ip_vs", path, sizeof(path));
+	int err = ipvs_proc_read_services(path, s);
+	if (err == 0) {
+		s->source = IPVS_SOURCE_PROC;
+		s->ipvs_available = true;
+	} else {
+		clear_services(s);
+	}
+	return err;
+}
+
+static void read_ipvs(struct collector *c, struct snapshot *s)
+{
+	int err = 0;
+
+	if (c->opts.source != COLLECT_PROC) {
+		if (!c->nl)
+			err = ipvs_nl_open(&c->nl);
+		if (!err) {
+			err = ipvs_nl_read(c->nl, s);
+			if (err == 0) {
+				s->source = IPVS_SOURCE_NETLINK;
+				s->ipvs_available = true;
+				return;
+			}
+			clear_services(s);
+			s->n_daemons = 0;
+			/* The family goes away with rmmod ip_vs: open anew next time. */
+			ipvs_nl_close(c->nl);
+			c->nl = NULL;
+		}
+		if (c->opts.source == COLLECT_NETLINK || (err != -EPERM && err != -EACCES)) {
+			s->ipvs_available = false;
+			if (err == -ENOENT)
+				snprintf(s->ipvs_error, sizeof(s->ipvs_error), "%s",
+					 _("IPVS is not available: the kernel has no ip_vs module "
+					   "loaded (try: modprobe ip_vs)"));
+			else if (err == -EPERM || err == -EACCES)
+				snprintf(s->ipvs_error, sizeof(s->ipvs_error), "%s",
+					 _("reading IPVS over netlink needs CAP_NET_ADMIN "
+					   "(run as root)"));
+			else
+				snprintf(s->ipvs_error, sizeof(s->ipvs_error),
+					 _("reading IPVS over netlink failed: %s"), strerror(-err));
+			return;
+		}
+	}
+
+	err = read_proc(c, s);
+	if (err == 0) {
+		if (c->opts.source != COLLECT_PROC)
+			snprintf(s->ipvs_error, sizeof(s->ipvs_error), "%s",
+				 _("no CAP_NET_ADMIN: read-only view from /proc/net/ip_vs "
+				   "(no per-service counters, timeouts or sync daemons)"));
+		return;
+	}
+	s->ipvs_available = false;
+	if (err == -ENOENT)
+		snprintf(s->ipvs_error, sizeof(s->ipvs_error), "%s",
+			 _("IPVS is not available: /proc/net/ip_vs does not exist "
+			   "(the ip_vs module is not loaded)"));
+	else
+		snprintf(s->ipvs_error, sizeof(s->ipvs_error), _("reading /proc/net/ip_vs failed: %s"),
+			 strerror(-err));
+}
+
+int collector_read(struct collector *c, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->time = clock_seconds(CLOCK_REALTIME);
+	s->mono = clock_seconds(CLOCK_MONOTONIC);
+	if (gethostname(s->host, sizeof(s->host) - 1) != 0)
+		snprintf(s->host, sizeof(s->host), "unknown");
+
+	read_ipvs(c, s);
+
+	if (s->ipvs_available && c->opts.connections) {
+		char path[512];
+		proc_path(c, "ip_vs_conn", path, sizeof(path));
+		if (ipvs_proc_read_conns(path, c->opts.conn_limit, &s->conns) == 0)
+			s->have_conns = true;
+	}
+	if (modules_read(NULL, NULL, s) == -ENOMEM || sysctls_read(NULL, s) == -ENOMEM)
+		return -ENOMEM;
+	return 0;
+}

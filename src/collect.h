@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Picks the IPVS source (netlink, else /proc read-only) and fills one snapshot from all sources. */
+#ifndef IPVSTOP_COLLECT_H
+#define IPVSTOP_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "snapshot.h"
+
+enum collect_source {
+	COLLECT_AUTO = 0, /* netlink, falling back to /proc without CAP_NET_ADMIN */
+	COLLECT_NETLINK,
+	COLLECT_PROC,
+};
+
+struct collect_opts {
+	enum collect_source source;
+	bool connections;  /* read /proc/net/ip_vs_conn too */
+	size_t conn_limit; /* entries kept (all are counted) */
+	const char *proc_net; /* directory holding ip_vs* (NULL: /proc/net) */
+};
+
+struct collector;
+
+/* Returns a collector (NULL on ENOMEM). Nothing is opened yet: the first read does it. */
+struct collector *collector_new(const struct collect_opts *opts);
+void collector_free(struct collector *c);
+
+/*
+ * Fills s (zeroed first) from every source. Failures of a source are recorded in s
+ * (s->ipvs_available, s->ipvs_error) rather than returned, so that the views show them.
+ * The netlink socket is kept open between reads and re-opened after IPVS comes back.
+ * Returns 0, or -ENOMEM when nothing useful could be stored.
+ */
+int collector_read(struct collector *c, struct snapshot *s);
+
+#endif

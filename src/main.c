@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* ipvstop: options, locale, the refresh loop of the non-interactive outputs. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collect.h"
+#include "nls.h"
+#include "output_json.h"
+#include "output_text.h"
+#include "snapshot.h"
+
+enum mode { MODE_BATCH, MODE_JSON };
+
+struct options {
+	enum mode mode;
+	long count; /* 0: forever */
+	double interval;
+	bool exact;
+	struct collect_opts collect;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, _("Usage: %s [options]\n"), PACKAGE);
+	fputs(_("Show the kernel's IPVS table: virtual services, real servers, counters, rates.\n"),
+	      f);
+	fputs("\n", f);
+	fputs(_("  -b, --batch              plain text frames, like top -b (default for now)\n"
+		"  -j, --json               one JSON document per refresh (JSON Lines, schema 1)\n"
+		"  -n, --iterations=N       refresh N times, then exit\n"
+		"  -d, --delay=SECONDS      time between refreshes (fractions allowed; default 2)\n"
+		"  -e, --exact              exact numbers instead of K/M/G (batch)\n"
+		"      --connections        add the connection list (/proc/net/ip_vs_conn)\n"
+		"      --connection-limit=N keep at most N connection entries (default 1000;\n"
+		"                           all are counted)\n"
+		"      --source=WHICH       auto, netlink or proc (read-only /proc/net/ip_vs)\n"
+		"  -h, --help               show this help and exit\n"
+		"  -V, --version            show the version and exit\n"),
+	      f);
+	fputs("\n", f);
+	fputs(_("Reading IPVS over netlink needs CAP_NET_ADMIN; without it ipvstop falls back\n"
+		"to /proc/net/ip_vs, read-only.\n"),
+	      f);
+}
+
+/* Parses a whole number in [min, max]; returns false on anything else. */
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE };
+	static const struct option longopts[] = {
+		{"batch", no_argument, NULL, 'b'},
+		{"json", no_argument, NULL, 'j'},
+		{"iterations", required_argument, NULL, 'n'},
+		{"delay", required_argument, NULL, 'd'},
+		{"exact", no_argument, NULL, 'e'},
+		{"connections", no_argument, NULL, OPT_CONNS},
+		{"connection-limit", required_argument, NULL, OPT_CONN_LIMIT},
+		{"source", required_argument, NULL, OPT_SOURCE},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	long v;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "bjn:d:ehV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->mode = MODE_BATCH;
+			break;
+		case 'j':
+			o->mode = MODE_JSON;
+			break;
+		case 'n':
+			if (!parse_long(optarg, 1, LONG_MAX, &o->count)) {
+				fprintf(stderr, _("%s: -n wants a whole number of at least 1, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			errno = 0;
+			o->interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(o->interval) ||
+			    o->interval < 0.1 || o->interval > 86400) {
+				fprintf(stderr,
+					_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			break;
+		case 'e':
+			o->exact = true;
+			break;
+		case OPT_CONNS:
+			o->collect.connections = true;
+			break;
+		case OPT_CONN_LIMIT:
+			if (!parse_long(optarg, 0, 100000000, &v)) {
+				fprintf(stderr,
+					_("%s: --connection-limit wants a whole number, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			o->collect.conn_limit = (size_t)v;
+			break;
+		case OPT_SOURCE:
+			if (strcmp(optarg, "auto") == 0)
+				o->collect.source = COLLECT_AUTO;
+			else if (strcmp(optarg, "netlink") == 0)
+				o->collect.source = COLLECT_NETLINK;
+			else if (strcmp(optarg, "proc") == 0)
+				o->collect.source = COLLECT_PROC;
+			else {
+				fprintf(stderr,
+					_("%s: --source is auto, netlink or proc, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
+			puts("License GPL-2.0-or-later: GNU GPL version 2 or later.");
+			return 0;
+		default:
+			fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, _("%s: unexpected argument '%s'\n"), PACKAGE, argv[optind]);
+		fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
+		return 2;
+	}
+	return -1;
+}
+
+/* Sleeps until the monotonic deadline, or until a signal asks us to stop. */
+static void sleep_until(double deadline)
+{
+	while (!stop_requested) {
+		struct timespec now, ts;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double left = deadline - ((double)now.tv_sec + (double)now.tv_nsec / 1e9);
+		if (left <= 0)
+			return;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int run(const struct options *o)
+{
+	struct collector *c = collector_new(&o->collect);
+	struct snapshot snaps[2];
+	struct snapshot *cur = &snaps[0], *prev = NULL;
+	int rc = 0;
+
+	memset(snaps, 0, sizeof(snaps));
+	if (!c) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
+		return 1;
+	}
+	for (long i = 0; !stop_requested && (o->count == 0 || i < o->count); i++) {
+		if (collector_read(c, cur) != 0) {
+			fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
+			rc = 1;
+			break;
+		}
+		int err = o->mode == MODE_JSON ? output_json(stdout, cur, prev)
+					       : output_text(stdout, cur, o->exact);
+		if (err) {
+			/* A reader that went away (head, a closed pipe) is a normal end. */
+			if (err != -EPIPE) {
+				fprintf(stderr, _("%s: writing output failed: %s\n"), PACKAGE,
+					strerror(-err));
+				rc = 1;
+			}
+			break;
+		}
+		if (o->count && i + 1 >= o->count)
+			break;
+		sleep_until(cur->mono + o->interval);
+		if (prev)
+			snapshot_free(prev);
+		prev = cur;
+		cur = cur == &snaps[0] ? &snaps[1] : &snaps[0];
+	}
+	snapshot_free(&snaps[0]);
+	snapshot_free(&snaps[1]);
+	collector_free(c);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.mode = MODE_BATCH,
+		.interval = 2.0,
+		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
+	};
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	return run(&o);
+}

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Streams a snapshot as JSON; machine output, so nothing here is translated. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "output_json.h"
+#include "rates.h"
+
+struct jw {
+	FILE *f;
+	bool need_comma;
+};
+
+static void jw_sep(struct jw *w)
+{
+	if (w->need_comma)
+		fputc(',', w->f);
+	w->need_comma = false;
+}
+
+static void jw_str_raw(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* Starts a member ("key":) or an array element. */
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	if (key) {
+		jw_str_raw(w->f, key);
+		fputc(':', w->f);
+	}
+}
+
+static void jw_open(struct jw *w, const char *key, char c)
+{
+	jw_key(w, key);
+	fputc(c, w->f);
+	w->need_comma = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	fputc(c, w->f);
+	w->need_comma = true;
+}
+
+static void jw_string(struct jw *w, const char *key, const char *val)
+{
+	jw_key(w, key);
+	if (val)
+		jw_str_raw(w->f, val);
+	else
+		fputs("null", w->f);
+	w->need_comma = true;
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%" PRIu64, v);
+	w->need_comma = true;
+}
+
+static void jw_i64(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%" PRId64, v);
+	w->need_comma = true;
+}
+
+static void jw_double(struct jw *w, const char *key, double v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%.3f", v);
+	w->need_comma = true;
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	fputs(v ? "true" : "false", w->f);
+	w->need_comma = true;
+}
+
+static void jw_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	fputs("null", w->f);
+	w->need_comma = true;
+}
+
+static void write_stats(struct jw *w, const struct ipvs_stats *st)
+{
+	jw_open(w, "stats", '{');
+	jw_u64(w, "conns", st->conns);
+	jw_u64(w, "inpkts", st->inpkts);
+	jw_u64(w, "outpkts", st->outpkts);
+	jw_u64(w, "inbytes", st->inbytes);
+	jw_u64(w, "outbytes", st->outbytes);
+	jw_close(w, '}');
+	jw_open(w, "rates", '{');
+	jw_u64(w, "cps", st->cps);
+	jw_u64(w, "inpps", st->inpps);
+	jw_u64(w, "outpps", st->outpps);
+	jw_u64(w, "inbps", st->inbps);
+	jw_u64(w, "outbps", st->outbps);
+	jw_close(w, '}');
+}
+
+/* Rates ipvstop computed from the previous snapshot; null for a new object or first read. */
+static void write_computed(struct jw *w, const struct ipvs_stats *prev,
+			   const struct ipvs_stats *cur, double dt)
+{
+	struct ipvs_rates r;
+	if (!prev || !rates_compute(prev, cur, dt, &r)) {
+		jw_null(w, "computed_rates");
+		return;
+	}
+	jw_open(w, "computed_rates", '{');
+	jw_double(w, "cps", r.cps);
+	jw_double(w, "inpps", r.inpps);
+	jw_double(w, "outpps", r.outpps);
+	jw_double(w, "inbps", r.inbps);
+	jw_double(w, "outbps", r.outbps);
+	jw_close(w, '}');
+}
+
+static const char *af_name(int af)
+{
+	return af == AF_INET6 ? "inet6" : "inet";
+}
+
+static const char *tun_type_name(uint8_t t)
+{
+	switch (t) {
+	case 0:
+		return "ipip";
+	case 1:
+		return "gue";
+	case 2:
+		return "gre";
+	default:
+		return "unknown";
+	}
+}
+
+static void write_dest(struct jw *w, const struct ipvs_dest *d, const struct ipvs_dest *pd,
+		       double dt)
+{
+	char buf[64];
+	jw_open(w, NULL, '{');
+	jw_string(w, "af", af_name(d->af));
+	jw_string(w, "address", ipvs_addr_str(d->af, &d->addr, buf, sizeof(buf)));
+	jw_u64(w, "port", d->port);
+	jw_string(w, "forward", ipvs_fwd_name(d->fwd));
+	jw_i64(w, "weight", d->weight);
+	jw_u64(w, "upper_threshold", d->u_thresh);
+	jw_u64(w, "lower_threshold", d->l_thresh);
+	jw_u64(w, "active_conns", d->active_conns);
+	jw_u64(w, "inactive_conns", d->inactive_conns);
+	jw_u64(w, "persistent_conns", d->persist_conns);
+	if (d->fwd == IPVS_FWD_TUNNEL) {
+		jw_string(w, "tun_type", tun_type_name(d->tun_type));
+		jw_u64(w, "tun_port", d->tun_port);
+		jw_u64(w, "tun_flags", d->tun_flags);
+	} else {
+		jw_null(w, "tun_type");
+		jw_u64(w, "tun_port", 0);
+		jw_u64(w, "tun_flags", 0);
+	}
+	write_stats(w, &d->stats);
+	write_computed(w, pd ? &pd->stats : NULL, &d->stats, dt);
+	jw_close(w, '}');
+}
+
+static void write_flags(struct jw *w, uint32_t flags)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{IPVS_SVC_PERSISTENT, "persistent"}, {IPVS_SVC_HASHED, "hashed"},
+		{IPVS_SVC_ONEPACKET, "one-packet"},  {IPVS_SVC_SCHED1, "sh-fallback"},
+		{IPVS_SVC_SCHED2, "sh-port"},        {IPVS_SVC_SCHED3, "sched-flag-3"},
+	};
+	jw_open(w, "flags", '[');
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit)
+			jw_string(w, NULL, names[i].name);
+	jw_close(w, ']');
+}
+
+static void write_service(struct jw *w, const struct ipvs_service *svc,
+			  const struct ipvs_service *psvc, double dt)
+{
+	char buf[64];
+	jw_open(w, NULL, '{');
+	jw_string(w, "af", af_name(svc->af));
+	if (svc->fwmark) {
+		jw_null(w, "protocol");
+		jw_null(w, "address");
+		jw_u64(w, "port", 0);
+	} else {
+		jw_string(w, "protocol", ipvs_proto_name(svc->protocol));
+		jw_string(w, "address", ipvs_addr_str(svc->af, &svc->addr, buf, sizeof(buf)));
+		jw_u64(w, "port", svc->port);
+	}
+	jw_u64(w, "fwmark", svc->fwmark);
+	jw_string(w, "scheduler", svc->sched);
+	write_flags(w, svc->flags);
+	jw_u64(w, "timeout", (svc->flags & IPVS_SVC_PERSISTENT) ? svc->timeout : 0);
+	jw_i64(w, "netmask_prefix", service_netmask_prefix(svc));
+	jw_string(w, "pe", svc->pe);
+	write_stats(w, &svc->stats);
+	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats, dt);
+	jw_open(w, "destinations", '[');
+	for (size_t i = 0; i < svc->n_dests; i++)
+		write_dest(w, &svc->dests[i], psvc ? rates_find_dest(psvc, &svc->dests[i], i) : NULL,
+			   dt);
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+static void write_daemons(struct jw *w, const struct snapshot *s)
+{
+	char buf[64];
+	jw_open(w, "daemons", '[');
+	for (size_t i = 0; i < s->n_daemons; i++) {
+		const struct ipvs_daemon *d = &s->daemons[i];
+		jw_open(w, NULL, '{');
+		jw_string(w, "state", d->state);
+		jw_string(w, "mcast_ifn", d->mcast_ifn);
+		jw_u64(w, "syncid", d->syncid);
+		jw_u64(w, "sync_maxlen", d->sync_maxlen);
+		if (d->mcast_af)
+			jw_string(w, "mcast_group",
+				  ipvs_addr_str(d->mcast_af, &d->mcast_group, buf, sizeof(buf)));
+		else
+			jw_null(w, "mcast_group");
+		jw_u64(w, "mcast_port", d->mcast_port);
+		jw_u64(w, "mcast_ttl", d->mcast_ttl);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void write_counts(struct jw *w, const char *key, const struct ipvs_conn_count *c,
+			 size_t n)
+{
+	jw_open(w, key, '{');
+	for (size_t i = 0; i < n; i++)
+		jw_u64(w, c[i].key, c[i].count);
+	jw_close(w, '}');
+}
+
+static void write_conns(struct jw *w, const struct ipvs_conn_table *t)
+{
+	char buf[64];
+	jw_open(w, "connections", '{');
+	jw_u64(w, "total", t->total);
+	jw_bool(w, "truncated", t->truncated);
+	jw_open(w, "entries", '[');
+	for (size_t i = 0; i < t->n_conns; i++) {
+		const struct ipvs_conn *c = &t->conns[i];
+		jw_open(w, NULL, '{');
+		jw_string(w, "protocol", c->protocol);
+		jw_string(w, "client", ipvs_addr_str(c->af, &c->client, buf, sizeof(buf)));
+		jw_u64(w, "client_port", c->client_port);
+		jw_string(w, "virtual", ipvs_addr_str(c->af, &c->virt, buf, sizeof(buf)));
+		jw_u64(w, "virtual_port", c->virt_port);
+		jw_string(w, "destination", ipvs_addr_str(c->dest_af ? c->dest_af : c->af, &c->dest,
+							  buf, sizeof(buf)));
+		jw_u64(w, "destination_port", c->dest_port);
+		jw_string(w, "state", c->state);
+		jw_u64(w, "expires", c->expires);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	write_counts(w, "by_service", t->by_service, t->n_by_service);
+	write_counts(w, "by_destination", t->by_dest, t->n_by_dest);
+	write_counts(w, "by_state", t->by_state, t->n_by_state);
+	jw_close(w, '}');
+}
+
+static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snapshot *prev)
+{
+	char ver[32];
+	jw_open(w, "ipvs", '{');
+	jw_bool(w, "available", s->ipvs_available);
+	jw_string(w, "error", s->ipvs_error[0] ? s->ipvs_error : NULL);
+	jw_string(w, "source", s->source == IPVS_SOURCE_NETLINK ? "netlink"
+			       : s->source == IPVS_SOURCE_PROC  ? "proc"
+								: NULL);
+	if (s->version) {
+		snprintf(ver, sizeof(ver), "%u.%u.%u", s->version >> 16, (s->version >> 8) & 0xff,
+			 s->version & 0xff);
+		jw_string(w, "version", ver);
+	} else {
+		jw_null(w, "version");
+	}
+	jw_u64(w, "conn_tab_size", s->conn_tab_size);
+	if (s->timeouts_known) {
+		jw_open(w, "timeouts", '{');
+		jw_u64(w, "tcp", s->timeout_tcp);
+		jw_u64(w, "tcp_fin", s->timeout_tcp_fin);
+		jw_u64(w, "udp", s->timeout_udp);
+		jw_close(w, '}');
+	} else {
+		jw_null(w, "timeouts");
+	}
+	write_daemons(w, s);
+
+	double dt = prev ? s->mono - prev->mono : 0;
+	struct rates_index *ix = prev ? rates_index_new(prev) : NULL;
+	jw_open(w, "services", '[');
+	for (size_t i = 0; i < s->n_services; i++)
+		write_service(w, &s->services[i],
+			      ix ? rates_index_find(ix, &s->services[i]) : NULL, dt);
+	jw_close(w, ']');
+	rates_index_free(ix);
+	jw_close(w, '}');
+}
+
+int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev)
+{
+	struct jw w = {.f = f};
+	jw_open(&w, NULL, '{');
+	jw_u64(&w, "schema", IPVSTOP_JSON_SCHEMA);
+	jw_double(&w, "time", s->time);
+	jw_string(&w, "host", s->host);
+	if (prev)
+		jw_double(&w, "interval", s->mono - prev->mono);
+	else
+		jw_null(&w, "interval");
+	write_ipvs(&w, s, prev);
+	if (s->have_conns)
+		write_conns(&w, &s->conns);
+	jw_open(&w, "modules", '[');
+	for (size_t i = 0; i < s->n_modules; i++) {
+		jw_open(&w, NULL, '{');
+		jw_string(&w, "name", s->modules[i].name);
+		jw_string(&w, "state", module_state_name(s->modules[i].state));
+		jw_close(&w, '}');
+	}
+	jw_close(&w, ']');
+	jw_open(&w, "sysctls", '{');
+	for (size_t i = 0; i < s->n_sysctls; i++) {
+		if (s->sysctls[i].present)
+			jw_i64(&w, s->sysctls[i].name, s->sysctls[i].value);
+		else
+			jw_null(&w, s->sysctls[i].name);
+	}
+	jw_close(&w, '}');
+	jw_close(&w, '}');
+	fputc('\n', f);
+	if (fflush(f) != 0 || ferror(f))
+		return -(errno ? errno : EIO);
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Batch text frames for people: translated labels, columns padded in display cells. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cells.h"
+#include "nls.h"
+#include "output_text.h"
+
+struct totals {
+	size_t dests;
+	uint64_t active, inactive;
+	uint64_t cps, inpps, outpps, inbps, outbps;
+};
+
+static void sum(const struct snapshot *s, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct ipvs_service *svc = &s->services[i];
+		t->dests += svc->n_dests;
+		t->cps += svc->stats.cps;
+		t->inpps += svc->stats.inpps;
+		t->outpps += svc->stats.outpps;
+		t->inbps += svc->stats.inbps;
+		t->outbps += svc->stats.outbps;
+		for (size_t j = 0; j < svc->n_dests; j++) {
+			t->active += svc->dests[j].active_conns;
+			t->inactive += svc->dests[j].inactive_conns;
+		}
+	}
+}
+
+static const char *num(uint64_t v, bool exact, char *buf, size_t len)
+{
+	if (exact) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return buf;
+	}
+	return cells_human((double)v, buf, len);
+}
+
+/* Columns of the table, headers translated when drawn. */
+static const struct column {
+	const char *title;
+	int width;
+	int right;
+} columns[] = {
+	{N_("PROT"), 5, 0},    {N_("VIRTUAL / REAL SERVER"), 46, 0}, {N_("SCHED"), 7, 0},
+	{N_("FLAGS"), 16, 0},  {N_("ACTIVE"), 7, 1},  {N_("INACT"), 7, 1},
+	{N_("CONN/S"), 7, 1},  {N_("INPPS"), 7, 1},   {N_("OUTPPS"), 7, 1},
+	{N_("IN B/S"), 7, 1},  {N_("OUT B/S"), 7, 1},
+};
+#define NCOLS (sizeof(columns) / sizeof(columns[0]))
+
+static void row(FILE *f, const char *const cells[NCOLS])
+{
+	char buf[256];
+	for (size_t i = 0; i < NCOLS; i++) {
+		if (i)
+			fputc(' ', f);
+		fputs(cells_pad(cells[i], columns[i].width, columns[i].right, buf, sizeof(buf)), f);
+	}
+	/* Trailing blanks help nobody reading a log. */
+	fputc('\n', f);
+}
+
+static void service_flags(const struct ipvs_service *svc, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (svc->flags & IPVS_SVC_PERSISTENT)
+		n += (size_t)snprintf(buf + n, len - n, "%s %u ", _("persist"), svc->timeout);
+	if (n < len && (svc->flags & IPVS_SVC_ONEPACKET))
+		n += (size_t)snprintf(buf + n, len - n, "ops ");
+	if (n < len && (svc->flags & IPVS_SVC_SCHED1))
+		n += (size_t)snprintf(buf + n, len - n, "fallback ");
+	if (n < len && (svc->flags & IPVS_SVC_SCHED2))
+		n += (size_t)snprintf(buf + n, len - n, "port ");
+	if (n < len && svc->pe[0])
+		n += (size_t)snprintf(buf + n, len - n, "pe %s ", svc->pe);
+	if (n > 0 && n < len)
+		buf[n - 1] = '\0';
+}
+
+static void service_name(const struct ipvs_service *svc, char *buf, size_t len)
+{
+	char a[64];
+	if (svc->fwmark)
+		snprintf(buf, len, "FWM %u%s", svc->fwmark, svc->af == AF_INET6 ? " IPv6" : "");
+	else if (svc->af == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
+			 svc->port);
+	else
+		snprintf(buf, len, "%s:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
+			 svc->port);
+}
+
+static void write_header(FILE *f, const struct snapshot *s, bool exact)
+{
+	char tbuf[64], b[6][24];
+	time_t t = (time_t)s->time;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "ipvstop %s - %s - %s\n", PACKAGE_VERSION, s->host, tbuf);
+
+	if (!s->ipvs_available) {
+		fprintf(f, "%s %s\n", _("IPVS:"), s->ipvs_error);
+	} else {
+		fprintf(f, _("IPVS %u.%u.%u, connection table %u, read from %s"), s->version >> 16,
+			(s->version >> 8) & 0xff, s->version & 0xff, s->conn_tab_size,
+			s->source == IPVS_SOURCE_PROC ? "/proc/net/ip_vs" : "netlink");
+		fputc('\n', f);
+		if (s->ipvs_error[0])
+			fprintf(f, "%s %s\n", _("Note:"), s->ipvs_error);
+	}
+	if (s->timeouts_known)
+		fprintf(f, _("Timeouts: tcp %us, tcp_fin %us, udp %us\n"), s->timeout_tcp,
+			s->timeout_tcp_fin, s->timeout_udp);
+	for (size_t i = 0; i < s->n_daemons; i++)
+		fprintf(f, _("Sync daemon: %s on %s, syncid %u\n"), s->daemons[i].state,
+			s->daemons[i].mcast_ifn, s->daemons[i].syncid);
+
+	struct totals t2;
+	sum(s, &t2);
+	fprintf(f, _("Services: %zu, real servers: %zu, connections: %s active, %s inactive\n"),
+		s->n_services, t2.dests, num(t2.active, exact, b[0], sizeof(b[0])),
+		num(t2.inactive, exact, b[1], sizeof(b[1])));
+	fprintf(f, _("Rates: %s conn/s; in %s pkt/s %s B/s; out %s pkt/s %s B/s\n"),
+		num(t2.cps, exact, b[0], sizeof(b[0])), num(t2.inpps, exact, b[1], sizeof(b[1])),
+		num(t2.inbps, exact, b[2], sizeof(b[2])), num(t2.outpps, exact, b[3], sizeof(b[3])),
+		num(t2.outbps, exact, b[4], sizeof(b[4])));
+
+	if (s->n_modules) {
+		size_t missing = 0;
+		fputs(_("Modules:"), f);
+		for (size_t i = 0; i < s->n_modules; i++) {
+			enum module_state st = s->modules[i].state;
+			if (st == MODULE_LOADED || st == MODULE_BUILTIN)
+				fprintf(f, " %s", s->modules[i].name);
+			else if (st == MODULE_MISSING)
+				missing++;
+		}
+		fputc('\n', f);
+		if (missing) {
+			fputs(_("Missing modules:"), f);
+			for (size_t i = 0; i < s->n_modules; i++)
+				if (s->modules[i].state == MODULE_MISSING)
+					fprintf(f, " %s", s->modules[i].name);
+			fputc('\n', f);
+		}
+	}
+	if (s->have_conns)
+		fprintf(f, _("Connection entries: %" PRIu64 "%s\n"), s->conns.total,
+			s->conns.truncated ? _(" (list truncated)") : "");
+}
+
+int output_text(FILE *f, const struct snapshot *s, bool exact)
+{
+	const char *cells[NCOLS];
+	char name[80], flags[64], proto[8], b[8][24];
+
+	write_header(f, s, exact);
+	fputc('\n', f);
+	for (size_t i = 0; i < NCOLS; i++)
+		cells[i] = _(columns[i].title);
+	row(f, cells);
+
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct ipvs_service *svc = &s->services[i];
+		uint64_t act = 0, inact = 0;
+		for (size_t j = 0; j < svc->n_dests; j++) {
+			act += svc->dests[j].active_conns;
+			inact += svc->dests[j].inactive_conns;
+		}
+		const char *p = ipvs_proto_name(svc->protocol);
+		snprintf(proto, sizeof(proto), "%s", svc->fwmark ? "FWM" : p ? p : "?");
+		for (char *c = proto; *c; c++)
+			*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+		service_name(svc, name, sizeof(name));
+		service_flags(svc, flags, sizeof(flags));
+		const char *sc[NCOLS] = {
+			proto,
+			name,
+			svc->sched,
+			flags,
+			num(act, exact, b[0], sizeof(b[0])),
+			num(inact, exact, b[1], sizeof(b[1])),
+			num(svc->stats.cps, exact, b[2], sizeof(b[2])),
+			num(svc->stats.inpps, exact, b[3], sizeof(b[3])),
+			num(svc->stats.outpps, exact, b[4], sizeof(b[4])),
+			num(svc->stats.inbps, exact, b[5], sizeof(b[5])),
+			num(svc->stats.outbps, exact, b[6], sizeof(b[6])),
+		};
+		row(f, sc);
+		for (size_t j = 0; j < svc->n_dests; j++) {
+			const struct ipvs_dest *d = &svc->dests[j];
+			char a[64], dname[80], wbuf[40];
+			if (d->af == AF_INET6)
+				snprintf(dname, sizeof(dname), "  -> [%s]:%u",
+					 ipvs_addr_str(d->af, &d->addr, a, sizeof(a)), d->port);
+			else
+				snprintf(dname, sizeof(dname), "  -> %s:%u",
+					 ipvs_addr_str(d->af, &d->addr, a, sizeof(a)), d->port);
+			snprintf(wbuf, sizeof(wbuf), "%s %s %d", ipvs_fwd_name(d->fwd), _("w"),
+				 d->weight);
+			const char *dc[NCOLS] = {
+				"",
+				dname,
+				"",
+				wbuf,
+				num(d->active_conns, exact, b[0], sizeof(b[0])),
+				num(d->inactive_conns, exact, b[1], sizeof(b[1])),
+				num(d->stats.cps, exact, b[2], sizeof(b[2])),
+				num(d->stats.inpps, exact, b[3], sizeof(b[3])),
+				num(d->stats.outpps, exact, b[4], sizeof(b[4])),
+				num(d->stats.inbps, exact, b[5], sizeof(b[5])),
+				num(d->stats.outbps, exact, b[6], sizeof(b[6])),
+			};
+			row(f, dc);
+		}
+	}
+	fputc('\n', f);
+	if (fflush(f) != 0 || ferror(f))
+		return -(errno ? errno : EIO);
+	return 0;
+}

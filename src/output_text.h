@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Batch text output: one plain frame per snapshot, like top -b. */
+#ifndef IPVSTOP_OUTPUT_TEXT_H
+#define IPVSTOP_OUTPUT_TEXT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "snapshot.h"
+
+/* Writes one frame; exact=true prints full numbers instead of K/M/G. Returns 0 or -errno. */
+int output_text(FILE *f, const struct snapshot *s, bool exact);
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Rates from two snapshots, and a hash index so matching stays linear at 50k services. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rates.h"
+
+static double delta(uint64_t prev, uint64_t cur)
+{
+	/* A counter that went down was reset; what it holds now was counted since. */
+	return cur >= prev ? (double)(cur - prev) : (double)cur;
+}
+
+bool rates_compute(const struct ipvs_stats *prev, const struct ipvs_stats *cur, double dt,
+		   struct ipvs_rates *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!(dt > 0))
+		return false;
+	out->cps = delta(prev->conns, cur->conns) / dt;
+	out->inpps = delta(prev->inpkts, cur->inpkts) / dt;
+	out->outpps = delta(prev->outpkts, cur->outpkts) / dt;
+	out->inbps = delta(prev->inbytes, cur->inbytes) / dt;
+	out->outbps = delta(prev->outbytes, cur->outbytes) / dt;
+	return true;
+}
+
+struct rates_index {
+	const struct snapshot *snap;
+	size_t mask;
+	size_t *slots; /* service index + 1; 0 is empty */
+};
+
+static uint64_t service_hash(const struct ipvs_service *s)
+{
+	/* FNV-1a over the identity fields. */
+	uint64_t h = 1469598103934665603ull;
+	uint8_t key[16 + 4 + 2 + 2 + 4];
+	size_t n = 0;
+	memset(key, 0, sizeof(key));
+	if (s->fwmark) {
+		memcpy(key, &s->fwmark, 4);
+		n = 4;
+	} else {
+		memcpy(key, s->addr.bytes, 16);
+		memcpy(key + 16, &s->port, 2);
+		memcpy(key + 18, &s->protocol, 2);
+		n = 20;
+	}
+	key[n++] = (uint8_t)s->af;
+	for (size_t i = 0; i < n; i++) {
+		h ^= key[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+struct rates_index *rates_index_new(const struct snapshot *prev)
+{
+	struct rates_index *ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return NULL;
+	size_t cap = 16;
+	while (cap < prev->n_services * 2)
+		cap *= 2;
+	ix->slots = calloc(cap, sizeof(*ix->slots));
+	if (!ix->slots) {
+		free(ix);
+		return NULL;
+	}
+	ix->mask = cap - 1;
+	ix->snap = prev;
+	for (size_t i = 0; i < prev->n_services; i++) {
+		size_t h = (size_t)service_hash(&prev->services[i]) & ix->mask;
+		while (ix->slots[h])
+			h = (h + 1) & ix->mask;
+		ix->slots[h] = i + 1;
+	}
+	return ix;
+}
+
+void rates_index_free(struct rates_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->slots);
+	free(ix);
+}
+
+const struct ipvs_service *rates_index_find(const struct rates_index *ix,
+					    const struct ipvs_service *svc)
+{
+	size_t h = (size_t)service_hash(svc) & ix->mask;
+	for (; ix->slots[h]; h = (h + 1) & ix->mask) {
+		const struct ipvs_service *p = &ix->snap->services[ix->slots[h] - 1];
+		if (service_same(p, svc))
+			return p;
+	}
+	return NULL;
+}
+
+const struct ipvs_dest *rates_find_dest(const struct ipvs_service *prev_svc,
+					const struct ipvs_dest *d, size_t hint)
+{
+	/* The kernel lists a service's destinations in a stable order: try the hint first. */
+	if (hint < prev_svc->n_dests && dest_same(&prev_svc->dests[hint], d))
+		return &prev_svc->dests[hint];
+	for (size_t i = 0; i < prev_svc->n_dests; i++)
+		if (dest_same(&prev_svc->dests[i], d))
+			return &prev_svc->dests[i];
+	return NULL;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The snapshot model: ownership, lookups and the text forms of its enums. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "snapshot.h"
+
+void ipvs_conn_table_free(struct ipvs_conn_table *t)
+{
+	free(t->conns);
+	free(t->by_service);
+	free(t->by_dest);
+	free(t->by_state);
+	memset(t, 0, sizeof(*t));
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		free(s->services[i].dests);
+	free(s->services);
+	free(s->modules);
+	free(s->sysctls);
+	ipvs_conn_table_free(&s->conns);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Makes room for one more element; returns the base or NULL (old one kept). */
+static void *grow(void *base, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return base;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *p = realloc(base, ncap * size);
+	if (p)
+		*cap = ncap;
+	return p;
+}
+
+struct ipvs_service *snapshot_add_service(struct snapshot *s)
+{
+	struct ipvs_service *p = grow(s->services, s->n_services, &s->cap_services, sizeof(*p));
+	if (!p)
+		return NULL;
+	s->services = p;
+	p = &s->services[s->n_services++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+struct ipvs_dest *service_add_dest(struct ipvs_service *svc)
+{
+	struct ipvs_dest *p = grow(svc->dests, svc->n_dests, &svc->cap_dests, sizeof(*p));
+	if (!p)
+		return NULL;
+	svc->dests = p;
+	p = &svc->dests[svc->n_dests++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static size_t addr_len(int af)
+{
+	return af == AF_INET6 ? 16 : 4;
+}
+
+bool service_same(const struct ipvs_service *a, const struct ipvs_service *b)
+{
+	if (a->fwmark || b->fwmark)
+		return a->fwmark == b->fwmark && a->af == b->af;
+	return a->af == b->af && a->protocol == b->protocol && a->port == b->port &&
+	       memcmp(a->addr.bytes, b->addr.bytes, addr_len(a->af)) == 0;
+}
+
+bool dest_same(const struct ipvs_dest *a, const struct ipvs_dest *b)
+{
+	return a->af == b->af && a->port == b->port &&
+	       memcmp(a->addr.bytes, b->addr.bytes, addr_len(a->af)) == 0;
+}
+
+const struct ipvs_service *snapshot_find_service(const struct snapshot *s,
+						 const struct ipvs_service *a)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		if (service_same(&s->services[i], a))
+			return &s->services[i];
+	return NULL;
+}
+
+const char *ipvs_addr_str(int af, const struct ipvs_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int service_netmask_prefix(const struct ipvs_service *svc)
+{
+	if (svc->af == AF_INET6)
+		return (int)svc->netmask;
+	/* The kernel keeps the IPv4 mask in network byte order. */
+	uint32_t m = ntohl(svc->netmask);
+	int n = 0;
+	while (m & 0x80000000u) {
+		n++;
+		m <<= 1;
+	}
+	return n;
+}
+
+const char *ipvs_proto_name(uint16_t protocol)
+{
+	switch (protocol) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	default:
+		return NULL;
+	}
+}
+
+const char *ipvs_fwd_name(uint32_t fwd)
+{
+	static const char *const names[] = {"masq", "local", "tunnel", "route", "bypass"};
+	return fwd < sizeof(names) / sizeof(names[0]) ? names[fwd] : "unknown";
+}
+
+const char *module_state_name(enum module_state st)
+{
+	switch (st) {
+	case MODULE_LOADED:
+		return "loaded";
+	case MODULE_BUILTIN:
+		return "builtin";
+	case MODULE_AVAILABLE:
+		return "available";
+	case MODULE_MISSING:
+	default:
+		return "missing";
+	}
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The model: one read of the kernel's IPVS state, as plain structs that views draw from. */
+#ifndef IPVSTOP_SNAPSHOT_H
+#define IPVSTOP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Counters and the kernel's own rate estimates (struct ip_vs_kstats / STATS64). */
+struct ipvs_stats {
+	uint64_t conns, inpkts, outpkts, inbytes, outbytes;
+	uint64_t cps, inpps, outpps, inbps, outbps;
+};
+
+/* An address as the kernel sends it: 4 bytes for AF_INET, 16 for AF_INET6. */
+struct ipvs_addr {
+	uint8_t bytes[16];
+};
+
+/* Forwarding methods, values of IP_VS_CONN_F_FWD_MASK. */
+enum ipvs_fwd {
+	IPVS_FWD_MASQ = 0,
+	IPVS_FWD_LOCAL = 1,
+	IPVS_FWD_TUNNEL = 2,
+	IPVS_FWD_ROUTE = 3,
+	IPVS_FWD_BYPASS = 4,
+};
+
+struct ipvs_dest {
+	int af; /* AF_INET / AF_INET6 (may differ from the service's) */
+	struct ipvs_addr addr;
+	uint16_t port; /* host byte order */
+	uint32_t fwd;  /* enum ipvs_fwd */
+	int32_t weight;
+	uint32_t u_thresh, l_thresh;
+	uint32_t active_conns, inactive_conns, persist_conns;
+	uint8_t tun_type; /* IP_VS_CONN_F_TUNNEL_TYPE_* */
+	uint16_t tun_port; /* host byte order */
+	uint16_t tun_flags;
+	struct ipvs_stats stats;
+};
+
+/* Service flags as the kernel keeps them (IP_VS_SVC_F_*). */
+#define IPVS_SVC_PERSISTENT 0x0001
+#define IPVS_SVC_HASHED 0x0002
+#define IPVS_SVC_ONEPACKET 0x0004
+#define IPVS_SVC_SCHED1 0x0008 /* sh-fallback / mh-fallback */
+#define IPVS_SVC_SCHED2 0x0010 /* sh-port / mh-port */
+#define IPVS_SVC_SCHED3 0x0020
+
+#define IPVS_SCHED_NAME_LEN 16
+#define IPVS_PE_NAME_LEN 32
+
+struct ipvs_service {
+	int af;
+	uint16_t protocol; /* IPPROTO_TCP / UDP / SCTP; 0 for fwmark services */
+	struct ipvs_addr addr;
+	uint16_t port;     /* host byte order */
+	uint32_t fwmark;   /* 0 unless a fwmark service */
+	char sched[IPVS_SCHED_NAME_LEN];
+	uint32_t flags;
+	uint32_t timeout;  /* persistence timeout, seconds */
+	uint32_t netmask;  /* IPv4: mask in network order as sent; IPv6: prefix length */
+	char pe[IPVS_PE_NAME_LEN];
+	struct ipvs_stats stats;
+	struct ipvs_dest *dests; /* owned, n_dests entries */
+	size_t n_dests, cap_dests;
+	bool dests_known; /* false when the destination read failed */
+};
+
+struct ipvs_daemon {
+	char state[8]; /* "master" or "backup" */
+	char mcast_ifn[16];
+	uint32_t syncid;
+	uint32_t sync_maxlen; /* 0 when the kernel did not send it */
+	int mcast_af;         /* 0, AF_INET or AF_INET6 */
+	struct ipvs_addr mcast_group;
+	uint16_t mcast_port;
+	uint8_t mcast_ttl;
+};
+
+/* One entry of /proc/net/ip_vs_conn. */
+struct ipvs_conn {
+	char protocol[8]; /* "TCP", "UDP", "SCTP", ... as the kernel prints it, lower-cased */
+	int af;      /* family of client and virtual addresses */
+	int dest_af; /* family of the destination (0: same as af) */
+	struct ipvs_addr client, virt, dest;
+	uint16_t client_port, virt_port, dest_port;
+	char state[16];
+	uint32_t expires; /* seconds */
+};
+
+/* The connection table read on demand: a bounded list and counts of everything read. */
+struct ipvs_conn_count {
+	char key[96]; /* "tcp 10.0.0.1:80" (service), "10.0.0.2:8080" (dest) or a state */
+	uint64_t count;
+};
+
+struct ipvs_conn_table {
+	struct ipvs_conn *conns; /* owned, at most the caller's limit */
+	size_t n_conns;
+	uint64_t total;      /* entries read, including those past the limit */
+	bool truncated;      /* total > n_conns */
+	struct ipvs_conn_count *by_service, *by_dest, *by_state; /* owned */
+	size_t n_by_service, n_by_dest, n_by_state;
+};
+
+enum module_state {
+	MODULE_MISSING = 0,  /* not loaded, not built in, not on disk */
+	MODULE_AVAILABLE,    /* on disk, not loaded */
+	MODULE_LOADED,
+	MODULE_BUILTIN,
+};
+
+struct module_info {
+	char name[32];
+	enum module_state state;
+};
+
+struct sysctl_value {
+	const char *name; /* static: "net.ipv4.vs.conntrack" */
+	long value;
+	bool present;
+};
+
+enum ipvs_source {
+	IPVS_SOURCE_NONE = 0,
+	IPVS_SOURCE_NETLINK,
+	IPVS_SOURCE_PROC,
+};
+
+struct snapshot {
+	double time; /* Unix seconds, CLOCK_REALTIME */
+	double mono; /* CLOCK_MONOTONIC seconds, for rates */
+	char host[256];
+
+	bool ipvs_available;
+	char ipvs_error[256]; /* empty when no error */
+	enum ipvs_source source;
+	uint32_t version; /* IP_VS_VERSION_CODE: (major<<16)|(minor<<8)|patch */
+	uint32_t conn_tab_size;
+	bool timeouts_known;
+	uint32_t timeout_tcp, timeout_tcp_fin, timeout_udp;
+	struct ipvs_daemon daemons[2];
+	size_t n_daemons;
+
+	struct ipvs_service *services; /* owned */
+	size_t n_services, cap_services;
+
+	struct module_info *modules; /* owned */
+	size_t n_modules;
+
+	struct sysctl_value *sysctls; /* owned */
+	size_t n_sysctls;
+
+	bool have_conns;
+	struct ipvs_conn_table conns;
+};
+
+/* Frees everything the snapshot owns and zeroes it. */
+void snapshot_free(struct snapshot *s);
+/* Frees a connection table's arrays and zeroes it. */
+void ipvs_conn_table_free(struct ipvs_conn_table *t);
+
+/* Appends a zeroed service to s->services and returns it, or NULL on ENOMEM. */
+struct ipvs_service *snapshot_add_service(struct snapshot *s);
+/* Appends a zeroed destination to svc->dests and returns it, or NULL on ENOMEM. */
+struct ipvs_dest *service_add_dest(struct ipvs_service *svc);
+
+/* Same service identity: af, protocol, address, port, fwmark. */
+bool service_same(const struct ipvs_service *a, const struct ipvs_service *b);
+bool dest_same(const struct ipvs_dest *a, const struct ipvs_dest *b);
+
+/* Returns the service of s with a's identity, or NULL. */
+const struct ipvs_service *snapshot_find_service(const struct snapshot *s,
+						 const struct ipvs_service *a);
+
+/* Text of an address ("10.0.0.1", "2001:db8::1"); buf needs 46 bytes. */
+const char *ipvs_addr_str(int af, const struct ipvs_addr *a, char *buf, size_t len);
+/* Persistence netmask as a prefix length (IPv4 masks are converted). */
+int service_netmask_prefix(const struct ipvs_service *svc);
+/* "tcp", "udp", "sctp", or NULL for fwmark / unknown. */
+const char *ipvs_proto_name(uint16_t protocol);
+/* "masq", "local", "tunnel", "route", "bypass" or "unknown". */
+const char *ipvs_fwd_name(uint32_t fwd);
+/* "loaded", "builtin", "available", "missing". */
+const char *module_state_name(enum module_state st);
+
+#endif
