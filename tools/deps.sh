@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# deps.sh: install, with apt-get, whatever the build, the tests and the lab VM need and is missing.
+set -e
+PKGS="build-essential autoconf automake autopoint gettext pkg-config \
+libnl-3-dev libnl-genl-3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev libkmod-dev check \
+qemu-system-x86 busybox-static ipvsadm kmod cpio iproute2 util-linux tmux python3 \
+locales valgrind"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing; run as root (or sudo) to install them" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
