@@ -37,29 +37,66 @@ int cells_width(const char *s)
 	return w;
 }
 
+/* Control characters (C0, DEL, C1) are never sent to the terminal: they become '?'. */
+static size_t control_len(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	if (c < 0x20 || c == 0x7f)
+		return 1;
+	/* C1 controls in UTF-8: U+0080..U+009F. */
+	if (n >= 2 && c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
 char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
 {
-	size_t n = strlen(s), used, out = 0;
+	size_t n = strlen(s), out = 0;
 	int w = 0;
-	/* Take whole characters while they fit in width cells and in buf. */
-	const char *p = s;
 	while (n > 0) {
-		int cw = next_cell(p, n, &used);
-		if (w + cw > width || out + used + 1 > len)
+		size_t used = control_len(s, n), take;
+		int cw;
+		if (used) {
+			cw = 1;
+			take = 0; /* a '?' stands in */
+		} else {
+			mbstate_t st;
+			wchar_t wc;
+			memset(&st, 0, sizeof(st));
+			size_t r = mbrtowc(&wc, s, n, &st);
+			if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+				used = 1;
+				cw = 1;
+				take = 0;
+			} else {
+				used = r;
+				cw = wcwidth(wc);
+				take = r;
+				if (cw < 0) {
+					cw = 1;
+					take = 0;
+				}
+			}
+		}
+		size_t bytes = take ? take : 1;
+		if (w + cw > width || out + bytes + 1 > len)
 			break;
-		p += used;
-		n -= used;
-		out += used;
+		if (take)
+			memcpy(buf + out, s, take);
+		else
+			buf[out] = '?';
+		out += bytes;
 		w += cw;
+		s += used;
+		n -= used;
 	}
-	size_t pad = (size_t)(width - w);
+	size_t pad = width > w ? (size_t)(width - w) : 0;
 	if (out + pad + 1 > len)
 		pad = len - out - 1;
 	if (right) {
+		memmove(buf + pad, buf, out);
 		memset(buf, ' ', pad);
-		memcpy(buf + pad, s, out);
 	} else {
-		memcpy(buf, s, out);
 		memset(buf + out, ' ', pad);
 	}
 	buf[out + pad] = '\0';

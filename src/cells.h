@@ -10,7 +10,8 @@
 int cells_width(const char *s);
 /*
  * Copies s into buf (len bytes) cut or padded with spaces to exactly width cells,
- * left-aligned (right=0) or right-aligned. Returns buf.
+ * left-aligned (right=0) or right-aligned. Control characters and invalid bytes become '?',
+ * so text from the kernel or a cluster is never sent raw to the terminal. Returns buf.
  */
 char *cells_pad(const char *s, int width, int right, char *buf, size_t len);
 /* Human-readable count: 999, 1.2K, 35M, 4.0G (powers of 1000). buf needs 16 bytes. */

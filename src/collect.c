@@ -148,3 +148,8 @@ int collector_read(struct collector *c, struct snapshot *s)
 		return -ENOMEM;
 	return 0;
 }
+
+void collector_set_connections(struct collector *c, bool on)
+{
+	c->opts.connections = on;
+}

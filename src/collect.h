@@ -34,4 +34,7 @@ void collector_free(struct collector *c);
  */
 int collector_read(struct collector *c, struct snapshot *s);
 
+/* Turns reading the connection list on or off for the following reads. */
+void collector_set_connections(struct collector *c, bool on);
+
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,45 @@ static void *grow(void *base, size_t n, size_t *cap, size_t size)
 	if (p)
 		*cap = ncap;
 	return p;
+}
+
+int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
+{
+	*dst = *src;
+	dst->services = NULL;
+	dst->n_services = dst->cap_services = 0;
+	dst->modules = NULL;
+	dst->n_modules = 0;
+	dst->sysctls = NULL;
+	dst->n_sysctls = 0;
+	dst->have_conns = false;
+	memset(&dst->conns, 0, sizeof(dst->conns));
+	if (src->n_services == 0)
+		return 0;
+	dst->services = malloc(src->n_services * sizeof(*dst->services));
+	if (!dst->services)
+		goto nomem;
+	dst->cap_services = src->n_services;
+	for (size_t i = 0; i < src->n_services; i++) {
+		struct ipvs_service *d = &dst->services[i];
+		*d = src->services[i];
+		d->dests = NULL;
+		d->cap_dests = 0;
+		dst->n_services = i + 1;
+		if (d->n_dests == 0)
+			continue;
+		d->dests = malloc(d->n_dests * sizeof(*d->dests));
+		if (!d->dests) {
+			d->n_dests = 0;
+			goto nomem;
+		}
+		d->cap_dests = d->n_dests;
+		memcpy(d->dests, src->services[i].dests, d->n_dests * sizeof(*d->dests));
+	}
+	return 0;
+nomem:
+	snapshot_free(dst);
+	return -ENOMEM;
 }
 
 struct ipvs_service *snapshot_add_service(struct snapshot *s)

@@ -163,6 +163,12 @@ void snapshot_free(struct snapshot *s);
 /* Frees a connection table's arrays and zeroes it. */
 void ipvs_conn_table_free(struct ipvs_conn_table *t);
 
+/*
+ * Copies src's header and services with their destinations into dst (overwritten, not
+ * freed), but not modules, sysctls or connections. Returns 0 or -ENOMEM (dst then empty).
+ */
+int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
+
 /* Appends a zeroed service to s->services and returns it, or NULL on ENOMEM. */
 struct ipvs_service *snapshot_add_service(struct snapshot *s);
 /* Appends a zeroed destination to svc->dests and returns it, or NULL on ENOMEM. */

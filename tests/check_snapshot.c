@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <cjson/cJSON.h>
 #include <locale.h>
 #include <netinet/in.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "cells.h"
+#include "json_read.h"
 #include "output_json.h"
 #include "output_text.h"
 #include "rates.h"
@@ -416,6 +418,90 @@ START_TEST(test_json_write_error)
 }
 END_TEST
 
+static char *json_text(const struct snapshot *s)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(output_json(f, s, NULL), 0);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_json_round_trip)
+{
+	/* A recording read back (for --replay) writes out the same document. */
+	struct snapshot s, back;
+	fill_sample(&s);
+	s.n_modules = 2;
+	s.modules = calloc(2, sizeof(*s.modules));
+	snprintf(s.modules[0].name, sizeof(s.modules[0].name), "ip_vs");
+	s.modules[0].state = MODULE_LOADED;
+	snprintf(s.modules[1].name, sizeof(s.modules[1].name), "ip_vs_mh");
+	s.modules[1].state = MODULE_AVAILABLE;
+	struct ipvs_service *v6 = snapshot_add_service(&s);
+	v6->af = AF_INET6;
+	v6->protocol = IPPROTO_SCTP;
+	inet_pton(AF_INET6, "2001:db8::5", v6->addr.bytes);
+	v6->port = 9;
+	v6->netmask = 64;
+	snprintf(v6->sched, sizeof(v6->sched), "mh");
+	struct ipvs_dest *d = service_add_dest(v6);
+	d->af = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", d->addr.bytes);
+	d->fwd = IPVS_FWD_ROUTE;
+	d->u_thresh = 100;
+	d->l_thresh = 10;
+	d->persist_conns = 4;
+	d->stats.outbytes = 123456789012ull;
+	/* Replay reads numbers through cJSON's doubles: exact up to 2^53. */
+	s.services[0].stats.conns = (1ull << 53) - 1;
+
+	char *a = json_text(&s);
+	ck_assert_int_eq(json_read_snapshot(a, &back), 0);
+	char *b = json_text(&back);
+	if (strcmp(a, b) != 0)
+		fprintf(stderr, "written:\n%s\nread back and written:\n%s\n", a, b);
+	ck_assert_msg(strcmp(a, b) == 0, "round trip differs (both printed above)");
+	free(a);
+	free(b);
+	snapshot_free(&back);
+	/* Beyond 2^53 a counter comes back clamped, never wrapped to a small number. */
+	s.services[0].stats.conns = UINT64_MAX;
+	a = json_text(&s);
+	ck_assert_int_eq(json_read_snapshot(a, &back), 0);
+	ck_assert_uint_eq(back.services[0].stats.conns, UINT64_MAX);
+	free(a);
+	snapshot_free(&back);
+	snapshot_free(&s);
+
+	ck_assert_int_eq(json_read_snapshot("{\"schema\":2,\"ipvs\":{}}", &back), -EINVAL);
+	snapshot_free(&back);
+	ck_assert_int_eq(json_read_snapshot("{\"schema\":1,\"ipvs\":{\"serv", &back), -EINVAL);
+	snapshot_free(&back);
+	ck_assert_int_eq(json_read_snapshot("", &back), -EINVAL);
+	snapshot_free(&back);
+}
+END_TEST
+
+START_TEST(test_copy_table)
+{
+	struct snapshot s, c;
+	fill_sample(&s);
+	ck_assert_int_eq(snapshot_copy_table(&c, &s), 0);
+	ck_assert_uint_eq(c.n_services, 2);
+	ck_assert_ptr_ne(c.services, s.services);
+	ck_assert_ptr_ne(c.services[0].dests, s.services[0].dests);
+	ck_assert_uint_eq(c.services[0].dests[0].stats.inpkts, 1000);
+	ck_assert_uint_eq(c.n_modules, 0);
+	/* The copy grows on its own, like any snapshot. */
+	ck_assert_ptr_nonnull(service_add_dest(&c.services[0]));
+	ck_assert_uint_eq(c.services[0].n_dests, 2);
+	snapshot_free(&c);
+	snapshot_free(&s);
+}
+END_TEST
+
 START_TEST(test_text_frame)
 {
 	struct snapshot s;
@@ -449,6 +535,9 @@ START_TEST(test_cells)
 	ck_assert_str_eq(cells_pad("abcdef", 3, 0, buf, sizeof(buf)), "abc");
 	/* Invalid UTF-8 counts one cell a byte and is never a reason to overrun. */
 	ck_assert_int_eq(cells_width("\xff\xfe"), 2);
+	ck_assert_str_eq(cells_pad("a\xff\x1b[2Jb", 8, 0, buf, sizeof(buf)), "a??[2Jb ");
+	ck_assert_str_eq(cells_pad("\xc2\x9bx", 3, 1, buf, sizeof(buf)), " ?x");
+	ck_assert_str_eq(cells_pad("连接", 3, 1, buf, sizeof(buf)), " 连");
 	ck_assert_str_eq(cells_human(999, buf, sizeof(buf)), "999");
 	ck_assert_str_eq(cells_human(1234, buf, sizeof(buf)), "1.2K");
 	ck_assert_str_eq(cells_human(35e6, buf, sizeof(buf)), "35M");
@@ -470,6 +559,8 @@ int main(void)
 	tcase_add_test(tc, test_json_computed_rates);
 	tcase_add_test(tc, test_json_unavailable_and_conns);
 	tcase_add_test(tc, test_json_write_error);
+	tcase_add_test(tc, test_json_round_trip);
+	tcase_add_test(tc, test_copy_table);
 	tcase_add_test(tc, test_text_frame);
 	tcase_add_test(tc, test_cells);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A background thread that reads snapshots (live, or from a recording) so keys never wait. */
+#ifndef IPVSTOP_FEED_H
+#define IPVSTOP_FEED_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "collect.h"
+#include "snapshot.h"
+
+struct feed;
+
+/*
+ * Starts a live feed reading with opts every interval seconds, or, when replay is not
+ * NULL, a feed playing that JSON Lines recording (one record per interval). record, when
+ * not NULL, receives every live snapshot as JSON Lines. The feed owns neither FILE.
+ * Returns NULL and sets errno on failure.
+ */
+struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *replay,
+			FILE *record);
+void feed_stop(struct feed *f);
+
+/* A file descriptor that becomes readable when a new snapshot is waiting. */
+int feed_fd(const struct feed *f);
+
+/*
+ * Takes the newest snapshot into *out (which the caller frees with snapshot_free) and
+ * returns true, or returns false when none is waiting. Older unread ones are dropped.
+ */
+bool feed_take(struct feed *f, struct snapshot *out);
+
+/* Changes the refresh interval; the next read is scheduled from the last one. */
+void feed_set_interval(struct feed *f, double interval);
+/* Paused: no reads (a replay stops advancing) until resumed. */
+void feed_set_paused(struct feed *f, bool paused);
+/* Reads (or, in a replay, advances) once now, also while paused. */
+void feed_step(struct feed *f);
+/* Adds the connection list to the following reads (on demand: it can be slow). */
+void feed_set_connections(struct feed *f, bool on);
+/* True for a replay that reached the end of its recording. */
+bool feed_replay_ended(struct feed *f);
+
+#endif

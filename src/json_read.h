@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reads a schema 1 JSON document (a recording's line) back into a snapshot, for --replay. */
+#ifndef IPVSTOP_JSON_READ_H
+#define IPVSTOP_JSON_READ_H
+
+#include "snapshot.h"
+
+/*
+ * Parses one JSON Lines record written by output_json into s (zeroed first; the caller
+ * frees it with snapshot_free, also on error). Fields it does not know are ignored; the
+ * sysctls are not read back. Returns 0, -EINVAL for text that is not a schema 1 document,
+ * or -ENOMEM.
+ */
+int json_read_snapshot(const char *text, struct snapshot *s);
+
+#endif
