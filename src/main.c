@@ -16,15 +16,20 @@
 #include "nls.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "json_read.h"
 #include "snapshot.h"
+#include "ui.h"
+#include <unistd.h>
 
-enum mode { MODE_BATCH, MODE_JSON };
+enum mode { MODE_UI, MODE_BATCH, MODE_JSON };
 
 struct options {
 	enum mode mode;
 	long count; /* 0: forever */
 	double interval;
 	bool exact;
+	enum ui_color color;
+	const char *record_path, *replay_path;
 	struct collect_opts collect;
 };
 
@@ -42,7 +47,10 @@ static void usage(FILE *f)
 	fputs(_("Show the kernel's IPVS table: virtual services, real servers, counters, rates.\n"),
 	      f);
 	fputs("\n", f);
-	fputs(_("  -b, --batch              plain text frames, like top -b (default for now)\n"
+	fputs(_("Without -b or -j, ipvstop is an interactive dashboard (press ? for its keys).\n"),
+	      f);
+	fputs("\n", f);
+	fputs(_("  -b, --batch              plain text frames, like top -b\n"
 		"  -j, --json               one JSON document per refresh (JSON Lines, schema 1)\n"
 		"  -n, --iterations=N       refresh N times, then exit\n"
 		"  -d, --delay=SECONDS      time between refreshes (fractions allowed; default 2)\n"
@@ -51,6 +59,9 @@ static void usage(FILE *f)
 		"      --connection-limit=N keep at most N connection entries (default 1000;\n"
 		"                           all are counted)\n"
 		"      --source=WHICH       auto, netlink or proc (read-only /proc/net/ip_vs)\n"
+		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
+		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
+		"      --replay=FILE        play a recording instead of reading the kernel\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"),
 	      f);
@@ -74,7 +85,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE };
+	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"json", no_argument, NULL, 'j'},
@@ -84,6 +95,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"connections", no_argument, NULL, OPT_CONNS},
 		{"connection-limit", required_argument, NULL, OPT_CONN_LIMIT},
 		{"source", required_argument, NULL, OPT_SOURCE},
+		{"color", required_argument, NULL, OPT_COLOR},
+		{"colour", required_argument, NULL, OPT_COLOR},
+		{"record", required_argument, NULL, OPT_RECORD},
+		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -147,6 +162,25 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				o->color = UI_COLOR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				o->color = UI_COLOR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				o->color = UI_COLOR_NEVER;
+			else {
+				fprintf(stderr, _("%s: --color is auto, always or never, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			break;
+		case OPT_RECORD:
+			o->record_path = optarg;
+			break;
+		case OPT_REPLAY:
+			o->replay_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -182,7 +216,31 @@ static void sleep_until(double deadline)
 	}
 }
 
-static int run(const struct options *o)
+/* Reads the next snapshot: from the kernel, or the next good line of a recording. */
+static int next_snapshot(struct collector *c, FILE *replay, struct snapshot *s, bool *end)
+{
+	if (!replay)
+		return collector_read(c, s);
+	char *line = NULL;
+	size_t cap = 0;
+	*end = true;
+	while (getline(&line, &cap, replay) > 0) {
+		int err = json_read_snapshot(line, s);
+		if (err == 0) {
+			*end = false;
+			break;
+		}
+		snapshot_free(s);
+		if (err == -ENOMEM) {
+			free(line);
+			return err;
+		}
+	}
+	free(line);
+	return 0;
+}
+
+static int run(const struct options *o, FILE *record, FILE *replay)
 {
 	struct collector *c = collector_new(&o->collect);
 	struct snapshot snaps[2];
@@ -195,8 +253,17 @@ static int run(const struct options *o)
 		return 1;
 	}
 	for (long i = 0; !stop_requested && (o->count == 0 || i < o->count); i++) {
-		if (collector_read(c, cur) != 0) {
+		bool end = false;
+		if (next_snapshot(c, replay, cur, &end) != 0) {
 			fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
+			rc = 1;
+			break;
+		}
+		if (end)
+			break;
+		if (record && output_json(record, cur, prev) != 0) {
+			fprintf(stderr, _("%s: writing the recording failed: %s\n"), PACKAGE,
+				strerror(errno));
 			rc = 1;
 			break;
 		}
@@ -213,7 +280,13 @@ static int run(const struct options *o)
 		}
 		if (o->count && i + 1 >= o->count)
 			break;
-		sleep_until(cur->mono + o->interval);
+		if (replay) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			sleep_until((double)now.tv_sec + (double)now.tv_nsec / 1e9 + o->interval);
+		} else {
+			sleep_until(cur->mono + o->interval);
+		}
 		if (prev)
 			snapshot_free(prev);
 		prev = cur;
@@ -228,7 +301,7 @@ static int run(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = {
-		.mode = MODE_BATCH,
+		.mode = MODE_UI,
 		.interval = 2.0,
 		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
 	};
@@ -241,13 +314,60 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
+		fprintf(stderr,
+			_("%s: the dashboard needs a terminal on standard input and output;\n"
+			  "use -b for text frames or -j for JSON Lines.\n"),
+			PACKAGE);
+		return 2;
+	}
+
+	FILE *record = NULL, *replay = NULL;
+	if (o.replay_path) {
+		replay = fopen(o.replay_path, "r");
+		if (!replay) {
+			fprintf(stderr, _("%s: cannot open recording '%s': %s\n"), PACKAGE,
+				o.replay_path, strerror(errno));
+			return 1;
+		}
+	}
+	if (o.record_path) {
+		record = fopen(o.record_path, "a");
+		if (!record) {
+			fprintf(stderr, _("%s: cannot write recording '%s': %s\n"), PACKAGE,
+				o.record_path, strerror(errno));
+			if (replay)
+				fclose(replay);
+			return 1;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
 
-	return run(&o);
+	if (o.mode == MODE_UI) {
+		struct ui_opts uo = {
+			.collect = o.collect,
+			.interval = o.interval,
+			.color = o.color,
+			.record = record,
+			.replay = replay,
+			.replay_name = o.replay_path,
+		};
+		rc = ui_run(&uo);
+	} else {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		rc = run(&o, record, replay);
+	}
+	if (record && fclose(record) != 0 && rc == 0) {
+		fprintf(stderr, _("%s: writing the recording failed: %s\n"), PACKAGE,
+			strerror(errno));
+		rc = 1;
+	}
+	if (replay)
+		fclose(replay);
+	return rc;
 }

@@ -1,0 +1,1286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The dashboard: panes drawn from the newest snapshot, keys dispatched through keymap.c. */
+#include "config.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cells.h"
+#include "feed.h"
+#include "keymap.h"
+#include "nls.h"
+#include "snapshot.h"
+#include "ui.h"
+
+enum pane_id { PANE_SERVICES = 0, PANE_DESTS, PANE_CONNS };
+
+enum sort_key {
+	SORT_ACTIVE = 0,
+	SORT_INACTIVE,
+	SORT_CPS,
+	SORT_INPPS,
+	SORT_OUTPPS,
+	SORT_INBPS,
+	SORT_OUTBPS,
+	SORT_RS,
+	SORT_VIRTUAL,
+	SORT_SCHED,
+	SORT_NONE, /* kernel order */
+	SORT_COUNT = SORT_NONE,
+};
+
+static const char *const sort_names[] = {
+	N_("active connections"), N_("inactive connections"), N_("connections/s"),
+	N_("packets/s in"),      N_("packets/s out"),        N_("bytes/s in"),
+	N_("bytes/s out"),       N_("real servers"),         N_("virtual address"),
+	N_("scheduler"),
+};
+
+enum color_pair {
+	CP_HEADER = 1,
+	CP_TITLE,
+	CP_TITLE_FOCUS,
+	CP_WARN,
+	CP_DRAIN,
+	CP_OK,
+	CP_BAR_KEY,
+};
+
+struct cursor {
+	size_t sel, top;
+};
+
+struct ui {
+	const struct ui_opts *opts;
+	struct feed *feed;
+	struct snapshot cur;
+	bool have;
+	double interval;
+	bool paused, exact, help, color;
+	enum pane_id focus;
+	bool conns_open;
+	enum sort_key sort;
+	bool sort_reverse;
+
+	/* Visible services (filtered, sorted): indices into cur.services. */
+	size_t *order;
+	size_t n_order;
+	struct cursor svc, dest, conn;
+	/* Identity of the selection, kept across refreshes. */
+	struct ipvs_service sel_svc;
+	bool have_sel;
+	/* What the connections pane shows: a service, and maybe one of its real servers. */
+	struct ipvs_service conn_svc;
+	struct ipvs_dest conn_dest;
+	bool conn_has_dest;
+	size_t *conn_rows;
+	size_t n_conn_rows;
+
+	char filter[128];
+	bool filter_editing, have_re;
+	regex_t re;
+	char status[256];
+	bool status_error;
+	char kernel[80];
+	int rows_per_page;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* A fatal signal must not leave the terminal raw: restore it, then die as the signal says. */
+static void on_fatal_signal(int sig)
+{
+	endwin();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void set_status(struct ui *u, bool error, const char *msg)
+{
+	snprintf(u->status, sizeof(u->status), "%s", msg);
+	u->status_error = error;
+}
+
+/* ---- data helpers ---- */
+
+static void service_totals(const struct ipvs_service *svc, uint64_t *act, uint64_t *inact)
+{
+	*act = *inact = 0;
+	for (size_t j = 0; j < svc->n_dests; j++) {
+		*act += svc->dests[j].active_conns;
+		*inact += svc->dests[j].inactive_conns;
+	}
+}
+
+static void service_label(const struct ipvs_service *svc, char *buf, size_t len)
+{
+	char a[64];
+	if (svc->fwmark)
+		snprintf(buf, len, "%u%s", svc->fwmark, svc->af == AF_INET6 ? " (IPv6)" : "");
+	else if (svc->af == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
+			 svc->port);
+	else
+		snprintf(buf, len, "%s:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
+			 svc->port);
+}
+
+static void dest_label(int af, const struct ipvs_addr *addr, uint16_t port, char *buf,
+		       size_t len)
+{
+	char a[64];
+	if (af == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(af, addr, a, sizeof(a)), port);
+	else
+		snprintf(buf, len, "%s:%u", ipvs_addr_str(af, addr, a, sizeof(a)), port);
+}
+
+static const char *proto_label(const struct ipvs_service *svc)
+{
+	if (svc->fwmark)
+		return "FWM";
+	switch (svc->protocol) {
+	case 6:
+		return "TCP";
+	case 17:
+		return "UDP";
+	case 132:
+		return "SCTP";
+	default:
+		return "?";
+	}
+}
+
+static void flags_label(const struct ipvs_service *svc, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if ((svc->flags & IPVS_SVC_PERSISTENT) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%s%u ", _("p"), svc->timeout);
+	if ((svc->flags & IPVS_SVC_ONEPACKET) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "ops ");
+	if ((svc->flags & IPVS_SVC_SCHED1) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "fb ");
+	if ((svc->flags & IPVS_SVC_SCHED2) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "port ");
+	if (svc->pe[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%s ", svc->pe);
+	if (n > 0 && n <= len)
+		buf[n - 1] = '\0';
+}
+
+static const char *num(const struct ui *u, double v, char *buf, size_t len)
+{
+	if (u->exact) {
+		snprintf(buf, len, "%.0f", v);
+		return buf;
+	}
+	return cells_human(v, buf, len);
+}
+
+/* ---- filter and sort ---- */
+
+static bool service_matches(const struct ui *u, const struct ipvs_service *svc)
+{
+	if (!u->have_re)
+		return true;
+	char text[256], label[96], flags[64];
+	service_label(svc, label, sizeof(label));
+	flags_label(svc, flags, sizeof(flags));
+	snprintf(text, sizeof(text), "%s %s %s %s", proto_label(svc), label, svc->sched, flags);
+	if (regexec(&u->re, text, 0, NULL, 0) == 0)
+		return true;
+	/* A real server's address finds the services it serves. */
+	for (size_t j = 0; j < svc->n_dests; j++) {
+		dest_label(svc->dests[j].af, &svc->dests[j].addr, svc->dests[j].port, label,
+			   sizeof(label));
+		if (regexec(&u->re, label, 0, NULL, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int compare_services(const void *pa, const void *pb, void *arg)
+{
+	const struct ui *u = arg;
+	const struct ipvs_service *a = &u->cur.services[*(const size_t *)pa];
+	const struct ipvs_service *b = &u->cur.services[*(const size_t *)pb];
+	uint64_t aa, ai, ba, bi;
+	int c = 0;
+	bool numeric = true;
+
+	switch (u->sort) {
+	case SORT_ACTIVE:
+	case SORT_INACTIVE:
+		service_totals(a, &aa, &ai);
+		service_totals(b, &ba, &bi);
+		c = u->sort == SORT_ACTIVE ? cmp_u64(aa, ba) : cmp_u64(ai, bi);
+		break;
+	case SORT_CPS:
+		c = cmp_u64(a->stats.cps, b->stats.cps);
+		break;
+	case SORT_INPPS:
+		c = cmp_u64(a->stats.inpps, b->stats.inpps);
+		break;
+	case SORT_OUTPPS:
+		c = cmp_u64(a->stats.outpps, b->stats.outpps);
+		break;
+	case SORT_INBPS:
+		c = cmp_u64(a->stats.inbps, b->stats.inbps);
+		break;
+	case SORT_OUTBPS:
+		c = cmp_u64(a->stats.outbps, b->stats.outbps);
+		break;
+	case SORT_RS:
+		c = cmp_u64(a->n_dests, b->n_dests);
+		break;
+	case SORT_VIRTUAL:
+		numeric = false;
+		c = a->af - b->af;
+		if (!c)
+			c = cmp_u64(a->fwmark, b->fwmark);
+		if (!c)
+			c = memcmp(a->addr.bytes, b->addr.bytes, 16);
+		if (!c)
+			c = a->port - b->port;
+		if (!c)
+			c = a->protocol - b->protocol;
+		break;
+	case SORT_SCHED:
+		numeric = false;
+		c = strcmp(a->sched, b->sched);
+		break;
+	case SORT_NONE:
+		break;
+	}
+	/* Numbers: biggest first, like top. Text: A to Z. Ties keep the kernel's order. */
+	if (numeric)
+		c = -c;
+	if (u->sort_reverse)
+		c = -c;
+	if (!c)
+		c = cmp_u64(*(const size_t *)pa, *(const size_t *)pb);
+	return c;
+}
+
+static void rebuild_order(struct ui *u)
+{
+	free(u->order);
+	u->order = NULL;
+	u->n_order = 0;
+	if (!u->have || u->cur.n_services == 0)
+		return;
+	u->order = malloc(u->cur.n_services * sizeof(*u->order));
+	if (!u->order)
+		return;
+	for (size_t i = 0; i < u->cur.n_services; i++)
+		if (service_matches(u, &u->cur.services[i]))
+			u->order[u->n_order++] = i;
+	qsort_r(u->order, u->n_order, sizeof(*u->order), compare_services, u);
+}
+
+static const struct ipvs_service *selected_service(const struct ui *u)
+{
+	if (u->svc.sel >= u->n_order)
+		return NULL;
+	return &u->cur.services[u->order[u->svc.sel]];
+}
+
+static void remember_selection(struct ui *u)
+{
+	const struct ipvs_service *svc = selected_service(u);
+	u->have_sel = svc != NULL;
+	if (svc) {
+		u->sel_svc = *svc;
+		u->sel_svc.dests = NULL;
+	}
+}
+
+/* After a refresh or a new order, the same virtual service stays selected. */
+static void restore_selection(struct ui *u)
+{
+	if (!u->have_sel)
+		return;
+	for (size_t i = 0; i < u->n_order; i++)
+		if (service_same(&u->cur.services[u->order[i]], &u->sel_svc)) {
+			u->svc.sel = i;
+			return;
+		}
+	if (u->svc.sel >= u->n_order)
+		u->svc.sel = u->n_order ? u->n_order - 1 : 0;
+}
+
+static bool conn_in_scope(const struct ui *u, const struct ipvs_conn *c)
+{
+	const struct ipvs_service *svc = &u->conn_svc;
+	size_t alen = c->af == AF_INET6 ? 16 : 4;
+	int daf = c->dest_af ? c->dest_af : c->af;
+	size_t dlen = daf == AF_INET6 ? 16 : 4;
+	if (u->conn_has_dest) {
+		return daf == u->conn_dest.af && c->dest_port == u->conn_dest.port &&
+		       memcmp(c->dest.bytes, u->conn_dest.addr.bytes, dlen) == 0;
+	}
+	if (svc->fwmark) {
+		/* The table shows the address the client used, not the mark: go by real server. */
+		const struct ipvs_service *live = snapshot_find_service(&u->cur, svc);
+		for (size_t j = 0; live && j < live->n_dests; j++)
+			if (live->dests[j].af == daf && live->dests[j].port == c->dest_port &&
+			    memcmp(live->dests[j].addr.bytes, c->dest.bytes, dlen) == 0)
+				return true;
+		return false;
+	}
+	const char *p = ipvs_proto_name(svc->protocol);
+	return c->af == svc->af && c->virt_port == svc->port && p &&
+	       strcmp(p, c->protocol) == 0 && memcmp(c->virt.bytes, svc->addr.bytes, alen) == 0;
+}
+
+static void rebuild_conn_rows(struct ui *u)
+{
+	free(u->conn_rows);
+	u->conn_rows = NULL;
+	u->n_conn_rows = 0;
+	if (!u->conns_open || !u->have || !u->cur.have_conns || u->cur.conns.n_conns == 0)
+		return;
+	u->conn_rows = malloc(u->cur.conns.n_conns * sizeof(*u->conn_rows));
+	if (!u->conn_rows)
+		return;
+	for (size_t i = 0; i < u->cur.conns.n_conns; i++)
+		if (conn_in_scope(u, &u->cur.conns.conns[i]))
+			u->conn_rows[u->n_conn_rows++] = i;
+}
+
+static void refresh_views(struct ui *u)
+{
+	rebuild_order(u);
+	restore_selection(u);
+	rebuild_conn_rows(u);
+	const struct ipvs_service *svc = selected_service(u);
+	size_t nd = svc ? svc->n_dests : 0;
+	if (u->dest.sel >= nd)
+		u->dest.sel = nd ? nd - 1 : 0;
+	if (u->conn.sel >= u->n_conn_rows)
+		u->conn.sel = u->n_conn_rows ? u->n_conn_rows - 1 : 0;
+}
+
+/* ---- drawing ---- */
+
+struct column {
+	const char *title;
+	int width; /* 0: flexible */
+	int right;
+	int sort; /* enum sort_key, or -1 */
+};
+
+struct box {
+	int y, x, h, w;
+};
+
+static void put(int y, int x, int width, const char *text, int right, attr_t attr)
+{
+	char buf[1024];
+	if (width <= 0)
+		return;
+	cells_pad(text, width, right, buf, sizeof(buf));
+	attron(attr);
+	mvaddstr(y, x, buf);
+	attroff(attr);
+}
+
+/* Lays out columns in a box: flexible ones share what is left; columns that do not fit go. */
+static int layout(const struct column *cols, int n, int width, int flex_min, int *widths)
+{
+	int fixed = 0, nflex = 0, shown = 0;
+	for (int i = 0; i < n; i++) {
+		int need = (cols[i].width ? cols[i].width : flex_min) + (i ? 1 : 0);
+		if (fixed + need > width)
+			break;
+		fixed += need;
+		if (!cols[i].width)
+			nflex++;
+		shown++;
+	}
+	int extra = width - fixed;
+	for (int i = 0; i < shown; i++) {
+		widths[i] = cols[i].width ? cols[i].width : flex_min;
+		if (!cols[i].width && nflex) {
+			int add = extra / nflex;
+			/* Addresses need no more than an IPv6 address and port. */
+			if (widths[i] + add > 48)
+				add = 48 - widths[i];
+			widths[i] += add;
+			extra -= add;
+			nflex--;
+		}
+	}
+	return shown;
+}
+
+static void draw_columns_header(const struct ui *u, const struct box *b, int y,
+				const struct column *cols, int shown, const int *widths)
+{
+	int x = b->x;
+	attr_t base = u->color ? COLOR_PAIR(CP_HEADER) | A_BOLD : A_BOLD;
+	for (int i = 0; i < shown; i++) {
+		attr_t a = base;
+		char t[64];
+		snprintf(t, sizeof(t), "%s", _(cols[i].title));
+		if (cols[i].sort >= 0 && cols[i].sort == (int)u->sort) {
+			a |= A_UNDERLINE | A_REVERSE;
+			snprintf(t, sizeof(t), "%s%s", _(cols[i].title), u->sort_reverse ? "^" : "v");
+		}
+		put(y, x, widths[i], t, cols[i].right, a);
+		x += widths[i] + 1;
+	}
+}
+
+static void draw_row(const struct box *b, int y, const char *const *cells,
+		     const struct column *cols, int shown, const int *widths, attr_t attr)
+{
+	int x = b->x;
+	if (attr & A_REVERSE) {
+		attron(attr);
+		mvhline(y, b->x, ' ', b->w);
+		attroff(attr);
+	}
+	for (int i = 0; i < shown; i++) {
+		put(y, x, widths[i], cells[i], cols[i].right, attr);
+		if (i + 1 < shown && (attr & A_REVERSE)) {
+			attron(attr);
+			mvaddch(y, x + widths[i], ' ');
+			attroff(attr);
+		}
+		x += widths[i] + 1;
+	}
+}
+
+static void draw_title(const struct ui *u, const struct box *b, enum pane_id id,
+		       const char *text)
+{
+	attr_t a;
+	if (u->focus == id)
+		a = u->color ? COLOR_PAIR(CP_TITLE_FOCUS) | A_BOLD : A_REVERSE | A_BOLD;
+	else
+		a = u->color ? COLOR_PAIR(CP_TITLE) : A_BOLD;
+	attron(a);
+	mvhline(b->y, b->x, ' ', b->w);
+	attroff(a);
+	put(b->y, b->x, b->w, text, 0, a);
+}
+
+static void scroll_into_view(struct cursor *c, size_t n, int rows)
+{
+	if (rows <= 0)
+		return;
+	if (c->sel >= n)
+		c->sel = n ? n - 1 : 0;
+	if (c->sel < c->top)
+		c->top = c->sel;
+	if (c->sel >= c->top + (size_t)rows)
+		c->top = c->sel - (size_t)rows + 1;
+	if (c->top + (size_t)rows > n)
+		c->top = n > (size_t)rows ? n - (size_t)rows : 0;
+}
+
+static const struct column svc_cols[] = {
+	{N_("PROT"), 4, 0, -1},         {N_("VIRTUAL SERVICE"), 0, 0, SORT_VIRTUAL},
+	{N_("SCHED"), 5, 0, SORT_SCHED}, {N_("FLAGS"), 9, 0, -1},
+	{N_("RS"), 4, 1, SORT_RS},      {N_("ACTIVE"), 7, 1, SORT_ACTIVE},
+	{N_("INACT"), 7, 1, SORT_INACTIVE}, {N_("CONN/S"), 7, 1, SORT_CPS},
+	{N_("IN PPS"), 7, 1, SORT_INPPS}, {N_("OUT PPS"), 7, 1, SORT_OUTPPS},
+	{N_("IN B/S"), 7, 1, SORT_INBPS}, {N_("OUT B/S"), 7, 1, SORT_OUTBPS},
+	{N_("KUBERNETES SERVICE"), 0, 0, -1},
+};
+#define N_SVC_COLS ((int)(sizeof(svc_cols) / sizeof(svc_cols[0])))
+
+static void draw_services(struct ui *u, const struct box *b)
+{
+	char title[256];
+	int widths[N_SVC_COLS];
+	if (u->have_re)
+		snprintf(title, sizeof(title), _(" Virtual services: %zu of %zu match /%s/ "),
+			 u->n_order, u->cur.n_services, u->filter);
+	else
+		snprintf(title, sizeof(title), _(" Virtual services: %zu "), u->cur.n_services);
+	draw_title(u, b, PANE_SERVICES, title);
+	int shown = layout(svc_cols, N_SVC_COLS, b->w, 21, widths);
+	draw_columns_header(u, b, b->y + 1, svc_cols, shown, widths);
+	int rows = b->h - 2;
+	scroll_into_view(&u->svc, u->n_order, rows);
+	if (u->focus == PANE_SERVICES)
+		u->rows_per_page = rows;
+	for (int r = 0; r < rows && u->svc.top + (size_t)r < u->n_order; r++) {
+		size_t idx = u->svc.top + (size_t)r;
+		const struct ipvs_service *svc = &u->cur.services[u->order[idx]];
+		char label[96], flags[64], nb[8][24];
+		uint64_t act, inact;
+		service_totals(svc, &act, &inact);
+		service_label(svc, label, sizeof(label));
+		flags_label(svc, flags, sizeof(flags));
+		snprintf(nb[7], sizeof(nb[7]), "%zu", svc->n_dests);
+		const char *cells[N_SVC_COLS] = {
+			proto_label(svc),
+			label,
+			svc->sched,
+			flags,
+			nb[7],
+			num(u, (double)act, nb[0], sizeof(nb[0])),
+			num(u, (double)inact, nb[1], sizeof(nb[1])),
+			num(u, (double)svc->stats.cps, nb[2], sizeof(nb[2])),
+			num(u, (double)svc->stats.inpps, nb[3], sizeof(nb[3])),
+			num(u, (double)svc->stats.outpps, nb[4], sizeof(nb[4])),
+			num(u, (double)svc->stats.inbps, nb[5], sizeof(nb[5])),
+			num(u, (double)svc->stats.outbps, nb[6], sizeof(nb[6])),
+			"-",
+		};
+		attr_t a = A_NORMAL;
+		if (idx == u->svc.sel)
+			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
+		else if (svc->n_dests == 0)
+			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
+		draw_row(b, b->y + 2 + r, cells, svc_cols, shown, widths, a);
+	}
+	if (u->n_order == 0 && rows > 0)
+		put(b->y + 2, b->x + 1, b->w - 1,
+		    u->have_re ? _("No virtual service matches the filter (Esc clears it).")
+		    : !u->have ? _("Reading...")
+			       : _("No virtual services."),
+		    0, A_DIM);
+}
+
+static const struct column dest_cols[] = {
+	{N_("REAL SERVER"), 0, 0, -1}, {N_("FWD"), 6, 0, -1},    {N_("WEIGHT"), 8, 1, -1},
+	{N_("ACTIVE"), 7, 1, -1},      {N_("INACT"), 7, 1, -1},  {N_("PERSIST"), 7, 1, -1},
+	{N_("CONN/S"), 7, 1, -1},      {N_("IN PPS"), 7, 1, -1}, {N_("OUT PPS"), 7, 1, -1},
+	{N_("IN B/S"), 7, 1, -1},      {N_("OUT B/S"), 7, 1, -1}, {N_("POD"), 0, 0, -1},
+};
+#define N_DEST_COLS ((int)(sizeof(dest_cols) / sizeof(dest_cols[0])))
+
+static void draw_dests(struct ui *u, const struct box *b)
+{
+	char title[256], label[96];
+	int widths[N_DEST_COLS];
+	const struct ipvs_service *svc = selected_service(u);
+	if (svc) {
+		service_label(svc, label, sizeof(label));
+		snprintf(title, sizeof(title), _(" Real servers of %s %s: %zu "), proto_label(svc),
+			 label, svc->n_dests);
+	} else {
+		snprintf(title, sizeof(title), "%s", _(" Real servers "));
+	}
+	draw_title(u, b, PANE_DESTS, title);
+	int shown = layout(dest_cols, N_DEST_COLS, b->w, 21, widths);
+	draw_columns_header(u, b, b->y + 1, dest_cols, shown, widths);
+	int rows = b->h - 2;
+	size_t n = svc ? svc->n_dests : 0;
+	scroll_into_view(&u->dest, n, rows);
+	if (u->focus == PANE_DESTS)
+		u->rows_per_page = rows;
+	for (int r = 0; svc && r < rows && u->dest.top + (size_t)r < n; r++) {
+		size_t idx = u->dest.top + (size_t)r;
+		const struct ipvs_dest *d = &svc->dests[idx];
+		char nb[10][24], fwd[16], weight[32];
+		dest_label(d->af, &d->addr, d->port, label, sizeof(label));
+		snprintf(fwd, sizeof(fwd), "%s", ipvs_fwd_name(d->fwd));
+		fwd[0] = (char)(fwd[0] - 32);
+		/* Weight 0 is a draining (quiesced) server: say it in words, not only colour. */
+		if (d->weight == 0)
+			snprintf(weight, sizeof(weight), "0 %s", _("drain"));
+		else
+			snprintf(weight, sizeof(weight), "%d", d->weight);
+		const char *cells[N_DEST_COLS] = {
+			label,
+			fwd,
+			weight,
+			num(u, d->active_conns, nb[0], sizeof(nb[0])),
+			num(u, d->inactive_conns, nb[1], sizeof(nb[1])),
+			num(u, d->persist_conns, nb[2], sizeof(nb[2])),
+			num(u, (double)d->stats.cps, nb[3], sizeof(nb[3])),
+			num(u, (double)d->stats.inpps, nb[4], sizeof(nb[4])),
+			num(u, (double)d->stats.outpps, nb[5], sizeof(nb[5])),
+			num(u, (double)d->stats.inbps, nb[6], sizeof(nb[6])),
+			num(u, (double)d->stats.outbps, nb[7], sizeof(nb[7])),
+			"-",
+		};
+		attr_t a = A_NORMAL;
+		if (idx == u->dest.sel && u->focus == PANE_DESTS)
+			a = A_REVERSE | A_BOLD;
+		else if (d->weight == 0)
+			a = u->color ? COLOR_PAIR(CP_DRAIN) : A_DIM;
+		draw_row(b, b->y + 2 + r, cells, dest_cols, shown, widths, a);
+	}
+	if (svc && n == 0 && rows > 0)
+		put(b->y + 2, b->x + 1, b->w - 1, _("This virtual service has no real servers."), 0,
+		    u->color ? COLOR_PAIR(CP_WARN) : A_BOLD);
+}
+
+static const struct column conn_cols[] = {
+	{N_("PROT"), 5, 0, -1},     {N_("CLIENT"), 0, 0, -1},   {N_("VIRTUAL"), 0, 0, -1},
+	{N_("DESTINATION"), 0, 0, -1}, {N_("STATE"), 12, 0, -1}, {N_("EXPIRES"), 8, 1, -1},
+};
+#define N_CONN_COLS ((int)(sizeof(conn_cols) / sizeof(conn_cols[0])))
+
+static void draw_conns(struct ui *u, const struct box *b)
+{
+	char title[256], label[96];
+	int widths[N_CONN_COLS];
+	if (u->conn_has_dest)
+		dest_label(u->conn_dest.af, &u->conn_dest.addr, u->conn_dest.port, label,
+			   sizeof(label));
+	else
+		service_label(&u->conn_svc, label, sizeof(label));
+	if (!u->cur.have_conns)
+		snprintf(title, sizeof(title), _(" Connections of %s: reading... "), label);
+	else
+		snprintf(title, sizeof(title),
+			 _(" Connections of %s: %zu shown; table %" PRIu64 " entries%s "), label,
+			 u->n_conn_rows, u->cur.conns.total,
+			 u->cur.conns.truncated ? _(" (list bounded)") : "");
+	draw_title(u, b, PANE_CONNS, title);
+	int shown = layout(conn_cols, N_CONN_COLS, b->w, 22, widths);
+	draw_columns_header(u, b, b->y + 1, conn_cols, shown, widths);
+	int rows = b->h - 2;
+	scroll_into_view(&u->conn, u->n_conn_rows, rows);
+	if (u->focus == PANE_CONNS)
+		u->rows_per_page = rows;
+	for (int r = 0; r < rows && u->conn.top + (size_t)r < u->n_conn_rows; r++) {
+		size_t idx = u->conn.top + (size_t)r;
+		const struct ipvs_conn *c = &u->cur.conns.conns[u->conn_rows[idx]];
+		char cl[96], vl[96], dl[96], proto[8], exp[16];
+		dest_label(c->af, &c->client, c->client_port, cl, sizeof(cl));
+		dest_label(c->af, &c->virt, c->virt_port, vl, sizeof(vl));
+		dest_label(c->dest_af ? c->dest_af : c->af, &c->dest, c->dest_port, dl, sizeof(dl));
+		snprintf(proto, sizeof(proto), "%s", c->protocol);
+		for (char *p = proto; *p; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		snprintf(exp, sizeof(exp), "%u:%02u", c->expires / 60, c->expires % 60);
+		const char *cells[N_CONN_COLS] = {proto, cl, vl, dl, c->state, exp};
+		attr_t a = idx == u->conn.sel && u->focus == PANE_CONNS ? A_REVERSE | A_BOLD
+									: A_NORMAL;
+		draw_row(b, b->y + 2 + r, cells, conn_cols, shown, widths, a);
+	}
+}
+
+/* Modules the header reports: ip_vs, the schedulers in use, nf_conntrack. */
+static void draw_modules(const struct ui *u, int y)
+{
+	int x = 0;
+	attr_t warn = u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD | A_UNDERLINE;
+	attr_t ok = u->color ? COLOR_PAIR(CP_OK) : A_NORMAL;
+	char buf[96];
+	put(y, x, 9, _("Modules:"), 0, A_BOLD);
+	x += cells_width(_("Modules:")) + 1;
+	for (size_t i = 0; i < u->cur.n_modules && x < COLS - 1; i++) {
+		const struct module_info *m = &u->cur.modules[i];
+		bool in_use = strcmp(m->name, "ip_vs") == 0 || strcmp(m->name, "nf_conntrack") == 0;
+		for (size_t k = 0; !in_use && k < u->cur.n_services; k++)
+			in_use = strncmp(m->name, "ip_vs_", 6) == 0 &&
+				 strcmp(m->name + 6, u->cur.services[k].sched) == 0;
+		if (!in_use)
+			continue;
+		bool good = m->state == MODULE_LOADED || m->state == MODULE_BUILTIN;
+		if (good)
+			snprintf(buf, sizeof(buf), "%s", m->name);
+		else
+			snprintf(buf, sizeof(buf), "%s: %s", m->name,
+				 m->state == MODULE_AVAILABLE ? _("not loaded") : _("missing"));
+		int w = cells_width(buf);
+		put(y, x, w, buf, 0, good ? ok : warn);
+		x += w + 1;
+	}
+}
+
+static void draw_header(struct ui *u)
+{
+	const struct snapshot *s = &u->cur;
+	char line[512], b[8][24];
+	attr_t hl = u->color ? COLOR_PAIR(CP_HEADER) | A_BOLD : A_BOLD;
+	attr_t warn = u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD | A_UNDERLINE;
+
+	snprintf(line, sizeof(line), "ipvstop %s  %s  %s %s", PACKAGE_VERSION,
+		 u->have ? s->host : "", _("kernel"), u->kernel);
+	int x = 0;
+	put(0, x, COLS, line, 0, hl);
+	x = cells_width(line) + 2;
+	if (u->have && s->ipvs_available) {
+		snprintf(line, sizeof(line), _("IPVS %u.%u.%u  conn table %u  via %s"),
+			 s->version >> 16, (s->version >> 8) & 0xff, s->version & 0xff,
+			 s->conn_tab_size, s->source == IPVS_SOURCE_PROC ? "/proc" : "netlink");
+		put(0, x, COLS - x, line, 0, A_NORMAL);
+		x += cells_width(line) + 2;
+	}
+	if (u->have && s->source == IPVS_SOURCE_PROC && x < COLS) {
+		put(0, x, COLS - x, _("READ-ONLY"), 0, warn);
+		x += cells_width(_("READ-ONLY")) + 2;
+	}
+	if (u->paused && x < COLS) {
+		put(0, x, COLS - x, _("PAUSED"), 0, warn);
+		x += cells_width(_("PAUSED")) + 2;
+	}
+	if (u->opts->replay && x < COLS) {
+		snprintf(line, sizeof(line), _("REPLAY %s%s"), u->opts->replay_name,
+			 feed_replay_ended(u->feed) ? _(" (ended)") : "");
+		put(0, x, COLS - x, line, 0, warn);
+	}
+
+	/* Line 2: timeouts, sync daemons, age of the data. */
+	line[0] = '\0';
+	if (u->have && s->timeouts_known)
+		snprintf(line, sizeof(line), _("Timeouts tcp %us tcp_fin %us udp %us"),
+			 s->timeout_tcp, s->timeout_tcp_fin, s->timeout_udp);
+	size_t n = strlen(line);
+	for (size_t i = 0; u->have && i < s->n_daemons && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, _("  sync %s on %s id %u"),
+				      s->daemons[i].state, s->daemons[i].mcast_ifn,
+				      s->daemons[i].syncid);
+	if (u->have && n < sizeof(line)) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double age = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - s->mono;
+		if (u->opts->replay) {
+			time_t t = (time_t)s->time;
+			struct tm tm;
+			char tb[32];
+			localtime_r(&t, &tm);
+			strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S", &tm);
+			snprintf(line + n, sizeof(line) - n, _("  recorded %s"), tb);
+		} else {
+			snprintf(line + n, sizeof(line) - n, _("  updated %.1fs ago, every %gs"),
+				 age < 0 ? 0 : age, u->interval);
+		}
+	}
+	put(1, 0, COLS, line, 0, A_NORMAL);
+
+	/* Line 3: totals. */
+	uint64_t act = 0, inact = 0, cps = 0, inpps = 0, outpps = 0, inbps = 0, outbps = 0;
+	size_t dests = 0;
+	for (size_t i = 0; u->have && i < s->n_services; i++) {
+		uint64_t a, ia;
+		service_totals(&s->services[i], &a, &ia);
+		act += a;
+		inact += ia;
+		dests += s->services[i].n_dests;
+		cps += s->services[i].stats.cps;
+		inpps += s->services[i].stats.inpps;
+		outpps += s->services[i].stats.outpps;
+		inbps += s->services[i].stats.inbps;
+		outbps += s->services[i].stats.outbps;
+	}
+	snprintf(line, sizeof(line),
+		 _("Services %zu  Real servers %zu  Active %s  Inactive %s  Conn/s %s  "
+		   "In %s pkt/s %s B/s  Out %s pkt/s %s B/s"),
+		 u->have ? s->n_services : 0, dests, num(u, (double)act, b[0], sizeof(b[0])),
+		 num(u, (double)inact, b[1], sizeof(b[1])), num(u, (double)cps, b[2], sizeof(b[2])),
+		 num(u, (double)inpps, b[3], sizeof(b[3])), num(u, (double)inbps, b[4], sizeof(b[4])),
+		 num(u, (double)outpps, b[5], sizeof(b[5])),
+		 num(u, (double)outbps, b[6], sizeof(b[6])));
+	put(2, 0, COLS, line, 0, A_NORMAL);
+
+	/* Line 4: modules, and the slot for the cluster. */
+	if (u->have && !s->ipvs_available)
+		put(3, 0, COLS, s->ipvs_error, 0, warn);
+	else if (u->have)
+		draw_modules(u, 3);
+	put(4, 0, COLS, _("Kubernetes: not connected (coming: kube-proxy mode and Service names)"),
+	    0, A_DIM);
+}
+
+static const struct {
+	enum action action;
+	const char *label;
+} bar_items[] = {
+	{ACT_HELP, N_("Help")},   {ACT_ENTER, N_("Real servers")}, {ACT_CONNECTIONS, N_("Conns")},
+	{ACT_FILTER, N_("Filter")}, {ACT_SORT_NEXT, N_("Sort")},     {ACT_EXACT, N_("Exact")},
+	{ACT_PAUSE, N_("Pause")}, {ACT_QUIT, N_("Quit")},
+};
+
+static void draw_bar(const struct ui *u)
+{
+	int y = LINES - 1, x = 0;
+	attr_t key = u->color ? COLOR_PAIR(CP_BAR_KEY) | A_BOLD : A_REVERSE | A_BOLD;
+	move(y, 0);
+	clrtoeol();
+	for (size_t i = 0; i < sizeof(bar_items) / sizeof(bar_items[0]) && x < COLS; i++) {
+		const char *k = "";
+		for (size_t b = 0; b < keymap_n_bindings; b++)
+			if (keymap_bindings[b].action == bar_items[i].action) {
+				k = keymap_bindings[b].names;
+				break;
+			}
+		/* The first key name is enough on the bar: "?, F1" -> "?". */
+		char kn[16];
+		snprintf(kn, sizeof(kn), "%s", _(k));
+		char *comma = strchr(kn, ',');
+		if (comma)
+			*comma = '\0';
+		int w = cells_width(kn);
+		put(y, x, w, kn, 0, key);
+		x += w;
+		const char *l = _(bar_items[i].label);
+		w = cells_width(l) + 1;
+		if (x + w > COLS)
+			break;
+		put(y, x, w, l, 0, A_NORMAL);
+		x += w + 1;
+	}
+}
+
+static void draw_status(const struct ui *u)
+{
+	int y = LINES - 2;
+	move(y, 0);
+	clrtoeol();
+	if (u->filter_editing) {
+		char line[256];
+		snprintf(line, sizeof(line), _("Filter (regex, Enter applies, Esc clears): %s"),
+			 u->filter);
+		put(y, 0, COLS - 1, line, 0, A_BOLD);
+		int x = cells_width(line);
+		if (x < COLS)
+			move(y, x);
+		return;
+	}
+	if (u->status[0]) {
+		attr_t a = u->status_error ? (u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD)
+					   : A_NORMAL;
+		put(y, 0, COLS, u->status, 0, a);
+		return;
+	}
+	char hint[256];
+	snprintf(hint, sizeof(hint), _("Sorted by %s%s. Enter: real servers, c: connections."),
+		 _(sort_names[u->sort]), u->sort_reverse ? _(" (reversed)") : "");
+	put(y, 0, COLS, hint, 0, A_DIM);
+}
+
+static void draw_help(const struct ui *u)
+{
+	int y = 0;
+	put(y++, 0, COLS, _("ipvstop keys (any key closes this help)"), 0, A_BOLD | A_REVERSE);
+	y++;
+	int keyw = 16;
+	for (size_t i = 0; i < keymap_n_bindings && y < LINES; i++, y++) {
+		const struct key_binding *b = &keymap_bindings[i];
+		put(y, 2, keyw, _(b->names), 0, A_BOLD);
+		put(y, 2 + keyw + 1, COLS - keyw - 3, _(b->help), 0, A_NORMAL);
+	}
+	if (y + 1 < LINES)
+		put(y + 1, 2, COLS - 2,
+		    _("Weight 0 (drain) marks a quiesced real server; READ-ONLY: no CAP_NET_ADMIN."),
+		    0, A_DIM);
+	(void)u;
+}
+
+static void draw(struct ui *u)
+{
+	erase();
+	if (u->help) {
+		draw_help(u);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	const int head = 5;
+	int avail = LINES - head - 2;
+	if (LINES < 12 || COLS < 40) {
+		put(0, 0, COLS, _("Terminal too small for ipvstop (needs 40x12)."), 0, A_BOLD);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	draw_header(u);
+	bool wide = COLS >= 160;
+	struct box sb, db, cb;
+	int top_h = avail;
+	if (u->conns_open) {
+		top_h = avail * 3 / 5;
+		cb = (struct box){head + top_h, 0, avail - top_h, COLS};
+	}
+	if (wide) {
+		int lw = COLS * 11 / 20;
+		sb = (struct box){head, 0, top_h, lw};
+		db = (struct box){head, lw + 1, top_h, COLS - lw - 1};
+	} else {
+		int sh = u->focus == PANE_DESTS ? top_h / 3 : top_h - top_h / 3;
+		if (sh < 3)
+			sh = 3;
+		sb = (struct box){head, 0, sh, COLS};
+		db = (struct box){head + sh, 0, top_h - sh, COLS};
+	}
+	draw_services(u, &sb);
+	draw_dests(u, &db);
+	if (u->conns_open)
+		draw_conns(u, &cb);
+	draw_status(u);
+	draw_bar(u);
+	if (!u->filter_editing)
+		move(LINES - 1, COLS - 1);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* ---- actions ---- */
+
+static struct cursor *focused_cursor(struct ui *u, size_t *n)
+{
+	const struct ipvs_service *svc = selected_service(u);
+	switch (u->focus) {
+	case PANE_DESTS:
+		*n = svc ? svc->n_dests : 0;
+		return &u->dest;
+	case PANE_CONNS:
+		*n = u->n_conn_rows;
+		return &u->conn;
+	case PANE_SERVICES:
+	default:
+		*n = u->n_order;
+		return &u->svc;
+	}
+}
+
+static void move_cursor(struct ui *u, long delta, bool absolute)
+{
+	size_t n;
+	struct cursor *c = focused_cursor(u, &n);
+	if (n == 0)
+		return;
+	long pos = absolute ? delta : (long)c->sel + delta;
+	if (pos < 0)
+		pos = 0;
+	if (pos >= (long)n)
+		pos = (long)n - 1;
+	c->sel = (size_t)pos;
+	if (u->focus == PANE_SERVICES) {
+		u->dest.sel = u->dest.top = 0;
+		remember_selection(u);
+	}
+}
+
+static void set_filter(struct ui *u, const char *text)
+{
+	if (u->have_re) {
+		regfree(&u->re);
+		u->have_re = false;
+	}
+	snprintf(u->filter, sizeof(u->filter), "%s", text);
+	if (u->filter[0]) {
+		int err = regcomp(&u->re, u->filter, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (err) {
+			char msg[128], line[256];
+			regerror(err, &u->re, msg, sizeof(msg));
+			snprintf(line, sizeof(line), _("Filter not applied: %s"), msg);
+			set_status(u, true, line);
+			u->filter[0] = '\0';
+		} else {
+			u->have_re = true;
+			set_status(u, false, "");
+		}
+	}
+	u->svc.sel = u->svc.top = 0;
+	u->have_sel = false;
+	refresh_views(u);
+	remember_selection(u);
+}
+
+static void open_connections(struct ui *u)
+{
+	const struct ipvs_service *svc = selected_service(u);
+	if (!svc) {
+		set_status(u, true, _("Select a virtual service first."));
+		return;
+	}
+	u->conn_svc = *svc;
+	u->conn_svc.dests = NULL;
+	u->conn_has_dest = u->focus == PANE_DESTS && u->dest.sel < svc->n_dests;
+	if (u->conn_has_dest)
+		u->conn_dest = svc->dests[u->dest.sel];
+	u->conns_open = true;
+	u->focus = PANE_CONNS;
+	u->conn.sel = u->conn.top = 0;
+	feed_set_connections(u->feed, true);
+	refresh_views(u);
+}
+
+static void close_connections(struct ui *u)
+{
+	u->conns_open = false;
+	feed_set_connections(u->feed, false);
+	if (u->focus == PANE_CONNS)
+		u->focus = u->conn_has_dest ? PANE_DESTS : PANE_SERVICES;
+}
+
+static const double intervals[] = {0.5, 1, 2, 3, 5, 10, 30, 60};
+#define N_INTERVALS (sizeof(intervals) / sizeof(intervals[0]))
+
+static void change_interval(struct ui *u, int dir)
+{
+	size_t i = 0;
+	while (i + 1 < N_INTERVALS && intervals[i] < u->interval)
+		i++;
+	if (dir < 0 && intervals[i] >= u->interval && i > 0)
+		i--;
+	else if (dir > 0 && intervals[i] <= u->interval && i + 1 < N_INTERVALS)
+		i++;
+	u->interval = intervals[i];
+	feed_set_interval(u->feed, u->interval);
+	char msg[128];
+	snprintf(msg, sizeof(msg), _("Refreshing every %g s."), u->interval);
+	set_status(u, false, msg);
+}
+
+/* Returns false when the program should end. */
+static bool handle_key(struct ui *u, int key)
+{
+	if (u->filter_editing) {
+		size_t n = strlen(u->filter);
+		if (key == 27) {
+			u->filter_editing = false;
+			set_filter(u, "");
+		} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+			u->filter_editing = false;
+			char copy[sizeof(u->filter)];
+			memcpy(copy, u->filter, sizeof(copy));
+			set_filter(u, copy);
+		} else if (key == KEY_BACKSPACE || key == 127 || key == '\b') {
+			/* Remove one whole UTF-8 character. */
+			while (n > 0 && ((unsigned char)u->filter[n - 1] & 0xc0) == 0x80)
+				u->filter[--n] = '\0';
+			if (n > 0)
+				u->filter[--n] = '\0';
+		} else if (key >= 0x20 && key < 0x100 && key != 0x7f && n + 1 < sizeof(u->filter)) {
+			u->filter[n] = (char)key;
+			u->filter[n + 1] = '\0';
+		}
+		return true;
+	}
+	if (u->help) {
+		u->help = false;
+		return key != 'q' || true;
+	}
+	if (key == KEY_RESIZE) {
+		clearok(curscr, TRUE);
+		return true;
+	}
+	if (u->status_error && key != KEY_RESIZE)
+		set_status(u, false, "");
+
+	int page = u->rows_per_page > 1 ? u->rows_per_page - 1 : 1;
+	switch (keymap_lookup(key)) {
+	case ACT_UP:
+		move_cursor(u, -1, false);
+		break;
+	case ACT_DOWN:
+		move_cursor(u, 1, false);
+		break;
+	case ACT_PAGE_UP:
+		move_cursor(u, -page, false);
+		break;
+	case ACT_PAGE_DOWN:
+		move_cursor(u, page, false);
+		break;
+	case ACT_HOME:
+		move_cursor(u, 0, true);
+		break;
+	case ACT_END:
+		move_cursor(u, 1L << 30, true);
+		break;
+	case ACT_NEXT_PANE:
+		u->focus = u->focus == PANE_SERVICES ? PANE_DESTS
+			   : u->focus == PANE_DESTS && u->conns_open ? PANE_CONNS
+								     : PANE_SERVICES;
+		break;
+	case ACT_ENTER:
+		if (u->focus == PANE_SERVICES && selected_service(u))
+			u->focus = PANE_DESTS;
+		break;
+	case ACT_BACK:
+		if (u->focus == PANE_CONNS || (u->conns_open && u->focus != PANE_SERVICES))
+			close_connections(u);
+		else if (u->focus == PANE_DESTS)
+			u->focus = PANE_SERVICES;
+		else if (u->conns_open)
+			close_connections(u);
+		else if (u->have_re)
+			set_filter(u, "");
+		break;
+	case ACT_CONNECTIONS:
+		if (u->conns_open && u->focus == PANE_CONNS)
+			close_connections(u);
+		else
+			open_connections(u);
+		break;
+	case ACT_FILTER:
+		u->filter_editing = true;
+		u->focus = PANE_SERVICES;
+		break;
+	case ACT_SORT_NEXT:
+		remember_selection(u);
+		u->sort = (enum sort_key)((u->sort + 1) % SORT_COUNT);
+		refresh_views(u);
+		break;
+	case ACT_SORT_REVERSE:
+		remember_selection(u);
+		u->sort_reverse = !u->sort_reverse;
+		refresh_views(u);
+		break;
+	case ACT_EXACT:
+		u->exact = !u->exact;
+		break;
+	case ACT_PAUSE:
+		u->paused = !u->paused;
+		feed_set_paused(u->feed, u->paused);
+		break;
+	case ACT_STEP:
+		feed_step(u->feed);
+		break;
+	case ACT_FASTER:
+		change_interval(u, -1);
+		break;
+	case ACT_SLOWER:
+		change_interval(u, 1);
+		break;
+	case ACT_HELP:
+		u->help = true;
+		break;
+	case ACT_QUIT:
+		return false;
+	case ACT_REPAINT:
+		clearok(curscr, TRUE);
+		break;
+	case ACT_SCHEDULER:
+	case ACT_PROXY_MODE:
+	case ACT_MODULES:
+		set_status(u, true, _("That action is not available yet in this version."));
+		break;
+	case ACT_NONE:
+		break;
+	}
+	return true;
+}
+
+static void take_snapshot(struct ui *u)
+{
+	struct snapshot s;
+	if (!feed_take(u->feed, &s))
+		return;
+	if (u->have)
+		snapshot_free(&u->cur);
+	u->cur = s;
+	u->have = true;
+	refresh_views(u);
+}
+
+static void start_colors(struct ui *u)
+{
+	const char *no_color = getenv("NO_COLOR");
+	bool want = u->opts->color == UI_COLOR_ALWAYS ||
+		    (u->opts->color == UI_COLOR_AUTO && !(no_color && no_color[0]));
+	u->color = want && has_colors();
+	if (!u->color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(CP_HEADER, COLOR_CYAN, -1);
+	init_pair(CP_TITLE, COLOR_BLACK, COLOR_WHITE);
+	init_pair(CP_TITLE_FOCUS, COLOR_BLACK, COLOR_CYAN);
+	init_pair(CP_WARN, COLOR_RED, -1);
+	init_pair(CP_DRAIN, COLOR_YELLOW, -1);
+	init_pair(CP_OK, COLOR_GREEN, -1);
+	init_pair(CP_BAR_KEY, COLOR_BLACK, COLOR_CYAN);
+}
+
+int ui_run(const struct ui_opts *opts)
+{
+	struct ui u;
+	memset(&u, 0, sizeof(u));
+	u.opts = opts;
+	u.interval = opts->interval;
+	u.sort = SORT_ACTIVE;
+	struct utsname un;
+	snprintf(u.kernel, sizeof(u.kernel), "%s", uname(&un) == 0 ? un.release : "?");
+
+	u.feed = feed_start(&opts->collect, opts->interval, opts->replay, opts->record);
+	if (!u.feed) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(errno));
+		return 1;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+
+	if (!initscr()) {
+		feed_stop(u.feed);
+		fprintf(stderr, _("%s: cannot start the terminal (TERM=%s)\n"), PACKAGE,
+			getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
+	set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	start_colors(&u);
+
+	struct pollfd fds[2] = {
+		{.fd = STDIN_FILENO, .events = POLLIN},
+		{.fd = feed_fd(u.feed), .events = POLLIN},
+	};
+	bool running = true;
+	draw(&u);
+	while (running && !stop_requested) {
+		int n = poll(fds, 2, 500);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (fds[1].revents & POLLIN))
+			take_snapshot(&u);
+		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
+			break;
+		int key;
+		while (running && (key = getch()) != ERR)
+			running = handle_key(&u, key);
+		curs_set(u.filter_editing ? 1 : 0);
+		if (running)
+			draw(&u);
+	}
+
+	endwin();
+	feed_stop(u.feed);
+	if (u.have)
+		snapshot_free(&u.cur);
+	if (u.have_re)
+		regfree(&u.re);
+	free(u.order);
+	free(u.conn_rows);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The interactive dashboard (curses). */
+#ifndef IPVSTOP_UI_H
+#define IPVSTOP_UI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "collect.h"
+
+enum ui_color { UI_COLOR_AUTO = 0, UI_COLOR_ALWAYS, UI_COLOR_NEVER };
+
+struct ui_opts {
+	struct collect_opts collect;
+	double interval;
+	enum ui_color color;
+	FILE *record; /* not owned; NULL: no recording */
+	FILE *replay; /* not owned; NULL: live */
+	const char *replay_name;
+};
+
+/*
+ * Runs the dashboard until the user quits or a signal asks it to stop. The terminal is
+ * restored on every way out, fatal signals included. Returns the process exit status.
+ */
+int ui_run(const struct ui_opts *opts);
+
+#endif
