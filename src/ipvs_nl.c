@@ -1,20 +1,484 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The IPVS generic netlink transport (placeholder until implemented). */
+/* The IPVS generic netlink transport: one libnl-3 socket, requests out, replies to ipvs_parse. */
 #include "config.h"
+
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <linux/ip_vs.h>
+
 #include "ipvs_nl.h"
+#include "ipvs_parse.h"
+
+/*
+ * Buffer sizes.
+ *
+ * Netlink hands over one datagram per recvmsg(), and the kernel sizes dump datagrams after
+ * the largest buffer this socket has offered to recvmsg(), capped at 32 KiB
+ * (netlink_recvmsg: max_recvmsg_len, SKB_WITH_OVERHEAD(32768)); one-shot replies are at
+ * most NLMSG_DEFAULT_SIZE (a page). So 64 KiB holds any datagram with room to spare, and
+ * more would only make libnl malloc a bigger buffer for every datagram: with peeking off,
+ * nl_recv() allocates this size each call and fails with NLE_MSG_TRUNC, dropping the
+ * datagram, if it is too small. Offering 32 KiB or more is what matters: the kernel then
+ * packs ~90 services (~350 bytes each) per datagram instead of ~11 with libnl's 4 KiB
+ * default first read, and peeking off halves the recvmsg() calls.
+ */
+#define IPVS_NL_MSG_BUF (64 * 1024)
+
+/*
+ * A dump is paced by its reader: the kernel builds the next datagram only from inside our
+ * recvmsg() (and while the queue is below half of SO_RCVBUF), so a big receive buffer
+ * does not speed it up; it only has to hold a full 32 KiB datagram plus an ACK, which
+ * libnl's 32 KiB default (64 KiB once the kernel doubles it) barely does. 256 KiB gives
+ * room; the kernel caps it at net.core.rmem_max (208 KiB by default) and doubles that.
+ */
+#define IPVS_NL_RCVBUF (256 * 1024)
+#define IPVS_NL_SNDBUF (32 * 1024)
+
+/* A reply that never comes must not freeze the dashboard: fail the read instead. */
+#define IPVS_NL_RECV_TIMEOUT_S 10
+
+struct ipvs_nl {
+	struct nl_sock *sk;
+	int family;
+	bool answered; /* a request has succeeded on this socket */
+};
+
+/* The one place libnl error codes (negative NLE_*) become -errno. */
+static int nl_to_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_SUCCESS:
+		return 0;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_MSGSIZE:
+	case NLE_MSG_TRUNC:
+		return -EMSGSIZE;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_NOATTR:
+	case NLE_MISSING_ATTR:
+		return -ENOMSG;
+	case NLE_MSG_OVERFLOW:
+		return -EOVERFLOW;
+	case NLE_NOADDR:
+		return -EADDRNOTAVAIL;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_PROTO_MISMATCH:
+		return -EPROTONOSUPPORT;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NODEV:
+		return -ENODEV;
+	case NLE_SEQ_MISMATCH:
+	case NLE_MSG_TOOSHORT:
+	case NLE_MSGTYPE_NOSUPPORT:
+	case NLE_PARSE_ERR:
+	case NLE_ATTRSIZE:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
+}
+
+/* ---- building requests ---- */
+
+static int put_service(struct nl_msg *msg, const struct ipvs_service *svc, bool full)
+{
+	if (svc->af != AF_INET && svc->af != AF_INET6)
+		return -EINVAL;
+	size_t sched_len = strnlen(svc->sched, sizeof(svc->sched));
+	size_t pe_len = strnlen(svc->pe, sizeof(svc->pe));
+	if (full && (sched_len == sizeof(svc->sched) || pe_len == sizeof(svc->pe)))
+		return -EINVAL;
+
+	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
+	if (!nest)
+		return -EMSGSIZE;
+	int err = nla_put_u16(msg, IPVS_SVC_ATTR_AF, (uint16_t)svc->af);
+	if (svc->fwmark) {
+		err = err ? err : nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, svc->fwmark);
+	} else {
+		/* The kernel's own width for the address (union nf_inet_addr), like ipvsadm. */
+		unsigned char addr[16] = {0};
+		memcpy(addr, svc->addr.bytes, svc->af == AF_INET6 ? 16 : 4);
+		err = err ? err : nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, svc->protocol);
+		err = err ? err : nla_put(msg, IPVS_SVC_ATTR_ADDR, sizeof(addr), addr);
+		err = err ? err : nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(svc->port));
+	}
+	if (full) {
+		/* mask ~0: the kernel takes every flag from us rather than merging. */
+		struct ip_vs_flags flags = {.flags = svc->flags, .mask = ~0U};
+		err = err ? err
+			  : nla_put(msg, IPVS_SVC_ATTR_SCHED_NAME, (int)sched_len + 1, svc->sched);
+		if (pe_len)
+			err = err ? err : nla_put(msg, IPVS_SVC_ATTR_PE_NAME, (int)pe_len + 1, svc->pe);
+		err = err ? err : nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof(flags), &flags);
+		err = err ? err : nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, svc->timeout);
+		/* Raw as received: a network-order IPv4 mask or an IPv6 prefix length. */
+		err = err ? err : nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, svc->netmask);
+	}
+	if (err) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int ipvs_nl_build_service_attrs(struct nl_msg *msg, const struct ipvs_service *svc)
+{
+	return put_service(msg, svc, true);
+}
+
+int ipvs_nl_build_service_id(struct nl_msg *msg, const struct ipvs_service *svc)
+{
+	return put_service(msg, svc, false);
+}
+
+/* A request of the IPVS family; NULL on ENOMEM. */
+static struct nl_msg *new_request(const struct ipvs_nl *nl, uint8_t cmd, bool dump)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	if (!msg)
+		return NULL;
+	/*
+	 * A dump ends with NLMSG_DONE and is never acknowledged; a one-shot request asks
+	 * for the ACK so that its end is as certain as a dump's (the reply, then the ACK).
+	 */
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			 dump ? NLM_F_DUMP : NLM_F_ACK, cmd, IPVS_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* ---- one request, its replies ---- */
+
+typedef int (*reply_fn)(const struct nlmsghdr *nlh, void *arg);
+
+struct reply {
+	reply_fn fn;
+	void *arg;
+	int fn_err;     /* first error of fn; later replies are still read, not handed on */
+	int kernel_err; /* the request's NLMSG_ERROR or NLMSG_DONE error, 0 for an ACK */
+};
+
+/*
+ * The terminal message of a request: NLMSG_DONE for a dump, NLMSG_ERROR (the ACK when
+ * error is 0) otherwise. Returns true when h is one, with its error in r->kernel_err.
+ */
+static bool terminal(const struct nlmsghdr *h, struct reply *r)
+{
+	if (h->nlmsg_type == NLMSG_DONE) {
+		/* Since Linux 4.x a DONE carries the dump's error as an int; older ones: empty. */
+		int e = 0;
+		if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(e)))
+			memcpy(&e, NLMSG_DATA(h), sizeof(e));
+		r->kernel_err = e < 0 ? e : 0;
+		return true;
+	}
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr e;
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e.error))) {
+			r->kernel_err = -EPROTO;
+		} else {
+			memcpy(&e.error, NLMSG_DATA(h), sizeof(e.error));
+			r->kernel_err = e.error > 0 ? -e.error : e.error;
+		}
+		return true;
+	}
+	if (h->nlmsg_type == NLMSG_OVERRUN) {
+		r->kernel_err = -EOVERFLOW;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Sends req (consumed) and reads until its terminal message, handing each reply to r->fn.
+ * Replies are matched on sequence number and port, so that what is left of an earlier
+ * request (one that failed half way) is dropped instead of being taken for an answer.
+ * Returns 0 when the exchange completed (see r->fn_err, r->kernel_err) or -errno when the
+ * socket failed; then replies may still be queued.
+ */
+static int exchange(struct ipvs_nl *nl, struct nl_msg *req, struct reply *r)
+{
+	r->fn_err = r->kernel_err = 0;
+	int n = nl_send_auto(nl->sk, req);
+	uint32_t seq = nlmsg_hdr(req)->nlmsg_seq;
+	nlmsg_free(req);
+	if (n < 0)
+		return nl_to_errno(n);
+	uint32_t port = nl_socket_get_local_port(nl->sk);
+
+	for (;;) {
+		struct sockaddr_nl peer;
+		unsigned char *buf = NULL;
+		n = nl_recv(nl->sk, &peer, &buf, NULL);
+		if (n <= 0) {
+			free(buf);
+			return n == 0 ? -ENODATA : nl_to_errno(n);
+		}
+		if (peer.nl_pid != 0) { /* only the kernel talks to us */
+			free(buf);
+			continue;
+		}
+		bool done = false;
+		int left = n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf; nlmsg_ok(h, left);
+		     h = nlmsg_next(h, &left)) {
+			if (h->nlmsg_seq != seq || h->nlmsg_pid != port)
+				continue;
+			if (terminal(h, r)) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_NOOP || r->fn_err || !r->fn)
+				continue;
+			r->fn_err = r->fn(h, r->arg);
+		}
+		free(buf);
+		if (done)
+			return 0;
+	}
+}
+
+/* exchange() for callers that do not tell the kernel's errors from their own. */
+static int request(struct ipvs_nl *nl, struct nl_msg *req, reply_fn fn, void *arg)
+{
+	if (!req)
+		return -ENOMEM;
+	struct reply r = {.fn = fn, .arg = arg};
+	int err = exchange(nl, req, &r);
+	if (err)
+		return err;
+	return r.kernel_err ? r.kernel_err : r.fn_err;
+}
+
+/* ---- socket ---- */
 
 int ipvs_nl_open(struct ipvs_nl **out)
 {
+	int err;
+
 	*out = NULL;
-	return -ENOSYS;
+	struct ipvs_nl *nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		free(nl);
+		return -ENOMEM;
+	}
+	/*
+	 * exchange() checks sequence numbers and waits for the end of each request itself,
+	 * and puts NLM_F_ACK only on one-shot requests: libnl must not add ACKs to dumps or
+	 * check sequences its own way. Without auto-ACK genl_ctrl_resolve() waits for none.
+	 */
+	nl_socket_disable_auto_ack(nl->sk);
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_disable_msg_peek(nl->sk);
+	err = nl_socket_set_msg_buf_size(nl->sk, IPVS_NL_MSG_BUF);
+	if (err < 0)
+		goto fail;
+	err = genl_connect(nl->sk);
+	if (err < 0)
+		goto fail;
+	/* Needs the file descriptor, hence after connecting. */
+	err = nl_socket_set_buffer_size(nl->sk, IPVS_NL_RCVBUF, IPVS_NL_SNDBUF);
+	if (err < 0)
+		goto fail;
+	struct timeval tv = {.tv_sec = IPVS_NL_RECV_TIMEOUT_S};
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		err = -errno;
+		goto fail_errno;
+	}
+	/* The kernel tries to load ip_vs for an unknown "IPVS" (net-pf-16-proto-16-family-IPVS). */
+	err = genl_ctrl_resolve(nl->sk, IPVS_GENL_NAME);
+	if (err < 0)
+		goto fail;
+	nl->family = err;
+	*out = nl;
+	return 0;
+
+fail:
+	err = nl_to_errno(err);
+fail_errno:
+	nl_socket_free(nl->sk);
+	free(nl);
+	return err;
 }
 
 void ipvs_nl_close(struct ipvs_nl *nl)
 {
+	if (!nl)
+		return;
+	nl_socket_free(nl->sk); /* closes the socket */
+	free(nl);
+}
+
+/* ---- reads ---- */
+
+static int on_info(const struct nlmsghdr *h, void *arg)
+{
+	struct snapshot *s = arg;
+	return ipvs_parse_info(h, &s->version, &s->conn_tab_size);
+}
+
+static int on_config(const struct nlmsghdr *h, void *arg)
+{
+	struct snapshot *s = arg;
+	int err = ipvs_parse_config(h, &s->timeout_tcp, &s->timeout_tcp_fin, &s->timeout_udp);
+	if (!err)
+		s->timeouts_known = true;
+	return err;
+}
+
+static int on_daemon(const struct nlmsghdr *h, void *arg)
+{
+	struct snapshot *s = arg;
+	struct ipvs_daemon d;
+	int err = ipvs_parse_daemon(h, &d);
+	if (err)
+		return err;
+	/* At most a master and a backup; a third would be a kernel we do not know. */
+	if (s->n_daemons < sizeof(s->daemons) / sizeof(s->daemons[0]))
+		s->daemons[s->n_daemons++] = d;
+	return 0;
+}
+
+static int on_service(const struct nlmsghdr *h, void *arg)
+{
+	struct snapshot *s = arg;
+	struct ipvs_service svc;
+	int err = ipvs_parse_service(h, &svc);
+	if (err)
+		return err;
+	struct ipvs_service *p = snapshot_add_service(s);
+	if (!p)
+		return -ENOMEM;
+	*p = svc; /* svc owns no destinations yet */
+	return 0;
+}
+
+static int on_dest(const struct nlmsghdr *h, void *arg)
+{
+	struct ipvs_service *svc = arg;
+	struct ipvs_dest d;
+	int err = ipvs_parse_dest(h, svc->af, &d);
+	if (err)
+		return err;
+	struct ipvs_dest *p = service_add_dest(svc);
+	if (!p)
+		return -ENOMEM;
+	*p = d;
+	return 0;
+}
+
+/*
+ * Destinations of one service: there is no dump of all of them, so this is one request per
+ * service. A service removed since the service dump gives an empty, successful dump.
+ */
+static int read_dests(struct ipvs_nl *nl, struct ipvs_service *svc)
+{
+	struct nl_msg *req = new_request(nl, IPVS_CMD_GET_DEST, true);
+	if (!req)
+		return -ENOMEM;
+	int err = ipvs_nl_build_service_id(req, svc);
+	if (err) {
+		nlmsg_free(req);
+		return err;
+	}
+	struct reply r = {.fn = on_dest, .arg = svc};
+	err = exchange(nl, req, &r);
+	if (err)
+		return err;
+	if (r.fn_err == -ENOMEM)
+		return -ENOMEM;
+	/* The kernel refused, or sent what we cannot parse: this service only goes unknown. */
+	svc->dests_known = !r.fn_err && !r.kernel_err;
+	return 0;
 }
 
 int ipvs_nl_read(struct ipvs_nl *nl, struct snapshot *s)
 {
-	return -ENOSYS;
+	if (!nl)
+		return -EINVAL;
+
+	int err = request(nl, new_request(nl, IPVS_CMD_GET_INFO, false), on_info, s);
+	/*
+	 * Right after ip_vs is loaded the first request can fail and the next one succeed
+	 * (keepalived's libipvs.c retries its first GET_INFO for this). Once per socket,
+	 * and not for answers a second try cannot change.
+	 */
+	if (err && !nl->answered && err != -EPERM && err != -EACCES && err != -ENOMEM)
+		err = request(nl, new_request(nl, IPVS_CMD_GET_INFO, false), on_info, s);
+	if (err)
+		return err;
+	nl->answered = true;
+
+	err = request(nl, new_request(nl, IPVS_CMD_GET_CONFIG, false), on_config, s);
+	if (err)
+		return err;
+	s->n_daemons = 0;
+	err = request(nl, new_request(nl, IPVS_CMD_GET_DAEMON, true), on_daemon, s);
+	if (err)
+		return err;
+
+	size_t first = s->n_services;
+	err = request(nl, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
+	if (err)
+		return err;
+	for (size_t i = first; i < s->n_services; i++) {
+		err = read_dests(nl, &s->services[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int ipvs_nl_set_service(struct ipvs_nl *nl, const struct ipvs_service *svc)
+{
+	if (!nl || !svc)
+		return -EINVAL;
+	struct nl_msg *req = new_request(nl, IPVS_CMD_SET_SERVICE, false);
+	if (!req)
+		return -ENOMEM;
+	int err = ipvs_nl_build_service_attrs(req, svc);
+	if (err) {
+		nlmsg_free(req);
+		return err;
+	}
+	return request(nl, req, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include "snapshot.h"
 
 struct ipvs_nl;
+struct nl_msg; /* libnl-3 */
 
 /*
  * Opens the socket, resolves the IPVS family. *out is owned by the caller (ipvs_nl_close).
@@ -19,7 +20,30 @@ void ipvs_nl_close(struct ipvs_nl *nl);
  * Reads info, timeouts, sync daemons, every service and every destination of each into s
  * (s->services etc. are appended; s owns them). Returns 0 or -errno; on error what was
  * read is kept and s->ipvs_error is not touched (the caller words the message).
+ * A service whose destinations could not be parsed keeps dests_known false and the read
+ * goes on; any other failure ends the read. After an error the socket may hold replies of
+ * an unfinished dump: close it and open a new one.
  */
 int ipvs_nl_read(struct ipvs_nl *nl, struct snapshot *s);
+
+/*
+ * Sends IPVS_CMD_SET_SERVICE carrying the whole of svc: identity (af, and fwmark or
+ * protocol, address, port), sched, flags (with mask ~0, so every flag is set as given),
+ * timeout, netmask as the kernel sent it, and pe when not empty (an absent PE removes it).
+ * Returns 0 or -errno, from the kernel: -ESRCH no such service, -ENOENT no such scheduler
+ * or persistence engine, -EINVAL a value the kernel refuses; or -ENOMEM, -EMSGSIZE.
+ */
+int ipvs_nl_set_service(struct ipvs_nl *nl, const struct ipvs_service *svc);
+
+/*
+ * Message builders, usable without a socket (the tests parse their output back).
+ * Each appends one IPVS_CMD_ATTR_SERVICE nest to msg (after its genetlink header):
+ * _attrs with every field IPVS_CMD_SET_SERVICE needs, _id with only what identifies the
+ * service (what IPVS_CMD_GET_DEST needs). The address goes out as the kernel's 16-byte
+ * union, unused bytes zeroed. Return 0, -EINVAL (af unknown, or sched/pe not terminated
+ * within their arrays) or -EMSGSIZE (msg full).
+ */
+int ipvs_nl_build_service_attrs(struct nl_msg *msg, const struct ipvs_service *svc);
+int ipvs_nl_build_service_id(struct nl_msg *msg, const struct ipvs_service *svc);
 
 #endif
