@@ -17,4 +17,16 @@ extern const size_t modules_n_watched;
  */
 int modules_read(const char *dirname, const char *sysfs, struct snapshot *s);
 
+/*
+ * Loads one watched module and what it depends on, as modprobe would but without running
+ * install commands (KMOD_PROBE_IGNORE_COMMAND) and refusing blacklisted modules
+ * (KMOD_PROBE_APPLY_BLACKLIST, modprobe.d as the system has it). Only names in
+ * modules_watched are accepted. Writes a short translated sentence for the status line
+ * into msg (always, when msglen > 0). Returns 0 when the module is in the kernel
+ * afterwards (loaded now, already loaded, or built in), -EINVAL for a name outside the
+ * allowlist, -ENOENT when it is not in /lib/modules/`uname -r`, -EPERM when blacklisted or
+ * without CAP_SYS_MODULE, or another -errno from the kernel.
+ */
+int modules_load(const char *name, char *msg, size_t msglen);
+
 #endif
