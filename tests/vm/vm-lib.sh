@@ -1,0 +1,388 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
+#
+# vm-lib.sh: sourced by vm-test.sh and lab.sh. Fetches Debian's cloud kernel (it
+# ships IPVS, every scheduler and nf_conntrack as modules), builds a small
+# initramfs around busybox-static with the real tools (kmod, ipvsadm, iproute2,
+# setpriv) and the ipvstop binary under test, and boots it under QEMU (software
+# emulation: no KVM needed).
+#
+# Needs (Debian packages): qemu-system-x86 busybox-static kmod ipvsadm iproute2
+# cpio util-linux (setpriv, flock) python3 (compare.py) and apt (apt-get download).
+#
+# Callers set VM_SRCDIR (the directory holding this file) before sourcing it.
+#
+# Environment knobs:
+#   IPVSTOP_VM_CACHE       kernel cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/ipvstop-vm)
+#   IPVSTOP_VM_KERNEL_PKG  kernel package to use instead of what linux-image-cloud-amd64
+#                          depends on (e.g. linux-image-6.1.0-56-cloud-amd64)
+#   IPVSTOP_VM_SMP         number of virtual CPUs (default 2)
+#   IPVSTOP_VM_MEM         guest memory (default 512M)
+#   IPVSTOP_VM_KEEP        keep the work directory (set to 1) for debugging
+
+VM_META_PKG=linux-image-cloud-amd64
+
+# Exit codes of the automake test protocol.
+VM_EXIT_FAIL=1
+VM_EXIT_HARD=99
+
+vm_log() {
+	printf '%s: %s\n' "${VM_PROG:-vm}" "$*" >&2
+}
+
+# A hard error: the rig itself cannot run (no qemu, no kernel package, ...).
+# Never skip silently: automake counts 99 as ERROR.
+vm_die() {
+	printf '%s: ERROR: %s\n' "${VM_PROG:-vm}" "$*" >&2
+	exit "$VM_EXIT_HARD"
+}
+
+# Seconds since the epoch with a fraction, for timings.
+vm_now() {
+	date +%s.%N 2>/dev/null | cut -c1-14
+}
+
+vm_elapsed() { # start
+	awk -v s="$1" -v e="$(vm_now)" 'BEGIN { printf "%.1f", e - s }'
+}
+
+vm_cache_dir() {
+	printf '%s\n' "${IPVSTOP_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ipvstop-vm}"
+}
+
+# Checks that the host tools the rig needs are there.
+vm_check_host_tools() {
+	missing=
+	for t in qemu-system-x86_64 busybox kmod ipvsadm ip setpriv cpio gzip \
+		dpkg-deb apt-get apt-cache timeout ldd; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	if [ -n "$missing" ]; then
+		vm_die "missing host tools:$missing (apt-get install qemu-system-x86 busybox-static kmod ipvsadm iproute2 cpio util-linux)"
+	fi
+	# busybox must be the static one: it runs in the guest without libraries.
+	if ldd "$(command -v busybox)" >/dev/null 2>&1; then
+		vm_die "$(command -v busybox) is dynamically linked: install busybox-static"
+	fi
+}
+
+# The versioned kernel package that the metapackage depends on.
+vm_kernel_pkg_name() {
+	apt-cache depends "$VM_META_PKG" 2>/dev/null |
+		sed -n 's/^ *|\{0,1\}Depends: *\(linux-image-[^ ]*-cloud-amd64\) *$/\1/p' | head -n 1
+}
+
+vm_apt_update() {
+	if [ "$(id -u)" = 0 ]; then
+		vm_log "running apt-get update"
+		apt-get update -qq >&2 || vm_log "apt-get update failed"
+	else
+		vm_log "not root: cannot run apt-get update"
+	fi
+}
+
+# Sets VM_KROOT (unpacked package), VM_KVER and VM_VMLINUZ. Downloads the kernel
+# package into the cache on first use; later runs reuse the unpacked tree.
+vm_fetch_kernel() {
+	_cache=$(vm_cache_dir)
+	mkdir -p "$_cache" || vm_die "cannot create the cache directory $_cache"
+	_t0=$(vm_now)
+	# One download at a time (parallel make check and a lab).
+	if command -v flock >/dev/null 2>&1; then
+		exec 8>"$_cache/.lock"
+		flock 8
+	fi
+	_pkg=${IPVSTOP_VM_KERNEL_PKG:-}
+	[ -n "$_pkg" ] || _pkg=$(vm_kernel_pkg_name)
+	if [ -z "$_pkg" ]; then
+		vm_log "apt-cache does not know $VM_META_PKG"
+		vm_apt_update
+		_pkg=$(vm_kernel_pkg_name)
+	fi
+	if [ -z "$_pkg" ]; then
+		# Offline and no package lists: fall back to a kernel in the cache.
+		_pkg=$(cd "$_cache" && ls -d linux-image-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$_pkg" ] && [ -f "$_cache/$_pkg/.unpacked" ] ||
+			vm_die "cannot find the kernel package: apt-cache depends $VM_META_PKG gives nothing and nothing is cached in $_cache"
+		vm_log "using the cached $_pkg"
+	fi
+	_dir=$_cache/$_pkg
+	if [ ! -f "$_dir/.unpacked" ]; then
+		_deb=$(ls "$_cache/${_pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1)
+		if [ -z "$_deb" ]; then
+			vm_log "downloading $_pkg into $_cache"
+			if ! (cd "$_cache" && apt-get download -q "$_pkg" >&2); then
+				vm_apt_update
+				(cd "$_cache" && apt-get download -q "$_pkg" >&2) ||
+					vm_die "apt-get download $_pkg failed"
+			fi
+			_deb=$(ls "$_cache/${_pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1)
+			[ -n "$_deb" ] || vm_die "apt-get download $_pkg left no .deb in $_cache"
+		fi
+		rm -rf "$_dir.tmp"
+		dpkg-deb -x "$_deb" "$_dir.tmp" || vm_die "dpkg-deb -x $_deb failed"
+		_kver=$(ls "$_dir.tmp/lib/modules" | head -n 1)
+		[ -n "$_kver" ] || vm_die "$_deb has no /lib/modules"
+		# The package does not ship modules.dep: make it, so that
+		# modprobe --show-depends can compute the module closure.
+		depmod -b "$_dir.tmp" "$_kver" || vm_die "depmod -b $_dir.tmp failed"
+		rm -rf "$_dir"
+		mv "$_dir.tmp" "$_dir"
+		touch "$_dir/.unpacked"
+		rm -f "$_deb"
+	fi
+	if command -v flock >/dev/null 2>&1; then
+		exec 8>&-
+	fi
+	VM_KROOT=$_dir
+	VM_KVER=$(ls "$_dir/lib/modules" | head -n 1)
+	VM_VMLINUZ=$_dir/boot/vmlinuz-$VM_KVER
+	[ -f "$VM_VMLINUZ" ] || vm_die "no kernel image $VM_VMLINUZ"
+	VM_T_FETCH=$(vm_elapsed "$_t0")
+	vm_log "kernel $VM_KVER ($_pkg) ready in ${VM_T_FETCH}s"
+}
+
+# Modules the guest needs. The optional ones may be missing from a kernel.
+VM_MODULES_REQUIRED="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr
+ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh nf_conntrack
+nf_defrag_ipv4 nf_defrag_ipv6 libcrc32c veth dummy virtio_pci virtio_net net_failover
+failover virtio_blk"
+VM_MODULES_OPTIONAL="ip_vs_pe_sip ip_vs_ftp"
+
+# Copies one file (following links) to the same path under the root $1.
+vm_copy_file() { # root file [dest]
+	_d=${3:-$2}
+	mkdir -p "$1$(dirname "$_d")"
+	cp -L "$2" "$1$_d" || vm_die "cannot copy $2"
+}
+
+# Copies a binary and the whole closure of its shared libraries.
+vm_copy_bin() { # root binary [dest]
+	vm_copy_file "$1" "$2" "${3:-$2}"
+	chmod 0755 "$1${3:-$2}"
+	ldd "$2" 2>/dev/null | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3 }
+		$1 ~ /^\// { print $1 }' | while read -r _lib; do
+		[ -e "$1$_lib" ] || vm_copy_file "$1" "$_lib"
+	done
+	if ldd "$2" 2>/dev/null | grep -q 'not found'; then
+		vm_die "$2 has unresolved libraries: $(ldd "$2" | grep 'not found' | tr '\n' ' ')"
+	fi
+}
+
+# Builds the initramfs $1 (cpio.gz). $2: the mode written to /etc/ipvstop-vm-mode
+# ("test" or "lab"), $3...: guest scripts to run in order (paths on the host).
+vm_build_initramfs() { # out mode script...
+	_out=$1
+	_mode=$2
+	shift 2
+	_t0=$(vm_now)
+	[ -n "${VM_KROOT:-}" ] || vm_die "vm_fetch_kernel first"
+	[ -n "${IPVSTOP:-}" ] || vm_die "IPVSTOP (path of the ipvstop binary) is not set"
+	[ -x "$IPVSTOP" ] || vm_die "IPVSTOP=$IPVSTOP is not an executable"
+	_r=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-initramfs.XXXXXX") || vm_die "mktemp failed"
+	# mktemp made it 0700: it becomes the guest's /, which "nobody" must traverse.
+	chmod 0755 "$_r"
+	mkdir -p "$_r/bin" "$_r/sbin" "$_r/usr/bin" "$_r/usr/sbin" "$_r/etc" "$_r/proc" \
+		"$_r/sys" "$_r/dev" "$_r/tmp" "$_r/run" "$_r/var/run" "$_r/root" "$_r/tests" \
+		"$_r/lib/x86_64-linux-gnu" "$_r/lib64" "$_r/usr/lib/x86_64-linux-gnu" \
+		"$_r/var/empty" "$_r/out"
+	chmod 1777 "$_r/tmp"
+
+	# The real tools first; busybox applets fill in the rest.
+	vm_copy_bin "$_r" "$(command -v kmod)" /usr/bin/kmod
+	for _a in modprobe lsmod rmmod insmod modinfo depmod; do
+		ln -s ../bin/kmod "$_r/usr/sbin/$_a"
+		# The kernel runs /sbin/modprobe to load schedulers and link types.
+		ln -s ../usr/bin/kmod "$_r/sbin/$_a"
+	done
+	vm_copy_bin "$_r" "$(command -v ipvsadm)" /usr/sbin/ipvsadm
+	vm_copy_bin "$_r" "$(command -v ip)" /usr/sbin/ip
+	vm_copy_bin "$_r" "$(command -v setpriv)" /usr/bin/setpriv
+	vm_copy_bin "$_r" "$IPVSTOP" /usr/sbin/ipvstop
+	cp "$(command -v busybox)" "$_r/bin/busybox"
+	for _a in $("$_r/bin/busybox" --list); do
+		case $_a in busybox) continue ;; esac
+		if [ ! -e "$_r/bin/$_a" ] && [ ! -e "$_r/sbin/$_a" ] &&
+			[ ! -e "$_r/usr/bin/$_a" ] && [ ! -e "$_r/usr/sbin/$_a" ]; then
+			ln -s busybox "$_r/bin/$_a"
+		fi
+	done
+
+	# Terminal descriptions for the lab (ncursesw) and the C.UTF-8 locale.
+	for _t in xterm xterm-256color xterm-color screen screen-256color tmux \
+		tmux-256color linux vt100 vt102 vt220 dumb ansi rxvt-unicode \
+		rxvt-unicode-256color "${TERM:-dumb}"; do
+		_c=$(printf %s "$_t" | cut -c1)
+		for _d in /etc/terminfo /lib/terminfo /usr/share/terminfo; do
+			if [ -e "$_d/$_c/$_t" ] && [ ! -e "$_r/usr/share/terminfo/$_c/$_t" ]; then
+				vm_copy_file "$_r" "$_d/$_c/$_t" "/usr/share/terminfo/$_c/$_t"
+			fi
+		done
+	done
+	if [ -d /usr/lib/locale/C.utf8 ]; then
+		mkdir -p "$_r/usr/lib/locale"
+		cp -rL /usr/lib/locale/C.utf8 "$_r/usr/lib/locale/"
+	fi
+
+	# Kernel modules and what modprobe/libkmod need to find them.
+	_mroot=$VM_KROOT/lib/modules/$VM_KVER
+	_mods=$(mktemp) || vm_die "mktemp failed"
+	for _m in $VM_MODULES_REQUIRED; do
+		modprobe -d "$VM_KROOT" -S "$VM_KVER" --show-depends "$_m" >>"$_mods" ||
+			vm_die "kernel $VM_KVER has no module $_m"
+	done
+	for _m in $VM_MODULES_OPTIONAL; do
+		modprobe -d "$VM_KROOT" -S "$VM_KVER" --show-depends "$_m" >>"$_mods" 2>/dev/null ||
+			vm_log "kernel $VM_KVER has no module $_m (optional)"
+	done
+	awk '$1 == "insmod" { print $2 }' "$_mods" | sort -u | while read -r _f; do
+		_rel=${_f#"$_mroot"/}
+		mkdir -p "$_r/lib/modules/$VM_KVER/$(dirname "$_rel")"
+		cp "$_f" "$_r/lib/modules/$VM_KVER/$_rel"
+	done
+	rm -f "$_mods"
+	for _f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "$_mroot/$_f" ] && cp "$_mroot/$_f" "$_r/lib/modules/$VM_KVER/"
+	done
+	depmod -b "$_r" "$VM_KVER" || vm_die "depmod -b for the initramfs failed"
+
+	# A tiny /etc: ipvstop runs as "nobody" for the /proc fallback check.
+	cat >"$_r/etc/passwd" <<-'EOF'
+		root:x:0:0:root:/root:/bin/sh
+		nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+	EOF
+	cat >"$_r/etc/group" <<-'EOF'
+		root:x:0:
+		nogroup:x:65534:
+	EOF
+	echo ipvstop-vm >"$_r/etc/hostname"
+	printf '127.0.0.1 localhost ipvstop-vm\n::1 localhost\n' >"$_r/etc/hosts"
+	printf 'hosts: files\npasswd: files\ngroup: files\n' >"$_r/etc/nsswitch.conf"
+	printf '%s\n' "$_mode" >"$_r/etc/ipvstop-vm-mode"
+	# No stray dummy0 when the dummy module loads.
+	mkdir -p "$_r/etc/modprobe.d"
+	echo "options dummy numdummies=0" >"$_r/etc/modprobe.d/dummy.conf"
+
+	# The guest scripts, run by /init in this order.
+	: >"$_r/tests/run.list"
+	for _s in "$@"; do
+		cp "$_s" "$_r/tests/$(basename "$_s")"
+		basename "$_s" >>"$_r/tests/run.list"
+	done
+	vm_write_init "$_r/init"
+
+	(cd "$_r" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$_out" ||
+		vm_die "cannot write the initramfs $_out"
+	rm -rf "$_r"
+	VM_T_INITRAMFS=$(vm_elapsed "$_t0")
+	vm_log "initramfs $_out ($(du -k "$_out" | cut -f1) KiB) built in ${VM_T_INITRAMFS}s"
+}
+
+# The guest's /init (busybox ash). Runs every script of /tests/run.list with
+# its output on the console and in /out/<script>.log, its exit code in
+# /out/<script>.rc, then writes /out as a tar archive onto the first virtio
+# disk (if any) and powers off. Kernel messages never reach the results: they
+# travel on the disk, not on the serial console.
+vm_write_init() { # path
+	cat >"$1" <<-'EOF'
+		#!/bin/sh
+		export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+		export HOME=/root
+		mount -t proc proc /proc
+		mount -t sysfs sysfs /sys
+		mount -t devtmpfs devtmpfs /dev 2>/dev/null
+		mkdir -p /dev/pts /dev/shm /run/netns
+		mount -t devpts devpts /dev/pts 2>/dev/null
+		mount -t tmpfs tmpfs /dev/shm
+		mount -t tmpfs tmpfs /run
+		mkdir -p /run/netns
+		# Keep the console for the scripts: no printk below "emergency".
+		dmesg -n 1
+		hostname ipvstop-vm
+		/usr/sbin/ip link set lo up
+		mode=$(cat /etc/ipvstop-vm-mode)
+		for w in $(cat /proc/cmdline); do
+			case $w in ipvstop.*=*) k=${w%%=*}; k=${k#ipvstop.}; eval "VM_ARG_$k=\${w#*=}"; export "VM_ARG_$k" ;; esac
+		done
+		echo "ipvstop-vm: $(uname -r) up after $(cut -d' ' -f1 /proc/uptime)s, mode $mode"
+		/usr/sbin/modprobe virtio_pci
+		/usr/sbin/modprobe virtio_blk
+		export OUT=/out
+		echo "boot $(cut -d' ' -f1 /proc/uptime)" >>/out/timing
+		for s in $(cat /tests/run.list); do
+			echo "ipvstop-vm: running $s"
+			if [ "$mode" = lab ] && [ "$s" = guest-lab.sh ]; then
+				# Interactive: the serial console as controlling terminal,
+				# so that Ctrl-C reaches ipvstop.
+				setsid -c sh /tests/$s </dev/ttyS0 >/dev/ttyS0 2>&1
+				echo $? >/out/$s.rc
+			else
+				# Output to the log file, copied live to the console by
+				# tail: daemons that a script leaves behind holding its
+				# stdout cannot block anything.
+				: >/out/$s.log
+				tail -f /out/$s.log &
+				tailpid=$!
+				sh /tests/$s </dev/null >>/out/$s.log 2>&1
+				echo $? >/out/$s.rc
+				sleep 1
+				kill $tailpid
+			fi
+			echo "ipvstop-vm: $s exited $(cat /out/$s.rc) at $(cut -d' ' -f1 /proc/uptime)s"
+			echo "$s $(cut -d' ' -f1 /proc/uptime)" >>/out/timing
+		done
+		dmesg >/out/dmesg.txt
+		if [ -b /dev/vda ]; then
+			tar -c -f /dev/vda -C /out . && sync
+			echo "ipvstop-vm: results written"
+		fi
+		echo "ipvstop-vm: powering off"
+		poweroff -f
+	EOF
+	chmod 0755 "$1"
+}
+
+# Boots the VM. $1 initramfs, $2 results disk (raw, may be empty: none), $3 serial
+# log (or "-": the caller's terminal, interactive), $4 hard timeout in seconds
+# (0: none), $5 extra kernel arguments. Returns qemu's (or timeout's) exit code.
+vm_boot() { # initramfs disk log timeout append
+	_smp=${IPVSTOP_VM_SMP:-2}
+	_mem=${IPVSTOP_VM_MEM:-512M}
+	set -- "$1" "$2" "$3" "$4" "console=ttyS0 panic=-1 quiet ${5:-}"
+	_disk=
+	[ -n "$2" ] && _disk="-drive file=$2,format=raw,if=virtio,cache=unsafe"
+	_to=
+	[ "$4" != 0 ] && _to="timeout -k 5 $4"
+	_t0=$(vm_now)
+	if [ "$3" = - ]; then
+		# shellcheck disable=SC2086 # word splitting of _to and _disk is wanted
+		$_to qemu-system-x86_64 -accel tcg -cpu max -smp "$_smp" -m "$_mem" \
+			-nodefaults -no-user-config -no-reboot -nographic \
+			-serial mon:stdio \
+			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk
+		_rc=$?
+	else
+		# shellcheck disable=SC2086
+		$_to qemu-system-x86_64 -accel tcg -cpu max -smp "$_smp" -m "$_mem" \
+			-nodefaults -no-user-config -no-reboot -display none -monitor none \
+			-chardev "file,id=con,path=$3" -serial chardev:con \
+			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk </dev/null
+		_rc=$?
+	fi
+	VM_T_BOOT=$(vm_elapsed "$_t0")
+	return $_rc
+}
+
+# Makes an empty raw disk for the results.
+vm_make_disk() { # path size
+	rm -f "$1"
+	truncate -s "${2:-32M}" "$1" || vm_die "cannot create $1"
+}
+
+# Extracts the tar archive that the guest wrote onto the disk.
+vm_extract_disk() { # disk dir
+	mkdir -p "$2"
+	# An untouched disk is all zeros: tar sees an empty archive.
+	tar -x -f "$1" -C "$2" 2>/dev/null
+}
