@@ -307,7 +307,9 @@ int main(int argc, char **argv)
 	};
 
 	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, LOCALEDIR);
+	/* Tests point this at a catalogue built in the tree, before any install. */
+	const char *localedir = getenv("IPVSTOP_LOCALEDIR");
+	bindtextdomain(PACKAGE, localedir && localedir[0] ? localedir : LOCALEDIR);
 	textdomain(PACKAGE);
 
 	int rc = parse_args(argc, argv, &o);

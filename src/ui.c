@@ -1129,7 +1129,9 @@ static bool handle_key(struct ui *u, int key)
 			open_connections(u);
 		break;
 	case ACT_FILTER:
+		/* A new filter replaces the old one, typed from scratch. */
 		u->filter_editing = true;
+		u->filter[0] = '\0';
 		u->focus = PANE_SERVICES;
 		break;
 	case ACT_SORT_NEXT:

@@ -41,7 +41,7 @@ def service(i, t):
 
 
 def record(n, t):
-    conns = [{"protocol": "tcp", "client": "192.168.1.%d" % (k + 1), "client_port": 40000 + k,
+    conns = [{"protocol": "sctp", "client": "192.168.1.%d" % (k + 1), "client_port": 40000 + k,
               "virtual": "10.96.0.18", "virtual_port": 97, "destination": "10.244.17.1",
               "destination_port": 8080, "state": "ESTABLISHED" if k % 3 else "TIME_WAIT",
               "expires": 900 - k} for k in range(12)]
@@ -51,7 +51,7 @@ def record(n, t):
                  "conn_tab_size": 4096, "timeouts": {"tcp": 900, "tcp_fin": 120, "udp": 300},
                  "daemons": [], "services": [service(i, t) for i in range(n)]},
         "connections": {"total": 12, "truncated": False, "entries": conns,
-                        "by_service": {"tcp 10.96.0.18:97": 12},
+                        "by_service": {"sctp 10.96.0.18:97": 12},
                         "by_destination": {"10.244.17.1:8080": 12},
                         "by_state": {"ESTABLISHED": 8, "TIME_WAIT": 4}},
         "modules": [{"name": "ip_vs", "state": "loaded"}, {"name": "ip_vs_rr", "state": "loaded"},
