@@ -15,6 +15,8 @@
 struct jw {
 	FILE *f;
 	bool need_comma;
+	/* Read from /proc: counters, rates, thresholds, tunnels and PE are not there. */
+	bool partial;
 };
 
 static void jw_sep(struct jw *w)
@@ -121,6 +123,11 @@ static void jw_null(struct jw *w, const char *key)
 
 static void write_stats(struct jw *w, const struct ipvs_stats *st)
 {
+	if (w->partial) {
+		jw_null(w, "stats");
+		jw_null(w, "rates");
+		return;
+	}
 	jw_open(w, "stats", '{');
 	jw_u64(w, "conns", st->conns);
 	jw_u64(w, "inpkts", st->inpkts);
@@ -142,7 +149,7 @@ static void write_computed(struct jw *w, const struct ipvs_stats *prev,
 			   const struct ipvs_stats *cur, double dt)
 {
 	struct ipvs_rates r;
-	if (!prev || !rates_compute(prev, cur, dt, &r)) {
+	if (w->partial || !prev || !rates_compute(prev, cur, dt, &r)) {
 		jw_null(w, "computed_rates");
 		return;
 	}
@@ -184,12 +191,24 @@ static void write_dest(struct jw *w, const struct ipvs_dest *d, const struct ipv
 	jw_u64(w, "port", d->port);
 	jw_string(w, "forward", ipvs_fwd_name(d->fwd));
 	jw_i64(w, "weight", d->weight);
-	jw_u64(w, "upper_threshold", d->u_thresh);
-	jw_u64(w, "lower_threshold", d->l_thresh);
+	if (w->partial) {
+		jw_null(w, "upper_threshold");
+		jw_null(w, "lower_threshold");
+	} else {
+		jw_u64(w, "upper_threshold", d->u_thresh);
+		jw_u64(w, "lower_threshold", d->l_thresh);
+	}
 	jw_u64(w, "active_conns", d->active_conns);
 	jw_u64(w, "inactive_conns", d->inactive_conns);
-	jw_u64(w, "persistent_conns", d->persist_conns);
-	if (d->fwd == IPVS_FWD_TUNNEL) {
+	if (w->partial)
+		jw_null(w, "persistent_conns");
+	else
+		jw_u64(w, "persistent_conns", d->persist_conns);
+	if (w->partial) {
+		jw_null(w, "tun_type");
+		jw_null(w, "tun_port");
+		jw_null(w, "tun_flags");
+	} else if (d->fwd == IPVS_FWD_TUNNEL) {
 		jw_string(w, "tun_type", tun_type_name(d->tun_type));
 		jw_u64(w, "tun_port", d->tun_port);
 		jw_u64(w, "tun_flags", d->tun_flags);
@@ -240,7 +259,7 @@ static void write_service(struct jw *w, const struct ipvs_service *svc,
 	write_flags(w, svc->flags);
 	jw_u64(w, "timeout", (svc->flags & IPVS_SVC_PERSISTENT) ? svc->timeout : 0);
 	jw_i64(w, "netmask_prefix", service_netmask_prefix(svc));
-	jw_string(w, "pe", svc->pe);
+	jw_string(w, "pe", w->partial ? NULL : svc->pe);
 	write_stats(w, &svc->stats);
 	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats, dt);
 	jw_open(w, "destinations", '[');
@@ -353,7 +372,7 @@ static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snap
 
 int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 {
-	struct jw w = {.f = f};
+	struct jw w = {.f = f, .partial = s->source == IPVS_SOURCE_PROC};
 	jw_open(&w, NULL, '{');
 	jw_u64(&w, "schema", IPVSTOP_JSON_SCHEMA);
 	jw_double(&w, "time", s->time);

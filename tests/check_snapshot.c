@@ -406,6 +406,30 @@ START_TEST(test_json_unavailable_and_conns)
 }
 END_TEST
 
+START_TEST(test_json_proc_source)
+{
+	/* /proc has no counters, thresholds or tunnels: null, never a made-up zero. */
+	struct snapshot s;
+	fill_sample(&s);
+	s.source = IPVS_SOURCE_PROC;
+	cJSON *j = json_of(&s, NULL, NULL);
+	ck_assert_str_eq(path(j, "ipvs", "source")->valuestring, "proc");
+	cJSON *a = cJSON_GetArrayItem(path(j, "ipvs", "services"), 0);
+	ck_assert(cJSON_IsNull(path(a, "stats", NULL)));
+	ck_assert(cJSON_IsNull(path(a, "rates", NULL)));
+	ck_assert(cJSON_IsNull(path(a, "pe", NULL)));
+	ck_assert_str_eq(path(a, "scheduler", NULL)->valuestring, "wlc");
+	cJSON *d = cJSON_GetArrayItem(path(a, "destinations", NULL), 0);
+	ck_assert(cJSON_IsNull(path(d, "tun_type", NULL)));
+	ck_assert(cJSON_IsNull(path(d, "upper_threshold", NULL)));
+	ck_assert(cJSON_IsNull(path(d, "persistent_conns", NULL)));
+	ck_assert_int_eq(path(d, "active_conns", NULL)->valueint, 2);
+	ck_assert_str_eq(path(d, "forward", NULL)->valuestring, "tunnel");
+	cJSON_Delete(j);
+	snapshot_free(&s);
+}
+END_TEST
+
 START_TEST(test_json_write_error)
 {
 	struct snapshot s;
@@ -558,6 +582,7 @@ int main(void)
 	tcase_add_test(tc, test_json_fields);
 	tcase_add_test(tc, test_json_computed_rates);
 	tcase_add_test(tc, test_json_unavailable_and_conns);
+	tcase_add_test(tc, test_json_proc_source);
 	tcase_add_test(tc, test_json_write_error);
 	tcase_add_test(tc, test_json_round_trip);
 	tcase_add_test(tc, test_copy_table);
