@@ -48,9 +48,11 @@ fi
 # capture DIR [RUNNER...]: ipvstop's JSON and the ground truth into $OUT/DIR.
 # RUNNER (e.g. setpriv ...) runs ipvstop as someone else.
 capture() {
+	name=$1
 	d=$OUT/$1
 	shift
 	mkdir -p "$d"
+	mark "capture $name start"
 	snapshot "$d" before
 	t0=$(uptime_s)
 	"$@" "$IPVSTOP_BIN" -j -n 1 --connections >"$d/ipvstop.json" 2>"$d/ipvstop.stderr"
@@ -74,14 +76,19 @@ capture() {
 	cp "/lib/modules/$kver/modules.builtin" "$d/modules-builtin.txt" 2>/dev/null ||
 		: >"$d/modules-builtin.txt"
 
-	# Sysctls, one "name<TAB>value" a line (multi-valued ones keep their tabs).
-	for f in /proc/sys/net/ipv4/vs/* /proc/sys/net/ipv4/conf/all/* \
+	# Sysctls, one "name<TAB>value" a line (multi-valued ones keep their
+	# tabs). One grep for all: a process per file is slow under emulation.
+	grep -H . /proc/sys/net/ipv4/vs/* /proc/sys/net/ipv4/conf/all/* \
 		/proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding \
-		/proc/sys/net/netfilter/nf_conntrack_max /proc/sys/net/netfilter/nf_conntrack_count; do
-		[ -f "$f" ] || continue
-		n=${f#/proc/sys/}
-		printf '%s\t%s\n' "$(echo "$n" | tr / .)" "$(cat "$f" 2>/dev/null)"
-	done >"$d/sysctls.txt"
+		/proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null |
+		awk '{ i = index($0, ":"); n = substr($0, 11, i - 11); gsub("/", ".", n)
+			print n "\t" substr($0, i + 1) }' >"$d/sysctls.txt"
+	mark "capture $name done"
+}
+
+# Uptime marks in $OUT/timing, to see where the time goes.
+mark() {
+	echo "$(uptime_s) $*" >>"$OUT/timing"
 }
 
 # Counters, rates and connections before and after ipvstop (see the top).
@@ -95,7 +102,7 @@ snapshot() { # dir suffix
 	cat /proc/net/ip_vs_conn >"$1/proc_ip_vs_conn.$2.txt"
 }
 
-echo "settled $(uptime_s)" >>"$OUT/timing"
+mark "traffic settled"
 
 # 1. ipvstop as root: netlink, with the connection list.
 capture netlink

@@ -54,54 +54,84 @@ opt() {
 }
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
+mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; }
+mark "guest-table start"
 
 # ---------------------------------------------------------------- modules
-for m in ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh \
-	ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh veth dummy; do
-	run modprobe "$m"
-done
+# Few processes: each exec of a dynamic binary costs ~0.1 s under emulation.
+run modprobe -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr \
+	ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh veth dummy
 have_sip=0
 opt modprobe ip_vs_pe_sip && have_sip=1
 # Merged into nf_conntrack in Linux 4.19: expected to fail on newer kernels.
 modprobe nf_conntrack_ipv4 2>/dev/null && echo "nf_conntrack_ipv4 loaded" >>"$NOTES"
 
 # ---------------------------------------------------------------- network
-run sysctl -q -w net.ipv4.ip_forward=1
-run sysctl -q -w net.ipv6.conf.all.forwarding=1
-run sysctl -q -w net.ipv4.conf.all.arp_ignore=1
-run sysctl -q -w net.ipv4.conf.all.arp_announce=2
-# Non-default IPVS sysctls, so that ipvstop's values are checked for real.
-run sysctl -q -w net.ipv4.vs.expire_nodest_conn=1
-run sysctl -q -w net.ipv4.vs.expire_quiescent_template=1
-run sysctl -q -w net.ipv4.vs.sloppy_tcp=0
-run sysctl -q -w net.ipv4.vs.conntrack=1
+mark "modules loaded"
+# Non-default IPVS sysctls too, so that ipvstop's values are checked for real.
+run sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+	net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+	net.ipv4.vs.expire_nodest_conn=1 net.ipv4.vs.expire_quiescent_template=1 \
+	net.ipv4.vs.sloppy_tcp=0 net.ipv4.vs.conntrack=1
 
-run ip link add vip0 type dummy
-run ip link set vip0 up
-run ip addr add 192.0.2.1/24 dev vip0
-for v in 10 11 12 13; do
-	run ip addr add "192.0.2.$v/32" dev vip0
-done
-run ip -6 addr add 2001:db8::1/64 dev vip0 nodad
-run ip -6 addr add 2001:db8::10/128 dev vip0 nodad
-
-# make_ns NAME ADDR4 GW4 ADDR6 GW6
-make_ns() {
-	run ip netns add "$1"
-	run ip link add "v-$1" type veth peer name eth0 netns "$1"
-	run ip link set "v-$1" up
-	run ip addr add "$3/24" dev "v-$1"
-	run ip -6 addr add "$5/64" dev "v-$1" nodad
-	run ip -n "$1" link set lo up
-	run ip -n "$1" link set eth0 up
-	run ip -n "$1" addr add "$2/24" dev eth0
-	run ip -n "$1" -6 addr add "$4/64" dev eth0 nodad
-	run ip -n "$1" route add default via "$3"
-	run ip -n "$1" -6 route add default via "$5"
+# ipbatch [NETNS]: `ip -batch` of stdin, in the namespace NETNS if given.
+ipbatch() {
+	f=/run/ip-batch.txt
+	cat >"$f"
+	sed "s/^/+ ip ${1:+-n $1 }/" "$f" >>"$OUT/table-commands.txt"
+	if [ $# = 1 ]; then
+		run ip -n "$1" -batch "$f"
+	else
+		run ip -batch "$f"
+	fi
 }
-make_ns cli 10.1.0.2 10.1.0.1 fd00:1::2 fd00:1::1
-make_ns srv1 10.2.0.2 10.2.0.1 fd00:2::2 fd00:2::1
-make_ns srv2 10.3.0.2 10.3.0.1 fd00:3::2 fd00:3::1
+
+for ns in cli srv1 srv2; do
+	run ip netns add "$ns"
+done
+# The director: VIPs on vip0, a veth to each namespace, and sync0 for the
+# sync daemons (they want multicast on and an address).
+ipbatch <<'END_OF_BATCH'
+link add vip0 type dummy
+link set vip0 up
+addr add 192.0.2.1/24 dev vip0
+addr add 192.0.2.10/32 dev vip0
+addr add 192.0.2.11/32 dev vip0
+addr add 192.0.2.12/32 dev vip0
+addr add 192.0.2.13/32 dev vip0
+addr add 2001:db8::1/64 dev vip0 nodad
+addr add 2001:db8::10/128 dev vip0 nodad
+link add v-cli type veth peer name eth0 netns cli
+link add v-srv1 type veth peer name eth0 netns srv1
+link add v-srv2 type veth peer name eth0 netns srv2
+addr add 10.1.0.1/24 dev v-cli
+addr add 10.2.0.1/24 dev v-srv1
+addr add 10.3.0.1/24 dev v-srv2
+addr add fd00:1::1/64 dev v-cli nodad
+addr add fd00:2::1/64 dev v-srv1 nodad
+addr add fd00:3::1/64 dev v-srv2 nodad
+link set v-cli up
+link set v-srv1 up
+link set v-srv2 up
+link add sync0 type dummy
+link set sync0 multicast on
+link set sync0 up
+addr add 10.77.0.1/24 dev sync0
+END_OF_BATCH
+# ns_setup NAME NET: 10.NET.0.2 and fd00:NET::2, the director at .1 and ::1.
+ns_setup() {
+	ipbatch "$1" <<-END_OF_BATCH
+		link set lo up
+		link set eth0 up
+		addr add 10.$2.0.2/24 dev eth0
+		addr add fd00:$2::2/64 dev eth0 nodad
+		route add default via 10.$2.0.1
+		route add default via fd00:$2::1
+	END_OF_BATCH
+}
+ns_setup cli 1
+ns_setup srv1 2
+ns_setup srv2 3
 
 # Web servers in the server namespaces (a 4 KiB page, so bytes move).
 for s in srv1 srv2; do
@@ -118,87 +148,100 @@ for s in srv1 srv2; do
 done
 
 # ---------------------------------------------------------------- IPVS table
-run ipvsadm --set 900 120 300
-
+mark "network ready"
+# The whole table in one `ipvsadm -R` (the command-line syntax, one command a
+# line). -R goes on after a failed line and returns the status of the last
+# one only, so any message on stderr counts as a failure; then the table is
+# rebuilt line by line to name the culprit.
+if [ $have_sip = 1 ]; then pe_sip="--pe sip"; else pe_sip=; fi
+cat >/run/table.txt <<END_OF_TABLE
+--set 900 120 300
 # Services that get traffic (all masquerading).
 # wlc, two real servers with different weights.
-run ipvsadm -A -t 192.0.2.10:80 -s wlc
-run ipvsadm -a -t 192.0.2.10:80 -r 10.2.0.2:80 -m -w 3
-run ipvsadm -a -t 192.0.2.10:80 -r 10.3.0.2:80 -m -w 1
+-A -t 192.0.2.10:80 -s wlc
+-a -t 192.0.2.10:80 -r 10.2.0.2:80 -m -w 3
+-a -t 192.0.2.10:80 -r 10.3.0.2:80 -m -w 1
 # Persistent with a netmask: templates show up in the connection table.
-run ipvsadm -A -t 192.0.2.11:80 -s rr -p 300 -M 255.255.255.0
-run ipvsadm -a -t 192.0.2.11:80 -r 10.2.0.2:80 -m
-run ipvsadm -a -t 192.0.2.11:80 -r 10.3.0.2:80 -m -w 2
+-A -t 192.0.2.11:80 -s rr -p 300 -M 255.255.255.0
+-a -t 192.0.2.11:80 -r 10.2.0.2:80 -m
+-a -t 192.0.2.11:80 -r 10.3.0.2:80 -m -w 2
 # IPv6, source hashing with its flags.
-run ipvsadm -A -t '[2001:db8::10]:80' -s sh -b sh-fallback,sh-port
-run ipvsadm -a -t '[2001:db8::10]:80' -r '[fd00:2::2]:80' -m -w 2
-run ipvsadm -a -t '[2001:db8::10]:80' -r '[fd00:3::2]:80' -m
+-A -t [2001:db8::10]:80 -s sh -b sh-fallback,sh-port
+-a -t [2001:db8::10]:80 -r [fd00:2::2]:80 -m -w 2
+-a -t [2001:db8::10]:80 -r [fd00:3::2]:80 -m
 # UDP one-packet scheduling (DNS-like): no connection entries, counters move.
-run ipvsadm -A -u 192.0.2.12:53 -s rr -o
-run ipvsadm -a -u 192.0.2.12:53 -r 10.2.0.2:53 -m
-run ipvsadm -a -u 192.0.2.12:53 -r 10.3.0.2:53 -m
+-A -u 192.0.2.12:53 -s rr -o
+-a -u 192.0.2.12:53 -r 10.2.0.2:53 -m
+-a -u 192.0.2.12:53 -r 10.3.0.2:53 -m
 # One long-lived connection: stays ESTABLISHED.
-run ipvsadm -A -t 192.0.2.13:7000 -s lc
-run ipvsadm -a -t 192.0.2.13:7000 -r 10.2.0.2:7000 -m
+-A -t 192.0.2.13:7000 -s lc
+-a -t 192.0.2.13:7000 -r 10.2.0.2:7000 -m
 
 # Services without traffic: every scheduler, every forwarding method, flags.
-run ipvsadm -A -t 192.0.2.20:443 -s wrr
-run ipvsadm -a -t 192.0.2.20:443 -r 10.9.0.1:443 -m -w 5 -x 1000 -y 100
-run ipvsadm -a -t 192.0.2.20:443 -r 10.9.0.2 -g -w 2
-run ipvsadm -a -t 192.0.2.20:443 -r 10.9.0.3 -i -w 0
-# A local address as real server: the kernel makes it "Local".
-run ipvsadm -a -t 192.0.2.20:443 -r 10.1.0.1:443 -m
-if [ $have_sip = 1 ]; then
-	run ipvsadm -A -u 192.0.2.21:5060 -s dh -p 60 --pe sip
-else
-	run ipvsadm -A -u 192.0.2.21:5060 -s dh -p 60
-fi
-run ipvsadm -a -u 192.0.2.21:5060 -r 10.9.0.4:5060 -m -w 7
-run ipvsadm -A --sctp-service 192.0.2.22:3868 -s lc
-run ipvsadm -a --sctp-service 192.0.2.22:3868 -r 10.9.0.5:3868 -m
-run ipvsadm -a --sctp-service 192.0.2.22:3868 -r 10.9.0.6:3868 -m -w 4 -x 10
+-A -t 192.0.2.20:443 -s wrr
+-a -t 192.0.2.20:443 -r 10.9.0.1:443 -m -w 5 -x 1000 -y 100
+-a -t 192.0.2.20:443 -r 10.9.0.2 -g -w 2
+-a -t 192.0.2.20:443 -r 10.9.0.3 -i -w 0
+# A local address as real server (old kernels made it "Local"; 6.1 keeps Masq).
+-a -t 192.0.2.20:443 -r 10.1.0.1:443 -m
+-A -u 192.0.2.21:5060 -s dh -p 60 $pe_sip
+-a -u 192.0.2.21:5060 -r 10.9.0.4:5060 -m -w 7
+-A --sctp-service 192.0.2.22:3868 -s lc
+-a --sctp-service 192.0.2.22:3868 -r 10.9.0.5:3868 -m
+-a --sctp-service 192.0.2.22:3868 -r 10.9.0.6:3868 -m -w 4 -x 10
 # Firewall marks, IPv4 and IPv6, persistent.
-run ipvsadm -A -f 1 -s lblc -p 120
-run ipvsadm -a -f 1 -r 10.9.0.7 -g
-run ipvsadm -a -f 1 -r 10.9.0.8 -i -w 3
-run ipvsadm -A -f 2 -6 -s lblcr -p 100 -M 48
-run ipvsadm -a -f 2 -6 -r '[fd00:9::7]:0' -g
-# IPv6 persistent with a prefix; tunnels of every type, a mixed-family tunnel.
-run ipvsadm -A -t '[2001:db8::20]:443' -s sed -p 600 -M 64
-run ipvsadm -a -t '[2001:db8::20]:443' -r '[fd00:9::8]:443' -m -w 0
-# (A real server of the other address family, only for tunnels, is added by
-# guest-check.sh in a second snapshot: the kernel refuses sync daemons while
-# such a real server exists, and the other way round.)
+-A -f 1 -s lblc -p 120
+-a -f 1 -r 10.9.0.7 -g
+-a -f 1 -r 10.9.0.8 -i -w 3
+-A -f 2 -6 -s lblcr -p 100 -M 48
+-a -f 2 -6 -r [fd00:9::7]:0 -g
+# IPv6 persistent with a prefix. (A real server of the other address family,
+# tunnels only, is added by guest-check.sh for a second snapshot: the kernel
+# refuses sync daemons while one exists, and the other way round.)
+-A -t [2001:db8::20]:443 -s sed -p 600 -M 64
+-a -t [2001:db8::20]:443 -r [fd00:9::8]:443 -m -w 0
+-A -u [2001:db8::21]:53 -s nq -o
+-a -u [2001:db8::21]:53 -r [fd00:9::b]:53 -m -x 50 -y 10
+-A -t 192.0.2.23:8080 -s fo
+-a -t 192.0.2.23:8080 -r 10.9.0.11:8080 -m -w 10
+-a -t 192.0.2.23:8080 -r 10.9.0.12:8080 -m -w 5
+-a -t 192.0.2.23:8080 -r 10.9.0.13:8080 -m -w 0
+-A -t 192.0.2.24:8081 -s ovf
+-a -t 192.0.2.24:8081 -r 10.9.0.14:8081 -m -w 2 -x 20 -y 5
+-A -t 192.0.2.25:80 -s mh -b mh-fallback,mh-port
+-a -t 192.0.2.25:80 -r 10.9.0.15:80 -m
+# A service without real servers.
+-A -t 192.0.2.26:25 -s wlc
+# UDP sh with only sh-port, one-packet.
+-A -u 192.0.2.27:4500 -s sh -b sh-port -o
+-a -u 192.0.2.27:4500 -r 10.9.0.17:4500 -m -w 9
+END_OF_TABLE
+# (ipvsadm -R knows no comments or empty lines.)
+grep -v '^#' /run/table.txt | grep . >/run/table.in
+sed 's/^/+ ipvsadm /' /run/table.in >>"$OUT/table-commands.txt"
+if ! ipvsadm -R </run/table.in 2>/run/table.err || [ -s /run/table.err ]; then
+	cat /run/table.err >&2
+	echo "guest-table: ipvsadm -R failed; again line by line" >&2
+	ipvsadm -C
+	while read -r line; do
+		# shellcheck disable=SC2086 # one command line, split as ipvsadm -R does
+		ipvsadm $line || echo "guest-table: FAILED: ipvsadm $line" >&2
+	done </run/table.in
+	failed=1
+fi
+# Tunnel types (GUE, GRE) need ipvsadm >= 1.30 and Linux >= 5.2/5.3.
 opt ipvsadm -a -t '[2001:db8::20]:443' -r '[fd00:9::9]:443' -i --tun-type gue --tun-port 6080
 opt ipvsadm -a -t '[2001:db8::20]:443' -r '[fd00:9::a]:443' -i --tun-type gre --tun-csum
-run ipvsadm -A -u '[2001:db8::21]:53' -s nq -o
-run ipvsadm -a -u '[2001:db8::21]:53' -r '[fd00:9::b]:53' -m -x 50 -y 10
-run ipvsadm -A -t 192.0.2.23:8080 -s fo
-run ipvsadm -a -t 192.0.2.23:8080 -r 10.9.0.11:8080 -m -w 10
-run ipvsadm -a -t 192.0.2.23:8080 -r 10.9.0.12:8080 -m -w 5
-run ipvsadm -a -t 192.0.2.23:8080 -r 10.9.0.13:8080 -m -w 0
-run ipvsadm -A -t 192.0.2.24:8081 -s ovf
-run ipvsadm -a -t 192.0.2.24:8081 -r 10.9.0.14:8081 -m -w 2 -x 20 -y 5
-run ipvsadm -A -t 192.0.2.25:80 -s mh -b mh-fallback,mh-port
-run ipvsadm -a -t 192.0.2.25:80 -r 10.9.0.15:80 -m
 opt ipvsadm -a -t 192.0.2.25:80 -r 10.9.0.16 -i --tun-type gue --tun-port 6081 --tun-nocsum
-# A service without real servers.
-run ipvsadm -A -t 192.0.2.26:25 -s wlc
-# UDP sh with only sh-port, one-packet.
-run ipvsadm -A -u 192.0.2.27:4500 -s sh -b sh-port -o
-run ipvsadm -a -u 192.0.2.27:4500 -r 10.9.0.17:4500 -m -w 9
 
 # Sync daemons: both states, non-default multicast parameters on the master.
-run ip link add sync0 type dummy
-run ip link set sync0 multicast on
-run ip link set sync0 up
-run ip addr add 10.77.0.1/24 dev sync0
 opt ipvsadm --start-daemon master --mcast-interface sync0 --syncid 7 \
 	--sync-maxlen 1400 --mcast-group 224.0.0.82 --mcast-port 8849 --mcast-ttl 2 ||
 	run ipvsadm --start-daemon master --mcast-interface sync0 --syncid 7
 run ipvsadm --start-daemon backup --mcast-interface sync0 --syncid 8
 
 # ---------------------------------------------------------------- traffic
+mark "table ready"
 # One round of requests from the client namespace.
 cat >/run/traffic-round.sh <<'EOF'
 wget -q -O /dev/null http://192.0.2.10/

@@ -309,7 +309,7 @@ vm_write_init() { # path
 		/usr/sbin/modprobe virtio_pci
 		/usr/sbin/modprobe virtio_blk
 		export OUT=/out
-		echo "boot $(cut -d' ' -f1 /proc/uptime)" >>/out/timing
+		echo "$(cut -d' ' -f1 /proc/uptime) booted" >>/out/timing
 		for s in $(cat /tests/run.list); do
 			echo "ipvstop-vm: running $s"
 			if [ "$mode" = lab ] && [ "$s" = guest-lab.sh ]; then
@@ -330,7 +330,7 @@ vm_write_init() { # path
 				kill $tailpid
 			fi
 			echo "ipvstop-vm: $s exited $(cat /out/$s.rc) at $(cut -d' ' -f1 /proc/uptime)s"
-			echo "$s $(cut -d' ' -f1 /proc/uptime)" >>/out/timing
+			echo "$(cut -d' ' -f1 /proc/uptime) $s done" >>/out/timing
 		done
 		dmesg >/out/dmesg.txt
 		if [ -b /dev/vda ]; then

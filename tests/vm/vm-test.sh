@@ -96,7 +96,7 @@ cat "$RESULTS/compare.txt"
 # Timings: host side and, from the guest's uptime, the boot.
 vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"
 if [ -f "$RESULTS/out/timing" ]; then
-	vm_log "guest uptime marks: $(tr '\n' ' ' <"$RESULTS/out/timing")"
+	vm_log "guest uptime marks: $(tr '\n' ';' <"$RESULTS/out/timing")"
 fi
 if [ -s "$RESULTS/out/table-notes.txt" ]; then
 	vm_log "notes from guest-table.sh: $(tr '\n' ';' <"$RESULTS/out/table-notes.txt")"
