@@ -12,6 +12,9 @@ struct nl_msg; /* libnl-3 */
  * Opens the socket, resolves the IPVS family. *out is owned by the caller (ipvs_nl_close).
  * Returns 0, -ENOENT when the kernel has no IPVS family (module not loaded / not built),
  * -EPERM/-EACCES without CAP_NET_ADMIN, or another -errno.
+ * Opening never loads ip_vs: the family is looked up in a dump of the registered families,
+ * not by name (a lookup by name makes the kernel modprobe ip_vs, for any user).
+ * Needs no privilege: -EPERM comes from the first ipvs_nl_read().
  */
 int ipvs_nl_open(struct ipvs_nl **out);
 void ipvs_nl_close(struct ipvs_nl *nl);
