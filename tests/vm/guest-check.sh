@@ -123,4 +123,5 @@ ipvsadm -a -t '[2001:db8::20]:443' -r 10.9.0.10 -i -w 4 &&
 capture mixed
 
 "$IPVSTOP_BIN" --version >"$OUT/ipvstop-version.txt" 2>&1
+mark "guest-check end"
 exit 0

@@ -232,7 +232,7 @@ fi
 # Tunnel types (GUE, GRE) need ipvsadm >= 1.30 and Linux >= 5.2/5.3.
 opt ipvsadm -a -t '[2001:db8::20]:443' -r '[fd00:9::9]:443' -i --tun-type gue --tun-port 6080
 opt ipvsadm -a -t '[2001:db8::20]:443' -r '[fd00:9::a]:443' -i --tun-type gre --tun-csum
-opt ipvsadm -a -t 192.0.2.25:80 -r 10.9.0.16 -i --tun-type gue --tun-port 6081 --tun-nocsum
+opt ipvsadm -a -t 192.0.2.25:80 -r 10.9.0.16 -i --tun-type gue --tun-port 6081 --tun-remcsum
 
 # Sync daemons: both states, non-default multicast parameters on the master.
 opt ipvsadm --start-daemon master --mcast-interface sync0 --syncid 7 \

@@ -357,9 +357,13 @@ vm_boot() { # initramfs disk log timeout append
 	_t0=$(vm_now)
 	if [ "$3" = - ]; then
 		# shellcheck disable=SC2086 # word splitting of _to and _disk is wanted
+		# Like -nographic: the serial console and the monitor share the
+		# terminal (Ctrl-A X quits, Ctrl-A C the monitor); signal=off
+		# passes Ctrl-C to the guest instead of killing QEMU.
 		$_to qemu-system-x86_64 -accel tcg -cpu max -smp "$_smp" -m "$_mem" \
-			-nodefaults -no-user-config -no-reboot -nographic \
-			-serial mon:stdio \
+			-nodefaults -no-user-config -no-reboot -display none \
+			-chardev stdio,id=con,mux=on,signal=off -serial chardev:con \
+			-mon chardev=con,mode=readline \
 			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk
 		_rc=$?
 	else

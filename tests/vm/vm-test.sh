@@ -89,6 +89,12 @@ if [ "$(cat "$RESULTS/out/guest-table.sh.rc")" != 0 ]; then
 	exit 1
 fi
 
+if [ "$(cat "$RESULTS/out/guest-check.sh.rc")" != 0 ]; then
+	vm_log "FAIL: guest-check.sh failed"
+	show_failure
+	exit 1
+fi
+
 python3 "$VM_SRCDIR/compare.py" "$RESULTS/out" >"$RESULTS/compare.txt" 2>&1
 crc=$?
 cat "$RESULTS/compare.txt"
