@@ -155,7 +155,7 @@ static int read_service(const cJSON *o, struct snapshot *s)
 				      : 0;
 	str(o, "pe", svc->pe, sizeof(svc->pe));
 	stats(o, &svc->stats);
-	svc->dests_known = true;
+	svc->dests_known = !cJSON_IsFalse(get(o, "destinations_known"));
 	const cJSON *d;
 	cJSON_ArrayForEach(d, get(o, "destinations"))
 	{

@@ -262,6 +262,8 @@ static void write_service(struct jw *w, const struct ipvs_service *svc,
 	jw_string(w, "pe", w->partial ? NULL : svc->pe);
 	write_stats(w, &svc->stats);
 	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats, dt);
+	/* An empty list must not be mistaken for "no real servers" when the read failed. */
+	jw_bool(w, "destinations_known", svc->dests_known);
 	jw_open(w, "destinations", '[');
 	for (size_t i = 0; i < svc->n_dests; i++)
 		write_dest(w, &svc->dests[i], psvc ? rates_find_dest(psvc, &svc->dests[i], i) : NULL,

@@ -262,6 +262,7 @@ static void fill_sample(struct snapshot *s)
 	struct ipvs_service *fw = snapshot_add_service(s);
 	fw->af = AF_INET6;
 	fw->fwmark = 42;
+	fw->dests_known = false;
 	fw->netmask = 128;
 	snprintf(fw->sched, sizeof(fw->sched), "sh");
 	fw->flags = IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2;
@@ -303,6 +304,7 @@ START_TEST(test_json_fields)
 	ck_assert_str_eq(cJSON_GetArrayItem(flags, 0)->valuestring, "persistent");
 	ck_assert_str_eq(cJSON_GetArrayItem(flags, 2)->valuestring, "one-packet");
 	ck_assert_int_eq(path(path(a, "rates", NULL), "cps", NULL)->valueint, 7);
+	ck_assert(cJSON_IsTrue(path(a, "destinations_known", NULL)));
 	ck_assert(cJSON_IsNull(path(a, "computed_rates", NULL)));
 	/* 64-bit counters are written exactly, not through a double. */
 	ck_assert_ptr_nonnull(strstr(text, "\"conns\":18446744073709551615"));
@@ -323,6 +325,7 @@ START_TEST(test_json_fields)
 	ck_assert_int_eq(path(b, "timeout", NULL)->valueint, 0);
 	ck_assert_int_eq(path(b, "netmask_prefix", NULL)->valueint, 128);
 	ck_assert_str_eq(path(b, "pe", NULL)->valuestring, "sip");
+	ck_assert(cJSON_IsFalse(path(b, "destinations_known", NULL)));
 	flags = path(b, "flags", NULL);
 	ck_assert_str_eq(cJSON_GetArrayItem(flags, 0)->valuestring, "sh-fallback");
 	ck_assert_str_eq(cJSON_GetArrayItem(flags, 1)->valuestring, "sh-port");
