@@ -240,7 +240,9 @@ def parse_service_flags(svc_key, rest):
     return out
 
 
-TUN_FLAGS = {"-c": 0, "+c": 1, "+r": 2}  # IP_VS_TUNNEL_ENCAP_FLAG_{NOCSUM,CSUM,REMCSUM}
+# ipvsadm --tun-info: -c nocsum, +c csum, r+c remcsum (its options exclude each
+# other) -> IP_VS_TUNNEL_ENCAP_FLAG_{NOCSUM,CSUM,REMCSUM}
+TUN_FLAGS = {"-c": 0, "+c": 1, "r+c": 2}
 
 
 def parse_tun_info(s):
