@@ -202,9 +202,14 @@ if has_colour "$work/escaped"; then ok "--color=always wins over NO_COLOR"; else
 keys q
 
 # --- Chinese -----------------------------------------------------------------------------
-if [ -f "$top_builddir/po/zh_CN.gmo" ]; then
+# gettext's po/Makefile builds catalogues in the source tree, also in a VPATH build.
+gmo=""
+for d in "$top_builddir/po" "$top_srcdir/po"; do
+	[ -f "$d/zh_CN.gmo" ] && { gmo="$d/zh_CN.gmo"; break; }
+done
+if [ -n "$gmo" ]; then
 	mkdir -p "$work/locale/zh_CN/LC_MESSAGES"
-	cp "$top_builddir/po/zh_CN.gmo" "$work/locale/zh_CN/LC_MESSAGES/ipvstop.mo"
+	cp "$gmo" "$work/locale/zh_CN/LC_MESSAGES/ipvstop.mo"
 	start 120 36 LANG=zh_CN.UTF-8 IPVSTOP_LOCALEDIR="$work/locale" -- --replay "$work/rec.jsonl"
 	expect "zh_CN: the panes are translated" "虚拟服务"
 	expect "zh_CN: columns line up (the busiest row follows the header)" "^SCTP +10\.96\.0\.18:97 +wlc"
