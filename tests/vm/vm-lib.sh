@@ -22,8 +22,7 @@
 
 VM_META_PKG=linux-image-cloud-amd64
 
-# Exit codes of the automake test protocol.
-VM_EXIT_FAIL=1
+# Exit code of the automake test protocol for a hard error.
 VM_EXIT_HARD=99
 
 vm_log() {
@@ -47,7 +46,7 @@ vm_elapsed() { # start
 }
 
 vm_cache_dir() {
-	printf '%s\n' "${IPVSTOP_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ipvstop-vm}"
+	printf '%s\n' "${IPVSTOP_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ipvstop-vm}"
 }
 
 # Checks that the host tools the rig needs are there.
@@ -111,9 +110,15 @@ vm_fetch_kernel() {
 		_deb=$(ls "$_cache/${_pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1)
 		if [ -z "$_deb" ]; then
 			vm_log "downloading $_pkg into $_cache"
-			if ! (cd "$_cache" && apt-get download -q "$_pkg" >&2); then
+			# As root, apt would drop to _apt, who cannot write here,
+			# and warn that it downloads as root anyway.
+			_aptopt=
+			[ "$(id -u)" = 0 ] && _aptopt="-o APT::Sandbox::User=root"
+			# shellcheck disable=SC2086
+			if ! (cd "$_cache" && apt-get download -q $_aptopt "$_pkg" >&2); then
 				vm_apt_update
-				(cd "$_cache" && apt-get download -q "$_pkg" >&2) ||
+				# shellcheck disable=SC2086
+				(cd "$_cache" && apt-get download -q $_aptopt "$_pkg" >&2) ||
 					vm_die "apt-get download $_pkg failed"
 			fi
 			_deb=$(ls "$_cache/${_pkg}"_*.deb 2>/dev/null | sort -V | tail -n 1)
