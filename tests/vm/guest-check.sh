@@ -27,7 +27,7 @@ SETTLE=${SETTLE:-4}
 IPVSTOP_BIN=${IPVSTOP_BIN:-/usr/sbin/ipvstop}
 
 ipvsadm() { /usr/sbin/ipvsadm "$@"; }
-lsmod() { /usr/sbin/lsmod "$@"; }
+lsmod() { /usr/sbin/lsmod; }
 
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 

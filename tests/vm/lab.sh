@@ -12,6 +12,7 @@
 # IPVSTOP_LAB_TIMEOUT (hard limit in seconds, default none), and vm-lib.sh's.
 
 set -u
+# shellcheck disable=SC2034 # read by vm-lib.sh
 VM_PROG=lab
 VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/vm-lib.sh

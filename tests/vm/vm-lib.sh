@@ -379,6 +379,7 @@ vm_boot() { # initramfs disk log timeout append
 			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk </dev/null
 		_rc=$?
 	fi
+	# shellcheck disable=SC2034 # read by the callers
 	VM_T_BOOT=$(vm_elapsed "$_t0")
 	return $_rc
 }

@@ -23,6 +23,7 @@
 # kernel package is downloaded and unpacked into the cache).
 
 set -u
+# shellcheck disable=SC2034 # read by vm-lib.sh
 VM_PROG=vm-test
 VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/vm-lib.sh
