@@ -275,6 +275,11 @@ static void write_service(struct jw *w, const struct ipvs_service *svc,
 static void write_daemons(struct jw *w, const struct snapshot *s)
 {
 	char buf[64];
+	/* /proc cannot show sync daemons: an empty list would claim none run. */
+	if (w->partial) {
+		jw_null(w, "daemons");
+		return;
+	}
 	jw_open(w, "daemons", '[');
 	for (size_t i = 0; i < s->n_daemons; i++) {
 		const struct ipvs_daemon *d = &s->daemons[i];

@@ -417,6 +417,7 @@ START_TEST(test_json_proc_source)
 	s.source = IPVS_SOURCE_PROC;
 	cJSON *j = json_of(&s, NULL, NULL);
 	ck_assert_str_eq(path(j, "ipvs", "source")->valuestring, "proc");
+	ck_assert(cJSON_IsNull(path(j, "ipvs", "daemons")));
 	cJSON *a = cJSON_GetArrayItem(path(j, "ipvs", "services"), 0);
 	ck_assert(cJSON_IsNull(path(a, "stats", NULL)));
 	ck_assert(cJSON_IsNull(path(a, "rates", NULL)));

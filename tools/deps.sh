@@ -3,7 +3,7 @@
 # deps.sh: install, with apt-get, whatever the build, the tests and the lab VM need and is missing.
 set -e
 PKGS="build-essential autoconf automake autopoint gettext pkg-config \
-libnl-3-dev libnl-genl-3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev libkmod-dev check \
+libnl-3-dev libnl-genl-3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev libkmod-dev libyaml-dev check \
 qemu-system-x86 busybox-static ipvsadm kmod cpio iproute2 util-linux tmux python3 \
 locales valgrind"
 missing=""

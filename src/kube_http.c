@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libcurl multi transport for the Kubernetes API: TLS as the kubeconfig says, streams, 401 retry. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube_config.h"
+#include "kube_http.h"
+
+struct kube_req {
+	struct kube_req *next, *prev;
+	struct kube_http *h;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct kube_request_opts o;
+	char *method, *path, *content_type, *body; /* owned copies */
+	char *buf;
+	size_t len, cap;
+	bool too_big, cancelled, stopped, retried_auth;
+	double retry_after;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct kube_http {
+	CURLM *multi;
+	struct kube_credentials *cred;
+	struct kube_req *reqs;
+	char *base;                  /* scheme://host:port as requests are addressed */
+	struct curl_slist *connect_to; /* tls-server-name: address one name, connect to another */
+};
+
+static void init_curl_once(void)
+{
+	static bool done;
+	if (!done) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		done = true;
+	}
+}
+
+/* Splits "https://host:port/prefix" into scheme, host and port (default 443). */
+static int split_server(const char *server, char *scheme, size_t sl, char *host, size_t hl,
+			long *port, const char **rest)
+{
+	const char *p = strstr(server, "://");
+	if (!p || (size_t)(p - server) >= sl)
+		return -EINVAL;
+	memcpy(scheme, server, (size_t)(p - server));
+	scheme[p - server] = '\0';
+	p += 3;
+	const char *end;
+	if (*p == '[') {
+		end = strchr(p, ']');
+		if (!end)
+			return -EINVAL;
+		end++;
+	} else {
+		end = p + strcspn(p, ":/");
+	}
+	if ((size_t)(end - p) >= hl || end == p)
+		return -EINVAL;
+	memcpy(host, p, (size_t)(end - p));
+	host[end - p] = '\0';
+	*port = strcmp(scheme, "http") == 0 ? 80 : 443;
+	if (*end == ':') {
+		char *e;
+		*port = strtol(end + 1, &e, 10);
+		end = e;
+	}
+	*rest = end;
+	return 0;
+}
+
+struct kube_http *kube_http_new(struct kube_credentials *cred, char *err, size_t errlen)
+{
+	init_curl_once();
+	struct kube_http *h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	h->cred = cred;
+	h->multi = curl_multi_init();
+	if (!h->multi)
+		goto nomem;
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+
+	char scheme[16], host[256], buf[600];
+	long port;
+	const char *rest;
+	if (!cred->server || split_server(cred->server, scheme, sizeof(scheme), host,
+					  sizeof(host), &port, &rest) != 0) {
+		snprintf(err, errlen, "the server address '%s' is not a URL",
+			 cred->server ? cred->server : "");
+		kube_http_free(h);
+		return NULL;
+	}
+	/* Drop a trailing slash so paths can be appended as they are. */
+	size_t rl = strlen(rest);
+	while (rl > 0 && rest[rl - 1] == '/')
+		rl--;
+	if (cred->tls_server_name && cred->tls_server_name[0]) {
+		/* Verify (and send SNI for) tls-server-name while connecting to the real host. */
+		snprintf(buf, sizeof(buf), "%s:%ld:%s:%ld", cred->tls_server_name, port, host, port);
+		h->connect_to = curl_slist_append(NULL, buf);
+		snprintf(buf, sizeof(buf), "%s://%s:%ld%.*s", scheme, cred->tls_server_name, port,
+			 (int)rl, rest);
+	} else {
+		snprintf(buf, sizeof(buf), "%s://%s:%ld%.*s", scheme, host, port, (int)rl, rest);
+	}
+	h->base = strdup(buf);
+	if (!h->base)
+		goto nomem;
+	return h;
+nomem:
+	snprintf(err, errlen, "%s", strerror(ENOMEM));
+	kube_http_free(h);
+	return NULL;
+}
+
+static void req_unlink(struct kube_http *h, struct kube_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		h->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+}
+
+static void req_free(struct kube_req *r)
+{
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	free(r->method);
+	free(r->path);
+	free(r->content_type);
+	free(r->body);
+	free(r->buf);
+	free(r);
+}
+
+void kube_http_free(struct kube_http *h)
+{
+	if (!h)
+		return;
+	while (h->reqs) {
+		struct kube_req *r = h->reqs;
+		req_unlink(h, r);
+		curl_multi_remove_handle(h->multi, r->easy);
+		req_free(r);
+	}
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	curl_slist_free_all(h->connect_to);
+	free(h->base);
+	free(h);
+}
+
+static bool append(struct kube_req *r, const char *data, size_t n)
+{
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 16384;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		char *p = realloc(r->buf, cap);
+		if (!p)
+			return false;
+		r->buf = p;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, data, n);
+	r->len += n;
+	r->buf[r->len] = '\0';
+	return true;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct kube_req *r = arg;
+	size_t n = size * nmemb;
+	if (r->cancelled || r->stopped)
+		return 0;
+	if (!r->o.on_line) {
+		if (r->len + n > KUBE_HTTP_MAX_BODY) {
+			r->too_big = true;
+			return 0;
+		}
+		return append(r, data, n) ? n : 0;
+	}
+	/* Streams: hand over complete lines, keep the unfinished tail. */
+	long status = 0;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (!append(r, data, n))
+		return 0;
+	if (status != 200)
+		return r->len > 1u << 20 ? 0 : n; /* an error body: kept for on_done */
+	size_t start = 0;
+	for (size_t i = 0; i < r->len; i++) {
+		if (r->buf[i] != '\n')
+			continue;
+		if (i > start && !r->o.on_line(r->buf + start, i - start, r->o.arg)) {
+			r->stopped = true;
+			return 0;
+		}
+		start = i + 1;
+	}
+	memmove(r->buf, r->buf + start, r->len - start);
+	r->len -= start;
+	r->buf[r->len] = '\0';
+	/* One watch event is one line; a line this long is not an event we can use. */
+	if (r->len > KUBE_HTTP_MAX_BODY) {
+		r->too_big = true;
+		return 0;
+	}
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct kube_req *r = arg;
+	size_t n = size * nmemb;
+	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+		double v = strtod(data + 12, NULL);
+		if (v > 0 && v < 3600)
+			r->retry_after = v;
+	}
+	return n;
+}
+
+static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token, char *err,
+		      size_t errlen)
+{
+	struct kube_credentials *c = h->cred;
+	char url[4096], hdr[256];
+	const char *token = NULL;
+
+	if (kube_credentials_token(c, force_token, &token, err, errlen) != 0)
+		return -EACCES;
+	r->easy = curl_easy_init();
+	if (!r->easy)
+		return -ENOMEM;
+	CURL *e = r->easy;
+	snprintf(url, sizeof(url), "%s%s", h->base, r->path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ipvstop/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	long idle = r->o.idle_ms > 0 ? r->o.idle_ms : 30000;
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (idle + 999) / 1000);
+	if (r->o.timeout_ms > 0)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->o.timeout_ms);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+	if (h->connect_to)
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
+	/* Without proxy-url, curl follows https_proxy / no_proxy, as client-go does. */
+	if (c->proxy_url && c->proxy_url[0])
+		curl_easy_setopt(e, CURLOPT_PROXY, c->proxy_url);
+
+	if (c->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (c->ca_data && c->ca_len) {
+		struct curl_blob b = {.data = c->ca_data, .len = c->ca_len, .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+	} else if (c->ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	}
+	if (c->cert_data && c->cert_len) {
+		struct curl_blob b = {.data = c->cert_data, .len = c->cert_len,
+				      .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
+		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+	} else if (c->cert_file) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert_file);
+	}
+	if (c->key_data && c->key_len) {
+		struct curl_blob b = {.data = c->key_data, .len = c->key_len,
+				      .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
+		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+	} else if (c->key_file) {
+		curl_easy_setopt(e, CURLOPT_SSLKEY, c->key_file);
+	}
+
+	r->headers = curl_slist_append(NULL, "Accept: application/json");
+	if (token && token[0]) {
+		/* Built in place and handed to curl; never logged or kept elsewhere. */
+		size_t tl = strlen(token) + 32;
+		char *auth = malloc(tl);
+		if (!auth)
+			return -ENOMEM;
+		snprintf(auth, tl, "Authorization: Bearer %s", token);
+		r->headers = curl_slist_append(r->headers, auth);
+		explicit_bzero(auth, tl);
+		free(auth);
+	} else if (c->username && c->password) {
+		curl_easy_setopt(e, CURLOPT_USERNAME, c->username);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, c->password);
+	}
+	if (r->method && strcmp(r->method, "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+	if (r->body) {
+		snprintf(hdr, sizeof(hdr), "Content-Type: %s",
+			 r->content_type ? r->content_type : "application/json");
+		r->headers = curl_slist_append(r->headers, hdr);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+	return 0;
+}
+
+static void finish(struct kube_http *h, struct kube_req *r, long status, const char *error)
+{
+	struct kube_reply rep = {
+		.status = status,
+		.body = r->buf ? r->buf : "",
+		.len = r->len,
+		.error = error,
+		.retry_after = r->retry_after,
+	};
+	req_unlink(h, r);
+	if (r->easy)
+		curl_multi_remove_handle(h->multi, r->easy);
+	if (r->o.on_done)
+		r->o.on_done(&rep, r->o.arg);
+	req_free(r);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+struct kube_req *kube_http_start(struct kube_http *h, const struct kube_request_opts *o)
+{
+	struct kube_req *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->h = h;
+	r->o = *o;
+	r->method = dup_or_null(o->method ? o->method : "GET");
+	r->path = dup_or_null(o->path);
+	r->content_type = dup_or_null(o->content_type);
+	r->body = dup_or_null(o->body);
+	if (!r->method || !r->path || (o->content_type && !r->content_type) ||
+	    (o->body && !r->body)) {
+		req_free(r);
+		return NULL;
+	}
+	r->next = h->reqs;
+	if (h->reqs)
+		h->reqs->prev = r;
+	h->reqs = r;
+
+	char err[256];
+	int rc = setup_easy(h, r, false, err, sizeof(err));
+	if (rc == 0 && curl_multi_add_handle(h->multi, r->easy) == CURLM_OK)
+		return r;
+	/* Report through on_done, like every other failure, on the next run. */
+	snprintf(r->errbuf, sizeof(r->errbuf), "%s", rc == -EACCES ? err : strerror(ENOMEM));
+	if (r->easy) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	r->stopped = true;
+	return r;
+}
+
+void kube_http_cancel(struct kube_http *h, struct kube_req *r)
+{
+	for (struct kube_req *p = h->reqs; p; p = p->next)
+		if (p == r) {
+			r->cancelled = true;
+			return;
+		}
+}
+
+void kube_http_wakeup(struct kube_http *h)
+{
+	curl_multi_wakeup(h->multi);
+}
+
+static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
+{
+	long status = 0;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (r->cancelled) {
+		finish(h, r, 0, "cancelled");
+		return;
+	}
+	if (status == 401 && !r->retried_auth) {
+		/* A rotated token or an expired exec credential: fetch anew, try once more. */
+		char err[256];
+		r->retried_auth = true;
+		curl_multi_remove_handle(h->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+		curl_slist_free_all(r->headers);
+		r->easy = NULL;
+		r->headers = NULL;
+		r->len = 0;
+		if (setup_easy(h, r, true, err, sizeof(err)) == 0 &&
+		    curl_multi_add_handle(h->multi, r->easy) == CURLM_OK)
+			return;
+		finish(h, r, 401, err);
+		return;
+	}
+	if (r->too_big) {
+		finish(h, r, status, "the reply is too large");
+		return;
+	}
+	if (res != CURLE_OK && !(r->stopped && res == CURLE_WRITE_ERROR)) {
+		finish(h, r, res == CURLE_WRITE_ERROR ? status : 0,
+		       r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+		return;
+	}
+	finish(h, r, status, NULL);
+}
+
+int kube_http_run(struct kube_http *h, int timeout_ms)
+{
+	int running = 0;
+	/* Requests that failed before they started, and cancels, end here. */
+	for (struct kube_req *r = h->reqs, *next; r; r = next) {
+		next = r->next;
+		if (!r->easy) {
+			finish(h, r, 0, r->errbuf);
+		} else if (r->cancelled) {
+			finish(h, r, 0, "cancelled");
+		}
+	}
+	curl_multi_poll(h->multi, NULL, 0, timeout_ms, NULL);
+	curl_multi_perform(h->multi, &running);
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(h->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct kube_req *r = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		if (r)
+			handle_done(h, r, m->data.result);
+	}
+	int n = 0;
+	for (struct kube_req *r = h->reqs; r; r = r->next)
+		n++;
+	return n;
+}
