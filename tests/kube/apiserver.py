@@ -3407,6 +3407,8 @@ def app_control(self, a):
                     "bookmarkIntervalSeconds": self.bookmark_interval,
                     "daemonSetStatus": (ds or {}).get("status"),
                     "kubeProxyPods": sorted(p["metadata"]["name"] for p in self.kube_proxy_pods())}
+    if act == "requests":
+        return self.query_requests(int(a.get("since", 0)), a.get("match") or {}, a.get("list"))
     if act == "fault":
         return {"ok": True, "fault": self.faults.add(a)}
     if act == "clear-faults":
@@ -3508,6 +3510,64 @@ def app_control(self, a):
     raise bad_request("unknown control action %r" % act)
 
 
+MISSING = object()
+
+
+def entry_value(entry, path):
+    """entry["a"]["b"] for path "a.b"; "\\." is a literal dot (annotation keys)."""
+    v = entry
+    for k in re.split(r"(?<!\\)\.", path):
+        k = k.replace("\\.", ".")
+        if isinstance(v, dict) and k in v:
+            v = v[k]
+        elif isinstance(v, list) and k.isdigit() and int(k) < len(v):
+            v = v[int(k)]
+        else:
+            return MISSING
+    if path.startswith("query.") and isinstance(v, list) and len(v) == 1:
+        v = v[0]
+    return v
+
+
+def entry_matches(entry, match):
+    for path, want in match.items():
+        v = entry_value(entry, path)
+        present = v is not MISSING and v not in ("", None, [], {})
+        if want is True or want is False:
+            if present != want:
+                return False
+        elif isinstance(want, dict) and "re" in want:
+            if v is MISSING or not re.search(want["re"], v if isinstance(v, str) else jdump(v)):
+                return False
+        elif v != want:
+            return False
+    return True
+
+
+def app_query_requests(self, since, match, want_list):
+    """Control "requests": count (and optionally list) the logged requests after line
+    "since" of requests.jsonl that match; control requests themselves are left out."""
+    n, out = 0, []
+    with self.log_lock:
+        self.log_file.flush()
+        with open(os.path.join(self.state_dir, "requests.jsonl")) as f:
+            lines = f.readlines()
+    for line in lines[since:]:
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("control") or not entry_matches(e, match):
+            continue
+        n += 1
+        if want_list:
+            out.append(e)
+    r = {"count": n, "lines": len(lines)}
+    if want_list:
+        r["requests"] = out
+    return r
+
+
 def app_replace_slices(self, svc, endpoints):
     st, c = self.store, self.cluster
     ns, name = svc["metadata"]["namespace"], svc["metadata"]["name"]
@@ -3523,6 +3583,7 @@ def app_replace_slices(self, svc, endpoints):
 
 
 App.control = app_control
+App.query_requests = app_query_requests
 App.replace_slices = app_replace_slices
 
 
