@@ -1,0 +1,1070 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* IPVS snapshot x Kubernetes state: owners, endpoints and drift, in hash tables. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "kube_join.h"
+
+/*
+ * What kube-proxy's ipvs proxier does (kubernetes/kubernetes pkg/proxy/ipvs/proxier.go,
+ * syncProxyRules and syncEndpoint; pkg/proxy/topology.go CategorizeEndpoints):
+ * - Services that are headless, have no ClusterIP, or are ExternalName are skipped.
+ * - Each proxier is per IP family: a Service gets virtual services in a family only when it
+ *   has a ClusterIP of that family; its externalIPs and LB IPs are filtered to the family.
+ * - Per Service port: ClusterIP:port, each externalIP:port, each LB ingress IP:port, and
+ *   each node IP:nodePort (all local addresses, or nodePortAddresses), scheduler
+ *   ipvs.scheduler, persistent with timeout = timeoutSeconds when sessionAffinity ClientIP.
+ * - Real servers are weight 1: the ready endpoints, or if none is ready the serving and
+ *   terminating ones. With a Local policy (internal for the ClusterIP, external for the
+ *   others) only this node's endpoints (same fallback), and when there is none of those the
+ *   cluster-wide set, provided the Service uses cluster endpoints at all.
+ * - A removed real server is not deleted but set to weight 0 until its connections end.
+ */
+
+/* ---- an open-addressing multimap: fixed-size byte keys -> uint32_t ---- */
+
+/*
+ * Each slot keeps its value and 32 bits of the key's hash (0: empty) side by side, so a
+ * probe reads one small array and looks at a key only when the hash bits agree: at 100,000
+ * endpoints the tables outgrow the caches and every avoided key read is a miss saved.
+ */
+struct hslot {
+	uint32_t val, h;
+};
+
+struct htab {
+	uint8_t *keys;
+	struct hslot *slots;
+	size_t cap, ksize;
+};
+
+static int ht_init(struct htab *t, size_t ksize, size_t n)
+{
+	size_t cap = 16;
+	while (cap < 2 * n + 1)
+		cap *= 2;
+	t->cap = cap;
+	t->ksize = ksize;
+	t->keys = malloc(cap * ksize);
+	t->slots = calloc(cap, sizeof(*t->slots));
+	return t->keys && t->slots ? 0 : -ENOMEM;
+}
+
+static void ht_free(struct htab *t)
+{
+	free(t->keys);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint64_t ht_hash(const struct htab *t, const void *key)
+{
+	/* Four bytes at a time (every key here is a multiple of 4), then a 64-bit finaliser. */
+	const uint8_t *p = key;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i = 0;
+	for (; i + 4 <= t->ksize; i += 4) {
+		uint32_t w;
+		memcpy(&w, p + i, 4);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	for (; i < t->ksize; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The hash bits kept in a slot: the high half, never 0. */
+static uint32_t ht_tag(uint64_t h)
+{
+	return (uint32_t)(h >> 32) | 1;
+}
+
+/* Constant sizes let the compiler inline the comparison. */
+static bool key_eq(const void *a, const void *b, size_t n)
+{
+	switch (n) {
+	case 4:
+		return memcmp(a, b, 4) == 0;
+	case 8:
+		return memcmp(a, b, 8) == 0;
+	case 20:
+		return memcmp(a, b, 20) == 0;
+	case 24:
+		return memcmp(a, b, 24) == 0;
+	default:
+		return memcmp(a, b, n) == 0;
+	}
+}
+
+/* Adds (duplicates allowed). The table was sized for every entry at ht_init. */
+static void ht_add(struct htab *t, const void *key, uint32_t val)
+{
+	uint64_t h = ht_hash(t, key);
+	size_t i = (size_t)h & (t->cap - 1);
+	while (t->slots[i].h)
+		i = (i + 1) & (t->cap - 1);
+	t->slots[i].h = ht_tag(h);
+	t->slots[i].val = val;
+	memcpy(t->keys + i * t->ksize, key, t->ksize);
+}
+
+/* A walk over the entries of one key. */
+struct ht_iter {
+	size_t i;
+	uint32_t tag;
+};
+
+static struct ht_iter ht_start(const struct htab *t, const void *key)
+{
+	uint64_t h = ht_hash(t, key);
+	return (struct ht_iter){(size_t)h & (t->cap - 1), ht_tag(h)};
+}
+
+static bool ht_next(const struct htab *t, const void *key, struct ht_iter *it, uint32_t *val)
+{
+	size_t i = it->i;
+	while (t->slots[i].h) {
+		size_t cur = i;
+		i = (i + 1) & (t->cap - 1);
+		if (t->slots[cur].h == it->tag && key_eq(t->keys + cur * t->ksize, key, t->ksize)) {
+			it->i = i;
+			*val = t->slots[cur].val;
+			return true;
+		}
+	}
+	it->i = i;
+	return false;
+}
+
+static bool ht_find(const struct htab *t, const void *key, uint32_t *val)
+{
+	struct ht_iter it = ht_start(t, key);
+	return ht_next(t, key, &it, val);
+}
+
+/* ---- keys (zeroed first: padding takes part in the comparison) ---- */
+
+struct vs_key { /* (protocol, family, address, port) */
+	uint16_t proto, port;
+	uint8_t af, pad[3];
+	uint8_t addr[16];
+};
+
+struct addr_key {
+	uint8_t af, pad[3];
+	uint8_t addr[16];
+};
+
+struct np_key {
+	uint16_t proto, port;
+};
+
+struct ep_key { /* an endpoint of one Service port: (service port id, family, address, port) */
+	uint32_t sp;
+	uint16_t port;
+	uint8_t af, pad;
+	uint8_t addr[16];
+};
+
+struct dest_key { /* a real server of one virtual service */
+	uint32_t vs;
+	uint16_t port;
+	uint8_t af, pad;
+	uint8_t addr[16];
+};
+
+struct name_key {
+	uint64_t h;
+};
+
+static void fill_addr(uint8_t dst[16], int af, const struct ipvs_addr *a)
+{
+	memset(dst, 0, 16);
+	memcpy(dst, a->bytes, af == AF_INET ? 4 : 16);
+}
+
+static struct vs_key vs_key(uint16_t proto, int af, const struct ipvs_addr *a, uint16_t port)
+{
+	struct vs_key k;
+	memset(&k, 0, sizeof(k));
+	k.proto = proto;
+	k.port = port;
+	k.af = (uint8_t)af;
+	fill_addr(k.addr, af, a);
+	return k;
+}
+
+static struct addr_key addr_key(int af, const struct ipvs_addr *a)
+{
+	struct addr_key k;
+	memset(&k, 0, sizeof(k));
+	k.af = (uint8_t)af;
+	fill_addr(k.addr, af, a);
+	return k;
+}
+
+static struct ep_key ep_key(uint32_t sp, int af, const struct ipvs_addr *a, uint16_t port)
+{
+	struct ep_key k;
+	memset(&k, 0, sizeof(k));
+	k.sp = sp;
+	k.port = port;
+	k.af = (uint8_t)af;
+	fill_addr(k.addr, af, a);
+	return k;
+}
+
+static struct dest_key dest_key(uint32_t vs, int af, const struct ipvs_addr *a, uint16_t port)
+{
+	struct dest_key k;
+	memset(&k, 0, sizeof(k));
+	k.vs = vs;
+	k.port = port;
+	k.af = (uint8_t)af;
+	fill_addr(k.addr, af, a);
+	return k;
+}
+
+static struct name_key name_key(const char *ns, const char *name)
+{
+	struct name_key k = {0xcbf29ce484222325ULL};
+	for (const char *p = ns ? ns : ""; *p; p++)
+		k.h = (k.h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	k.h = (k.h ^ 0xff) * 0x100000001b3ULL; /* a separator no name contains */
+	for (const char *p = name ? name : ""; *p; p++)
+		k.h = (k.h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	return k;
+}
+
+static bool streq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* ---- the drain tracker ---- */
+
+struct drain_key { /* virtual service + real server identity; 44 bytes, no padding */
+	uint32_t fwmark;
+	uint16_t proto, port, dport;
+	uint8_t af, daf;
+	uint8_t addr[16], daddr[16];
+};
+
+struct drain_entry {
+	struct drain_key key;
+	double first;
+};
+
+static struct drain_key drain_key(const struct ipvs_service *svc, const struct ipvs_dest *d)
+{
+	struct drain_key k;
+	memset(&k, 0, sizeof(k));
+	k.fwmark = svc->fwmark;
+	k.proto = svc->protocol;
+	k.port = svc->port;
+	k.af = (uint8_t)svc->af;
+	fill_addr(k.addr, svc->af, &svc->addr);
+	k.dport = d->port;
+	k.daf = (uint8_t)(d->af ? d->af : svc->af);
+	fill_addr(k.daddr, k.daf, &d->addr);
+	return k;
+}
+
+void kube_drain_tracker_free(struct kube_drain_tracker *t)
+{
+	free(t->table);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- the join ---- */
+
+/* kube-proxy skips these Services altogether (ShouldSkipService). */
+static bool proxied(const struct kube_service *svc)
+{
+	return !svc->headless && svc->type != KUBE_SVC_EXTERNAL_NAME && svc->n_cluster_ips > 0;
+}
+
+static bool has_family(const struct kube_service *svc, int af)
+{
+	for (size_t i = 0; i < svc->n_cluster_ips; i++)
+		if (svc->cluster_ips[i].af == af)
+			return true;
+	return false;
+}
+
+/* Traffic from outside reaches it (ExternallyAccessible): it then needs cluster endpoints. */
+static bool external(const struct kube_service *svc)
+{
+	if (svc->n_external_ips || svc->n_lb_ips)
+		return true;
+	for (size_t i = 0; i < svc->n_ports; i++)
+		if (svc->ports[i].node_port)
+			return true;
+	return false;
+}
+
+struct vip {
+	uint32_t service, port;
+	enum kube_owner_kind kind;
+};
+
+/* An endpoint of a Service port, deduplicated by (address, port) across slices. */
+struct epref {
+	uint32_t sp, slice, endpoint;
+	uint16_t port;
+};
+
+/* What kube-proxy would program for one virtual service: a scope and a condition. */
+enum ep_cond { COND_READY, COND_SERVING_TERMINATING, COND_NONE };
+
+struct expect {
+	bool checkable; /* false: a Local policy and this node's name unknown */
+	bool local;	/* only this node's endpoints */
+	enum ep_cond cond;
+};
+
+struct ctx {
+	const struct snapshot *s;
+	const struct kube_state *k;
+	struct kube_join *j;
+	size_t *sp_base; /* service port ids: sp_base[svc] + port */
+	size_t n_sp;
+	struct vip *vips;
+	size_t n_vips;
+	struct htab vip_t, node_t, np_t, name_t, ep_t, dest_t, vs_t;
+	struct epref *eps;
+	size_t n_eps;
+	size_t *csr_base; /* eps of service port id p: eps[csr_base[p] .. csr_base[p + 1]) */
+	size_t cap_missing, cap_extra, cap_drain, cap_unserved, cap_unowned, cap_sched,
+	    cap_affinity;
+};
+
+static const struct kube_endpoint *ep_of(const struct ctx *c, const struct epref *e)
+{
+	return &c->k->slices[e->slice].endpoints[e->endpoint];
+}
+
+/* Room for one more element of size at base (n used, *cap allocated): the base, or NULL. */
+static void *grow(void *base, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return base;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = realloc(base, ncap * size);
+	if (p)
+		*cap = ncap;
+	return p;
+}
+
+/* Appends a zeroed element to array arr of n elements; its address, or NULL on ENOMEM. */
+#define APPEND(arr, n, cap)                                                                        \
+	__extension__({                                                                            \
+		__typeof__(arr) p_ = grow((arr), (n), &(cap), sizeof(*(arr)));                     \
+		p_ ? ((arr) = p_, memset(&p_[(n)++], 0, sizeof(*p_))) : NULL;                      \
+	})
+
+static int build_service_tables(struct ctx *c)
+{
+	const struct kube_state *k = c->k;
+	size_t n_vip = 0, n_np = 0, n_node = 0;
+
+	c->sp_base = malloc((k->n_services + 1) * sizeof(*c->sp_base));
+	if (!c->sp_base)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->n_services; i++) {
+		const struct kube_service *svc = &k->services[i];
+		c->sp_base[i] = c->n_sp;
+		c->n_sp += svc->n_ports;
+		if (!proxied(svc))
+			continue;
+		n_vip += (svc->n_cluster_ips + svc->n_external_ips + svc->n_lb_ips) * svc->n_ports;
+		n_np += svc->n_ports;
+	}
+	c->sp_base[k->n_services] = c->n_sp;
+	for (size_t i = 0; i < k->n_nodes; i++)
+		n_node += k->nodes[i].n_addrs;
+
+	c->vips = malloc((n_vip + n_np + 1) * sizeof(*c->vips));
+	if (!c->vips || ht_init(&c->vip_t, sizeof(struct vs_key), n_vip) < 0 ||
+	    ht_init(&c->np_t, sizeof(struct np_key), n_np) < 0 ||
+	    ht_init(&c->node_t, sizeof(struct addr_key), n_node) < 0 ||
+	    ht_init(&c->name_t, sizeof(struct name_key), k->n_services) < 0)
+		return -ENOMEM;
+
+	for (size_t i = 0; i < k->n_services; i++) {
+		const struct kube_service *svc = &k->services[i];
+		struct name_key nk = name_key(svc->ns, svc->name);
+		ht_add(&c->name_t, &nk, (uint32_t)i);
+		if (!proxied(svc))
+			continue;
+		static const enum kube_owner_kind kinds[] = {
+		    KUBE_OWNER_CLUSTER_IP, KUBE_OWNER_EXTERNAL_IP, KUBE_OWNER_LOAD_BALANCER};
+		const struct kube_ip *lists[] = {svc->cluster_ips, svc->external_ips, svc->lb_ips};
+		const size_t counts[] = {svc->n_cluster_ips, svc->n_external_ips, svc->n_lb_ips};
+		for (size_t p = 0; p < svc->n_ports; p++) {
+			const struct kube_service_port *sp = &svc->ports[p];
+			for (size_t l = 0; l < 3; l++)
+				for (size_t a = 0; a < counts[l]; a++) {
+					const struct kube_ip *ip = &lists[l][a];
+					if (!ip->af || !has_family(svc, ip->af))
+						continue;
+					struct vs_key key =
+					    vs_key(sp->protocol, ip->af, &ip->addr, sp->port);
+					c->vips[c->n_vips] =
+					    (struct vip){(uint32_t)i, (uint32_t)p, kinds[l]};
+					ht_add(&c->vip_t, &key, (uint32_t)c->n_vips++);
+				}
+			if (sp->node_port) {
+				struct np_key key = {sp->protocol, sp->node_port};
+				c->vips[c->n_vips] =
+				    (struct vip){(uint32_t)i, (uint32_t)p, KUBE_OWNER_NODE_PORT};
+				ht_add(&c->np_t, &key, (uint32_t)c->n_vips++);
+			}
+		}
+	}
+	for (size_t i = 0; i < k->n_nodes; i++)
+		for (size_t a = 0; a < k->nodes[i].n_addrs; a++) {
+			struct addr_key key =
+			    addr_key(k->nodes[i].addrs[a].af, &k->nodes[i].addrs[a].addr);
+			ht_add(&c->node_t, &key, (uint32_t)i);
+		}
+	return 0;
+}
+
+/* The Service of (namespace, name), or -1. */
+static int32_t find_service(const struct ctx *c, const char *ns, const char *name)
+{
+	struct name_key nk = name_key(ns, name);
+	struct ht_iter it = ht_start(&c->name_t, &nk);
+	uint32_t v;
+	while (ht_next(&c->name_t, &nk, &it, &v)) {
+		const struct kube_service *svc = &c->k->services[v];
+		if (streq(svc->ns, ns) && streq(svc->name, name))
+			return (int32_t)v;
+	}
+	return -1;
+}
+
+static bool same_addr(int af, const struct ipvs_addr *a, const struct ipvs_addr *b)
+{
+	return memcmp(a->bytes, b->bytes, af == AF_INET ? 4 : 16) == 0;
+}
+
+/* Which of two entries for the same address and port kube-proxy would rather use. */
+static int ep_rank(const struct kube_endpoint *e)
+{
+	return e->ready ? 2 : (e->serving && e->terminating) ? 1 : 0;
+}
+
+/*
+ * Up to this many, a Service port's endpoints (or a virtual service's real servers) are
+ * searched by scanning the short list, which stays in cache; past it through a hash table.
+ * The common Service, a handful of endpoints, never touches the big tables, and no search
+ * costs more than this many comparisons.
+ */
+#define GROUP_SCAN 32
+
+static int build_endpoint_tables(struct ctx *c)
+{
+	const struct kube_state *k = c->k;
+	size_t n_sport = 0, total = 0, big = 0;
+	int r = -ENOMEM;
+
+	/* Each slice port's Service port id, SIZE_MAX when it maps to none. */
+	size_t *first = malloc((k->n_slices + 1) * sizeof(*first));
+	for (size_t i = 0; first && i < k->n_slices; i++) {
+		first[i] = n_sport;
+		n_sport += k->slices[i].n_ports;
+	}
+	size_t *sport = malloc((n_sport ? n_sport : 1) * sizeof(*sport));
+	c->csr_base = calloc(c->n_sp + 2, sizeof(*c->csr_base));
+	if (!first || !sport || !c->csr_base)
+		goto out;
+	for (size_t i = 0; i < k->n_slices; i++) {
+		const struct kube_slice *sl = &k->slices[i];
+		int32_t si = -1;
+		if (sl->service && sl->af)
+			si = find_service(c, sl->ns, sl->service);
+		if (si >= 0 && !proxied(&k->services[si]))
+			si = -1;
+		for (size_t p = 0; p < sl->n_ports; p++) {
+			const struct kube_slice_port *port = &sl->ports[p];
+			size_t sp = SIZE_MAX;
+			/*
+			 * kube-proxy keys endpoints by (Service, port name, protocol) and ignores
+			 * a port without a number.
+			 */
+			for (size_t q = 0;
+			     si >= 0 && port->port && q < k->services[si].n_ports && sp == SIZE_MAX;
+			     q++)
+				if (streq(k->services[si].ports[q].name, port->name) &&
+				    k->services[si].ports[q].protocol == port->protocol)
+					sp = c->sp_base[si] + q;
+			sport[first[i] + p] = sp;
+			if (sp == SIZE_MAX)
+				continue;
+			for (size_t e = 0; e < sl->n_endpoints; e++)
+				if (sl->endpoints[e].ip.af == sl->af) {
+					c->csr_base[sp + 2]++;
+					total++;
+				}
+		}
+	}
+	/* Group by Service port: csr_base[sp + 1] is where group sp is filled from. */
+	for (size_t p = 0; p < c->n_sp; p++)
+		c->csr_base[p + 2] += c->csr_base[p + 1];
+	c->eps = malloc((total ? total : 1) * sizeof(*c->eps));
+	if (!c->eps)
+		goto out;
+	for (size_t i = 0; i < k->n_slices; i++) {
+		const struct kube_slice *sl = &k->slices[i];
+		for (size_t p = 0; p < sl->n_ports; p++) {
+			size_t sp = sport[first[i] + p];
+			if (sp == SIZE_MAX)
+				continue;
+			for (size_t e = 0; e < sl->n_endpoints; e++)
+				if (sl->endpoints[e].ip.af == sl->af)
+					c->eps[c->csr_base[sp + 1]++] =
+					    (struct epref){(uint32_t)sp, (uint32_t)i, (uint32_t)e,
+							   sl->ports[p].port};
+		}
+	}
+	/* Now group sp is [csr_base[sp], csr_base[sp + 1]). Big groups get a table. */
+	for (size_t p = 0; p < c->n_sp; p++)
+		if (c->csr_base[p + 1] - c->csr_base[p] > GROUP_SCAN)
+			big += c->csr_base[p + 1] - c->csr_base[p];
+	if (ht_init(&c->ep_t, sizeof(struct ep_key), big) < 0)
+		goto out;
+
+	/*
+	 * The same endpoint can be in two slices of a Service (while one replaces the other):
+	 * keep one, the one kube-proxy would rather use. Compacts the groups in place.
+	 */
+	size_t w = 0;
+	for (size_t p = 0; p < c->n_sp; p++) {
+		size_t from = c->csr_base[p], to = c->csr_base[p + 1], start = w;
+		bool table = to - from > GROUP_SCAN;
+		c->csr_base[p] = start;
+		for (size_t i = from; i < to; i++) {
+			struct epref ref = c->eps[i];
+			const struct kube_endpoint *ep = ep_of(c, &ref);
+			uint32_t old;
+			bool dup = false;
+			if (table) {
+				struct ep_key key =
+				    ep_key((uint32_t)p, ep->ip.af, &ep->ip.addr, ref.port);
+				dup = ht_find(&c->ep_t, &key, &old);
+				if (!dup)
+					ht_add(&c->ep_t, &key, (uint32_t)w);
+			} else {
+				for (size_t q = start; q < w && !dup; q++) {
+					const struct kube_endpoint *o = ep_of(c, &c->eps[q]);
+					if (c->eps[q].port == ref.port && o->ip.af == ep->ip.af &&
+					    same_addr(ep->ip.af, &o->ip.addr, &ep->ip.addr)) {
+						dup = true;
+						old = (uint32_t)q;
+					}
+				}
+			}
+			if (!dup)
+				c->eps[w++] = ref;
+			else if (ep_rank(ep) > ep_rank(ep_of(c, &c->eps[old])))
+				c->eps[old] = ref;
+		}
+	}
+	c->csr_base[c->n_sp] = w;
+	c->n_eps = w;
+	r = 0;
+out:
+	free(first);
+	free(sport);
+	return r;
+}
+
+static bool is_local(const struct ctx *c, const struct kube_endpoint *e)
+{
+	return e->node && strcmp(e->node, c->k->local_node) == 0;
+}
+
+static bool ep_in(const struct ctx *c, const struct expect *x, const struct kube_endpoint *e)
+{
+	if (x->local && !is_local(c, e))
+		return false;
+	switch (x->cond) {
+	case COND_READY:
+		return e->ready;
+	case COND_SERVING_TERMINATING:
+		return e->serving && e->terminating;
+	case COND_NONE:
+		break;
+	}
+	return false;
+}
+
+/* CategorizeEndpoints for one virtual service of Service port sp. */
+static struct expect expected(const struct ctx *c, size_t vs, const struct kube_vs_owner *o,
+			      size_t sp)
+{
+	const struct kube_service *svc = &c->k->services[o->service];
+	int af = c->s->services[vs].af;
+	bool only_local =
+	    o->kind == KUBE_OWNER_CLUSTER_IP ? svc->internal_local : svc->local_traffic;
+	bool uses_cluster = !svc->internal_local || external(svc);
+	size_t ready = 0, st = 0, lready = 0, lst = 0;
+	struct expect x = {true, false, COND_NONE};
+
+	if (only_local && !c->k->local_node[0]) {
+		x.checkable = false;
+		return x;
+	}
+	for (size_t i = c->csr_base[sp]; i < c->csr_base[sp + 1]; i++) {
+		const struct kube_endpoint *e = ep_of(c, &c->eps[i]);
+		if (e->ip.af != af)
+			continue;
+		bool local = only_local && is_local(c, e);
+		ready += e->ready;
+		st += e->serving && e->terminating;
+		lready += local && e->ready;
+		lst += local && e->serving && e->terminating;
+	}
+	if (only_local && (lready || lst)) {
+		x.local = true;
+		x.cond = lready ? COND_READY : COND_SERVING_TERMINATING;
+	} else if (!only_local || uses_cluster) {
+		x.cond = ready ? COND_READY : st ? COND_SERVING_TERMINATING : COND_NONE;
+	}
+	return x;
+}
+
+/* The endpoint (index into eps) of Service port sp at (af, addr, port). */
+static bool find_ep(const struct ctx *c, size_t sp, int af, const struct ipvs_addr *addr,
+		    uint16_t port, uint32_t *e)
+{
+	if (c->csr_base[sp + 1] - c->csr_base[sp] > GROUP_SCAN) {
+		struct ep_key key = ep_key((uint32_t)sp, af, addr, port);
+		return ht_find(&c->ep_t, &key, e);
+	}
+	for (size_t i = c->csr_base[sp]; i < c->csr_base[sp + 1]; i++) {
+		const struct epref *r = &c->eps[i];
+		const struct kube_endpoint *ep = ep_of(c, r);
+		if (r->port == port && ep->ip.af == af && same_addr(af, &ep->ip.addr, addr)) {
+			*e = (uint32_t)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The real server (index into dests) of virtual service vs at (af, addr, port). */
+static bool find_dest(const struct ctx *c, size_t vs, int af, const struct ipvs_addr *addr,
+		      uint16_t port, uint32_t *d)
+{
+	const struct ipvs_service *v = &c->s->services[vs];
+	if (v->n_dests > GROUP_SCAN) {
+		struct dest_key key = dest_key((uint32_t)vs, af, addr, port);
+		return ht_find(&c->dest_t, &key, d);
+	}
+	for (size_t i = 0; i < v->n_dests; i++) {
+		const struct ipvs_dest *dst = &v->dests[i];
+		if (dst->port == port && (dst->af ? dst->af : v->af) == af &&
+		    same_addr(af, &dst->addr, addr)) {
+			*d = (uint32_t)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int check_real_servers(struct ctx *c, size_t vs, struct kube_drain_tracker *tracker,
+			      struct htab *old_drain, struct drain_entry *new_drain,
+			      size_t *n_new_drain, double now)
+{
+	const struct ipvs_service *v = &c->s->services[vs];
+	struct kube_join *j = c->j;
+	const struct kube_vs_owner *o = &j->owners[vs];
+	size_t sp = c->sp_base[o->service] + o->port;
+	struct expect x = expected(c, vs, o, sp);
+
+	if (!x.checkable)
+		j->n_unchecked++;
+	for (size_t d = 0; d < v->n_dests; d++) {
+		const struct ipvs_dest *dst = &v->dests[d];
+		int daf = dst->af ? dst->af : v->af;
+		uint32_t e;
+		struct kube_rs_ref *ref = &j->rs[j->rs_base[vs] + d];
+		const struct kube_endpoint *ep = NULL;
+		if (find_ep(c, sp, daf, &dst->addr, dst->port, &e)) {
+			ref->slice = (int32_t)c->eps[e].slice;
+			ref->endpoint = (int32_t)c->eps[e].endpoint;
+			ep = ep_of(c, &c->eps[e]);
+		}
+		if (dst->weight == 0) {
+			struct kube_drift_drain *dr = APPEND(j->drain, j->n_drain, c->cap_drain);
+			if (!dr)
+				return -ENOMEM;
+			dr->vs = (uint32_t)vs;
+			dr->dest = (uint32_t)d;
+			dr->slice = ref->slice;
+			dr->endpoint = ref->endpoint;
+			if (tracker) {
+				struct drain_entry *ne = &new_drain[(*n_new_drain)++];
+				uint32_t old;
+				ne->key = drain_key(v, dst);
+				ne->first = now;
+				if (old_drain->cap && ht_find(old_drain, &ne->key, &old))
+					ne->first =
+					    ((struct drain_entry *)tracker->table)[old].first;
+				dr->seconds = now - ne->first;
+			}
+			continue;
+		}
+		if (ep && (!x.checkable || ep_in(c, &x, ep)))
+			continue;
+		struct kube_drift_extra *ex = APPEND(j->extra, j->n_extra, c->cap_extra);
+		if (!ex)
+			return -ENOMEM;
+		ex->vs = (uint32_t)vs;
+		ex->dest = (uint32_t)d;
+		ex->slice = ref->slice;
+		ex->endpoint = ref->endpoint;
+	}
+	if (!x.checkable || x.cond == COND_NONE)
+		return 0;
+	for (size_t i = c->csr_base[sp]; i < c->csr_base[sp + 1]; i++) {
+		const struct epref *r = &c->eps[i];
+		const struct kube_endpoint *e = ep_of(c, r);
+		if (e->ip.af != v->af || !ep_in(c, &x, e))
+			continue;
+		uint32_t d;
+		bool there = find_dest(c, vs, e->ip.af, &e->ip.addr, r->port, &d);
+		if (there && v->dests[d].weight != 0)
+			continue;
+		struct kube_drift_missing *m = APPEND(j->missing, j->n_missing, c->cap_missing);
+		if (!m)
+			return -ENOMEM;
+		m->vs = (uint32_t)vs;
+		m->slice = r->slice;
+		m->endpoint = r->endpoint;
+		m->port = r->port;
+		m->terminating = x.cond == COND_SERVING_TERMINATING;
+		m->weight0 = there;
+		if (m->terminating)
+			j->n_missing_terminating++;
+		else
+			j->n_missing_ready++;
+	}
+	return 0;
+}
+
+static void find_owner(struct ctx *c, size_t vs)
+{
+	const struct ipvs_service *v = &c->s->services[vs];
+	const struct kube_state *k = c->k;
+	struct kube_vs_owner *o = &c->j->owners[vs];
+	uint32_t val;
+
+	o->service = -1;
+	if (v->fwmark || !v->protocol)
+		return;
+	struct vs_key key = vs_key(v->protocol, v->af, &v->addr, v->port);
+	if (ht_find(&c->vip_t, &key, &val)) {
+		o->service = (int32_t)c->vips[val].service;
+		o->port = c->vips[val].port;
+		o->kind = c->vips[val].kind;
+	} else {
+		struct np_key nk = {v->protocol, v->port};
+		struct ht_iter it = ht_start(&c->np_t, &nk);
+		while (ht_next(&c->np_t, &nk, &it, &val)) {
+			const struct vip *np = &c->vips[val];
+			/* The proxier of this family only serves Services with a ClusterIP in it.
+			 */
+			if (!has_family(&k->services[np->service], v->af))
+				continue;
+			struct addr_key ak = addr_key(v->af, &v->addr);
+			uint32_t node;
+			o->service = (int32_t)np->service;
+			o->port = np->port;
+			o->kind = KUBE_OWNER_NODE_PORT;
+			o->node_addr = ht_find(&c->node_t, &ak, &node);
+			break;
+		}
+	}
+	if (o->service < 0)
+		return;
+	const struct kube_service *svc = &k->services[o->service];
+	bool persistent = v->flags & IPVS_SVC_PERSISTENT;
+	o->affinity_mismatch = svc->affinity_client_ip != persistent ||
+			       (persistent && v->timeout != svc->affinity_timeout);
+	o->sched_mismatch = c->j->sched_expected[0] && strcmp(v->sched, c->j->sched_expected) != 0;
+}
+
+static int find_unserved(struct ctx *c)
+{
+	const struct snapshot *s = c->s;
+	const struct kube_state *k = c->k;
+	struct kube_join *j = c->j;
+	if (ht_init(&c->vs_t, sizeof(struct vs_key), s->n_services) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct ipvs_service *v = &s->services[i];
+		if (v->fwmark)
+			continue;
+		struct vs_key key = vs_key(v->protocol, v->af, &v->addr, v->port);
+		ht_add(&c->vs_t, &key, (uint32_t)i);
+	}
+	for (size_t i = 0; i < k->n_services; i++) {
+		const struct kube_service *svc = &k->services[i];
+		if (!proxied(svc))
+			continue;
+		for (size_t p = 0; p < svc->n_ports; p++)
+			for (size_t a = 0; a < svc->n_cluster_ips; a++) {
+				const struct kube_ip *ip = &svc->cluster_ips[a];
+				struct vs_key key = vs_key(svc->ports[p].protocol, ip->af,
+							   &ip->addr, svc->ports[p].port);
+				uint32_t v;
+				if (ht_find(&c->vs_t, &key, &v))
+					continue;
+				struct kube_drift_unserved *u =
+				    APPEND(j->unserved, j->n_unserved, c->cap_unserved);
+				if (!u)
+					return -ENOMEM;
+				u->service = (uint32_t)i;
+				u->port = (uint32_t)p;
+				u->ip = (uint32_t)a;
+			}
+	}
+	return 0;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	free(c->sp_base);
+	free(c->vips);
+	free(c->eps);
+	free(c->csr_base);
+	ht_free(&c->vip_t);
+	ht_free(&c->node_t);
+	ht_free(&c->np_t);
+	ht_free(&c->name_t);
+	ht_free(&c->ep_t);
+	ht_free(&c->dest_t);
+	ht_free(&c->vs_t);
+}
+
+static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
+{
+	const struct snapshot *s = c->s;
+	const struct kube_state *k = c->k;
+	struct kube_join *j = c->j;
+	struct htab old_drain = {0};
+	struct drain_entry *new_drain = NULL;
+	size_t n_new_drain = 0, n_dests = 0, n_zero = 0;
+	int r = -ENOMEM;
+
+	if (k->config.known)
+		snprintf(j->sched_expected, sizeof(j->sched_expected), "%s",
+			 k->config.scheduler[0] ? k->config.scheduler : "rr");
+	j->n_owners = s->n_services;
+	j->owners = calloc(s->n_services ? s->n_services : 1, sizeof(*j->owners));
+	j->rs_base = calloc(s->n_services + 1, sizeof(*j->rs_base));
+	if (!j->owners || !j->rs_base)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_services; i++) {
+		j->rs_base[i] = n_dests;
+		n_dests += s->services[i].n_dests;
+		for (size_t d = 0; d < s->services[i].n_dests; d++)
+			n_zero += s->services[i].dests[d].weight == 0;
+	}
+	j->rs_base[s->n_services] = n_dests;
+	j->rs = malloc((n_dests ? n_dests : 1) * sizeof(*j->rs));
+	if (!j->rs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_dests; i++)
+		j->rs[i] = (struct kube_rs_ref){-1, -1};
+
+	if ((r = build_service_tables(c)) < 0 || (r = build_endpoint_tables(c)) < 0)
+		return r;
+	r = -ENOMEM;
+	size_t n_big = 0;
+	for (size_t i = 0; i < s->n_services; i++)
+		if (s->services[i].n_dests > GROUP_SCAN)
+			n_big += s->services[i].n_dests;
+	if (ht_init(&c->dest_t, sizeof(struct dest_key), n_big) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_services; i++) {
+		find_owner(c, i);
+		const struct ipvs_service *v = &s->services[i];
+		if (j->owners[i].service < 0) {
+			uint32_t *u = APPEND(j->unowned, j->n_unowned, c->cap_unowned);
+			if (!u)
+				return r;
+			*u = (uint32_t)i;
+			continue;
+		}
+		j->n_owned++;
+		for (size_t d = 0; v->n_dests > GROUP_SCAN && d < v->n_dests; d++) {
+			const struct ipvs_dest *dst = &v->dests[d];
+			struct dest_key key =
+			    dest_key((uint32_t)i, dst->af ? dst->af : v->af, &dst->addr, dst->port);
+			ht_add(&c->dest_t, &key, (uint32_t)d);
+		}
+		if (j->owners[i].sched_mismatch) {
+			uint32_t *u = APPEND(j->sched, j->n_sched, c->cap_sched);
+			if (!u)
+				return r;
+			*u = (uint32_t)i;
+		}
+		if (j->owners[i].affinity_mismatch) {
+			uint32_t *u = APPEND(j->affinity, j->n_affinity, c->cap_affinity);
+			if (!u)
+				return r;
+			*u = (uint32_t)i;
+		}
+	}
+
+	if (tracker) {
+		struct drain_entry *old = tracker->table;
+		if (tracker->n && ht_init(&old_drain, sizeof(struct drain_key), tracker->n) < 0)
+			goto out;
+		for (size_t i = 0; i < tracker->n; i++)
+			ht_add(&old_drain, &old[i].key, (uint32_t)i);
+		new_drain = malloc((n_zero ? n_zero : 1) * sizeof(*new_drain));
+		if (!new_drain)
+			goto out;
+	}
+	for (size_t i = 0; i < s->n_services; i++) {
+		if (j->owners[i].service < 0 || !s->services[i].dests_known)
+			continue;
+		if ((r = check_real_servers(c, i, tracker, &old_drain, new_drain, &n_new_drain,
+					    now)) < 0)
+			goto out;
+	}
+	/* Weight-0 real servers of virtual services no Service owns are drained all the same. */
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct ipvs_service *v = &s->services[i];
+		if (j->owners[i].service >= 0 || !v->dests_known)
+			continue;
+		for (size_t d = 0; d < v->n_dests; d++) {
+			if (v->dests[d].weight != 0)
+				continue;
+			struct kube_drift_drain *dr = APPEND(j->drain, j->n_drain, c->cap_drain);
+			r = -ENOMEM;
+			if (!dr)
+				goto out;
+			dr->vs = (uint32_t)i;
+			dr->dest = (uint32_t)d;
+			dr->slice = dr->endpoint = -1;
+			if (tracker) {
+				struct drain_entry *ne = &new_drain[n_new_drain++];
+				uint32_t o;
+				ne->key = drain_key(v, &v->dests[d]);
+				ne->first = now;
+				if (old_drain.cap && ht_find(&old_drain, &ne->key, &o))
+					ne->first = ((struct drain_entry *)tracker->table)[o].first;
+				dr->seconds = now - ne->first;
+			}
+		}
+	}
+	if ((r = find_unserved(c)) < 0)
+		goto out;
+	if (tracker) {
+		free(tracker->table);
+		tracker->table = new_drain;
+		tracker->n = tracker->cap = n_new_drain;
+		new_drain = NULL;
+	}
+	r = 0;
+out:
+	ht_free(&old_drain);
+	free(new_drain);
+	return r;
+}
+
+int kube_join(const struct snapshot *s, const struct kube_state *k,
+	      struct kube_drain_tracker *tracker, double now, struct kube_join *out)
+{
+	struct ctx c;
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.k = k;
+	c.j = out;
+	int r = join(&c, tracker, now);
+	ctx_free(&c);
+	return r;
+}
+
+void kube_join_free(struct kube_join *j)
+{
+	free(j->owners);
+	free(j->rs);
+	free(j->rs_base);
+	free(j->missing);
+	free(j->extra);
+	free(j->drain);
+	free(j->unowned);
+	free(j->unserved);
+	free(j->sched);
+	free(j->affinity);
+	memset(j, 0, sizeof(*j));
+}
+
+const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, size_t dest)
+{
+	if (!j->rs || vs >= j->n_owners || j->rs_base[vs] + dest >= j->rs_base[vs + 1])
+		return NULL;
+	const struct kube_rs_ref *r = &j->rs[j->rs_base[vs] + dest];
+	return r->slice >= 0 ? r : NULL;
+}
+
+const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,
+				  char *buf, size_t len)
+{
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (o->service < 0 || (size_t)o->service >= k->n_services)
+		return buf;
+	const struct kube_service *svc = &k->services[o->service];
+	if (o->port >= svc->n_ports)
+		return buf;
+	const struct kube_service_port *p = &svc->ports[o->port];
+	if (p->name && p->name[0])
+		snprintf(buf, len, "%s/%s:%s", svc->ns, svc->name, p->name);
+	else
+		snprintf(buf, len, "%s/%s:%u", svc->ns, svc->name, (unsigned)p->port);
+	return buf;
+}
+
+const char *kube_owner_kind_name(enum kube_owner_kind kind)
+{
+	switch (kind) {
+	case KUBE_OWNER_CLUSTER_IP:
+		return "cluster-ip";
+	case KUBE_OWNER_EXTERNAL_IP:
+		return "external-ip";
+	case KUBE_OWNER_LOAD_BALANCER:
+		return "load-balancer";
+	case KUBE_OWNER_NODE_PORT:
+		return "node-port";
+	}
+	return "unknown";
+}
+
+/* Keys are compared and hashed as bytes: no padding may hide in them. */
+_Static_assert(sizeof(struct vs_key) == 24, "vs_key padding");
+_Static_assert(sizeof(struct addr_key) == 20, "addr_key padding");
+_Static_assert(sizeof(struct np_key) == 4, "np_key padding");
+_Static_assert(sizeof(struct ep_key) == 24, "ep_key padding");
+_Static_assert(sizeof(struct dest_key) == 24, "dest_key padding");
+_Static_assert(sizeof(struct drain_key) == 44, "drain_key padding");

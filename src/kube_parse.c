@@ -1,0 +1,1716 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Kubernetes API JSON, kube-proxy's config text and its log -> kube_model structs; no I/O. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "kube_parse.h"
+
+/* ---- small JSON accessors: absent and null are the same; a wrong type is an error ---- */
+
+static const cJSON *get(const cJSON *o, const char *key)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNull(x) ? NULL : x;
+}
+
+/* *s points into o (NULL when absent). */
+static int get_str(const cJSON *o, const char *key, const char **s)
+{
+	const cJSON *x = get(o, key);
+	*s = NULL;
+	if (!x)
+		return 0;
+	if (!cJSON_IsString(x) || !x->valuestring)
+		return -EINVAL;
+	*s = x->valuestring;
+	return 0;
+}
+
+static int get_obj(const cJSON *o, const char *key, const cJSON **out)
+{
+	const cJSON *x = get(o, key);
+	*out = NULL;
+	if (!x)
+		return 0;
+	if (!cJSON_IsObject(x))
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+/* An array (NULL and 0 when absent). */
+static int get_arr(const cJSON *o, const char *key, const cJSON **out, size_t *n)
+{
+	const cJSON *x = get(o, key);
+	*out = NULL;
+	*n = 0;
+	if (!x)
+		return 0;
+	if (!cJSON_IsArray(x))
+		return -EINVAL;
+	*out = x;
+	*n = (size_t)cJSON_GetArraySize(x);
+	return 0;
+}
+
+/* An integer in [min, max]; *v untouched when absent. */
+static int get_int(const cJSON *o, const char *key, double min, double max, long *v)
+{
+	const cJSON *x = get(o, key);
+	if (!x)
+		return 0;
+	if (!cJSON_IsNumber(x))
+		return -EINVAL;
+	double d = x->valuedouble;
+	if (!(d >= min && d <= max) || d != (double)(long)d)
+		return -EINVAL;
+	*v = (long)d;
+	return 0;
+}
+
+static int get_bool(const cJSON *o, const char *key, bool *v)
+{
+	const cJSON *x = get(o, key);
+	if (!x)
+		return 0;
+	if (!cJSON_IsBool(x))
+		return -EINVAL;
+	*v = cJSON_IsTrue(x);
+	return 0;
+}
+
+/* List items carry no kind; a GET body or a watch object does: it must be the expected one. */
+static int check_kind(const cJSON *obj, const char *kind)
+{
+	const char *k;
+	if (!cJSON_IsObject(obj))
+		return -EINVAL;
+	if (get_str(obj, "kind", &k) < 0)
+		return -EINVAL;
+	return k && strcmp(k, kind) != 0 ? -EINVAL : 0;
+}
+
+/* metadata.namespace (NULL if absent) and metadata.name (required). */
+static int get_meta(const cJSON *obj, const cJSON **meta, const char **ns, const char **name)
+{
+	if (get_obj(obj, "metadata", meta) < 0 || !*meta)
+		return -EINVAL;
+	if (get_str(*meta, "namespace", ns) < 0 || get_str(*meta, "name", name) < 0)
+		return -EINVAL;
+	return *name && **name ? 0 : -EINVAL;
+}
+
+static int dup(const char *s, char **out)
+{
+	*out = strdup(s ? s : "");
+	return *out ? 0 : -ENOMEM;
+}
+
+static int copy_fixed(char *dst, size_t len, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n >= len)
+		return -EINVAL;
+	memcpy(dst, s ? s : "", n + 1);
+	return 0;
+}
+
+static void copy_trunc(char *dst, size_t len, const char *s)
+{
+	snprintf(dst, len, "%s", s ? s : "");
+}
+
+/*
+ * Parses an IP as Kubernetes stores it. Objects created before 1.20 may hold IPv4 with
+ * leading zeros, which Go's ParseIPSloppy (and so kube-proxy) reads as decimal.
+ */
+static bool parse_ip(const char *s, struct kube_ip *ip)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (!s)
+		return false;
+	if (inet_pton(AF_INET, s, ip->addr.bytes) == 1) {
+		ip->af = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, ip->addr.bytes) == 1) {
+		ip->af = AF_INET6;
+		return true;
+	}
+	unsigned v[4];
+	int n = 0;
+	if (sscanf(s, "%3u.%3u.%3u.%3u%n", &v[0], &v[1], &v[2], &v[3], &n) == 4 && s[n] == '\0' &&
+	    isdigit((unsigned char)s[0])) {
+		for (int i = 0; i < 4; i++) {
+			if (v[i] > 255)
+				return false;
+			ip->addr.bytes[i] = (uint8_t)v[i];
+		}
+		for (const char *p = s; *p; p++)
+			if (!isdigit((unsigned char)*p) && *p != '.')
+				return false;
+		ip->af = AF_INET;
+		return true;
+	}
+	return false;
+}
+
+/* An array of IP strings -> owned array of the ones that parse. */
+static int ip_array(const cJSON *arr, size_t n, struct kube_ip **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (!arr || n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, arr)
+	{
+		if (!cJSON_IsString(x))
+			return -EINVAL;
+		if (parse_ip(x->valuestring, &(*out)[*nout]))
+			(*nout)++;
+	}
+	return 0;
+}
+
+static int parse_protocol(const cJSON *o, uint16_t *proto)
+{
+	const char *p;
+	if (get_str(o, "protocol", &p) < 0)
+		return -EINVAL;
+	if (!p || strcmp(p, "TCP") == 0)
+		*proto = IPPROTO_TCP;
+	else if (strcmp(p, "UDP") == 0)
+		*proto = IPPROTO_UDP;
+	else if (strcmp(p, "SCTP") == 0)
+		*proto = IPPROTO_SCTP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- Service ---- */
+
+static int service_ports(const cJSON *spec, struct kube_service *svc)
+{
+	const cJSON *arr, *p;
+	size_t n;
+	if (get_arr(spec, "ports", &arr, &n) < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	svc->ports = calloc(n, sizeof(*svc->ports));
+	if (!svc->ports)
+		return -ENOMEM;
+	cJSON_ArrayForEach(p, arr)
+	{
+		struct kube_service_port *sp = &svc->ports[svc->n_ports];
+		const char *name;
+		long port = -1, node_port = 0;
+		if (!cJSON_IsObject(p) || get_str(p, "name", &name) < 0 ||
+		    parse_protocol(p, &sp->protocol) < 0 ||
+		    get_int(p, "port", 1, 65535, &port) < 0 ||
+		    get_int(p, "nodePort", 0, 65535, &node_port) < 0 || port < 0)
+			return -EINVAL;
+		if (dup(name, &sp->name) < 0)
+			return -ENOMEM;
+		sp->port = (uint16_t)port;
+		sp->node_port = (uint16_t)node_port;
+		svc->n_ports++;
+	}
+	return 0;
+}
+
+static int service_lb(const cJSON *obj, struct kube_service *svc)
+{
+	const cJSON *status, *lb, *arr, *ing;
+	size_t n;
+	if (get_obj(obj, "status", &status) < 0)
+		return -EINVAL;
+	if (!status)
+		return 0;
+	if (get_obj(status, "loadBalancer", &lb) < 0)
+		return -EINVAL;
+	if (!lb)
+		return 0;
+	if (get_arr(lb, "ingress", &arr, &n) < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	svc->lb_ips = calloc(n, sizeof(*svc->lb_ips));
+	if (!svc->lb_ips)
+		return -ENOMEM;
+	cJSON_ArrayForEach(ing, arr)
+	{
+		const char *ip, *mode;
+		if (!cJSON_IsObject(ing) || get_str(ing, "ip", &ip) < 0 ||
+		    get_str(ing, "ipMode", &mode) < 0)
+			return -EINVAL;
+		/* ipMode Proxy: the load balancer proxies to the nodes; kube-proxy adds no VIP. */
+		if (mode && strcmp(mode, "VIP") != 0)
+			continue;
+		if (ip && parse_ip(ip, &svc->lb_ips[svc->n_lb_ips]))
+			svc->n_lb_ips++;
+	}
+	return 0;
+}
+
+static int service_body(const cJSON *obj, struct kube_service *svc)
+{
+	const cJSON *meta, *spec, *arr, *cfg, *cip;
+	const char *ns, *name, *type, *cluster_ip, *aff, *etp, *itp;
+	size_t n;
+	int r;
+
+	if (check_kind(obj, "Service") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+		return -EINVAL;
+	if (dup(ns, &svc->ns) < 0 || dup(name, &svc->name) < 0)
+		return -ENOMEM;
+	if (get_obj(obj, "spec", &spec) < 0)
+		return -EINVAL;
+	svc->affinity_timeout = 10800;
+	if (!spec)
+		return service_lb(obj, svc);
+
+	if (get_str(spec, "type", &type) < 0)
+		return -EINVAL;
+	if (!type || strcmp(type, "ClusterIP") == 0)
+		svc->type = KUBE_SVC_CLUSTER_IP;
+	else if (strcmp(type, "NodePort") == 0)
+		svc->type = KUBE_SVC_NODE_PORT;
+	else if (strcmp(type, "LoadBalancer") == 0)
+		svc->type = KUBE_SVC_LOAD_BALANCER;
+	else if (strcmp(type, "ExternalName") == 0)
+		svc->type = KUBE_SVC_EXTERNAL_NAME;
+	else
+		return -EINVAL;
+
+	/* spec.clusterIPs (1.20+, dual stack) holds clusterIP as its first element. */
+	if (get_str(spec, "clusterIP", &cluster_ip) < 0 ||
+	    get_arr(spec, "clusterIPs", &arr, &n) < 0)
+		return -EINVAL;
+	if (cluster_ip && strcmp(cluster_ip, "None") == 0)
+		svc->headless = true;
+	if (n > 0) {
+		const cJSON *first = cJSON_GetArrayItem(arr, 0);
+		if (cJSON_IsString(first) && strcmp(first->valuestring, "None") == 0)
+			svc->headless = true;
+	}
+	if (!svc->headless) {
+		if (n > 0) {
+			if ((r = ip_array(arr, n, &svc->cluster_ips, &svc->n_cluster_ips)) < 0)
+				return r;
+		} else if (cluster_ip && *cluster_ip) {
+			svc->cluster_ips = calloc(1, sizeof(*svc->cluster_ips));
+			if (!svc->cluster_ips)
+				return -ENOMEM;
+			if (parse_ip(cluster_ip, &svc->cluster_ips[0]))
+				svc->n_cluster_ips = 1;
+		}
+	}
+	if (get_arr(spec, "externalIPs", &arr, &n) < 0)
+		return -EINVAL;
+	if ((r = ip_array(arr, n, &svc->external_ips, &svc->n_external_ips)) < 0)
+		return r;
+	if ((r = service_ports(spec, svc)) < 0)
+		return r;
+
+	if (get_str(spec, "sessionAffinity", &aff) < 0)
+		return -EINVAL;
+	svc->affinity_client_ip = aff && strcmp(aff, "ClientIP") == 0;
+	if (get_obj(spec, "sessionAffinityConfig", &cfg) < 0)
+		return -EINVAL;
+	if (cfg) {
+		long t = svc->affinity_timeout;
+		if (get_obj(cfg, "clientIP", &cip) < 0)
+			return -EINVAL;
+		if (cip && get_int(cip, "timeoutSeconds", 0, 86400, &t) < 0)
+			return -EINVAL;
+		svc->affinity_timeout = (uint32_t)t;
+	}
+	if (get_str(spec, "externalTrafficPolicy", &etp) < 0 ||
+	    get_str(spec, "internalTrafficPolicy", &itp) < 0)
+		return -EINVAL;
+	svc->local_traffic = etp && strcmp(etp, "Local") == 0;
+	svc->internal_local = itp && strcmp(itp, "Local") == 0;
+	return service_lb(obj, svc);
+}
+
+int kube_parse_service(const cJSON *obj, struct kube_service *out)
+{
+	memset(out, 0, sizeof(*out));
+	int r = service_body(obj, out);
+	if (r < 0)
+		kube_service_free(out);
+	return r;
+}
+
+/* ---- EndpointSlice ---- */
+
+static int slice_endpoint(const cJSON *e, struct kube_slice *sl)
+{
+	const cJSON *addrs, *cond, *ref;
+	const char *node, *kind, *rns, *rname;
+	size_t n;
+	struct kube_endpoint *ep = &sl->endpoints[sl->n_endpoints];
+
+	if (!cJSON_IsObject(e) || get_arr(e, "addresses", &addrs, &n) < 0 ||
+	    get_obj(e, "conditions", &cond) < 0 || get_str(e, "nodeName", &node) < 0 ||
+	    get_obj(e, "targetRef", &ref) < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0; /* the API requires one; an endpoint without an address routes nothing */
+	const cJSON *a = cJSON_GetArrayItem(addrs, 0);
+	if (!cJSON_IsString(a))
+		return -EINVAL;
+	memset(ep, 0, sizeof(*ep));
+	if (sl->af) {
+		if (!parse_ip(a->valuestring, &ep->ip) || ep->ip.af != sl->af)
+			return 0;
+	}
+	ep->ready = ep->serving = true;
+	/*
+	 * Older API text says an unset serving defers to ready; kube-proxy's EndpointSliceCache
+	 * reads unset ready and serving as true and unset terminating as false. Do as it does.
+	 */
+	if (cond && (get_bool(cond, "ready", &ep->ready) < 0 ||
+		     get_bool(cond, "serving", &ep->serving) < 0 ||
+		     get_bool(cond, "terminating", &ep->terminating) < 0))
+		return -EINVAL;
+	sl->n_endpoints++; /* from here on the entry is freed with the slice */
+	if (node && dup(node, &ep->node) < 0)
+		return -ENOMEM;
+	if (ref) {
+		if (get_str(ref, "kind", &kind) < 0 || get_str(ref, "namespace", &rns) < 0 ||
+		    get_str(ref, "name", &rname) < 0)
+			return -EINVAL;
+		if (kind && strcmp(kind, "Pod") == 0 && rname) {
+			const char *pns = rns ? rns : sl->ns;
+			size_t len = strlen(pns) + strlen(rname) + 2;
+			ep->pod = malloc(len);
+			if (!ep->pod)
+				return -ENOMEM;
+			snprintf(ep->pod, len, "%s/%s", pns, rname);
+		}
+	}
+	return 0;
+}
+
+static int slice_body(const cJSON *obj, struct kube_slice *sl)
+{
+	const cJSON *meta, *labels, *arr, *x;
+	const char *ns, *name, *svc, *at;
+	size_t n;
+	int r;
+
+	if (check_kind(obj, "EndpointSlice") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+		return -EINVAL;
+	if (dup(ns, &sl->ns) < 0 || dup(name, &sl->name) < 0)
+		return -ENOMEM;
+	if (get_obj(meta, "labels", &labels) < 0)
+		return -EINVAL;
+	if (labels) {
+		if (get_str(labels, "kubernetes.io/service-name", &svc) < 0)
+			return -EINVAL;
+		if (svc && dup(svc, &sl->service) < 0)
+			return -ENOMEM;
+	}
+	if (get_str(obj, "addressType", &at) < 0)
+		return -EINVAL;
+	if (at && strcmp(at, "IPv4") == 0)
+		sl->af = AF_INET;
+	else if (at && strcmp(at, "IPv6") == 0)
+		sl->af = AF_INET6;
+	else if (at && strcmp(at, "FQDN") == 0)
+		sl->af = 0;
+	else
+		return -EINVAL; /* addressType is required and immutable */
+
+	if (get_arr(obj, "ports", &arr, &n) < 0)
+		return -EINVAL;
+	if (n > 0) {
+		sl->ports = calloc(n, sizeof(*sl->ports));
+		if (!sl->ports)
+			return -ENOMEM;
+		cJSON_ArrayForEach(x, arr)
+		{
+			struct kube_slice_port *p = &sl->ports[sl->n_ports];
+			const char *pname;
+			long port = 0;
+			if (!cJSON_IsObject(x) || get_str(x, "name", &pname) < 0 ||
+			    parse_protocol(x, &p->protocol) < 0 ||
+			    get_int(x, "port", 0, 65535, &port) < 0)
+				return -EINVAL;
+			if (dup(pname, &p->name) < 0)
+				return -ENOMEM;
+			p->port = (uint16_t)port;
+			sl->n_ports++;
+		}
+	}
+	if (get_arr(obj, "endpoints", &arr, &n) < 0)
+		return -EINVAL;
+	if (n > 0) {
+		sl->endpoints = calloc(n, sizeof(*sl->endpoints));
+		if (!sl->endpoints)
+			return -ENOMEM;
+		cJSON_ArrayForEach(x, arr)
+		{
+			if ((r = slice_endpoint(x, sl)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int kube_parse_slice(const cJSON *obj, struct kube_slice *out)
+{
+	memset(out, 0, sizeof(*out));
+	int r = slice_body(obj, out);
+	if (r < 0)
+		kube_slice_free(out);
+	return r;
+}
+
+/* ---- Node ---- */
+
+static int node_body(const cJSON *obj, struct kube_node *nd)
+{
+	const cJSON *meta, *status, *arr, *x;
+	const char *ns, *name;
+	size_t n;
+
+	if (check_kind(obj, "Node") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+		return -EINVAL;
+	if (dup(name, &nd->name) < 0)
+		return -ENOMEM;
+	if (get_obj(obj, "status", &status) < 0)
+		return -EINVAL;
+	if (!status)
+		return 0;
+	if (get_arr(status, "addresses", &arr, &n) < 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	nd->addrs = calloc(n, sizeof(*nd->addrs));
+	if (!nd->addrs)
+		return -ENOMEM;
+	cJSON_ArrayForEach(x, arr)
+	{
+		const char *type, *addr;
+		if (!cJSON_IsObject(x) || get_str(x, "type", &type) < 0 ||
+		    get_str(x, "address", &addr) < 0)
+			return -EINVAL;
+		if (!type || (strcmp(type, "InternalIP") != 0 && strcmp(type, "ExternalIP") != 0))
+			continue;
+		if (parse_ip(addr, &nd->addrs[nd->n_addrs]))
+			nd->n_addrs++;
+	}
+	return 0;
+}
+
+int kube_parse_node(const cJSON *obj, struct kube_node *out)
+{
+	memset(out, 0, sizeof(*out));
+	int r = node_body(obj, out);
+	if (r < 0)
+		kube_node_free(out);
+	return r;
+}
+
+/* ---- kube-proxy Pod ---- */
+
+static int pod_body(const cJSON *obj, struct kube_proxy_pod *p)
+{
+	const cJSON *meta, *spec, *status, *arr, *x;
+	const char *ns, *name, *node, *phase;
+	size_t n;
+
+	if (check_kind(obj, "Pod") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+		return -EINVAL;
+	if (dup(name, &p->name) < 0)
+		return -ENOMEM;
+	if (get_obj(obj, "spec", &spec) < 0)
+		return -EINVAL;
+	if (spec) {
+		if (get_str(spec, "nodeName", &node) < 0)
+			return -EINVAL;
+		if (node && dup(node, &p->node) < 0)
+			return -ENOMEM;
+	}
+	if (get_obj(obj, "status", &status) < 0)
+		return -EINVAL;
+	if (!status)
+		return 0;
+	if (get_str(status, "phase", &phase) < 0)
+		return -EINVAL;
+	copy_trunc(p->phase, sizeof(p->phase), phase);
+	if (get_arr(status, "conditions", &arr, &n) < 0)
+		return -EINVAL;
+	cJSON_ArrayForEach(x, arr)
+	{
+		const char *type, *st;
+		if (!cJSON_IsObject(x) || get_str(x, "type", &type) < 0 ||
+		    get_str(x, "status", &st) < 0)
+			return -EINVAL;
+		if (type && strcmp(type, "Ready") == 0)
+			p->ready = st && strcmp(st, "True") == 0;
+	}
+	if (get_arr(status, "containerStatuses", &arr, &n) < 0)
+		return -EINVAL;
+	cJSON_ArrayForEach(x, arr)
+	{
+		const cJSON *state, *waiting;
+		const char *reason;
+		long restarts = 0;
+		if (!cJSON_IsObject(x) ||
+		    get_int(x, "restartCount", 0, UINT32_MAX, &restarts) < 0 ||
+		    get_obj(x, "state", &state) < 0)
+			return -EINVAL;
+		p->restarts += (uint32_t)restarts;
+		if (!state)
+			continue;
+		if (get_obj(state, "waiting", &waiting) < 0)
+			return -EINVAL;
+		if (!waiting)
+			continue;
+		if (get_str(waiting, "reason", &reason) < 0)
+			return -EINVAL;
+		if (!p->waiting_reason[0])
+			copy_trunc(p->waiting_reason, sizeof(p->waiting_reason), reason);
+	}
+	return 0;
+}
+
+int kube_parse_proxy_pod(const cJSON *obj, struct kube_proxy_pod *out)
+{
+	memset(out, 0, sizeof(*out));
+	int r = pod_body(obj, out);
+	if (r < 0)
+		kube_proxy_pod_free(out);
+	return r;
+}
+
+/* ---- KubeProxyConfiguration YAML: a line reader for the block style kubeadm writes ---- */
+
+struct yline {
+	const char *start; /* the line */
+	size_t len;	   /* without the line end */
+	size_t eol;	   /* bytes of the line end: 0 (last line), 1 "\n", 2 "\r\n" */
+	int indent;	   /* leading spaces; -1 for a blank or comment-only line */
+	bool item;	   /* a sequence item "- ..." */
+	const char *key;   /* NULL when not a "key:" line */
+	size_t klen;
+	size_t colon;	   /* offset of the ':' after the key */
+	size_t voff, vlen; /* the value as written (quotes included), before any comment */
+	char quote;	   /* '"', '\'' or 0 for a bare value */
+};
+
+static void yline_parse(struct yline *l)
+{
+	const char *s = l->start, *e = s + l->len;
+	const char *p = s;
+	l->key = NULL;
+	l->item = false;
+	l->quote = 0;
+	l->voff = l->vlen = 0;
+	while (p < e && *p == ' ')
+		p++;
+	if (p == e || *p == '#' ||
+	    (e - p >= 3 && (!memcmp(p, "---", 3) || !memcmp(p, "...", 3)) &&
+	     (e - p == 3 || p[3] == ' '))) {
+		l->indent = -1;
+		return;
+	}
+	l->indent = (int)(p - s);
+	if (*p == '-' && (p + 1 == e || p[1] == ' ')) {
+		l->item = true;
+		return;
+	}
+	const char *k = p, *ke;
+	if (*p == '"' || *p == '\'') {
+		char q = *p++;
+		k = p;
+		while (p < e && *p != q)
+			p++;
+		if (p == e)
+			return;
+		ke = p++;
+		if (p == e || *p != ':')
+			return;
+	} else {
+		while (p < e && !(*p == ':' && (p + 1 == e || p[1] == ' ' || p[1] == '\t'))) {
+			if (*p == '#' && p > k && (p[-1] == ' ' || p[-1] == '\t'))
+				return;
+			p++;
+		}
+		if (p == e)
+			return;
+		ke = p;
+		while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
+			ke--;
+	}
+	if (ke == k)
+		return;
+	l->key = k;
+	l->klen = (size_t)(ke - k);
+	l->colon = (size_t)(p - s);
+	p++; /* ':' */
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	l->voff = (size_t)(p - s);
+	if (p == e || *p == '#')
+		return;
+	if (*p == '"' || *p == '\'') {
+		char q = *p;
+		const char *v = p++;
+		while (p < e) {
+			if (q == '"' && *p == '\\' && p + 1 < e) {
+				p += 2;
+				continue;
+			}
+			if (*p == q) {
+				if (q == '\'' && p + 1 < e && p[1] == '\'') {
+					p += 2;
+					continue;
+				}
+				break;
+			}
+			p++;
+		}
+		if (p < e) {
+			l->quote = q;
+			l->vlen = (size_t)(p + 1 - v);
+			return;
+		}
+		p = v; /* unterminated: read it as a bare value */
+	}
+	const char *v = p;
+	while (p < e && !(*p == '#' && (p[-1] == ' ' || p[-1] == '\t')))
+		p++;
+	while (p > v && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	l->vlen = (size_t)(p - v);
+}
+
+/* Splits text into lines; *out is owned by the caller. */
+static int ylines(const char *text, struct yline **out, size_t *n)
+{
+	size_t cap = 1;
+	for (const char *p = text; *p; p++)
+		cap += *p == '\n';
+	*out = calloc(cap, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	*n = 0;
+	const char *p = text;
+	while (*p) {
+		struct yline *l = &(*out)[(*n)++];
+		const char *nl = strchr(p, '\n');
+		l->start = p;
+		if (nl) {
+			l->len = (size_t)(nl - p);
+			l->eol = 1;
+			if (l->len && nl[-1] == '\r') {
+				l->len--;
+				l->eol = 2;
+			}
+			p = nl + 1;
+		} else {
+			l->len = strlen(p);
+			l->eol = 0;
+			p += l->len;
+		}
+		yline_parse(l);
+	}
+	return 0;
+}
+
+static bool key_is(const struct yline *l, const char *k)
+{
+	return l->key && l->klen == strlen(k) && memcmp(l->key, k, l->klen) == 0;
+}
+
+/* The value of a line, unquoted, into buf; null and ~ read as "". -EINVAL if it does not fit. */
+static int yvalue(const struct yline *l, char *buf, size_t len)
+{
+	const char *v = l->start + l->voff;
+	size_t n = l->vlen, o = 0;
+	if (!l->quote) {
+		if ((n == 4 &&
+		     (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4))) ||
+		    (n == 1 && *v == '~'))
+			n = 0;
+		if (n >= len)
+			return -EINVAL;
+		memcpy(buf, v, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	for (size_t i = 1; i + 1 < n; i++) {
+		char c = v[i];
+		if (l->quote == '"' && c == '\\' && i + 2 < n) {
+			c = v[++i];
+			c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+		} else if (l->quote == '\'' && c == '\'') {
+			i++;
+		}
+		if (o + 1 >= len)
+			return -EINVAL;
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+/* YAML 1.1 booleans, as sigs.k8s.io/yaml (go-yaml v2) resolves them. */
+static bool ytrue(const char *v)
+{
+	static const char *const t[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
+					"on",	"On",	"ON",	"y",   "Y"};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(v, t[i]) == 0)
+			return true;
+	return false;
+}
+
+int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out)
+{
+	struct yline *ls;
+	size_t n;
+	char rv[sizeof(out->resource_version)];
+	int r;
+
+	memcpy(rv, out->resource_version, sizeof(rv));
+	memset(out, 0, sizeof(*out));
+	memcpy(out->resource_version, rv, sizeof(rv));
+	if (!text)
+		return -EINVAL;
+	if ((r = ylines(text, &ls, &n)) < 0)
+		return r;
+	bool kind = false, in_ipvs = false;
+	int child = -1;
+	char v[64];
+	r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct yline *l = &ls[i];
+		if (l->indent < 0)
+			continue;
+		if (l->indent == 0) {
+			in_ipvs = false;
+			if (!l->key)
+				continue;
+			if (key_is(l, "kind")) {
+				r = yvalue(l, v, sizeof(v));
+				kind = r == 0 && strcmp(v, "KubeProxyConfiguration") == 0;
+			} else if (key_is(l, "mode")) {
+				r = yvalue(l, out->mode, sizeof(out->mode));
+			} else if (key_is(l, "ipvs")) {
+				in_ipvs = l->vlen == 0;
+				child = -1;
+			}
+			continue;
+		}
+		if (!in_ipvs || !l->key)
+			continue;
+		if (child < 0)
+			child = l->indent;
+		if (l->indent != child)
+			continue;
+		if (key_is(l, "scheduler")) {
+			r = yvalue(l, out->scheduler, sizeof(out->scheduler));
+		} else if (key_is(l, "strictARP")) {
+			r = yvalue(l, v, sizeof(v));
+			out->strict_arp = r == 0 && ytrue(v);
+		} else if (key_is(l, "tcpTimeout")) {
+			r = yvalue(l, out->tcp_timeout, sizeof(out->tcp_timeout));
+		} else if (key_is(l, "tcpFinTimeout")) {
+			r = yvalue(l, out->tcp_fin_timeout, sizeof(out->tcp_fin_timeout));
+		} else if (key_is(l, "udpTimeout")) {
+			r = yvalue(l, out->udp_timeout, sizeof(out->udp_timeout));
+		}
+	}
+	free(ls);
+	if (r == 0 && !kind)
+		r = -EINVAL;
+	if (r < 0) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out->resource_version, rv, sizeof(rv));
+		return r;
+	}
+	out->known = true;
+	return 0;
+}
+
+static int configmap_body(const cJSON *obj, struct kube_proxy_config *out, char **text)
+{
+	const cJSON *meta, *data;
+	const char *ns, *name, *rv, *conf;
+	int r;
+
+	if (check_kind(obj, "ConfigMap") < 0 || get_meta(obj, &meta, &ns, &name) < 0 ||
+	    get_str(meta, "resourceVersion", &rv) < 0 || get_obj(obj, "data", &data) < 0)
+		return -EINVAL;
+	if (copy_fixed(out->resource_version, sizeof(out->resource_version), rv) < 0)
+		return -EINVAL;
+	if (!data)
+		return -ENOENT;
+	if (get_str(data, "config.conf", &conf) < 0)
+		return -EINVAL;
+	if (!conf)
+		return -ENOENT;
+	if ((r = kube_parse_proxy_config(conf, out)) < 0)
+		return r;
+	if (text && !(*text = strdup(conf)))
+		return -ENOMEM;
+	return 0;
+}
+
+int kube_parse_configmap(const cJSON *obj, struct kube_proxy_config *out, char **text)
+{
+	memset(out, 0, sizeof(*out));
+	if (text)
+		*text = NULL;
+	int r = configmap_body(obj, out, text);
+	if (r < 0)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+/* ---- DaemonSet ---- */
+
+/* Finds --proxy-mode in one string; *want_next when the value is the next argument. */
+static int mode_in_string(const char *s, char *mode, size_t len, bool *want_next)
+{
+	static const char flag[] = "--proxy-mode";
+	const char *p = s;
+	while ((p = strstr(p, flag)) != NULL) {
+		const char *q = p + sizeof(flag) - 1;
+		bool starts =
+		    p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '"' || p[-1] == '\'';
+		p = q;
+		if (!starts)
+			continue;
+		if (*q == '=') {
+			q++;
+		} else if (*q == ' ' || *q == '\t') {
+			while (*q == ' ' || *q == '\t')
+				q++;
+		} else if (*q == '\0') {
+			*want_next = true;
+			return 0;
+		} else {
+			continue; /* --proxy-mode-something */
+		}
+		size_t n = 0;
+		if (*q == '"' || *q == '\'') {
+			char quote = *q++;
+			while (q[n] && q[n] != quote)
+				n++;
+		} else {
+			while (q[n] && q[n] != ' ' && q[n] != '\t' && q[n] != ';' && q[n] != '"' &&
+			       q[n] != '\'')
+				n++;
+		}
+		if (n >= len)
+			return -EINVAL;
+		memcpy(mode, q, n);
+		mode[n] = '\0';
+	}
+	return 0;
+}
+
+static int mode_in_args(const cJSON *arr, char *mode, size_t len)
+{
+	const cJSON *x;
+	bool want_next = false;
+	cJSON_ArrayForEach(x, arr)
+	{
+		if (!cJSON_IsString(x))
+			return -EINVAL;
+		if (want_next) {
+			want_next = false;
+			if (strlen(x->valuestring) >= len)
+				return -EINVAL;
+			strcpy(mode, x->valuestring);
+			continue;
+		}
+		if (mode_in_string(x->valuestring, mode, len, &want_next) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int ds_body(const cJSON *obj, struct kube_daemonset *ds)
+{
+	const cJSON *meta, *spec, *tmpl, *tmeta, *ann, *pspec, *arr, *c, *status;
+	const char *ns, *name, *restarted;
+	size_t n;
+
+	if (check_kind(obj, "DaemonSet") < 0 || get_meta(obj, &meta, &ns, &name) < 0 ||
+	    get_obj(obj, "spec", &spec) < 0)
+		return -EINVAL;
+	tmpl = tmeta = ann = pspec = NULL;
+	if (spec && get_obj(spec, "template", &tmpl) < 0)
+		return -EINVAL;
+	if (tmpl && (get_obj(tmpl, "metadata", &tmeta) < 0 || get_obj(tmpl, "spec", &pspec) < 0))
+		return -EINVAL;
+	if (tmeta && get_obj(tmeta, "annotations", &ann) < 0)
+		return -EINVAL;
+	if (ann) {
+		if (get_str(ann, "kubectl.kubernetes.io/restartedAt", &restarted) < 0)
+			return -EINVAL;
+		copy_trunc(ds->restarted_at, sizeof(ds->restarted_at), restarted);
+	}
+	if (pspec) {
+		if (get_arr(pspec, "containers", &arr, &n) < 0)
+			return -EINVAL;
+		cJSON_ArrayForEach(c, arr)
+		{
+			const cJSON *cmd, *args;
+			size_t nc, na;
+			if (!cJSON_IsObject(c) || get_arr(c, "command", &cmd, &nc) < 0 ||
+			    get_arr(c, "args", &args, &na) < 0)
+				return -EINVAL;
+			/* args follow command on the command line: a flag in args wins. */
+			if ((cmd && mode_in_args(cmd, ds->mode_flag, sizeof(ds->mode_flag)) < 0) ||
+			    (args && mode_in_args(args, ds->mode_flag, sizeof(ds->mode_flag)) < 0))
+				return -EINVAL;
+		}
+	}
+	if (get_obj(obj, "status", &status) < 0)
+		return -EINVAL;
+	if (status) {
+		long d = 0, u = 0, r = 0, a = 0;
+		if (get_int(status, "desiredNumberScheduled", 0, UINT32_MAX, &d) < 0 ||
+		    get_int(status, "updatedNumberScheduled", 0, UINT32_MAX, &u) < 0 ||
+		    get_int(status, "numberReady", 0, UINT32_MAX, &r) < 0 ||
+		    get_int(status, "numberAvailable", 0, UINT32_MAX, &a) < 0)
+			return -EINVAL;
+		ds->desired = (uint32_t)d;
+		ds->updated = (uint32_t)u;
+		ds->ready = (uint32_t)r;
+		ds->available = (uint32_t)a;
+	}
+	ds->known = true;
+	return 0;
+}
+
+int kube_parse_daemonset(const cJSON *obj, struct kube_daemonset *out)
+{
+	memset(out, 0, sizeof(*out));
+	int r = ds_body(obj, out);
+	if (r < 0)
+		memset(out, 0, sizeof(*out));
+	return r;
+}
+
+/* ---- /version, Status, lists, watch events ---- */
+
+int kube_parse_version(const char *json, size_t len, char *version, size_t vlen, int *minor)
+{
+	const char *gv, *mi;
+	int r = -EINVAL;
+	if (vlen)
+		version[0] = '\0';
+	*minor = 0;
+	cJSON *doc = json ? cJSON_ParseWithLength(json, len) : NULL;
+	if (!cJSON_IsObject(doc) || get_str(doc, "gitVersion", &gv) < 0 || !gv ||
+	    get_str(doc, "minor", &mi) < 0)
+		goto out;
+	if (vlen)
+		snprintf(version, vlen, "%s", gv);
+	/* Providers append "+" to minor ("34+") for builds past the release. */
+	if (mi && isdigit((unsigned char)mi[0]))
+		*minor = (int)strtol(mi, NULL, 10);
+	r = 0;
+out:
+	cJSON_Delete(doc);
+	return r;
+}
+
+int kube_parse_status_obj(const cJSON *obj, struct kube_status *st)
+{
+	const char *status, *reason, *message;
+	long code = 0;
+	memset(st, 0, sizeof(*st));
+	if (!cJSON_IsObject(obj))
+		return -EINVAL;
+	const char *kind;
+	if (get_str(obj, "kind", &kind) < 0 || !kind || strcmp(kind, "Status") != 0 ||
+	    get_str(obj, "status", &status) < 0 || get_str(obj, "reason", &reason) < 0 ||
+	    get_str(obj, "message", &message) < 0 || get_int(obj, "code", 0, 999, &code) < 0) {
+		memset(st, 0, sizeof(*st));
+		return -EINVAL;
+	}
+	st->code = (int)code;
+	copy_trunc(st->status, sizeof(st->status), status);
+	copy_trunc(st->reason, sizeof(st->reason), reason);
+	copy_trunc(st->message, sizeof(st->message), message);
+	return 0;
+}
+
+int kube_parse_status(const char *json, size_t len, struct kube_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	cJSON *doc = json ? cJSON_ParseWithLength(json, len) : NULL;
+	int r = kube_parse_status_obj(doc, st);
+	cJSON_Delete(doc);
+	return r;
+}
+
+/* metadata.<key> into buf; -ENOBUFS when it does not fit, -EINVAL for a wrong type. */
+static int meta_field(const cJSON *meta, const char *key, char *buf, size_t len)
+{
+	const char *s;
+	if (len)
+		buf[0] = '\0';
+	if (!meta)
+		return 0;
+	if (get_str(meta, key, &s) < 0)
+		return -EINVAL;
+	if (!s || !len)
+		return 0;
+	if (strlen(s) >= len)
+		return -ENOBUFS;
+	strcpy(buf, s);
+	return 0;
+}
+
+int kube_parse_list(const char *json, size_t len, int (*item)(const cJSON *obj, void *arg),
+		    void *arg, char *cont, size_t contlen, char *rv, size_t rvlen)
+{
+	const cJSON *meta, *items, *x;
+	const char *kind;
+	size_t n;
+	int r, count = 0;
+
+	if (contlen)
+		cont[0] = '\0';
+	if (rvlen)
+		rv[0] = '\0';
+	cJSON *doc = json ? cJSON_ParseWithLength(json, len) : NULL;
+	if (!cJSON_IsObject(doc) || get_str(doc, "kind", &kind) < 0 ||
+	    (kind && strcmp(kind, "Status") == 0) || get_obj(doc, "metadata", &meta) < 0 ||
+	    get_arr(doc, "items", &items, &n) < 0 ||
+	    (!items && !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(doc, "items")))) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((r = meta_field(meta, "continue", cont, contlen)) < 0 ||
+	    (r = meta_field(meta, "resourceVersion", rv, rvlen)) < 0)
+		goto out;
+	cJSON_ArrayForEach(x, items)
+	{
+		if (item && (r = item(x, arg)) < 0)
+			goto out;
+		count++;
+	}
+	r = count;
+out:
+	cJSON_Delete(doc);
+	return r;
+}
+
+void kube_watch_event_free(struct kube_watch_event *ev)
+{
+	cJSON_Delete(ev->doc);
+	memset(ev, 0, sizeof(*ev));
+}
+
+bool kube_watch_needs_relist(const struct kube_watch_event *ev)
+{
+	/* 410 Gone: the resourceVersion fell out of the watch cache (reason Expired or Gone). */
+	return ev->type == KUBE_WATCH_ERROR && ev->status.code == 410;
+}
+
+int kube_parse_watch_event(const char *line, size_t len, struct kube_watch_event *ev)
+{
+	static const struct {
+		const char *name;
+		enum kube_watch_type type;
+	} types[] = {
+	    {"ADDED", KUBE_WATCH_ADDED},     {"MODIFIED", KUBE_WATCH_MODIFIED},
+	    {"DELETED", KUBE_WATCH_DELETED}, {"BOOKMARK", KUBE_WATCH_BOOKMARK},
+	    {"ERROR", KUBE_WATCH_ERROR},
+	};
+	const cJSON *obj, *meta = NULL, *ann;
+	const char *type, *end;
+	int r = -EINVAL;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!line)
+		return -EINVAL;
+	ev->doc = cJSON_ParseWithLength(line, len);
+	if (!cJSON_IsObject(ev->doc) || get_str(ev->doc, "type", &type) < 0 || !type ||
+	    get_obj(ev->doc, "object", &obj) < 0 || !obj)
+		goto fail;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(type, types[i].name) == 0)
+			ev->type = types[i].type;
+	if (!ev->type)
+		goto fail;
+	ev->object = obj;
+	if (ev->type == KUBE_WATCH_ERROR) {
+		if (kube_parse_status_obj(obj, &ev->status) < 0)
+			goto fail;
+		return 0;
+	}
+	if (get_obj(obj, "metadata", &meta) < 0 || !meta)
+		goto fail;
+	if ((r = meta_field(meta, "resourceVersion", ev->resource_version,
+			    sizeof(ev->resource_version))) < 0)
+		goto fail;
+	if (ev->type == KUBE_WATCH_BOOKMARK) {
+		r = -EINVAL;
+		if (get_obj(meta, "annotations", &ann) < 0)
+			goto fail;
+		if (ann) {
+			if (get_str(ann, "k8s.io/initial-events-end", &end) < 0)
+				goto fail;
+			ev->initial_events_end = end && strcmp(end, "true") == 0;
+		}
+	}
+	return 0;
+fail:
+	kube_watch_event_free(ev);
+	return r < 0 ? r : -EINVAL;
+}
+
+/* ---- kube-proxy's log ---- */
+
+/* A lower-case word at p (at most 15 letters) into mode; false when there is none. */
+static bool log_word(const char *p, const char *e, char mode[16], const char *after)
+{
+	size_t n = 0;
+	while (p + n < e && n < 16 && p[n] >= 'a' && p[n] <= 'z')
+		n++;
+	if (n == 0 || n >= 16)
+		return false;
+	size_t alen = strlen(after);
+	if (alen && ((size_t)(e - (p + n)) < alen || memcmp(p + n, after, alen) != 0))
+		return false;
+	memcpy(mode, p, n);
+	mode[n] = '\0';
+	return true;
+}
+
+static const char *find(const char *s, const char *e, const char *needle)
+{
+	size_t n = strlen(needle);
+	return s <= e && (size_t)(e - s) >= n ? memmem(s, (size_t)(e - s), needle, n) : NULL;
+}
+
+/*
+ * The wordings, from kubernetes/kubernetes cmd/kube-proxy/app (server_others.go before 1.28,
+ * server_linux.go since): klog text up to ~1.20 ("Using ipvs Proxier."), structured since
+ * ("\"Using ipvs Proxier\""), "Creating dualStackProxier for ipvs" (1.2x dual stack, lower
+ * case "creating ... iptables." earlier), "Unknown proxy mode, assuming iptables proxy" and,
+ * since the default moved to platformApplyDefaults, "Using iptables proxy" for an empty mode.
+ */
+static bool log_line(const char *s, const char *e, char mode[16])
+{
+	const char *p;
+	bool found = false;
+	char m[16];
+	for (p = s; (p = find(p, e, "Using ")) != NULL; p++)
+		if (log_word(p + 6, e, m, " Proxier")) {
+			found = true;
+			memcpy(mode, m, sizeof(m));
+		}
+	if (find(s, e, "Using iptables proxy")) {
+		found = true;
+		strcpy(mode, "iptables");
+	}
+	if ((p = find(s, e, "reating dualStackProxier for ")) && log_word(p + 29, e, m, "")) {
+		found = true;
+		memcpy(mode, m, sizeof(m));
+	}
+	if ((p = find(s, e, "assuming iptables proxy"))) {
+		found = true;
+		strcpy(mode, "iptables");
+	}
+	return found;
+}
+
+int kube_parse_proxier_log(const char *text, size_t len, char mode[16])
+{
+	mode[0] = '\0';
+	if (!text)
+		return -ENOENT;
+	const char *end = text + len;
+	int r = -ENOENT;
+	for (const char *s = text; s < end;) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *e = nl ? nl : end;
+		char m[16];
+		if (log_line(s, e, m)) {
+			memcpy(mode, m, sizeof(m));
+			r = 0;
+		}
+		s = nl ? nl + 1 : end;
+	}
+	return r;
+}
+
+/* ---- editing config.conf ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool nomem;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->nomem)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->nomem = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static int sb_done(struct sbuf *b, char **out)
+{
+	if (!b->nomem && !b->p)
+		sb_add(b, "", 0);
+	if (b->nomem) {
+		free(b->p);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	*out = b->p;
+	return 0;
+}
+
+/* Whether a value can be written bare and read back as the same string. */
+static bool bare_ok(const char *v)
+{
+	static const char *const kw[] = {"null",  "Null",  "NULL", "true", "True", "TRUE", "false",
+					 "False", "FALSE", "yes",  "Yes",  "YES",  "no",   "No",
+					 "NO",	  "on",	   "On",   "ON",   "off",  "Off",  "OFF",
+					 "y",	  "Y",	   "n",	   "N"};
+	if (!isalpha((unsigned char)v[0]))
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-./", *p))
+			return false;
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (strcmp(v, kw[i]) == 0)
+			return false;
+	return true;
+}
+
+static bool ybool(const char *v)
+{
+	static const char *const f[] = {"false", "False", "FALSE", "no", "No", "NO",
+					"off",	 "Off",	  "OFF",   "n",	 "N"};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(v, f[i]) == 0)
+			return true;
+	return ytrue(v);
+}
+
+static bool yint(const char *v)
+{
+	const char *p = v + (*v == '-');
+	if (!*p)
+		return false;
+	for (; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/*
+ * A bare value may stay bare when the new one reads as the same YAML type: a boolean for a
+ * boolean (strictARP: true), an integer for an integer. Quoting those would make a string
+ * that kube-proxy's strict decoding refuses.
+ */
+static bool bare_same_type(const char *old, const char *v)
+{
+	return (ybool(old) && ybool(v)) || (yint(old) && yint(v));
+}
+
+static void sb_value(struct sbuf *b, const char *v, char quote)
+{
+	if (!quote && bare_ok(v)) {
+		sb_str(b, v);
+		return;
+	}
+	if (quote == '\'') {
+		sb_add(b, "'", 1);
+		for (const char *p = v; *p; p++) {
+			sb_add(b, p, 1);
+			if (*p == '\'')
+				sb_add(b, p, 1); /* '' inside single quotes */
+		}
+		sb_add(b, "'", 1);
+		return;
+	}
+	sb_add(b, "\"", 1);
+	for (const char *p = v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_add(b, "\\", 1);
+		sb_add(b, p, 1);
+	}
+	sb_add(b, "\"", 1);
+}
+
+/* Copies line l with its value replaced. */
+static void sb_set_line(struct sbuf *b, const struct yline *l, const char *v)
+{
+	const char *s = l->start;
+	if (l->vlen) {
+		char old[64];
+		sb_add(b, s, l->voff);
+		if (!l->quote && yvalue(l, old, sizeof(old)) == 0 && bare_same_type(old, v))
+			sb_str(b, v);
+		else
+			sb_value(b, v, l->quote);
+		sb_add(b, s + l->voff + l->vlen, l->len - l->voff - l->vlen + l->eol);
+		return;
+	}
+	/* "key:" or "key: # comment" */
+	sb_add(b, s, l->colon + 1);
+	sb_add(b, " ", 1);
+	sb_value(b, v, 0);
+	if (l->voff < l->len) {
+		sb_add(b, " ", 1);
+		sb_add(b, s + l->voff, l->len - l->voff);
+	}
+	sb_add(b, s + l->len, l->eol);
+}
+
+static void sb_new_line(struct sbuf *b, int indent, const char *key, const char *v, const char *nl)
+{
+	for (int i = 0; i < indent; i++)
+		sb_add(b, " ", 1);
+	sb_str(b, key);
+	sb_str(b, ": ");
+	sb_value(b, v, '"');
+	sb_str(b, nl);
+}
+
+static bool key_ok(const char *k, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_' && k[i] != '-')
+			return false;
+	return true;
+}
+
+static int key_cmp(const struct yline *l, const char *k)
+{
+	size_t n = strlen(k), m = l->klen < n ? l->klen : n;
+	int c = memcmp(l->key, k, m);
+	return c ? c : (l->klen > n) - (l->klen < n);
+}
+
+/* The next line at or after i that is not blank; n when none. */
+static size_t next_content(const struct yline *ls, size_t n, size_t i)
+{
+	while (i < n && ls[i].indent < 0)
+		i++;
+	return i;
+}
+
+/* Whether l's value is nothing or null: a block may follow. */
+static bool value_empty(const struct yline *l)
+{
+	char v[8];
+	return l->vlen == 0 || (!l->quote && yvalue(l, v, sizeof(v)) == 0 && !v[0]);
+}
+
+int kube_config_set_field(const char *text, const char *key, const char *value, char **out)
+{
+	struct yline *ls = NULL;
+	size_t n = 0;
+	struct sbuf b = {0};
+	int r;
+
+	*out = NULL;
+	if (!text || !key || !value)
+		return -EINVAL;
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return -EINVAL;
+	const char *dot = strchr(key, '.');
+	char block[64] = "", child[64];
+	if (dot) {
+		if ((size_t)(dot - key) >= sizeof(block) || strlen(dot + 1) >= sizeof(child) ||
+		    !key_ok(key, (size_t)(dot - key)) || !key_ok(dot + 1, strlen(dot + 1)))
+			return -EINVAL;
+		memcpy(block, key, (size_t)(dot - key));
+		block[dot - key] = '\0';
+		strcpy(child, dot + 1);
+	} else {
+		if (strlen(key) >= sizeof(child) || !key_ok(key, strlen(key)))
+			return -EINVAL;
+		strcpy(child, key);
+	}
+
+	struct kube_proxy_config check;
+	memset(&check, 0, sizeof(check));
+	if (kube_parse_proxy_config(text, &check) < 0)
+		return -EINVAL;
+	if ((r = ylines(text, &ls, &n)) < 0)
+		return r;
+	const char *nl = n && ls[0].eol == 2 ? "\r\n" : "\n";
+
+	/* The scope: the whole text for a top-level key, the block's lines for a child. */
+	size_t from = 0, to = n, bl = n;
+	int indent = 0;
+	if (block[0]) {
+		for (size_t i = 0; i < n; i++)
+			if (ls[i].indent == 0 && key_is(&ls[i], block))
+				bl = i;
+		if (bl == n) {
+			/* No block: add "block:\n  child: v" among the top-level keys. */
+			size_t at = n;
+			for (size_t i = 0; i < n && at == n; i++)
+				if (ls[i].indent == 0 && ls[i].key && key_cmp(&ls[i], block) > 0)
+					at = i;
+			sb_add(&b, text, at < n ? (size_t)(ls[at].start - text) : strlen(text));
+			if (b.len && b.p[b.len - 1] != '\n')
+				sb_str(&b, nl);
+			sb_str(&b, block);
+			sb_str(&b, ":");
+			sb_str(&b, nl);
+			sb_new_line(&b, 2, child, value, nl);
+			if (at < n)
+				sb_str(&b, ls[at].start);
+			goto done;
+		}
+		const struct yline *L = &ls[bl];
+		if (L->vlen && !L->quote && L->start[L->voff] == '{') {
+			if (!(L->vlen == 2 && L->start[L->voff + 1] == '}')) {
+				r = -ENOTSUP;
+				goto fail;
+			}
+		} else if (!value_empty(L)) {
+			r = -EINVAL; /* ipvs: 3 */
+			goto fail;
+		}
+		from = bl + 1;
+		to = from;
+		indent = -1;
+		while (to < n && (ls[to].indent != 0)) {
+			if (ls[to].indent > 0 && indent < 0 && ls[to].key)
+				indent = ls[to].indent;
+			to++;
+		}
+		if (!value_empty(L) || L->vlen) {
+			/* "ipvs: {}" or "ipvs: null": the block becomes "ipvs:" and gets its child.
+			 */
+			sb_add(&b, text, (size_t)(L->start - text));
+			sb_add(&b, L->start, L->colon + 1);
+			size_t rest = L->voff + L->vlen;
+			while (rest < L->len && L->start[rest] == ' ')
+				rest++;
+			if (rest < L->len) {
+				sb_add(&b, " ", 1);
+				sb_add(&b, L->start + rest, L->len - rest);
+			}
+			sb_str(&b, nl);
+			sb_new_line(&b, 2, child, value, nl);
+			sb_str(&b, L->start + L->len + L->eol);
+			goto done;
+		}
+		if (indent < 0)
+			indent = 2;
+	}
+
+	/*
+	 * The key's line in scope, at the scope's indentation: the last one, which is the one
+	 * read when a key is repeated (lenient decoding, and kube_parse_proxy_config).
+	 */
+	size_t at = n;
+	for (size_t i = from; i < to; i++)
+		if (ls[i].indent == indent && key_is(&ls[i], child))
+			at = i;
+	if (at < n) {
+		const struct yline *l = &ls[at];
+		size_t nx = next_content(ls, n, at + 1);
+		if (l->quote == 0 && l->vlen &&
+		    (l->start[l->voff] == '{' || l->start[l->voff] == '[' ||
+		     l->start[l->voff] == '|' || l->start[l->voff] == '>')) {
+			r = -ENOTSUP;
+			goto fail;
+		}
+		if (value_empty(l) && nx < n && ls[nx].indent > indent) {
+			r = -ENOTSUP; /* a map or a list, not a scalar */
+			goto fail;
+		}
+		sb_add(&b, text, (size_t)(l->start - text));
+		sb_set_line(&b, l, value);
+		sb_str(&b, l->start + l->len + l->eol);
+		goto done;
+	}
+
+	/* Absent: before the first key that sorts after it, else after the scope's last line. */
+	size_t ins = n;
+	for (size_t i = from; i < to && ins == n; i++)
+		if (ls[i].indent == indent && ls[i].key && key_cmp(&ls[i], child) > 0)
+			ins = i;
+	if (ins == n && block[0]) {
+		ins = from;
+		for (size_t i = from; i < to; i++)
+			if (ls[i].indent > 0)
+				ins = i + 1;
+	}
+	if (ins < n) {
+		sb_add(&b, text, (size_t)(ls[ins].start - text));
+		if (b.len && b.p[b.len - 1] != '\n')
+			sb_str(&b, nl);
+		sb_new_line(&b, indent, child, value, nl);
+		sb_str(&b, ls[ins].start);
+	} else {
+		sb_str(&b, text);
+		if (b.len && b.p[b.len - 1] != '\n')
+			sb_str(&b, nl);
+		sb_new_line(&b, indent, child, value, nl);
+	}
+done:
+	free(ls);
+	return sb_done(&b, out);
+fail:
+	free(ls);
+	free(b.p);
+	return r;
+}
+
+/* ---- a line diff ---- */
+
+struct dline {
+	const char *s;
+	size_t len;
+};
+
+static size_t dlines(const char *t, struct dline **out)
+{
+	size_t n = 0, cap = 1;
+	for (const char *p = t; *p; p++)
+		cap += *p == '\n';
+	*out = calloc(cap, sizeof(**out));
+	if (!*out)
+		return SIZE_MAX;
+	for (const char *p = t; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		(*out)[n].s = p;
+		(*out)[n].len = len && p[len - 1] == '\r' ? len - 1 : len;
+		n++;
+		p += len + (nl != NULL);
+	}
+	return n;
+}
+
+static bool dl_eq(const struct dline *a, const struct dline *b)
+{
+	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+static void emit(struct sbuf *b, char sign, const struct dline *l)
+{
+	sb_add(b, &sign, 1);
+	sb_add(b, l->s, l->len);
+	sb_add(b, "\n", 1);
+}
+
+int kube_config_diff(const char *old_text, const char *new_text, char **out)
+{
+	struct dline *a = NULL, *c = NULL;
+	struct sbuf b = {0};
+	uint32_t *lcs = NULL;
+	*out = NULL;
+	size_t na = dlines(old_text ? old_text : "", &a);
+	size_t nc = dlines(new_text ? new_text : "", &c);
+	if (na == SIZE_MAX || nc == SIZE_MAX)
+		goto nomem;
+
+	size_t pre = 0, suf = 0;
+	while (pre < na && pre < nc && dl_eq(&a[pre], &c[pre]))
+		pre++;
+	while (suf < na - pre && suf < nc - pre && dl_eq(&a[na - 1 - suf], &c[nc - 1 - suf]))
+		suf++;
+	size_t ma = na - pre - suf, mc = nc - pre - suf;
+	const struct dline *A = a + pre, *C = c + pre;
+
+	/* The changed middle: a longest common subsequence when small (config.conf is). */
+	if (ma && mc && ma <= 2000 && mc <= 2000) {
+		lcs = calloc((ma + 1) * (mc + 1), sizeof(*lcs));
+		if (!lcs)
+			goto nomem;
+#define L(i, j) lcs[(size_t)(i) * (mc + 1) + (j)]
+		for (size_t i = ma; i-- > 0;)
+			for (size_t j = mc; j-- > 0;)
+				L(i, j) = dl_eq(&A[i], &C[j])	      ? L(i + 1, j + 1) + 1
+					  : L(i + 1, j) > L(i, j + 1) ? L(i + 1, j)
+								      : L(i, j + 1);
+		size_t i = 0, j = 0;
+		while (i < ma || j < mc) {
+			size_t i0 = i, j0 = j;
+			while ((i < ma || j < mc) && !(i < ma && j < mc && dl_eq(&A[i], &C[j]))) {
+				if (j >= mc || (i < ma && L(i + 1, j) >= L(i, j + 1)))
+					i++;
+				else
+					j++;
+			}
+			for (size_t k = i0; k < i; k++)
+				emit(&b, '-', &A[k]);
+			for (size_t k = j0; k < j; k++)
+				emit(&b, '+', &C[k]);
+			if (i < ma && j < mc) {
+				i++;
+				j++;
+			}
+		}
+#undef L
+	} else {
+		for (size_t k = 0; k < ma; k++)
+			emit(&b, '-', &A[k]);
+		for (size_t k = 0; k < mc; k++)
+			emit(&b, '+', &C[k]);
+	}
+	free(a);
+	free(c);
+	free(lcs);
+	return sb_done(&b, out);
+nomem:
+	free(a);
+	free(c);
+	free(lcs);
+	free(b.p);
+	return -ENOMEM;
+}
