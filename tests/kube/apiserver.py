@@ -969,14 +969,17 @@ class Cluster:
 
 class Generated:
     """N Services in namespace "scale", each with M endpoints in ceil(M/100) EndpointSlices.
-    Names sort in index order, so a continue key maps back to an index by bisection."""
+    Names sort in index order, so a continue key maps back to an index by bisection.
+    Cheap to make (no uuid/ipaddress calls): 60k slices must list in a few seconds."""
 
     def __init__(self, n, m, nodes, created, ns="scale"):
         self.n, self.m, self.nodes, self.ns, self.created = n, m, nodes, ns, created
         self.per = max(1, (m + 99) // 100)
         self.rv = "1"
+        self.ts = rfc3339(created + 3600)
         self.svc_base = int(ipaddress.ip_address("10.96.0.0")) + 0x10000
         self.ep_base = int(ipaddress.ip_address("10.128.0.0")) + 1
+        self.node_names = [n["name"] for n in nodes] if nodes else []
 
     def count(self, res):
         return {"services": self.n, "endpointslices": self.n * self.per}.get(res, 0)
@@ -1015,17 +1018,32 @@ class Generated:
         i = int(m.group(1)) if res == "services" else int(m.group(1)) * self.per + int(m.group(2))
         return i if i < self.count(res) and self.name(res, i) == name else None
 
-    def uid(self, res, i):
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, "ipvstop-test/%s/%d" % (res, i)))
+    def labels(self, res, i):
+        if res == "services":
+            return {"app": "svc-%06d" % i}
+        svc = "svc-%06d" % (i // self.per)
+        return {"app": svc, "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                "kubernetes.io/service-name": svc}
+
+    @staticmethod
+    def uid(kind, i):
+        """A stable version-4-shaped UUID from (kind, index)."""
+        x = ((i + 1) * 0x9E3779B97F4A7C15 + kind * 0xD1B54A32D192ED03) & ((1 << 128) - 1)
+        x ^= x >> 61
+        h = "%032x" % ((x * 0xBF58476D1CE4E5B9FF51AFD7ED558CCD) & ((1 << 128) - 1))
+        return "%s-%s-4%s-8%s-%s" % (h[:8], h[8:12], h[13:16], h[17:20], h[20:])
+
+    @staticmethod
+    def ip(n):
+        return "%d.%d.%d.%d" % (n >> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255)
 
     def obj(self, res, i):
-        ts = rfc3339(self.created + 3600)
         if res == "services":
-            name = self.name(res, i)
-            ip = str(ipaddress.ip_address(self.svc_base + i))
+            name = "svc-%06d" % i
+            ip = self.ip(self.svc_base + i)
             return {"kind": "Service", "apiVersion": "v1",
-                    "metadata": {"name": name, "namespace": self.ns, "uid": self.uid(res, i),
-                                 "resourceVersion": self.rv, "creationTimestamp": ts,
+                    "metadata": {"name": name, "namespace": self.ns, "uid": self.uid(1, i),
+                                 "resourceVersion": self.rv, "creationTimestamp": self.ts,
                                  "labels": {"app": name}},
                     "spec": {"clusterIP": ip, "clusterIPs": [ip], "internalTrafficPolicy": "Cluster",
                              "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
@@ -1035,26 +1053,26 @@ class Generated:
         s, k = divmod(i, self.per)
         svc = "svc-%06d" % s
         eps = []
+        nodes, nn = self.node_names, len(self.node_names)
         for e in range(k * 100, min(self.m, (k + 1) * 100)):
             j = s * self.m + e
-            node = self.nodes[j % len(self.nodes)]["name"] if self.nodes else None
-            ep = {"addresses": [str(ipaddress.ip_address(self.ep_base + j))],
+            ep = {"addresses": [self.ip(self.ep_base + j)],
                   "conditions": {"ready": True, "serving": True, "terminating": False},
                   "targetRef": {"kind": "Pod", "name": "%s-%05d" % (svc, e), "namespace": self.ns,
-                                "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, "ipvstop-test/pod/%d" % j))}}
-            if node:
-                ep["nodeName"] = node
+                                "uid": self.uid(3, j)}}
+            if nn:
+                ep["nodeName"] = nodes[j % nn]
             eps.append(ep)
         return {"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
-                "metadata": {"name": self.name(res, i), "generateName": svc + "-", "namespace": self.ns,
-                             "uid": self.uid(res, i), "resourceVersion": self.rv,
-                             "creationTimestamp": ts,
+                "metadata": {"name": "%s-%03d" % (svc, k), "generateName": svc + "-", "namespace": self.ns,
+                             "uid": self.uid(2, i), "resourceVersion": self.rv,
+                             "creationTimestamp": self.ts,
                              "labels": {"app": svc,
                                         "endpointslice.kubernetes.io/managed-by":
                                             "endpointslice-controller.k8s.io",
                                         "kubernetes.io/service-name": svc},
                              "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": svc,
-                                                  "uid": self.uid("services", s), "controller": True,
+                                                  "uid": self.uid(1, s), "controller": True,
                                                   "blockOwnerDeletion": True}]},
                 "addressType": "IPv4", "endpoints": eps or None,
                 "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]}
@@ -1161,8 +1179,9 @@ class Store:
                     self.snapshots.popitem(last=False)
             return snap
 
-    def iter_list(self, res, ns, start, snap=None):
-        """(key, obj) in key order: stored objects merged with generated ones."""
+    def iter_list(self, res, ns, start, snap=None, lsel=None):
+        """(key, obj) in key order: stored objects merged with generated ones. With lsel,
+        generated objects whose labels do not match are skipped before they are built."""
         objs = snap if snap is not None else self.objs[res]
         keys = sorted(k for k in objs if (ns is None or k[0] == ns) and (start is None or k > start))
         stored = ((k, 0, objs[k]) for k in keys)
@@ -1178,6 +1197,8 @@ class Store:
             last = k
             if src == 1:
                 if k in objs or (res, k[0], k[1]) in self.tombstones:
+                    continue
+                if lsel and not labels_match(lsel, self.gen.labels(res, v)):
                     continue
                 v = self.gen.obj(res, v)
             yield k, v
@@ -1904,6 +1925,7 @@ class App:
         self.release_gen = 0
         self.pod_logs = {}
         self.rollout_seq = 0
+        self.rollout_paused = False
         self.rollout_lock = threading.Lock()
         self.log_lock = threading.Lock()
         self.log_seq = 0
@@ -2128,9 +2150,11 @@ class App:
         """RollingUpdate with maxUnavailable 1: node by node, delete the old pod, start a new one,
         wait until it is ready. A new pod that crash-loops stalls the rollout, as for real."""
         def current():
+            while self.rollout_paused and seq == self.rollout_seq and not self.stop.wait(0.05):
+                pass
             return seq == self.rollout_seq and not self.stop.is_set()
         st = self.store
-        if self.stop.wait(0.1):
+        if self.stop.wait(0.1) or not current():
             return
         with st.lock:
             if not current():
@@ -2240,10 +2264,16 @@ class App:
             text = (cm or {}).get("data", {}).get("config.conf", "")
             old = self.kube_proxy_pods(node["name"])
             name = old[0]["metadata"]["name"] if old and spec.get("keepName") else None
+            state = {k: v for k, v in spec.items() if k not in ("action", "node", "keepName", "replace")}
+            # What the node can run outlives this pod: later rollouts start pods the same way.
+            caps = {k: v for k, v in state.items() if k in ("ipvsSupported", "nftablesSupported", "failReason")}
+            if caps:
+                node.setdefault("kubeProxy", {}).update(caps)
+            if spec.get("replace") is False:
+                return old[0]["metadata"]["name"] if old else None
             for p in old:
                 st.remove("pods", "kube-system", p["metadata"]["name"])
                 self.pod_logs.pop(("kube-system", p["metadata"]["name"]), None)
-            state = {k: v for k, v in spec.items() if k not in ("action", "node", "keepName")}
             pod, logs = self.cluster.kube_proxy_pod(node, ds, state, text,
                                                     time.time() - float(state.get("ageSeconds", 0)), name)
             st.write("pods", pod)
@@ -2844,7 +2874,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 start, list_rv = None, st.rv
             items, last, more = [], None, False
-            for k, o in st.iter_list(res.name, ns, start, snap):
+            for k, o in st.iter_list(res.name, ns, start, snap, lsel):
                 if lsel and not labels_match(lsel, o["metadata"].get("labels")):
                     continue
                 if fsel and not fields_match(fsel, o):
@@ -3425,6 +3455,9 @@ def app_control(self, a):
     if act == "compact":
         st.compact()
         return {"ok": True, "compacted": st.compacted}
+    if act == "pause-rollout":
+        self.rollout_paused = bool(a.get("paused", True))
+        return {"ok": True, "paused": self.rollout_paused}
     if act == "bookmark-interval":
         self.bookmark_interval = float(a["seconds"])
         return {"ok": True}

@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
+ok() { passed=$((passed + 1)); echo "ok - $1${KUBE_TEST_TIMES:+ [$(($(date +%s%N) / 1000000 - t0ms)) ms]}"; }
 not_ok() {
 	failed=$((failed + 1)); echo "not ok - $1"
 	if [ -s "$work/out" ]; then echo "---- output ----"; head -40 "$work/out"; echo "----------------"; fi
@@ -80,6 +80,7 @@ raw_check() {
 }
 
 t0=$(date +%s)
+t0ms=$(($(date +%s%N) / 1000000))
 python3 "$here/apiserver.py" --state "$state" --port 0 --cert-dir "$work/certs" \
 	--scenario "$here/scenarios/basic.json" --bookmark-interval 0.5 >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -215,26 +216,25 @@ if [ "$rc" -eq 0 ] && [ ! -s "$work/out" ]; then ok "dryRun=All did not store"; 
 expect_seen "the server saw dryRun=All" "$m" '{"query.dryRun":"All"}'
 
 m=$(mark)
+control '{"action":"pause-rollout","paused":true}'
 K -n kube-system rollout restart ds/kube-proxy
 expect "kubectl rollout restart ds/kube-proxy" "daemonset.apps/kube-proxy restarted"
 expect_seen "rollout restart sent a strategic merge patch as kubectl-rollout" "$m" \
 	'{"method":"PATCH","headers.Content-Type":"application/strategic-merge-patch+json","query.fieldManager":"kubectl-rollout","body.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt":{"re":"^20[0-9-]+T"}}'
 K -n kube-system get ds kube-proxy -o 'jsonpath={.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'
 expect "the restartedAt annotation is stored" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'
+K -n kube-system rollout status ds/kube-proxy --timeout=1s
+expect_fail "rollout status waits while the (paused) controller has not seen the change" \
+	'Waiting for daemon set spec update to be observed'
+control '{"action":"pause-rollout","paused":false}'
 K -n kube-system rollout status ds/kube-proxy --timeout=20s
 expect "rollout status follows the simulated rollout to the end" 'daemon set "kube-proxy" successfully rolled out'
-grep -q 'new pods have been updated' "$work/out" && ok "rollout status saw it in progress" ||
-	not_ok "rollout status saw it in progress"
-K -n kube-system get pods -l k8s-app=kube-proxy -o name
-if [ "$rc" -eq 0 ] && [ "$(wc -l <"$work/out")" -eq 3 ] && ! grep -qE "/($kp_w1|$kp_w2)$" "$work/out"; then
-	ok "three new kube-proxy pods"; else not_ok "three new kube-proxy pods"; fi
-modes=""
-for p in $(sed 's|^pod/||' "$work/out"); do
-	K -n kube-system logs "$p"
-	modes="$modes $(grep -oE '"Using [a-z]+ Proxier"' "$work/out" | tr -d '"' | awk '{print $2}')"
-done
-[ "$(echo $modes)" = "iptables iptables iptables" ] && ok "after the restart every node runs the ConfigMap's mode" ||
-	not_ok "after the restart every node runs the ConfigMap's mode (got:$modes)"
+K -n kube-system logs -l k8s-app=kube-proxy --tail=-1 --prefix
+if [ "$rc" -eq 0 ] && [ "$(grep -c 'Proxier"$' "$work/out")" -eq 3 ] &&
+	[ "$(grep -c '"Using iptables Proxier"$' "$work/out")" -eq 3 ] &&
+	! grep -qE "pod/($kp_w1|$kp_w2)/" "$work/out"; then
+	ok "three new kube-proxy pods, each running the ConfigMap's mode"
+else not_ok "three new kube-proxy pods, each running the ConfigMap's mode"; fi
 
 # --- watches ---------------------------------------------------------------------------
 (timeout 10 kubectl get svc -A -w --request-timeout=3s >"$work/watch.out" 2>&1; echo "rc=$?" >>"$work/watch.out") &
@@ -250,14 +250,43 @@ grep -qE '^default +late +ClusterIP +10\.96\.[0-9.]+ +<none> +81/TCP' "$work/out
 	ok "kubectl get svc -A -w streams a Service added after the list" ||
 	not_ok "kubectl get svc -A -w streams a Service added after the list"
 
-rv=$(kubectl get --raw '/api/v1/services?limit=1' | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
-K get --raw "/api/v1/services?watch=1&resourceVersion=$rv&allowWatchBookmarks=true&timeoutSeconds=2"
+rv=$(kubectl get --raw '/api/v1/services?limit=1' | grep -o '"resourceVersion":"[0-9]*"' | head -1 | tr -dc 0-9)
+K get --raw "/api/v1/services?watch=1&resourceVersion=$rv&allowWatchBookmarks=true&timeoutSeconds=1"
 expect "a raw watch with allowWatchBookmarks gets BOOKMARK events" \
 	"^\{\"type\":\"BOOKMARK\",\"object\":\{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":\{\"resourceVersion\":\"$rv\""
 control '{"action":"compact"}'
 K get --raw "/api/v1/services?watch=1&resourceVersion=$((rv - 3))"
 expect "a watch from before the compaction gets 410 Expired as an ERROR event" \
 	'^\{"type":"ERROR","object":\{"kind":"Status","apiVersion":"v1","metadata":\{\},"status":"Failure","message":"too old resource version: [0-9]+ \([0-9]+\)","reason":"Expired","code":410\}\}$'
+
+# --- kube-proxy pods: deleted one by one, crash-looping where ipvs cannot work --------
+K -n kube-system get pods -l k8s-app=kube-proxy --field-selector spec.nodeName=worker-1 -o name
+old_pod=$(sed 's|^pod/||' "$work/out")
+K -n kube-system delete pod "$old_pod"
+expect "kubectl delete pod (the seed's restart, pod by pod)" "pod \"$old_pod\" deleted"
+for _ in $(seq 1 30); do
+	K -n kube-system get pods -l k8s-app=kube-proxy --field-selector spec.nodeName=worker-1 --no-headers
+	grep -qE '^kube-proxy-[a-z0-9]{5} +1/1 +Running +0 ' "$work/out" && ! grep -q "$old_pod" "$work/out" && break
+	sleep 0.2
+done
+expect "the DaemonSet controller starts a new pod on that node" '^kube-proxy-[a-z0-9]{5} +1/1 +Running +0 '
+
+control '{"action":"kube-proxy-config","mode":"ipvs"}'
+control '{"action":"kube-proxy","node":"worker-2","ipvsSupported":false,"replace":false}'
+K -n kube-system rollout restart ds/kube-proxy
+K -n kube-system rollout status ds/kube-proxy --timeout=2s
+expect_fail "a node that cannot run ipvs stalls the rollout" 'Waiting for daemon set "kube-proxy" rollout to finish'
+K -n kube-system get pods -l k8s-app=kube-proxy --field-selector spec.nodeName=worker-2 --no-headers
+expect "its new kube-proxy pod crash-loops" '^kube-proxy-[a-z0-9]{5} +0/1 +CrashLoopBackOff +1 '
+kp=$(awk '{print $1}' "$work/out")
+K -n kube-system logs "$kp"
+expect "kubectl logs shows why (the last terminated container's log)" \
+	'"Error running ProxyServer" err="can.t use the IPVS proxier: '
+K -n kube-system get ds kube-proxy --no-headers
+expect "the DaemonSet counts 2 of 3 ready" '^kube-proxy +3 +3 +2 +3 +2 '
+K -n kube-system get pods -l k8s-app=kube-proxy --field-selector spec.nodeName=cp-1 -o name
+K -n kube-system logs "$(sed 's|^pod/||' "$work/out")"
+expect "the other nodes now run ipvs" '"Using ipvs Proxier"'
 
 # --- faults ----------------------------------------------------------------------------
 m=$(mark)
@@ -284,17 +313,39 @@ K --request-timeout=2s get nodes
 expect_fail "a hanging server: --request-timeout=2s times out" 'Client\.Timeout exceeded|context deadline exceeded|Timeout'
 [ $(($(date +%s) - s)) -le 10 ] && ok "the timeout came in time" || not_ok "the timeout came in time"
 control '{"action":"fault","method":"GET","path":"/api/v1/nodes","kind":"hang-body","count":1}'
-K --request-timeout=2s get nodes
+K --request-timeout=1s get nodes
 expect_fail "hanging in the middle of the body: kubectl times out reading it" 'reading (response )?body|Client\.Timeout'
 control '{"action":"release"}'
 
+# --- scale: generated Services and EndpointSlices, served page by page ------------------
+kill "$server_pid"; wait "$server_pid" 2>/dev/null
+server_pid=
+rm -f "$state/ready.json"
+python3 "$here/apiserver.py" --state "$work/scale" --port 0 --cert-dir "$work/certs" \
+	--scenario "$here/scenarios/basic.json" --generate-services 2000 --endpoints-per-service 150 \
+	>>"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 200); do [ -f "$work/scale/ready.json" ] && break; sleep 0.1; done
+[ -f "$work/scale/ready.json" ] || hard_error "the scale server did not get ready in 20 s"
+. "$work/scale/ready.env"
+export KUBECONFIG=$work/scale/kubeconfig
+K get svc -n scale --chunk-size=500 --no-headers
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$work/out")" -eq 2000 ] && grep -qE '^svc-001999 +ClusterIP ' "$work/out"; then
+	ok "2000 generated Services listed in pages of 500"; else not_ok "2000 generated Services listed in pages of 500"; fi
+raw_check "a page of generated slices: 150 endpoints in 2 slices per Service, remainingItemCount" \
+	'/apis/discovery.k8s.io/v1/namespaces/scale/endpointslices?limit=3' \
+	'len(d["items"]) == 3 and d["metadata"]["remainingItemCount"] == 3997 and len(d["items"][0]["endpoints"]) == 100 and len(d["items"][1]["endpoints"]) == 50 and d["items"][1]["metadata"]["labels"]["kubernetes.io/service-name"] == "svc-000000"'
+K -n scale get endpointslices -l kubernetes.io/service-name=svc-001234 --no-headers
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$work/out")" -eq 2 ]; then ok "label selector over generated slices"
+else not_ok "label selector over generated slices"; fi
+
 # --- no secrets in what the server writes ---------------------------------------------
 leak=0
-for tf in "$state"/tokens/*; do
+for tf in "$state"/tokens/* "$work"/scale/tokens/*; do
 	tok=$(cat "$tf")
-	grep -qF -- "$tok" "$state/requests.jsonl" "$work/server.log" && leak=1
+	grep -qF -- "$tok" "$state/requests.jsonl" "$work/scale/requests.jsonl" "$work/server.log" && leak=1
 done
-grep -qi '"authorization"' "$state/requests.jsonl" && leak=1
+grep -qi '"authorization"' "$state/requests.jsonl" "$work/scale/requests.jsonl" && leak=1
 [ "$leak" -eq 0 ] && ok "no token and no Authorization header in requests.jsonl or the server log" ||
 	not_ok "no token and no Authorization header in requests.jsonl or the server log"
 grep -q 'Traceback' "$work/server.log" && not_ok "the server logged no Python traceback" ||
