@@ -88,7 +88,7 @@ static void read_once(struct feed *f, bool connections)
 		}
 		if (f->record) {
 			output_json(f->record, &s,
-				    f->last_recorded.mono > 0 ? &f->last_recorded : NULL);
+				    f->last_recorded.mono > 0 ? &f->last_recorded : NULL, NULL);
 			snapshot_free(&f->last_recorded);
 			/* Rates need only counters: keep a copy of the table, not of the conns. */
 			snapshot_copy_table(&f->last_recorded, &s);

@@ -28,6 +28,7 @@ enum action {
 	ACT_HELP,
 	ACT_QUIT,
 	ACT_REPAINT,
+	ACT_DRIFT,
 	ACT_SCHEDULER, /* reserved for the actions: s */
 	ACT_PROXY_MODE, /* m */
 	ACT_MODULES,   /* l */

@@ -17,6 +17,7 @@
 #include "output_json.h"
 #include "output_text.h"
 #include "json_read.h"
+#include "kube_side.h"
 #include "snapshot.h"
 #include "ui.h"
 #include <unistd.h>
@@ -31,6 +32,8 @@ struct options {
 	enum ui_color color;
 	const char *record_path, *replay_path;
 	struct collect_opts collect;
+	struct kube_side_opts kube;
+	double kube_wait;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -62,6 +65,12 @@ static void usage(FILE *f)
 		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
 		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
 		"      --replay=FILE        play a recording instead of reading the kernel\n"
+		"      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
+		"      --context=NAME       the kubeconfig context to use\n"
+		"      --no-kube            do not read the Kubernetes API\n"
+		"      --kube-wait=SECONDS  -b/-j: wait this long for the cluster's first read\n"
+		"                           (default 5)\n"
+		"      --node=NAME          this node's name in the cluster (default: host name)\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"),
 	      f);
@@ -85,7 +94,8 @@ static bool parse_long(const char *s, long min, long max, long *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY };
+	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
+	       OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"json", no_argument, NULL, 'j'},
@@ -99,6 +109,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"colour", required_argument, NULL, OPT_COLOR},
 		{"record", required_argument, NULL, OPT_RECORD},
 		{"replay", required_argument, NULL, OPT_REPLAY},
+		{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+		{"context", required_argument, NULL, OPT_CONTEXT},
+		{"no-kube", no_argument, NULL, OPT_NO_KUBE},
+		{"kube-wait", required_argument, NULL, OPT_KUBE_WAIT},
+		{"node", required_argument, NULL, OPT_NODE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -181,6 +196,29 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_REPLAY:
 			o->replay_path = optarg;
 			break;
+		case OPT_KUBECONFIG:
+			o->kube.kubeconfig = optarg;
+			break;
+		case OPT_CONTEXT:
+			o->kube.context = optarg;
+			break;
+		case OPT_NO_KUBE:
+			o->kube.enabled = false;
+			break;
+		case OPT_NODE:
+			o->kube.node_name = optarg;
+			break;
+		case OPT_KUBE_WAIT:
+			errno = 0;
+			o->kube_wait = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(o->kube_wait) ||
+			    o->kube_wait < 0 || o->kube_wait > 600) {
+				fprintf(stderr,
+					_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -242,6 +280,13 @@ static int next_snapshot(struct collector *c, FILE *replay, struct snapshot *s, 
 
 static int run(const struct options *o, FILE *record, FILE *replay)
 {
+	struct kube_side kube;
+	if (kube_side_start(&kube, &o->kube) != 0) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
+		return 1;
+	}
+	/* Complete documents: give the cluster a moment before the first one. */
+	kube_side_wait(&kube, o->kube_wait);
 	struct collector *c = collector_new(&o->collect);
 	struct snapshot snaps[2];
 	struct snapshot *cur = &snaps[0], *prev = NULL;
@@ -261,14 +306,15 @@ static int run(const struct options *o, FILE *record, FILE *replay)
 		}
 		if (end)
 			break;
-		if (record && output_json(record, cur, prev) != 0) {
+		if (record && output_json(record, cur, prev, NULL) != 0) {
 			fprintf(stderr, _("%s: writing the recording failed: %s\n"), PACKAGE,
 				strerror(errno));
 			rc = 1;
 			break;
 		}
-		int err = o->mode == MODE_JSON ? output_json(stdout, cur, prev)
-					       : output_text(stdout, cur, o->exact);
+		const struct kube_view *kv = kube_side_update(&kube, cur, cur->mono);
+		int err = o->mode == MODE_JSON ? output_json(stdout, cur, prev, kv)
+					       : output_text(stdout, cur, o->exact, kv);
 		if (err) {
 			/* A reader that went away (head, a closed pipe) is a normal end. */
 			if (err != -EPIPE) {
@@ -295,6 +341,7 @@ static int run(const struct options *o, FILE *record, FILE *replay)
 	snapshot_free(&snaps[0]);
 	snapshot_free(&snaps[1]);
 	collector_free(c);
+	kube_side_stop(&kube);
 	return rc;
 }
 
@@ -304,6 +351,8 @@ int main(int argc, char **argv)
 		.mode = MODE_UI,
 		.interval = 2.0,
 		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
+		.kube = {.enabled = true},
+		.kube_wait = 5,
 	};
 
 	setlocale(LC_ALL, "");
@@ -353,6 +402,7 @@ int main(int argc, char **argv)
 			.record = record,
 			.replay = replay,
 			.replay_name = o.replay_path,
+			.kube = o.kube,
 		};
 		rc = ui_run(&uo);
 	} else {

@@ -9,117 +9,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "json_writer.h"
 #include "output_json.h"
+#include "output_kube.h"
 #include "rates.h"
-
-struct jw {
-	FILE *f;
-	bool need_comma;
-	/* Read from /proc: counters, rates, thresholds, tunnels and PE are not there. */
-	bool partial;
-};
-
-static void jw_sep(struct jw *w)
-{
-	if (w->need_comma)
-		fputc(',', w->f);
-	w->need_comma = false;
-}
-
-static void jw_str_raw(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
-
-/* Starts a member ("key":) or an array element. */
-static void jw_key(struct jw *w, const char *key)
-{
-	jw_sep(w);
-	if (key) {
-		jw_str_raw(w->f, key);
-		fputc(':', w->f);
-	}
-}
-
-static void jw_open(struct jw *w, const char *key, char c)
-{
-	jw_key(w, key);
-	fputc(c, w->f);
-	w->need_comma = false;
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	fputc(c, w->f);
-	w->need_comma = true;
-}
-
-static void jw_string(struct jw *w, const char *key, const char *val)
-{
-	jw_key(w, key);
-	if (val)
-		jw_str_raw(w->f, val);
-	else
-		fputs("null", w->f);
-	w->need_comma = true;
-}
-
-static void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	fprintf(w->f, "%" PRIu64, v);
-	w->need_comma = true;
-}
-
-static void jw_i64(struct jw *w, const char *key, int64_t v)
-{
-	jw_key(w, key);
-	fprintf(w->f, "%" PRId64, v);
-	w->need_comma = true;
-}
-
-static void jw_double(struct jw *w, const char *key, double v)
-{
-	jw_key(w, key);
-	fprintf(w->f, "%.3f", v);
-	w->need_comma = true;
-}
-
-static void jw_bool(struct jw *w, const char *key, bool v)
-{
-	jw_key(w, key);
-	fputs(v ? "true" : "false", w->f);
-	w->need_comma = true;
-}
-
-static void jw_null(struct jw *w, const char *key)
-{
-	jw_key(w, key);
-	fputs("null", w->f);
-	w->need_comma = true;
-}
 
 static void write_stats(struct jw *w, const struct ipvs_stats *st)
 {
@@ -182,7 +75,7 @@ static const char *tun_type_name(uint8_t t)
 }
 
 static void write_dest(struct jw *w, const struct ipvs_dest *d, const struct ipvs_dest *pd,
-		       double dt)
+		       double dt, const struct kube_view *kv, size_t si, size_t di)
 {
 	char buf[64];
 	jw_open(w, NULL, '{');
@@ -219,6 +112,8 @@ static void write_dest(struct jw *w, const struct ipvs_dest *d, const struct ipv
 	}
 	write_stats(w, &d->stats);
 	write_computed(w, pd ? &pd->stats : NULL, &d->stats, dt);
+	if (kv)
+		output_kube_dest_label(w, kv, si, di);
 	jw_close(w, '}');
 }
 
@@ -239,9 +134,10 @@ static void write_flags(struct jw *w, uint32_t flags)
 	jw_close(w, ']');
 }
 
-static void write_service(struct jw *w, const struct ipvs_service *svc,
-			  const struct ipvs_service *psvc, double dt)
+static void write_service(struct jw *w, const struct snapshot *s, size_t si,
+			  const struct ipvs_service *psvc, double dt, const struct kube_view *kv)
 {
+	const struct ipvs_service *svc = &s->services[si];
 	char buf[64];
 	jw_open(w, NULL, '{');
 	jw_string(w, "af", af_name(svc->af));
@@ -262,12 +158,14 @@ static void write_service(struct jw *w, const struct ipvs_service *svc,
 	jw_string(w, "pe", w->partial ? NULL : svc->pe);
 	write_stats(w, &svc->stats);
 	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats, dt);
+	if (kv)
+		output_kube_service_label(w, kv, si);
 	/* An empty list must not be mistaken for "no real servers" when the read failed. */
 	jw_bool(w, "destinations_known", svc->dests_known);
 	jw_open(w, "destinations", '[');
 	for (size_t i = 0; i < svc->n_dests; i++)
 		write_dest(w, &svc->dests[i], psvc ? rates_find_dest(psvc, &svc->dests[i], i) : NULL,
-			   dt);
+			   dt, kv, si, i);
 	jw_close(w, ']');
 	jw_close(w, '}');
 }
@@ -338,7 +236,8 @@ static void write_conns(struct jw *w, const struct ipvs_conn_table *t)
 	jw_close(w, '}');
 }
 
-static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snapshot *prev)
+static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snapshot *prev,
+		       const struct kube_view *kv)
 {
 	char ver[32];
 	jw_open(w, "ipvs", '{');
@@ -370,14 +269,14 @@ static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snap
 	struct rates_index *ix = prev ? rates_index_new(prev) : NULL;
 	jw_open(w, "services", '[');
 	for (size_t i = 0; i < s->n_services; i++)
-		write_service(w, &s->services[i],
-			      ix ? rates_index_find(ix, &s->services[i]) : NULL, dt);
+		write_service(w, s, i, ix ? rates_index_find(ix, &s->services[i]) : NULL, dt, kv);
 	jw_close(w, ']');
 	rates_index_free(ix);
 	jw_close(w, '}');
 }
 
-int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev)
+int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev,
+		const struct kube_view *kv)
 {
 	struct jw w = {.f = f, .partial = s->source == IPVS_SOURCE_PROC};
 	jw_open(&w, NULL, '{');
@@ -388,9 +287,11 @@ int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev)
 		jw_double(&w, "interval", s->mono - prev->mono);
 	else
 		jw_null(&w, "interval");
-	write_ipvs(&w, s, prev);
+	write_ipvs(&w, s, prev, kv);
 	if (s->have_conns)
 		write_conns(&w, &s->conns);
+	if (kv)
+		output_kube_section(&w, kv, s);
 	jw_open(&w, "modules", '[');
 	for (size_t i = 0; i < s->n_modules; i++) {
 		jw_open(&w, NULL, '{');

@@ -10,6 +10,7 @@
 
 #include "cells.h"
 #include "nls.h"
+#include "kube_text.h"
 #include "output_text.h"
 
 struct totals {
@@ -58,7 +59,8 @@ static const struct column {
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
-static void row(FILE *f, const char *const cells[NCOLS])
+/* extra: the Kubernetes owner or pod, after the fixed columns ("" for none). */
+static void row(FILE *f, const char *const cells[NCOLS], const char *extra)
 {
 	char buf[256];
 	for (size_t i = 0; i < NCOLS; i++) {
@@ -66,7 +68,10 @@ static void row(FILE *f, const char *const cells[NCOLS])
 			fputc(' ', f);
 		fputs(cells_pad(cells[i], columns[i].width, columns[i].right, buf, sizeof(buf)), f);
 	}
-	/* Trailing blanks help nobody reading a log. */
+	if (extra && extra[0]) {
+		fputc(' ', f);
+		fputs(cells_pad(extra, cells_width(extra), 0, buf, sizeof(buf)), f);
+	}
 	fputc('\n', f);
 }
 
@@ -161,16 +166,21 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 			s->conns.truncated ? _(" (list truncated)") : "");
 }
 
-int output_text(FILE *f, const struct snapshot *s, bool exact)
+int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube_view *kv)
 {
 	const char *cells[NCOLS];
-	char name[80], flags[64], proto[8], b[8][24];
+	char name[80], flags[64], proto[8], b[8][24], kube[300];
+	struct kube_text kt;
 
 	write_header(f, s, exact);
+	kube_text_summary(kv, &kt);
+	for (size_t i = 0; i < kt.n; i++)
+		fprintf(f, "%s\n", cells_pad(kt.line[i], cells_width(kt.line[i]), 0, kube,
+					     sizeof(kube)));
 	fputc('\n', f);
 	for (size_t i = 0; i < NCOLS; i++)
 		cells[i] = _(columns[i].title);
-	row(f, cells);
+	row(f, cells, kv && kv->j ? _("KUBERNETES") : "");
 
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct ipvs_service *svc = &s->services[i];
@@ -198,7 +208,10 @@ int output_text(FILE *f, const struct snapshot *s, bool exact)
 			num(svc->stats.inbps, exact, b[5], sizeof(b[5])),
 			num(svc->stats.outbps, exact, b[6], sizeof(b[6])),
 		};
-		row(f, sc);
+		kube_text_owner(kv, i, kube, sizeof(kube));
+		if (kube_text_service_drift(kv, i))
+			snprintf(kube + strlen(kube), sizeof(kube) - strlen(kube), "%s", _(" [drift]"));
+		row(f, sc, kube);
 		for (size_t j = 0; j < svc->n_dests; j++) {
 			const struct ipvs_dest *d = &svc->dests[j];
 			char a[64], dname[80], wbuf[40];
@@ -223,7 +236,7 @@ int output_text(FILE *f, const struct snapshot *s, bool exact)
 				num(d->stats.inbps, exact, b[5], sizeof(b[5])),
 				num(d->stats.outbps, exact, b[6], sizeof(b[6])),
 			};
-			row(f, dc);
+			row(f, dc, kube_text_pod(kv, i, j, kube, sizeof(kube)));
 		}
 	}
 	fputc('\n', f);

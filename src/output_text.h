@@ -5,9 +5,13 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "output_json.h"
 #include "snapshot.h"
 
-/* Writes one frame; exact=true prints full numbers instead of K/M/G. Returns 0 or -errno. */
-int output_text(FILE *f, const struct snapshot *s, bool exact);
+/*
+ * Writes one frame; exact=true prints full numbers instead of K/M/G; kv (may be NULL) adds
+ * the Kubernetes summary and each virtual service's owner. Returns 0 or -errno.
+ */
+int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube_view *kv);
 
 #endif

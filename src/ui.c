@@ -18,6 +18,8 @@
 #include "cells.h"
 #include "feed.h"
 #include "keymap.h"
+#include "kube_side.h"
+#include "kube_text.h"
 #include "nls.h"
 #include "snapshot.h"
 #include "ui.h"
@@ -93,6 +95,13 @@ struct ui {
 	bool status_error;
 	char kernel[80];
 	int rows_per_page;
+
+	/* The Kubernetes side: newest state joined with cur. */
+	struct kube_side kube;
+	const struct kube_view *kv;
+	struct kube_text kt;
+	bool drift_only;
+	int head; /* header lines, which the Kubernetes summary makes vary */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -196,14 +205,19 @@ static const char *num(const struct ui *u, double v, char *buf, size_t len)
 
 /* ---- filter and sort ---- */
 
-static bool service_matches(const struct ui *u, const struct ipvs_service *svc)
+static bool service_matches(const struct ui *u, size_t idx)
 {
+	const struct ipvs_service *svc = &u->cur.services[idx];
+	if (u->drift_only && !kube_text_service_drift(u->kv, idx))
+		return false;
 	if (!u->have_re)
 		return true;
-	char text[256], label[96], flags[64];
+	char text[600], label[96], flags[64], owner[300];
 	service_label(svc, label, sizeof(label));
 	flags_label(svc, flags, sizeof(flags));
-	snprintf(text, sizeof(text), "%s %s %s %s", proto_label(svc), label, svc->sched, flags);
+	kube_text_owner(u->kv, idx, owner, sizeof(owner));
+	snprintf(text, sizeof(text), "%s %s %s %s %s", proto_label(svc), label, svc->sched, flags,
+		 owner);
 	if (regexec(&u->re, text, 0, NULL, 0) == 0)
 		return true;
 	/* A real server's address finds the services it serves. */
@@ -295,7 +309,7 @@ static void rebuild_order(struct ui *u)
 	if (!u->order)
 		return;
 	for (size_t i = 0; i < u->cur.n_services; i++)
-		if (service_matches(u, &u->cur.services[i]))
+		if (service_matches(u, i))
 			u->order[u->n_order++] = i;
 	qsort_r(u->order, u->n_order, sizeof(*u->order), compare_services, u);
 }
@@ -517,7 +531,10 @@ static void draw_services(struct ui *u, const struct box *b)
 {
 	char title[256];
 	int widths[N_SVC_COLS];
-	if (u->have_re)
+	if (u->drift_only)
+		snprintf(title, sizeof(title), _(" Virtual services with drift: %zu of %zu "),
+			 u->n_order, u->cur.n_services);
+	else if (u->have_re)
 		snprintf(title, sizeof(title), _(" Virtual services: %zu of %zu match /%s/ "),
 			 u->n_order, u->cur.n_services, u->filter);
 	else
@@ -532,8 +549,14 @@ static void draw_services(struct ui *u, const struct box *b)
 	for (int r = 0; r < rows && u->svc.top + (size_t)r < u->n_order; r++) {
 		size_t idx = u->svc.top + (size_t)r;
 		const struct ipvs_service *svc = &u->cur.services[u->order[idx]];
-		char label[96], flags[64], nb[8][24];
+		char label[96], flags[64], nb[8][24], owner[300];
 		uint64_t act, inact;
+		size_t si = u->order[idx];
+		bool drift = kube_text_service_drift(u->kv, si);
+		kube_text_owner(u->kv, si, owner + 2, sizeof(owner) - 2);
+		/* Drift is said in text too, so it shows without colours. */
+		owner[0] = drift ? '!' : ' ';
+		owner[1] = ' ';
 		service_totals(svc, &act, &inact);
 		service_label(svc, label, sizeof(label));
 		flags_label(svc, flags, sizeof(flags));
@@ -551,12 +574,12 @@ static void draw_services(struct ui *u, const struct box *b)
 			num(u, (double)svc->stats.outpps, nb[4], sizeof(nb[4])),
 			num(u, (double)svc->stats.inbps, nb[5], sizeof(nb[5])),
 			num(u, (double)svc->stats.outbps, nb[6], sizeof(nb[6])),
-			"-",
+			u->kv && u->kv->j ? owner : "-",
 		};
 		attr_t a = A_NORMAL;
 		if (idx == u->svc.sel)
 			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
-		else if (svc->n_dests == 0)
+		else if (svc->n_dests == 0 || drift)
 			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
 		draw_row(b, b->y + 2 + r, cells, svc_cols, shown, widths, a);
 	}
@@ -599,7 +622,8 @@ static void draw_dests(struct ui *u, const struct box *b)
 	for (int r = 0; svc && r < rows && u->dest.top + (size_t)r < n; r++) {
 		size_t idx = u->dest.top + (size_t)r;
 		const struct ipvs_dest *d = &svc->dests[idx];
-		char nb[10][24], fwd[16], weight[32];
+		char nb[10][24], fwd[16], weight[32], pod[300];
+		kube_text_pod(u->kv, u->order[u->svc.sel], idx, pod, sizeof(pod));
 		dest_label(d->af, &d->addr, d->port, label, sizeof(label));
 		snprintf(fwd, sizeof(fwd), "%s", ipvs_fwd_name(d->fwd));
 		fwd[0] = (char)(fwd[0] - 32);
@@ -620,7 +644,7 @@ static void draw_dests(struct ui *u, const struct box *b)
 			num(u, (double)d->stats.outpps, nb[5], sizeof(nb[5])),
 			num(u, (double)d->stats.inbps, nb[6], sizeof(nb[6])),
 			num(u, (double)d->stats.outbps, nb[7], sizeof(nb[7])),
-			"-",
+			pod[0] ? pod : "-",
 		};
 		attr_t a = A_NORMAL;
 		if (idx == u->dest.sel && u->focus == PANE_DESTS)
@@ -801,8 +825,11 @@ static void draw_header(struct ui *u)
 		put(3, 0, COLS, s->ipvs_error, 0, warn);
 	else if (u->have)
 		draw_modules(u, 3);
-	put(4, 0, COLS, _("Kubernetes: not connected (coming: kube-proxy mode and Service names)"),
-	    0, A_DIM);
+	/* Lines 5 on: the cluster, kube-proxy per node, drift. */
+	for (size_t i = 0; i < u->kt.n && (int)i + 4 < u->head; i++)
+		put(4 + (int)i, 0, COLS, u->kt.line[i], 0, u->kt.warn[i] ? warn : A_NORMAL);
+	if (u->kt.n == 0)
+		put(4, 0, COLS, _("Kubernetes: not connected"), 0, A_DIM);
 }
 
 static const struct {
@@ -899,7 +926,14 @@ static void draw(struct ui *u)
 		doupdate();
 		return;
 	}
-	const int head = 5;
+	/* The Kubernetes summary takes up to three lines, fewer on a short terminal. */
+	int kl = (int)(u->kt.n ? u->kt.n : 1);
+	if (kl > 3)
+		kl = 3;
+	if (LINES < 30 && kl > 2)
+		kl = 2;
+	u->head = 4 + kl;
+	const int head = u->head;
 	int avail = LINES - head - 2;
 	if (LINES < 12 || COLS < 40) {
 		put(0, 0, COLS, _("Terminal too small for ipvstop (needs 40x12)."), 0, A_BOLD);
@@ -1168,6 +1202,17 @@ static bool handle_key(struct ui *u, int key)
 	case ACT_REPAINT:
 		clearok(curscr, TRUE);
 		break;
+	case ACT_DRIFT:
+		if (!u->kv || !u->kv->j) {
+			set_status(u, true,
+				   _("No drift to show: the Kubernetes side is not read (see the "
+				     "header)."));
+			break;
+		}
+		remember_selection(u);
+		u->drift_only = !u->drift_only;
+		refresh_views(u);
+		break;
 	case ACT_SCHEDULER:
 	case ACT_PROXY_MODE:
 	case ACT_MODULES:
@@ -1179,15 +1224,21 @@ static bool handle_key(struct ui *u, int key)
 	return true;
 }
 
-static void take_snapshot(struct ui *u)
+/* A new IPVS snapshot, a new cluster state, or both: join again and redo the rows. */
+static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 {
 	struct snapshot s;
-	if (!feed_take(u->feed, &s))
+	bool got = ipvs && feed_take(u->feed, &s);
+	if (got) {
+		if (u->have)
+			snapshot_free(&u->cur);
+		u->cur = s;
+		u->have = true;
+	}
+	if (!got && !kube)
 		return;
-	if (u->have)
-		snapshot_free(&u->cur);
-	u->cur = s;
-	u->have = true;
+	u->kv = kube_side_update(&u->kube, u->have ? &u->cur : NULL, u->cur.mono);
+	kube_text_summary(u->kv, &u->kt);
 	refresh_views(u);
 }
 
@@ -1254,18 +1305,29 @@ int ui_run(const struct ui_opts *opts)
 	curs_set(0);
 	start_colors(&u);
 
-	struct pollfd fds[2] = {
+	if (kube_side_start(&u.kube, &opts->kube) != 0) {
+		endwin();
+		feed_stop(u.feed);
+		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
+		return 1;
+	}
+	struct pollfd fds[3] = {
 		{.fd = STDIN_FILENO, .events = POLLIN},
 		{.fd = feed_fd(u.feed), .events = POLLIN},
+		{.fd = kube_side_fd(&u.kube), .events = POLLIN},
 	};
+	/* A side that is off still has a word for the header. */
+	take_snapshot(&u, false, true);
 	bool running = true;
 	draw(&u);
 	while (running && !stop_requested) {
-		int n = poll(fds, 2, 500);
+		int n = poll(fds, fds[2].fd >= 0 ? 3 : 2, 500);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (n > 0 && (fds[1].revents & POLLIN))
-			take_snapshot(&u);
+		bool ipvs = n > 0 && (fds[1].revents & POLLIN);
+		bool kube = n > 0 && fds[2].fd >= 0 && (fds[2].revents & POLLIN);
+		if (ipvs || kube)
+			take_snapshot(&u, ipvs, kube);
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
 			break;
 		int key;
@@ -1278,6 +1340,7 @@ int ui_run(const struct ui_opts *opts)
 
 	endwin();
 	feed_stop(u.feed);
+	kube_side_stop(&u.kube);
 	if (u.have)
 		snapshot_free(&u.cur);
 	if (u.have_re)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "collect.h"
+#include "kube_side.h"
 
 enum ui_color { UI_COLOR_AUTO = 0, UI_COLOR_ALWAYS, UI_COLOR_NEVER };
 
@@ -16,6 +17,7 @@ struct ui_opts {
 	FILE *record; /* not owned; NULL: no recording */
 	FILE *replay; /* not owned; NULL: live */
 	const char *replay_name;
+	struct kube_side_opts kube;
 };
 
 /*

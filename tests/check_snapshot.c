@@ -52,7 +52,7 @@ static cJSON *json_of(const struct snapshot *s, const struct snapshot *prev, cha
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, &len);
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(output_json(f, s, prev), 0);
+	ck_assert_int_eq(output_json(f, s, prev, NULL), 0);
 	fclose(f);
 	ck_assert_msg(len > 0 && buf[len - 1] == '\n', "one line ending in a newline");
 	ck_assert_msg(memchr(buf, '\n', len - 1) == NULL, "exactly one line");
@@ -440,7 +440,7 @@ START_TEST(test_json_write_error)
 	fill_sample(&s);
 	FILE *f = fopen("/dev/full", "w");
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_lt(output_json(f, &s, NULL), 0);
+	ck_assert_int_lt(output_json(f, &s, NULL, NULL), 0);
 	fclose(f);
 	snapshot_free(&s);
 }
@@ -451,7 +451,7 @@ static char *json_text(const struct snapshot *s)
 	size_t len = 0;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, &len);
-	ck_assert_int_eq(output_json(f, s, NULL), 0);
+	ck_assert_int_eq(output_json(f, s, NULL, NULL), 0);
 	fclose(f);
 	return buf;
 }
@@ -537,7 +537,7 @@ START_TEST(test_text_frame)
 	size_t len = 0;
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, &len);
-	ck_assert_int_eq(output_text(f, &s, true), 0);
+	ck_assert_int_eq(output_text(f, &s, true, NULL), 0);
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(buf, "IPVS 1.2.1, connection table 4096"));
 	ck_assert_ptr_nonnull(strstr(buf, "Timeouts: tcp 900s, tcp_fin 120s, udp 300s"));

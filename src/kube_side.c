@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Glue between the Kubernetes thread and the views: options from the environment, the join. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kube_side.h"
+#include "nls.h"
+
+int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o)
+{
+	memset(ks, 0, sizeof(*ks));
+	if (o->node_name)
+		snprintf(ks->node, sizeof(ks->node), "%s", o->node_name);
+	else if (gethostname(ks->node, sizeof(ks->node) - 1) != 0)
+		ks->node[0] = '\0';
+	if (!o->enabled) {
+		/* Off by request: the view still says so, once. */
+		ks->state.enabled = false;
+		snprintf(ks->state.why, sizeof(ks->state.why), "%s",
+			 _("Kubernetes: off (--no-kube)"));
+		ks->have_state = true;
+		return 0;
+	}
+	struct kube_sync_opts so = {
+		.config = {
+			.kubeconfig = o->kubeconfig,
+			.context = o->context,
+			.env_kubeconfig = getenv("KUBECONFIG"),
+			.home = getenv("HOME"),
+			.admin_conf = "/etc/kubernetes/admin.conf",
+			.sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount",
+			.service_host = getenv("KUBERNETES_SERVICE_HOST"),
+			.service_port = getenv("KUBERNETES_SERVICE_PORT"),
+			.pod_namespace = getenv("POD_NAMESPACE"),
+		},
+		.node_name = ks->node,
+		.local_proxy_url = "http://127.0.0.1:10249/proxyMode",
+		.poll_interval = 10,
+	};
+	ks->sync = kube_sync_start(&so);
+	return ks->sync ? 0 : -ENOMEM;
+}
+
+void kube_side_stop(struct kube_side *ks)
+{
+	kube_sync_stop(ks->sync);
+	if (ks->have_join)
+		kube_join_free(&ks->join);
+	if (ks->have_state)
+		kube_state_free(&ks->state);
+	kube_drain_tracker_free(&ks->tracker);
+	free(ks->vs_drift);
+	memset(ks, 0, sizeof(*ks));
+}
+
+int kube_side_fd(const struct kube_side *ks)
+{
+	return ks->sync ? kube_sync_fd(ks->sync) : -1;
+}
+
+void kube_side_wait(struct kube_side *ks, double timeout)
+{
+	if (ks->sync)
+		kube_sync_wait(ks->sync, timeout);
+}
+
+/* Which virtual services have drift, once per join, so rows and the filter ask in O(1). */
+static void mark_drift(struct kube_side *ks, size_t n)
+{
+	const struct kube_join *j = &ks->join;
+	ks->vs_drift = n ? calloc(n, 1) : NULL;
+	if (!ks->vs_drift)
+		return;
+	for (size_t x = 0; x < j->n_missing; x++)
+		ks->vs_drift[j->missing[x].vs] = 1;
+	for (size_t x = 0; x < j->n_extra; x++)
+		ks->vs_drift[j->extra[x].vs] = 1;
+	for (size_t x = 0; x < j->n_unowned; x++)
+		ks->vs_drift[j->unowned[x]] = 1;
+	for (size_t x = 0; x < j->n_sched; x++)
+		ks->vs_drift[j->sched[x]] = 1;
+	for (size_t x = 0; x < j->n_affinity; x++)
+		ks->vs_drift[j->affinity[x]] = 1;
+}
+
+const struct kube_view *kube_side_update(struct kube_side *ks, const struct snapshot *s,
+					 double now)
+{
+	struct kube_state st;
+	if (ks->sync && kube_sync_take(ks->sync, &st)) {
+		if (ks->have_state)
+			kube_state_free(&ks->state);
+		ks->state = st;
+		ks->have_state = true;
+	}
+	if (ks->have_join) {
+		kube_join_free(&ks->join);
+		ks->have_join = false;
+	}
+	free(ks->vs_drift);
+	ks->vs_drift = NULL;
+	if (!ks->have_state)
+		return NULL;
+	if (ks->state.enabled && ks->state.synced && s && s->ipvs_available &&
+	    kube_join(s, &ks->state, &ks->tracker, now, &ks->join) == 0) {
+		ks->have_join = true;
+		mark_drift(ks, s->n_services);
+	}
+	ks->view = (struct kube_view){
+		.k = &ks->state,
+		.j = ks->have_join ? &ks->join : NULL,
+		.node_name = ks->node,
+		.vs_drift = ks->vs_drift,
+	};
+	return &ks->view;
+}

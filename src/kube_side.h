@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The Kubernetes side as the views use it: newest state, its join with the IPVS snapshot. */
+#ifndef IPVSTOP_KUBE_SIDE_H
+#define IPVSTOP_KUBE_SIDE_H
+
+#include <stdbool.h>
+
+#include "kube_join.h"
+#include "kube_sync.h"
+#include "output_json.h"
+
+struct kube_side_opts {
+	bool enabled;           /* false: --no-kube */
+	const char *kubeconfig; /* --kubeconfig */
+	const char *context;    /* --context */
+	const char *node_name;  /* --node, NULL: the host name */
+};
+
+struct kube_side {
+	struct kube_sync *sync; /* NULL when off */
+	struct kube_state state;
+	bool have_state;
+	struct kube_join join;
+	bool have_join;
+	struct kube_drain_tracker tracker;
+	struct kube_view view;
+	unsigned char *vs_drift; /* per virtual service of the last join */
+	char node[256];
+	char off_note[128];
+};
+
+/* Starts reading the cluster (unless disabled). Returns 0 or -ENOMEM. */
+int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o);
+void kube_side_stop(struct kube_side *ks);
+/* A descriptor readable when a newer state waits, or -1 when off. */
+int kube_side_fd(const struct kube_side *ks);
+/* Waits for the first complete read, at most timeout seconds. */
+void kube_side_wait(struct kube_side *ks, double timeout);
+/*
+ * Takes a newer state if one waits and joins it with s (always re-joined: s changes every
+ * refresh). Returns the view to draw, or NULL when the side is off with nothing to say.
+ */
+const struct kube_view *kube_side_update(struct kube_side *ks, const struct snapshot *s,
+					 double now);
+
+#endif

@@ -1,0 +1,1116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Keeps a kube_state current in its own thread: list pages, watches with bookmarks, polls. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kube_http.h"
+#include "kube_parse.h"
+#include "kube_sync.h"
+#include "nls.h"
+
+/* ---- a small string -> index map (open addressing, tombstones) ---- */
+
+struct smap_e {
+	char *key;
+	size_t idx;
+	bool dead;
+};
+
+struct smap {
+	struct smap_e *e;
+	size_t cap, used; /* used counts live and dead slots */
+};
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void smap_clear(struct smap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->e[i].key);
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct smap_e *smap_find(const struct smap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t i = (size_t)str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		struct smap_e *e = &m->e[i];
+		if (!e->key && !e->dead)
+			return NULL;
+		if (e->key && strcmp(e->key, key) == 0)
+			return e;
+	}
+}
+
+static int smap_put(struct smap *m, const char *key, size_t idx);
+
+static int smap_grow(struct smap *m)
+{
+	struct smap old = *m;
+	size_t cap = old.cap ? old.cap * 2 : 64;
+	/* Mostly tombstones: rehash at the same size. */
+	size_t live = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		live += old.e[i].key != NULL;
+	if (old.cap && live * 4 < old.cap)
+		cap = old.cap;
+	m->e = calloc(cap, sizeof(*m->e));
+	if (!m->e) {
+		*m = old;
+		return -ENOMEM;
+	}
+	m->cap = cap;
+	m->used = 0;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.e[i].key) {
+			smap_put(m, old.e[i].key, old.e[i].idx);
+			free(old.e[i].key);
+		}
+	free(old.e);
+	return 0;
+}
+
+static int smap_put(struct smap *m, const char *key, size_t idx)
+{
+	struct smap_e *e = smap_find(m, key);
+	if (e) {
+		e->idx = idx;
+		return 0;
+	}
+	if ((m->used + 1) * 2 > m->cap && smap_grow(m) != 0)
+		return -ENOMEM;
+	for (size_t i = (size_t)str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		e = &m->e[i];
+		if (!e->key) {
+			e->key = strdup(key);
+			if (!e->key)
+				return -ENOMEM;
+			if (!e->dead)
+				m->used++;
+			e->dead = false;
+			e->idx = idx;
+			return 0;
+		}
+	}
+}
+
+static void smap_del(struct smap *m, const char *key)
+{
+	struct smap_e *e = smap_find(m, key);
+	if (e) {
+		free(e->key);
+		e->key = NULL;
+		e->dead = true;
+	}
+}
+
+/* ---- deep copies, for publishing a state the UI owns ---- */
+
+static char *sdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static bool copy_array(void **dst, const void *src, size_t n, size_t size)
+{
+	*dst = NULL;
+	if (!n)
+		return true;
+	*dst = malloc(n * size);
+	if (!*dst)
+		return false;
+	memcpy(*dst, src, n * size);
+	return true;
+}
+
+static bool copy_service(struct kube_service *d, const struct kube_service *s)
+{
+	*d = *s;
+	d->ns = sdup(s->ns);
+	d->name = sdup(s->name);
+	bool ok = d->ns && d->name &&
+		  copy_array((void **)&d->cluster_ips, s->cluster_ips, s->n_cluster_ips,
+			     sizeof(*s->cluster_ips)) &&
+		  copy_array((void **)&d->external_ips, s->external_ips, s->n_external_ips,
+			     sizeof(*s->external_ips)) &&
+		  copy_array((void **)&d->lb_ips, s->lb_ips, s->n_lb_ips, sizeof(*s->lb_ips)) &&
+		  copy_array((void **)&d->ports, s->ports, s->n_ports, sizeof(*s->ports));
+	if (ok)
+		for (size_t i = 0; i < s->n_ports; i++)
+			d->ports[i].name = NULL;
+	for (size_t i = 0; ok && i < s->n_ports; i++)
+		ok = (d->ports[i].name = sdup(s->ports[i].name)) != NULL || !s->ports[i].name;
+	return ok;
+}
+
+static bool copy_slice(struct kube_slice *d, const struct kube_slice *s)
+{
+	*d = *s;
+	d->ns = sdup(s->ns);
+	d->name = sdup(s->name);
+	d->service = sdup(s->service);
+	d->ports = NULL;
+	d->endpoints = NULL;
+	bool ok = d->ns && d->name && (d->service || !s->service) &&
+		  copy_array((void **)&d->ports, s->ports, s->n_ports, sizeof(*s->ports)) &&
+		  copy_array((void **)&d->endpoints, s->endpoints, s->n_endpoints,
+			     sizeof(*s->endpoints));
+	if (!ok) {
+		if (!d->ports)
+			d->n_ports = 0;
+		if (!d->endpoints)
+			d->n_endpoints = 0;
+		return false;
+	}
+	for (size_t i = 0; i < s->n_ports; i++)
+		d->ports[i].name = NULL;
+	for (size_t i = 0; i < s->n_endpoints; i++)
+		d->endpoints[i].node = d->endpoints[i].pod = NULL;
+	for (size_t i = 0; ok && i < s->n_ports; i++)
+		ok = (d->ports[i].name = sdup(s->ports[i].name)) != NULL || !s->ports[i].name;
+	for (size_t i = 0; ok && i < s->n_endpoints; i++) {
+		d->endpoints[i].node = sdup(s->endpoints[i].node);
+		d->endpoints[i].pod = sdup(s->endpoints[i].pod);
+		ok = (d->endpoints[i].node || !s->endpoints[i].node) &&
+		     (d->endpoints[i].pod || !s->endpoints[i].pod);
+	}
+	return ok;
+}
+
+static bool copy_node(struct kube_node *d, const struct kube_node *s)
+{
+	*d = *s;
+	d->name = sdup(s->name);
+	return d->name && copy_array((void **)&d->addrs, s->addrs, s->n_addrs, sizeof(*s->addrs));
+}
+
+static bool copy_pod(struct kube_proxy_pod *d, const struct kube_proxy_pod *s)
+{
+	*d = *s;
+	d->name = sdup(s->name);
+	d->node = sdup(s->node);
+	d->log_tail = sdup(s->log_tail);
+	return d->name && (d->node || !s->node) && (d->log_tail || !s->log_tail);
+}
+
+int kube_state_copy(struct kube_state *dst, const struct kube_state *src)
+{
+	*dst = *src;
+	dst->services = NULL;
+	dst->slices = NULL;
+	dst->nodes = NULL;
+	dst->proxies = NULL;
+	dst->n_services = dst->n_slices = dst->n_nodes = dst->n_proxies = 0;
+	if ((src->n_services && !(dst->services = calloc(src->n_services, sizeof(*dst->services)))) ||
+	    (src->n_slices && !(dst->slices = calloc(src->n_slices, sizeof(*dst->slices)))) ||
+	    (src->n_nodes && !(dst->nodes = calloc(src->n_nodes, sizeof(*dst->nodes)))) ||
+	    (src->n_proxies && !(dst->proxies = calloc(src->n_proxies, sizeof(*dst->proxies)))))
+		goto nomem;
+	for (size_t i = 0; i < src->n_services; i++) {
+		dst->n_services++;
+		if (!copy_service(&dst->services[i], &src->services[i]))
+			goto nomem;
+	}
+	for (size_t i = 0; i < src->n_slices; i++) {
+		dst->n_slices++;
+		if (!copy_slice(&dst->slices[i], &src->slices[i]))
+			goto nomem;
+	}
+	for (size_t i = 0; i < src->n_nodes; i++) {
+		dst->n_nodes++;
+		if (!copy_node(&dst->nodes[i], &src->nodes[i]))
+			goto nomem;
+	}
+	for (size_t i = 0; i < src->n_proxies; i++) {
+		dst->n_proxies++;
+		if (!copy_pod(&dst->proxies[i], &src->proxies[i]))
+			goto nomem;
+	}
+	return 0;
+nomem:
+	kube_state_free(dst);
+	return -ENOMEM;
+}
+
+/* ---- the thread ---- */
+
+enum kind { K_SERVICES = 0, K_SLICES, K_COUNT };
+
+struct informer {
+	struct kube_sync *k;
+	enum kind kind;
+	const char *path;
+	enum { INF_IDLE, INF_LISTING, INF_WATCHING } phase;
+	struct kube_req *req;
+	char rv[64];
+	char cont[4096];
+	double retry_at;
+	unsigned failures;
+	bool relist; /* the watch said 410: list again */
+	bool failed_once; /* the first list failed: the first picture is what we have */
+	/* The list being read, page by page; it replaces the state's array when complete. */
+	void *tmp;
+	size_t n_tmp, cap_tmp;
+};
+
+enum poll_id { P_VERSION = 0, P_CONFIGMAP, P_DAEMONSET, P_PODS, P_NODES, P_COUNT };
+
+struct poller {
+	struct kube_sync *k;
+	enum poll_id id;
+	const char *path;
+	struct kube_req *req;
+	double next_at;
+	unsigned failures;
+	bool answered; /* a first reply (or failure) came */
+};
+
+struct log_req {
+	struct kube_sync *k;
+	char *pod;
+	bool tail;
+};
+
+struct kube_sync {
+	struct kube_sync_opts opts;
+	char node_name[256];
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int pipe[2];
+
+	/* Under lock. */
+	bool stop, first_done, have_latest;
+	struct kube_state latest;
+
+	/* The thread's own. */
+	struct kube_credentials cred;
+	bool have_cred;
+	struct kube_http *http;
+	struct kube_state st;
+	size_t cap[K_COUNT];
+	struct smap map[K_COUNT];
+	struct informer inf[K_COUNT];
+	struct poller poll[P_COUNT];
+	unsigned logs_running;
+	bool first_sent; /* maybe_first_result went through */
+	bool dirty;
+	double last_publish;
+	char errors[K_COUNT + P_COUNT][256];
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Exponential backoff with jitter, at least what Retry-After asked. */
+static double backoff(unsigned failures, double retry_after)
+{
+	double base = failures >= 6 ? 60 : (double)(1u << failures);
+	double jitter = 0.5 + (double)rand() / RAND_MAX;
+	double d = base * jitter;
+	return d < retry_after ? retry_after : d;
+}
+
+/* The error of one request slot: the state shows the first that is set. */
+static void set_error(struct kube_sync *k, int slot, const char *msg)
+{
+	snprintf(k->errors[slot], sizeof(k->errors[slot]), "%s", msg ? msg : "");
+	k->st.error = false;
+	k->st.why[0] = '\0';
+	for (size_t i = 0; i < K_COUNT + P_COUNT; i++)
+		if (k->errors[i][0]) {
+			snprintf(k->st.why, sizeof(k->st.why), "%s", k->errors[i]);
+			k->st.error = true;
+			break;
+		}
+	k->dirty = true;
+}
+
+/* Words an HTTP failure: "GET /api/v1/services: 403 Forbidden: <Status message>". */
+static void describe(const struct kube_reply *r, const char *what, char *buf, size_t len)
+{
+	struct kube_status st;
+	if (r->status == 0) {
+		snprintf(buf, len, _("%s: no answer from the API server: %s"), what,
+			 r->error ? r->error : "?");
+	} else if (r->len && kube_parse_status(r->body, r->len, &st) == 0 && st.message[0]) {
+		snprintf(buf, len, _("%s: HTTP %ld %s: %s"), what, r->status, st.reason,
+			 st.message);
+	} else {
+		snprintf(buf, len, _("%s: HTTP %ld%s%s"), what, r->status, r->error ? ": " : "",
+			 r->error ? r->error : "");
+	}
+}
+
+/*
+ * The first complete picture: both lists read (or failed) and every polled object answered
+ * once, so -j's first document is not half empty.
+ */
+static void maybe_first_result(struct kube_sync *k);
+
+static void first_result(struct kube_sync *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->first_done = true;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void publish(struct kube_sync *k, bool force)
+{
+	double t = now_mono();
+	if (!k->dirty || (!force && t - k->last_publish < 0.5))
+		return;
+	struct kube_state copy;
+	if (kube_state_copy(&copy, &k->st) != 0)
+		return;
+	pthread_mutex_lock(&k->lock);
+	if (k->have_latest)
+		kube_state_free(&k->latest);
+	k->latest = copy;
+	k->have_latest = true;
+	pthread_mutex_unlock(&k->lock);
+	k->dirty = false;
+	k->last_publish = t;
+	char c = 1;
+	if (write(k->pipe[1], &c, 1) < 0) {
+		/* Full: a wake-up is already pending. */
+	}
+}
+
+static void maybe_first_result(struct kube_sync *k)
+{
+	if (k->first_sent || k->logs_running)
+		return;
+	for (int i = 0; i < K_COUNT; i++)
+		if (k->inf[i].phase != INF_WATCHING && !k->inf[i].failed_once)
+			return;
+	for (int i = 0; i < P_COUNT; i++)
+		if (!k->poll[i].answered)
+			return;
+	k->first_sent = true;
+	k->dirty = true;
+	publish(k, true);
+	first_result(k);
+}
+
+/* ---- lists and watches of Services and EndpointSlices ---- */
+
+static size_t item_size(enum kind kind)
+{
+	return kind == K_SERVICES ? sizeof(struct kube_service) : sizeof(struct kube_slice);
+}
+
+static void item_free(enum kind kind, void *p)
+{
+	if (kind == K_SERVICES)
+		kube_service_free(p);
+	else
+		kube_slice_free(p);
+}
+
+static int item_parse(enum kind kind, const cJSON *obj, void *out)
+{
+	return kind == K_SERVICES ? kube_parse_service(obj, out) : kube_parse_slice(obj, out);
+}
+
+static void item_key(enum kind kind, const void *p, char *buf, size_t len)
+{
+	if (kind == K_SERVICES) {
+		const struct kube_service *s = p;
+		snprintf(buf, len, "%s/%s", s->ns, s->name);
+	} else {
+		const struct kube_slice *s = p;
+		snprintf(buf, len, "%s/%s", s->ns, s->name);
+	}
+}
+
+static void **state_array(struct kube_sync *k, enum kind kind, size_t **n)
+{
+	if (kind == K_SERVICES) {
+		*n = &k->st.n_services;
+		return (void **)&k->st.services;
+	}
+	*n = &k->st.n_slices;
+	return (void **)&k->st.slices;
+}
+
+static int list_item(const cJSON *obj, void *arg)
+{
+	struct informer *inf = arg;
+	size_t sz = item_size(inf->kind);
+	if (inf->n_tmp == inf->cap_tmp) {
+		size_t cap = inf->cap_tmp ? inf->cap_tmp * 2 : 256;
+		void *p = realloc(inf->tmp, cap * sz);
+		if (!p)
+			return -ENOMEM;
+		inf->tmp = p;
+		inf->cap_tmp = cap;
+	}
+	void *slot = (char *)inf->tmp + inf->n_tmp * sz;
+	/* One malformed object is skipped, not a reason to drop the whole list. */
+	if (item_parse(inf->kind, obj, slot) == 0)
+		inf->n_tmp++;
+	return 0;
+}
+
+static void tmp_free(struct informer *inf)
+{
+	size_t sz = item_size(inf->kind);
+	for (size_t i = 0; i < inf->n_tmp; i++)
+		item_free(inf->kind, (char *)inf->tmp + i * sz);
+	free(inf->tmp);
+	inf->tmp = NULL;
+	inf->n_tmp = inf->cap_tmp = 0;
+}
+
+static void rebuild_map(struct kube_sync *k, enum kind kind)
+{
+	size_t *n;
+	void **arr = state_array(k, kind, &n);
+	char key[600];
+	smap_clear(&k->map[kind]);
+	for (size_t i = 0; i < *n; i++) {
+		item_key(kind, (char *)*arr + i * item_size(kind), key, sizeof(key));
+		smap_put(&k->map[kind], key, i);
+	}
+}
+
+static void start_list(struct informer *inf);
+static void start_watch(struct informer *inf);
+
+static void list_done(const struct kube_reply *r, void *arg)
+{
+	struct informer *inf = arg;
+	struct kube_sync *k = inf->k;
+	char msg[256];
+	inf->req = NULL;
+	if (r->status == 200) {
+		int n = kube_parse_list(r->body, r->len, list_item, inf, inf->cont,
+					sizeof(inf->cont), inf->rv, sizeof(inf->rv));
+		if (n >= 0) {
+			if (inf->cont[0]) {
+				start_list(inf);
+				return;
+			}
+			/* Complete: the new list replaces the old one. */
+			size_t *cnt;
+			void **arr = state_array(k, inf->kind, &cnt);
+			size_t sz = item_size(inf->kind);
+			for (size_t i = 0; i < *cnt; i++)
+				item_free(inf->kind, (char *)*arr + i * sz);
+			free(*arr);
+			*arr = inf->tmp;
+			*cnt = inf->n_tmp;
+			k->cap[inf->kind] = inf->cap_tmp;
+			inf->tmp = NULL;
+			inf->n_tmp = inf->cap_tmp = 0;
+			rebuild_map(k, inf->kind);
+			inf->failures = 0;
+			set_error(k, (int)inf->kind, NULL);
+			inf->phase = INF_WATCHING;
+			if (k->inf[K_SERVICES].phase == INF_WATCHING &&
+			    k->inf[K_SLICES].phase == INF_WATCHING && !k->st.synced) {
+				k->st.synced = true;
+				k->dirty = true;
+				maybe_first_result(k);
+			}
+			k->dirty = true;
+			start_watch(inf);
+			return;
+		}
+		snprintf(msg, sizeof(msg), _("GET %s: the list could not be read"), inf->path);
+	} else {
+		describe(r, inf->path, msg, sizeof(msg));
+	}
+	tmp_free(inf);
+	inf->cont[0] = '\0';
+	inf->phase = INF_IDLE;
+	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
+	set_error(k, (int)inf->kind, msg);
+	inf->failed_once = true;
+	maybe_first_result(k);
+}
+
+static void start_list(struct informer *inf)
+{
+	struct kube_sync *k = inf->k;
+	char path[4608];
+	char *cont = NULL;
+	if (inf->cont[0]) {
+		cont = curl_easy_escape(NULL, inf->cont, 0);
+		snprintf(path, sizeof(path), "%s?limit=500&continue=%s", inf->path, cont ? cont : "");
+		curl_free(cont);
+	} else {
+		tmp_free(inf);
+		snprintf(path, sizeof(path), "%s?limit=500", inf->path);
+	}
+	struct kube_request_opts o = {
+		.path = path,
+		.timeout_ms = k->opts.request_timeout_ms > 0 ? k->opts.request_timeout_ms : 15000,
+		.on_done = list_done,
+		.arg = inf,
+	};
+	inf->phase = INF_LISTING;
+	inf->req = kube_http_start(k->http, &o);
+}
+
+static void apply_event(struct informer *inf, const struct kube_watch_event *ev)
+{
+	struct kube_sync *k = inf->k;
+	size_t sz = item_size(inf->kind);
+	union {
+		struct kube_service svc;
+		struct kube_slice slice;
+	} item;
+	char key[600];
+	if (item_parse(inf->kind, ev->object, &item) != 0)
+		return;
+	item_key(inf->kind, &item, key, sizeof(key));
+	size_t *n;
+	void **arr = state_array(k, inf->kind, &n);
+	struct smap_e *e = smap_find(&k->map[inf->kind], key);
+	if (ev->type == KUBE_WATCH_DELETED) {
+		item_free(inf->kind, &item);
+		if (!e)
+			return;
+		size_t idx = e->idx;
+		smap_del(&k->map[inf->kind], key);
+		item_free(inf->kind, (char *)*arr + idx * sz);
+		if (idx + 1 < *n) {
+			/* The last element fills the hole; its map entry follows it. */
+			memcpy((char *)*arr + idx * sz, (char *)*arr + (*n - 1) * sz, sz);
+			item_key(inf->kind, (char *)*arr + idx * sz, key, sizeof(key));
+			smap_put(&k->map[inf->kind], key, idx);
+		}
+		(*n)--;
+	} else if (e) {
+		item_free(inf->kind, (char *)*arr + e->idx * sz);
+		memcpy((char *)*arr + e->idx * sz, &item, sz);
+	} else {
+		if (*n == k->cap[inf->kind]) {
+			size_t cap = *n ? *n * 2 : 64;
+			void *p = realloc(*arr, cap * sz);
+			if (!p) {
+				item_free(inf->kind, &item);
+				return;
+			}
+			*arr = p;
+			k->cap[inf->kind] = cap;
+		}
+		memcpy((char *)*arr + *n * sz, &item, sz);
+		smap_put(&k->map[inf->kind], key, *n);
+		(*n)++;
+	}
+	k->dirty = true;
+}
+
+static bool watch_line(const char *line, size_t len, void *arg)
+{
+	struct informer *inf = arg;
+	struct kube_watch_event ev;
+	if (kube_parse_watch_event(line, len, &ev) != 0)
+		return true;
+	bool go_on = true;
+	if (kube_watch_needs_relist(&ev)) {
+		inf->relist = true;
+		go_on = false;
+	} else if (ev.type == KUBE_WATCH_ERROR) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), _("watch %s: %s"), inf->path, ev.status.message);
+		set_error(inf->k, (int)inf->kind, msg);
+		go_on = false;
+	} else {
+		if (ev.type != KUBE_WATCH_BOOKMARK)
+			apply_event(inf, &ev);
+		if (ev.resource_version[0])
+			snprintf(inf->rv, sizeof(inf->rv), "%s", ev.resource_version);
+	}
+	kube_watch_event_free(&ev);
+	return go_on;
+}
+
+static void watch_done(const struct kube_reply *r, void *arg)
+{
+	struct informer *inf = arg;
+	struct kube_sync *k = inf->k;
+	inf->req = NULL;
+	if (inf->relist || r->status == 410) {
+		/* The resourceVersion is gone: list again (a 410 is not a failure). */
+		inf->relist = false;
+		inf->phase = INF_IDLE;
+		inf->retry_at = now_mono();
+		return;
+	}
+	if (r->status == 200 && !r->error) {
+		/* The server ended the watch (timeoutSeconds): go on from the last version. */
+		inf->failures = 0;
+		start_watch(inf);
+		return;
+	}
+	char msg[256];
+	describe(r, inf->path, msg, sizeof(msg));
+	set_error(k, (int)inf->kind, msg);
+	inf->phase = INF_IDLE;
+	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
+}
+
+static void start_watch(struct informer *inf)
+{
+	struct kube_sync *k = inf->k;
+	char path[512];
+	snprintf(path, sizeof(path),
+		 "%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=%s",
+		 inf->path, inf->rv);
+	struct kube_request_opts o = {
+		.path = path,
+		/* Bookmarks come about every minute; silence much longer means a dead link. */
+		.idle_ms = 150000,
+		.on_line = watch_line,
+		.on_done = watch_done,
+		.arg = inf,
+	};
+	inf->phase = INF_WATCHING;
+	inf->req = kube_http_start(k->http, &o);
+}
+
+/* ---- polled objects ---- */
+
+static void start_log(struct kube_sync *k, const struct kube_proxy_pod *p, bool tail);
+
+static int pod_item(const cJSON *obj, void *arg)
+{
+	struct kube_state *tmp = arg;
+	struct kube_proxy_pod *p = realloc(tmp->proxies, (tmp->n_proxies + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	tmp->proxies = p;
+	if (kube_parse_proxy_pod(obj, &p[tmp->n_proxies]) == 0)
+		tmp->n_proxies++;
+	return 0;
+}
+
+static int node_item(const cJSON *obj, void *arg)
+{
+	struct kube_state *tmp = arg;
+	struct kube_node *n = realloc(tmp->nodes, (tmp->n_nodes + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	tmp->nodes = n;
+	if (kube_parse_node(obj, &n[tmp->n_nodes]) == 0)
+		tmp->n_nodes++;
+	return 0;
+}
+
+static void take_pods(struct kube_sync *k, struct kube_state *tmp)
+{
+	/* What the logs said carries over while the pod and its restart count stay. */
+	for (size_t i = 0; i < tmp->n_proxies; i++) {
+		struct kube_proxy_pod *p = &tmp->proxies[i];
+		for (size_t j = 0; j < k->st.n_proxies; j++) {
+			struct kube_proxy_pod *o = &k->st.proxies[j];
+			if (strcmp(o->name, p->name) != 0 || o->restarts != p->restarts)
+				continue;
+			memcpy(p->log_mode, o->log_mode, sizeof(p->log_mode));
+			p->log_tail = o->log_tail;
+			o->log_tail = NULL;
+		}
+	}
+	for (size_t j = 0; j < k->st.n_proxies; j++)
+		kube_proxy_pod_free(&k->st.proxies[j]);
+	free(k->st.proxies);
+	k->st.proxies = tmp->proxies;
+	k->st.n_proxies = tmp->n_proxies;
+	tmp->proxies = NULL;
+	tmp->n_proxies = 0;
+	for (size_t i = 0; i < k->st.n_proxies && k->logs_running < 8; i++) {
+		struct kube_proxy_pod *p = &k->st.proxies[i];
+		if (!p->log_mode[0])
+			start_log(k, p, false);
+		if (p->waiting_reason[0] && !p->log_tail)
+			start_log(k, p, true);
+	}
+}
+
+static void poll_done_inner(const struct kube_reply *r, struct poller *p);
+
+static void poll_done(const struct kube_reply *r, void *arg)
+{
+	struct poller *p = arg;
+	poll_done_inner(r, p);
+	if (!p->answered) {
+		p->answered = true;
+		maybe_first_result(p->k);
+	}
+}
+
+static void poll_done_inner(const struct kube_reply *r, struct poller *p)
+{
+	struct kube_sync *k = p->k;
+	char msg[256];
+	struct kube_state tmp;
+	int rc = -EINVAL;
+	p->req = NULL;
+	memset(&tmp, 0, sizeof(tmp));
+	if (r->status == 200) {
+		cJSON *doc = NULL;
+		switch (p->id) {
+		case P_VERSION:
+			rc = kube_parse_version(r->body, r->len, k->st.version, sizeof(k->st.version),
+						&k->st.minor);
+			break;
+		case P_CONFIGMAP:
+		case P_DAEMONSET:
+			doc = cJSON_ParseWithLength(r->body, r->len);
+			if (doc && p->id == P_CONFIGMAP)
+				rc = kube_parse_configmap(doc, &k->st.config, NULL);
+			else if (doc)
+				rc = kube_parse_daemonset(doc, &k->st.ds);
+			cJSON_Delete(doc);
+			break;
+		case P_PODS:
+			rc = kube_parse_list(r->body, r->len, pod_item, &tmp, NULL, 0, NULL, 0);
+			if (rc >= 0)
+				take_pods(k, &tmp);
+			break;
+		case P_NODES:
+			rc = kube_parse_list(r->body, r->len, node_item, &tmp, NULL, 0, NULL, 0);
+			if (rc >= 0) {
+				for (size_t i = 0; i < k->st.n_nodes; i++)
+					kube_node_free(&k->st.nodes[i]);
+				free(k->st.nodes);
+				k->st.nodes = tmp.nodes;
+				k->st.n_nodes = tmp.n_nodes;
+				tmp.nodes = NULL;
+				tmp.n_nodes = 0;
+			}
+			break;
+		case P_COUNT:
+			break;
+		}
+		kube_state_free(&tmp);
+		if (rc >= 0) {
+			p->failures = 0;
+			p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+			set_error(k, K_COUNT + (int)p->id, NULL);
+			return;
+		}
+		snprintf(msg, sizeof(msg), _("GET %s: the reply could not be read"), p->path);
+	} else if (r->status == 404 && (p->id == P_CONFIGMAP || p->id == P_DAEMONSET)) {
+		/* Not a kubeadm cluster, or kube-proxy is not deployed that way: not an error. */
+		if (p->id == P_CONFIGMAP)
+			k->st.config.known = false;
+		else
+			k->st.ds.known = false;
+		p->next_at = now_mono() + k->opts.poll_interval;
+		set_error(k, K_COUNT + (int)p->id, NULL);
+		return;
+	} else {
+		describe(r, p->path, msg, sizeof(msg));
+	}
+	p->next_at = now_mono() + backoff(p->failures++, r->retry_after);
+	set_error(k, K_COUNT + (int)p->id, msg);
+}
+
+static void log_done(const struct kube_reply *r, void *arg)
+{
+	struct log_req *lr = arg;
+	struct kube_sync *k = lr->k;
+	k->logs_running--;
+	for (size_t i = 0; r->status == 200 && i < k->st.n_proxies; i++) {
+		struct kube_proxy_pod *p = &k->st.proxies[i];
+		if (strcmp(p->name, lr->pod) != 0)
+			continue;
+		if (lr->tail) {
+			free(p->log_tail);
+			p->log_tail = strndup(r->body, r->len);
+		} else if (kube_parse_proxier_log(r->body, r->len, p->log_mode) != 0) {
+			/* Logged nothing we know (yet): "?" stops asking until it restarts. */
+			snprintf(p->log_mode, sizeof(p->log_mode), "?");
+		}
+		k->dirty = true;
+	}
+	free(lr->pod);
+	free(lr);
+	maybe_first_result(k);
+}
+
+static void start_log(struct kube_sync *k, const struct kube_proxy_pod *p, bool tail)
+{
+	struct log_req *lr = calloc(1, sizeof(*lr));
+	char path[512];
+	if (!lr || !(lr->pod = strdup(p->name))) {
+		free(lr);
+		return;
+	}
+	lr->k = k;
+	lr->tail = tail;
+	/*
+	 * The proxier line is written at start-up: the head of the log has it, however long
+	 * the pod has run. A crash-looping pod's last words are in its previous container.
+	 */
+	if (tail)
+		snprintf(path, sizeof(path),
+			 "/api/v1/namespaces/kube-system/pods/%s/log?tailLines=15%s", p->name,
+			 p->restarts ? "&previous=true" : "");
+	else
+		snprintf(path, sizeof(path),
+			 "/api/v1/namespaces/kube-system/pods/%s/log?limitBytes=262144", p->name);
+	struct kube_request_opts o = {
+		.path = path,
+		.timeout_ms = 15000,
+		.on_done = log_done,
+		.arg = lr,
+	};
+	if (kube_http_start(k->http, &o))
+		k->logs_running++;
+	else {
+		free(lr->pod);
+		free(lr);
+	}
+}
+
+static void start_poll(struct poller *p)
+{
+	struct kube_sync *k = p->k;
+	struct kube_request_opts o = {
+		.path = p->path,
+		.timeout_ms = k->opts.request_timeout_ms > 0 ? k->opts.request_timeout_ms : 15000,
+		.on_done = poll_done,
+		.arg = p,
+	};
+	p->next_at = now_mono() + 3600; /* until it answers */
+	p->req = kube_http_start(k->http, &o);
+}
+
+/* kube-proxy on this node answers on its metrics port; a second at most. */
+static size_t local_write(char *data, size_t size, size_t n, void *arg)
+{
+	char *buf = arg;
+	size_t have = strlen(buf), take = size * n;
+	if (have + take >= 16)
+		take = 15 - have;
+	memcpy(buf + have, data, take);
+	buf[have + take] = '\0';
+	return size * n;
+}
+
+static void poll_local(struct kube_sync *k)
+{
+	char buf[16] = "";
+	if (k->opts.local_proxy_url) {
+		CURL *e = curl_easy_init();
+		if (e) {
+			curl_easy_setopt(e, CURLOPT_URL, k->opts.local_proxy_url);
+			curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 1000L);
+			curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+			curl_easy_setopt(e, CURLOPT_PROXY, "");
+			curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, local_write);
+			curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)buf);
+			long status = 0;
+			if (curl_easy_perform(e) != CURLE_OK ||
+			    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
+			    status != 200)
+				buf[0] = '\0';
+			curl_easy_cleanup(e);
+		}
+	}
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == ' ')
+			*p = '\0';
+	bool ipvs0 = if_nametoindex("kube-ipvs0") != 0;
+	if (strcmp(buf, k->st.local_mode) != 0 || ipvs0 != k->st.kube_ipvs0) {
+		snprintf(k->st.local_mode, sizeof(k->st.local_mode), "%s", buf);
+		k->st.kube_ipvs0 = ipvs0;
+		k->dirty = true;
+	}
+}
+
+static bool stopping(struct kube_sync *k)
+{
+	pthread_mutex_lock(&k->lock);
+	bool s = k->stop;
+	pthread_mutex_unlock(&k->lock);
+	return s;
+}
+
+static void *run(void *arg)
+{
+	struct kube_sync *k = arg;
+	static const char *const poll_paths[P_COUNT] = {
+		"/version",
+		"/api/v1/namespaces/kube-system/configmaps/kube-proxy",
+		"/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy",
+		"/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-proxy",
+		"/api/v1/nodes",
+	};
+	static const char *const inf_paths[K_COUNT] = {
+		"/api/v1/services",
+		"/apis/discovery.k8s.io/v1/endpointslices",
+	};
+	for (int i = 0; i < K_COUNT; i++)
+		k->inf[i] = (struct informer){.k = k, .kind = (enum kind)i, .path = inf_paths[i]};
+	for (int i = 0; i < P_COUNT; i++)
+		k->poll[i] = (struct poller){.k = k, .id = (enum poll_id)i, .path = poll_paths[i]};
+
+	double next_local = 0;
+	while (!stopping(k)) {
+		double t = now_mono();
+		for (int i = 0; i < K_COUNT; i++)
+			if (k->inf[i].phase == INF_IDLE && !k->inf[i].req && t >= k->inf[i].retry_at)
+				start_list(&k->inf[i]);
+		for (int i = 0; i < P_COUNT; i++)
+			if (!k->poll[i].req && t >= k->poll[i].next_at)
+				start_poll(&k->poll[i]);
+		if (t >= next_local) {
+			poll_local(k);
+			next_local = t + k->opts.poll_interval;
+		}
+		kube_http_run(k->http, 250);
+		publish(k, false);
+	}
+	return NULL;
+}
+
+struct kube_sync *kube_sync_start(const struct kube_sync_opts *o)
+{
+	struct kube_sync *k = calloc(1, sizeof(*k));
+	if (!k)
+		return NULL;
+	k->opts = *o;
+	if (k->opts.poll_interval <= 0)
+		k->opts.poll_interval = 10;
+	if (pipe2(k->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		free(k);
+		return NULL;
+	}
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->cond, NULL);
+	if (o->node_name)
+		snprintf(k->node_name, sizeof(k->node_name), "%s", o->node_name);
+	else if (gethostname(k->node_name, sizeof(k->node_name) - 1) != 0)
+		k->node_name[0] = '\0';
+	/* The join needs it for Services with a Local traffic policy. */
+	snprintf(k->st.local_node, sizeof(k->st.local_node), "%s", k->node_name);
+
+	char err[512];
+	if (kube_config_load(&o->config, &k->cred, err, sizeof(err)) != 0) {
+		snprintf(k->st.why, sizeof(k->st.why), "%.255s", err);
+	} else {
+		k->have_cred = true;
+		snprintf(k->st.context, sizeof(k->st.context), "%s",
+			 k->cred.context ? k->cred.context : "");
+		snprintf(k->st.user, sizeof(k->st.user), "%s", k->cred.user ? k->cred.user : "");
+		snprintf(k->st.server, sizeof(k->st.server), "%s",
+			 k->cred.server ? k->cred.server : "");
+		k->st.insecure = k->cred.insecure;
+		k->http = kube_http_new(&k->cred, err, sizeof(err));
+		if (!k->http)
+			snprintf(k->st.why, sizeof(k->st.why), "%.255s", err);
+	}
+	k->st.enabled = k->http != NULL;
+	k->st.error = k->have_cred && !k->http;
+	k->dirty = true;
+	publish(k, true);
+	if (!k->http) {
+		first_result(k);
+		return k;
+	}
+	if (pthread_create(&k->thread, NULL, run, k) == 0)
+		k->thread_started = true;
+	else {
+		snprintf(k->st.why, sizeof(k->st.why), "%s", strerror(EAGAIN));
+		first_result(k);
+	}
+	return k;
+}
+
+void kube_sync_stop(struct kube_sync *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->stop = true;
+	pthread_mutex_unlock(&k->lock);
+	if (k->thread_started) {
+		kube_http_wakeup(k->http);
+		pthread_join(k->thread, NULL);
+	}
+	for (int i = 0; i < K_COUNT; i++) {
+		tmp_free(&k->inf[i]);
+		smap_clear(&k->map[i]);
+	}
+	kube_http_free(k->http);
+	if (k->have_cred)
+		kube_credentials_free(&k->cred);
+	kube_state_free(&k->st);
+	if (k->have_latest)
+		kube_state_free(&k->latest);
+	pthread_cond_destroy(&k->cond);
+	pthread_mutex_destroy(&k->lock);
+	close(k->pipe[0]);
+	close(k->pipe[1]);
+	free(k);
+}
+
+int kube_sync_fd(const struct kube_sync *k)
+{
+	return k->pipe[0];
+}
+
+bool kube_sync_take(struct kube_sync *k, struct kube_state *out)
+{
+	char buf[64];
+	while (read(k->pipe[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&k->lock);
+	bool have = k->have_latest;
+	if (have) {
+		*out = k->latest;
+		memset(&k->latest, 0, sizeof(k->latest));
+		k->have_latest = false;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return have;
+}
+
+bool kube_sync_wait(struct kube_sync *k, double timeout)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + timeout;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&k->lock);
+	while (!k->first_done)
+		if (pthread_cond_timedwait(&k->cond, &k->lock, &ts) == ETIMEDOUT)
+			break;
+	bool done = k->first_done;
+	pthread_mutex_unlock(&k->lock);
+	return done;
+}

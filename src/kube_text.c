@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Words for the Kubernetes side: who owns what, kube-proxy's mode per node, drift counts. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kube_join.h"
+#include "kube_text.h"
+#include "nls.h"
+
+static void add(struct kube_text *t, bool warn, const char *text)
+{
+	if (t->n >= KUBE_TEXT_LINES)
+		return;
+	snprintf(t->line[t->n], KUBE_TEXT_LEN, "%s", text);
+	t->warn[t->n++] = warn;
+}
+
+__attribute__((format(printf, 4, 5))) static size_t cat(char *buf, size_t n, size_t len,
+							  const char *fmt, ...)
+{
+	if (n >= len)
+		return n;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return w < 0 ? n : n + (size_t)w;
+}
+
+void kube_text_summary(const struct kube_view *kv, struct kube_text *t)
+{
+	char line[KUBE_TEXT_LEN];
+	memset(t, 0, sizeof(*t));
+	if (!kv || !kv->k)
+		return;
+	const struct kube_state *k = kv->k;
+	if (!k->enabled) {
+		add(t, k->error, k->why[0] ? k->why : _("Kubernetes: not configured"));
+		return;
+	}
+	snprintf(line, sizeof(line), _("Kubernetes %s  context %s  user %s  %s%s"),
+		 k->version[0] ? k->version : "?", k->context, k->user, k->server,
+		 k->insecure ? _("  TLS NOT VERIFIED (insecure-skip-tls-verify)") : "");
+	add(t, k->insecure, line);
+	if (k->error)
+		add(t, true, k->why);
+	else if (!k->synced)
+		add(t, false, _("Kubernetes: reading Services and EndpointSlices..."));
+
+	/* kube-proxy: configured mode, and what each node really runs. */
+	const char *mode = kube_configured_mode(k);
+	size_t n = 0;
+	char buf[KUBE_TEXT_LEN];
+	buf[0] = '\0';
+	if (k->config.known || k->ds.known)
+		n = (size_t)snprintf(buf, sizeof(buf), _("kube-proxy configured %s"), mode);
+	else
+		n = (size_t)snprintf(buf, sizeof(buf), "%s", _("kube-proxy configuration unknown"));
+	if (k->config.known && strcmp(mode, "ipvs") == 0)
+		n = cat(buf, n, sizeof(buf), _(", scheduler %s%s"),
+			k->config.scheduler[0] ? k->config.scheduler : "rr",
+			k->config.strict_arp ? _(", strictARP") : "");
+	bool warn = false;
+	for (size_t i = 0; i < k->n_proxies; i++) {
+		const struct kube_proxy_pod *p = &k->proxies[i];
+		const char *m = p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : "?";
+		const char *what = p->waiting_reason[0] ? p->waiting_reason : m;
+		if (i)
+			n = cat(buf, n, sizeof(buf), ", %s %s", p->node ? p->node : p->name, what);
+		else
+			n = cat(buf, n, sizeof(buf), _("; nodes: %s %s"),
+				p->node ? p->node : p->name, what);
+		if (p->waiting_reason[0] || (strcmp(m, "?") != 0 && strcmp(m, mode) != 0))
+			warn = true;
+	}
+	if (k->local_mode[0] || k->kube_ipvs0)
+		n = cat(buf, n, sizeof(buf), _("; this node: %s%s"),
+			k->local_mode[0] ? k->local_mode : "?",
+			k->kube_ipvs0 ? _(" (kube-ipvs0 present)") : "");
+	add(t, warn, buf);
+	if (k->minor >= 35 && strcmp(mode, "ipvs") == 0)
+		add(t, true,
+		    _("IPVS mode is deprecated from Kubernetes 1.35 (KEP-5495): plan a move to "
+		      "nftables"));
+
+	const struct kube_join *j = kv->j;
+	if (!j)
+		return;
+	t->drift = j->n_missing + j->n_extra + j->n_unowned + j->n_unserved + j->n_sched +
+		   j->n_affinity;
+	snprintf(line, sizeof(line),
+		 _("Drift: %zu endpoints missing, %zu real servers unexplained, %zu draining, "
+		   "%zu virtual services unowned, %zu Services without one, %zu scheduler "
+		   "mismatches"),
+		 j->n_missing, j->n_extra, j->n_drain, j->n_unowned, j->n_unserved, j->n_sched);
+	add(t, t->drift > 0, line);
+}
+
+const char *kube_text_owner(const struct kube_view *kv, size_t i, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!kv || !kv->j || i >= kv->j->n_owners || kv->j->owners[i].service < 0)
+		return buf;
+	return kube_join_owner_label(kv->k, &kv->j->owners[i], buf, len);
+}
+
+const char *kube_text_pod(const struct kube_view *kv, size_t i, size_t j, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	const struct kube_rs_ref *r = kv && kv->j ? kube_join_rs(kv->j, i, j) : NULL;
+	if (!r || r->slice < 0 || r->endpoint < 0)
+		return buf;
+	const struct kube_endpoint *e = &kv->k->slices[r->slice].endpoints[r->endpoint];
+	snprintf(buf, len, "%s%s%s%s", e->pod ? e->pod : "?", e->node ? " @" : "",
+		 e->node ? e->node : "",
+		 e->terminating ? _(" terminating") : !e->ready ? _(" not ready") : "");
+	return buf;
+}
+
+bool kube_text_service_drift(const struct kube_view *kv, size_t i)
+{
+	return kv && kv->vs_drift && kv->j && i < kv->j->n_owners && kv->vs_drift[i];
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The Kubernetes parts of the JSON output, written by output_json.c through these. */
+#ifndef IPVSTOP_OUTPUT_KUBE_H
+#define IPVSTOP_OUTPUT_KUBE_H
+
+#include <stddef.h>
+
+#include "json_writer.h"
+#include "output_json.h"
+#include "snapshot.h"
+
+/* The top-level "kube" member. */
+void output_kube_section(struct jw *w, const struct kube_view *kv, const struct snapshot *s);
+/* A service's "kube" member: its owning Service, or null. */
+void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i);
+/* A real server's "kube" member: its endpoint (pod, node, conditions), or null. */
+void output_kube_dest_label(struct jw *w, const struct kube_view *kv, size_t i, size_t j);
+
+#endif
