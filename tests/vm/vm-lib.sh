@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 #
-# vm-lib.sh: sourced by vm-test.sh and lab.sh. Fetches Debian's cloud kernel (it
-# ships IPVS, every scheduler and nf_conntrack as modules), builds a small
-# initramfs around busybox-static with the real tools (kmod, ipvsadm, iproute2,
-# setpriv) and the ipvstop binary under test, and boots it under QEMU (software
-# emulation: no KVM needed).
+# vm-lib.sh: sourced by vm-test.sh, vm-tui-test.sh and lab.sh. Fetches Debian's
+# cloud kernel (it ships IPVS, every scheduler and nf_conntrack as modules),
+# builds a small initramfs around busybox-static with the real tools (kmod,
+# ipvsadm, iproute2, setpriv) and the ipvstop binary under test, and boots it
+# under QEMU (software emulation: no KVM needed).
 #
 # Needs (Debian packages): qemu-system-x86 busybox-static kmod ipvsadm iproute2
 # cpio util-linux (setpriv, flock) python3 (compare.py) and apt (apt-get download).
 #
 # Callers set VM_SRCDIR (the directory holding this file) before sourcing it.
+#
+# Callers may set VM_EXTRA_BINS: more host programs (names or paths) to copy
+# into the guest's /usr/bin with their libraries (vm-tui-test.sh adds tmux).
 #
 # Environment knobs:
 #   IPVSTOP_VM_CACHE       kernel cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/ipvstop-vm)
@@ -205,6 +208,12 @@ vm_build_initramfs() { # out mode script...
 	vm_copy_bin "$_r" "$(command -v ip)" /usr/sbin/ip
 	vm_copy_bin "$_r" "$(command -v setpriv)" /usr/bin/setpriv
 	vm_copy_bin "$_r" "$IPVSTOP" /usr/sbin/ipvstop
+	# Host tools a caller asks for (vm-tui-test.sh: tmux), each with its
+	# libraries, in /usr/bin. Unset: the initramfs is as before.
+	for _b in ${VM_EXTRA_BINS:-}; do
+		_p=$(command -v "$_b") || vm_die "VM_EXTRA_BINS: no $_b on this host"
+		vm_copy_bin "$_r" "$_p" "/usr/bin/$(basename "$_p")"
+	done
 	cp "$(command -v busybox)" "$_r/bin/busybox"
 	for _a in $("$_r/bin/busybox" --list); do
 		case $_a in busybox) continue ;; esac
@@ -214,7 +223,8 @@ vm_build_initramfs() { # out mode script...
 		fi
 	done
 
-	# Terminal descriptions for the lab (ncursesw) and the C.UTF-8 locale.
+	# Terminal descriptions for the lab and vm-tui-test.sh (ncursesw, tmux) and
+	# the C.UTF-8 locale.
 	for _t in xterm xterm-256color xterm-color screen screen-256color tmux \
 		tmux-256color linux vt100 vt102 vt220 dumb ansi rxvt-unicode \
 		rxvt-unicode-256color "${TERM:-dumb}"; do

@@ -1,0 +1,661 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# guest-tui.sh: runs inside the test VM after guest-table.sh (vm-tui-test.sh).
+# Drives the ipvstop dashboard in tmux against the real kernel and checks what
+# the screen shows (tmux capture-pane) against ipvsadm and /proc, read in the
+# guest at the same moment. Nothing expected is written down here but which
+# of guest-table.sh's services play a part: the one kept under traffic, a
+# quiet one, the one with the long-lived connection, two with a drained real
+# server.
+#
+# Results: $OUT/tui-results.txt, one "ok N - name" or "not ok N - name: why
+# [tui/NN-name]" a line, and "complete N" once every check ran. For each
+# check, tui/NN-name.screen.txt is the screen it looked at and
+# tui/NN-name.truth.txt the ground truth it was compared with.
+#
+# Live numbers are compared by bracketing: a number that can only go one way
+# while the check runs (the connection count of the service under traffic
+# grows: its connections sit in TIME_WAIT for 120 s; the rates of a quiet
+# service decay) must lie between what ipvsadm printed just before the
+# dashboard read the kernel and just after the screen was captured. The
+# header's "updated N s ago" tells when the dashboard read (fresh_since).
+
+set -u
+OUT=${OUT:-/out}
+C=$OUT/tui
+W=/run/tui
+mkdir -p "$C" "$W"
+RES=$OUT/tui-results.txt
+: >"$RES"
+IPVSTOP_BIN=${IPVSTOP_BIN:-/usr/sbin/ipvstop}
+TMUX_BIN=${TMUX_BIN:-/usr/bin/tmux}
+
+# The services that play a part (guest-table.sh's table).
+BUSY=192.0.2.10:80        # background traffic all through the test
+QUIET=192.0.2.11:80       # traffic during guest-table.sh's burst only: rates decay
+LONG=192.0.2.13:7000      # one long-lived ESTABLISHED connection
+DRAIN4=192.0.2.20:443     # Masq, Route, Tunnel, a weight 0 real server
+DRAIN6='[2001:db8::20]:443'
+
+# busybox ash prefers its own applets to $PATH: call the real tools by path.
+ipvsadm() { /usr/sbin/ipvsadm "$@"; }
+ip() { /usr/sbin/ip "$@"; }
+modprobe() { /usr/sbin/modprobe "$@"; }
+lsmod() { /usr/sbin/lsmod; }
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; }
+# now: NOW = uptime in centiseconds, without a process.
+now() {
+	read -r _u _rest </proc/uptime
+	_f=${_u#*.}
+	NOW=$((${_u%.*} * 100 + ${_f#0}))
+}
+mark "guest-tui start"
+
+export LANG=C.UTF-8 HOME=/root
+cat >"$W/tmux.conf" <<'EOF'
+set -g default-terminal screen-256color
+set -g status off
+EOF
+T() { "$TMUX_BIN" -u -L ipvstop-tui -f "$W/tmux.conf" "$@"; }
+SESSION=tui
+
+# ---------------------------------------------------------------- results
+n=0
+: >"$W/truth"
+: >"$W/screen"
+result() { # ok|fail NAME [WHY]
+	n=$((n + 1))
+	_base=$(printf '%02d-%s' "$n" "$2" | tr -cs 'A-Za-z0-9\n' '-' | cut -c1-60)
+	_base=${_base%-}
+	cp "$W/screen" "$C/$_base.screen.txt"
+	[ -s "$W/truth" ] && cp "$W/truth" "$C/$_base.truth.txt"
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2" | tee -a "$RES"
+	else
+		echo "not ok $n - $2${3:+: $3} [tui/$_base]" | tee -a "$RES"
+	fi
+	: >"$W/truth"
+}
+# truth TITLE COMMAND...: the command's output, for the record of this check.
+truth() {
+	_t=$1
+	shift
+	{
+		echo "### $_t (uptime $(uptime_s))"
+		"$@"
+	} >>"$W/truth" 2>&1
+}
+# verdict NAME WHY STATUS: ok when STATUS is 0. (Save $? first when WHY
+# holds a command substitution: it would change $? before it is read.)
+verdict() {
+	if [ "$3" = 0 ]; then result ok "$1"; else result fail "$1" "$2"; fi
+}
+
+# ---------------------------------------------------------------- the screen
+snap() { T capture-pane -p -t "${1:-$SESSION}" >"$W/screen" 2>&1; }
+keys() { T send-keys -t "$SESSION" "$@"; }
+# filter TEXT: "/", TEXT typed, Enter (one tmux process: each costs ~0.2 s here).
+filter() {
+	T send-keys -t "$SESSION" / \; send-keys -t "$SESSION" -l "$1" \; send-keys -t "$SESSION" Enter
+}
+# wait_for PATTERN [SECONDS] [SESSION]: until the screen shows PATTERN (grep -E).
+wait_for() {
+	now
+	_end=$((NOW + ${2:-10} * 100))
+	while :; do
+		snap "${3:-$SESSION}"
+		grep -qE -- "$1" "$W/screen" && return 0
+		now
+		[ "$NOW" -ge "$_end" ] && return 1
+		usleep 150000
+	done
+}
+# wait_gone PATTERN [SECONDS] [SESSION]: until the screen no longer shows it.
+wait_gone() {
+	now
+	_end=$((NOW + ${2:-10} * 100))
+	while :; do
+		snap "${3:-$SESSION}"
+		grep -qE -- "$1" "$W/screen" || return 0
+		now
+		[ "$NOW" -ge "$_end" ] && return 1
+		usleep 150000
+	done
+}
+expect() { # NAME PATTERN [SECONDS] [SESSION]
+	if wait_for "$2" "${3:-10}" "${4:-$SESSION}"; then
+		result ok "$1"
+	else
+		result fail "$1" "the screen never showed /$2/"
+	fi
+}
+expect_gone() { # NAME PATTERN [SECONDS] [SESSION]
+	if wait_gone "$2" "${3:-10}" "${4:-$SESSION}"; then
+		result ok "$1"
+	else
+		result fail "$1" "the screen still shows /$2/"
+	fi
+}
+# fresh_since T [SESSION]: captures until the screen holds data that the
+# dashboard read after uptime T (centiseconds). It redraws at least every
+# 0.5 s, so data drawn "updated A s ago" was read no earlier than
+# (capture - 0.6 s - A).
+fresh_since() {
+	_i=0
+	while [ $_i -lt 30 ]; do
+		now
+		_t=$NOW
+		snap "${2:-$SESSION}"
+		_age=$(sed -n 's/.*updated \([0-9][0-9]*\)\.\([0-9]\)s ago.*/\1 \2/p' "$W/screen" | head -n 1)
+		if [ -n "$_age" ]; then
+			_age=$((${_age% *} * 100 + ${_age#* } * 10))
+			[ $((_t - 60 - _age)) -ge "$1" ] && return 0
+		fi
+		usleep 200000
+		_i=$((_i + 1))
+	done
+	return 1
+}
+re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+
+# Parsers. A key names a virtual service the same way on both sides:
+# PROTO/ADDRESS:PORT, or FWM/MARK (FWM/MARK/6 for IPv6).
+cat >"$W/rows.awk" <<'EOF'
+# The services pane of a stacked screen: KEY RS ACTIVE INACT CPS INPPS OUTPPS INBPS OUTBPS
+/^ Virtual services: / { on = 1; next }
+/^ Real servers/ { on = 0 }
+on && /^(TCP|UDP|SCTP|FWM) / {
+	key = $1 "/" $2
+	if ($1 == "FWM" && $3 == "(IPv6)") key = key "/6"
+	print key, $(NF - 7), $(NF - 6), $(NF - 5), $(NF - 4), $(NF - 3), $(NF - 2), $(NF - 1), $NF
+}
+EOF
+cat >"$W/list.awk" <<'EOF'
+# ipvsadm -Ln: KEY RS ACTIVE INACT, in ipvsadm's order
+/^(TCP|UDP|SCTP|FWM) / {
+	key = $1 "/" $2
+	if ($1 == "FWM" && $3 == "IPv6") key = key "/6"
+	keys[++n] = key; rs[key] = 0; act[key] = 0; ina[key] = 0; cur = key; next
+}
+$1 == "->" && $2 != "RemoteAddress:Port" { rs[cur]++; act[cur] += $(NF - 1); ina[cur] += $NF }
+END { for (i = 1; i <= n; i++) print keys[i], rs[keys[i]], act[keys[i]], ina[keys[i]] }
+EOF
+cat >"$W/rate.awk" <<'EOF'
+# ipvsadm -Ln --rate --exact: KEY CPS INPPS OUTPPS INBPS OUTBPS
+/^(TCP|UDP|SCTP|FWM) / {
+	key = $1 "/" $2
+	if ($1 == "FWM" && $3 == "IPv6") key = key "/6"
+	print key, $(NF - 4), $(NF - 3), $(NF - 2), $(NF - 1), $NF
+}
+EOF
+cat >"$W/dests.awk" <<'EOF'
+# The real servers pane of a stacked screen: ADDRESS FWD WEIGHT [drain]
+/^REAL SERVER/ { on = 1; next }
+on && /^[0-9[]/ { print $1, $2, $3 ($4 == "drain" ? " drain" : "") ; next }
+on { on = 0 }
+EOF
+cat >"$W/conns.awk" <<'EOF'
+# /proc/net/ip_vs_conn (IPv4 entries) as the dashboard writes them:
+# PROTO CLIENT VIRTUAL DESTINATION STATE, for the virtual service V.
+function hex(s,   i, r) {
+	r = 0; s = toupper(s)
+	for (i = 1; i <= length(s); i++) r = r * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1
+	return r
+}
+function ip4(h) { return hex(substr(h, 1, 2)) "." hex(substr(h, 3, 2)) "." hex(substr(h, 5, 2)) "." hex(substr(h, 7, 2)) }
+NR > 1 && length($2) == 8 {
+	virt = ip4($4) ":" hex($5)
+	if (virt == V) print toupper($1), ip4($2) ":" hex($3), virt, ip4($6) ":" hex($7), $8
+}
+EOF
+rows() { awk -f "$W/rows.awk" "${1:-$W/screen}"; }
+row_of() { rows "${2:-$W/screen}" | awk -v k="$1" '$1 == k'; }
+list() { ipvsadm -Ln | awk -f "$W/list.awk"; }
+
+# ---------------------------------------------------------------- traffic
+# A bounded loop against one service, so that its numbers move.
+ip netns exec cli sh -c "
+	end=\$((\$(cut -d. -f1 /proc/uptime) + 150))
+	while [ \$(cut -d. -f1 /proc/uptime) -lt \$end ]; do
+		timeout 5 wget -q -O /dev/null http://$BUSY/
+		usleep 300000
+	done" </dev/null >/dev/null 2>&1 &
+TRAFFIC_PID=$!
+echo "guest-tui: traffic against $BUSY (pid $TRAFFIC_PID)"
+
+# ---------------------------------------------------------------- start
+# A shell in tmux, and ipvstop typed into it: after q the shell must be back.
+T new-session -d -s tui -x 120 -y 40 "env PS1='tui# ' /bin/sh -i" 2>"$W/tmux.err"
+if ! wait_for '^tui#' 10; then
+	cat "$W/tmux.err" >"$W/truth"
+	result fail "tmux starts a shell in the guest" "no prompt"
+	echo "complete-aborted $n" >>"$RES"
+	exit 1
+fi
+keys -l "$IPVSTOP_BIN -d 1; echo EXITED rc=\$?" \; send-keys -t "$SESSION" Enter
+expect "the dashboard starts (ipvstop -d 1, 120x40, screen-256color)" '^ipvstop .* via netlink' 15
+
+# ---------------------------------------------------------------- header
+mark "header checks"
+ipvsadm -Ln >"$W/list.txt"
+snap
+truth "ipvsadm -Ln" cat "$W/list.txt"
+read -r ver size <<END_OF_VERSION
+$(sed -n '1s/^IP Virtual Server version \([0-9.]*\) (size=\([0-9]*\)).*/\1 \2/p' "$W/list.txt")
+END_OF_VERSION
+ver=${ver:-?}
+size=${size:-?}
+grep -qE "IPVS $(re_escape "$ver")  conn table $size  via netlink" "$W/screen"
+verdict "header: IPVS version $ver and connection table size $size as ipvsadm says, via netlink" \
+	"wanted 'IPVS $ver  conn table $size  via netlink' on the first line" $?
+kver=$(uname -r)
+truth "uname -r" echo "$kver"
+grep -q "kernel $kver" "$W/screen"
+verdict "header: the running kernel" "wanted 'kernel $kver'" $?
+awk -f "$W/list.awk" "$W/list.txt" >"$W/list.keys"
+nsvc=$(wc -l <"$W/list.keys")
+ndest=$(awk '{ s += $2 } END { print s + 0 }' "$W/list.keys")
+truth "ipvsadm -Ln" cat "$W/list.txt"
+grep -qE "^Services $nsvc  Real servers $ndest  " "$W/screen" &&
+	grep -qE "^ Virtual services: $nsvc *$" "$W/screen"
+verdict "header and pane: $nsvc virtual services and $ndest real servers, as ipvsadm lists" \
+	"wanted 'Services $nsvc  Real servers $ndest' and ' Virtual services: $nsvc '" $?
+rows | awk '{ print $1, $2 }' | sort >"$W/got"
+awk '{ print $1, $2 }' "$W/list.keys" | sort >"$W/want"
+truth "wanted (ipvsadm): key real-servers" cat "$W/want"
+truth "got (screen): key real-servers" cat "$W/got"
+cmp -s "$W/got" "$W/want"
+verdict "every virtual service ipvsadm lists is a row, with its number of real servers" \
+	"the rows differ from ipvsadm (see truth)" $?
+
+# ---------------------------------------------------------------- exact numbers
+# The quiet service's rates only decay: bracket them between two ipvsadm runs.
+mark "exact numbers"
+qkey=TCP/$QUIET
+ipvsadm -Ln --rate --exact -t "$QUIET" >"$W/r1"
+ipvsadm -Ln -t "$QUIET" >"$W/l1"
+now
+t1=$NOW
+fresh_since $t1
+cp "$W/screen" "$W/human"
+keys e
+usleep 300000
+snap
+cp "$W/screen" "$W/exact"
+ipvsadm -Ln --rate --exact -t "$QUIET" >"$W/r2"
+ipvsadm -Ln -t "$QUIET" >"$W/l2"
+truth "before: ipvsadm -Ln --rate --exact -t $QUIET" cat "$W/r1"
+truth "before: ipvsadm -Ln -t $QUIET" cat "$W/l1"
+truth "after: ipvsadm -Ln --rate --exact -t $QUIET" cat "$W/r2"
+truth "after: ipvsadm -Ln -t $QUIET" cat "$W/l2"
+truth "the row before e" row_of "$qkey" "$W/human"
+truth "the screen before e" cat "$W/human"
+# Brackets: ACTIVE INACT CPS INPPS OUTPPS INBPS OUTBPS, "lo hi" each.
+{
+	awk -f "$W/list.awk" "$W/l1"
+	awk -f "$W/list.awk" "$W/l2"
+} | awk '{ print $3, $4 }' >"$W/b.conn"
+{
+	awk -f "$W/rate.awk" "$W/r1"
+	awk -f "$W/rate.awk" "$W/r2"
+} | awk '{ print $2, $3, $4, $5, $6 }' >"$W/b.rate"
+paste -d' ' "$W/b.conn" "$W/b.rate" >"$W/brackets"
+truth "brackets (ACTIVE INACT CPS INPPS OUTPPS INBPS OUTBPS), before / after" cat "$W/brackets"
+check_row() { # MODE(human|exact) ROW-FILE: every number within its bracket
+	awk -v mode="$1" '
+		function ok(t, lo, hi,   x, u, m, half) {
+			if (t ~ /^[0-9]+$/) return t + 0 >= lo && t + 0 <= hi && (mode == "exact" || t + 0 < 1000)
+			if (mode == "exact") return 0
+			u = substr(t, length(t)); x = substr(t, 1, length(t) - 1) + 0
+			m = u == "K" ? 1e3 : u == "M" ? 1e6 : u == "G" ? 1e9 : 0
+			if (!m || hi < 1000) return 0
+			half = (x < 10 ? 0.05 : 0.5) * m
+			return x * m + half >= lo && x * m - half <= hi
+		}
+		NR == 1 { for (i = 1; i <= 7; i++) a[i] = $i; next }
+		NR == 2 { for (i = 1; i <= 7; i++) { lo[i] = a[i] < $i ? a[i] : $i; hi[i] = a[i] < $i ? $i : a[i] }; next }
+		NR == 3 {
+			if (NF != 9) { print "no row"; bad = 1; exit }
+			for (i = 1; i <= 7; i++) {
+				if ($(i + 2) ~ /[KMG]$/) suffixed++
+				if (!ok($(i + 2), lo[i], hi[i])) { printf "column %d shows %s, ipvsadm %s..%s\n", i, $(i + 2), lo[i], hi[i]; bad = 1 }
+			}
+		}
+		END { if (!bad && mode == "human" && !suffixed) { print "no number of 1000 or more to show with K/M/G"; bad = 1 }; exit bad }' \
+		"$2"
+}
+# awk reads the brackets, then the row.
+{
+	cat "$W/brackets"
+	row_of "$qkey" "$W/human"
+} >"$W/in.human"
+{
+	cat "$W/brackets"
+	row_of "$qkey" "$W/exact"
+} >"$W/in.exact"
+cp "$W/human" "$W/screen"
+why=$(check_row human "$W/in.human")
+verdict "without e, $QUIET's numbers are ipvsadm's, 1000 and more as K/M/G" "$why" $?
+cp "$W/exact" "$W/screen"
+truth "the row after e" row_of "$qkey" "$W/exact"
+why=$(check_row exact "$W/in.exact")
+verdict "e: exact numbers; the quiet $QUIET shows what ipvsadm --exact says" "$why" $?
+
+# ---------------------------------------------------------------- default sort
+# Busiest first: the most active connections. The traffic makes short-lived
+# active connections: the check is repeated when ipvsadm and the screen caught
+# different moments.
+mark "default sort"
+first_is_max() { # SORT-NAME ipvsadm-awk-program-printing-"KEY VALUE" FIELD-ON-SCREEN
+	_try=0
+	while :; do
+		_try=$((_try + 1))
+		: >"$W/truth"
+		$2 >"$W/v1"
+		now
+		_t=$NOW
+		fresh_since $_t
+		$2 >"$W/v2"
+		truth "ipvsadm before: key $1" cat "$W/v1"
+		truth "ipvsadm after: key $1" cat "$W/v2"
+		truth "screen rows: KEY RS ACTIVE INACT CPS INPPS OUTPPS INBPS OUTBPS" rows
+		rows | head -n 1 >"$W/first"
+		_why=$(awk -v f="$3" -v name="$1" -v A="$W/v1" -v B="$W/v2" '
+			FILENAME == A || FILENAME == B {
+				v = $2 + 0
+				if (!(FILENAME in max) || v > max[FILENAME]) max[FILENAME] = v
+				val[FILENAME, $1] = v
+				next
+			}
+			{ key = $1; shown = $f }
+			END {
+				if (key == "") { print "no rows on the screen"; exit 1 }
+				if (val[A, key] != max[A] && val[B, key] != max[B]) {
+					printf "the first row %s (%s %s) is not the maximum (%s, then %s)\n", key, name, shown, max[A], max[B]
+					exit 1
+				}
+				if (shown != val[A, key] && shown != val[B, key]) {
+					printf "the first row %s shows %s %s, ipvsadm %s then %s\n", key, name, shown, val[A, key], val[B, key]
+					exit 1
+				}
+			}' "$W/v1" "$W/v2" "$W/first")
+		[ -z "$_why" ] && return 0
+		echo "guest-tui: $1, try $_try: $_why"
+		[ $_try -ge 4 ] && {
+			echo "$_why"
+			return 1
+		}
+		usleep 300000
+	done
+}
+# The column order of rows(): KEY RS ACTIVE INACT CPS...: ACTIVE is field 3, CPS 5.
+active_by_service() { ipvsadm -Ln | awk -f "$W/list.awk" | awk '{ print $1, $3 }'; }
+cps_by_service() { ipvsadm -Ln --rate --exact | awk -f "$W/rate.awk" | awk '{ print $1, $2 }'; }
+why=$(first_is_max "active connections" active_by_service 3)
+verdict "default sort: the service with the most active connections (ipvsadm) is the first row" "$why" $?
+grep -qE '^Sorted by active connections\.' "$W/screen" && grep -qE ' ACTIVEv ' "$W/screen"
+verdict "the status line and the marked column say: sorted by active connections" \
+	"wanted 'Sorted by active connections' and 'ACTIVEv'" $?
+rows | awk '{ if (NR > 1 && $3 > prev) bad = 1; prev = $3 } END { exit bad }'
+verdict "rows are in descending order of ACTIVE" "a row has more active connections than the one above" $?
+
+# ---------------------------------------------------------------- live refresh
+# The busy service's connections (active + inactive) only grow during the test.
+mark "live refresh"
+bkey=TCP/$BUSY
+total_of() { ipvsadm -Ln -t "$BUSY" | awk -f "$W/list.awk" | awk '{ print $3 + $4 }'; }
+live_sample() { # -> "before shown after"
+	_b=$(total_of)
+	now
+	_t=$NOW
+	fresh_since $_t
+	_a=$(total_of)
+	_s=$(row_of "$bkey" | awk '{ print $3 + $4 }')
+	echo "$_b ${_s:-none} $_a"
+}
+s1=$(live_sample)
+cp "$W/screen" "$W/live1"
+usleep 2000000
+s2=$(live_sample)
+truth "first capture, $BUSY active+inactive: ipvsadm before, screen, ipvsadm after" echo "$s1"
+truth "first capture" cat "$W/live1"
+truth "second capture, $BUSY active+inactive: ipvsadm before, screen, ipvsadm after" echo "$s2"
+set -- $s1 $s2
+[ "$2" != none ] && [ "$5" != none ] && [ "$5" -gt "$2" ]
+verdict "live refresh (-d 1): $BUSY's connections grow between two captures ($2 -> $5)" \
+	"the screen showed $2 then $5" $?
+[ "$2" != none ] && [ "$5" != none ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ] &&
+	[ "$4" -le "$5" ] && [ "$5" -le "$6" ]
+verdict "each capture shows what ipvsadm counted at that moment ($1<=$2<=$3, $4<=$5<=$6)" \
+	"not within ipvsadm's before/after" $?
+row_of "$bkey" | awk '{ exit !($5 > 0) }'
+verdict "the service under traffic has a non-zero CONN/S" "CONN/S is 0" $?
+
+# ---------------------------------------------------------------- pause
+mark "pause"
+keys p
+expect "p: the header says PAUSED" ' PAUSED( |$)' 5
+# A read already under way when p was pressed may still land: let it.
+usleep 500000
+snap
+frozen() { sed -e '2d' "$W/screen"; }
+frozen >"$W/p1"
+k1=$(total_of)
+usleep 2500000
+k2=$(total_of)
+snap
+frozen >"$W/p2"
+truth "$BUSY active+inactive by ipvsadm during the pause" echo "$k1 -> $k2"
+truth "first capture of the pause (without line 2)" cat "$W/p1"
+why="the screen changed during the pause"
+[ "$k2" -gt "$k1" ] || why="the traffic did not move"
+cmp -s "$W/p1" "$W/p2" && [ "$k2" -gt "$k1" ]
+verdict "p: the numbers stay frozen while ipvsadm's move ($k1 -> $k2)" "$why" $?
+keys p
+expect_gone "p again resumes: PAUSED goes" ' PAUSED( |$)' 5
+ps=$(row_of "$bkey" "$W/p2" | awk '{ print $3 + $4 }')
+now
+_end=$((NOW + 500))
+while :; do
+	snap
+	nw=$(row_of "$bkey" | awk '{ print $3 + $4 }')
+	[ -n "$nw" ] && [ "$nw" -gt "${ps:-0}" ] && break
+	now
+	[ "$NOW" -ge "$_end" ] && break
+	usleep 300000
+done
+[ -n "$nw" ] && [ "$nw" -gt "${ps:-0}" ]
+verdict "after resuming, $BUSY's numbers move again ($ps -> $nw)" "still $nw" $?
+
+# ---------------------------------------------------------------- connections
+mark "connections"
+filter "$(re_escape "$LONG")"
+expect "/ filters the services to $LONG" "^ Virtual services: 1 of $nsvc match " 5
+keys c
+awk -v V="$LONG" -f "$W/conns.awk" /proc/net/ip_vs_conn | sort >"$W/want"
+nconn=$(wc -l <"$W/want")
+if wait_for "Connections of $(re_escape "$LONG"): [0-9]+ shown" 10; then
+	awk '/^PROT +CLIENT/ { on = 1; next } on && /^[A-Z]+ / { print $1, $2, $3, $4, $5 }' \
+		"$W/screen" | sort >"$W/got"
+	truth "wanted, from /proc/net/ip_vs_conn" cat "$W/want"
+	truth "/proc/net/ip_vs_conn" cat /proc/net/ip_vs_conn
+	grep -qE "Connections of $(re_escape "$LONG"): $nconn shown" "$W/screen" &&
+		[ "$nconn" -ge 1 ] && cmp -s "$W/got" "$W/want" && grep -q ' ESTABLISHED$' "$W/want"
+	verdict "c: $LONG's connections as /proc/net/ip_vs_conn lists them ($nconn, ESTABLISHED)" \
+		"the rows differ from /proc/net/ip_vs_conn (see truth)" $?
+else
+	result fail "c: $LONG's connections as /proc/net/ip_vs_conn lists them" "no connections pane"
+fi
+keys c
+expect_gone "c again closes the connections" "Connections of " 5
+keys Escape
+expect "Esc clears the filter" "^ Virtual services: $nsvc *$" 5
+
+# ---------------------------------------------------------------- real servers
+mark "real servers"
+dests_check() { # SERVICE
+	_key=TCP/$1
+	filter "$(re_escape "$1")"
+	ipvsadm -Ln >"$W/list.txt"
+	_want=$(awk -f "$W/list.awk" "$W/list.txt" | awk -v a="$1" '{ split($1, p, "/") } p[2] == a' | wc -l)
+	truth "ipvsadm -Ln" cat "$W/list.txt"
+	if wait_for "^ Virtual services: [0-9]+ of $nsvc match " 5 &&
+		[ "$(rows | awk '{ print $1 }')" = "$_key" ] && [ "$_want" = 1 ]; then
+		result ok "/ with the VIP $1 shows exactly that service"
+	else
+		result fail "/ with the VIP $1 shows exactly that service" \
+			"wanted the one row $_key ($_want in ipvsadm)"
+	fi
+	keys Enter
+	ipvsadm -Ln -t "$1" >"$W/l"
+	awk '$1 == "->" && $2 != "RemoteAddress:Port" { print $2, $3, $4 ($4 == 0 ? " drain" : "") }' \
+		"$W/l" | sort >"$W/want"
+	_nd=$(wc -l <"$W/want")
+	if wait_for "^ Real servers of TCP $(re_escape "$1"): $_nd *$" 5; then
+		awk -f "$W/dests.awk" "$W/screen" | sort >"$W/got"
+		truth "ipvsadm -Ln -t $1" cat "$W/l"
+		truth "wanted: address forwarding weight" cat "$W/want"
+		truth "got" cat "$W/got"
+		cmp -s "$W/got" "$W/want"
+		verdict "Enter: $1's $_nd real servers with ipvsadm's forwarding and weights" \
+			"the real servers differ from ipvsadm (see truth)" $?
+	else
+		result fail "Enter: $1's real servers with ipvsadm's forwarding and weights" \
+			"no pane 'Real servers of TCP $1: $_nd'"
+	fi
+	_z=$(grep -c ' 0 drain$' "$W/want")
+	awk -f "$W/dests.awk" "$W/screen" | awk '$3 == 0 && $4 != "drain" { bad = 1 } END { exit bad }' &&
+		[ "$(awk -f "$W/dests.awk" "$W/screen" | grep -c ' 0 drain$')" = "$_z" ] && [ "$_z" -ge 1 ]
+	verdict "a weight 0 real server of $1 shows drain ($_z of them)" "wanted '0 drain' $_z times" $?
+	keys Escape Escape
+}
+dests_check "$DRAIN4"
+dests_check "$DRAIN6"
+expect "Esc, Esc: back to all $nsvc services" "^ Virtual services: $nsvc *$" 5
+
+# ---------------------------------------------------------------- sort by connections/s
+mark "sort"
+keys o o
+expect "o o: sorted by connections/s, the column is marked" "CONN/Sv" 5
+why=$(first_is_max "connections/s" cps_by_service 5)
+verdict "sorted by connections/s: the service with the most (ipvsadm --rate) is the first row" "$why" $?
+rows | awk '{ if (NR > 1 && $5 > prev) bad = 1; prev = $5 } END { exit bad }'
+verdict "rows are in descending order of CONN/S" "a row has more connections/s than the one above" $?
+keys o o o o o o o o
+expect "o eight times more: back to active connections" "^Sorted by active connections\." 5
+
+# ---------------------------------------------------------------- resize
+mark "resize"
+T resize-window -t "$SESSION" -x 160 -y 40
+expect "160 columns: services and real servers side by side" " Virtual services: $nsvc +.* Real servers of " 5
+T resize-window -t "$SESSION" -x 159 -y 40
+expect "159 columns: stacked again" "^ Real servers of " 5
+T resize-window -t "$SESSION" -x 120 -y 40
+expect "back to 120x40" "^PROT VIRTUAL SERVICE +SCHED" 5
+
+# ---------------------------------------------------------------- without CAP_NET_ADMIN
+mark "read-only"
+T new-session -d -s ro -x 120 -y 40 \
+	"/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all $IPVSTOP_BIN -d 1; echo EXITED rc=\$?; sleep 600"
+if wait_for '^ipvstop .* via /proc' 15 ro; then
+	ipvsadm -Ln >"$W/list.txt"
+	truth "ipvsadm -Ln" cat "$W/list.txt"
+	grep -q 'READ-ONLY' "$W/screen" && grep -qE "IPVS $(re_escape "$ver")  conn table $size  via /proc" "$W/screen"
+	verdict "as nobody without CAP_NET_ADMIN: READ-ONLY, via /proc" \
+		"wanted 'IPVS $ver  conn table $size  via /proc' and READ-ONLY" $?
+	awk -f "$W/list.awk" "$W/list.txt" >"$W/list.keys"
+	nsvc=$(wc -l <"$W/list.keys")
+	ndest=$(awk '{ s += $2 } END { print s + 0 }' "$W/list.keys")
+	rows | awk '{ print $1, $2 }' | sort >"$W/got"
+	awk '{ print $1, $2 }' "$W/list.keys" | sort >"$W/want"
+	truth "wanted (ipvsadm)" cat "$W/want"
+	truth "got" cat "$W/got"
+	grep -qE "^Services $nsvc  Real servers $ndest  " "$W/screen" && cmp -s "$W/got" "$W/want"
+	verdict "read-only: the same $nsvc services and $ndest real servers as ipvsadm" \
+		"the services differ from ipvsadm (see truth)" $?
+else
+	result fail "as nobody without CAP_NET_ADMIN: the dashboard starts" "no services pane"
+fi
+
+# ---------------------------------------------------------------- IPVS goes away
+mark "rmmod"
+ipvsadm -C
+ipvsadm --stop-daemon master 2>/dev/null
+ipvsadm --stop-daemon backup 2>/dev/null
+expect "ipvsadm -C: no virtual services" "No virtual services\." 10
+grep -qE '^Services 0  Real servers 0 ' "$W/screen"
+verdict "ipvsadm -C: the totals are 0" "wanted 'Services 0  Real servers 0'" $?
+mods=$(lsmod | awk '$1 ~ /^ip_vs_/ { print $1 }')
+truth "lsmod before" lsmod
+mark "rmmod: table cleared"
+# shellcheck disable=SC2086 # one word a module
+modprobe -r $mods && modprobe -r ip_vs
+truth "modprobe -r $mods; modprobe -r ip_vs: exit $?; lsmod after" lsmod
+[ ! -e /proc/net/ip_vs ]
+verdict "the rig: the scheduler modules and ip_vs are unloaded" "ip_vs is still loaded" $?
+mark "rmmod: modules removed"
+expect "without ip_vs the dashboard says IPVS is not available" "IPVS is not available" 10
+expect "and so does the read-only one" "IPVS is not available" 10 ro
+now
+t=$NOW
+fresh_since "$t"
+verdict "it keeps running and refreshing without IPVS" "no fresh data on the screen" $?
+mark "recovery"
+modprobe ip_vs
+ipvsadm -A -t "$BUSY" -s rr
+ipvsadm -a -t "$BUSY" -r 10.2.0.2:80 -m
+ipvsadm -Ln >"$W/list.txt"
+truth "ipvsadm -Ln after modprobe ip_vs" cat "$W/list.txt"
+awk -f "$W/list.awk" "$W/list.txt" >"$W/list.keys"
+nsvc=$(wc -l <"$W/list.keys")
+ndest=$(awk '{ s += $2 } END { print s + 0 }' "$W/list.keys")
+if wait_for "^Services $nsvc  Real servers $ndest  " 10 && wait_for "^TCP +$(re_escape "$BUSY") +rr " 5; then
+	grep -qE "IPVS $(re_escape "$ver")  conn table $size  via netlink" "$W/screen"
+	verdict "modprobe ip_vs and a new service: the dashboard shows it again ($nsvc service, $ndest real server)" \
+		"the header lacks 'IPVS $ver  conn table $size  via netlink'" $?
+else
+	result fail "modprobe ip_vs and a new service: the dashboard shows it again" \
+		"wanted 'Services $nsvc  Real servers $ndest' and the row $BUSY"
+fi
+if wait_for "^TCP +$(re_escape "$BUSY") +rr " 10 ro; then
+	grep -q 'READ-ONLY' "$W/screen"
+	verdict "the read-only one shows it again too" "no READ-ONLY" $?
+else
+	result fail "the read-only one shows it again too" "no row $BUSY"
+fi
+
+# ---------------------------------------------------------------- quit
+mark "quit"
+T send-keys -t ro q
+expect "q quits the read-only one with status 0" "^EXITED rc=0" 5 ro
+keys q
+expect "q quits with status 0" "^EXITED rc=0" 5
+if wait_for '^tui# ?$' 5; then
+	grep -qE 'Virtual services|Real servers of' "$W/screen"
+	[ $? != 0 ]
+	verdict "the terminal is restored: the shell's screen, without the dashboard" "dashboard text left on the screen" $?
+else
+	result fail "the terminal is restored: the shell's screen, without the dashboard" "no prompt after EXITED"
+fi
+keys -l "stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|isig|icrnl|opost)' | tr '\\n' ' ' | sed 's/^/TTY: /'; echo" \; \
+	send-keys -t "$SESSION" Enter
+if wait_for '^TTY: ' 5; then
+	modes=$(grep '^TTY: ' "$W/screen" | tail -n 1)
+	case " $modes " in
+	*" -"*) false ;;
+	*icanon*echo*) true ;;
+	*) false ;;
+	esac
+	verdict "and in its normal modes ($modes)" "stty: $modes" $?
+else
+	result fail "and in its normal modes" "stty printed nothing"
+fi
+
+kill "$TRAFFIC_PID" 2>/dev/null
+T kill-server 2>/dev/null
+echo "complete $n" >>"$RES"
+mark "guest-tui end"
+exit 0

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# vm-tui-test.sh: the dashboard against the real kernel (run by `make check`).
+# Boots the test VM (vm-lib.sh) with tmux inside, builds guest-table.sh's IPVS
+# table, and has guest-tui.sh drive ipvstop in tmux: keys in, capture-pane
+# out, every expected value taken from ipvsadm or /proc in the guest at the
+# same moment. Here the results come back, one "ok" or "not ok" line each,
+# with the screen and the ground truth of every failed check.
+#
+# Environment: IPVSTOP (the binary; default $top_builddir/ipvstop),
+# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 240),
+# IPVSTOP_VM_TUI_RESULTS (where to keep the guest's outputs, default
+# tests/vm/vm-tui-test.out under the current directory), and vm-lib.sh's knobs.
+# Needs tmux on the host (it is copied into the guest with its libraries).
+#
+# Exit: 0 pass, 1 fail, 99 the rig cannot run (no qemu, no tmux, no kernel
+# package...): never a silent skip. The last line is "N passed, N failed".
+#
+# Run it alone:   make check TESTS=tests/vm/vm-tui-test.sh
+#            or:  IPVSTOP=$PWD/ipvstop sh tests/vm/vm-tui-test.sh
+# Outputs stay in tests/vm/vm-tui-test.out: serial.log, out/tui-results.txt,
+# out/tui/NN-name.screen.txt (what the check saw) and NN-name.truth.txt (what
+# it compared with), out/guest-tui.sh.log.
+# About 55 s of VM time (65 s in all) on 2 cores without KVM, half of it
+# guest-tui.sh; longer while vm-test.sh runs beside it (make -j).
+
+set -u
+# shellcheck disable=SC2034 # read by vm-lib.sh
+VM_PROG=vm-tui-test
+VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/vm/vm-lib.sh
+. "$VM_SRCDIR/vm-lib.sh"
+
+T_START=$(vm_now)
+IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
+case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
+[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
+vm_check_host_tools
+command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux): it runs the dashboard in the guest"
+# shellcheck disable=SC2034 # read by vm_build_initramfs
+VM_EXTRA_BINS=tmux
+
+RESULTS=${IPVSTOP_VM_TUI_RESULTS:-tests/vm/vm-tui-test.out}
+mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
+rm -rf "$RESULTS/out" "$RESULTS/serial.log"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-vm-tui-test.XXXXXX") || vm_die "mktemp failed"
+cleanup() {
+	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+vm_fetch_kernel
+vm_build_initramfs "$WORK/initramfs.gz" test \
+	"$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-tui.sh"
+vm_make_disk "$WORK/results.img" 64M
+
+TIMEOUT=${IPVSTOP_VM_TIMEOUT:-240}
+vm_log "booting $VM_KVER (TCG, timeout ${TIMEOUT}s); serial log: $RESULTS/serial.log"
+vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT"
+qrc=$?
+vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
+if [ ! -s "$RESULTS/serial.log" ]; then
+	vm_die "qemu-system-x86_64 failed to start (exit $qrc, no console output)"
+fi
+vm_extract_disk "$WORK/results.img" "$RESULTS/out"
+O=$RESULTS/out
+
+passed=0
+failed=0
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+}
+show_tail() { # file lines
+	if [ -s "$1" ]; then
+		echo "---------- $1 (last $2 lines)"
+		tail -n "$2" "$1" | tr -d '\r'
+	fi
+}
+
+# The rig itself: these are failures too, never a silent skip.
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	not_ok "the VM finished within ${TIMEOUT}s"
+	show_tail "$RESULTS/serial.log" 40
+else
+	ok "the VM finished within ${TIMEOUT}s (${VM_T_BOOT}s)"
+fi
+if [ "$(cat "$O/guest-table.sh.rc" 2>/dev/null)" = 0 ]; then
+	ok "guest-table.sh built the IPVS table and sent traffic"
+else
+	not_ok "guest-table.sh built the IPVS table and sent traffic (exit $(cat "$O/guest-table.sh.rc" 2>/dev/null || echo none))"
+	show_tail "$O/guest-table.sh.log" 30
+	show_tail "$O/table-notes.txt" 10
+fi
+
+# The guest's checks, with what a failed one saw.
+R=$O/tui-results.txt
+if [ -f "$R" ]; then
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)
+			passed=$((passed + 1))
+			echo "$line"
+			;;
+		"not ok "*)
+			failed=$((failed + 1))
+			echo "$line"
+			base=$(printf '%s\n' "$line" | sed -n 's/.*\[tui\/\([^]]*\)\]$/\1/p')
+			if [ -n "$base" ]; then
+				if [ -f "$O/tui/$base.screen.txt" ]; then
+					echo "---------- screen: $O/tui/$base.screen.txt"
+					cat "$O/tui/$base.screen.txt"
+				fi
+				if [ -f "$O/tui/$base.truth.txt" ]; then
+					echo "---------- ground truth: $O/tui/$base.truth.txt"
+					head -n 80 "$O/tui/$base.truth.txt"
+				fi
+				echo "----------"
+			fi
+			;;
+		esac
+	done <"$R"
+fi
+if grep -q '^complete [0-9]' "$R" 2>/dev/null; then
+	ok "guest-tui.sh ran every check ($(sed -n 's/^complete //p' "$R"))"
+else
+	not_ok "guest-tui.sh ran every check (it stopped: exit $(cat "$O/guest-tui.sh.rc" 2>/dev/null || echo none))"
+	show_tail "$O/guest-tui.sh.log" 30
+	show_tail "$RESULTS/serial.log" 20
+fi
+
+vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"
+if [ -f "$O/timing" ]; then
+	vm_log "guest uptime marks: $(tr '\n' ';' <"$O/timing")"
+fi
+[ $failed = 0 ] || vm_log "all outputs are in $RESULTS"
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
