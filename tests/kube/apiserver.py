@@ -1918,6 +1918,7 @@ class App:
         self.watch_timeout = float(scenario.get("watchTimeoutSeconds", 600))
         self.anonymous = scenario.get("anonymous", True)
         self.aggregated = scenario.get("aggregatedDiscovery", True)
+        self.watch_chunking = scenario.get("watchChunking", "event")
         self.authz = Authorizer(scenario.get("rbac"))
         self.faults = Faults()
         self.stop = threading.Event()
@@ -1932,6 +1933,8 @@ class App:
         self.log_file = open(os.path.join(state_dir, "requests.jsonl"), "a", buffering=1)
         self.tokens = []
         self.watches = 0
+        self.tarpit = 0               # connections to accept and then never answer (no TLS)
+        self.tarpit_seconds = 0
         self.hung = 0
         self.counts_lock = threading.Lock()
         for f in scenario.get("faults") or []:
@@ -2281,6 +2284,13 @@ class App:
             self.refresh_ds_status()
             return pod["metadata"]["name"]
 
+    def take_tarpit(self):
+        with self.counts_lock:
+            if self.tarpit > 0:
+                self.tarpit -= 1
+                return True
+            return False
+
     def hang(self, seconds, gone=None):
         """Block a request thread until released (control), the server stops, seconds pass,
         or the client goes away."""
@@ -2535,6 +2545,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def write_chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
+    def write_event(self, data):
+        """A watch event: one chunk (as the real server), or split across chunks to test
+        that a client does not take a chunk for an event ("watchChunking")."""
+        mode = self.app.watch_chunking
+        if mode == "split" and len(data) > 1:
+            cut = len(data) // 2
+            self.write_chunk(data[:cut])
+            self.write_chunk(data[cut:])
+        elif mode == "tiny":
+            for i in range(0, len(data), 7):
+                self.write_chunk(data[i:i + 7])
+        else:
+            self.write_chunk(data)
+
     def end_chunks(self):
         self.wfile.write(b"0\r\n\r\n")
 
@@ -2643,6 +2667,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return False
         if kind == "status":
             code = f["code"]
+            if code == 410 and truthy(self.q.get("watch")) and f.get("asEvent", True):
+                # As the watch cache does: 200, then an ERROR event carrying the 410.
+                self.start(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+                st = status_obj(410, f.get("reason") or "Expired", f.get("message") or
+                                "too old resource version: %s (%d)" % (self.q.get("resourceVersion") or "0",
+                                                                         self.app.store.rv))
+                self.write_chunk((jdump({"type": "ERROR", "object": st}) + "\n").encode())
+                self.end_chunks()
+                return True
             headers = {}
             details = None
             if f.get("retryAfter") is not None:
@@ -2968,13 +3001,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.finish_partial()
                 return
             if error:
-                self.write_chunk(encode("ERROR", error))
+                self.write_event(encode("ERROR", error))
                 self.end_chunks()
                 return
             for o in initial:
-                self.write_chunk(encode("ADDED", o))
+                self.write_event(encode("ADDED", o))
             if send_initial and bookmarks:
-                self.write_chunk(bookmark(pos, True))
+                self.write_event(bookmark(pos, True))
             deadline = time.time() + timeout
             next_bm = time.time() + app.bookmark_interval
             while True:
@@ -2996,7 +3029,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.close_connection = True
                     return
                 if lost:
-                    self.write_chunk(encode("ERROR", status_obj(
+                    self.write_event(encode("ERROR", status_obj(
                         410, "Expired", "too old resource version: %d (%d)" % (pos, st.compacted))))
                     break
                 out = []
@@ -3018,11 +3051,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if evs:
                     pos = evs[-1].rv
                 for etype, o in out:
-                    self.write_chunk(encode(etype, o))
+                    self.write_event(encode(etype, o))
                 if dropped:
                     break
                 if bookmarks and time.time() >= next_bm:
-                    self.write_chunk(bookmark(max(pos, cur_rv) if not evs else pos))
+                    self.write_event(bookmark(max(pos, cur_rv) if not evs else pos))
                     next_bm = time.time() + app.bookmark_interval
             self.end_chunks()
         finally:
@@ -3455,6 +3488,16 @@ def app_control(self, a):
     if act == "compact":
         st.compact()
         return {"ok": True, "compacted": st.compacted}
+    if act == "watch-chunking":
+        if a.get("mode") not in ("event", "split", "tiny"):
+            raise bad_request("watch-chunking mode: event, split or tiny")
+        self.watch_chunking = a["mode"]
+        return {"ok": True}
+    if act == "tarpit":
+        with self.counts_lock:
+            self.tarpit = int(a.get("count", 1))
+            self.tarpit_seconds = float(a.get("seconds", 0))
+        return {"ok": True}
     if act == "pause-rollout":
         self.rollout_paused = bool(a.get("paused", True))
         return {"ok": True, "paused": self.rollout_paused}
@@ -3632,6 +3675,18 @@ class Server(http.server.ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         # The TLS handshake runs in the connection's thread: a client that never
         # finishes it must not stall the accept loop.
+        if self.app.take_tarpit():
+            self.app.log_request({"time": rfc3339(time.time()), "remote": client_address[0],
+                                  "fault": {"kind": "tarpit"}})
+
+            def gone():
+                try:
+                    r, _, _ = select.select([request], [], [], 0)
+                    return bool(r) and request.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    return True
+            self.app.hang(self.app.tarpit_seconds, gone)
+            return
         request.settimeout(15)
         try:
             conn = self.ctx.wrap_socket(request, server_side=True)
