@@ -2408,10 +2408,38 @@ def pb_fields(buf):
     return out
 
 
-def decode_review_protobuf(body):
-    """kubectl auth can-i/whoami send their reviews as application/vnd.kubernetes.protobuf:
-    the "k8s\\0" envelope (runtime.Unknown) around the generated message. Only the spec
-    fields of the review kinds are decoded."""
+def pb_map(entries):
+    d = {}
+    for e in entries:
+        f = pb_fields(e)
+        d[f.get(1, [b""])[-1].decode()] = f.get(2, [b""])[-1]
+    return d
+
+
+def pb_object_meta(buf):
+    """The ObjectMeta fields a client sets when creating (name, generateName, namespace,
+    labels, annotations)."""
+    f = pb_fields(buf)
+    md = {}
+    for n, k in ((1, "name"), (2, "generateName"), (3, "namespace")):
+        v = f.get(n, [b""])[-1].decode()
+        if v:
+            md[k] = v
+    for n, k in ((11, "labels"), (12, "annotations")):
+        m = {kk: vv.decode() for kk, vv in pb_map(f.get(n, [])).items()}
+        if m:
+            md[k] = m
+    return md
+
+
+PROTOBUF_KINDS = ("SelfSubjectAccessReview", "SelfSubjectRulesReview", "SelfSubjectReview",
+                  "Namespace", "ConfigMap")
+
+
+def decode_protobuf(body):
+    """kubectl's typed clients (auth can-i, auth whoami, create namespace|configmap) send
+    application/vnd.kubernetes.protobuf: the "k8s\\0" envelope (runtime.Unknown) around
+    the generated message. Only the fields those commands set are decoded."""
     if body[:4] != b"k8s\x00":
         raise ValueError("no k8s protobuf envelope")
     unk = pb_fields(body[4:])
@@ -2428,6 +2456,18 @@ def decode_review_protobuf(body):
                 d[k] = v
         return d
     out = {"kind": kind, "apiVersion": av, "metadata": {}, "spec": {}}
+    if kind in ("Namespace", "ConfigMap"):
+        out = {"kind": kind, "apiVersion": av, "metadata": pb_object_meta(msg.get(1, [b""])[0])}
+        if kind == "ConfigMap":
+            data = {k: v.decode() for k, v in pb_map(msg.get(2, [])).items()}
+            if data:
+                out["data"] = data
+            binary = {k: base64.b64encode(v).decode() for k, v in pb_map(msg.get(3, [])).items()}
+            if binary:
+                out["binaryData"] = binary
+            if msg.get(4):
+                out["immutable"] = bool(msg[4][-1])
+        return out
     if kind == "SelfSubjectAccessReview":
         if 1 in spec:
             out["spec"]["resourceAttributes"] = strs(pb_fields(spec[1][0]), [
@@ -3144,12 +3184,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def parse_body(self, res=None):
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if ctype == "application/vnd.kubernetes.protobuf":
-            if res is None or res.table:
+            if res is None or res.kind not in PROTOBUF_KINDS:
                 raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
                                "format - accepted media types include: application/json, application/yaml "
-                               "(this test server decodes protobuf only for the review kinds)", {})
+                               "(this test server decodes protobuf only for %s)" % ", ".join(PROTOBUF_KINDS), {})
             try:
-                obj = decode_review_protobuf(self.body)
+                obj = decode_protobuf(self.body)
             except (ValueError, IndexError, UnicodeDecodeError) as e:
                 raise bad_request("failed to decode protobuf: %s" % e)
             self.entry["body"] = obj
@@ -3397,8 +3437,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 else:
                     marked["status"] = {"phase": "Terminating"}
                 st.write(res.name, marked)
-                gone = st.remove(res.name, ns, name)
+                st.remove(res.name, ns, name)
                 gone = marked
+                if res.name == "namespaces":      # the namespace controller empties it
+                    for r in STORED:
+                        if r.namespaced:
+                            for (ons, oname) in [k for k in st.objs[r.name] if k[0] == name]:
+                                st.remove(r.name, ons, oname)
             else:
                 gone = st.remove(res.name, ns, name)
         if not dry:
