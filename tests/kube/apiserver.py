@@ -1658,7 +1658,7 @@ def api_resource_list(group, version):
             "groupVersion": group + "/" + version if group else version, "resources": out}
 
 
-def aggregated_discovery(core):
+def aggregated_discovery(core, version="v2"):
     groups = [""] if core else groups_in_order()
     items = []
     for g in groups:
@@ -1683,7 +1683,7 @@ def aggregated_discovery(core):
             md = {"name": g, "creationTimestamp": None}
         items.append({"metadata": md, "versions": [{"version": "v1", "resources": res,
                                                     "freshness": "Current"}]})
-    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/" + version, "metadata": {},
             "items": items}
 
 
@@ -2762,8 +2762,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "application/json, application/yaml, application/vnd.kubernetes.protobuf")
 
     def wants_aggregated(self):
-        acc = self.headers.get("Accept") or ""
-        return self.app.aggregated and "as=APIGroupDiscoveryList" in acc and "v=v2" in acc.replace("v=v2beta1", "")
+        """The aggregated discovery version to answer with, in the client's order of
+        preference: v2 from Kubernetes 1.30, v2beta1 from 1.26 to 1.32 (as real servers)."""
+        if not self.app.aggregated:
+            return None
+        ver = (self.app.cluster.major, self.app.cluster.minor)
+        for part in (self.headers.get("Accept") or "").split(","):
+            p = dict(x.strip().split("=", 1) for x in part.split(";")[1:] if "=" in x)
+            if p.get("as") != "APIGroupDiscoveryList" or p.get("g") != "apidiscovery.k8s.io":
+                continue
+            if p.get("v") == "v2" and ver >= (1, 30):
+                return "v2"
+            if p.get("v") == "v2beta1" and (1, 26) <= ver < (1, 33):
+                return "v2beta1"
+        return None
 
     def not_found_path(self):
         return ApiError(404, "NotFound", "the server could not find the requested resource", {})
@@ -2783,15 +2795,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                    {"X-Content-Type-Options": "nosniff"})
         if path in ("/api", "/api/"):
             self.authorize({"verb": "get", "path": "/api"})
-            if self.wants_aggregated():
-                return self.send_json(200, aggregated_discovery(True), {"Vary": "Accept"}, AGG_CTYPE)
+            agg = self.wants_aggregated()
+            if agg:
+                return self.send_json(200, aggregated_discovery(True, agg), {"Vary": "Accept"},
+                                      AGG_CTYPE.replace("v=v2", "v=" + agg))
             return self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
                                         "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
                                                                         "serverAddress": app.cluster.endpoint}]})
         if path in ("/apis", "/apis/"):
             self.authorize({"verb": "get", "path": "/apis"})
-            if self.wants_aggregated():
-                return self.send_json(200, aggregated_discovery(False), {"Vary": "Accept"}, AGG_CTYPE)
+            agg = self.wants_aggregated()
+            if agg:
+                return self.send_json(200, aggregated_discovery(False, agg), {"Vary": "Accept"},
+                                      AGG_CTYPE.replace("v=v2", "v=" + agg))
             return self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1",
                                         "groups": [self.api_group(g) for g in groups_in_order()]})
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
@@ -3710,6 +3726,7 @@ App.replace_slices = app_replace_slices
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False    # exit at once on SIGTERM, even with hung or idle connections
     allow_reuse_address = True
     request_queue_size = 256
 
