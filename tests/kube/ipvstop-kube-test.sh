@@ -143,7 +143,7 @@ expect "dashboard: the cluster in the header" "Kubernetes v1\.34\.1 +context ipv
 expect "dashboard: kube-proxy per node in the header" "nodes: cp-1 ipvs, worker-1 ipvs, worker-2 iptables"
 expect "dashboard: drift counts in the header" "Drift: 1 endpoints missing"
 expect "dashboard: the owning Service in its column" "10\.96\.120\.15:80 .*default/web:http"
-expect "dashboard: drift rows are marked with !" "10\.96\.250\.250:80 .*! "
+expect "dashboard: drift rows are marked with !" "10\.96\.250\.250:80 .*! \(no Service\)"
 T send-keys -t k d; sleep 0.5
 expect "dashboard: d shows only virtual services with drift" "Virtual services with drift: [0-9]+ of 14"
 T send-keys -t k d; sleep 0.3
