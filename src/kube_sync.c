@@ -553,8 +553,14 @@ static void list_done(const struct kube_reply *r, void *arg)
 	inf->phase = INF_IDLE;
 	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
 	set_error(k, (int)inf->kind, msg);
-	inf->failed_once = true;
-	maybe_first_result(k);
+	/*
+	 * A refusal (401, 403, 404...) will not change by waiting: the first picture is this
+	 * error. Throttling, server errors and silence may pass: -j waits for a retry.
+	 */
+	if (r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429) {
+		inf->failed_once = true;
+		maybe_first_result(k);
+	}
 }
 
 static void start_list(struct informer *inf)

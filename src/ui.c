@@ -101,6 +101,7 @@ struct ui {
 	const struct kube_view *kv;
 	struct kube_text kt;
 	bool drift_only;
+	bool step_pending; /* '.' while paused: the next snapshot is wanted */
 	int head; /* header lines, which the Kubernetes summary makes vary */
 };
 
@@ -194,6 +195,9 @@ static void flags_label(const struct ipvs_service *svc, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
+/* Counters and rates that /proc does not have are unknown, not zero. */
+static const char *rate(const struct ui *u, double v, char *buf, size_t len);
+
 static const char *num(const struct ui *u, double v, char *buf, size_t len)
 {
 	if (u->exact) {
@@ -201,6 +205,15 @@ static const char *num(const struct ui *u, double v, char *buf, size_t len)
 		return buf;
 	}
 	return cells_human(v, buf, len);
+}
+
+static const char *rate(const struct ui *u, double v, char *buf, size_t len)
+{
+	if (u->have && u->cur.source == IPVS_SOURCE_PROC) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return num(u, v, buf, len);
 }
 
 /* ---- filter and sort ---- */
@@ -404,6 +417,8 @@ struct column {
 	int width; /* 0: flexible */
 	int right;
 	int sort; /* enum sort_key, or -1 */
+	int prio; /* what goes first when the width runs out: the lowest */
+	bool kube; /* shown only with the Kubernetes join */
 };
 
 struct box {
@@ -421,41 +436,55 @@ static void put(int y, int x, int width, const char *text, int right, attr_t att
 	attroff(attr);
 }
 
-/* Lays out columns in a box: flexible ones share what is left; columns that do not fit go. */
-static int layout(const struct column *cols, int n, int width, int flex_min, int *widths)
+/*
+ * Lays out columns in a box: widths[i] = 0 hides column i. Columns of the least priority
+ * go first when the width runs out; flexible ones share what is left, up to a cap.
+ */
+static void layout(const struct ui *u, const struct column *cols, int n, int width,
+		   int flex_min, int *widths)
 {
-	int fixed = 0, nflex = 0, shown = 0;
+	bool kube = u->kv && u->kv->j;
+	int need = 0;
 	for (int i = 0; i < n; i++) {
-		int need = (cols[i].width ? cols[i].width : flex_min) + (i ? 1 : 0);
-		if (fixed + need > width)
+		/* Names of Services and pods want more room than an address. */
+		int fmin = cols[i].kube ? flex_min + 12 : flex_min;
+		widths[i] = cols[i].kube && !kube ? 0 : cols[i].width ? cols[i].width : fmin;
+		need += widths[i] ? widths[i] + 1 : 0;
+	}
+	while (need - 1 > width) {
+		int drop = -1;
+		for (int i = 0; i < n; i++)
+			if (widths[i] && (drop < 0 || cols[i].prio < cols[drop].prio))
+				drop = i;
+		if (drop < 0)
 			break;
-		fixed += need;
-		if (!cols[i].width)
-			nflex++;
-		shown++;
+		need -= widths[drop] + 1;
+		widths[drop] = 0;
 	}
-	int extra = width - fixed;
-	for (int i = 0; i < shown; i++) {
-		widths[i] = cols[i].width ? cols[i].width : flex_min;
-		if (!cols[i].width && nflex) {
-			int add = extra / nflex;
-			/* Addresses need no more than an IPv6 address and port. */
-			if (widths[i] + add > 48)
-				add = 48 - widths[i];
-			widths[i] += add;
-			extra -= add;
-			nflex--;
-		}
+	int extra = width - (need - 1), nflex = 0;
+	for (int i = 0; i < n; i++)
+		nflex += widths[i] && !cols[i].width;
+	for (int i = 0; i < n && extra > 0; i++) {
+		if (!widths[i] || cols[i].width)
+			continue;
+		int add = extra / nflex--;
+		/* Addresses need no more than an IPv6 address and port; names a little more. */
+		int cap = cols[i].kube ? 64 : 48;
+		if (widths[i] + add > cap)
+			add = cap - widths[i] > 0 ? cap - widths[i] : 0;
+		widths[i] += add;
+		extra -= add;
 	}
-	return shown;
 }
 
 static void draw_columns_header(const struct ui *u, const struct box *b, int y,
-				const struct column *cols, int shown, const int *widths)
+				const struct column *cols, int n, const int *widths)
 {
 	int x = b->x;
 	attr_t base = u->color ? COLOR_PAIR(CP_HEADER) | A_BOLD : A_BOLD;
-	for (int i = 0; i < shown; i++) {
+	for (int i = 0; i < n; i++) {
+		if (!widths[i])
+			continue;
 		attr_t a = base;
 		char t[64];
 		snprintf(t, sizeof(t), "%s", _(cols[i].title));
@@ -469,7 +498,7 @@ static void draw_columns_header(const struct ui *u, const struct box *b, int y,
 }
 
 static void draw_row(const struct box *b, int y, const char *const *cells,
-		     const struct column *cols, int shown, const int *widths, attr_t attr)
+		     const struct column *cols, int n, const int *widths, attr_t attr)
 {
 	int x = b->x;
 	if (attr & A_REVERSE) {
@@ -477,13 +506,10 @@ static void draw_row(const struct box *b, int y, const char *const *cells,
 		mvhline(y, b->x, ' ', b->w);
 		attroff(attr);
 	}
-	for (int i = 0; i < shown; i++) {
+	for (int i = 0; i < n; i++) {
+		if (!widths[i])
+			continue;
 		put(y, x, widths[i], cells[i], cols[i].right, attr);
-		if (i + 1 < shown && (attr & A_REVERSE)) {
-			attron(attr);
-			mvaddch(y, x + widths[i], ' ');
-			attroff(attr);
-		}
 		x += widths[i] + 1;
 	}
 }
@@ -517,13 +543,19 @@ static void scroll_into_view(struct cursor *c, size_t n, int rows)
 }
 
 static const struct column svc_cols[] = {
-	{N_("PROT"), 4, 0, -1},         {N_("VIRTUAL SERVICE"), 0, 0, SORT_VIRTUAL},
-	{N_("SCHED"), 5, 0, SORT_SCHED}, {N_("FLAGS"), 9, 0, -1},
-	{N_("RS"), 4, 1, SORT_RS},      {N_("ACTIVE"), 7, 1, SORT_ACTIVE},
-	{N_("INACT"), 7, 1, SORT_INACTIVE}, {N_("CONN/S"), 7, 1, SORT_CPS},
-	{N_("IN PPS"), 7, 1, SORT_INPPS}, {N_("OUT PPS"), 7, 1, SORT_OUTPPS},
-	{N_("IN B/S"), 7, 1, SORT_INBPS}, {N_("OUT B/S"), 7, 1, SORT_OUTBPS},
-	{N_("KUBERNETES SERVICE"), 0, 0, -1},
+	{N_("PROT"), 4, 0, -1, 90, false},
+	{N_("VIRTUAL SERVICE"), 0, 0, SORT_VIRTUAL, 100, false},
+	{N_("SCHED"), 5, 0, SORT_SCHED, 60, false},
+	{N_("FLAGS"), 9, 0, -1, 40, false},
+	{N_("RS"), 4, 1, SORT_RS, 50, false},
+	{N_("ACTIVE"), 7, 1, SORT_ACTIVE, 80, false},
+	{N_("INACT"), 7, 1, SORT_INACTIVE, 70, false},
+	{N_("CONN/S"), 7, 1, SORT_CPS, 65, false},
+	{N_("IN PPS"), 7, 1, SORT_INPPS, 30, false},
+	{N_("OUT PPS"), 7, 1, SORT_OUTPPS, 20, false},
+	{N_("IN B/S"), 7, 1, SORT_INBPS, 25, false},
+	{N_("OUT B/S"), 7, 1, SORT_OUTBPS, 15, false},
+	{N_("KUBERNETES SERVICE"), 0, 0, -1, 75, true},
 };
 #define N_SVC_COLS ((int)(sizeof(svc_cols) / sizeof(svc_cols[0])))
 
@@ -540,8 +572,8 @@ static void draw_services(struct ui *u, const struct box *b)
 	else
 		snprintf(title, sizeof(title), _(" Virtual services: %zu "), u->cur.n_services);
 	draw_title(u, b, PANE_SERVICES, title);
-	int shown = layout(svc_cols, N_SVC_COLS, b->w, 21, widths);
-	draw_columns_header(u, b, b->y + 1, svc_cols, shown, widths);
+	layout(u, svc_cols, N_SVC_COLS, b->w, 21, widths);
+	draw_columns_header(u, b, b->y + 1, svc_cols, N_SVC_COLS, widths);
 	int rows = b->h - 2;
 	scroll_into_view(&u->svc, u->n_order, rows);
 	if (u->focus == PANE_SERVICES)
@@ -554,6 +586,8 @@ static void draw_services(struct ui *u, const struct box *b)
 		size_t si = u->order[idx];
 		bool drift = kube_text_service_drift(u->kv, si);
 		kube_text_owner(u->kv, si, owner + 2, sizeof(owner) - 2);
+		if (!owner[2])
+			snprintf(owner + 2, sizeof(owner) - 2, "%s", _("(no Service)"));
 		/* Drift is said in text too, so it shows without colours. */
 		owner[0] = drift ? '!' : ' ';
 		owner[1] = ' ';
@@ -569,11 +603,11 @@ static void draw_services(struct ui *u, const struct box *b)
 			nb[7],
 			num(u, (double)act, nb[0], sizeof(nb[0])),
 			num(u, (double)inact, nb[1], sizeof(nb[1])),
-			num(u, (double)svc->stats.cps, nb[2], sizeof(nb[2])),
-			num(u, (double)svc->stats.inpps, nb[3], sizeof(nb[3])),
-			num(u, (double)svc->stats.outpps, nb[4], sizeof(nb[4])),
-			num(u, (double)svc->stats.inbps, nb[5], sizeof(nb[5])),
-			num(u, (double)svc->stats.outbps, nb[6], sizeof(nb[6])),
+			rate(u, (double)svc->stats.cps, nb[2], sizeof(nb[2])),
+			rate(u, (double)svc->stats.inpps, nb[3], sizeof(nb[3])),
+			rate(u, (double)svc->stats.outpps, nb[4], sizeof(nb[4])),
+			rate(u, (double)svc->stats.inbps, nb[5], sizeof(nb[5])),
+			rate(u, (double)svc->stats.outbps, nb[6], sizeof(nb[6])),
 			u->kv && u->kv->j ? owner : "-",
 		};
 		attr_t a = A_NORMAL;
@@ -581,7 +615,7 @@ static void draw_services(struct ui *u, const struct box *b)
 			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
 		else if (svc->n_dests == 0 || drift)
 			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
-		draw_row(b, b->y + 2 + r, cells, svc_cols, shown, widths, a);
+		draw_row(b, b->y + 2 + r, cells, svc_cols, N_SVC_COLS, widths, a);
 	}
 	if (u->n_order == 0 && rows > 0)
 		put(b->y + 2, b->x + 1, b->w - 1,
@@ -592,10 +626,12 @@ static void draw_services(struct ui *u, const struct box *b)
 }
 
 static const struct column dest_cols[] = {
-	{N_("REAL SERVER"), 0, 0, -1}, {N_("FWD"), 6, 0, -1},    {N_("WEIGHT"), 8, 1, -1},
-	{N_("ACTIVE"), 7, 1, -1},      {N_("INACT"), 7, 1, -1},  {N_("PERSIST"), 7, 1, -1},
-	{N_("CONN/S"), 7, 1, -1},      {N_("IN PPS"), 7, 1, -1}, {N_("OUT PPS"), 7, 1, -1},
-	{N_("IN B/S"), 7, 1, -1},      {N_("OUT B/S"), 7, 1, -1}, {N_("POD"), 0, 0, -1},
+	{N_("REAL SERVER"), 0, 0, -1, 100, false}, {N_("FWD"), 6, 0, -1, 60, false},
+	{N_("WEIGHT"), 8, 1, -1, 90, false},       {N_("ACTIVE"), 7, 1, -1, 80, false},
+	{N_("INACT"), 7, 1, -1, 70, false},        {N_("PERSIST"), 7, 1, -1, 40, false},
+	{N_("CONN/S"), 7, 1, -1, 50, false},       {N_("IN PPS"), 7, 1, -1, 30, false},
+	{N_("OUT PPS"), 7, 1, -1, 20, false},      {N_("IN B/S"), 7, 1, -1, 25, false},
+	{N_("OUT B/S"), 7, 1, -1, 15, false},      {N_("POD"), 0, 0, -1, 75, true},
 };
 #define N_DEST_COLS ((int)(sizeof(dest_cols) / sizeof(dest_cols[0])))
 
@@ -612,8 +648,8 @@ static void draw_dests(struct ui *u, const struct box *b)
 		snprintf(title, sizeof(title), "%s", _(" Real servers "));
 	}
 	draw_title(u, b, PANE_DESTS, title);
-	int shown = layout(dest_cols, N_DEST_COLS, b->w, 21, widths);
-	draw_columns_header(u, b, b->y + 1, dest_cols, shown, widths);
+	layout(u, dest_cols, N_DEST_COLS, b->w, 21, widths);
+	draw_columns_header(u, b, b->y + 1, dest_cols, N_DEST_COLS, widths);
 	int rows = b->h - 2;
 	size_t n = svc ? svc->n_dests : 0;
 	scroll_into_view(&u->dest, n, rows);
@@ -639,11 +675,11 @@ static void draw_dests(struct ui *u, const struct box *b)
 			num(u, d->active_conns, nb[0], sizeof(nb[0])),
 			num(u, d->inactive_conns, nb[1], sizeof(nb[1])),
 			num(u, d->persist_conns, nb[2], sizeof(nb[2])),
-			num(u, (double)d->stats.cps, nb[3], sizeof(nb[3])),
-			num(u, (double)d->stats.inpps, nb[4], sizeof(nb[4])),
-			num(u, (double)d->stats.outpps, nb[5], sizeof(nb[5])),
-			num(u, (double)d->stats.inbps, nb[6], sizeof(nb[6])),
-			num(u, (double)d->stats.outbps, nb[7], sizeof(nb[7])),
+			rate(u, (double)d->stats.cps, nb[3], sizeof(nb[3])),
+			rate(u, (double)d->stats.inpps, nb[4], sizeof(nb[4])),
+			rate(u, (double)d->stats.outpps, nb[5], sizeof(nb[5])),
+			rate(u, (double)d->stats.inbps, nb[6], sizeof(nb[6])),
+			rate(u, (double)d->stats.outbps, nb[7], sizeof(nb[7])),
 			pod[0] ? pod : "-",
 		};
 		attr_t a = A_NORMAL;
@@ -651,7 +687,7 @@ static void draw_dests(struct ui *u, const struct box *b)
 			a = A_REVERSE | A_BOLD;
 		else if (d->weight == 0)
 			a = u->color ? COLOR_PAIR(CP_DRAIN) : A_DIM;
-		draw_row(b, b->y + 2 + r, cells, dest_cols, shown, widths, a);
+		draw_row(b, b->y + 2 + r, cells, dest_cols, N_DEST_COLS, widths, a);
 	}
 	if (svc && n == 0 && rows > 0)
 		put(b->y + 2, b->x + 1, b->w - 1, _("This virtual service has no real servers."), 0,
@@ -659,8 +695,9 @@ static void draw_dests(struct ui *u, const struct box *b)
 }
 
 static const struct column conn_cols[] = {
-	{N_("PROT"), 5, 0, -1},     {N_("CLIENT"), 0, 0, -1},   {N_("VIRTUAL"), 0, 0, -1},
-	{N_("DESTINATION"), 0, 0, -1}, {N_("STATE"), 12, 0, -1}, {N_("EXPIRES"), 8, 1, -1},
+	{N_("PROT"), 5, 0, -1, 60, false},        {N_("CLIENT"), 0, 0, -1, 100, false},
+	{N_("VIRTUAL"), 0, 0, -1, 50, false},     {N_("DESTINATION"), 0, 0, -1, 90, false},
+	{N_("STATE"), 12, 0, -1, 80, false},      {N_("EXPIRES"), 8, 1, -1, 70, false},
 };
 #define N_CONN_COLS ((int)(sizeof(conn_cols) / sizeof(conn_cols[0])))
 
@@ -681,8 +718,8 @@ static void draw_conns(struct ui *u, const struct box *b)
 			 u->n_conn_rows, u->cur.conns.total,
 			 u->cur.conns.truncated ? _(" (list bounded)") : "");
 	draw_title(u, b, PANE_CONNS, title);
-	int shown = layout(conn_cols, N_CONN_COLS, b->w, 22, widths);
-	draw_columns_header(u, b, b->y + 1, conn_cols, shown, widths);
+	layout(u, conn_cols, N_CONN_COLS, b->w, 22, widths);
+	draw_columns_header(u, b, b->y + 1, conn_cols, N_CONN_COLS, widths);
 	int rows = b->h - 2;
 	scroll_into_view(&u->conn, u->n_conn_rows, rows);
 	if (u->focus == PANE_CONNS)
@@ -701,7 +738,7 @@ static void draw_conns(struct ui *u, const struct box *b)
 		const char *cells[N_CONN_COLS] = {proto, cl, vl, dl, c->state, exp};
 		attr_t a = idx == u->conn.sel && u->focus == PANE_CONNS ? A_REVERSE | A_BOLD
 									: A_NORMAL;
-		draw_row(b, b->y + 2 + r, cells, conn_cols, shown, widths, a);
+		draw_row(b, b->y + 2 + r, cells, conn_cols, N_CONN_COLS, widths, a);
 	}
 }
 
@@ -793,7 +830,11 @@ static void draw_header(struct ui *u)
 				 age < 0 ? 0 : age, u->interval);
 		}
 	}
-	put(1, 0, COLS, line, 0, A_NORMAL);
+	/* Without timeouts the line would start with the separator. */
+	const char *l2 = line;
+	while (*l2 == ' ')
+		l2++;
+	put(1, 0, COLS, l2, 0, A_NORMAL);
 
 	/* Line 3: totals. */
 	uint64_t act = 0, inact = 0, cps = 0, inpps = 0, outpps = 0, inbps = 0, outbps = 0;
@@ -814,10 +855,10 @@ static void draw_header(struct ui *u)
 		 _("Services %zu  Real servers %zu  Active %s  Inactive %s  Conn/s %s  "
 		   "In %s pkt/s %s B/s  Out %s pkt/s %s B/s"),
 		 u->have ? s->n_services : 0, dests, num(u, (double)act, b[0], sizeof(b[0])),
-		 num(u, (double)inact, b[1], sizeof(b[1])), num(u, (double)cps, b[2], sizeof(b[2])),
-		 num(u, (double)inpps, b[3], sizeof(b[3])), num(u, (double)inbps, b[4], sizeof(b[4])),
-		 num(u, (double)outpps, b[5], sizeof(b[5])),
-		 num(u, (double)outbps, b[6], sizeof(b[6])));
+		 num(u, (double)inact, b[1], sizeof(b[1])), rate(u, (double)cps, b[2], sizeof(b[2])),
+		 rate(u, (double)inpps, b[3], sizeof(b[3])), rate(u, (double)inbps, b[4], sizeof(b[4])),
+		 rate(u, (double)outpps, b[5], sizeof(b[5])),
+		 rate(u, (double)outbps, b[6], sizeof(b[6])));
 	put(2, 0, COLS, line, 0, A_NORMAL);
 
 	/* Line 4: modules, and the slot for the cluster. */
@@ -891,6 +932,12 @@ static void draw_status(const struct ui *u)
 		attr_t a = u->status_error ? (u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD)
 					   : A_NORMAL;
 		put(y, 0, COLS, u->status, 0, a);
+		return;
+	}
+	if (u->have && u->cur.ipvs_available && u->cur.ipvs_error[0]) {
+		/* A degraded read (the /proc fallback) says what is missing. */
+		put(y, 0, COLS, u->cur.ipvs_error, 0,
+		    u->color ? COLOR_PAIR(CP_WARN) : A_BOLD);
 		return;
 	}
 	char hint[256];
@@ -1186,6 +1233,7 @@ static bool handle_key(struct ui *u, int key)
 		feed_set_paused(u->feed, u->paused);
 		break;
 	case ACT_STEP:
+		u->step_pending = true;
 		feed_step(u->feed);
 		break;
 	case ACT_FASTER:
@@ -1229,6 +1277,13 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 {
 	struct snapshot s;
 	bool got = ipvs && feed_take(u->feed, &s);
+	if (got && u->paused && !u->step_pending) {
+		/* A read already under way when p was pressed must not change a paused screen. */
+		snapshot_free(&s);
+		got = false;
+	}
+	if (got)
+		u->step_pending = false;
 	if (got) {
 		if (u->have)
 			snapshot_free(&u->cur);

@@ -11,6 +11,9 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# kubectl is not in Debian's archive: the machine image brings it. Say so early and loudly.
+command -v kubectl >/dev/null 2>&1 ||
+	echo "deps.sh: WARNING: kubectl is not installed; the Kubernetes API tests need the real client" >&2
 # The dashboard's tests run it in Chinese: the zh_CN.UTF-8 locale must exist.
 need_locale=0
 locale -a 2>/dev/null | grep -qix 'zh_CN.utf8' || need_locale=1

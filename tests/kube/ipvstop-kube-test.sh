@@ -150,7 +150,7 @@ T send-keys -t k d; sleep 0.3
 T send-keys -t k / ; T send-keys -t k -l 'default/api'; T send-keys -t k Enter; sleep 0.3
 expect "dashboard: / matches the Kubernetes Service name" "Virtual services: 2 of 14 match /default/api/"
 T send-keys -t k Enter; sleep 0.3
-expect "dashboard: real servers show their pod and node" "10\.244\.1\.20:8080 .*default/api-[a-z0-9-]+ @worker-1"
+expect "dashboard: real servers show their pod and node" "10\.244\.1\.20:8080 .*default/api-[a-z0-9-]+ @work"
 T send-keys -t k q
 expect "dashboard: quits" "EXITED rc=0"
 
