@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kube_join.h"
@@ -30,7 +31,79 @@ __attribute__((format(printf, 4, 5))) static size_t cat(char *buf, size_t n, siz
 	return w < 0 ? n : n + (size_t)w;
 }
 
-void kube_text_summary(const struct kube_view *kv, struct kube_text *t)
+long kube_duration_seconds(const char *text)
+{
+	double total = 0;
+	const char *p = text;
+	if (!p || !*p)
+		return 0;
+	while (*p) {
+		char *end;
+		double v = strtod(p, &end);
+		if (end == p || v < 0)
+			return -1;
+		p = end;
+		if (strncmp(p, "ms", 2) == 0) {
+			v /= 1000;
+			p += 2;
+		} else if (*p == 'h') {
+			v *= 3600;
+			p++;
+		} else if (*p == 'm') {
+			v *= 60;
+			p++;
+		} else if (*p == 's') {
+			p++;
+		} else {
+			return -1;
+		}
+		total += v;
+	}
+	return (long)total;
+}
+
+static long sysctl_of(const struct snapshot *s, const char *name)
+{
+	for (size_t i = 0; s && i < s->n_sysctls; i++)
+		if (strcmp(s->sysctls[i].name, name) == 0)
+			return s->sysctls[i].present ? s->sysctls[i].value : -1;
+	return -1;
+}
+
+bool kube_compare_timeouts(const struct kube_state *k, const struct snapshot *s,
+			   struct kube_timeout_cmp cmp[3])
+{
+	if (!k->config.known)
+		return false;
+	const char *conf[3] = {k->config.tcp_timeout, k->config.tcp_fin_timeout,
+			       k->config.udp_timeout};
+	long kern[3] = {-1, -1, -1};
+	if (s && s->timeouts_known) {
+		kern[0] = s->timeout_tcp;
+		kern[1] = s->timeout_tcp_fin;
+		kern[2] = s->timeout_udp;
+	}
+	static const char *const names[3] = {"tcp", "tcp_fin", "udp"};
+	for (int i = 0; i < 3; i++) {
+		cmp[i].name = names[i];
+		cmp[i].configured = kube_duration_seconds(conf[i]);
+		cmp[i].kernel = kern[i];
+		/* 0 means kube-proxy does not set it: any kernel value is what was asked. */
+		cmp[i].mismatch = cmp[i].configured > 0 && kern[i] >= 0 && cmp[i].configured != kern[i];
+	}
+	return true;
+}
+
+bool kube_strict_arp_mismatch(const struct kube_state *k, const struct snapshot *s, long *ignore,
+			      long *announce)
+{
+	*ignore = sysctl_of(s, "net.ipv4.conf.all.arp_ignore");
+	*announce = sysctl_of(s, "net.ipv4.conf.all.arp_announce");
+	return k->config.known && k->config.strict_arp && *ignore >= 0 &&
+	       (*ignore != 1 || *announce != 2);
+}
+
+void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, struct kube_text *t)
 {
 	char line[KUBE_TEXT_LEN];
 	memset(t, 0, sizeof(*t));
@@ -80,6 +153,21 @@ void kube_text_summary(const struct kube_view *kv, struct kube_text *t)
 		n = cat(buf, n, sizeof(buf), _("; this node: %s%s"),
 			k->local_mode[0] ? k->local_mode : "?",
 			k->kube_ipvs0 ? _(" (kube-ipvs0 present)") : "");
+	/* What kube-proxy was told beside what the kernel has. */
+	struct kube_timeout_cmp cmp[3];
+	if (kube_compare_timeouts(k, s, cmp))
+		for (int i = 0; i < 3; i++)
+			if (cmp[i].mismatch) {
+				n = cat(buf, n, sizeof(buf), _("; %s timeout configured %lds, kernel %lds"),
+					cmp[i].name, cmp[i].configured, cmp[i].kernel);
+				warn = true;
+			}
+	long ign, ann;
+	if (kube_strict_arp_mismatch(k, s, &ign, &ann)) {
+		n = cat(buf, n, sizeof(buf), _("; strictARP but arp_ignore=%ld arp_announce=%ld"), ign,
+			ann);
+		warn = true;
+	}
 	add(t, warn, buf);
 	if (k->minor >= 35 && strcmp(mode, "ipvs") == 0)
 		add(t, true,

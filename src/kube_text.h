@@ -18,8 +18,28 @@ struct kube_text {
 	size_t drift; /* total drift count, 0 when none or unknown */
 };
 
-/* Fills t from kv (translated text). kv NULL gives no lines. */
-void kube_text_summary(const struct kube_view *kv, struct kube_text *t);
+/* Fills t from kv (translated text), with s for the kernel's side of comparisons (may be NULL). */
+void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, struct kube_text *t);
+
+/* A Go duration ("900s", "15m0s", "1h2m3.5s") in whole seconds; -1 when not one. */
+long kube_duration_seconds(const char *text);
+
+/* kube-proxy's ipvs timeouts (tcp, tcp_fin, udp) beside the kernel's. */
+struct kube_timeout_cmp {
+	const char *name;  /* "tcp", "tcp_fin", "udp" */
+	long configured;   /* seconds; 0: kube-proxy leaves the kernel's value alone; -1 unreadable */
+	long kernel;       /* seconds; -1 unknown */
+	bool mismatch;
+};
+/* Fills cmp[3]; false when there is no ConfigMap to compare with. */
+bool kube_compare_timeouts(const struct kube_state *k, const struct snapshot *s,
+			   struct kube_timeout_cmp cmp[3]);
+/*
+ * strictARP makes kube-proxy set arp_ignore=1 and arp_announce=2 (MetalLB's L2 mode needs it).
+ * True when strictARP is on and the kernel's net.ipv4.conf.all values are not those.
+ */
+bool kube_strict_arp_mismatch(const struct kube_state *k, const struct snapshot *s, long *ignore,
+			      long *announce);
 
 /* The owner of virtual service i ("ns/name:port"), or "" when none. */
 const char *kube_text_owner(const struct kube_view *kv, size_t i, char *buf, size_t len);

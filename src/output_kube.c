@@ -7,6 +7,7 @@
 
 #include "json_writer.h"
 #include "kube_join.h"
+#include "kube_text.h"
 #include "output_json.h"
 #include "output_kube.h"
 
@@ -117,6 +118,40 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 	else
 		jw_null(w, "expected_scheduler");
 
+	struct kube_timeout_cmp cmp[3];
+	if (kube_compare_timeouts(k, s, cmp)) {
+		jw_open(w, "timeouts", '{');
+		for (int i = 0; i < 3; i++) {
+			jw_open(w, cmp[i].name, '{');
+			if (cmp[i].configured >= 0)
+				jw_i64(w, "configured", cmp[i].configured);
+			else
+				jw_null(w, "configured");
+			if (cmp[i].kernel >= 0)
+				jw_i64(w, "kernel", cmp[i].kernel);
+			else
+				jw_null(w, "kernel");
+			jw_bool(w, "mismatch", cmp[i].mismatch);
+			jw_close(w, '}');
+		}
+		jw_close(w, '}');
+	} else {
+		jw_null(w, "timeouts");
+	}
+	long ign, ann;
+	bool arp = kube_strict_arp_mismatch(k, s, &ign, &ann);
+	jw_open(w, "strict_arp_sysctls", '{');
+	if (ign >= 0)
+		jw_i64(w, "arp_ignore", ign);
+	else
+		jw_null(w, "arp_ignore");
+	if (ann >= 0)
+		jw_i64(w, "arp_announce", ann);
+	else
+		jw_null(w, "arp_announce");
+	jw_bool(w, "mismatch", arp);
+	jw_close(w, '}');
+
 	jw_open(w, "nodes", '[');
 	for (size_t i = 0; i < k->n_proxies; i++) {
 		const struct kube_proxy_pod *p = &k->proxies[i];
@@ -139,7 +174,6 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 	jw_string(w, "proxy_mode", k->local_mode[0] ? k->local_mode : NULL);
 	jw_bool(w, "kube_ipvs0", k->kube_ipvs0);
 	jw_close(w, '}');
-	(void)s;
 	jw_close(w, '}');
 }
 

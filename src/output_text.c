@@ -173,7 +173,7 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 	struct kube_text kt;
 
 	write_header(f, s, exact);
-	kube_text_summary(kv, &kt);
+	kube_text_summary(kv, s, &kt);
 	for (size_t i = 0; i < kt.n; i++)
 		fprintf(f, "%s\n", cells_pad(kt.line[i], cells_width(kt.line[i]), 0, kube,
 					     sizeof(kube)));

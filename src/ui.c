@@ -1293,7 +1293,7 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	if (!got && !kube)
 		return;
 	u->kv = kube_side_update(&u->kube, u->have ? &u->cur : NULL, u->cur.mono);
-	kube_text_summary(u->kv, &u->kt);
+	kube_text_summary(u->kv, u->have ? &u->cur : NULL, &u->kt);
 	refresh_views(u);
 }
 

@@ -15,6 +15,8 @@
 
 #include "cells.h"
 #include "json_read.h"
+#include "kube_model.h"
+#include "kube_text.h"
 #include "output_json.h"
 #include "output_text.h"
 #include "rates.h"
@@ -573,6 +575,35 @@ START_TEST(test_cells)
 }
 END_TEST
 
+START_TEST(test_durations)
+{
+	ck_assert_int_eq(kube_duration_seconds("900s"), 900);
+	ck_assert_int_eq(kube_duration_seconds("15m0s"), 900);
+	ck_assert_int_eq(kube_duration_seconds("1h2m3s"), 3723);
+	ck_assert_int_eq(kube_duration_seconds("1.5s"), 1);
+	ck_assert_int_eq(kube_duration_seconds("500ms"), 0);
+	ck_assert_int_eq(kube_duration_seconds("0s"), 0);
+	ck_assert_int_eq(kube_duration_seconds(""), 0);
+	ck_assert_int_eq(kube_duration_seconds("5"), -1);
+	ck_assert_int_eq(kube_duration_seconds("ten"), -1);
+
+	struct kube_state k;
+	struct snapshot s;
+	struct kube_timeout_cmp cmp[3];
+	memset(&k, 0, sizeof(k));
+	fill_sample(&s);
+	ck_assert(!kube_compare_timeouts(&k, &s, cmp));
+	k.config.known = true;
+	snprintf(k.config.tcp_timeout, sizeof(k.config.tcp_timeout), "10m");
+	snprintf(k.config.udp_timeout, sizeof(k.config.udp_timeout), "5m0s");
+	ck_assert(kube_compare_timeouts(&k, &s, cmp));
+	ck_assert(cmp[0].mismatch && cmp[0].configured == 600 && cmp[0].kernel == 900);
+	ck_assert(!cmp[1].mismatch && cmp[1].configured == 0);
+	ck_assert(!cmp[2].mismatch && cmp[2].configured == 300);
+	snapshot_free(&s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -592,6 +623,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_table);
 	tcase_add_test(tc, test_text_frame);
 	tcase_add_test(tc, test_cells);
+	tcase_add_test(tc, test_durations);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -96,6 +96,16 @@ check "drift: scheduler differs from ipvs.scheduler (\"\" = rr)" \
 check "drift: sessionAffinity ClientIP without persistence" 'k["drift"]["affinity_mismatch"] == ["tcp 10.96.77.77:9000"]'
 check "the virtual services in the kernel that match have no drift mark" 'vs("10.96.40.40", 80)["kube"]["scheduler_mismatch"] is False'
 
+# What kube-proxy was told beside what the kernel has: timeouts and strictARP.
+control '{"action":"kube-proxy-config","tcpTimeout":"10m0s","strictARP":true}'
+run_json
+check "configured tcpTimeout 10m0s against the kernel's 900 s is a mismatch" \
+	'k["proxy"]["timeouts"]["tcp"] == {"configured": 600, "kernel": 900, "mismatch": True} and not k["proxy"]["timeouts"]["udp"]["mismatch"]'
+check "strictARP is read from config.conf" 'k["proxy"]["strict_arp"] is True'
+"$IPVSTOP" -b -n 1 --replay "$work/table.jsonl" --node worker-1 > "$work/batch" 2>&1
+grep -q "tcp timeout configured 600s, kernel 900s" "$work/batch" && ok "-b: the timeout mismatch is said" || not_ok "-b: the timeout mismatch is said" "$work/batch"
+control '{"action":"kube-proxy-config","tcpTimeout":"0s","strictARP":false}'
+
 # kubectl, the reference client, sees the same pods behind the same addresses.
 kubectl get endpointslices -A -o json > "$work/slices.json" 2>"$work/kubectl.err" || not_ok "kubectl get endpointslices" "$work/kubectl.err"
 if python3 - "$work/doc.json" "$work/slices.json" > "$work/check.out" 2>&1 <<'PY'
