@@ -25,14 +25,6 @@ static void vs_key(const struct ipvs_service *svc, char *buf, size_t len)
 			 ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)), svc->port);
 }
 
-static void hostport(int af, const struct ipvs_addr *addr, uint16_t port, char *buf, size_t len)
-{
-	char a[64];
-	if (af == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(af, addr, a, sizeof(a)), port);
-	else
-		snprintf(buf, len, "%s:%u", ipvs_addr_str(af, addr, a, sizeof(a)), port);
-}
 
 void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i)
 {
@@ -198,7 +190,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		const struct kube_drift_missing *m = &j->missing[i];
 		const struct kube_endpoint *e = &k->slices[m->slice].endpoints[m->endpoint];
 		vs_key(&s->services[m->vs], key, sizeof(key));
-		hostport(e->ip.af, &e->ip.addr, m->port, rs, sizeof(rs));
+		ipvs_hostport_str(e->ip.af, &e->ip.addr, m->port, rs, sizeof(rs));
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);
 		jw_string(w, "endpoint", rs);
@@ -214,7 +206,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		const struct kube_drift_extra *x = &j->extra[i];
 		const struct ipvs_dest *d = &s->services[x->vs].dests[x->dest];
 		vs_key(&s->services[x->vs], key, sizeof(key));
-		hostport(d->af, &d->addr, d->port, rs, sizeof(rs));
+		ipvs_hostport_str(d->af, &d->addr, d->port, rs, sizeof(rs));
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);
 		jw_string(w, "real_server", rs);
@@ -228,7 +220,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		const struct kube_drift_drain *x = &j->drain[i];
 		const struct ipvs_dest *d = &s->services[x->vs].dests[x->dest];
 		vs_key(&s->services[x->vs], key, sizeof(key));
-		hostport(d->af, &d->addr, d->port, rs, sizeof(rs));
+		ipvs_hostport_str(d->af, &d->addr, d->port, rs, sizeof(rs));
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);
 		jw_string(w, "real_server", rs);
@@ -253,7 +245,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		const struct kube_service *ks = &k->services[u->service];
 		const struct kube_service_port *p = &ks->ports[u->port];
 		const struct kube_ip *ip = &ks->cluster_ips[u->ip];
-		hostport(ip->af, &ip->addr, p->port, rs, sizeof(rs));
+		ipvs_hostport_str(ip->af, &ip->addr, p->port, rs, sizeof(rs));
 		jw_open(w, NULL, '{');
 		struct kube_vs_owner o = {.service = (int32_t)u->service, .port = u->port};
 		jw_string(w, "service", kube_join_owner_label(k, &o, buf, sizeof(buf)));

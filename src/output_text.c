@@ -95,15 +95,10 @@ static void service_flags(const struct ipvs_service *svc, char *buf, size_t len)
 
 static void service_name(const struct ipvs_service *svc, char *buf, size_t len)
 {
-	char a[64];
 	if (svc->fwmark)
 		snprintf(buf, len, "FWM %u%s", svc->fwmark, svc->af == AF_INET6 ? " IPv6" : "");
-	else if (svc->af == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
-			 svc->port);
 	else
-		snprintf(buf, len, "%s:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
-			 svc->port);
+		ipvs_hostport_str(svc->af, &svc->addr, svc->port, buf, len);
 }
 
 static void write_header(FILE *f, const struct snapshot *s, bool exact)
@@ -184,11 +179,8 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct ipvs_service *svc = &s->services[i];
-		uint64_t act = 0, inact = 0;
-		for (size_t j = 0; j < svc->n_dests; j++) {
-			act += svc->dests[j].active_conns;
-			inact += svc->dests[j].inactive_conns;
-		}
+		uint64_t act, inact;
+		service_conn_totals(svc, &act, &inact);
 		const char *p = ipvs_proto_name(svc->protocol);
 		snprintf(proto, sizeof(proto), "%s", svc->fwmark ? "FWM" : p ? p : "?");
 		for (char *c = proto; *c; c++)
@@ -215,12 +207,8 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 		for (size_t j = 0; j < svc->n_dests; j++) {
 			const struct ipvs_dest *d = &svc->dests[j];
 			char a[64], dname[80], wbuf[40];
-			if (d->af == AF_INET6)
-				snprintf(dname, sizeof(dname), "  -> [%s]:%u",
-					 ipvs_addr_str(d->af, &d->addr, a, sizeof(a)), d->port);
-			else
-				snprintf(dname, sizeof(dname), "  -> %s:%u",
-					 ipvs_addr_str(d->af, &d->addr, a, sizeof(a)), d->port);
+			snprintf(dname, sizeof(dname), "  -> %s",
+				 ipvs_hostport_str(d->af, &d->addr, d->port, a, sizeof(a)));
 			snprintf(wbuf, sizeof(wbuf), "%s %s %d", ipvs_fwd_name(d->fwd), _("w"),
 				 d->weight);
 			const char *dc[NCOLS] = {

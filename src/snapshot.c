@@ -140,6 +140,24 @@ const char *ipvs_addr_str(int af, const struct ipvs_addr *a, char *buf, size_t l
 	return buf;
 }
 
+const char *ipvs_hostport_str(int af, const struct ipvs_addr *a, uint16_t port, char *buf,
+			      size_t len)
+{
+	char addr[64];
+	ipvs_addr_str(af, a, addr, sizeof(addr));
+	snprintf(buf, len, af == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
+	return buf;
+}
+
+void service_conn_totals(const struct ipvs_service *svc, uint64_t *active, uint64_t *inactive)
+{
+	*active = *inactive = 0;
+	for (size_t j = 0; j < svc->n_dests; j++) {
+		*active += svc->dests[j].active_conns;
+		*inactive += svc->dests[j].inactive_conns;
+	}
+}
+
 int service_netmask_prefix(const struct ipvs_service *svc)
 {
 	if (svc->af == AF_INET6)

@@ -184,6 +184,11 @@ const struct ipvs_service *snapshot_find_service(const struct snapshot *s,
 
 /* Text of an address ("10.0.0.1", "2001:db8::1"); buf needs 46 bytes. */
 const char *ipvs_addr_str(int af, const struct ipvs_addr *a, char *buf, size_t len);
+/* "10.0.0.1:80" or "[2001:db8::1]:80"; buf needs 56 bytes. Returns buf. */
+const char *ipvs_hostport_str(int af, const struct ipvs_addr *a, uint16_t port, char *buf,
+			      size_t len);
+/* Active and inactive connections of a service: the sums over its real servers. */
+void service_conn_totals(const struct ipvs_service *svc, uint64_t *active, uint64_t *inactive);
 /* Persistence netmask as a prefix length (IPv4 masks are converted). */
 int service_netmask_prefix(const struct ipvs_service *svc);
 /* "tcp", "udp", "sctp", or NULL for fwmark / unknown. */

@@ -129,37 +129,14 @@ static void set_status(struct ui *u, bool error, const char *msg)
 
 /* ---- data helpers ---- */
 
-static void service_totals(const struct ipvs_service *svc, uint64_t *act, uint64_t *inact)
-{
-	*act = *inact = 0;
-	for (size_t j = 0; j < svc->n_dests; j++) {
-		*act += svc->dests[j].active_conns;
-		*inact += svc->dests[j].inactive_conns;
-	}
-}
-
 static void service_label(const struct ipvs_service *svc, char *buf, size_t len)
 {
-	char a[64];
 	if (svc->fwmark)
 		snprintf(buf, len, "%u%s", svc->fwmark, svc->af == AF_INET6 ? " (IPv6)" : "");
-	else if (svc->af == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
-			 svc->port);
 	else
-		snprintf(buf, len, "%s:%u", ipvs_addr_str(svc->af, &svc->addr, a, sizeof(a)),
-			 svc->port);
+		ipvs_hostport_str(svc->af, &svc->addr, svc->port, buf, len);
 }
 
-static void dest_label(int af, const struct ipvs_addr *addr, uint16_t port, char *buf,
-		       size_t len)
-{
-	char a[64];
-	if (af == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ipvs_addr_str(af, addr, a, sizeof(a)), port);
-	else
-		snprintf(buf, len, "%s:%u", ipvs_addr_str(af, addr, a, sizeof(a)), port);
-}
 
 static const char *proto_label(const struct ipvs_service *svc)
 {
@@ -235,7 +212,7 @@ static bool service_matches(const struct ui *u, size_t idx)
 		return true;
 	/* A real server's address finds the services it serves. */
 	for (size_t j = 0; j < svc->n_dests; j++) {
-		dest_label(svc->dests[j].af, &svc->dests[j].addr, svc->dests[j].port, label,
+		ipvs_hostport_str(svc->dests[j].af, &svc->dests[j].addr, svc->dests[j].port, label,
 			   sizeof(label));
 		if (regexec(&u->re, label, 0, NULL, 0) == 0)
 			return true;
@@ -260,8 +237,8 @@ static int compare_services(const void *pa, const void *pb, void *arg)
 	switch (u->sort) {
 	case SORT_ACTIVE:
 	case SORT_INACTIVE:
-		service_totals(a, &aa, &ai);
-		service_totals(b, &ba, &bi);
+		service_conn_totals(a, &aa, &ai);
+		service_conn_totals(b, &ba, &bi);
 		c = u->sort == SORT_ACTIVE ? cmp_u64(aa, ba) : cmp_u64(ai, bi);
 		break;
 	case SORT_CPS:
@@ -591,7 +568,7 @@ static void draw_services(struct ui *u, const struct box *b)
 		/* Drift is said in text too, so it shows without colours. */
 		owner[0] = drift ? '!' : ' ';
 		owner[1] = ' ';
-		service_totals(svc, &act, &inact);
+		service_conn_totals(svc, &act, &inact);
 		service_label(svc, label, sizeof(label));
 		flags_label(svc, flags, sizeof(flags));
 		snprintf(nb[7], sizeof(nb[7]), "%zu", svc->n_dests);
@@ -660,7 +637,7 @@ static void draw_dests(struct ui *u, const struct box *b)
 		const struct ipvs_dest *d = &svc->dests[idx];
 		char nb[10][24], fwd[16], weight[32], pod[300];
 		kube_text_pod(u->kv, u->order[u->svc.sel], idx, pod, sizeof(pod));
-		dest_label(d->af, &d->addr, d->port, label, sizeof(label));
+		ipvs_hostport_str(d->af, &d->addr, d->port, label, sizeof(label));
 		snprintf(fwd, sizeof(fwd), "%s", ipvs_fwd_name(d->fwd));
 		fwd[0] = (char)(fwd[0] - 32);
 		/* Weight 0 is a draining (quiesced) server: say it in words, not only colour. */
@@ -706,7 +683,7 @@ static void draw_conns(struct ui *u, const struct box *b)
 	char title[256], label[96];
 	int widths[N_CONN_COLS];
 	if (u->conn_has_dest)
-		dest_label(u->conn_dest.af, &u->conn_dest.addr, u->conn_dest.port, label,
+		ipvs_hostport_str(u->conn_dest.af, &u->conn_dest.addr, u->conn_dest.port, label,
 			   sizeof(label));
 	else
 		service_label(&u->conn_svc, label, sizeof(label));
@@ -728,9 +705,9 @@ static void draw_conns(struct ui *u, const struct box *b)
 		size_t idx = u->conn.top + (size_t)r;
 		const struct ipvs_conn *c = &u->cur.conns.conns[u->conn_rows[idx]];
 		char cl[96], vl[96], dl[96], proto[8], exp[16];
-		dest_label(c->af, &c->client, c->client_port, cl, sizeof(cl));
-		dest_label(c->af, &c->virt, c->virt_port, vl, sizeof(vl));
-		dest_label(c->dest_af ? c->dest_af : c->af, &c->dest, c->dest_port, dl, sizeof(dl));
+		ipvs_hostport_str(c->af, &c->client, c->client_port, cl, sizeof(cl));
+		ipvs_hostport_str(c->af, &c->virt, c->virt_port, vl, sizeof(vl));
+		ipvs_hostport_str(c->dest_af ? c->dest_af : c->af, &c->dest, c->dest_port, dl, sizeof(dl));
 		snprintf(proto, sizeof(proto), "%s", c->protocol);
 		for (char *p = proto; *p; p++)
 			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
@@ -841,7 +818,7 @@ static void draw_header(struct ui *u)
 	size_t dests = 0;
 	for (size_t i = 0; u->have && i < s->n_services; i++) {
 		uint64_t a, ia;
-		service_totals(&s->services[i], &a, &ia);
+		service_conn_totals(&s->services[i], &a, &ia);
 		act += a;
 		inact += ia;
 		dests += s->services[i].n_dests;
