@@ -36,9 +36,11 @@ const struct key_binding keymap_bindings[] = {
 	{ACT_HELP, {'?', KEY_F(1)}, N_("?, F1"), N_("this help")},
 	{ACT_QUIT, {'q', KEY_F(10)}, N_("q, F10"), N_("quit")},
 	{ACT_REPAINT, {CTRL('l')}, N_("Ctrl-L"), N_("repaint the screen")},
-	{ACT_SCHEDULER, {'s'}, N_("s"), N_("switch the scheduler (not yet available)")},
-	{ACT_PROXY_MODE, {'m'}, N_("m"), N_("kube-proxy's mode (not yet available)")},
-	{ACT_MODULES, {'l'}, N_("l"), N_("load missing kernel modules (not yet available)")},
+	{ACT_SCHEDULER, {'s'}, N_("s"),
+	 N_("switch the selected virtual service's scheduler (previewed, confirmed)")},
+	{ACT_PROXY_MODE, {'m'}, N_("m"),
+	 N_("switch kube-proxy's mode: iptables, ipvs, nftables (previewed, confirmed)")},
+	{ACT_MODULES, {'l'}, N_("l"), N_("load the kernel modules IPVS needs (confirmed)")},
 };
 
 const size_t keymap_n_bindings = sizeof(keymap_bindings) / sizeof(keymap_bindings[0]);

@@ -11,6 +11,21 @@
 #include "kube_side.h"
 #include "nls.h"
 
+void kube_side_config_opts(const struct kube_side_opts *o, struct kube_config_opts *out)
+{
+	*out = (struct kube_config_opts){
+		.kubeconfig = o->kubeconfig,
+		.context = o->context,
+		.env_kubeconfig = getenv("KUBECONFIG"),
+		.home = getenv("HOME"),
+		.admin_conf = "/etc/kubernetes/admin.conf",
+		.sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount",
+		.service_host = getenv("KUBERNETES_SERVICE_HOST"),
+		.service_port = getenv("KUBERNETES_SERVICE_PORT"),
+		.pod_namespace = getenv("POD_NAMESPACE"),
+	};
+}
+
 int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o)
 {
 	memset(ks, 0, sizeof(*ks));
@@ -27,21 +42,11 @@ int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o)
 		return 0;
 	}
 	struct kube_sync_opts so = {
-		.config = {
-			.kubeconfig = o->kubeconfig,
-			.context = o->context,
-			.env_kubeconfig = getenv("KUBECONFIG"),
-			.home = getenv("HOME"),
-			.admin_conf = "/etc/kubernetes/admin.conf",
-			.sa_dir = "/var/run/secrets/kubernetes.io/serviceaccount",
-			.service_host = getenv("KUBERNETES_SERVICE_HOST"),
-			.service_port = getenv("KUBERNETES_SERVICE_PORT"),
-			.pod_namespace = getenv("POD_NAMESPACE"),
-		},
 		.node_name = ks->node,
 		.local_proxy_url = "http://127.0.0.1:10249/proxyMode",
 		.poll_interval = 10,
 	};
+	kube_side_config_opts(o, &so.config);
 	ks->sync = kube_sync_start(&so);
 	return ks->sync ? 0 : -ENOMEM;
 }

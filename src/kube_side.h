@@ -29,6 +29,9 @@ struct kube_side {
 	char off_note[128];
 };
 
+/* The credential search as kubectl does it, from o and the environment. */
+void kube_side_config_opts(const struct kube_side_opts *o, struct kube_config_opts *out);
+
 /* Starts reading the cluster (unless disabled). Returns 0 or -ENOMEM. */
 int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o);
 void kube_side_stop(struct kube_side *ks);

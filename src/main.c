@@ -17,10 +17,16 @@
 #include "output_json.h"
 #include "output_text.h"
 #include "json_read.h"
+#include "actions.h"
+#include "ipvs_nl.h"
 #include "kube_side.h"
 #include "snapshot.h"
 #include "ui.h"
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 enum mode { MODE_UI, MODE_BATCH, MODE_JSON };
 
@@ -34,6 +40,12 @@ struct options {
 	struct collect_opts collect;
 	struct kube_side_opts kube;
 	double kube_wait;
+	bool readonly, force, yes;
+	/* Actions from the command line (the same code as the dashboard's keys). */
+	bool load_modules;
+	const char *set_scheduler; /* "tcp:10.0.0.1:80=wlc[,fallback][,port]" */
+	const char *kube_scheduler;
+	const char *proxy_mode;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -71,6 +83,18 @@ static void usage(FILE *f)
 		"      --kube-wait=SECONDS  -b/-j: wait this long for the cluster's first read\n"
 		"                           (default 5)\n"
 		"      --node=NAME          this node's name in the cluster (default: host name)\n"
+		"      --readonly           change nothing: the action keys are off\n"
+		"\n"
+		"Changes, each previewed and confirmed (the dashboard's s, m and l keys):\n"
+		"      --load-modules       load the kernel modules IPVS needs\n"
+		"      --set-scheduler=VS=SCHED[,fallback][,port]\n"
+		"                           set a virtual service's scheduler in the kernel;\n"
+		"                           VS is tcp:ADDR:PORT, udp:..., sctp:..., fwmark:N\n"
+		"      --kube-scheduler=SCHED  kube-proxy's ipvs.scheduler, then restart it\n"
+		"      --proxy-mode=MODE    kube-proxy's mode (iptables, ipvs, nftables), then\n"
+		"                           restart it and follow the rollout\n"
+		"      --yes                answer yes to every confirmation\n"
+		"      --force              go on past a failed preflight\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"),
 	      f);
@@ -95,7 +119,9 @@ static bool parse_long(const char *s, long min, long max, long *out)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
-	       OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE };
+	       OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
+	       OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
+	       OPT_PROXY_MODE };
 	static const struct option longopts[] = {
 		{"batch", no_argument, NULL, 'b'},
 		{"json", no_argument, NULL, 'j'},
@@ -114,6 +140,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"no-kube", no_argument, NULL, OPT_NO_KUBE},
 		{"kube-wait", required_argument, NULL, OPT_KUBE_WAIT},
 		{"node", required_argument, NULL, OPT_NODE},
+		{"readonly", no_argument, NULL, OPT_READONLY},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"yes", no_argument, NULL, OPT_YES},
+		{"load-modules", no_argument, NULL, OPT_LOAD_MODULES},
+		{"set-scheduler", required_argument, NULL, OPT_SET_SCHED},
+		{"kube-scheduler", required_argument, NULL, OPT_KUBE_SCHED},
+		{"proxy-mode", required_argument, NULL, OPT_PROXY_MODE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -207,6 +240,34 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NODE:
 			o->kube.node_name = optarg;
+			break;
+		case OPT_READONLY:
+			o->readonly = true;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_YES:
+			o->yes = true;
+			break;
+		case OPT_LOAD_MODULES:
+			o->load_modules = true;
+			break;
+		case OPT_SET_SCHED:
+			o->set_scheduler = optarg;
+			break;
+		case OPT_KUBE_SCHED:
+			o->kube_scheduler = optarg;
+			break;
+		case OPT_PROXY_MODE:
+			if (strcmp(optarg, "iptables") && strcmp(optarg, "ipvs") &&
+			    strcmp(optarg, "nftables")) {
+				fprintf(stderr,
+					_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n"),
+					PACKAGE, optarg);
+				return 2;
+			}
+			o->proxy_mode = optarg;
 			break;
 		case OPT_KUBE_WAIT:
 			errno = 0;
@@ -345,6 +406,158 @@ static int run(const struct options *o, FILE *record, FILE *replay)
 	return rc;
 }
 
+/* ---- actions from the command line ---- */
+
+struct cli_io {
+	bool yes;
+};
+
+static void cli_say(void *arg, bool warn, const char *line)
+{
+	(void)arg;
+	fprintf(warn ? stderr : stdout, "%s%s\n", warn ? "! " : "", line);
+	fflush(stdout);
+}
+
+static bool cli_ask(void *arg, const char *question)
+{
+	struct cli_io *c = arg;
+	if (c->yes) {
+		printf(_("%s yes (--yes)\n"), question);
+		return true;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		printf(_("%s no (no terminal to ask on; --yes answers yes)\n"), question);
+		return false;
+	}
+	printf(_("%s [y/N] "), question);
+	fflush(stdout);
+	char line[32];
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* "tcp:10.0.0.1:80", "udp:[2001:db8::1]:53", "fwmark:5" -> the identity of a service. */
+static bool parse_vs(const char *text, struct ipvs_service *id)
+{
+	char buf[200], *host, *port;
+	memset(id, 0, sizeof(*id));
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *colon = strchr(buf, ':');
+	if (!colon)
+		return false;
+	*colon = '\0';
+	host = colon + 1;
+	if (strcmp(buf, "fwmark") == 0 || strcmp(buf, "fwmark6") == 0) {
+		long m;
+		id->af = buf[6] == '6' ? AF_INET6 : AF_INET;
+		if (!parse_long(host, 1, UINT32_MAX, &m))
+			return false;
+		id->fwmark = (uint32_t)m;
+		return true;
+	}
+	id->protocol = strcmp(buf, "tcp") == 0	  ? IPPROTO_TCP
+		       : strcmp(buf, "udp") == 0  ? IPPROTO_UDP
+		       : strcmp(buf, "sctp") == 0 ? IPPROTO_SCTP
+						  : 0;
+	if (!id->protocol)
+		return false;
+	if (*host == '[') {
+		char *end = strchr(host, ']');
+		if (!end || end[1] != ':')
+			return false;
+		*end = '\0';
+		port = end + 2;
+		host++;
+		id->af = AF_INET6;
+	} else {
+		port = strrchr(host, ':');
+		if (!port)
+			return false;
+		*port++ = '\0';
+		id->af = AF_INET;
+	}
+	long p;
+	if (inet_pton(id->af, host, id->addr.bytes) != 1 || !parse_long(port, 0, 65535, &p))
+		return false;
+	id->port = (uint16_t)p;
+	return true;
+}
+
+static int run_cli_actions(const struct options *o)
+{
+	struct cli_io c = {.yes = o->yes};
+	struct action_io io = {.say = cli_say, .ask = cli_ask, .arg = &c, .force = o->force};
+	struct action_env env;
+	memset(&env, 0, sizeof(env));
+	kube_side_config_opts(&o->kube, &env.kube);
+	env.node_name = o->kube.node_name;
+	env.modules_load_conf = "/etc/modules-load.d/ipvs.conf";
+	const char *why = actions_disabled_reason(o->readonly, true);
+	if (why) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, why);
+		return 1;
+	}
+	int rc = 0;
+	if (o->load_modules) {
+		struct snapshot s;
+		struct collector *col = collector_new(&o->collect);
+		if (!col || collector_read(col, &s) != 0) {
+			collector_free(col);
+			return 1;
+		}
+		rc = action_load_modules(&env, &s, NULL, &io);
+		snapshot_free(&s);
+		collector_free(col);
+		if (rc)
+			return 1;
+	}
+	if (o->set_scheduler) {
+		char spec[160];
+		snprintf(spec, sizeof(spec), "%s", o->set_scheduler);
+		char *eq = strrchr(spec, '=');
+		struct ipvs_service id;
+		if (!eq || (*eq = '\0', !parse_vs(spec, &id))) {
+			fprintf(stderr, _("%s: --set-scheduler wants VS=SCHED, e.g. tcp:10.0.0.1:80=wlc\n"),
+				PACKAGE);
+			return 2;
+		}
+		char *sched = eq + 1, *flag;
+		uint32_t flags = 0;
+		char *save = NULL;
+		sched = strtok_r(sched, ",", &save);
+		while ((flag = strtok_r(NULL, ",", &save)))
+			flags |= strcmp(flag, "fallback") == 0 ? IPVS_SVC_SCHED1
+				 : strcmp(flag, "port") == 0   ? IPVS_SVC_SCHED2
+							       : 0;
+		struct ipvs_nl *nl = NULL;
+		struct snapshot s;
+		memset(&s, 0, sizeof(s));
+		int err = ipvs_nl_open(&nl);
+		if (!err)
+			err = ipvs_nl_read(nl, &s);
+		ipvs_nl_close(nl);
+		const struct ipvs_service *svc = err ? NULL : snapshot_find_service(&s, &id);
+		if (!svc || !sched) {
+			fprintf(stderr, _("%s: no virtual service %s in the kernel (%s)\n"), PACKAGE, spec,
+				err ? strerror(-err) : _("not found"));
+			snapshot_free(&s);
+			return 1;
+		}
+		rc = action_set_scheduler(&env, svc, sched, flags, &io);
+		snapshot_free(&s);
+		if (rc)
+			return 1;
+	}
+	if (o->kube_scheduler && action_kube_proxy_config(&env, "ipvs.scheduler", o->kube_scheduler,
+							    &io) != 0)
+		return 1;
+	if (o->proxy_mode && action_kube_proxy_config(&env, "mode", o->proxy_mode, &io) != 0)
+		return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -364,6 +577,11 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+
+	if (o.load_modules || o.set_scheduler || o.kube_scheduler || o.proxy_mode) {
+		signal(SIGPIPE, SIG_IGN);
+		return run_cli_actions(&o);
+	}
 
 	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		fprintf(stderr,
@@ -403,6 +621,8 @@ int main(int argc, char **argv)
 			.replay = replay,
 			.replay_name = o.replay_path,
 			.kube = o.kube,
+			.readonly = o.readonly,
+			.force = o.force,
 		};
 		rc = ui_run(&uo);
 	} else {

@@ -201,6 +201,28 @@ int modules_read(const char *dirname, const char *sysfs, struct snapshot *s)
 	return err;
 }
 
+int modules_state(const char *dirname, const char *sysfs, const char *name,
+		  enum module_state *out)
+{
+	char moddir[4096];
+	int err = 0;
+	enum module_state st = sysfs_state(sysfs ? sysfs : "/sys", name);
+
+	if (st == MODULE_MISSING) {
+		if (dirname)
+			snprintf(moddir, sizeof(moddir), "%s", dirname);
+		else if (default_moddir(moddir, sizeof(moddir)) < 0)
+			moddir[0] = '\0';
+		struct kmod_ctx *ctx = moddir[0] && access(moddir, F_OK) == 0 ? open_kmod(moddir)
+									     : NULL;
+		st = lookup_state(ctx, name, &err);
+		if (ctx)
+			kmod_unref(ctx);
+	}
+	*out = st;
+	return err;
+}
+
 int modules_load(const char *name, char *msg, size_t msglen)
 {
 	char moddir[4096];
@@ -208,7 +230,8 @@ int modules_load(const char *name, char *msg, size_t msglen)
 	struct kmod_list *list = NULL, *l;
 	int err, found = 0;
 
-	if (!name || watched_index(name) < 0) {
+	/* Before Linux 4.19 conntrack for IPv4 was a module of its own. */
+	if (!name || (watched_index(name) < 0 && strcmp(name, "nf_conntrack_ipv4") != 0)) {
 		snprintf(msg, msglen, _("%s is not a module ipvstop may load"), name ? name : "");
 		return -EINVAL;
 	}

@@ -18,7 +18,14 @@ extern const size_t modules_n_watched;
 int modules_read(const char *dirname, const char *sysfs, struct snapshot *s);
 
 /*
- * Loads one watched module and what it depends on, as modprobe would but without running
+ * The state of any one module (ip_set, nf_tables... for preflight checks), the same way
+ * modules_read finds it. Returns 0 or -errno (*out then MISSING).
+ */
+int modules_state(const char *dirname, const char *sysfs, const char *name,
+		  enum module_state *out);
+
+/*
+ * Loads one watched module (or nf_conntrack_ipv4, on kernels before 4.19) and what it depends on, as modprobe would but without running
  * install commands (KMOD_PROBE_IGNORE_COMMAND) and refusing blacklisted modules
  * (KMOD_PROBE_APPLY_BLACKLIST, modprobe.d as the system has it). Only names in
  * modules_watched are accepted. Writes a short translated sentence for the status line

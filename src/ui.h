@@ -18,6 +18,8 @@ struct ui_opts {
 	FILE *replay; /* not owned; NULL: live */
 	const char *replay_name;
 	struct kube_side_opts kube;
+	bool readonly; /* --readonly: every action is off */
+	bool force;    /* --force: actions go on past a failed preflight */
 };
 
 /*

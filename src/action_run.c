@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The thread an action runs in, so the dashboard keeps drawing while it works or waits. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "action_run.h"
+
+struct action_run {
+	struct action_request req;
+	struct snapshot snap;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int pipe[2];
+	/* Under lock. */
+	char lines[ACTION_RUN_LINES][ACTION_RUN_LINE];
+	bool warn[ACTION_RUN_LINES];
+	size_t n_lines; /* total said; the last ACTION_RUN_LINES are kept */
+	char question[ACTION_RUN_LINE];
+	bool asking, answered, answer, done, closing;
+	int rc;
+};
+
+static void wake(struct action_run *a)
+{
+	char c = 1;
+	if (write(a->pipe[1], &c, 1) < 0) {
+		/* Full: the UI has a wake-up pending already. */
+	}
+}
+
+static void on_say(void *arg, bool warn, const char *line)
+{
+	struct action_run *a = arg;
+	pthread_mutex_lock(&a->lock);
+	size_t i = a->n_lines++ % ACTION_RUN_LINES;
+	snprintf(a->lines[i], ACTION_RUN_LINE, "%s", line);
+	a->warn[i] = warn;
+	pthread_mutex_unlock(&a->lock);
+	wake(a);
+}
+
+static bool on_ask(void *arg, const char *question)
+{
+	struct action_run *a = arg;
+	pthread_mutex_lock(&a->lock);
+	if (a->closing) {
+		pthread_mutex_unlock(&a->lock);
+		return false;
+	}
+	snprintf(a->question, sizeof(a->question), "%s", question);
+	a->asking = true;
+	a->answered = false;
+	pthread_mutex_unlock(&a->lock);
+	wake(a);
+	pthread_mutex_lock(&a->lock);
+	while (!a->answered && !a->closing)
+		pthread_cond_wait(&a->cond, &a->lock);
+	bool yes = a->answered && a->answer;
+	a->asking = false;
+	pthread_mutex_unlock(&a->lock);
+	return yes;
+}
+
+static bool on_cancelled(void *arg)
+{
+	struct action_run *a = arg;
+	pthread_mutex_lock(&a->lock);
+	bool c = a->closing;
+	pthread_mutex_unlock(&a->lock);
+	return c;
+}
+
+static void *run(void *arg)
+{
+	struct action_run *a = arg;
+	struct action_io io = {.say = on_say,
+			       .ask = on_ask,
+			       .cancelled = on_cancelled,
+			       .arg = a,
+			       .force = a->req.force};
+	int rc = 0;
+	switch (a->req.kind) {
+	case AK_LOAD_MODULES:
+		rc = action_load_modules(&a->req.env, &a->snap, a->req.sched[0] ? a->req.sched : NULL,
+					 &io);
+		break;
+	case AK_SET_SCHEDULER:
+		rc = action_set_scheduler(&a->req.env, &a->req.svc, a->req.sched, a->req.sched_flags,
+					  &io);
+		break;
+	case AK_KUBE_FIELD:
+		rc = action_kube_proxy_config(&a->req.env, a->req.key, a->req.value, &io);
+		break;
+	}
+	pthread_mutex_lock(&a->lock);
+	a->done = true;
+	a->rc = rc;
+	pthread_mutex_unlock(&a->lock);
+	wake(a);
+	return NULL;
+}
+
+struct action_run *action_run_start(const struct action_request *req)
+{
+	struct action_run *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->req = *req;
+	a->req.snap = NULL;
+	a->req.svc.dests = NULL;
+	a->req.svc.n_dests = a->req.svc.cap_dests = 0;
+	if (req->snap && snapshot_copy_table(&a->snap, req->snap) != 0)
+		goto fail;
+	if (pipe2(a->pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		goto fail;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	if (pthread_create(&a->thread, NULL, run, a) != 0) {
+		close(a->pipe[0]);
+		close(a->pipe[1]);
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+		goto fail;
+	}
+	return a;
+fail:
+	snapshot_free(&a->snap);
+	free(a);
+	return NULL;
+}
+
+int action_run_fd(const struct action_run *a)
+{
+	return a->pipe[0];
+}
+
+size_t action_run_lines(struct action_run *a, char (*lines)[ACTION_RUN_LINE], bool *warn)
+{
+	char buf[64];
+	while (read(a->pipe[0], buf, sizeof(buf)) > 0)
+		;
+	pthread_mutex_lock(&a->lock);
+	size_t n = a->n_lines < ACTION_RUN_LINES ? a->n_lines : ACTION_RUN_LINES;
+	size_t first = a->n_lines - n;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = (first + i) % ACTION_RUN_LINES;
+		memcpy(lines[i], a->lines[k], ACTION_RUN_LINE);
+		warn[i] = a->warn[k];
+	}
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+bool action_run_question(struct action_run *a, char *buf, size_t len)
+{
+	pthread_mutex_lock(&a->lock);
+	bool asking = a->asking && !a->answered;
+	if (asking)
+		snprintf(buf, len, "%s", a->question);
+	pthread_mutex_unlock(&a->lock);
+	return asking;
+}
+
+void action_run_answer(struct action_run *a, bool yes)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->asking) {
+		a->answer = yes;
+		a->answered = true;
+		pthread_cond_broadcast(&a->cond);
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool action_run_done(struct action_run *a, int *rc)
+{
+	pthread_mutex_lock(&a->lock);
+	bool done = a->done;
+	if (done && rc)
+		*rc = a->rc;
+	pthread_mutex_unlock(&a->lock);
+	return done;
+}
+
+void action_run_free(struct action_run *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->closing = true;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	close(a->pipe[0]);
+	close(a->pipe[1]);
+	snapshot_free(&a->snap);
+	free(a);
+}

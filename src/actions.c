@@ -1,0 +1,778 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The changes ipvstop makes: each previewed, confirmed, verified and written to syslog. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "ipvs_nl.h"
+#include "kube_http.h"
+#include "kube_parse.h"
+#include "modules.h"
+#include "nls.h"
+
+const char *const actions_schedulers[] = {"rr",    "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
+					  "sh",    "sed", "nq", "fo",  "ovf",  "mh"};
+const size_t actions_n_schedulers = sizeof(actions_schedulers) / sizeof(actions_schedulers[0]);
+
+__attribute__((format(printf, 3, 4))) static void say(const struct action_io *io, bool warn,
+						      const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	io->say(io->arg, warn, line);
+}
+
+/* Who did it: the person behind sudo when there is one. */
+static const char *who(void)
+{
+	const char *u = getenv("SUDO_USER");
+	if (u && *u)
+		return u;
+	struct passwd *pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "?";
+}
+
+/* One syslog line per change: who, what, before, after, and how it ended. */
+static void audit(const char *what, const char *before, const char *after, const char *result)
+{
+	openlog("ipvstop", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_NOTICE, "user=%s uid=%u action=%s before=%s after=%s result=%s", who(),
+	       (unsigned)getuid(), what, before, after, result);
+	closelog();
+}
+
+const char *actions_disabled_reason(bool readonly, bool kernel)
+{
+	if (readonly)
+		return _("read-only mode (--readonly): no change is made");
+	(void)kernel;
+	return NULL;
+}
+
+/* ---- modules ---- */
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return true;
+	return a > major || (a == major && b >= minor);
+}
+
+static void add_name(char names[][32], size_t max, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(names[i], name) == 0)
+			return;
+	if (*n < max)
+		snprintf(names[(*n)++], 32, "%s", name);
+}
+
+size_t actions_missing_modules(const struct snapshot *s, const char *extra_sched,
+			       const char *modules_dir, const char *sysfs, char names[][32],
+			       size_t max)
+{
+	char want[32][32];
+	size_t nw = 0, n = 0;
+	char buf[32];
+	add_name(want, 32, &nw, "ip_vs");
+	for (size_t i = 0; s && i < s->n_services; i++) {
+		if (!s->services[i].sched[0])
+			continue;
+		snprintf(buf, sizeof(buf), "ip_vs_%s", s->services[i].sched);
+		add_name(want, 32, &nw, buf);
+	}
+	if (extra_sched && *extra_sched) {
+		snprintf(buf, sizeof(buf), "ip_vs_%s", extra_sched);
+		add_name(want, 32, &nw, buf);
+	}
+	/* nf_conntrack_ipv4 was merged into nf_conntrack in Linux 4.19. */
+	add_name(want, 32, &nw, kernel_at_least(4, 19) ? "nf_conntrack" : "nf_conntrack_ipv4");
+	for (size_t i = 0; i < nw; i++) {
+		enum module_state st;
+		modules_state(modules_dir, sysfs, want[i], &st);
+		if (st != MODULE_LOADED && st != MODULE_BUILTIN)
+			add_name(names, max, &n, want[i]);
+	}
+	return n;
+}
+
+int action_load_modules(const struct action_env *env, const struct snapshot *s,
+			const char *extra_sched, const struct action_io *io)
+{
+	char names[32][32], msg[256], list[1024] = "";
+	size_t n = actions_missing_modules(s, extra_sched, env->modules_dir, env->sysfs, names, 32);
+	if (n == 0) {
+		say(io, false, "%s", _("Every module IPVS needs here is loaded."));
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		strncat(list, " ", sizeof(list) - strlen(list) - 1);
+		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+	}
+	say(io, false, _("Missing:%s"), list);
+	say(io, false, "%s",
+	    _("They are loaded with libkmod as modprobe would, with the modprobe.d blacklist "
+	      "applied and no install commands run."));
+	if (!io->ask(io->arg, _("Load them now?"))) {
+		say(io, false, "%s", _("Cancelled: nothing was loaded."));
+		return -ECANCELED;
+	}
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		int err = modules_load(names[i], msg, sizeof(msg));
+		say(io, err != 0, "%s: %s", names[i], msg);
+		audit("load-module", names[i], names[i], err ? strerror(-err) : "loaded");
+		if (err)
+			failed++;
+	}
+	if (failed)
+		return -EIO;
+	const char *conf = env->modules_load_conf ? env->modules_load_conf
+						  : "/etc/modules-load.d/ipvs.conf";
+	say(io, false, _("To load them at every boot, %s can list them (systemd-modules-load)."),
+	    conf);
+	if (!io->ask(io->arg, _("Write that file too?"))) {
+		say(io, false, "%s", _("Not written: they stay loaded until the next reboot."));
+		return 0;
+	}
+	FILE *f = fopen(conf, "a");
+	if (!f) {
+		say(io, true, _("Cannot write %s: %s"), conf, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "# Written by ipvstop: the modules IPVS needs.\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", names[i]);
+	int bad = fclose(f) != 0;
+	audit("modules-load.d", conf, list, bad ? "write failed" : "written");
+	say(io, bad, bad ? _("Writing %s failed.") : _("Written: %s."), conf);
+	return bad ? -EIO : 0;
+}
+
+/* ---- the scheduler of one virtual service, in the kernel ---- */
+
+static void vs_text(const struct ipvs_service *svc, char *buf, size_t len)
+{
+	char hp[80];
+	if (svc->fwmark)
+		snprintf(buf, len, "FWM %u", svc->fwmark);
+	else
+		snprintf(buf, len, "%s %s", ipvs_proto_name(svc->protocol),
+			 ipvs_hostport_str(svc->af, &svc->addr, svc->port, hp, sizeof(hp)));
+}
+
+int action_set_scheduler(const struct action_env *env, const struct ipvs_service *svc,
+			 const char *sched, uint32_t sched_flags, const struct action_io *io)
+{
+	char name[128];
+	struct ipvs_nl *nl = NULL;
+	(void)env;
+	vs_text(svc, name, sizeof(name));
+	struct ipvs_service want = *svc;
+	want.dests = NULL;
+	want.n_dests = want.cap_dests = 0;
+	snprintf(want.sched, sizeof(want.sched), "%s", sched);
+	want.flags &= ~(uint32_t)(IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2 | IPVS_SVC_SCHED3);
+	if (strcmp(sched, "sh") == 0 || strcmp(sched, "mh") == 0)
+		want.flags |= sched_flags & (IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2);
+	say(io, false, _("Virtual service %s: scheduler %s -> %s%s%s"), name, svc->sched, sched,
+	    want.flags & IPVS_SVC_SCHED1 ? " fallback" : "",
+	    want.flags & IPVS_SVC_SCHED2 ? " port" : "");
+	say(io, false, "%s",
+	    _("Persistence, netmask, flags and the persistence engine are kept as they are."));
+	if (!io->ask(io->arg, _("Change it now?"))) {
+		say(io, false, "%s", _("Cancelled: the kernel was not changed."));
+		return -ECANCELED;
+	}
+	int err = ipvs_nl_open(&nl);
+	if (!err)
+		err = ipvs_nl_set_service(nl, &want);
+	if (err) {
+		say(io, true, _("The kernel refused: %s"),
+		    err == -ENOENT ? _("no such scheduler (is ip_vs_<sched> available?)")
+				   : strerror(-err));
+		audit("set-scheduler", svc->sched, sched, strerror(-err));
+		ipvs_nl_close(nl);
+		return err;
+	}
+	/* Read it back: the kernel's word, not ours, says whether it worked. */
+	struct snapshot now;
+	memset(&now, 0, sizeof(now));
+	err = ipvs_nl_read(nl, &now);
+	const struct ipvs_service *got = err ? NULL : snapshot_find_service(&now, svc);
+	bool ok = got && strcmp(got->sched, sched) == 0;
+	say(io, !ok, ok ? _("Done: %s now uses %s.") : _("Not confirmed: %s reads back as %s."),
+	    name, got ? got->sched : "?");
+	audit("set-scheduler", svc->sched, sched, ok ? "done" : "not confirmed");
+	snapshot_free(&now);
+	ipvs_nl_close(nl);
+	return ok ? 0 : -EIO;
+}
+
+/* ---- kube-proxy's ConfigMap and DaemonSet ---- */
+
+struct call {
+	bool done;
+	long status;
+	char *body;
+	size_t len;
+	char err[256];
+};
+
+static void call_done(const struct kube_reply *r, void *arg)
+{
+	struct call *c = arg;
+	c->done = true;
+	c->status = r->status;
+	c->body = malloc(r->len + 1);
+	if (c->body) {
+		memcpy(c->body, r->body, r->len);
+		c->body[r->len] = '\0';
+		c->len = r->len;
+	}
+	snprintf(c->err, sizeof(c->err), "%s", r->error ? r->error : "");
+}
+
+/* One request, waited for (this runs in the action's own thread, never the UI's). */
+static int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
+		const char *body, struct call *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct kube_request_opts o = {
+		.method = method,
+		.path = path,
+		.content_type = ctype,
+		.body = body,
+		.timeout_ms = 20000,
+		.on_done = call_done,
+		.arg = c,
+	};
+	if (!kube_http_start(h, &o))
+		return -ENOMEM;
+	while (!c->done)
+		kube_http_run(h, 200);
+	return 0;
+}
+
+static void call_free(struct call *c)
+{
+	free(c->body);
+	c->body = NULL;
+}
+
+/* "HTTP 409 Conflict: <message>" from a failed call. */
+static void call_error(const struct call *c, char *buf, size_t len)
+{
+	struct kube_status st;
+	if (c->status == 0)
+		snprintf(buf, len, _("no answer: %s"), c->err);
+	else if (c->body && kube_parse_status(c->body, c->len, &st) == 0)
+		snprintf(buf, len, "HTTP %ld %s: %s", c->status, st.reason, st.message);
+	else
+		snprintf(buf, len, "HTTP %ld", c->status);
+}
+
+#define CM_PATH "/api/v1/namespaces/kube-system/configmaps/kube-proxy"
+#define DS_PATH "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy"
+
+/* May this user do it? SelfSubjectAccessReview, as kubectl auth can-i. */
+static int can_i(struct kube_http *h, const char *verb, const char *group, const char *resource,
+		 const char *ns, const char *name, char *why, size_t len)
+{
+	char body[512];
+	struct call c;
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\","
+		 "\"spec\":{\"resourceAttributes\":{\"verb\":\"%s\",\"group\":\"%s\","
+		 "\"resource\":\"%s\",\"namespace\":\"%s\",\"name\":\"%s\"}}}",
+		 verb, group, resource, ns, name);
+	if (call(h, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+		 "application/json", body, &c) != 0)
+		return -ENOMEM;
+	int rc = 0;
+	if (c.status != 201 && c.status != 200) {
+		call_error(&c, why, len);
+		rc = -EIO;
+	} else {
+		cJSON *j = cJSON_Parse(c.body);
+		cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
+		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "allowed"))) {
+			snprintf(why, len, _("not allowed to %s %s/%s in %s"), verb, resource, name, ns);
+			rc = -EPERM;
+		}
+		cJSON_Delete(j);
+	}
+	call_free(&c);
+	return rc;
+}
+
+/* The ConfigMap as read: the object (to write back whole), its text and resourceVersion. */
+struct cm {
+	cJSON *obj;
+	char *text;
+	struct kube_proxy_config cfg;
+};
+
+static void cm_free(struct cm *m)
+{
+	cJSON_Delete(m->obj);
+	free(m->text);
+	memset(m, 0, sizeof(*m));
+}
+
+static int cm_read(struct kube_http *h, struct cm *m, char *why, size_t len)
+{
+	struct call c;
+	memset(m, 0, sizeof(*m));
+	if (call(h, "GET", CM_PATH, NULL, NULL, &c) != 0)
+		return -ENOMEM;
+	int rc = 0;
+	if (c.status != 200) {
+		call_error(&c, why, len);
+		rc = -EIO;
+	} else if (!(m->obj = cJSON_Parse(c.body)) ||
+		   kube_parse_configmap(m->obj, &m->cfg, &m->text) != 0) {
+		snprintf(why, len, "%s", _("ConfigMap kube-system/kube-proxy has no readable config.conf"));
+		rc = -EINVAL;
+	}
+	call_free(&c);
+	if (rc)
+		cm_free(m);
+	return rc;
+}
+
+/* The ConfigMap with config.conf replaced, resourceVersion kept (409 if it moved). */
+static char *cm_with_text(const struct cm *m, const char *text)
+{
+	cJSON *copy = cJSON_Duplicate(m->obj, 1);
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(copy, "data");
+	if (!copy || !data) {
+		cJSON_Delete(copy);
+		return NULL;
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(data, "config.conf", cJSON_CreateString(text));
+	char *out = cJSON_PrintUnformatted(copy);
+	cJSON_Delete(copy);
+	return out;
+}
+
+/* Preflight on this node: what kube-proxy needs for a mode, checked before asking. */
+static bool preflight(const struct action_env *env, const char *mode, const char *sched,
+		      const struct action_io *io)
+{
+	struct {
+		const char *name;
+		bool needed;
+	} mods[8];
+	size_t n = 0;
+	char schedmod[32];
+	bool ok = true;
+	if (strcmp(mode, "ipvs") == 0) {
+		snprintf(schedmod, sizeof(schedmod), "ip_vs_%s", sched && *sched ? sched : "rr");
+		mods[n++] = (typeof(mods[0])){"ip_vs", true};
+		mods[n++] = (typeof(mods[0])){schedmod, true};
+		mods[n++] = (typeof(mods[0])){kernel_at_least(4, 19) ? "nf_conntrack"
+								 : "nf_conntrack_ipv4", true};
+		mods[n++] = (typeof(mods[0])){"ip_set", true};
+	} else if (strcmp(mode, "nftables") == 0) {
+		mods[n++] = (typeof(mods[0])){"nf_tables", true};
+		if (!kernel_at_least(5, 13)) {
+			say(io, true, "%s",
+			    _("This kernel is older than 5.13, which kube-proxy's nftables mode needs."));
+			ok = false;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum module_state st;
+		modules_state(env->modules_dir, env->sysfs, mods[i].name, &st);
+		bool good = st == MODULE_LOADED || st == MODULE_BUILTIN;
+		say(io, !good, "  %-20s %s", mods[i].name,
+		    st == MODULE_LOADED	     ? _("loaded")
+		    : st == MODULE_BUILTIN   ? _("built in")
+		    : st == MODULE_AVAILABLE ? _("on disk, not loaded (press l, or modprobe)")
+					     : _("MISSING"));
+		if (st == MODULE_MISSING)
+			ok = false;
+	}
+	if (n)
+		say(io, false, "%s",
+		    _("Other nodes cannot be checked from here: kube-proxy crash-loops on a node "
+		      "whose kernel lacks them (it does not fall back)."));
+	return ok;
+}
+
+/* The restart annotation's value: the time now, as kubectl rollout restart writes it. */
+static void now_rfc3339(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct node_seen {
+	char node[128];
+	char pod[128];
+	bool ready, reported, crash_reported;
+};
+
+#define PODS_PATH "/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-proxy"
+
+/* The names of the kube-proxy pods now, "\n"-separated (owned), or NULL. */
+static char *pod_names(struct kube_http *h)
+{
+	struct call c;
+	if (call(h, "GET", PODS_PATH, NULL, NULL, &c) != 0)
+		return NULL;
+	cJSON *list = c.status == 200 ? cJSON_Parse(c.body) : NULL;
+	call_free(&c);
+	size_t cap = 2, len = 0;
+	char *out = calloc(1, cap + 1);
+	const cJSON *item;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(item, "metadata"), "name");
+		if (!out || !cJSON_IsString(n))
+			continue;
+		size_t l = strlen(n->valuestring);
+		char *p = realloc(out, cap + l + 2);
+		if (!p)
+			break;
+		out = p;
+		cap += l + 2;
+		len += (size_t)sprintf(out + len, "\n%s\n", n->valuestring) - 1;
+	}
+	cJSON_Delete(list);
+	return out;
+}
+
+static bool name_in(const char *names, const char *name)
+{
+	char key[300];
+	snprintf(key, sizeof(key), "\n%s\n", name);
+	return names && strstr(names, key);
+}
+
+/*
+ * Follows the restart: each node's new pod (one not there before it) ready and, for a mode,
+ * its log's proxier.
+ */
+static int follow_rollout(const struct action_env *env, struct kube_http *h, const char *before,
+			  const char *want_mode, const struct action_io *io, bool *crashed,
+			  char *crash_node, size_t crash_len)
+{
+	struct node_seen seen[64];
+	size_t n_seen = 0;
+	double limit = env->rollout_timeout > 0 ? env->rollout_timeout : 180;
+	time_t start = time(NULL);
+	*crashed = false;
+	while (difftime(time(NULL), start) < limit) {
+		struct call c;
+		if (io->cancelled && io->cancelled(io->arg)) {
+			say(io, true, "%s", _("Stopped following the rollout; it goes on without us."));
+			return -ECANCELED;
+		}
+		if (call(h, "GET", PODS_PATH, NULL, NULL, &c) != 0)
+			return -ENOMEM;
+		cJSON *list = c.status == 200 ? cJSON_Parse(c.body) : NULL;
+		call_free(&c);
+		size_t total = 0, done = 0;
+		const cJSON *item;
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
+		{
+			struct kube_proxy_pod p;
+			if (kube_parse_proxy_pod(item, &p) != 0)
+				continue;
+			/* Pods from before the restart are on their way out (no clocks compared). */
+			bool fresh = !name_in(before, p.name);
+			if (fresh) {
+				total++;
+				struct node_seen *ns = NULL;
+				for (size_t i = 0; i < n_seen; i++)
+					if (strcmp(seen[i].pod, p.name) == 0)
+						ns = &seen[i];
+				if (!ns && n_seen < 64) {
+					ns = &seen[n_seen++];
+					memset(ns, 0, sizeof(*ns));
+					snprintf(ns->pod, sizeof(ns->pod), "%s", p.name);
+					snprintf(ns->node, sizeof(ns->node), "%s", p.node ? p.node : "?");
+				}
+				if (ns && p.waiting_reason[0] && strcmp(p.waiting_reason, "CrashLoopBackOff") == 0 &&
+				    !ns->crash_reported) {
+					char path[512];
+					ns->crash_reported = true;
+					*crashed = true;
+					snprintf(crash_node, crash_len, "%s", ns->node);
+					say(io, true, _("Node %s: %s is in CrashLoopBackOff. Its last words:"),
+					    ns->node, p.name);
+					snprintf(path, sizeof(path),
+						 "/api/v1/namespaces/kube-system/pods/%s/log?tailLines=8%s",
+						 p.name, p.restarts ? "&previous=true" : "");
+					if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200) {
+						char *save = NULL;
+						for (char *l = strtok_r(c.body, "\n", &save); l;
+						     l = strtok_r(NULL, "\n", &save))
+							say(io, true, "    %s", l);
+					}
+					call_free(&c);
+				}
+				if (ns && p.ready && !ns->reported) {
+					char mode[16] = "";
+					char path[512];
+					snprintf(path, sizeof(path),
+						 "/api/v1/namespaces/kube-system/pods/%s/log?limitBytes=262144",
+						 p.name);
+					if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200)
+						kube_parse_proxier_log(c.body, c.len, mode);
+					call_free(&c);
+					bool good = !want_mode || strcmp(mode, want_mode) == 0;
+					if (good || mode[0]) {
+						ns->reported = true;
+						say(io, !good, _("Node %s: %s ready, its log says: %s"),
+						    ns->node, p.name, mode[0] ? mode : "?");
+					}
+					ns->ready = good;
+				}
+				if (ns && ns->ready)
+					done++;
+			}
+			kube_proxy_pod_free(&p);
+		}
+		cJSON_Delete(list);
+		/* Every node: the DaemonSet's own count says how many pods there should be. */
+		if (call(h, "GET", DS_PATH, NULL, NULL, &c) != 0)
+			return -ENOMEM;
+		struct kube_daemonset ds;
+		cJSON *dsj = c.status == 200 ? cJSON_Parse(c.body) : NULL;
+		bool have_ds = dsj && kube_parse_daemonset(dsj, &ds) == 0;
+		cJSON_Delete(dsj);
+		call_free(&c);
+		if (have_ds && ds.desired > 0 && done >= ds.desired && total >= ds.desired) {
+			say(io, false, _("Rollout complete: %zu of %u nodes run the new kube-proxy."),
+			    done, ds.desired);
+			return 0;
+		}
+		if (*crashed)
+			return -EIO;
+		sleep(1);
+	}
+	say(io, true, _("The rollout did not complete in %.0f s; see kubectl -n kube-system "
+			"rollout status ds/kube-proxy."),
+	    limit);
+	return -ETIMEDOUT;
+}
+
+static int restart_daemonset(struct kube_http *h, const char *when, const struct action_io *io)
+{
+	char body[256], why[512];
+	struct call c;
+	snprintf(body, sizeof(body),
+		 "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":"
+		 "{\"kubectl.kubernetes.io/restartedAt\":\"%s\"}}}}}",
+		 when);
+	if (call(h, "PATCH", DS_PATH "?fieldManager=ipvstop", "application/strategic-merge-patch+json",
+		 body, &c) != 0)
+		return -ENOMEM;
+	int rc = 0;
+	if (c.status != 200) {
+		call_error(&c, why, sizeof(why));
+		say(io, true, _("Restarting DaemonSet kube-system/kube-proxy failed: %s"), why);
+		rc = -EIO;
+	} else {
+		say(io, false, _("DaemonSet kube-system/kube-proxy restarted (restartedAt %s)."), when);
+	}
+	audit("restart-kube-proxy", "-", when, rc ? why : "patched");
+	call_free(&c);
+	return rc;
+}
+
+int action_kube_proxy_config(const struct action_env *env, const char *key, const char *value,
+			     const struct action_io *io)
+{
+	struct kube_credentials cred;
+	char err[512];
+	if (kube_config_load(&env->kube, &cred, err, sizeof(err)) != 0) {
+		say(io, true, _("No Kubernetes credentials: %s"), err);
+		return -ENOENT;
+	}
+	struct kube_http *h = kube_http_new(&cred, err, sizeof(err));
+	struct cm m = {0};
+	char *newtext = NULL, *diff = NULL, *body = NULL, old[64] = "";
+	int rc = -EIO;
+	bool is_mode = strcmp(key, "mode") == 0;
+	if (!h) {
+		say(io, true, "%s", err);
+		goto out;
+	}
+	/* Rights first: no point in a preview of what cannot be written. */
+	if (can_i(h, "update", "", "configmaps", "kube-system", "kube-proxy", err, sizeof(err)) ||
+	    can_i(h, "patch", "apps", "daemonsets", "kube-system", "kube-proxy", err,
+		  sizeof(err))) {
+		say(io, true, _("Not possible with these credentials: %s"), err);
+		rc = -EPERM;
+		goto out;
+	}
+	int minor = 0;
+	struct call vc;
+	char version[32] = "";
+	if (call(h, "GET", "/version", NULL, NULL, &vc) == 0 && vc.status == 200)
+		kube_parse_version(vc.body, vc.len, version, sizeof(version), &minor);
+	call_free(&vc);
+	if (is_mode && minor >= 35 && strcmp(value, "ipvs") == 0)
+		say(io, true, _("Kubernetes %s: IPVS mode is deprecated from 1.35 (KEP-5495); "
+				"nftables is the recommended successor."),
+		    version);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (cm_read(h, &m, err, sizeof(err)) != 0) {
+			say(io, true, _("Reading ConfigMap kube-system/kube-proxy failed: %s"), err);
+			goto out;
+		}
+		snprintf(old, sizeof(old), "%s",
+			 is_mode ? (m.cfg.mode[0] ? m.cfg.mode : "iptables")
+				 : (m.cfg.scheduler[0] ? m.cfg.scheduler : "rr"));
+		if (attempt == 0) {
+			say(io, false, _("kube-proxy %s: %s -> %s (ConfigMap kube-system/kube-proxy, "
+					 "resourceVersion %s)"),
+			    is_mode ? _("mode") : _("IPVS scheduler"), old, value,
+			    m.cfg.resource_version);
+			if (is_mode && !preflight(env, value, m.cfg.scheduler, io)) {
+				say(io, true, "%s",
+				    io->force ? _("Preflight failed; going on because of --force.")
+					      : _("Preflight failed: not switching (kube-proxy would "
+						  "crash-loop instead of falling back). Use --force to "
+						  "override."));
+				if (!io->force) {
+					rc = -EPERM;
+					goto out;
+				}
+			}
+			if (is_mode && strcmp(value, "ipvs") == 0 && !m.cfg.strict_arp)
+				say(io, false, "%s",
+				    _("Note: MetalLB's L2 mode and similar need ipvs.strictARP: true."));
+		}
+		free(newtext);
+		free(diff);
+		newtext = diff = NULL;
+		if (kube_config_set_field(m.text, key, value, &newtext) != 0 ||
+		    kube_config_diff(m.text, newtext, &diff) != 0) {
+			say(io, true, "%s", _("config.conf cannot be edited safely (not block YAML?)."));
+			goto out;
+		}
+		if (!diff[0]) {
+			say(io, false, "%s", _("config.conf already says so: nothing to change."));
+			rc = 0;
+			goto out;
+		}
+		say(io, false, "%s", _("The change to config.conf:"));
+		char *save = NULL;
+		for (char *l = strtok_r(diff, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			say(io, false, "    %s", l);
+		free(body);
+		body = cm_with_text(&m, newtext);
+		if (!body)
+			goto out;
+		/* The API server validates it first, without storing it. */
+		struct call c;
+		if (call(h, "PUT", CM_PATH "?dryRun=All&fieldManager=ipvstop", "application/json",
+			 body, &c) != 0)
+			goto out;
+		if (c.status != 200) {
+			call_error(&c, err, sizeof(err));
+			call_free(&c);
+			say(io, true, _("The API server's dry run refused it: %s"), err);
+			goto out;
+		}
+		call_free(&c);
+		say(io, false, "%s", _("Dry run accepted by the API server."));
+		if (!io->ask(io->arg, _("Write it and restart kube-proxy on every node?"))) {
+			say(io, false, "%s", _("Cancelled: nothing was changed."));
+			rc = -ECANCELED;
+			goto out;
+		}
+		if (call(h, "PUT", CM_PATH "?fieldManager=ipvstop", "application/json", body, &c) !=
+		    0)
+			goto out;
+		if (c.status == 409) {
+			call_free(&c);
+			say(io, true, "%s",
+			    _("Someone changed the ConfigMap meanwhile (409 Conflict): reading it "
+			      "again."));
+			cm_free(&m);
+			continue;
+		}
+		if (c.status != 200) {
+			call_error(&c, err, sizeof(err));
+			call_free(&c);
+			say(io, true, _("Writing the ConfigMap failed: %s"), err);
+			audit(is_mode ? "kube-proxy-mode" : "kube-proxy-scheduler", old, value, err);
+			goto out;
+		}
+		call_free(&c);
+		audit(is_mode ? "kube-proxy-mode" : "kube-proxy-scheduler", old, value, "written");
+		say(io, false, "%s", _("ConfigMap written."));
+		char when[40];
+		now_rfc3339(when, sizeof(when));
+		char *before = pod_names(h);
+		if (restart_daemonset(h, when, io) != 0) {
+			free(before);
+			goto out;
+		}
+		bool crashed = false;
+		char crash_node[128] = "";
+		rc = follow_rollout(env, h, before, is_mode ? value : NULL, io, &crashed, crash_node,
+				    sizeof(crash_node));
+		free(before);
+		if (crashed && is_mode && strcmp(old, value) != 0) {
+			char q[256];
+			snprintf(q, sizeof(q), _("kube-proxy crash-loops on %s. Switch back to %s?"),
+				 crash_node, old);
+			if (io->ask(io->arg, q)) {
+				struct action_io again = *io;
+				again.force = true; /* the old mode ran before */
+				cm_free(&m);
+				free(newtext);
+				free(diff);
+				free(body);
+				kube_http_free(h);
+				kube_credentials_free(&cred);
+				return action_kube_proxy_config(env, key, old, &again);
+			}
+		}
+		if (is_mode && strcmp(old, "ipvs") == 0 && strcmp(value, "ipvs") != 0)
+			say(io, false, "%s",
+			    _("IPVS virtual services and the kube-ipvs0 interface stay on each node "
+			      "until kube-proxy --cleanup runs there or the node reboots."));
+		if (is_mode && minor >= 35 && strcmp(value, "nftables") != 0)
+			say(io, false, "%s",
+			    _("On Kubernetes 1.35 and later, nftables is the mode to move to."));
+		goto out;
+	}
+	say(io, true, "%s", _("The ConfigMap kept changing: giving up after three tries."));
+out:
+	cm_free(&m);
+	free(newtext);
+	free(diff);
+	free(body);
+	kube_http_free(h);
+	kube_credentials_free(&cred);
+	return rc;
+}
