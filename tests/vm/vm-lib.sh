@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 #
-# vm-lib.sh: sourced by vm-test.sh, vm-tui-test.sh and lab.sh. Fetches Debian's
-# cloud kernel (it ships IPVS, every scheduler and nf_conntrack as modules),
-# builds a small initramfs around busybox-static with the real tools (kmod,
-# ipvsadm, iproute2, setpriv) and the ipvstop binary under test, and boots it
-# under QEMU (software emulation: no KVM needed).
+# vm-lib.sh: sourced by vm-test.sh, vm-tui-test.sh, vm-kube-test.sh and
+# lab.sh. Fetches Debian's cloud kernel (it ships IPVS, every scheduler and
+# nf_conntrack as modules), builds a small initramfs around busybox-static
+# with the real tools (kmod, ipvsadm, iproute2, setpriv) and the ipvstop
+# binary under test, and boots it under QEMU (software emulation: no KVM
+# needed).
 #
 # Needs (Debian packages): qemu-system-x86 busybox-static kmod ipvsadm iproute2
 # cpio util-linux (setpriv, flock) python3 (compare.py) and apt (apt-get download).
@@ -14,6 +15,14 @@
 #
 # Callers may set VM_EXTRA_BINS: more host programs (names or paths) to copy
 # into the guest's /usr/bin with their libraries (vm-tui-test.sh adds tmux).
+#
+# Callers may set VM_EXTRA_FILES: "HOST-PATH=GUEST-PATH ..." (no blanks in the
+# paths), more files copied into the initramfs with their modes
+# (vm-kube-test.sh: a kubeconfig and test-only certificates).
+#
+# Callers may set VM_NET=user: vm_boot gives the guest a virtio NIC on QEMU's
+# user network (eth0 after modprobe virtio_net; the guest takes 10.0.2.15/24,
+# gateway 10.0.2.2, which reaches the host's 127.0.0.1). Unset: no NIC.
 #
 # Environment knobs:
 #   IPVSTOP_VM_CACHE       kernel cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/ipvstop-vm)
@@ -214,6 +223,15 @@ vm_build_initramfs() { # out mode script...
 		_p=$(command -v "$_b") || vm_die "VM_EXTRA_BINS: no $_b on this host"
 		vm_copy_bin "$_r" "$_p" "/usr/bin/$(basename "$_p")"
 	done
+	# Files a caller asks for (vm-kube-test.sh: kubeconfig, certificates).
+	for _f in ${VM_EXTRA_FILES:-}; do
+		case $_f in
+		*=/*) ;;
+		*) vm_die "VM_EXTRA_FILES: $_f is not HOST-PATH=/GUEST-PATH" ;;
+		esac
+		mkdir -p "$_r$(dirname "${_f#*=}")"
+		cp -p "${_f%%=*}" "$_r${_f#*=}" || vm_die "VM_EXTRA_FILES: cannot copy ${_f%%=*}"
+	done
 	cp "$(command -v busybox)" "$_r/bin/busybox"
 	for _a in $("$_r/bin/busybox" --list); do
 		case $_a in busybox) continue ;; esac
@@ -369,6 +387,14 @@ vm_boot() { # initramfs disk log timeout append
 	[ -n "$2" ] && _disk="-drive file=$2,format=raw,if=virtio,cache=unsafe"
 	_to=
 	[ "$4" != 0 ] && _to="timeout -k 5 $4"
+	# VM_NET=user: a virtio NIC on QEMU's user network (no option ROM: none
+	# is needed to boot with -kernel, and the ROM file may be missing).
+	_net=
+	case ${VM_NET:-} in
+	'') ;;
+	user) _net="-netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile=" ;;
+	*) vm_die "VM_NET=$VM_NET: only 'user' is known" ;;
+	esac
 	_t0=$(vm_now)
 	if [ "$3" = - ]; then
 		# shellcheck disable=SC2086 # word splitting of _to and _disk is wanted
@@ -379,14 +405,14 @@ vm_boot() { # initramfs disk log timeout append
 			-nodefaults -no-user-config -no-reboot -display none \
 			-chardev stdio,id=con,mux=on,signal=off -serial chardev:con \
 			-mon chardev=con,mode=readline \
-			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk
+			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk $_net
 		_rc=$?
 	else
 		# shellcheck disable=SC2086
 		$_to qemu-system-x86_64 -accel tcg -cpu max -smp "$_smp" -m "$_mem" \
 			-nodefaults -no-user-config -no-reboot -display none -monitor none \
 			-chardev "file,id=con,path=$3" -serial chardev:con \
-			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk </dev/null
+			-kernel "$VM_VMLINUZ" -initrd "$1" -append "$5" $_disk $_net </dev/null
 		_rc=$?
 	fi
 	# shellcheck disable=SC2034 # read by the callers

@@ -1,0 +1,249 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# vm-kube-test.sh: the Kubernetes side of ipvstop end to end on a real kernel
+# (run by `make check`). On the host: the API server double
+# (tests/kube/apiserver.py, scenario basic.json) and the IPVS table kube-proxy
+# would program on node worker-1, with one deliberate drift of each kind
+# (tests/kube/ipvs-from-scenario.py --ipvsadm --drift). In the VM (vm-lib.sh,
+# with a virtio NIC on QEMU's user network: the guest reaches the host's
+# 127.0.0.1 as 10.0.2.2), guest-kube.sh builds the table with ipvsadm -R, takes
+# ipvstop's JSON, drives the dashboard in tmux, and hangs the API server (it
+# posts the fault to the server's /_control itself: no timing guesswork
+# between host and guest) to see the dashboard keep answering and say what is
+# wrong. Back on the host, kube-check.py checks the JSON and the screens
+# against the kernel's table, the scenario and the API server's EndpointSlices.
+#
+# The certificates are made for this run in a temporary directory; the guest
+# gets them in its initramfs (also temporary); no key or token leaves the
+# temporary directory: kube-check.py checks the outputs for them.
+#
+# Environment: IPVSTOP (the binary; default $top_builddir/ipvstop),
+# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 180),
+# IPVSTOP_VM_KUBE_RESULTS (where to keep the outputs, default
+# tests/vm/vm-kube-test.out under the current directory), and vm-lib.sh's
+# knobs. Needs python3, openssl (the server's certificates), tmux and curl
+# (copied into the guest with their libraries).
+#
+# Exit: 0 pass, 1 fail, 99 the rig cannot run (no qemu, no kernel package, the
+# API server would not start...): never a silent skip. The last line is
+# "N passed, N failed".
+#
+# Run it alone:   make check TESTS=tests/vm/vm-kube-test.sh
+#            or:  IPVSTOP=$PWD/ipvstop sh tests/vm/vm-kube-test.sh
+# Outputs stay in tests/vm/vm-kube-test.out: serial.log, apiserver.log,
+# requests.jsonl (the server's request log: no tokens), table.ipvsadm,
+# out/kube-results.txt (the guest's checks), out/kube/ (kube.json, ipvsadm's
+# listings, dash-*.txt screens, screens/NN-name.txt: what each guest check
+# saw), kube-check.txt (the host's checks).
+# About 60 s of VM time (70 s in all) on 2 cores without KVM; 15 s of it is
+# the API request timeout that the hang check waits out.
+
+set -u
+# shellcheck disable=SC2034 # read by vm-lib.sh
+VM_PROG=vm-kube-test
+VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
+KUBE_DIR=$(cd "$VM_SRCDIR/../kube" && pwd)
+# shellcheck source=tests/vm/vm-lib.sh
+. "$VM_SRCDIR/vm-lib.sh"
+
+T_START=$(vm_now)
+IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
+case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
+[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
+vm_check_host_tools
+for t in python3 openssl tmux curl; do
+	command -v "$t" >/dev/null 2>&1 ||
+		vm_die "$t is missing on the host (apt-get install python3 openssl tmux curl)"
+done
+SCENARIO=$KUBE_DIR/scenarios/basic.json
+NODE=worker-1
+[ -f "$SCENARIO" ] || vm_die "no scenario $SCENARIO"
+
+RESULTS=${IPVSTOP_VM_KUBE_RESULTS:-tests/vm/vm-kube-test.out}
+mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
+rm -rf "$RESULTS/out" "$RESULTS/serial.log" "$RESULTS/kube-check.txt" "$RESULTS/requests.jsonl" \
+	"$RESULTS/apiserver.log" "$RESULTS/table.ipvsadm"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-vm-kube-test.XXXXXX") || vm_die "mktemp failed"
+chmod 0700 "$WORK"
+SERVER_PID=
+cleanup() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# ---------------------------------------------------------------- the API server
+# Bound to 127.0.0.1: QEMU's user network turns the guest's connections to
+# 10.0.2.2 into connections to the host's 127.0.0.1 (its certificate has
+# 10.0.2.2 among its names, and its control endpoint takes 127.0.0.1).
+mkdir -p "$WORK/state" "$WORK/certs" "$WORK/guest"
+python3 "$KUBE_DIR/apiserver.py" --state "$WORK/state" --cert-dir "$WORK/certs" --port 0 \
+	--bind 127.0.0.1 --scenario "$SCENARIO" >"$RESULTS/apiserver.log" 2>&1 &
+SERVER_PID=$!
+
+# The kernel meanwhile.
+vm_fetch_kernel
+
+i=0
+while [ ! -f "$WORK/state/ready.env" ] && [ $i -lt 200 ]; do
+	kill -0 "$SERVER_PID" 2>/dev/null || break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ ! -f "$WORK/state/ready.env" ]; then
+	tail -n 20 "$RESULTS/apiserver.log" >&2
+	vm_die "the API server double did not start (see $RESULTS/apiserver.log)"
+fi
+KUBE_PORT=$(sed -n 's/^KUBE_PORT=//p' "$WORK/state/ready.env")
+KUBE_URL=$(sed -n 's/^KUBE_URL=//p' "$WORK/state/ready.env")
+KUBE_GUEST_URL=$(sed -n 's/^KUBE_GUEST_URL=//p' "$WORK/state/ready.env")
+[ -n "$KUBE_PORT" ] && [ -n "$KUBE_GUEST_URL" ] && [ -f "$WORK/state/kubeconfig-guest" ] ||
+	vm_die "the API server's ready.env lacks KUBE_PORT/KUBE_GUEST_URL or kubeconfig-guest"
+curl -sS --max-time 5 --cacert "$WORK/certs/ca.crt" "$KUBE_URL/healthz" >"$WORK/healthz" 2>&1 &&
+	[ "$(cat "$WORK/healthz")" = ok ] ||
+	vm_die "the API server does not answer $KUBE_URL/healthz: $(cat "$WORK/healthz")"
+vm_log "API server double on $KUBE_URL (the guest: $KUBE_GUEST_URL)"
+
+# ---------------------------------------------------------------- what the guest gets
+python3 "$KUBE_DIR/ipvs-from-scenario.py" "$SCENARIO" --node "$NODE" --drift --ipvsadm \
+	>"$WORK/guest/table.ipvsadm" || vm_die "ipvs-from-scenario.py failed"
+cp "$WORK/guest/table.ipvsadm" "$RESULTS/table.ipvsadm"
+printf 'KUBE_GUEST_URL=%s\nKUBE_HOSTTIME=%s\n' "$KUBE_GUEST_URL" "$(date +%s)" >"$WORK/guest/env"
+# The same credentials as files: the dashboard reads these, -j the inline ones.
+(
+	umask 077
+	cat >"$WORK/guest/kubeconfig-files" <<-EOF
+		apiVersion: v1
+		kind: Config
+		clusters:
+		- cluster:
+		    certificate-authority: /etc/kube/ca.crt
+		    server: $KUBE_GUEST_URL
+		  name: ipvstop-test
+		contexts:
+		- context:
+		    cluster: ipvstop-test
+		    user: ipvstop-test-admin
+		  name: ipvstop-test
+		current-context: ipvstop-test
+		users:
+		- name: ipvstop-test-admin
+		  user:
+		    client-certificate: /etc/kube/client.crt
+		    client-key: /etc/kube/client.key
+	EOF
+)
+# shellcheck disable=SC2034 # read by vm_build_initramfs
+VM_EXTRA_FILES="$WORK/guest/env=/etc/kube/env $WORK/guest/table.ipvsadm=/etc/kube/table.ipvsadm
+$WORK/state/kubeconfig-guest=/etc/kube/kubeconfig-guest $WORK/guest/kubeconfig-files=/etc/kube/kubeconfig-files
+$WORK/certs/ca.crt=/etc/kube/ca.crt $WORK/certs/client.crt=/etc/kube/client.crt
+$WORK/certs/client.key=/etc/kube/client.key"
+# shellcheck disable=SC2034
+VM_EXTRA_BINS="tmux curl"
+# shellcheck disable=SC2034 # read by vm_boot
+VM_NET=user
+
+vm_build_initramfs "$WORK/initramfs.gz" test "$VM_SRCDIR/guest-kube.sh"
+vm_make_disk "$WORK/results.img" 64M
+
+TIMEOUT=${IPVSTOP_VM_TIMEOUT:-180}
+vm_log "booting $VM_KVER (TCG, user network, timeout ${TIMEOUT}s); serial log: $RESULTS/serial.log"
+vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT"
+qrc=$?
+vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
+if [ ! -s "$RESULTS/serial.log" ]; then
+	vm_die "qemu-system-x86_64 failed to start (exit $qrc, no console output)"
+fi
+vm_extract_disk "$WORK/results.img" "$RESULTS/out"
+O=$RESULTS/out
+
+passed=0
+failed=0
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+}
+show_tail() { # file lines
+	if [ -s "$1" ]; then
+		echo "---------- $1 (last $2 lines)"
+		tail -n "$2" "$1" | tr -d '\r'
+	fi
+}
+
+# The rig itself: failures too, never a silent skip.
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	not_ok "the VM finished within ${TIMEOUT}s"
+	show_tail "$RESULTS/serial.log" 40
+else
+	ok "the VM finished within ${TIMEOUT}s (${VM_T_BOOT}s)"
+fi
+
+# The guest's checks, with the screen each failed one saw.
+R=$O/kube-results.txt
+if [ -f "$R" ]; then
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)
+			passed=$((passed + 1))
+			echo "$line"
+			;;
+		"not ok "*)
+			failed=$((failed + 1))
+			echo "$line"
+			f=$(printf '%s\n' "$line" | sed -n 's/.*\[\(kube\/screens\/[^]]*\)\]$/\1/p')
+			if [ -n "$f" ] && [ -f "$O/$f" ]; then
+				echo "---------- $O/$f"
+				cat "$O/$f"
+				echo "----------"
+			fi
+			;;
+		esac
+	done <"$R"
+fi
+if grep -q '^complete [0-9]' "$R" 2>/dev/null; then
+	ok "guest-kube.sh ran every check ($(sed -n 's/^complete //p' "$R"))"
+else
+	not_ok "guest-kube.sh ran every check (it stopped: exit $(cat "$O/guest-kube.sh.rc" 2>/dev/null || echo none))"
+	show_tail "$O/guest-kube.sh.log" 30
+	show_tail "$RESULTS/serial.log" 20
+fi
+
+# The host's checks, while the server still runs (it serves the EndpointSlices).
+cp "$WORK/state/requests.jsonl" "$RESULTS/requests.jsonl" 2>/dev/null
+set --
+for f in "$WORK"/certs/*.key "$WORK"/state/tokens/*; do
+	[ -f "$f" ] && set -- "$@" --secret "$f"
+done
+python3 "$VM_SRCDIR/kube-check.py" --out "$O" --scenario "$SCENARIO" --node "$NODE" \
+	--table "$WORK/guest/table.ipvsadm" --guest-url "$KUBE_GUEST_URL" --url "$KUBE_URL" \
+	--ca "$WORK/certs/ca.crt" --cert "$WORK/certs/client.crt" --key "$WORK/certs/client.key" \
+	--requests "$RESULTS/requests.jsonl" --scan "$RESULTS/serial.log" \
+	--scan "$RESULTS/apiserver.log" --scan "$RESULTS/requests.jsonl" "$@" \
+	>"$RESULTS/kube-check.txt" 2>&1
+kcrc=$?
+cat "$RESULTS/kube-check.txt"
+kp=$(grep -c '^ok ' "$RESULTS/kube-check.txt")
+kf=$(grep -c '^not ok ' "$RESULTS/kube-check.txt")
+passed=$((passed + kp))
+failed=$((failed + kf))
+if [ "$kcrc" != 0 ] && [ "$kf" = 0 ]; then
+	not_ok "kube-check.py ran to its end (exit $kcrc)"
+fi
+
+vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"
+if [ -f "$O/timing" ]; then
+	vm_log "guest uptime marks: $(tr '\n' ';' <"$O/timing")"
+fi
+[ $failed = 0 ] || vm_log "all outputs are in $RESULTS"
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
