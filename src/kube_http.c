@@ -20,7 +20,8 @@ struct kube_req {
 	char *method, *path, *content_type, *body; /* owned copies */
 	char *buf;
 	size_t len, cap;
-	bool too_big, cancelled, stopped, retried_auth;
+	bool too_big, cancelled, stopped, retried_auth, got_header;
+	char abort_msg[96]; /* why on_progress gave up (curl's own text says only "aborted") */
 	double retry_after;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -221,10 +222,36 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/*
+ * A server that accepts a request and never answers: idle timeouts are long for watches
+ * (bookmarks come about once a minute), but a real API server sends the headers at once.
+ */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct kube_req *r = arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (r->got_header)
+		return 0;
+	curl_off_t elapsed = 0;
+	curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &elapsed);
+	long limit = r->o.header_ms > 0 ? r->o.header_ms : 15000;
+	if (elapsed / 1000 > limit) {
+		snprintf(r->abort_msg, sizeof(r->abort_msg),
+			 "no response from the API server in %ld s", limit / 1000);
+		return 1;
+	}
+	return 0;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct kube_req *r = arg;
 	size_t n = size * nmemb;
+	r->got_header = true;
 	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
 		double v = strtod(data + 12, NULL);
 		if (v > 0 && v < 3600)
@@ -260,10 +287,15 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (idle + 999) / 1000);
 	if (r->o.timeout_ms > 0)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->o.timeout_ms);
+
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	r->got_header = false;
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
 	if (h->connect_to)
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
@@ -422,6 +454,10 @@ static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
 	}
 	if (r->too_big) {
 		finish(h, r, status, "the reply is too large");
+		return;
+	}
+	if (res == CURLE_ABORTED_BY_CALLBACK && r->abort_msg[0]) {
+		finish(h, r, 0, r->abort_msg);
 		return;
 	}
 	if (res != CURLE_OK && !(r->stopped && res == CURLE_WRITE_ERROR)) {

@@ -31,6 +31,7 @@ struct kube_request_opts {
 	const char *body;
 	long timeout_ms;          /* whole request; 0: none (watches) */
 	long idle_ms;             /* abort when nothing arrives for this long; 0: 30 s */
+	long header_ms;           /* abort when no response header came this long; 0: 15 s */
 	kube_line_fn on_line;     /* non-NULL: stream, line by line, the body is not kept */
 	kube_done_fn on_done;
 	void *arg;

@@ -268,6 +268,7 @@ struct informer {
 	unsigned failures;
 	bool relist; /* the watch said 410: list again */
 	bool failed_once; /* the first list failed: the first picture is what we have */
+	bool watch_failed; /* the last watch broke: its error stays until a watch works again */
 	/* The list being read, page by page; it replaces the state's array when complete. */
 	void *tmp;
 	size_t n_tmp, cap_tmp;
@@ -532,7 +533,9 @@ static void list_done(const struct kube_reply *r, void *arg)
 			inf->n_tmp = inf->cap_tmp = 0;
 			rebuild_map(k, inf->kind);
 			inf->failures = 0;
-			set_error(k, (int)inf->kind, NULL);
+			/* A list that works says nothing about a watch that hangs. */
+			if (!inf->watch_failed)
+				set_error(k, (int)inf->kind, NULL);
 			inf->phase = INF_WATCHING;
 			if (k->inf[K_SERVICES].phase == INF_WATCHING &&
 			    k->inf[K_SLICES].phase == INF_WATCHING && !k->st.synced) {
@@ -640,6 +643,11 @@ static bool watch_line(const char *line, size_t len, void *arg)
 {
 	struct informer *inf = arg;
 	struct kube_watch_event ev;
+	if (inf->watch_failed) {
+		/* The watch works again. */
+		inf->watch_failed = false;
+		set_error(inf->k, (int)inf->kind, NULL);
+	}
 	if (kube_parse_watch_event(line, len, &ev) != 0)
 		return true;
 	bool go_on = true;
@@ -676,12 +684,17 @@ static void watch_done(const struct kube_reply *r, void *arg)
 	if (r->status == 200 && !r->error) {
 		/* The server ended the watch (timeoutSeconds): go on from the last version. */
 		inf->failures = 0;
+		if (inf->watch_failed) {
+			inf->watch_failed = false;
+			set_error(k, (int)inf->kind, NULL);
+		}
 		start_watch(inf);
 		return;
 	}
 	char msg[256];
 	describe(r, inf->path, msg, sizeof(msg));
 	set_error(k, (int)inf->kind, msg);
+	inf->watch_failed = true;
 	inf->phase = INF_IDLE;
 	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
 }

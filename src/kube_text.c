@@ -181,9 +181,10 @@ void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, str
 		   j->n_affinity;
 	snprintf(line, sizeof(line),
 		 _("Drift: %zu endpoints missing, %zu real servers unexplained, %zu draining, "
-		   "%zu virtual services unowned, %zu Services without one, %zu scheduler "
-		   "mismatches"),
-		 j->n_missing, j->n_extra, j->n_drain, j->n_unowned, j->n_unserved, j->n_sched);
+		   "%zu virtual services unowned, %zu Services without one, %zu scheduler and "
+		   "%zu affinity mismatches"),
+		 j->n_missing, j->n_extra, j->n_drain, j->n_unowned, j->n_unserved, j->n_sched,
+		 j->n_affinity);
 	add(t, t->drift > 0, line);
 }
 

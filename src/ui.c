@@ -973,10 +973,9 @@ static void draw(struct ui *u)
 	}
 	/* The Kubernetes summary takes up to three lines, fewer on a short terminal. */
 	int kl = (int)(u->kt.n ? u->kt.n : 1);
-	if (kl > 3)
-		kl = 3;
-	if (LINES < 30 && kl > 2)
-		kl = 2;
+	int most = LINES >= 40 ? 4 : LINES >= 30 ? 3 : 2;
+	if (kl > most)
+		kl = most;
 	u->head = 4 + kl;
 	const int head = u->head;
 	int avail = LINES - head - 2;

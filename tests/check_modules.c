@@ -210,8 +210,9 @@ START_TEST(test_load_allowlist)
 {
 	/* Nothing here reaches the kernel: every name is refused before libkmod is asked. */
 	char msg[128];
+	/* nf_conntrack_ipv4 is allowed: it is what kernels before 4.19 need instead. */
 	static const char *const refused[] = {"evil", "ip_vs_", "../ip_vs", "ip_vs ",
-					      "nf_conntrack_ipv4", "IP_VS", ""};
+					      "nf_conntrack_ipv6", "IP_VS", ""};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		msg[0] = '\0';
 		ck_assert_int_eq(modules_load(refused[i], msg, sizeof(msg)), -EINVAL);
