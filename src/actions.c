@@ -616,7 +616,7 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 	}
 	struct kube_http *h = kube_http_new(&cred, err, sizeof(err));
 	struct cm m = {0};
-	char *newtext = NULL, *diff = NULL, *body = NULL, old[64] = "";
+	char *newtext = NULL, *diff = NULL, *body = NULL, old[64] = "", old_raw[64] = "";
 	int rc = -EIO;
 	bool is_mode = strcmp(key, "mode") == 0;
 	if (!h) {
@@ -646,14 +646,16 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 			say(io, true, _("Reading ConfigMap kube-system/kube-proxy failed: %s"), err);
 			goto out;
 		}
+		/* old is for people ("" means iptables / rr); old_raw is what a switch back writes. */
+		snprintf(old_raw, sizeof(old_raw), "%s", is_mode ? m.cfg.mode : m.cfg.scheduler);
 		snprintf(old, sizeof(old), "%s",
 			 is_mode ? (m.cfg.mode[0] ? m.cfg.mode : "iptables")
 				 : (m.cfg.scheduler[0] ? m.cfg.scheduler : "rr"));
 		if (attempt == 0) {
 			say(io, false, _("kube-proxy %s: %s -> %s (ConfigMap kube-system/kube-proxy, "
 					 "resourceVersion %s)"),
-			    is_mode ? _("mode") : _("IPVS scheduler"), old, value,
-			    m.cfg.resource_version);
+			    is_mode ? _("mode") : _("IPVS scheduler"), old,
+			    value[0] ? value : is_mode ? "iptables" : "rr", m.cfg.resource_version);
 			if (is_mode && !preflight(env, value, m.cfg.scheduler, io)) {
 				say(io, true, "%s",
 				    io->force ? _("Preflight failed; going on because of --force.")
@@ -748,6 +750,7 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 			if (io->ask(io->arg, q)) {
 				struct action_io again = *io;
 				again.force = true; /* the old mode ran before */
+				snprintf(old, sizeof(old), "%s", old_raw);
 				cm_free(&m);
 				free(newtext);
 				free(diff);
