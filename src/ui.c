@@ -786,7 +786,8 @@ static void draw_header(struct ui *u)
 		put(0, x, COLS - x, line, 0, A_NORMAL);
 		x += cells_width(line) + 2;
 	}
-	if (u->have && s->source == IPVS_SOURCE_PROC && x < COLS) {
+	/* Read-only: no CAP_NET_ADMIN (the /proc fallback), or --readonly. */
+	if (((u->have && s->source == IPVS_SOURCE_PROC) || u->opts->readonly) && x < COLS) {
 		put(0, x, COLS - x, _("READ-ONLY"), 0, warn);
 		x += cells_width(_("READ-ONLY")) + 2;
 	}

@@ -220,6 +220,20 @@ else
 	not_ok "zh_CN catalogue po/zh_CN.gmo was not built"
 fi
 
+# --- --readonly: shown, and the action keys refuse ---------------------------------------
+start 120 36 LANG=C.UTF-8 -- --replay "$work/rec.jsonl" --readonly
+expect "--readonly is shown in the header" "READ-ONLY"
+keys s
+expect "s refuses in read-only mode and says why" "s: read-only mode"
+keys l
+expect "l refuses too" "l: read-only mode"
+keys q
+start 120 36 LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
+expect "started over a replay" "Virtual services: 40"
+keys s
+expect "a replay has nothing to change: s says so" "s: a replay shows a recording"
+keys q
+
 # --- not a terminal -----------------------------------------------------------------------
 out=$("$IPVSTOP" --replay "$work/rec.jsonl" </dev/null 2>&1 >/dev/null); rc=$?
 if [ "$rc" = 2 ] && echo "$out" | grep -q -- "-b" && echo "$out" | grep -q -- "-j"; then
