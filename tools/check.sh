@@ -12,7 +12,7 @@ make -j"$(nproc)"
 status=0
 make -j"$(nproc)" check || status=$?
 if [ "$status" != 0 ]; then
-	for log in $(grep -l -E ':test-result: (FAIL|ERROR)' tests/*.trs tests/vm/*.trs 2>/dev/null); do
+	for log in $(grep -l -E ':test-result: (FAIL|ERROR)' tests/*.trs tests/*/*.trs 2>/dev/null); do
 		echo "===== ${log%.trs}.log ====="
 		cat "${log%.trs}.log"
 	done
@@ -21,9 +21,14 @@ if [ "$status" = 0 ] && [ "${IPVSTOP_SKIP_DISTCHECK:-0}" != 1 ]; then
 	make -j"$(nproc)" distcheck || status=$?
 fi
 
-# One closing line for every check counted: Check's per-test totals and the VM field checks.
-cat tests/*.log tests/vm/*.log 2>/dev/null | awk '
+# One closing line for every check counted: Check's per-test totals and each script's own
+# "N passed, N failed". A test that failed without counting (a crash) still counts as one.
+errors=$(grep -l -E ':test-result: (FAIL|ERROR)' tests/*.trs tests/*/*.trs 2>/dev/null | wc -l)
+cat tests/*.log tests/*/*.log 2>/dev/null | awk -v status="$status" -v errors="$errors" '
 	/^[0-9]+%: Checks: / { gsub(",", ""); t += $3; f += $5 + $7 }
 	/^[0-9]+ passed, [0-9]+ failed/ { t += $1 + $3; f += $3 }
-	END { printf "%d passed, %d failed\n", t - f, f }'
+	END {
+		if (status != 0 && f == 0) { f = errors ? errors : 1; t += f }
+		printf "%d passed, %d failed\n", t - f, f
+	}'
 exit "$status"
