@@ -1,0 +1,144 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# vm-actions-test.sh: ipvstop's actions against the real kernel (run by `make
+# check`). Boots the test VM (vm-lib.sh) with tmux inside and has
+# guest-actions.sh drive them: 'l' (load the modules IPVS needs, then the
+# /etc/modules-load.d offer) from a fresh boot without ip_vs, 's' (switch a
+# virtual service's scheduler, with the sh flags picker and a scheduler whose
+# module is gone), the command line (--set-scheduler, --yes, --readonly, no
+# terminal, no CAP_NET_ADMIN), and the syslog audit lines. The witnesses are
+# independent of ipvstop: lsmod (/proc/modules), ipvsadm -Sn/-Ln, the file
+# system, busybox syslogd. Here the results come back, one "ok" or "not ok"
+# line each, with the screen and the witnesses of every failed check.
+#
+# Environment: IPVSTOP (the binary; default $top_builddir/ipvstop),
+# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 240),
+# IPVSTOP_VM_ACTIONS_RESULTS (where to keep the guest's outputs, default
+# tests/vm/vm-actions-test.out under the current directory), and vm-lib.sh's
+# knobs. Needs tmux on the host (it is copied into the guest with its
+# libraries).
+#
+# Exit: 0 pass, 1 fail, 99 the rig cannot run (no qemu, no tmux, no kernel
+# package...): never a silent skip. The last line is "N passed, N failed".
+#
+# Run it alone:   make check TESTS=tests/vm/vm-actions-test.sh
+#            or:  IPVSTOP=$PWD/ipvstop sh tests/vm/vm-actions-test.sh
+# Outputs stay in tests/vm/vm-actions-test.out: serial.log,
+# out/actions-results.txt, out/actions/NN-name.screen.txt (what the check saw)
+# and NN-name.truth.txt (the witnesses), out/guest-actions.sh.log,
+# out/syslog.txt (what busybox syslogd received).
+
+set -u
+# shellcheck disable=SC2034 # read by vm-lib.sh
+VM_PROG=vm-actions-test
+VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/vm/vm-lib.sh
+. "$VM_SRCDIR/vm-lib.sh"
+
+T_START=$(vm_now)
+IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
+case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
+[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
+vm_check_host_tools
+command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux): it runs the dashboard in the guest"
+"$(command -v busybox)" --list | grep -qx syslogd ||
+	vm_die "this busybox has no syslogd applet: the audit lines need one in the guest"
+# shellcheck disable=SC2034 # read by vm_build_initramfs
+VM_EXTRA_BINS=tmux
+
+RESULTS=${IPVSTOP_VM_ACTIONS_RESULTS:-tests/vm/vm-actions-test.out}
+mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd)
+rm -rf "$RESULTS/out" "$RESULTS/serial.log"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-vm-actions-test.XXXXXX") || vm_die "mktemp failed"
+cleanup() {
+	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+vm_fetch_kernel
+# guest-actions.sh alone: nothing may load ip_vs before it looks.
+vm_build_initramfs "$WORK/initramfs.gz" test "$VM_SRCDIR/guest-actions.sh"
+vm_make_disk "$WORK/results.img" 32M
+
+TIMEOUT=${IPVSTOP_VM_TIMEOUT:-240}
+vm_log "booting $VM_KVER (TCG, timeout ${TIMEOUT}s); serial log: $RESULTS/serial.log"
+vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT"
+qrc=$?
+vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
+if [ ! -s "$RESULTS/serial.log" ]; then
+	vm_die "qemu-system-x86_64 failed to start (exit $qrc, no console output)"
+fi
+vm_extract_disk "$WORK/results.img" "$RESULTS/out"
+O=$RESULTS/out
+
+passed=0
+failed=0
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+}
+show_tail() { # file lines
+	if [ -s "$1" ]; then
+		echo "---------- $1 (last $2 lines)"
+		tail -n "$2" "$1" | tr -d '\r'
+	fi
+}
+
+# The rig itself: these are failures too, never a silent skip.
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	not_ok "the VM finished within ${TIMEOUT}s"
+	show_tail "$RESULTS/serial.log" 40
+else
+	ok "the VM finished within ${TIMEOUT}s (${VM_T_BOOT}s)"
+fi
+
+# The guest's checks, with what a failed one saw.
+R=$O/actions-results.txt
+if [ -f "$R" ]; then
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)
+			passed=$((passed + 1))
+			echo "$line"
+			;;
+		"not ok "*)
+			failed=$((failed + 1))
+			echo "$line"
+			base=$(printf '%s\n' "$line" | sed -n 's/.*\[actions\/\([^]]*\)\]$/\1/p')
+			if [ -n "$base" ]; then
+				if [ -f "$O/actions/$base.screen.txt" ]; then
+					echo "---------- screen: $O/actions/$base.screen.txt"
+					cat "$O/actions/$base.screen.txt"
+				fi
+				if [ -f "$O/actions/$base.truth.txt" ]; then
+					echo "---------- witnesses: $O/actions/$base.truth.txt"
+					head -n 80 "$O/actions/$base.truth.txt"
+				fi
+				echo "----------"
+			fi
+			;;
+		esac
+	done <"$R"
+fi
+if grep -q '^complete [0-9]' "$R" 2>/dev/null; then
+	ok "guest-actions.sh ran every check ($(sed -n 's/^complete //p' "$R"))"
+else
+	not_ok "guest-actions.sh ran every check (it stopped: exit $(cat "$O/guest-actions.sh.rc" 2>/dev/null || echo none))"
+	show_tail "$O/guest-actions.sh.log" 30
+	show_tail "$RESULTS/serial.log" 20
+fi
+
+vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"
+if [ -f "$O/timing" ]; then
+	vm_log "guest uptime marks: $(tr '\n' ';' <"$O/timing")"
+fi
+[ $failed = 0 ] || vm_log "all outputs are in $RESULTS"
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
