@@ -124,10 +124,11 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		strncat(list, " ", sizeof(list) - strlen(list) - 1);
+		if (i)
+			strncat(list, ",", sizeof(list) - strlen(list) - 1);
 		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
 	}
-	say(io, false, _("Missing:%s"), list);
+	say(io, false, _("Missing: %s"), list);
 	say(io, false, "%s",
 	    _("They are loaded with libkmod as modprobe would, with the modprobe.d blacklist "
 	      "applied and no install commands run."));
@@ -137,9 +138,16 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 	}
 	int failed = 0;
 	for (size_t i = 0; i < n; i++) {
+		enum module_state st;
+		/* An earlier one may have brought it in as a dependency: that is no change. */
+		modules_state(env->modules_dir, env->sysfs, names[i], &st);
+		if (st == MODULE_LOADED || st == MODULE_BUILTIN) {
+			say(io, false, _("%s: already there (loaded as a dependency)"), names[i]);
+			continue;
+		}
 		int err = modules_load(names[i], msg, sizeof(msg));
 		say(io, err != 0, "%s: %s", names[i], msg);
-		audit("load-module", names[i], names[i], err ? strerror(-err) : "loaded");
+		audit("load-module", "absent", names[i], err ? strerror(-err) : "loaded");
 		if (err)
 			failed++;
 	}
@@ -153,16 +161,29 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 		say(io, false, "%s", _("Not written: they stay loaded until the next reboot."));
 		return 0;
 	}
+	/* Names already in the file stay once; a new file gets a word on where it came from. */
+	char have[8192] = "\n";
+	FILE *old = fopen(conf, "r");
+	if (old) {
+		size_t r = fread(have + 1, 1, sizeof(have) - 2, old);
+		have[r + 1] = '\0';
+		fclose(old);
+	}
 	FILE *f = fopen(conf, "a");
 	if (!f) {
 		say(io, true, _("Cannot write %s: %s"), conf, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "# Written by ipvstop: the modules IPVS needs.\n");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", names[i]);
+	if (!old)
+		fprintf(f, "# Written by ipvstop: the modules IPVS needs.\n");
+	for (size_t i = 0; i < n; i++) {
+		char key[40];
+		snprintf(key, sizeof(key), "\n%s\n", names[i]);
+		if (!strstr(have, key))
+			fprintf(f, "%s\n", names[i]);
+	}
 	int bad = fclose(f) != 0;
-	audit("modules-load.d", conf, list, bad ? "write failed" : "written");
+	audit("modules-load.d", "-", list, bad ? "write failed" : "written");
 	say(io, bad, bad ? _("Writing %s failed.") : _("Written: %s."), conf);
 	return bad ? -EIO : 0;
 }
@@ -171,33 +192,48 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 
 static void vs_text(const struct ipvs_service *svc, char *buf, size_t len)
 {
-	char hp[80];
-	if (svc->fwmark)
+	char hp[80], proto[8];
+	if (svc->fwmark) {
 		snprintf(buf, len, "FWM %u", svc->fwmark);
-	else
-		snprintf(buf, len, "%s %s", ipvs_proto_name(svc->protocol),
-			 ipvs_hostport_str(svc->af, &svc->addr, svc->port, hp, sizeof(hp)));
+		return;
+	}
+	/* As the dashboard writes it: TCP 10.0.0.1:80. */
+	snprintf(proto, sizeof(proto), "%s", ipvs_proto_name(svc->protocol));
+	for (char *p = proto; *p; p++)
+		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	snprintf(buf, len, "%s %s", proto,
+		 ipvs_hostport_str(svc->af, &svc->addr, svc->port, hp, sizeof(hp)));
+}
+
+/* "sh", "sh+fallback+port": the scheduler with its flags, for the log and the preview. */
+static const char *sched_text(const char *sched, uint32_t flags, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", sched, flags & IPVS_SVC_SCHED1 ? "+fallback" : "",
+		 flags & IPVS_SVC_SCHED2 ? "+port" : "");
+	return buf;
 }
 
 int action_set_scheduler(const struct action_env *env, const struct ipvs_service *svc,
 			 const char *sched, uint32_t sched_flags, const struct action_io *io)
 {
-	char name[128];
+	char name[128], before[64], after[64];
 	struct ipvs_nl *nl = NULL;
+	const uint32_t sched_mask = IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2 | IPVS_SVC_SCHED3;
 	(void)env;
 	vs_text(svc, name, sizeof(name));
 	struct ipvs_service want = *svc;
 	want.dests = NULL;
 	want.n_dests = want.cap_dests = 0;
 	snprintf(want.sched, sizeof(want.sched), "%s", sched);
-	want.flags &= ~(uint32_t)(IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2 | IPVS_SVC_SCHED3);
+	want.flags &= ~sched_mask;
 	if (strcmp(sched, "sh") == 0 || strcmp(sched, "mh") == 0)
 		want.flags |= sched_flags & (IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2);
-	say(io, false, _("Virtual service %s: scheduler %s -> %s%s%s"), name, svc->sched, sched,
-	    want.flags & IPVS_SVC_SCHED1 ? " fallback" : "",
-	    want.flags & IPVS_SVC_SCHED2 ? " port" : "");
+	sched_text(svc->sched, svc->flags, before, sizeof(before));
+	sched_text(want.sched, want.flags, after, sizeof(after));
+	say(io, false, _("Virtual service %s: scheduler %s -> %s"), name, before, after);
 	say(io, false, "%s",
-	    _("Persistence, netmask, flags and the persistence engine are kept as they are."));
+	    _("Persistence, netmask, the other flags and the persistence engine are kept as they "
+	      "are."));
 	if (!io->ask(io->arg, _("Change it now?"))) {
 		say(io, false, "%s", _("Cancelled: the kernel was not changed."));
 		return -ECANCELED;
@@ -208,20 +244,25 @@ int action_set_scheduler(const struct action_env *env, const struct ipvs_service
 	if (err) {
 		say(io, true, _("The kernel refused: %s"),
 		    err == -ENOENT ? _("no such scheduler (is ip_vs_<sched> available?)")
-				   : strerror(-err));
-		audit("set-scheduler", svc->sched, sched, strerror(-err));
+		    : err == -EPERM ? _("changing the kernel needs CAP_NET_ADMIN (run as root)")
+				    : strerror(-err));
+		audit("set-scheduler", before, after, strerror(-err));
 		ipvs_nl_close(nl);
 		return err;
 	}
-	/* Read it back: the kernel's word, not ours, says whether it worked. */
+	/* Read it back: the kernel's word, not ours, says whether it worked (flags too). */
 	struct snapshot now;
 	memset(&now, 0, sizeof(now));
 	err = ipvs_nl_read(nl, &now);
 	const struct ipvs_service *got = err ? NULL : snapshot_find_service(&now, svc);
-	bool ok = got && strcmp(got->sched, sched) == 0;
+	char seen[64] = "?";
+	if (got)
+		sched_text(got->sched, got->flags & (IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2), seen,
+			   sizeof(seen));
+	bool ok = got && strcmp(seen, after) == 0;
 	say(io, !ok, ok ? _("Done: %s now uses %s.") : _("Not confirmed: %s reads back as %s."),
-	    name, got ? got->sched : "?");
-	audit("set-scheduler", svc->sched, sched, ok ? "done" : "not confirmed");
+	    name, seen);
+	audit("set-scheduler", before, after, ok ? "done" : "not confirmed");
 	snapshot_free(&now);
 	ipvs_nl_close(nl);
 	return ok ? 0 : -EIO;

@@ -539,6 +539,12 @@ static int run_cli_actions(const struct options *o)
 			err = ipvs_nl_read(nl, &s);
 		ipvs_nl_close(nl);
 		const struct ipvs_service *svc = err ? NULL : snapshot_find_service(&s, &id);
+		if (err == -EPERM || err == -EACCES) {
+			fprintf(stderr, _("%s: changing the kernel needs CAP_NET_ADMIN (run as root)\n"),
+				PACKAGE);
+			snapshot_free(&s);
+			return 1;
+		}
 		if (!svc || !sched) {
 			fprintf(stderr, _("%s: no virtual service %s in the kernel (%s)\n"), PACKAGE, spec,
 				err ? strerror(-err) : _("not found"));
