@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,35 @@ static cJSON *get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
-static uint64_t num(const cJSON *o, const char *key)
+/*
+ * A JSON number as a counter. cJSON holds numbers as doubles: exact up to 2^53, clamped
+ * where a cast would overflow (converting a double outside the target's range is undefined
+ * behaviour, and a recording is anyone's file); not a number, negative: 0.
+ */
+static uint64_t to_u64(const cJSON *x)
 {
-	const cJSON *x = get(o, key);
 	if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0))
 		return 0;
-	/* cJSON holds numbers as doubles: exact up to 2^53, clamped where a cast would overflow. */
 	if (x->valuedouble >= 18446744073709551615.0)
 		return UINT64_MAX;
 	return (uint64_t)x->valuedouble;
+}
+
+static uint64_t num(const cJSON *o, const char *key)
+{
+	return to_u64(get(o, key));
+}
+
+/* A JSON number as an int32_t, clamped like to_u64. */
+static int32_t to_i32(const cJSON *x)
+{
+	if (!cJSON_IsNumber(x) || x->valuedouble != x->valuedouble)
+		return 0;
+	if (x->valuedouble >= 2147483647.0)
+		return INT32_MAX;
+	if (x->valuedouble <= -2147483648.0)
+		return INT32_MIN;
+	return (int32_t)x->valuedouble;
 }
 
 static void str(const cJSON *o, const char *key, char *buf, size_t len)
@@ -118,8 +139,7 @@ static int read_dest(const cJSON *o, struct ipvs_service *svc)
 	addr(o, "address", d->af, &d->addr);
 	d->port = (uint16_t)num(o, "port");
 	d->fwd = fwd_of(o);
-	const cJSON *w = get(o, "weight");
-	d->weight = cJSON_IsNumber(w) ? (int32_t)w->valuedouble : 0;
+	d->weight = to_i32(get(o, "weight"));
 	d->u_thresh = (uint32_t)num(o, "upper_threshold");
 	d->l_thresh = (uint32_t)num(o, "lower_threshold");
 	d->active_conns = (uint32_t)num(o, "active_conns");
@@ -179,7 +199,7 @@ static int read_counts(const cJSON *o, struct ipvs_conn_count **out, size_t *n)
 		if (!x->string || !cJSON_IsNumber(x))
 			continue;
 		snprintf((*out)[*n].key, sizeof((*out)[*n].key), "%s", x->string);
-		(*out)[(*n)++].count = (uint64_t)x->valuedouble;
+		(*out)[(*n)++].count = to_u64(x);
 	}
 	return 0;
 }

@@ -514,6 +514,35 @@ START_TEST(test_json_round_trip)
 }
 END_TEST
 
+/*
+ * Found by fuzz/fuzz_json_read: numbers beyond the range of the field they are read into
+ * (a weight of 4.3e10, a negative or huge connection count) were converted from double with
+ * a plain cast, which is undefined behaviour; they are clamped.
+ */
+START_TEST(test_json_read_out_of_range_numbers)
+{
+	struct snapshot back;
+	const char *line =
+	    "{\"schema\":1,\"ipvs\":{\"services\":[{\"af\":\"inet\",\"destinations\":["
+	    "{\"weight\":42949672960},{\"weight\":-1e300},{\"weight\":-3.9},{\"weight\":1e-300}]}]},"
+	    "\"connections\":{\"total\":-5,\"by_service\":{\"tcp 10.0.0.1:80\":-1},"
+	    "\"by_destination\":{\"10.0.1.1:80\":1e300},\"by_state\":{\"UDP\":7.9}}}";
+	ck_assert_int_eq(json_read_snapshot(line, &back), 0);
+	ck_assert_uint_eq(back.n_services, 1);
+	ck_assert_uint_eq(back.services[0].n_dests, 4);
+	ck_assert_int_eq(back.services[0].dests[0].weight, INT32_MAX);
+	ck_assert_int_eq(back.services[0].dests[1].weight, INT32_MIN);
+	ck_assert_int_eq(back.services[0].dests[2].weight, -3);
+	ck_assert_int_eq(back.services[0].dests[3].weight, 0);
+	ck_assert_uint_eq(back.conns.total, 0);
+	ck_assert_uint_eq(back.conns.n_by_service, 1);
+	ck_assert_uint_eq(back.conns.by_service[0].count, 0);
+	ck_assert_uint_eq(back.conns.by_dest[0].count, UINT64_MAX);
+	ck_assert_uint_eq(back.conns.by_state[0].count, 7);
+	snapshot_free(&back);
+}
+END_TEST
+
 START_TEST(test_copy_table)
 {
 	struct snapshot s, c;
@@ -620,6 +649,7 @@ int main(void)
 	tcase_add_test(tc, test_json_proc_source);
 	tcase_add_test(tc, test_json_write_error);
 	tcase_add_test(tc, test_json_round_trip);
+	tcase_add_test(tc, test_json_read_out_of_range_numbers);
 	tcase_add_test(tc, test_copy_table);
 	tcase_add_test(tc, test_text_frame);
 	tcase_add_test(tc, test_cells);
