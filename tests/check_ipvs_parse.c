@@ -1080,6 +1080,7 @@ START_TEST(test_wrong_sizes)
 	const uint32_t u32 = AF_INET;
 	const uint64_t u64 = 80;
 	const uint8_t u8 = 80;
+	const uint16_t u16 = 80;
 
 	/* The well-formed base parses. */
 	ck_assert_int_eq(parse_svc(service_with(-1, NULL, 0), &s), 0);
@@ -1088,7 +1089,7 @@ START_TEST(test_wrong_sizes)
 	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_AF, &u8, 1), &s), -EINVAL);
 	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_PORT, &u32, 4), &s), -EINVAL);
 	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_PROTOCOL, &u64, 8), &s), -EINVAL);
-	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_TIMEOUT, &u8, 2), &s), -EINVAL);
+	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_TIMEOUT, &u16, 2), &s), -EINVAL);
 	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_NETMASK, &u64, 8), &s), -EINVAL);
 	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_FLAGS, &u32, 4), &s), -EINVAL);
 	ck_assert_int_eq(parse_svc(service_with(IPVS_SVC_ATTR_ADDR, &u64, 8), &s), -EINVAL);
