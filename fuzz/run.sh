@@ -57,6 +57,10 @@ dict() {
 }
 
 echo "== building the fuzz configuration in $build"
+oot_builddir "$build" || {
+	echo "0 passed, 1 failed"
+	exit 1
+}
 src=$(oot_srcdir "$top" "$build/src") || {
 	echo "0 passed, 1 failed"
 	exit 1

@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # oot.sh: sourced by fuzz/run.sh and tools/sanitize.sh to build out of tree.
 #
+# oot_builddir DIR: creates the build directory, which ignores itself (so that git, and the
+# copy below, never take it for sources). Call it before anything else is put in DIR.
+oot_builddir() {
+	mkdir -p "$1" || return 1
+	[ -f "$1/.gitignore" ] || echo '*' >"$1/.gitignore"
+}
+
 # oot_srcdir TOP COPY: prints the source directory to run configure from.
 #  - $IPVSTOP_SRCDIR when set (an unconfigured tree with configure generated);
 #  - TOP itself when it is not configured in place (a VPATH build is possible);
@@ -44,8 +51,7 @@ oot_configure() {
 	_src=$1
 	_build=$2
 	shift 2
-	mkdir -p "$_build" || return 1
-	[ -f "$_build/.gitignore" ] || echo '*' >"$_build/.gitignore"
+	oot_builddir "$_build" || return 1
 	_want="$_src $*"
 	if [ -f "$_build/config.status" ] && [ "$(cat "$_build/.oot-args" 2>/dev/null)" = "$_want" ]; then
 		return 0

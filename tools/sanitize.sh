@@ -81,6 +81,10 @@ sanitizer_reports() {
 	ls "$1/$2".* 2>/dev/null
 }
 
+oot_builddir "$build" || {
+	failed=$((failed + 1))
+	finish
+}
 src=$(oot_srcdir "$top" "$build/src") || {
 	failed=$((failed + 1))
 	finish
