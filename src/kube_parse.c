@@ -1531,8 +1531,18 @@ int kube_config_set_field(const char *text, const char *key, const char *value, 
 			to++;
 		}
 		if (!value_empty(L) || L->vlen) {
-			/* "ipvs: {}" or "ipvs: null": the block becomes "ipvs:" and gets its child.
+			/*
+			 * "ipvs: {}" or "ipvs: null": the block becomes "ipvs:" and gets its child.
+			 * Lines indented under it are not YAML (a scalar has no children); turning
+			 * the line into a block would adopt them, and a scheduler among them would
+			 * then be read instead of the one set.
 			 */
+			for (size_t i = from; i < to; i++) {
+				if (ls[i].indent > 0) {
+					r = -EINVAL;
+					goto fail;
+				}
+			}
 			sb_add(&b, text, (size_t)(L->start - text));
 			sb_add(&b, L->start, L->colon + 1);
 			size_t rest = L->voff + L->vlen;

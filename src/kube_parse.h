@@ -157,7 +157,8 @@ bool kube_watch_needs_relist(const struct kube_watch_event *ev);
  * sorts after it (kubeadm writes keys sorted), creating "ipvs:" when needed.
  * *out receives the new text (owned by the caller; NULL on error). Returns 0; -EINVAL when
  * text is not a KubeProxyConfiguration, the key is not of that form, the value holds a
- * control character, or the block is a scalar (ipvs: 3); -ENOTSUP when the key's value is a
+ * control character, or the block is a scalar (ipvs: 3) or an empty one (ipvs: null,
+ * ipvs: {}) with lines indented under it; -ENOTSUP when the key's value is a
  * map, a list or a flow collection (ipvs: {scheduler: rr}) this line editor will not
  * rewrite; -ENOMEM.
  */

@@ -1051,6 +1051,36 @@ START_TEST(test_set_field_styles)
 }
 END_TEST
 
+/*
+ * Found by fuzz/fuzz_kube_config_edit: "ipvs: null" (or "ipvs: {}") followed by lines
+ * indented under it, which is not YAML. The reader ignores those lines (the key has a
+ * value), but set_field turned the line into "ipvs:" and added the scheduler below it, so
+ * the old lines joined the block and their scheduler, the later one, was read back instead
+ * of the one set. Such a text is refused.
+ */
+START_TEST(test_set_field_null_block_with_children)
+{
+	static const char *const texts[] = {
+	    "kind: KubeProxyConfiguration\nipvs: null\n  scheduler: rr\nmode: ipvs\n",
+	    "kind: KubeProxyConfiguration\nipvs: {}\n\n  # old\n  scheduler: 'rr'\n",
+	    "ipvs: ~\n  tcpTimeout: 0s\r\n  scheduler: rr\r\nkind: KubeProxyConfiguration\n",
+	};
+	struct kube_proxy_config c;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *out = (char *)"x";
+		ck_assert_int_eq(kube_parse_proxy_config(texts[i], &c), 0);
+		ck_assert_int_eq(kube_config_set_field(texts[i], "ipvs.scheduler", "lc", &out),
+				 -EINVAL);
+		ck_assert_ptr_null(out);
+		/* a top-level key of the same text is still set */
+		ck_assert_int_eq(kube_config_set_field(texts[i], "mode", "nftables", &out), 0);
+		ck_assert_int_eq(kube_parse_proxy_config(out, &c), 0);
+		ck_assert_str_eq(c.mode, "nftables");
+		free(out);
+	}
+}
+END_TEST
+
 START_TEST(test_diff)
 {
 	char *d;
@@ -1201,6 +1231,7 @@ int main(void)
 	tcase_add_test(tc, test_objects_lenient);
 	tcase_add_test(tc, test_set_field_kubeadm);
 	tcase_add_test(tc, test_set_field_styles);
+	tcase_add_test(tc, test_set_field_null_block_with_children);
 	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_mutations);
