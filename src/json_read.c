@@ -14,6 +14,9 @@
 
 #include "json_read.h"
 
+/* 9999-12-31T23:59:59Z: the last second a recording's time may name. */
+#define JSON_READ_TIME_MAX 253402300799.0
+
 static cJSON *get(const cJSON *o, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, key);
@@ -318,8 +321,15 @@ int json_read_snapshot(const char *text, struct snapshot *s)
 	const cJSON *schema = get(j, "schema"), *ipvs = get(j, "ipvs");
 	if (!cJSON_IsNumber(schema) || schema->valueint != 1 || !cJSON_IsObject(ipvs))
 		goto out;
+	/*
+	 * The wall clock of the record: views turn it into a time_t and a calendar date, so a
+	 * time no clock shows (before 1970, after 9999) makes the line invalid rather than
+	 * reaching a conversion that would overflow.
+	 */
 	const cJSON *t = get(j, "time");
 	s->time = cJSON_IsNumber(t) ? t->valuedouble : 0;
+	if (!(s->time >= 0 && s->time <= JSON_READ_TIME_MAX))
+		goto out;
 	/* Recordings have no monotonic clock: their wall clock stands in for rates. */
 	s->mono = s->time;
 	str(j, "host", s->host, sizeof(s->host));

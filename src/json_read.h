@@ -8,8 +8,8 @@
 /*
  * Parses one JSON Lines record written by output_json into s (zeroed first; the caller
  * frees it with snapshot_free, also on error). Fields it does not know are ignored; the
- * sysctls are not read back. Returns 0, -EINVAL for text that is not a schema 1 document,
- * or -ENOMEM.
+ * sysctls are not read back. Returns 0, -EINVAL for text that is not a schema 1 document
+ * (or whose time is not a second of 1970..9999), or -ENOMEM.
  */
 int json_read_snapshot(const char *text, struct snapshot *s);
 

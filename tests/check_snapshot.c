@@ -543,6 +543,33 @@ START_TEST(test_json_read_out_of_range_numbers)
 }
 END_TEST
 
+/*
+ * Found by fuzz/fuzz_json_read: a record with "time":1.795e19 was read as is, and the text
+ * view's (time_t)s->time then overflowed (undefined behaviour, then localtime_r failing).
+ * A time outside 1970..9999 makes the line invalid, as replay skips bad lines.
+ */
+START_TEST(test_json_read_time_range)
+{
+	struct snapshot back;
+	static const char *const bad[] = {"1.795e19", "-1", "1e300", "253402300800"};
+	char line[128];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "{\"schema\":1,\"time\":%s,\"ipvs\":{}}", bad[i]);
+		ck_assert_int_eq(json_read_snapshot(line, &back), -EINVAL);
+		snapshot_free(&back);
+	}
+	ck_assert_int_eq(json_read_snapshot("{\"schema\":1,\"time\":253402300799,\"ipvs\":{}}",
+					    &back),
+			 0);
+	ck_assert(back.time == 253402300799.0 && back.mono == back.time);
+	snapshot_free(&back);
+	/* no time at all: 0, as before */
+	ck_assert_int_eq(json_read_snapshot("{\"schema\":1,\"ipvs\":{}}", &back), 0);
+	ck_assert(back.time == 0);
+	snapshot_free(&back);
+}
+END_TEST
+
 START_TEST(test_copy_table)
 {
 	struct snapshot s, c;
@@ -650,6 +677,7 @@ int main(void)
 	tcase_add_test(tc, test_json_write_error);
 	tcase_add_test(tc, test_json_round_trip);
 	tcase_add_test(tc, test_json_read_out_of_range_numbers);
+	tcase_add_test(tc, test_json_read_time_range);
 	tcase_add_test(tc, test_copy_table);
 	tcase_add_test(tc, test_text_frame);
 	tcase_add_test(tc, test_cells);
