@@ -29,6 +29,8 @@ struct feed {
 	bool have_latest;
 	struct snapshot latest;
 	struct snapshot last_recorded; /* for computed rates in the recording */
+	struct ipvs_svc_key focus[FEED_FOCUS_MAX];
+	size_t n_focus;
 };
 
 static void wake_ui(struct feed *f)
@@ -253,6 +255,17 @@ void feed_set_connections(struct feed *f, bool on)
 	if (on)
 		f->step = true;
 	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n)
+{
+	if (n > FEED_FOCUS_MAX)
+		n = FEED_FOCUS_MAX;
+	pthread_mutex_lock(&f->lock);
+	if (n)
+		memcpy(f->focus, keys, n * sizeof(*keys));
+	f->n_focus = n;
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -37,6 +37,13 @@ void feed_set_paused(struct feed *f, bool paused);
 void feed_step(struct feed *f);
 /* Adds the connection list to the following reads (on demand: it can be slow). */
 void feed_set_connections(struct feed *f, bool on);
+/*
+ * The services the dashboard shows now, the selected one first (at most FEED_FOCUS_MAX are
+ * kept; keys are copied). A live feed reads these every tick and the rest of the table
+ * over a few ticks, so that a big table costs little to watch.
+ */
+#define FEED_FOCUS_MAX 256
+void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n);
 /* True for a replay that reached the end of its recording. */
 bool feed_replay_ended(struct feed *f);
 

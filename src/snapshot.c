@@ -83,6 +83,23 @@ nomem:
 	return -ENOMEM;
 }
 
+void ipvs_svc_key_of(const struct ipvs_service *svc, struct ipvs_svc_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->af = svc->af;
+	key->fwmark = svc->fwmark;
+	if (svc->fwmark)
+		return;
+	key->protocol = svc->protocol;
+	key->port = svc->port;
+	memcpy(key->addr.bytes, svc->addr.bytes, svc->af == AF_INET6 ? 16 : 4);
+}
+
+bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
 struct ipvs_service *snapshot_add_service(struct snapshot *s)
 {
 	struct ipvs_service *p = grow(s->services, s->n_services, &s->cap_services, sizeof(*p));

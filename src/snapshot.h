@@ -158,6 +158,19 @@ struct snapshot {
 	struct ipvs_conn_table conns;
 };
 
+/* A virtual service's identity, as the kernel keys it (fwmark services: af and fwmark). */
+struct ipvs_svc_key {
+	int af;
+	uint16_t protocol;
+	uint16_t port;
+	uint32_t fwmark;
+	struct ipvs_addr addr;
+};
+
+/* Fills *key (every byte, so keys can be hashed or compared with memcmp) from svc. */
+void ipvs_svc_key_of(const struct ipvs_service *svc, struct ipvs_svc_key *key);
+bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b);
+
 /* Frees everything the snapshot owns and zeroes it. */
 void snapshot_free(struct snapshot *s);
 /* Frees a connection table's arrays and zeroes it. */
