@@ -61,84 +61,9 @@ trap 'exit 1' INT TERM HUP
 vm_fetch_kernel
 # guest-actions.sh alone: nothing may load ip_vs before it looks.
 vm_build_initramfs "$WORK/initramfs.gz" test "$VM_SRCDIR/guest-actions.sh"
-vm_make_disk "$WORK/results.img" 32M
-
 TIMEOUT=${IPVSTOP_VM_TIMEOUT:-240}
-vm_log "booting $VM_KVER (TCG, timeout ${TIMEOUT}s); serial log: $RESULTS/serial.log"
-vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT"
-qrc=$?
-vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
-if [ ! -s "$RESULTS/serial.log" ]; then
-	vm_die "qemu-system-x86_64 failed to start (exit $qrc, no console output)"
-fi
-vm_extract_disk "$WORK/results.img" "$RESULTS/out"
-O=$RESULTS/out
-
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-}
-show_tail() { # file lines
-	if [ -s "$1" ]; then
-		echo "---------- $1 (last $2 lines)"
-		tail -n "$2" "$1" | tr -d '\r'
-	fi
-}
-
-# The rig itself: these are failures too, never a silent skip.
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
-	not_ok "the VM finished within ${TIMEOUT}s"
-	show_tail "$RESULTS/serial.log" 40
-else
-	ok "the VM finished within ${TIMEOUT}s (${VM_T_BOOT}s)"
-fi
+vm_run_guest "$WORK/initramfs.gz" "$WORK/results.img" 32M "$TIMEOUT"
 
 # The guest's checks, with what a failed one saw.
-R=$O/actions-results.txt
-if [ -f "$R" ]; then
-	while IFS= read -r line; do
-		case $line in
-		"ok "*)
-			passed=$((passed + 1))
-			echo "$line"
-			;;
-		"not ok "*)
-			failed=$((failed + 1))
-			echo "$line"
-			base=$(printf '%s\n' "$line" | sed -n 's/.*\[actions\/\([^]]*\)\]$/\1/p')
-			if [ -n "$base" ]; then
-				if [ -f "$O/actions/$base.screen.txt" ]; then
-					echo "---------- screen: $O/actions/$base.screen.txt"
-					cat "$O/actions/$base.screen.txt"
-				fi
-				if [ -f "$O/actions/$base.truth.txt" ]; then
-					echo "---------- witnesses: $O/actions/$base.truth.txt"
-					head -n 80 "$O/actions/$base.truth.txt"
-				fi
-				echo "----------"
-			fi
-			;;
-		esac
-	done <"$R"
-fi
-if grep -q '^complete [0-9]' "$R" 2>/dev/null; then
-	ok "guest-actions.sh ran every check ($(sed -n 's/^complete //p' "$R"))"
-else
-	not_ok "guest-actions.sh ran every check (it stopped: exit $(cat "$O/guest-actions.sh.rc" 2>/dev/null || echo none))"
-	show_tail "$O/guest-actions.sh.log" 30
-	show_tail "$RESULTS/serial.log" 20
-fi
-
-vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"
-if [ -f "$O/timing" ]; then
-	vm_log "guest uptime marks: $(tr '\n' ';' <"$O/timing")"
-fi
-[ $failed = 0 ] || vm_log "all outputs are in $RESULTS"
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+vm_guest_results "$O/actions-results.txt" guest-actions.sh
+vm_summary

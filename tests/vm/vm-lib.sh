@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 #
-# vm-lib.sh: sourced by vm-test.sh, vm-tui-test.sh, vm-kube-test.sh and
+# vm-lib.sh: sourced by vm-test.sh, vm-tui-test.sh, vm-kube-test.sh,
+# vm-actions-test.sh, vm-faults-test.sh, bench/bench.sh and
 # lab.sh. Fetches Debian's cloud kernel (it ships IPVS, every scheduler and
 # nf_conntrack as modules), builds a small initramfs around busybox-static
 # with the real tools (kmod, ipvsadm, iproute2, setpriv) and the ipvstop
@@ -431,4 +432,99 @@ vm_extract_disk() { # disk dir
 	mkdir -p "$2"
 	# An untouched disk is all zeros: tar sees an empty archive.
 	tar -x -f "$1" -C "$2" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- the VM tests' protocol
+# What vm-tui-test.sh, vm-kube-test.sh, vm-actions-test.sh and vm-faults-test.sh
+# share: one "ok - NAME" or "not ok - NAME" line per check, counted in passed
+# and failed; the boot with the rig's own check; the guest's result lines; the
+# summary. (vm-test.sh and bench.sh use vm_boot directly.)
+passed=0
+failed=0
+ok() {
+	passed=$((passed + 1))
+	echo "ok - $1"
+}
+not_ok() {
+	failed=$((failed + 1))
+	echo "not ok - $1"
+}
+show_tail() { # file lines
+	if [ -s "$1" ]; then
+		echo "---------- $1 (last $2 lines)"
+		tail -n "$2" "$1" | tr -d '\r'
+	fi
+}
+
+# Boots the initramfs $1 with the results disk $2 (made here, $3 big), the
+# serial log in $RESULTS/serial.log and a hard limit of $4 seconds, extracts
+# what the guest wrote into $RESULTS/out (O) and checks that the VM finished
+# in time (a failure, never a silent skip). Sets qrc (qemu's exit code) and O.
+# $5: words for the boot line (e.g. "user network").
+vm_run_guest() { # initramfs disk size timeout [what]
+	vm_make_disk "$2" "$3"
+	vm_log "booting $VM_KVER (TCG${5:+, $5}, timeout ${4}s); serial log: $RESULTS/serial.log"
+	vm_boot "$1" "$2" "$RESULTS/serial.log" "$4"
+	qrc=$?
+	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
+	if [ ! -s "$RESULTS/serial.log" ]; then
+		vm_die "qemu-system-x86_64 failed to start (exit $qrc, no console output)"
+	fi
+	vm_extract_disk "$2" "$RESULTS/out"
+	O=$RESULTS/out
+	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		not_ok "the VM finished within ${4}s"
+		show_tail "$RESULTS/serial.log" 40
+	else
+		ok "the VM finished within ${4}s (${VM_T_BOOT}s)"
+	fi
+}
+
+# Counts and prints a guest script's result file ($1, lines "ok N - name" and
+# "not ok N - name: why [WHAT]"), then checks that the script $2 ran every
+# check ("complete N"). For a failed check it shows what the guest kept for it:
+# $O/WHAT.screen.txt and $O/WHAT.truth.txt, or the file $O/WHAT itself.
+vm_guest_results() { # results-file script
+	if [ -f "$1" ]; then
+		while IFS= read -r _line; do
+			case $_line in
+			"ok "*)
+				passed=$((passed + 1))
+				echo "$_line"
+				;;
+			"not ok "*)
+				failed=$((failed + 1))
+				echo "$_line"
+				_what=$(printf '%s\n' "$_line" | sed -n 's/.*\[\([^]]*\)\]$/\1/p')
+				if [ -n "$_what" ]; then
+					for _f in "$O/$_what.screen.txt" "$O/$_what.truth.txt" "$O/$_what"; do
+						if [ -f "$_f" ]; then
+							echo "---------- $_f"
+							head -n 80 "$_f"
+						fi
+					done
+					echo "----------"
+				fi
+				;;
+			esac
+		done <"$1"
+	fi
+	if grep -q '^complete [0-9]' "$1" 2>/dev/null; then
+		ok "$2 ran every check ($(sed -n 's/^complete //p' "$1"))"
+	else
+		not_ok "$2 ran every check (it stopped: exit $(cat "$O/$2.rc" 2>/dev/null || echo none))"
+		show_tail "$O/$2.log" 30
+		show_tail "$RESULTS/serial.log" 20
+	fi
+}
+
+# The timings, the summary line and the exit status of a VM test.
+vm_summary() {
+	vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"
+	if [ -f "$O/timing" ]; then
+		vm_log "guest uptime marks: $(tr '\n' ';' <"$O/timing")"
+	fi
+	[ "$failed" = 0 ] || vm_log "all outputs are in $RESULTS"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
 }
