@@ -78,6 +78,25 @@ struct ui {
 	/* Visible services (filtered, sorted): indices into cur.services. */
 	size_t *order;
 	size_t n_order;
+	bool order_all; /* order holds every service (no filter): reusable for the next one */
+	/*
+	 * Worked out once per snapshot, so that frames and keys cost what is on screen, not
+	 * what is in the table: each service's connection totals (by index into cur.services),
+	 * the header's totals, and which modules the table uses.
+	 */
+	struct svc_sum {
+		uint64_t act, inact;
+	} *sums;
+	struct {
+		uint64_t act, inact, cps, inpps, outpps, inbps, outbps;
+		size_t dests;
+	} tot;
+	bool *mod_used; /* cur.n_modules entries */
+	/* What feed_set_focus was last told. */
+	struct ipvs_svc_key focus_keys[FEED_FOCUS_MAX];
+	size_t n_focus_keys;
+	bool focus_sent;
+	int svc_rows; /* rows of the services pane at the last frame */
 	struct cursor svc, dest, conn;
 	/* Identity of the selection, kept across refreshes. */
 	struct ipvs_service sel_svc;
@@ -247,18 +266,18 @@ static int cmp_u64(uint64_t a, uint64_t b)
 static int compare_services(const void *pa, const void *pb, void *arg)
 {
 	const struct ui *u = arg;
-	const struct ipvs_service *a = &u->cur.services[*(const size_t *)pa];
-	const struct ipvs_service *b = &u->cur.services[*(const size_t *)pb];
-	uint64_t aa, ai, ba, bi;
+	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+	const struct ipvs_service *a = &u->cur.services[ia];
+	const struct ipvs_service *b = &u->cur.services[ib];
 	int c = 0;
 	bool numeric = true;
 
 	switch (u->sort) {
 	case SORT_ACTIVE:
+		c = u->sums ? cmp_u64(u->sums[ia].act, u->sums[ib].act) : 0;
+		break;
 	case SORT_INACTIVE:
-		service_conn_totals(a, &aa, &ai);
-		service_conn_totals(b, &ba, &bi);
-		c = u->sort == SORT_ACTIVE ? cmp_u64(aa, ba) : cmp_u64(ai, bi);
+		c = u->sums ? cmp_u64(u->sums[ia].inact, u->sums[ib].inact) : 0;
 		break;
 	case SORT_CPS:
 		c = cmp_u64(a->stats.cps, b->stats.cps);
@@ -303,24 +322,90 @@ static int compare_services(const void *pa, const void *pb, void *arg)
 	if (u->sort_reverse)
 		c = -c;
 	if (!c)
-		c = cmp_u64(*(const size_t *)pa, *(const size_t *)pb);
+		c = cmp_u64(ia, ib);
 	return c;
 }
 
+/*
+ * The filtered, sorted list of services. Without a filter the previous order is the
+ * starting point: it holds every index of a table of the same size, and when nothing moved
+ * (the usual case at 1 Hz with a sort by address, or counters that did not change) one
+ * pass finds it still sorted and nothing is sorted again.
+ */
 static void rebuild_order(struct ui *u)
 {
+	bool all = !u->have_re && !u->drift_only;
+	size_t n = u->have ? u->cur.n_services : 0;
+	if (all && u->order_all && u->order && u->n_order == n && n > 0) {
+		size_t i = 1;
+		while (i < n && compare_services(&u->order[i - 1], &u->order[i], u) < 0)
+			i++;
+		if (i < n)
+			qsort_r(u->order, n, sizeof(*u->order), compare_services, u);
+		return;
+	}
 	free(u->order);
 	u->order = NULL;
 	u->n_order = 0;
-	if (!u->have || u->cur.n_services == 0)
+	u->order_all = false;
+	if (n == 0)
 		return;
-	u->order = malloc(u->cur.n_services * sizeof(*u->order));
+	u->order = malloc(n * sizeof(*u->order));
 	if (!u->order)
 		return;
-	for (size_t i = 0; i < u->cur.n_services; i++)
-		if (service_matches(u, i))
+	for (size_t i = 0; i < n; i++)
+		if (all || service_matches(u, i))
 			u->order[u->n_order++] = i;
+	u->order_all = all;
 	qsort_r(u->order, u->n_order, sizeof(*u->order), compare_services, u);
+}
+
+/* Once per snapshot: what frames and sorts would otherwise add up over the whole table. */
+static void derive_totals(struct ui *u)
+{
+	const struct snapshot *s = &u->cur;
+	free(u->sums);
+	u->sums = NULL;
+	free(u->mod_used);
+	u->mod_used = NULL;
+	memset(&u->tot, 0, sizeof(u->tot));
+	if (!u->have)
+		return;
+	u->sums = calloc(s->n_services ? s->n_services : 1, sizeof(*u->sums));
+	u->mod_used = calloc(s->n_modules ? s->n_modules : 1, sizeof(*u->mod_used));
+	if (!u->sums || !u->mod_used) {
+		/* Without memory the sort and the header use zeros rather than crash. */
+		free(u->sums);
+		free(u->mod_used);
+		u->sums = NULL;
+		u->mod_used = NULL;
+		return;
+	}
+	const char *last_sched = NULL;
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct ipvs_service *svc = &s->services[i];
+		service_conn_totals(svc, &u->sums[i].act, &u->sums[i].inact);
+		u->tot.act += u->sums[i].act;
+		u->tot.inact += u->sums[i].inact;
+		u->tot.dests += svc->n_dests;
+		u->tot.cps += svc->stats.cps;
+		u->tot.inpps += svc->stats.inpps;
+		u->tot.outpps += svc->stats.outpps;
+		u->tot.inbps += svc->stats.inbps;
+		u->tot.outbps += svc->stats.outbps;
+		/* Schedulers in use: a handful of names, mostly the same one row after row. */
+		if (last_sched && strcmp(last_sched, svc->sched) == 0)
+			continue;
+		last_sched = svc->sched;
+		for (size_t m = 0; m < s->n_modules; m++)
+			if (!u->mod_used[m] && strncmp(s->modules[m].name, "ip_vs_", 6) == 0 &&
+			    strcmp(s->modules[m].name + 6, svc->sched) == 0)
+				u->mod_used[m] = true;
+	}
+	for (size_t m = 0; m < s->n_modules; m++)
+		if (strcmp(s->modules[m].name, "ip_vs") == 0 ||
+		    strcmp(s->modules[m].name, "nf_conntrack") == 0)
+			u->mod_used[m] = true;
 }
 
 static const struct ipvs_service *selected_service(const struct ui *u)
@@ -345,6 +430,10 @@ static void restore_selection(struct ui *u)
 {
 	if (!u->have_sel)
 		return;
+	/* Where it was, most of the time: no walk over the whole list. */
+	if (u->svc.sel < u->n_order &&
+	    service_same(&u->cur.services[u->order[u->svc.sel]], &u->sel_svc))
+		return;
 	for (size_t i = 0; i < u->n_order; i++)
 		if (service_same(&u->cur.services[u->order[i]], &u->sel_svc)) {
 			u->svc.sel = i;
@@ -354,7 +443,9 @@ static void restore_selection(struct ui *u)
 		u->svc.sel = u->n_order ? u->n_order - 1 : 0;
 }
 
-static bool conn_in_scope(const struct ui *u, const struct ipvs_conn *c)
+/* live: the fwmark service of the connections pane in cur (looked up once per rebuild). */
+static bool conn_in_scope(const struct ui *u, const struct ipvs_service *live,
+			  const struct ipvs_conn *c)
 {
 	const struct ipvs_service *svc = &u->conn_svc;
 	size_t alen = c->af == AF_INET6 ? 16 : 4;
@@ -366,7 +457,6 @@ static bool conn_in_scope(const struct ui *u, const struct ipvs_conn *c)
 	}
 	if (svc->fwmark) {
 		/* The table shows the address the client used, not the mark: go by real server. */
-		const struct ipvs_service *live = snapshot_find_service(&u->cur, svc);
 		for (size_t j = 0; live && j < live->n_dests; j++)
 			if (live->dests[j].af == daf && live->dests[j].port == c->dest_port &&
 			    memcmp(live->dests[j].addr.bytes, c->dest.bytes, dlen) == 0)
@@ -388,8 +478,10 @@ static void rebuild_conn_rows(struct ui *u)
 	u->conn_rows = malloc(u->cur.conns.n_conns * sizeof(*u->conn_rows));
 	if (!u->conn_rows)
 		return;
+	const struct ipvs_service *live =
+		u->conn_svc.fwmark ? snapshot_find_service(&u->cur, &u->conn_svc) : NULL;
 	for (size_t i = 0; i < u->cur.conns.n_conns; i++)
-		if (conn_in_scope(u, &u->cur.conns.conns[i]))
+		if (conn_in_scope(u, live, &u->cur.conns.conns[i]))
 			u->conn_rows[u->n_conn_rows++] = i;
 }
 
@@ -571,6 +663,7 @@ static void draw_services(struct ui *u, const struct box *b)
 	layout(u, svc_cols, N_SVC_COLS, b->w, 21, widths);
 	draw_columns_header(u, b, b->y + 1, svc_cols, N_SVC_COLS, widths);
 	int rows = b->h - 2;
+	u->svc_rows = rows;
 	scroll_into_view(&u->svc, u->n_order, rows);
 	if (u->focus == PANE_SERVICES)
 		u->rows_per_page = rows;
@@ -587,7 +680,12 @@ static void draw_services(struct ui *u, const struct box *b)
 		/* Drift is said in text too, so it shows without colours. */
 		owner[0] = drift ? '!' : ' ';
 		owner[1] = ' ';
-		service_conn_totals(svc, &act, &inact);
+		if (u->sums) {
+			act = u->sums[si].act;
+			inact = u->sums[si].inact;
+		} else {
+			service_conn_totals(svc, &act, &inact);
+		}
 		service_label(svc, label, sizeof(label));
 		flags_label(svc, flags, sizeof(flags));
 		snprintf(nb[7], sizeof(nb[7]), "%zu", svc->n_dests);
@@ -749,10 +847,9 @@ static void draw_modules(const struct ui *u, int y)
 	x += cells_width(_("Modules:")) + 1;
 	for (size_t i = 0; i < u->cur.n_modules && x < COLS - 1; i++) {
 		const struct module_info *m = &u->cur.modules[i];
-		bool in_use = strcmp(m->name, "ip_vs") == 0 || strcmp(m->name, "nf_conntrack") == 0;
-		for (size_t k = 0; !in_use && k < u->cur.n_services; k++)
-			in_use = strncmp(m->name, "ip_vs_", 6) == 0 &&
-				 strcmp(m->name + 6, u->cur.services[k].sched) == 0;
+		bool in_use = u->mod_used ? u->mod_used[i]
+					  : strcmp(m->name, "ip_vs") == 0 ||
+						    strcmp(m->name, "nf_conntrack") == 0;
 		if (!in_use)
 			continue;
 		bool good = m->state == MODULE_LOADED || m->state == MODULE_BUILTIN;
@@ -833,29 +930,18 @@ static void draw_header(struct ui *u)
 		l2++;
 	put(1, 0, COLS, l2, 0, A_NORMAL);
 
-	/* Line 3: totals. */
-	uint64_t act = 0, inact = 0, cps = 0, inpps = 0, outpps = 0, inbps = 0, outbps = 0;
-	size_t dests = 0;
-	for (size_t i = 0; u->have && i < s->n_services; i++) {
-		uint64_t a, ia;
-		service_conn_totals(&s->services[i], &a, &ia);
-		act += a;
-		inact += ia;
-		dests += s->services[i].n_dests;
-		cps += s->services[i].stats.cps;
-		inpps += s->services[i].stats.inpps;
-		outpps += s->services[i].stats.outpps;
-		inbps += s->services[i].stats.inbps;
-		outbps += s->services[i].stats.outbps;
-	}
+	/* Line 3: totals, summed once per snapshot (derive_totals). */
 	snprintf(line, sizeof(line),
 		 _("Services %zu  Real servers %zu  Active %s  Inactive %s  Conn/s %s  "
 		   "In %s pkt/s %s B/s  Out %s pkt/s %s B/s"),
-		 u->have ? s->n_services : 0, dests, num(u, (double)act, b[0], sizeof(b[0])),
-		 num(u, (double)inact, b[1], sizeof(b[1])), rate(u, (double)cps, b[2], sizeof(b[2])),
-		 rate(u, (double)inpps, b[3], sizeof(b[3])), rate(u, (double)inbps, b[4], sizeof(b[4])),
-		 rate(u, (double)outpps, b[5], sizeof(b[5])),
-		 rate(u, (double)outbps, b[6], sizeof(b[6])));
+		 u->have ? s->n_services : 0, u->tot.dests,
+		 num(u, (double)u->tot.act, b[0], sizeof(b[0])),
+		 num(u, (double)u->tot.inact, b[1], sizeof(b[1])),
+		 rate(u, (double)u->tot.cps, b[2], sizeof(b[2])),
+		 rate(u, (double)u->tot.inpps, b[3], sizeof(b[3])),
+		 rate(u, (double)u->tot.inbps, b[4], sizeof(b[4])),
+		 rate(u, (double)u->tot.outpps, b[5], sizeof(b[5])),
+		 rate(u, (double)u->tot.outbps, b[6], sizeof(b[6])));
 	put(2, 0, COLS, line, 0, A_NORMAL);
 
 	/* Line 4: modules, and the slot for the cluster. */
@@ -1613,6 +1699,40 @@ static bool handle_key(struct ui *u, int key)
 	return true;
 }
 
+/*
+ * Tells the feed which services are on screen: the selected one first (its real servers
+ * are the ones shown), the one whose connections are open, then the visible rows. O(rows);
+ * the feed hears of it only when the set changed (scroll, filter, sort, resize, a new order).
+ */
+static void update_focus(struct ui *u)
+{
+	struct ipvs_svc_key keys[FEED_FOCUS_MAX];
+	size_t n = 0;
+	const struct ipvs_service *sel = selected_service(u);
+	if (sel)
+		ipvs_svc_key_of(sel, &keys[n++]);
+	if (u->conns_open && n < FEED_FOCUS_MAX) {
+		ipvs_svc_key_of(&u->conn_svc, &keys[n]);
+		if (!n || !ipvs_svc_key_eq(&keys[0], &keys[n]))
+			n++;
+	}
+	for (int r = 0; r < u->svc_rows && n < FEED_FOCUS_MAX; r++) {
+		size_t idx = u->svc.top + (size_t)r;
+		if (idx >= u->n_order)
+			break;
+		if (idx == u->svc.sel)
+			continue;
+		ipvs_svc_key_of(&u->cur.services[u->order[idx]], &keys[n++]);
+	}
+	if (u->focus_sent && n == u->n_focus_keys &&
+	    (n == 0 || memcmp(keys, u->focus_keys, n * sizeof(keys[0])) == 0))
+		return;
+	memcpy(u->focus_keys, keys, n * sizeof(keys[0]));
+	u->n_focus_keys = n;
+	u->focus_sent = true;
+	feed_set_focus(u->feed, keys, n);
+}
+
 /* A new IPVS snapshot, a new cluster state, or both: join again and redo the rows. */
 static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 {
@@ -1630,6 +1750,7 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 			snapshot_free(&u->cur);
 		u->cur = s;
 		u->have = true;
+		derive_totals(u);
 	}
 	if (!got && !kube)
 		return;
@@ -1733,8 +1854,10 @@ int ui_run(const struct ui_opts *opts)
 		while (running && (key = getch()) != ERR)
 			running = handle_key(&u, key);
 		curs_set(u.filter_editing ? 1 : 0);
-		if (running)
+		if (running) {
 			draw(&u);
+			update_focus(&u);
+		}
 	}
 
 	endwin();
@@ -1749,5 +1872,7 @@ int ui_run(const struct ui_opts *opts)
 		regfree(&u.re);
 	free(u.order);
 	free(u.conn_rows);
+	free(u.sums);
+	free(u.mod_used);
 	return 0;
 }
