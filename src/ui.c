@@ -1846,11 +1846,21 @@ int ui_run(const struct ui_opts *opts)
 			break;
 		bool ipvs = n > 0 && (fds[1].revents & POLLIN);
 		bool kube = n > 0 && fds[2].fd >= 0 && (fds[2].revents & POLLIN);
-		if (ipvs || kube)
-			take_snapshot(&u, ipvs, kube);
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
 			break;
 		int key;
+		/*
+		 * Keys first when both are waiting: a key's effect shows before the new snapshot
+		 * is sorted and joined (which, on a big table, takes longer than drawing).
+		 */
+		if ((ipvs || kube) && n > 0 && (fds[0].revents & POLLIN)) {
+			while (running && (key = getch()) != ERR)
+				running = handle_key(&u, key);
+			if (running)
+				draw(&u);
+		}
+		if (running && (ipvs || kube))
+			take_snapshot(&u, ipvs, kube);
 		while (running && (key = getch()) != ERR)
 			running = handle_key(&u, key);
 		curs_set(u.filter_editing ? 1 : 0);
