@@ -1,0 +1,413 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# guest-bench.sh: the benchmark inside the test VM (bench/bench.sh boots it; busybox ash,
+# as root). For each table size it loads the table with ipvsadm -R, then measures, side by
+# side in this one run: ipvstop's full snapshot (-j -n 1) and ipvsadm -Ln --stats,
+# ipvstop refreshing at 1 Hz (JSON, the dashboard on a pseudo terminal, the dashboard in
+# tmux), peak memory, the time to the first frame, key latencies, and the kernel's own
+# floor for the same reads (nlprobe). Then it fills the connection table through the
+# backup sync daemon (syncgen) and measures what a million entries do.
+#
+# Every measurement is one line of $OUT/results.txt starting with "R " and made of
+# key=value words; bench/report.py turns them into tables. Commands are in
+# $OUT/commands.txt as they were run.
+#
+# Kernel command line knobs (bench.sh sets them): ipvstop.sizes=s,m,l,xl
+# ipvstop.reps=5 ipvstop.bigreps=3 ipvstop.window=15 ipvstop.conns=1000000 ipvstop.connsize=s
+# ipvstop.profile=0|1 (perf and callgrind profiles, slow).
+
+set -u
+OUT=${OUT:-/out}
+RES=$OUT/results.txt
+CMDS=$OUT/commands.txt
+mkdir -p "$OUT"
+if [ "${1:-main}" = main ]; then
+	: >"$RES"
+	: >"$CMDS"
+fi
+
+SIZES=$(echo "${VM_ARG_sizes:-s,m,l,xl}" | tr ',' ' ')
+REPS=${VM_ARG_reps:-5}
+# Fewer on the big tables, where one ipvsadm -Ln --stats takes a while.
+BIGREPS=${VM_ARG_bigreps:-3}
+WINDOW=${VM_ARG_window:-15}
+CONNS=${VM_ARG_conns:-1000000}
+CONNSIZE=${VM_ARG_connsize:-s}
+PROFILE=${VM_ARG_profile:-0}
+# One screen of the dashboard at 200x50: 41 rows in each pane.
+SCREEN_ROWS=41
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export LANG=C.UTF-8 TERM=xterm-256color HOME=/root
+
+# busybox ash prefers its own applets to $PATH: the real tools by path.
+ip() { /usr/sbin/ip "$@"; }
+modprobe() { /usr/sbin/modprobe "$@"; }
+ipvsadm() { /usr/sbin/ipvsadm "$@"; }
+IPVSTOP=/usr/sbin/ipvstop
+
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; echo "guest-bench: $(uptime_s) $*"; }
+R() { echo "R $*" >>"$RES"; }
+# What is in $OUT so far onto the results disk: /init writes it again at the end, but a
+# run stopped by the time limit keeps what it had measured.
+checkpoint() {
+	[ -b /dev/vda ] && tar -c -f /dev/vda -C "$OUT" . && sync
+}
+# measure LABELS -- COMMAND...: one benchrun line in the results.
+measure() {
+	_l=
+	while [ "$1" != -- ]; do
+		_l="$_l $1"
+		shift
+	done
+	shift
+	echo "$*" >>"$CMDS"
+	benchrun -l "R${_l}" -- "$@" >>"$RES"
+}
+# Same with a time limit (SIGTERM).
+measure_t() { # SECONDS LABELS -- COMMAND...
+	_t=$1
+	shift
+	_l=
+	while [ "$1" != -- ]; do
+		_l="$_l $1"
+		shift
+	done
+	shift
+	echo "$* (for ${_t} s)" >>"$CMDS"
+	benchrun -t "$_t" -l "R${_l}" -- "$@" >>"$RES"
+}
+
+size_of() { # NAME -> "SERVICES DESTS"
+	case $1 in
+	s) echo "150 300" ;;
+	m) echo "1300 10000" ;;
+	l) echo "20000 100000" ;;
+	xl) echo "50000 150000" ;;
+	*) echo "" ;;
+	esac
+}
+
+# The layout of bench/gen-table.py: service i is TCP 10.97.0.0+i:80 (rr); real server g
+# is 10.128.0.1+g:8080 (masq, weight 1); D/S real servers each, the first D%S one more.
+gen_table() { # S D
+	awk -v S="$1" -v D="$2" '
+	function ip(n) { return int(n / 16777216) "." int(n / 65536) % 256 "." int(n / 256) % 256 "." n % 256 }
+	BEGIN {
+		base = int(D / S); extra = D - base * S; g = 0
+		for (i = 0; i < S; i++) {
+			v = ip(174129152 + i) ":80"
+			print "-A -t " v " -s rr"
+			n = base + (i < extra ? 1 : 0)
+			for (j = 0; j < n; j++) { print "-a -t " v " -r " ip(176160769 + g) ":8080 -m -w 1"; g++ }
+		}
+	}'
+}
+
+# CPU ticks (user + system) of a process or thread: fields 14 and 15 of its stat.
+ticks() { # /proc/PID[/task/TID]
+	sed 's/.*) //' "$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+# Busy ticks of the whole machine: user nice system irq softirq steal (/proc/stat).
+busy_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+softirq_ticks() {
+	awk '$1 == "cpu" { print $8; exit }' /proc/stat
+}
+hz() { getconf CLK_TCK 2>/dev/null || echo 100; }
+
+# Each table is loaded in a network namespace of its own (IPVS state is per namespace),
+# made for it and never deleted: deleting a big table is what costs. ipvsadm -C of the
+# 50,000-service table took 450 s here; after it, the deleted real servers stay in the
+# kernel's trash list for minutes and every real server added meanwhile is first looked
+# for there, one by one (ip_vs_trash_get_dest): loading 100,000 after 10,000 had been
+# deleted took 140 s instead of 6 s. The script runs itself in the namespace:
+#   guest-bench.sh size NAME   |   guest-bench.sh conns
+in_netns() { # NAME ARGS...: this script in a new namespace NAME
+	_ns=$1
+	shift
+	ip netns add "$_ns" || return 1
+	ip netns exec "$_ns" sh "$0" "$@"
+}
+netns_setup() {
+	ip link set lo up
+	# Room for the sync daemon's socket (syncgen paces itself, but bursts need room).
+	sysctl -q -w net.ipv4.vs.sync_sock_size=16777216 2>/dev/null
+}
+
+# calib_user NAME REPEATS: ipvstop on the recording bench.sh put in /bench (user-space
+# work: JSON in and out), as on the host.
+calib_user() {
+	[ -f /bench/calib.jsonl ] || return 0
+	_r=1
+	while [ $_r -le "$2" ]; do
+		benchrun -l "R size=$1 what=calib_user where=guest rep=$_r" -- \
+			$IPVSTOP -j -n 1 --no-kube --replay=/bench/calib.jsonl >>"$RES"
+		_r=$((_r + 1))
+	done
+}
+
+# ---------------------------------------------------------------- setup, empty table
+setup_and_empty() {
+	mark "guest-bench start"
+	modprobe -a ip_vs ip_vs_rr veth dummy || { echo "guest-bench: modprobe failed"; exit 1; }
+	sysctl -q -w net.core.rmem_max=33554432 net.core.wmem_max=33554432
+	R "what=env kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
+		"mem_kb=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) ipvstop=$($IPVSTOP --version | head -n 1 | tr ' ' '_')" \
+		"ipvsadm=$(ipvsadm --version 2>&1 | head -n 1 | tr ' ' '_') conn_tab_size=$(sed -n '1s/.*size=\([0-9]*\).*/\1/p' /proc/net/ip_vs)"
+	# The emulator's speed, to compare with the same programs on the host.
+	echo "nlprobe -C 20" >>"$CMDS"
+	nlprobe -C 20 | sed 's/^calib/R what=calib where=guest/' >>"$RES"
+	calib_user start 3
+
+	mark "empty table"
+	i=1
+	while [ $i -le "$REPS" ]; do
+		measure size=empty what=ipvsadm_stats rep=$i -- ipvsadm -Ln --stats
+		measure size=empty what=ipvstop_json rep=$i -- $IPVSTOP -j -n 1 --no-kube
+		i=$((i + 1))
+	done
+}
+
+# ---------------------------------------------------------------- one size
+# ui_tmux NAME: ipvstop in tmux at 1 Hz; CPU of ipvstop (each thread) and of tmux over
+# $WINDOW seconds, once the first frame is there.
+ui_tmux() {
+	_name=$1
+	_first=$2
+	T() { tmux -L bench -f /dev/null "$@"; }
+	echo "tmux new-session -d -x 200 -y 50 'exec $IPVSTOP -d 1 --no-kube'" >>"$CMDS"
+	T new-session -d -x 200 -y 50 "exec $IPVSTOP -d 1 --no-kube"
+	_pid=$(T list-panes -F '#{pane_pid}' | head -n 1)
+	_spid=$(T display-message -p '#{pid}')
+	# The first frame (measured on the pty) and 3 s to settle.
+	sleep "$(awk -v f="$_first" 'BEGIN { printf "%d", f + 3.5 }')"
+	_hz=$(hz)
+	_p0=$(ticks "/proc/$_pid")
+	_m0=$(ticks "/proc/$_pid/task/$_pid")
+	_s0=$(ticks "/proc/$_spid")
+	_b0=$(busy_ticks)
+	_t0=$(uptime_s)
+	sleep "$WINDOW"
+	_p1=$(ticks "/proc/$_pid")
+	_m1=$(ticks "/proc/$_pid/task/$_pid")
+	_s1=$(ticks "/proc/$_spid")
+	_b1=$(busy_ticks)
+	_t1=$(uptime_s)
+	_rss=$(awk '/VmHWM/ { h = $2 } /VmRSS/ { r = $2 } END { print "hwm_kb=" h " rss_kb=" r }' "/proc/$_pid/status")
+	T capture-pane -p -t 0 >"$OUT/tmux-$_name.screen.txt" 2>&1
+	T kill-server
+	R "size=$_name what=ui_tmux" "$(awk -v p0="$_p0" -v p1="$_p1" -v m0="$_m0" -v m1="$_m1" \
+		-v s0="$_s0" -v s1="$_s1" -v b0="$_b0" -v b1="$_b1" -v t0="$_t0" -v t1="$_t1" -v hz="$_hz" \
+		'BEGIN { w = t1 - t0; printf "window_s=%.2f cpu_s=%.3f cpu_main_s=%.3f cpu_other_s=%.3f tmux_cpu_s=%.3f machine_busy_s=%.3f",
+			w, (p1 - p0) / hz, (m1 - m0) / hz, ((p1 - p0) - (m1 - m0)) / hz, (s1 - s0) / hz, (b1 - b0) / hz }')" "$_rss"
+}
+
+# shellcheck disable=SC2129 # each report has a file of its own; only stderr is shared
+profile() { # NAME DESTS
+	_name=$1
+	if command -v perf >/dev/null 2>&1; then
+		mark "$_name: perf"
+		echo "perf record -F 999 -g -o /run/perf.data -- $IPVSTOP -j -n 1 --no-kube" >>"$CMDS"
+		perf record -q -F 999 -g -o /run/perf.data -- $IPVSTOP -j -n 1 --no-kube >/dev/null 2>"$OUT/perf-$_name.err"
+		perf report -i /run/perf.data --stdio --no-children --sort dso,sym -g none --percent-limit 0.3 \
+			>"$OUT/perf-ipvstop-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		perf report -i /run/perf.data --stdio --no-children --sort dso -g none \
+			>"$OUT/perf-ipvstop-dso-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		perf report -i /run/perf.data --stdio --no-children --sort sym -g caller --percent-limit 5 \
+			>"$OUT/perf-ipvstop-callers-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		echo "perf record -F 999 -g -o /run/perf.data -- ipvsadm -Ln --stats" >>"$CMDS"
+		perf record -q -F 999 -g -o /run/perf.data -- /usr/sbin/ipvsadm -Ln --stats >/dev/null 2>>"$OUT/perf-$_name.err"
+		perf report -i /run/perf.data --stdio --no-children --sort dso,sym -g none --percent-limit 0.3 \
+			>"$OUT/perf-ipvsadm-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		rm -f /run/perf.data
+	fi
+	if command -v perf >/dev/null 2>&1; then
+		# The dashboard's reading thread at 1 Hz (it reads back to back on big tables).
+		mark "$_name: perf of the dashboard"
+		tmux -L prof -f /dev/null new-session -d -x 200 -y 50 "exec $IPVSTOP -d 1 --no-kube"
+		_pid=$(tmux -L prof list-panes -F '#{pane_pid}' | head -n 1)
+		sleep 3
+		echo "perf record -F 999 -g -p <dashboard pid> -- sleep 15" >>"$CMDS"
+		perf record -q -F 999 -g -o /run/perf.data -p "$_pid" -- sleep 15 2>>"$OUT/perf-$_name.err"
+		tmux -L prof kill-server
+		perf report -i /run/perf.data --stdio --no-children --sort comm,dso,sym -g none --percent-limit 0.3 \
+			>"$OUT/perf-dashboard-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		perf report -i /run/perf.data --stdio --no-children --sort dso -g none \
+			>"$OUT/perf-dashboard-dso-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		perf report -i /run/perf.data --stdio --no-children --sort pid,dso,sym -g none --percent-limit 0.3 \
+			>"$OUT/perf-dashboard-threads-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		rm -f /run/perf.data
+	fi
+	_vg=$(command -v valgrind.bin || command -v valgrind)
+	# Under valgrind and the emulator together: the smaller tables only.
+	if [ -n "$_vg" ] && [ "$2" -le 10000 ]; then
+		mark "$_name: callgrind"
+		echo "valgrind --tool=callgrind --callgrind-out-file=callgrind-$_name.out $IPVSTOP -j -n 1 --no-kube" >>"$CMDS"
+		$_vg --tool=callgrind --callgrind-out-file="$OUT/callgrind-$_name.out" \
+			$IPVSTOP -j -n 1 --no-kube >/dev/null 2>"$OUT/callgrind-$_name.err"
+		mark "$_name: massif"
+		echo "valgrind --tool=massif --massif-out-file=massif-$_name.out $IPVSTOP -j -n 1 --no-kube" >>"$CMDS"
+		$_vg --tool=massif --massif-out-file="$OUT/massif-$_name.out" \
+			$IPVSTOP -j -n 1 --no-kube >/dev/null 2>"$OUT/massif-$_name.err"
+	fi
+}
+
+run_size() { # NAME
+	_name=$1
+	# shellcheck disable=SC2046 # two words wanted
+	set -- $(size_of "$_name")
+	[ $# = 2 ] || { echo "guest-bench: unknown size $_name"; return 1; }
+	_S=$1
+	_D=$2
+	mark "size $_name: $_S services, $_D real servers: loading"
+	gen_table "$_S" "$_D" >/run/table.txt
+	netns_setup
+	if [ "$_D" -le 10000 ]; then
+		echo "ipvsadm -R < table-$_name.txt  # bench/gen-table.py $_S $_D --ipvsadm" >>"$CMDS"
+		benchrun -l "R size=$_name what=load how=ipvsadm_-R services=$_S dests=$_D" -- /usr/sbin/ipvsadm -R </run/table.txt >>"$RES"
+	else
+		# ipvsadm -R takes minutes here (a socket and a family lookup per line).
+		echo "nlload -S $_S -D $_D  # the same table as ipvsadm -R < table-$_name.txt" >>"$CMDS"
+		benchrun -l "R size=$_name what=load how=nlload services=$_S dests=$_D" -- nlload -S "$_S" -D "$_D" >>"$RES"
+	fi
+	rm -f /run/table.txt
+	# What the kernel does by itself with this table (the rate estimators).
+	_b0=$(busy_ticks)
+	_q0=$(softirq_ticks)
+	_t0=$(uptime_s)
+	sleep 6
+	_b1=$(busy_ticks)
+	_q1=$(softirq_ticks)
+	_t1=$(uptime_s)
+	R "size=$_name what=idle" "$(awk -v b0="$_b0" -v b1="$_b1" -v q0="$_q0" -v q1="$_q1" -v t0="$_t0" -v t1="$_t1" -v hz="$(hz)" \
+		'BEGIN { printf "window_s=%.2f machine_busy_s=%.3f softirq_s=%.3f", t1 - t0, (b1 - b0) / hz, (q1 - q0) / hz }')" \
+		"slab_kb=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)"
+
+	# The emulator's speed now (it drifts with the host's load): the same loops as on the
+	# host, to turn this table's kernel-bound times into native estimates.
+	nlprobe -C 20 | sed "s/^calib/R size=$_name what=calib where=guest/" >>"$RES"
+	calib_user "$_name" 1
+
+	mark "size $_name: kernel floor (nlprobe)"
+	echo "nlprobe -k $SCREEN_ROWS -r 5" >>"$CMDS"
+	# -b: the receive buffer; 65536 is ipvstop's (src/ipvs_nl.c, IPVS_NL_MSG_BUF).
+	for _b in 65536 16384 4096; do
+		echo "nlprobe -k 0 -r 1 -b $_b" >>"$CMDS"
+		nlprobe -k 0 -r 1 -b $_b | sed -n "s/^nlprobe rep=/R size=$_name what=nl_full rep=/p" >>"$RES"
+	done
+	nlprobe -k "$SCREEN_ROWS" -r 5 | sed -n "s/^nlprobe rep=/R size=$_name what=nl_screen rep=/p" >>"$RES"
+
+	mark "size $_name: snapshots side by side"
+	_reps=$REPS
+	[ "$_D" -ge 100000 ] && _reps=$BIGREPS
+	_i=1
+	while [ $_i -le "$_reps" ]; do
+		measure "size=$_name" what=ipvsadm_stats "rep=$_i" -- ipvsadm -Ln --stats
+		measure "size=$_name" what=ipvstop_json "rep=$_i" -- $IPVSTOP -j -n 1 --no-kube
+		_i=$((_i + 1))
+	done
+	[ "$_D" -lt 100000 ] && measure "size=$_name" what=ipvsadm_plain rep=1 -- ipvsadm -Ln
+	measure "size=$_name" what=proc_ip_vs rep=1 -- cat /proc/net/ip_vs
+
+	# Three refreshes a second apart (back to back when one takes longer): the CPU above
+	# that of -n 1 is what a refresh costs, without the start of the process.
+	_n=3
+	[ "$_D" -ge 100000 ] && _n=2
+	mark "size $_name: JSON, $_n refreshes at 1 Hz"
+	measure_t 900 "size=$_name" what=json_nK "n=$_n" -- $IPVSTOP -j -d 1 -n "$_n" --no-kube
+
+	mark "size $_name: dashboard on a pty"
+	echo "ptyprobe -R 50 -C 200 -w $WINDOW -n 5 -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
+	ptyprobe -R 50 -C 200 -F 300 -w "$WINDOW" -n 5 -o /run/pty.raw -- $IPVSTOP -d 1 --no-kube >/run/pty.txt 2>&1
+	# What the terminal got, when the first frame never came.
+	grep -q 'first_frame_s=-1' /run/pty.txt && cp /run/pty.raw "$OUT/pty-$_name.raw"
+	rm -f /run/pty.raw
+	sed "s/^ptyprobe \([a-z_]*\) /R size=$_name what=ui_pty_\1 /" /run/pty.txt >>"$RES"
+	_first=$(sed -n 's/.*first_frame_s=\([0-9.]*\).*/\1/p' /run/pty.txt)
+
+	mark "size $_name: dashboard in tmux"
+	ui_tmux "$_name" "${_first:-5}"
+
+	[ "$PROFILE" = 1 ] && profile "$_name" "$_D"
+	mark "size $_name: done"
+	checkpoint
+}
+
+# ---------------------------------------------------------------- connections
+run_conns() {
+	_name=$CONNSIZE
+	# shellcheck disable=SC2046 # two words wanted
+	set -- $(size_of "$_name")
+	_S=$1
+	_D=$2
+	netns_setup
+	mark "connections: loading size $_name"
+	echo "nlload -S $_S -D $_D" >>"$CMDS"
+	nlload -S "$_S" -D "$_D"
+	mark "connections: sync daemon"
+	# The sync master is played by syncgen from another namespace, over a veth whose
+	# MTU lets one datagram carry 255 entries (the backup sizes its buffer from it).
+	ip netns add syncsrc
+	ip link add vsync1 mtu 16000 type veth peer name vsync0 mtu 16000 netns syncsrc
+	ip addr add 10.77.0.1/24 dev vsync1
+	ip link set vsync1 up
+	ip -n syncsrc addr add 10.77.0.2/24 dev vsync0
+	ip -n syncsrc link set vsync0 up
+	ip -n syncsrc link set lo up
+	echo "ipvsadm --start-daemon backup --mcast-interface vsync1 --syncid 0" >>"$CMDS"
+	ipvsadm --start-daemon backup --mcast-interface vsync1 --syncid 0 || return 1
+	sleep 1
+	_prev=0
+	_slab0=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
+	for _n in 10000 30000 1000000 3000000 10000000; do
+		[ "$_n" -le "$CONNS" ] || break
+		mark "connections: $_n entries"
+		echo "syncgen -S $_S -D $_D -s $_prev -n $_n -N /run/netns/syncsrc -i vsync0 -c /proc/net/ip_vs" >>"$CMDS"
+		syncgen -S "$_S" -D "$_D" -s "$_prev" -n "$_n" -N /run/netns/syncsrc -i vsync0 \
+			-c /proc/net/ip_vs | sed "s/^syncgen /R size=$_name what=syncgen conns=$_n /" >>"$RES"
+		_prev=$_n
+		checkpoint
+		R "size=$_name what=conn_slab conns=$_n slab_delta_kb=$(($(awk '/^Slab:/ { print $2 }' /proc/meminfo) - _slab0))"
+		measure "size=$_name" what=ipvsadm_stats "conns=$_n" rep=1 -- ipvsadm -Ln --stats
+		measure "size=$_name" what=ipvstop_json "conns=$_n" rep=1 -- $IPVSTOP -j -n 1 --no-kube
+		# Reading the list itself: /proc/net/ip_vs_conn, quadratic before Linux 6.14 (every
+		# read(2) returns one page and walks the hash table from the start again).
+		if [ "$_n" -le 30000 ]; then
+			measure_t 300 "size=$_name" what=ipvsadm_conns "conns=$_n" rep=1 -- ipvsadm -Lnc
+			measure_t 300 "size=$_name" what=ipvstop_conns "conns=$_n" rep=1 -- $IPVSTOP -j -n 1 --no-kube --connections
+		else
+			measure_t 30 "size=$_name" what=ipvstop_conns "conns=$_n" rep=1 -- $IPVSTOP -j -n 1 --no-kube --connections
+		fi
+	done
+	mark "connections: the dashboard while the list is read"
+	echo "ptyprobe -R 50 -C 200 -w 5 -n 3 -x -X 30 -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
+	ptyprobe -R 50 -C 200 -w 5 -n 3 -x -X 30 -- $IPVSTOP -d 1 --no-kube >/run/pty.txt 2>&1
+	sed "s/^ptyprobe \([a-z_]*\) /R size=$_name what=ui_conns_\1 conns=$_prev /" /run/pty.txt >>"$RES"
+	cp /run/pty.txt "$OUT/ptyprobe-conns.txt"
+	ipvsadm --stop-daemon backup
+	mark "connections: done"
+}
+
+case ${1:-main} in
+size)
+	run_size "$2"
+	exit
+	;;
+conns)
+	run_conns
+	exit
+	;;
+esac
+setup_and_empty
+checkpoint
+for s in $SIZES; do
+	in_netns "bench-$s" size "$s"
+	checkpoint
+done
+[ "$CONNS" -gt 0 ] && in_netns bench-conns conns
+mark "guest-bench done"
+exit 0

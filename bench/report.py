@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+# report.py: turns the results of bench/bench.sh (RESULTS/out/results.txt from the VM,
+# RESULTS/host/results.txt from the host) into a Markdown report: every number, ratios to
+# ipvsadm in the same run, and each target of issue #6 met or not.
+#
+#   python3 bench/report.py RESULTS > RESULTS/report.md
+#
+# Medians over the repeats; the emulator's noise makes single runs unreliable.
+import os
+import statistics
+import sys
+
+SIZES = [("s", 150, 300), ("m", 1300, 10000), ("l", 20000, 100000), ("xl", 50000, 150000)]
+SCREEN_ROWS = 41
+
+
+def parse(path):
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    for line in open(path, errors="replace"):
+        if not line.startswith("R "):
+            continue
+        d = {}
+        for w in line.split()[1:]:
+            if "=" in w:
+                k, v = w.split("=", 1)
+                d[k] = v
+        rows.append(d)
+    return rows
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+class Results:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def sel(self, **kw):
+        out = []
+        for r in self.rows:
+            if all(r.get(k) == str(v) for k, v in kw.items()):
+                out.append(r)
+        return out
+
+    def sel_plain(self, **kw):
+        # Measurements of a table without connection entries, unless asked for.
+        return [r for r in self.sel(**kw) if "conns" in kw or "conns" not in r]
+
+    def med(self, field, **kw):
+        vals = [num(r.get(field)) for r in self.sel_plain(**kw)]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+
+    def cpu(self, **kw):
+        vals = [num(r.get("user")) + num(r.get("sys")) for r in self.sel_plain(**kw)
+                if num(r.get("user")) is not None]
+        return statistics.median(vals) if vals else None
+
+    def one(self, **kw):
+        s = self.sel(**kw)
+        return s[0] if s else None
+
+
+def f(v, fmt="%.2f", none="n/a"):
+    return none if v is None else fmt % v
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def pair_ratio(g, n, field="wall"):
+    """Median over the repeats of ipvstop / ipvsadm, each pair run back to back: the
+    emulator's speed drifts with the load of the host, a pair sees the same."""
+    a = {r.get("rep"): num(r.get(field)) for r in g.sel(size=n, what="ipvsadm_stats") if "conns" not in r}
+    b = {r.get("rep"): num(r.get(field)) for r in g.sel(size=n, what="ipvstop_json") if "conns" not in r}
+    rs = [b[k] / a[k] for k in a if k in b and a[k] and b[k] is not None]
+    return statistics.median(rs) if rs else None
+
+
+def quit_text(r):
+    """ptyprobe's quit line: quit_s=-1 means the program had not exited 30 s after q."""
+    v = num((r or {}).get("quit_s"))
+    if v is None:
+        return "was not measured"
+    if v < 0:
+        return "did not end it within 30 s (killed) **not met**"
+    return "took %.2f s" % v
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def main():
+    top = sys.argv[1]
+    g = Results(parse(os.path.join(top, "out", "results.txt")))
+    h = Results(parse(os.path.join(top, "host", "results.txt")))
+    out = []
+    p = out.append
+
+    env = g.one(what="env")
+    p("# ipvstop benchmark results")
+    p("")
+    if env:
+        p("Guest: Linux %s under QEMU TCG (no KVM), %s vCPUs, %d MiB; %s; %s; IPVS connection "
+          "hash table %s buckets." % (env.get("kernel"), env.get("cpus"),
+                                      int(env.get("mem_kb", "0")) // 1024,
+                                      env.get("ipvstop", "").replace("_", " "),
+                                      env.get("ipvsadm", "").replace("_", " "),
+                                      env.get("conn_tab_size")))
+    he = h.one(what="host_env")
+    if he:
+        p("Host: Linux %s, %s CPUs (%s)." % (he.get("kernel"), he.get("cpus"),
+                                           he.get("model", "").replace("_", " ")))
+    cg, ch = g.one(what="calib", where="guest"), h.one(what="calib", where="host")
+    if cg and ch:
+        p("")
+        p("Calibration, the same program on the host and in the guest (nlprobe -C 20): "
+          "user-space loop %s s vs %s s (x%.1f), getppid() %s us vs %s us (x%.1f), "
+          "one generic netlink family dump %s us vs %s us (x%.1f). The emulator slows "
+          "kernel and netlink work far more than plain user code. ipvstop's own user-space "
+          "work (`ipvstop -j -n 1 --replay` of a 1,300/10,000 recording): %s s user in the "
+          "guest vs %s s on the host."
+          % (cg["user_s"], ch["user_s"], num(cg["user_s"]) / num(ch["user_s"]),
+             cg["syscall_us"], ch["syscall_us"], num(cg["syscall_us"]) / num(ch["syscall_us"]),
+             cg["genl_dump_us"], ch["genl_dump_us"],
+             num(cg["genl_dump_us"]) / num(ch["genl_dump_us"]),
+             f(g.med("user", what="calib_user", where="guest", size="start")),
+             f(h.med("user", what="calib_user", where="host"))))
+    p("")
+
+    sizes = [s for s in SIZES if g.sel(size=s[0], what="load")]
+    base_rss = g.med("maxrss_kb", size="empty", what="ipvstop_json")
+
+    if sizes:
+        # ---- the table per size
+        p("## Per table size (medians; times in the emulator)")
+        p("")
+        hdr = ["", ] + ["%s: %d / %d" % (n, S, D) for n, S, D in sizes]
+        p("| " + " | ".join(hdr) + " |")
+        p("|" + "---|" * len(hdr))
+
+        def row(label, fn):
+            p("| " + label + " | " + " | ".join(fn(n, S, D) for n, S, D in sizes) + " |")
+
+        row("load (wall s)", lambda n, S, D: "%s (%s)" % (
+            f(g.med("wall", size=n, what="load")), g.one(size=n, what="load").get("how", "ipvsadm")))
+
+        def pct(field, what, n, wfield="window_s"):
+            w = g.med(wfield, size=n, what=what)
+            v = g.med(field, size=n, what=what)
+            return f(100 * v / w if w and v is not None else None, "%.1f%%")
+        row("kernel busy while idle (% of one CPU)", lambda n, S, D: pct("machine_busy_s", "idle", n))
+        row("`ipvsadm -Ln --stats` wall s", lambda n, S, D: f(g.med("wall", size=n, what="ipvsadm_stats")))
+        row("`ipvstop -j -n 1` wall s", lambda n, S, D: f(g.med("wall", size=n, what="ipvstop_json")))
+        row("ratio of the medians", lambda n, S, D: f(ratio(
+            g.med("wall", size=n, what="ipvstop_json"), g.med("wall", size=n, what="ipvsadm_stats"))))
+        row("**ratio ipvstop / ipvsadm (median of adjacent pairs)**", lambda n, S, D: f(pair_ratio(g, n), "**%.2f**"))
+        row("ipvsadm CPU s (user+sys)", lambda n, S, D: f(g.cpu(size=n, what="ipvsadm_stats")))
+        row("ipvstop CPU s (user+sys)", lambda n, S, D: f(g.cpu(size=n, what="ipvstop_json")))
+        row("ipvstop user / sys s", lambda n, S, D: "%s / %s" % (
+            f(g.med("user", size=n, what="ipvstop_json")), f(g.med("sys", size=n, what="ipvstop_json"))))
+        row("`ipvsadm -Ln` wall s", lambda n, S, D: f(g.med("wall", size=n, what="ipvsadm_plain")))
+        row("`cat /proc/net/ip_vs` wall s", lambda n, S, D: f(g.med("wall", size=n, what="proc_ip_vs")))
+        row("netlink floor, full read (nlprobe -k 0) s", lambda n, S, D: f(g.med("total_s", size=n, what="nl_full", buf=65536)))
+        row("ratio floor / ipvsadm", lambda n, S, D: f(ratio(
+            g.med("total_s", size=n, what="nl_full", buf=65536), g.med("wall", size=n, what="ipvsadm_stats"))))
+        row("same floor with a 16 KiB / 4 KiB receive buffer s", lambda n, S, D: "%s / %s" % (
+            f(g.med("total_s", size=n, what="nl_full", buf=16384)), f(g.med("total_s", size=n, what="nl_full", buf=4096))))
+        row("empty-table `ipvstop -j -n 1` wall s", lambda n, S, D: f(g.med("wall", size="empty", what="ipvstop_json")))
+        row("ipvstop peak RSS KiB (`-j -n 1`)", lambda n, S, D: f(g.med("maxrss_kb", size=n, what="ipvstop_json"), "%.0f"))
+        row("**bytes per real server above empty**", lambda n, S, D: f(
+            (g.med("maxrss_kb", size=n, what="ipvstop_json") - base_rss) * 1024 / D
+            if base_rss else None, "**%.0f**"))
+        row("ipvsadm peak RSS KiB", lambda n, S, D: f(g.med("maxrss_kb", size=n, what="ipvsadm_stats"), "%.0f"))
+        def per_refresh(n):
+            r = g.one(size=n, what="json_nK")
+            c1 = g.cpu(size=n, what="ipvstop_json")
+            if not r or c1 is None or r.get("rc") != "0":
+                return None
+            k = int(r["n"])
+            return (num(r["user"]) + num(r["sys"]) - c1) / (k - 1)
+        row("JSON: CPU per further refresh s (`-j -d 1 -n K` minus `-n 1`)", lambda n, S, D: f(per_refresh(n)))
+        row("dashboard (pty) at 1 Hz: CPU, % of one core", lambda n, S, D: f(
+            100 * ratio(g.med("cpu_s", size=n, what="ui_pty_window"), g.med("window_s", size=n, what="ui_pty_window")) if g.med("window_s", size=n, what="ui_pty_window") else None, "%.1f%%"))
+        row("... reading thread / UI thread", lambda n, S, D: "%s / %s" % (
+            f(100 * ratio(g.med("cpu_other_s", size=n, what="ui_pty_window"), g.med("window_s", size=n, what="ui_pty_window")) if g.med("window_s", size=n, what="ui_pty_window") else None, "%.1f%%"),
+            f(100 * ratio(g.med("cpu_main_s", size=n, what="ui_pty_window"), g.med("window_s", size=n, what="ui_pty_window")) if g.med("window_s", size=n, what="ui_pty_window") else None, "%.1f%%")))
+        row("dashboard (tmux) at 1 Hz: CPU, % of one core", lambda n, S, D: f(
+            100 * ratio(g.med("cpu_s", size=n, what="ui_tmux"), g.med("window_s", size=n, what="ui_tmux")) if g.med("window_s", size=n, what="ui_tmux") else None, "%.1f%%"))
+        row("... tmux server", lambda n, S, D: f(
+            100 * ratio(g.med("tmux_cpu_s", size=n, what="ui_tmux"), g.med("window_s", size=n, what="ui_tmux")) if g.med("window_s", size=n, what="ui_tmux") else None, "%.1f%%"))
+        row("dashboard RSS KiB (peak, tmux)", lambda n, S, D: f(g.med("hwm_kb", size=n, what="ui_tmux"), "%.0f"))
+        row("UI thread per frame ms (frames, bytes/frame)", lambda n, S, D: "%s (%s, %s)" % (
+            f(g.med("cpu_main_ms_per_frame", size=n, what="ui_pty_window"), "%.1f"),
+            f(g.med("frames", size=n, what="ui_pty_window"), "%.0f"),
+            f(g.med("bytes_per_frame", size=n, what="ui_pty_window"), "%.0f")))
+        row("first frame with data s", lambda n, S, D: f(g.med("first_frame_s", size=n, what="ui_pty_first")))
+        row("reference: service dump + %d services' real servers s" % SCREEN_ROWS,
+            lambda n, S, D: f(g.med("total_s", size=n, what="nl_screen"), "%.3f"))
+        row("first output (process start) s", lambda n, S, D: f(g.med("first_output_s", size=n, what="ui_pty_first")))
+        row("first frame after first output s", lambda n, S, D: f(
+            g.med("first_frame_s", size=n, what="ui_pty_first") - g.med("first_output_s", size=n, what="ui_pty_first")
+            if g.med("first_frame_s", size=n, what="ui_pty_first") is not None else None))
+        row("**first frame / reference**", lambda n, S, D: f(ratio(
+            g.med("first_frame_s", size=n, what="ui_pty_first"), g.med("total_s", size=n, what="nl_screen")), "**%.1f**"))
+        row("(first frame after first output) / reference", lambda n, S, D: f(ratio(
+            g.med("first_frame_s", size=n, what="ui_pty_first") - g.med("first_output_s", size=n, what="ui_pty_first")
+            if g.med("first_frame_s", size=n, what="ui_pty_first") is not None else None,
+            g.med("total_s", size=n, what="nl_screen")), "%.1f"))
+        row("quitting (q to exit) s", lambda n, S, D: f(g.med("quit_s", size=n, what="ui_pty_quit")))
+
+        # Native estimates: kernel-bound work divided by the emulator's netlink slowdown
+        # measured at this size, user-space work by the user-loop slowdown.
+        def f_nl(n):
+            cg_ = g.one(what="calib", where="guest", size=n) or g.one(what="calib", where="guest")
+            if not cg_ or not ch:
+                return None
+            return num(cg_["genl_dump_us"]) / num(ch["genl_dump_us"])
+
+        def f_user(n):
+            # ipvstop's own user-space work (a recording in, JSON out) in the guest and on the host.
+            hu = h.med("user", what="calib_user", where="host")
+            gu = g.med("user", what="calib_user", where="guest", size=n)
+            if gu is None:
+                gu = g.med("user", what="calib_user", where="guest", size="start")
+            if hu is None or gu is None or not hu:
+                return None
+            return max(1.0, gu / hu)
+
+        def read_time(n):
+            ff = g.med("first_frame_s", size=n, what="ui_pty_first")
+            fo = g.med("first_output_s", size=n, what="ui_pty_first")
+            return ff - fo if ff is not None and fo is not None else None
+
+        def native_1hz(n):
+            """The dashboard at 1 Hz natively: per read, the reading thread's system time over
+            the netlink slowdown and its user time over the user-space slowdown; the UI thread
+            likewise, per second."""
+            r = g.one(size=n, what="ui_pty_window")
+            rt, fn, fu = read_time(n), f_nl(n), f_user(n)
+            if not r or None in (rt, fn, fu) or "user_main_s" not in r:
+                return None
+            w = num(r["window_s"])
+            o, ou = num(r["cpu_other_s"]), num(r["user_other_s"])
+            m, mu = num(r["cpu_main_s"]), num(r["user_main_s"])
+            reads = w / max(1.0, rt)          # back to back when a read takes more than 1 s
+            per_read = ((o - ou) / fn + ou / fu) / reads
+            return 100 * (per_read + ((m - mu) / fn + mu / fu) / w)
+        row("emulator slowdown now: netlink dump / ipvstop user code", lambda n, S, D: "x%s / x%s" % (
+            f(f_nl(n), "%.0f"), f(f_user(n), "%.1f")))
+        row("native estimate: netlink floor s", lambda n, S, D: f(ratio(
+            g.med("total_s", size=n, what="nl_full", buf=65536), f_nl(n)), "%.3f"))
+        row("native estimate: dashboard at 1 Hz, % of one core", lambda n, S, D: f(native_1hz(n), "%.1f%%"))
+        row("key latency ms, median / max", lambda n, S, D: "%s / %s" % (
+            f(g.med("median_ms", size=n, what="ui_pty_probes"), "%.0f"), f(g.med("max_ms", size=n, what="ui_pty_probes"), "%.0f")))
+        p("")
+
+    # ---- connections
+    cs = g.sel(what="syncgen")
+    if cs:
+        cname = cs[0]["size"]
+        p("## Connection entries (table %s, entries made by the backup sync daemon)" % cname)
+        p("")
+        counts = [r["conns"] for r in cs]
+        p("| | " + " | ".join("%s entries" % c for c in counts) + " |")
+        p("|" + "---|" * (len(counts) + 1))
+
+        def crow(label, fn):
+            p("| " + label + " | " + " | ".join(fn(c) for c in counts) + " |")
+
+        crow("entries added by syncgen (s)", lambda c: "%s (%s s)" % (g.one(what="syncgen", conns=c).get("created"),
+                                                                   g.one(what="syncgen", conns=c).get("seconds")))
+        crow("kernel slab growth, bytes per entry", lambda c: f(
+            num(g.one(what="conn_slab", conns=c)["slab_delta_kb"]) * 1024 / int(c), "%.0f"))
+        crow("`ipvsadm -Ln --stats` s", lambda c: f(g.med("wall", what="ipvsadm_stats", conns=c)))
+        crow("`ipvstop -j -n 1` s", lambda c: f(g.med("wall", what="ipvstop_json", conns=c)))
+        crow("ratio", lambda c: f(ratio(g.med("wall", what="ipvstop_json", conns=c),
+                                        g.med("wall", what="ipvsadm_stats", conns=c))))
+        crow("`ipvsadm -Lnc` s", lambda c: f(g.med("wall", what="ipvsadm_conns", conns=c)))
+
+        def conns_cell(c):
+            r = g.one(what="ipvstop_conns", conns=c)
+            if not r:
+                return "n/a"
+            if r.get("rc") == "term":
+                return "> %s (stopped)" % r.get("wall")
+            return r.get("wall")
+        crow("`ipvstop -j -n 1 --connections` s", conns_cell)
+        crow("ratio", lambda c: f(ratio(g.med("wall", what="ipvstop_conns", conns=c, rc=0),
+                                        g.med("wall", what="ipvsadm_conns", conns=c))))
+        crow("ipvstop --connections peak RSS KiB", lambda c: f(g.med("maxrss_kb", what="ipvstop_conns", conns=c), "%.0f"))
+        p("")
+        lp = g.one(what="ui_conns_probes", phase="reading-connections")
+        if lp:
+            p("Dashboard with %s entries, connection pane opened (`c`) and keys pressed while "
+              "the list is read: %s key probes, median %s ms, max %s ms, %s timed out (30 s); "
+              "the pane appeared %s ms after `c`; the list was %s; quitting %s."
+              % (lp.get("conns"), lp.get("n"), lp.get("median_ms"), lp.get("max_ms"), lp.get("timeouts"),
+                 (g.one(what="ui_conns_conns_pane") or {}).get("conns_pane_ms"),
+                 ("read after %s s" % g.one(what="ui_conns_conns_done")["conns_done_s"])
+                 if g.one(what="ui_conns_conns_done") and num(g.one(what="ui_conns_conns_done")["conns_done_s"]) >= 0
+                 else "still being read when the probes ended",
+                 quit_text(g.one(what="ui_conns_quit"))))
+            p("")
+
+    # ---- Kubernetes
+    if h.sel(size="kube"):
+        p("## Kubernetes side (on the host: 10,000 Services, 100,000 endpoints)")
+        p("")
+        rk, rn = h.med("maxrss_kb", size="kube", what="replay_kube"), h.med("maxrss_kb", size="kube", what="replay_nokube")
+        tk, tn = h.med("maxrss_kb", size="kube", what="tiny_kube"), h.med("maxrss_kb", size="kube", what="tiny_nokube")
+        chk = h.one(what="kube_check") or {}
+        p("| | value |")
+        p("|---|---|")
+        p("| peak RSS, matching 10k/100k table + cluster | %s KiB |" % f(rk, "%.0f"))
+        p("| peak RSS, same table, --no-kube | %s KiB |" % f(rn, "%.0f"))
+        p("| **Kubernetes data (difference)** | **%s MB** |" % f((rk - rn) / 1024 if rk and rn else None, "%.1f"))
+        p("| peak RSS, cluster + 1-service table / --no-kube | %s / %s KiB (difference %s MB) |" % (
+            f(tk, "%.0f"), f(tn, "%.0f"), f((tk - tn) / 1024 if tk and tn else None, "%.1f")))
+        p("| wall, first complete document with the cluster | %s s (without: %s s) |" % (
+            f(h.med("wall", size="kube", what="replay_kube")), f(h.med("wall", size="kube", what="replay_nokube"))))
+        p("| CPU (user+sys) with the cluster | %s s |" % f(h.cpu(size="kube", what="replay_kube")))
+        if chk.get("error"):
+            p("| synced / services joined / real servers joined | not checked: %s |"
+              % chk["error"].replace("_", " "))
+        elif chk:
+            p("| synced / services joined / real servers joined | %s / %s of %s / %s |" % (
+                chk.get("synced"), chk.get("joined_services"), chk.get("services"),
+                chk.get("joined_dests")))
+        else:
+            p("| synced / services joined / real servers joined | not checked (no kube_check line) |")
+        p("")
+
+    if sizes:
+        # ---- targets
+        p("## Targets")
+        p("")
+        p("| target | " + " | ".join(n for n, S, D in sizes) + " |")
+        p("|---|" + "---|" * len(sizes))
+
+        def trow(label, fn):
+            cells = []
+            for n, S, D in sizes:
+                v, ok = fn(n, S, D)
+                cells.append("%s %s" % (v, verdict(ok)))
+            p("| " + label + " | " + " | ".join(cells) + " |")
+
+        def t_snap(n, S, D):
+            r = pair_ratio(g, n)
+            return f(r, "%.2fx"), None if r is None else r <= 0.3
+        trow("snapshot <= 0.3x ipvsadm -Ln --stats", t_snap)
+
+        def t_mem(n, S, D):
+            m = g.med("maxrss_kb", size=n, what="ipvstop_json")
+            if m is None or base_rss is None:
+                return "n/a", None
+            b = (m - base_rss) * 1024 / D
+            return "%.0f B" % b, b <= 200
+        trow("<= 200 B per real server", t_mem)
+
+        def t_hz(n, S, D):
+            w = g.med("window_s", size=n, what="ui_pty_window")
+            c = g.med("cpu_s", size=n, what="ui_pty_window")
+            if not w or c is None:
+                return "n/a", None
+            pc = 100 * c / w
+            est = native_1hz(n)
+            if est is None:
+                return "%.1f%% in the VM" % pc, None
+            return "%.1f%% in the VM, about %.1f%% native" % (pc, est), est <= 3
+        trow("1 Hz <= 3% of a core (dashboard)", t_hz)
+
+        def t_first(n, S, D):
+            r = ratio(g.med("first_frame_s", size=n, what="ui_pty_first"), g.med("total_s", size=n, what="nl_screen"))
+            return f(r, "%.1fx"), None if r is None else r <= 1
+        trow("first frame <= service dump + one screen", t_first)
+
+        def t_keys(n, S, D):
+            m = g.med("max_ms", size=n, what="ui_pty_probes")
+            return f(m, "%.0f ms"), None if m is None else m <= 100
+        trow("keys answered <= 100 ms (table view)", t_keys)
+        p("")
+    lp = g.one(what="ui_conns_probes", phase="reading-connections")
+    if lp:
+        m = num(lp.get("max_ms"))
+        to = int(lp.get("timeouts", "0"))
+        p("Connection list on %s entries, keys answered within 100 ms while it is read: max %s ms, "
+          "%d timeouts: %s." % (lp.get("conns"), lp.get("max_ms"), to, verdict(m is not None and m <= 100 and to == 0)))
+    if h.sel(size="kube"):
+        rk, rn = h.med("maxrss_kb", size="kube", what="replay_kube"), h.med("maxrss_kb", size="kube", what="replay_nokube")
+        if rk and rn:
+            p("")
+            p("Kubernetes data for 10,000 Services and 100,000 endpoints: %.1f MB resident "
+              "(peak, above the same run without the cluster): %s." % ((rk - rn) / 1024, verdict((rk - rn) / 1024 <= 60)))
+    print("\n".join(out))
+
+
+main()
