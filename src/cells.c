@@ -5,37 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 
 #include "cells.h"
-
-/* Width of the next character at s (n bytes left); *used gets its length in bytes. */
-static int next_cell(const char *s, size_t n, size_t *used)
-{
-	mbstate_t st;
-	wchar_t wc;
-	memset(&st, 0, sizeof(st));
-	size_t r = mbrtowc(&wc, s, n, &st);
-	if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-		*used = 1;
-		return 1;
-	}
-	*used = r;
-	int w = wcwidth(wc);
-	return w < 0 ? 1 : w;
-}
-
-int cells_width(const char *s)
-{
-	int w = 0;
-	size_t n = strlen(s), used;
-	while (n > 0) {
-		w += next_cell(s, n, &used);
-		s += used;
-		n -= used;
-	}
-	return w;
-}
 
 /* Control characters (C0, DEL, C1) are never sent to the terminal: they become '?'. */
 static size_t control_len(const char *s, size_t n)
@@ -49,35 +22,54 @@ static size_t control_len(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * The next character at s (n > 0 bytes left): *used gets the bytes it spans, *cw its cells.
+ * Returns the bytes to copy, or 0 when a '?' stands in (a control, an invalid or cut
+ * sequence, an unprintable character).
+ */
+static size_t next_safe(const char *s, size_t n, size_t *used, int *cw)
+{
+	*cw = 1;
+	*used = control_len(s, n);
+	if (*used)
+		return 0;
+	mbstate_t st;
+	wchar_t wc;
+	memset(&st, 0, sizeof(st));
+	size_t r = mbrtowc(&wc, s, n, &st);
+	if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+		*used = 1;
+		return 0;
+	}
+	*used = r;
+	int w = wcwidth(wc);
+	if (w < 0)
+		return 0;
+	*cw = w;
+	return r;
+}
+
+int cells_width(const char *s)
+{
+	int w = 0, cw;
+	size_t n = strlen(s), used;
+	while (n > 0) {
+		next_safe(s, n, &used, &cw);
+		w += cw;
+		s += used;
+		n -= used;
+	}
+	return w;
+}
+
 char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
 {
 	size_t n = strlen(s), out = 0;
 	int w = 0;
 	while (n > 0) {
-		size_t used = control_len(s, n), take;
+		size_t used;
 		int cw;
-		if (used) {
-			cw = 1;
-			take = 0; /* a '?' stands in */
-		} else {
-			mbstate_t st;
-			wchar_t wc;
-			memset(&st, 0, sizeof(st));
-			size_t r = mbrtowc(&wc, s, n, &st);
-			if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-				used = 1;
-				cw = 1;
-				take = 0;
-			} else {
-				used = r;
-				cw = wcwidth(wc);
-				take = r;
-				if (cw < 0) {
-					cw = 1;
-					take = 0;
-				}
-			}
-		}
+		size_t take = next_safe(s, n, &used, &cw);
 		size_t bytes = take ? take : 1;
 		if (w + cw > width || out + bytes + 1 > len)
 			break;
@@ -101,6 +93,56 @@ char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
 	}
 	buf[out + pad] = '\0';
 	return buf;
+}
+
+char *cells_safe(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s), out = 0;
+	while (n > 0) {
+		size_t used;
+		int cw;
+		size_t take = next_safe(s, n, &used, &cw);
+		size_t bytes = take ? take : 1;
+		if (out + bytes + 1 > len)
+			break;
+		if (take)
+			memcpy(buf + out, s, take);
+		else
+			buf[out] = '?';
+		out += bytes;
+		s += used;
+		n -= used;
+	}
+	buf[out] = '\0';
+	return buf;
+}
+
+int cells_fputs(const char *s, FILE *f)
+{
+	size_t n = strlen(s);
+	while (n > 0) {
+		size_t used;
+		int cw;
+		size_t take = next_safe(s, n, &used, &cw);
+		if (take ? fwrite(s, 1, take, f) != take : putc('?', f) == EOF)
+			return EOF;
+		s += used;
+		n -= used;
+	}
+	return 0;
+}
+
+bool cells_clock(double t, char *buf, size_t len)
+{
+	/* time_t holds any of these; localtime_r can still fail (no such year in struct tm). */
+	struct tm tm;
+	time_t tt;
+	if (!(t >= 0 && t <= CELLS_CLOCK_MAX) || (tt = (time_t)t, !localtime_r(&tt, &tm)) ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+		snprintf(buf, len, "?");
+		return false;
+	}
+	return true;
 }
 
 char *cells_human(double v, char *buf, size_t len)

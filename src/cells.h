@@ -3,10 +3,15 @@
 #ifndef IPVSTOP_CELLS_H
 #define IPVSTOP_CELLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
-/* Display width of a UTF-8 (locale multibyte) string; invalid bytes count as one cell. */
+/*
+ * Display width of a UTF-8 (locale multibyte) string; a control character or an invalid
+ * byte counts as one cell, the '?' that cells_pad and cells_safe put in its place.
+ */
 int cells_width(const char *s);
 /*
  * Copies s into buf (len bytes) cut or padded with spaces to exactly width cells,
@@ -14,6 +19,21 @@ int cells_width(const char *s);
  * so text from the kernel or a cluster is never sent raw to the terminal. Returns buf.
  */
 char *cells_pad(const char *s, int width, int right, char *buf, size_t len);
+/*
+ * Copies s into buf (len bytes, cut on a character boundary) with control characters and
+ * invalid bytes made '?', as cells_pad does, without padding. Returns buf.
+ */
+char *cells_safe(const char *s, char *buf, size_t len);
+/* Writes s to f made safe as cells_safe does, whatever its length. EOF on a write error. */
+int cells_fputs(const char *s, FILE *f);
+
+/* 9999-12-31T23:59:59Z: the last second cells_clock shows. */
+#define CELLS_CLOCK_MAX 253402300799.0
+/*
+ * Unix time t as local "YYYY-MM-DD HH:MM:SS" in buf; "?" and false when t is not a time a
+ * clock shows (NaN, before 1970, after 9999) or the calendar conversion fails.
+ */
+bool cells_clock(double t, char *buf, size_t len);
 /* Human-readable count: 999, 1.2K, 35M, 4.0G (powers of 1000). buf needs 16 bytes. */
 char *cells_human(double v, char *buf, size_t len);
 

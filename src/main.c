@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cells.h"
 #include "collect.h"
 #include "nls.h"
 #include "output_json.h"
@@ -22,6 +23,7 @@
 #include "kube_side.h"
 #include "snapshot.h"
 #include "ui.h"
+#include "ui_term.h"
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -415,22 +417,28 @@ struct cli_io {
 static void cli_say(void *arg, bool warn, const char *line)
 {
 	(void)arg;
-	fprintf(warn ? stderr : stdout, "%s%s\n", warn ? "! " : "", line);
+	/* Lines carry what the cluster said (log lines, config.conf, errors): made safe. */
+	FILE *f = warn ? stderr : stdout;
+	fputs(warn ? "! " : "", f);
+	cells_fputs(line, f);
+	fputc('\n', f);
 	fflush(stdout);
 }
 
 static bool cli_ask(void *arg, const char *question)
 {
 	struct cli_io *c = arg;
+	char safe[512];
+	cells_safe(question, safe, sizeof(safe));
 	if (c->yes) {
-		printf(_("%s yes (--yes)\n"), question);
+		printf(_("%s yes (--yes)\n"), safe);
 		return true;
 	}
 	if (!isatty(STDIN_FILENO)) {
-		printf(_("%s no (no terminal to ask on; --yes answers yes)\n"), question);
+		printf(_("%s no (no terminal to ask on; --yes answers yes)\n"), safe);
 		return false;
 	}
-	printf(_("%s [y/N] "), question);
+	printf(_("%s [y/N] "), safe);
 	fflush(stdout);
 	char line[32];
 	if (!fgets(line, sizeof(line), stdin))
@@ -594,6 +602,15 @@ int main(int argc, char **argv)
 			_("%s: the dashboard needs a terminal on standard input and output;\n"
 			  "use -b for text frames or -j for JSON Lines.\n"),
 			PACKAGE);
+		return 2;
+	}
+	char why[256];
+	if (o.mode == MODE_UI && !ui_term_usable(STDOUT_FILENO, why, sizeof(why))) {
+		fprintf(stderr,
+			_("%s: the dashboard cannot start: %s.\n"
+			  "Set TERM to the terminal's type (e.g. TERM=xterm-256color),\n"
+			  "or use -b for text frames or -j for JSON Lines.\n"),
+			PACKAGE, why);
 		return 2;
 	}
 

@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "cells.h"
 #include "nls.h"
@@ -70,7 +69,7 @@ static void row(FILE *f, const char *const cells[NCOLS], const char *extra)
 	}
 	if (extra && extra[0]) {
 		fputc(' ', f);
-		fputs(cells_pad(extra, cells_width(extra), 0, buf, sizeof(buf)), f);
+		cells_fputs(extra, f);
 	}
 	fputc('\n', f);
 }
@@ -103,29 +102,31 @@ static void service_name(const struct ipvs_service *svc, char *buf, size_t len)
 
 static void write_header(FILE *f, const struct snapshot *s, bool exact)
 {
-	char tbuf[64], b[6][24];
-	time_t t = (time_t)s->time;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(f, "ipvstop %s - %s - %s\n", PACKAGE_VERSION, s->host, tbuf);
+	char tbuf[64], b[6][24], safe[2][sizeof(s->ipvs_error)];
+	/* Text from the kernel or a recording goes through cells_safe: never raw to a terminal. */
+	cells_clock(s->time, tbuf, sizeof(tbuf));
+	fprintf(f, "ipvstop %s - %s - %s\n", PACKAGE_VERSION,
+		cells_safe(s->host, safe[0], sizeof(safe[0])), tbuf);
 
 	if (!s->ipvs_available) {
-		fprintf(f, "%s %s\n", _("IPVS:"), s->ipvs_error);
+		fprintf(f, "%s %s\n", _("IPVS:"), cells_safe(s->ipvs_error, safe[0], sizeof(safe[0])));
 	} else {
 		fprintf(f, _("IPVS %u.%u.%u, connection table %u, read from %s"), s->version >> 16,
 			(s->version >> 8) & 0xff, s->version & 0xff, s->conn_tab_size,
 			s->source == IPVS_SOURCE_PROC ? "/proc/net/ip_vs" : "netlink");
 		fputc('\n', f);
 		if (s->ipvs_error[0])
-			fprintf(f, "%s %s\n", _("Note:"), s->ipvs_error);
+			fprintf(f, "%s %s\n", _("Note:"),
+				cells_safe(s->ipvs_error, safe[0], sizeof(safe[0])));
 	}
 	if (s->timeouts_known)
 		fprintf(f, _("Timeouts: tcp %us, tcp_fin %us, udp %us\n"), s->timeout_tcp,
 			s->timeout_tcp_fin, s->timeout_udp);
 	for (size_t i = 0; i < s->n_daemons; i++)
-		fprintf(f, _("Sync daemon: %s on %s, syncid %u\n"), s->daemons[i].state,
-			s->daemons[i].mcast_ifn, s->daemons[i].syncid);
+		fprintf(f, _("Sync daemon: %s on %s, syncid %u\n"),
+			cells_safe(s->daemons[i].state, safe[0], sizeof(safe[0])),
+			cells_safe(s->daemons[i].mcast_ifn, safe[1], sizeof(safe[1])),
+			s->daemons[i].syncid);
 
 	struct totals t2;
 	sum(s, &t2);
@@ -143,7 +144,7 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 		for (size_t i = 0; i < s->n_modules; i++) {
 			enum module_state st = s->modules[i].state;
 			if (st == MODULE_LOADED || st == MODULE_BUILTIN)
-				fprintf(f, " %s", s->modules[i].name);
+				fprintf(f, " %s", cells_safe(s->modules[i].name, safe[0], sizeof(safe[0])));
 			else if (st == MODULE_MISSING)
 				missing++;
 		}
@@ -152,7 +153,8 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 			fputs(_("Missing modules:"), f);
 			for (size_t i = 0; i < s->n_modules; i++)
 				if (s->modules[i].state == MODULE_MISSING)
-					fprintf(f, " %s", s->modules[i].name);
+					fprintf(f, " %s",
+						cells_safe(s->modules[i].name, safe[0], sizeof(safe[0])));
 			fputc('\n', f);
 		}
 	}
@@ -169,9 +171,10 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 
 	write_header(f, s, exact);
 	kube_text_summary(kv, s, &kt);
-	for (size_t i = 0; i < kt.n; i++)
-		fprintf(f, "%s\n", cells_pad(kt.line[i], cells_width(kt.line[i]), 0, kube,
-					     sizeof(kube)));
+	for (size_t i = 0; i < kt.n; i++) {
+		cells_fputs(kt.line[i], f);
+		fputc('\n', f);
+	}
 	fputc('\n', f);
 	for (size_t i = 0; i < NCOLS; i++)
 		cells[i] = _(columns[i].title);

@@ -913,11 +913,8 @@ static void draw_header(struct ui *u)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double age = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - s->mono;
 		if (u->opts->replay) {
-			time_t t = (time_t)s->time;
-			struct tm tm;
 			char tb[32];
-			localtime_r(&t, &tm);
-			strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S", &tm);
+			cells_clock(s->time, tb, sizeof(tb));
 			snprintf(line + n, sizeof(line) - n, _("  recorded %s"), tb);
 		} else {
 			snprintf(line + n, sizeof(line) - n, _("  updated %.1fs ago, every %gs"),
