@@ -624,6 +624,30 @@ START_TEST(test_cells)
 	ck_assert_str_eq(cells_pad("a\xff\x1b[2Jb", 8, 0, buf, sizeof(buf)), "a??[2Jb ");
 	ck_assert_str_eq(cells_pad("\xc2\x9bx", 3, 1, buf, sizeof(buf)), " ?x");
 	ck_assert_str_eq(cells_pad("连接", 3, 1, buf, sizeof(buf)), " 连");
+	/* cells_width counts what cells_pad draws: a '?' for each control. */
+	ck_assert_int_eq(cells_width("\x1b]2;t\x07"), 6);
+	ck_assert_int_eq(cells_width("\xc2\x9b"), 1);
+	/* cells_safe: the same '?', no padding, cut on a character boundary. */
+	ck_assert_str_eq(cells_safe("a\x1b[2J\x07\xc2\x9d\xff连", buf, sizeof(buf)), "a?[2J???连");
+	ck_assert_str_eq(cells_safe("ab连接", buf, 6), "ab连");
+	ck_assert_str_eq(cells_safe("ab连接", buf, 5), "ab");
+	ck_assert_str_eq(cells_safe("\xe8\xbf", buf, sizeof(buf)), "??");
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = open_memstream(&mem, &memlen);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cells_fputs("x\x1b]52;c;QQ==\x07\r\n连", f), 0);
+	fclose(f);
+	ck_assert_str_eq(mem, "x?]52;c;QQ==???连");
+	free(mem);
+	/* cells_clock: a time no clock shows is '?', never an overflowing conversion. */
+	ck_assert(!cells_clock(1.795e19, buf, sizeof(buf)));
+	ck_assert_str_eq(buf, "?");
+	ck_assert(!cells_clock(-1, buf, sizeof(buf)));
+	ck_assert(!cells_clock(0.0 / 0.0, buf, sizeof(buf)));
+	ck_assert(cells_clock(1795000000, buf, sizeof(buf)));
+	ck_assert_int_eq((int)strlen(buf), 19);
+	ck_assert(cells_clock(CELLS_CLOCK_MAX, buf, sizeof(buf)));
 	ck_assert_str_eq(cells_human(999, buf, sizeof(buf)), "999");
 	ck_assert_str_eq(cells_human(1234, buf, sizeof(buf)), "1.2K");
 	ck_assert_str_eq(cells_human(35e6, buf, sizeof(buf)), "35M");

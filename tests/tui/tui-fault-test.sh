@@ -1,0 +1,361 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tui-fault-test.sh: the real ipvstop binary under terminal faults and hostile strings, in
+# tmux: a resize storm down to 1x1, TERM unset/dumb/unknown, no terminal on stdin or stdout,
+# SIGINT (^C and kill), SIGTERM, SIGHUP in each state of the dashboard, a closed pipe behind
+# -j and -b, and a recording whose kernel strings carry terminal escape sequences, C0/C1
+# controls, invalid UTF-8, 10 KB and CJK text.
+#
+# How a fault is judged: the pane runs ipvstop under run.sh, which saves `stty -g` before and
+# after; tmux reports the pane's modes (alternate screen, cursor visible, keypad) before and
+# after; tmux's pipe-pane keeps every byte ipvstop wrote to the terminal, which is scanned
+# for sequences curses never sends here (OSC, DCS, APC, PM, SOS, C1, invalid UTF-8, BEL,
+# erase-display). tmux itself acts on OSC 2 (pane title) and OSC 52 (with set-clipboard on,
+# a paste buffer): both are checked to be untouched.
+set -u
+: "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+for t in tmux python3; do
+	command -v "$t" >/dev/null || { echo "tui-fault-test: $t is missing"; exit 99; }
+done
+
+work=$(mktemp -d)
+nstart=0
+sock="ipvstop-fault-$$-0"
+T() { tmux -L "$sock" "$@"; }
+cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+	failed=$((failed + 1)); echo "not ok - $1"
+	if [ -n "${2:-}" ] && [ -f "$2" ]; then echo "----"; head -c 3000 "$2"; echo; echo "----"; fi
+}
+result() { if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1" "${3:-}"; fi; }
+
+# run.sh DIR TAG CMD...: waits for DIR/TAG.go (so that pipe-pane is on), saves the terminal's
+# settings, runs CMD with its pid in DIR/TAG.pid, says how it ended, saves the settings again.
+# FAULT_STDIN / FAULT_STDOUT redirect CMD's stdin / stdout. A ^C reaches CMD (the foreground
+# process group), the shell only notes it and stays to report.
+cat > "$work/run.sh" <<'EOF'
+d=$1; tag=$2; shift 2
+trap 'true' INT
+while [ ! -e "$d/$tag.go" ]; do sleep 0.05; done
+stty -g > "$d/$tag.before"
+sh -c 'echo $$ > "$0"; [ -n "${FAULT_STDIN:-}" ] && exec < "$FAULT_STDIN"
+	[ -n "${FAULT_STDOUT:-}" ] && exec > "$FAULT_STDOUT"; exec "$@"' "$d/$tag.pid" "$@"
+echo "EXITED rc=$?"
+stty -g > "$d/$tag.after"
+exec sleep 600
+EOF
+echo "set -g set-clipboard on" > "$work/tmux.conf"
+
+tag=""
+modes() { T display -p -t f '#{alternate_on} #{cursor_flag} #{keypad_cursor_flag} #{keypad_flag}'; }
+title() { T display -p -t f '#{pane_title}'; }
+# start TAG WIDTH HEIGHT [VAR=VALUE...] -- ARGS...: ipvstop in a fresh tmux server.
+start() {
+	tag=$1; local w=$2 h=$3; shift 3
+	local envs=() pre=()
+	while [ "$1" != "--" ]; do
+		case $1 in FAULT_*) pre+=("$1") ;; *) envs+=("$1") ;; esac
+		shift
+	done
+	shift
+	T kill-server 2>/dev/null
+	nstart=$((nstart + 1))
+	sock="ipvstop-fault-$$-$nstart"
+	T -f "$work/tmux.conf" new-session -d -s f -x "$w" -y "$h" \
+		"${pre[*]:-} sh $work/run.sh $work $tag env ${envs[*]:-} $IPVSTOP $*"
+	T pipe-pane -o -t f "cat >> $work/$tag.raw"
+	modes > "$work/$tag.modes-before"
+	title > "$work/$tag.title-before"
+	: > "$work/$tag.raw"
+	touch "$work/$tag.go"
+	for _ in $(seq 1 50); do [ -s "$work/$tag.pid" ] && break; sleep 0.05; done
+}
+pid() { cat "$work/$tag.pid"; }
+capture() { T capture-pane -p -t f > "$work/screen"; }
+wait_for() {
+	for _ in $(seq 1 $(( ${2:-5} * 10 ))); do
+		capture
+		grep -qE -- "$1" "$work/screen" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else not_ok "$1 (wanted /$2/)" "$work/screen"; fi; }
+keys() { T send-keys -t f "$@"; sleep 0.2; }
+# restored NAME: after the program ended, the terminal is as it was before.
+restored() {
+	sleep 0.2
+	if cmp -s "$work/$tag.before" "$work/$tag.after"; then ok "$1: stty settings as before"
+	else not_ok "$1: stty settings as before ($(cat "$work/$tag.before") / $(cat "$work/$tag.after" 2>/dev/null))"; fi
+	modes > "$work/$tag.modes-after"
+	if cmp -s "$work/$tag.modes-before" "$work/$tag.modes-after"; then
+		ok "$1: main screen, cursor visible, keypad mode off ($(cat "$work/$tag.modes-after"))"
+	else
+		not_ok "$1: main screen, cursor visible, keypad mode off (before $(cat "$work/$tag.modes-before"), after $(cat "$work/$tag.modes-after"))"
+	fi
+}
+# scan NAME FILE [utf8]: FILE (bytes a terminal got) has no sequence that did not come from
+# curses: no OSC/DCS/APC/PM/SOS introducer, no erase-display, no BEL, no C1 control (8-bit
+# or as UTF-8), no NUL; with utf8, it decodes as UTF-8.
+scan() {
+	python3 - "$2" "${3:-}" > "$work/scan.out" 2>&1 <<'PY'
+import re, sys
+d = open(sys.argv[1], "rb").read()
+bad = []
+for name, pat in [("OSC/DCS/APC/PM/SOS", rb"\x1b[\]P_^X]"), ("erase display", rb"\x1b\[2J"),
+                  ("BEL", rb"\x07"), ("NUL", rb"\x00"), ("UTF-8 C1", rb"\xc2[\x80-\x9f]")]:
+    m = re.search(pat, d)
+    if m:
+        bad.append("%s at %d: %r" % (name, m.start(), d[max(0, m.start() - 20):m.start() + 30]))
+if sys.argv[2] == "utf8":
+    try:
+        d.decode("utf-8")
+    except UnicodeDecodeError as e:
+        bad.append("not UTF-8: %s: %r" % (e, d[max(0, e.start - 20):e.start + 20]))
+else:
+    m = re.search(rb"[\x80-\x9f]", d)
+    if m:
+        bad.append("8-bit C1 at %d" % m.start())
+if b"PWNED" not in d and b"PWN" not in d:
+    bad.append("the hostile strings were not drawn at all (%d bytes)" % len(d))
+print("\n".join(bad) or "clean, %d bytes" % len(d))
+sys.exit(1 if bad else 0)
+PY
+	result "$1" $? "$work/scan.out"
+}
+# aligned NAME FILE HEADER-WORD ROW-REGEX: on every line matching ROW-REGEX, the display
+# column where HEADER-WORD ends (in the header line) ends a number, as in the header: a
+# hostile or wide string before it did not shift the columns.
+aligned() {
+	python3 - "$2" "$3" "$4" > "$work/align.out" 2>&1 <<'PY'
+import re, sys, unicodedata
+def cells(s):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+               for c in s)
+def at(line, col):
+    """the character whose cells cover display column col"""
+    w = 0
+    for c in line:
+        w += cells(c)
+        if w > col:
+            return c
+    return " "
+lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\n")
+head = next(l for l in lines if sys.argv[2] in l)
+end = cells(head[:head.index(sys.argv[2]) + len(sys.argv[2])])
+rows = [l for l in lines if re.search(sys.argv[3], l)]
+bad = [l for l in rows if not (at(l, end - 1).isalnum() and at(l, end) == " ")]
+print("%d rows, column ends at %d" % (len(rows), end))
+for l in bad:
+    print("misaligned: %r" % l[:160])
+sys.exit(1 if bad or len(rows) < 3 else 0)
+PY
+	result "$1" $? "$work/align.out"
+}
+
+python3 "$here/gen-recording.py" 40 400 > "$work/rec.jsonl"
+python3 "$here/gen-recording.py" 40 3 | python3 "$here/gen-hostile-recording.py" > "$work/hostile.jsonl"
+
+# --- a resize storm --------------------------------------------------------------------------
+start storm 120 36 LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl" -d 600
+expect "storm: the dashboard is up" "Virtual services: 40"
+sizes=(10x3 200x60 1x1 80x24 15x4 300x90 2x1 40x10 10x3 120x36 11x2 250x20 30x80 1x50 100x1)
+for round in 1 2 3 4; do
+	for s in "${sizes[@]}"; do
+		T resize-window -t f -x "${s%x*}" -y "${s#*x}"
+	done
+	# Keys in the storm (Down then Up: the selection ends where it began).
+	T send-keys -t f Down
+	T send-keys -t f Up
+done
+T resize-window -t f -x 10 -y 3
+sleep 0.5
+kill -0 "$(pid)" 2>/dev/null && ok "storm: alive after 60 resizes down to 1x1" || not_ok "storm: alive after 60 resizes down to 1x1"
+capture
+[ "$(wc -l < "$work/screen")" = 3 ] && ! grep -q "EXITED" "$work/screen" \
+	&& ok "storm: 10x3 is drawn in 3 lines" || not_ok "storm: 10x3 is drawn in 3 lines" "$work/screen"
+T resize-window -t f -x 100 -y 30
+keys '?'
+expect "storm: keys are answered after the storm (? shows the help)" "ipvstop keys" 3
+keys x
+sleep 0.5
+capture
+cp "$work/screen" "$work/storm.screen"
+# The same program started at 100x30, untouched: the stormed screen must be the same.
+start calm 100 30 LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl" -d 600
+wait_for "Virtual services: 40" >/dev/null
+sleep 1
+capture
+if diff "$work/storm.screen" "$work/screen" > "$work/diff"; then
+	ok "storm: the final screen is the one a fresh start at 100x30 draws"
+else
+	not_ok "storm: the final screen is the one a fresh start at 100x30 draws" "$work/diff"
+fi
+grep -q "^PROT VIRTUAL SERVICE" "$work/storm.screen" && [ "$(wc -L < "$work/storm.screen")" -le 100 ] \
+	&& ok "storm: the final screen fits 100 columns" || not_ok "storm: the final screen fits 100 columns" "$work/storm.screen"
+keys q
+expect "calm: q quits" "EXITED rc=0"
+
+# --- TERM unset, dumb, unknown ---------------------------------------------------------------
+for case in "unset:-u TERM:TERM is not set" "dumb:TERM=dumb:TERM=dumb cannot move the cursor" \
+	"garbage:TERM=unknown-garbage:TERM=unknown-garbage is not in the terminfo database"; do
+	name=${case%%:*}; rest=${case#*:}; envs=${rest%%:*}; msg=${rest#*:}
+	# shellcheck disable=SC2086
+	start "term-$name" 100 30 $envs LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
+	expect "TERM $name: exit status 2" "EXITED rc=2"
+	expect "TERM $name: says why ($msg)" "cannot start: $msg"
+	expect "TERM $name: and what to do (-b, -j)" "use -b for text frames or -j for JSON Lines"
+	if grep -q $'\e' "$work/$tag.raw"; then not_ok "TERM $name: no escape sequence was sent" "$work/$tag.raw"
+	else ok "TERM $name: no escape sequence was sent"; fi
+	restored "TERM $name"
+done
+# The message shows a hostile TERM made safe.
+start term-hostile 100 30 LANG=C.UTF-8 "TERM=\$(printf 'x\\033]2;PWNED\\007')" -- --replay "$work/rec.jsonl"
+expect "TERM with an escape sequence: refused" "EXITED rc=2"
+expect "TERM with an escape sequence: shown made safe" "TERM=x\?\]2;PWNED\? is not in the terminfo"
+[ "$(title)" = "$(cat "$work/$tag.title-before")" ] && ok "TERM with an escape sequence: the title is untouched" \
+	|| not_ok "TERM with an escape sequence: the title is untouched ($(title))"
+
+# --- no terminal on stdin, or on stdout -------------------------------------------------------
+start notty-in 100 30 FAULT_STDIN=/dev/null LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl"
+expect "stdin not a terminal: exit status 2" "EXITED rc=2"
+expect "stdin not a terminal: says the dashboard needs one" "the dashboard needs a terminal"
+expect "stdin not a terminal: points at -b and -j" "use -b for text frames or -j for JSON Lines"
+grep -q $'\e' "$work/$tag.raw" && not_ok "stdin not a terminal: no curses output" "$work/$tag.raw" || ok "stdin not a terminal: no curses output"
+restored "stdin not a terminal"
+start notty-out 100 30 FAULT_STDOUT=$work/notty.out LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl"
+expect "stdout not a terminal: exit status 2" "EXITED rc=2"
+expect "stdout not a terminal: the message is on stderr (the terminal)" "the dashboard needs a terminal"
+[ ! -s "$work/notty.out" ] && ok "stdout not a terminal: nothing written to stdout" || not_ok "stdout not a terminal: nothing written to stdout" "$work/notty.out"
+restored "stdout not a terminal"
+
+# --- SIGINT, SIGTERM, SIGHUP in each state ----------------------------------------------------
+# signal_case NAME HOW SETUP-KEYS... : HOW is ^C (typed) or a signal name sent with kill.
+signal_case() {
+	local name=$1 how=$2; shift 2
+	nsig=$((${nsig:-0} + 1))
+	start "sig-$nsig" 120 36 LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl" -d 600
+	wait_for "Virtual services: 40" >/dev/null || not_ok "$name: the dashboard did not start" "$work/screen"
+	[ $# -gt 0 ] && keys "$@"
+	sleep 0.3
+	modes > "$work/$tag.modes-during"
+	local t0; t0=$(date +%s%N)
+	if [ "$how" = "^C" ]; then T send-keys -t f C-c; else kill -s "$how" "$(pid)"; fi
+	if wait_for "EXITED rc=" 3; then
+		ok "$name: ends within $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	else
+		not_ok "$name: ends" "$work/screen"; kill -KILL "$(pid)" 2>/dev/null
+	fi
+	grep -q "EXITED rc=0" "$work/screen" && ok "$name: exit status 0" || not_ok "$name: exit status 0" "$work/screen"
+	grep -q "Virtual services" "$work/screen" && not_ok "$name: the dashboard is gone from the screen" "$work/screen" \
+		|| ok "$name: the dashboard is gone from the screen"
+	restored "$name"
+}
+signal_case "^C in the main view" "^C"
+signal_case "SIGINT with the filter prompt open (cursor shown)" INT / -l 'fd0'
+signal_case "SIGTERM in the real servers pane" TERM Enter Down
+signal_case "SIGHUP with the help open" HUP '?'
+signal_case "SIGTERM with the connections pane open" TERM c
+signal_case "SIGHUP with the filter prompt open" HUP / -l '10'
+# The modes were really changed while it ran (else 'as before' proves nothing).
+grep -q "^1 " "$work/$tag.modes-during" && ok "while running: tmux saw the alternate screen (so the checks above can fail)" \
+	|| not_ok "while running: tmux saw the alternate screen ($(cat "$work/$tag.modes-during"))"
+
+# --- a closed pipe behind -j and -b -----------------------------------------------------------
+for m in -j -b; do
+	t0=$(date +%s%N)
+	"$IPVSTOP" $m -d 0.2 --replay "$work/rec.jsonl" 2> "$work/pipe.err" | head -c 100 > /dev/null
+	rc=${PIPESTATUS[0]}; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$rc" = 0 ] && ok "$m | head -c 100: exit status 0 (a reader that went away is a normal end)" || not_ok "$m | head -c 100: exit status 0 (got $rc)"
+	[ "$ms" -lt 3000 ] && ok "$m | head -c 100: ends promptly (${ms} ms; the recording lasts 80 s)" || not_ok "$m | head -c 100: ends promptly (${ms} ms)"
+	[ ! -s "$work/pipe.err" ] && ok "$m | head -c 100: nothing on stderr" || not_ok "$m | head -c 100: nothing on stderr" "$work/pipe.err"
+	# A reader that closes later, between two frames.
+	rm -f "$work/fifo"; mkfifo "$work/fifo"
+	"$IPVSTOP" $m -d 0.2 --replay "$work/rec.jsonl" 2> "$work/pipe.err" > "$work/fifo" &
+	jpid=$!
+	python3 -c "import sys, time; f = open(sys.argv[1], 'rb'); f.read(4096); time.sleep(1); f.close()" "$work/fifo"
+	t0=$(date +%s%N)
+	for _ in $(seq 1 30); do kill -0 $jpid 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $jpid 2>/dev/null; then
+		not_ok "$m: a reader that closes after 1 s: ipvstop ends"; kill $jpid
+	else
+		ok "$m: a reader that closes after 1 s: ipvstop ends within $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	fi
+	wait $jpid; rc=$?
+	[ "$rc" = 0 ] && [ ! -s "$work/pipe.err" ] && ok "$m: ... with status 0 and nothing on stderr" || not_ok "$m: ... with status 0 and nothing on stderr (rc=$rc)" "$work/pipe.err"
+done
+# A full disk is not a closed pipe: said, with status 1.
+"$IPVSTOP" -j -n 2 -d 0.1 --replay "$work/rec.jsonl" > /dev/full 2> "$work/full.err"; rc=$?
+[ "$rc" = 1 ] && grep -q "No space left" "$work/full.err" && ok "-j > /dev/full: the error is said, status 1" \
+	|| not_ok "-j > /dev/full: the error is said, status 1 (rc=$rc)" "$work/full.err"
+
+# --- hostile kernel strings (a replayed recording) ----------------------------------------------
+for loc in C.UTF-8 C; do
+	start "hostile-$loc" 160 40 LC_ALL=$loc TERM=screen-256color -- --replay "$work/hostile.jsonl" -d 600
+	expect "hostile ($loc): the dashboard is up" "Virtual services: 40"
+	keys c
+	expect "hostile ($loc): the connections with hostile states are shown" "Connections of"
+	keys c / -l 'wlc'
+	T send-keys -t f C-a C-g C-h; T send-keys -t f -H 1b 5d 32 3b 50 57 4e 45 44 07 9b ff
+	sleep 0.5
+	capture
+	kill -0 "$(pid)" 2>/dev/null && ok "hostile ($loc): control keys and raw bytes in the filter: still running" \
+		|| not_ok "hostile ($loc): control keys and raw bytes in the filter: still running" "$work/screen"
+	keys Escape Escape Home
+	keys '?'
+	expect "hostile ($loc): keys are still answered" "ipvstop keys" 3
+	keys x
+	capture
+	cp "$work/screen" "$work/hostile-$loc.screen"
+	grep -q "host?\[2J?\[H?\]2;PWNED-TITLE?" "$work/screen" && ok "hostile ($loc): the host name is shown with ? for controls" \
+		|| not_ok "hostile ($loc): the host name is shown with ? for controls" "$work/screen"
+	grep -q "sync m?\]2;P? on eth0?\]52;c;UFdO" "$work/screen" && ok "hostile ($loc): the sync daemon too" \
+		|| not_ok "hostile ($loc): the sync daemon too" "$work/screen"
+	grep -q "ip_vs_wlc?\]2;PWN?: missing" "$work/screen" && ok "hostile ($loc): the module name too" \
+		|| not_ok "hostile ($loc): the module name too" "$work/screen"
+	[ "$loc" = C.UTF-8 ] && { grep -q "服务" "$work/screen" && ok "hostile ($loc): wide CJK text is shown" || not_ok "hostile ($loc): wide CJK text is shown" "$work/screen"; }
+	aligned "hostile ($loc): service columns still line up (ACTIVE)" "$work/screen" "ACTIVEv" "^(TCP|UDP|SCTP|FWM) "
+	aligned "hostile ($loc): service columns still line up (RS)" "$work/screen" " RS" "^(TCP|UDP|SCTP|FWM) "
+	[ "$(title)" = "$(cat "$work/$tag.title-before")" ] && ok "hostile ($loc): the pane title is untouched ($(title))" \
+		|| not_ok "hostile ($loc): the pane title is untouched (was $(cat "$work/$tag.title-before"), now $(title))"
+	[ -z "$(T list-buffers)" ] && ok "hostile ($loc): no OSC 52 reached the clipboard (no tmux paste buffer)" \
+		|| not_ok "hostile ($loc): no OSC 52 reached the clipboard ($(T list-buffers))"
+	keys q
+	expect "hostile ($loc): quits" "EXITED rc=0"
+	restored "hostile ($loc)"
+	sleep 0.2
+	if [ "$loc" = C.UTF-8 ]; then scan "hostile ($loc): every byte sent to the terminal is curses' own, valid UTF-8" "$work/$tag.raw" utf8
+	else scan "hostile ($loc): every byte sent to the terminal is curses' own" "$work/$tag.raw"; fi
+done
+
+# The batch text frames: every byte printable (or a newline), valid UTF-8, columns aligned.
+LC_ALL=C.UTF-8 "$IPVSTOP" -b -n 1 --replay "$work/hostile.jsonl" > "$work/batch" 2>&1
+python3 - "$work/batch" > "$work/check.out" 2>&1 <<'PY'
+import re, sys
+d = open(sys.argv[1], "rb").read()
+t = d.decode("utf-8")  # raises: not UTF-8
+m = re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", t)
+assert not m, "control %r at %d: %r" % (m.group(), m.start(), t[max(0, m.start() - 30):m.start() + 10])
+assert "PWNED-TITLE" in t and "服务器" in t, "the hostile strings are not shown"
+print("clean:", len(d), "bytes")
+PY
+result "-b: hostile strings come out printable, valid UTF-8, controls as ?" $? "$work/check.out"
+aligned "-b: columns line up after hostile schedulers (ACTIVE)" "$work/batch" "ACTIVE" "^(TCP|UDP|SCTP|FWM) "
+aligned "-b: columns line up after hostile schedulers (INACT)" "$work/batch" "INACT" "^(TCP|UDP|SCTP|FWM) "
+grep -q "^Sync daemon: m?\]2;P? on eth0?\]52;c;UFdO, syncid 7" "$work/batch" && ok "-b: the sync daemon line is made safe" \
+	|| not_ok "-b: the sync daemon line is made safe" "$work/batch"
+LC_ALL=C "$IPVSTOP" -b -n 1 --replay "$work/hostile.jsonl" > "$work/batch-c" 2>&1
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f-\xff]' "$work/batch-c" && not_ok "-b in the C locale: only printable ASCII" "$work/batch-c" \
+	|| ok "-b in the C locale: only printable ASCII"
+# JSON escapes control characters: no raw escape sequence in -j either.
+"$IPVSTOP" -j -n 1 --replay "$work/hostile.jsonl" > "$work/json" 2>&1
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$work/json" && not_ok "-j: no raw control character" "$work/json" \
+	|| ok "-j: no raw control character"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
