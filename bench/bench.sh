@@ -8,7 +8,8 @@
 #    the reference for the first frame, and the emulator's calibration), nlload (loads
 #    the big tables without ipvsadm -R's per-line cost), syncgen (a fake sync master that
 #    makes the backup daemon create up to millions of connection entries), ptyprobe (a
-#    terminal that times the dashboard: first frame, CPU per thread, key latency).
+#    terminal that times the dashboard: first frame, CPU per thread, key latency), and
+#    jsonwrite (the JSON writer alone, on this host: CPU per document of each size).
 # 2. Boots the test VM of tests/vm (Debian's 6.1 cloud kernel under QEMU, vm-lib.sh) with
 #    ipvsadm, tmux, the helpers and the ipvstop under test, and runs bench/guest-bench.sh:
 #    for each table size, ipvsadm -R (nlload on the big tables) loads the table and
@@ -113,6 +114,10 @@ for t in benchrun nlprobe nlload syncgen ptyprobe; do
 	${CC:-cc} -std=gnu11 -O2 ${BENCH_CFLAGS:--Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter} \
 		-o "$WORK/bin/$t" "$BENCH_DIR/tools/$t.c" $lib || vm_die "cannot build bench/tools/$t.c"
 done
+# jsonwrite links ipvstop's own code (libipvstop.a): only make bench builds it.
+if [ -n "${IPVSTOP_BENCH_TOOLS:-}" ] && [ -x "$IPVSTOP_BENCH_TOOLS/jsonwrite" ]; then
+	cp "$IPVSTOP_BENCH_TOOLS/jsonwrite" "$WORK/bin/jsonwrite"
+fi
 HRES=$RESULTS/host/results.txt
 : >"$HRES"
 "$WORK/bin/nlprobe" -C 20 | sed 's/^calib/R what=calib where=host/' >>"$HRES"
@@ -126,6 +131,23 @@ done
 rev=${IPVSTOP_BENCH_REV:-$(cd "$TOP" && git describe --always --dirty 2>/dev/null)}
 [ -n "$rev" ] || rev=unknown
 echo "R what=host_env kernel=$(uname -r) cpus=$(nproc) model=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1 | tr ' ' '_') source=$rev load=$(cut -d' ' -f1 /proc/loadavg)" >>"$HRES"
+
+# The JSON writer alone (output_json, behind -j and recordings), on this host: the second of
+# two records of each size written again and again (bench/tools/jsonwrite), with rates.
+if [ -x "$WORK/bin/jsonwrite" ]; then
+	for sz in s:150:300 m:1300:10000 l:20000:100000 xl:50000:150000; do
+		n=${sz%%:*}
+		sd=${sz#*:}
+		case ",$SIZES," in *",$n,"*) ;; *) continue ;; esac
+		python3 "$BENCH_DIR/gen-table.py" "${sd%:*}" "${sd#*:}" --records 2 --traffic --step 1.3 \
+			>"$WORK/writer.jsonl" || vm_die "gen-table.py failed"
+		for r in 1 2 3; do
+			"$WORK/bin/jsonwrite" -r 5 "$WORK/writer.jsonl" |
+				sed "s/^jsonwrite /R size=$n what=jsonwrite where=host rep=$r /" >>"$HRES"
+		done
+	done
+	rm -f "$WORK/writer.jsonl"
+fi
 
 # ---------------------------------------------------------------- the VM
 if [ $DO_VM = 1 ]; then

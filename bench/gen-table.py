@@ -12,6 +12,8 @@
 #
 #   gen-table.py S D --ipvsadm            > table.txt
 #   gen-table.py S D [--records N]        > table.jsonl   (N identical documents, 1 s apart)
+#   gen-table.py S D --records 2 --traffic --step 1.3   (counters that grow, records 1.3 s
+#                                          apart: rates with decimals, for bench/tools/jsonwrite)
 import argparse
 import json
 import sys
@@ -22,6 +24,12 @@ RIP0 = ((10 << 24) | (128 << 16)) + 1
 
 def ip(n):
     return "%d.%d.%d.%d" % (n >> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255)
+
+
+def traffic(n, k):
+    c = (n * 7919) % 1000 * (k + 1)
+    return {"conns": c, "inpkts": 13 * c + n % 97, "outpkts": 11 * c, "inbytes": 1337 * c * (n % 1500 + 1),
+            "outbytes": 4099 * c * (n % 700 + 1)}
 
 
 def layout(s, d):
@@ -40,6 +48,8 @@ def main():
     ap.add_argument("--ipvsadm", action="store_true")
     ap.add_argument("--records", type=int, default=1)
     ap.add_argument("--time", type=float, default=1795000000.0)
+    ap.add_argument("--step", type=float, default=1.0)
+    ap.add_argument("--traffic", action="store_true")
     a = ap.parse_args()
     out = sys.stdout
     if a.ipvsadm:
@@ -71,8 +81,16 @@ def main():
            "modules": [{"name": "ip_vs", "state": "loaded"}, {"name": "ip_vs_rr", "state": "loaded"}],
            "sysctls": {}}
     for k in range(a.records):
-        rec["time"] = a.time + k
-        rec["interval"] = None if k == 0 else 1.0
+        rec["time"] = a.time + k * a.step
+        rec["interval"] = None if k == 0 else a.step
+        if a.traffic:
+            # Counters that differ per object and grow with k (the kernel's own rates stay 0).
+            g = 0
+            for i, svc in enumerate(services):
+                for d in svc["destinations"]:
+                    g += 1
+                    d["stats"] = traffic(g, k)
+                svc["stats"] = traffic(1000003 + i, k)
         out.write(json.dumps(rec, separators=(",", ":")))
         out.write("\n")
 

@@ -189,6 +189,10 @@ def main():
             k = int(r["n"])
             return (num(r["user"]) + num(r["sys"]) - c1) / (k - 1)
         row("JSON: CPU per further refresh s (`-j -d 1 -n K` minus `-n 1`)", lambda n, S, D: f(per_refresh(n)))
+        row("JSON writer alone on the host, CPU ms per document (MB)", lambda n, S, D: "%s (%s)" % (
+            f(1000 * h.med("user_s_per_doc", size=n, what="jsonwrite") + 1000 * h.med("sys_s_per_doc", size=n, what="jsonwrite")
+              if h.med("user_s_per_doc", size=n, what="jsonwrite") is not None else None, "%.0f"),
+            f(h.med("bytes", size=n, what="jsonwrite") / 1e6 if h.med("bytes", size=n, what="jsonwrite") else None, "%.1f")))
         row("dashboard (pty) at 1 Hz: CPU, % of one core", lambda n, S, D: f(
             100 * ratio(g.med("cpu_s", size=n, what="ui_pty_window"), g.med("window_s", size=n, what="ui_pty_window")) if g.med("window_s", size=n, what="ui_pty_window") else None, "%.1f%%"))
         row("... reading thread / UI thread", lambda n, S, D: "%s / %s" % (

@@ -4,23 +4,40 @@
 #define IPVSTOP_JSON_WRITER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* What the writer gathers before handing it to stdio in one fwrite(). */
+#define JW_BUF 8192
 
 struct jw {
 	FILE *f;
 	bool need_comma;
 	/* Read from /proc: counters, rates, thresholds, tunnels and PE are not there. */
 	bool partial;
+	size_t n;
+	char buf[JW_BUF];
 };
 
-/* key NULL: an array element. Strings are escaped; NULL strings are written as null. */
+/* Starts a document on f (jw_finish() hands what is buffered to f). */
+void jw_init(struct jw *w, FILE *f);
+/* Writes out what is buffered; 0, or -errno when the stream failed. */
+int jw_finish(struct jw *w);
+
+/*
+ * key NULL: an array element. Keys and strings are escaped the same way: ", \, control
+ * characters and DEL as JSON escapes, bytes that are not UTF-8 (a truncated or overlong
+ * sequence, a surrogate, above U+10FFFF) as U+FFFD, so that whatever the kernel or the
+ * cluster hands over, the document stays valid JSON. NULL strings are written as null.
+ */
 void jw_key(struct jw *w, const char *key);
 void jw_open(struct jw *w, const char *key, char c);
 void jw_close(struct jw *w, char c);
 void jw_string(struct jw *w, const char *key, const char *val);
 void jw_u64(struct jw *w, const char *key, uint64_t v);
 void jw_i64(struct jw *w, const char *key, int64_t v);
+/* Three decimals ("%.3f"); NaN and infinities, which JSON has no number for, as null. */
 void jw_double(struct jw *w, const char *key, double v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);

@@ -278,7 +278,9 @@ static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snap
 int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev,
 		const struct kube_view *kv)
 {
-	struct jw w = {.f = f, .partial = s->source == IPVS_SOURCE_PROC};
+	struct jw w;
+	jw_init(&w, f);
+	w.partial = s->source == IPVS_SOURCE_PROC;
 	jw_open(&w, NULL, '{');
 	jw_u64(&w, "schema", IPVSTOP_JSON_SCHEMA);
 	jw_double(&w, "time", s->time);
@@ -309,6 +311,9 @@ int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev,
 	}
 	jw_close(&w, '}');
 	jw_close(&w, '}');
+	int err = jw_finish(&w);
+	if (err)
+		return err;
 	fputc('\n', f);
 	if (fflush(f) != 0 || ferror(f))
 		return -(errno ? errno : EIO);
