@@ -93,15 +93,76 @@ static void mark_drift(struct kube_side *ks, size_t n)
 		ks->vs_drift[j->affinity[x]] = 1;
 }
 
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
+		h = mix(h, w);
+	}
+	return h;
+}
+
+/*
+ * A digest of exactly what kube_join reads from a snapshot: each service's identity,
+ * scheduler, flags, timeout and whether its real servers were read, and each real server's
+ * address, port and weight, in order (the join's results are indexes). Counters and rates
+ * are left out: they change every refresh and the join does not look at them.
+ */
+static uint64_t table_digest(const struct snapshot *s)
+{
+	uint64_t h = mix(0xcbf29ce484222325ULL, s->n_services);
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct ipvs_service *v = &s->services[i];
+		h = mix(h, (uint64_t)(uint32_t)v->af << 32 | (uint64_t)v->protocol << 16 | v->port);
+		h = mix(h, (uint64_t)v->fwmark << 32 | v->flags);
+		h = mix(h, (uint64_t)v->timeout << 32 | (uint64_t)v->dests_known << 1);
+		h = mix_bytes(h, v->addr.bytes, sizeof(v->addr.bytes));
+		h = mix_bytes(h, v->sched, strnlen(v->sched, sizeof(v->sched)));
+		h = mix(h, v->n_dests);
+		for (size_t d = 0; d < v->n_dests; d++) {
+			const struct ipvs_dest *x = &v->dests[d];
+			h = mix(h, (uint64_t)(uint32_t)x->af << 32 | x->port);
+			h = mix(h, (uint64_t)(uint32_t)x->weight);
+			h = mix_bytes(h, x->addr.bytes, sizeof(x->addr.bytes));
+		}
+	}
+	return h;
+}
+
 const struct kube_view *kube_side_update(struct kube_side *ks, const struct snapshot *s,
 					 double now)
 {
 	struct kube_state st;
+	bool new_state = false;
 	if (ks->sync && kube_sync_take(ks->sync, &st)) {
 		if (ks->have_state)
 			kube_state_free(&ks->state);
 		ks->state = st;
 		ks->have_state = true;
+		new_state = true;
+	}
+	bool want = ks->have_state && ks->state.enabled && ks->state.synced && s &&
+		    s->ipvs_available;
+	uint64_t digest = want ? table_digest(s) : 0;
+	/*
+	 * The same table and the same cluster: the join would come out the same, so it is kept
+	 * (on a big table it costs far more than the digest). Only the time real servers have
+	 * been draining moves on; the tracker stays as the last join left it, which is what a
+	 * join of this table would leave too.
+	 */
+	if (want && ks->have_join && !new_state && digest == ks->join_digest) {
+		for (size_t i = 0; i < ks->join.n_drain; i++)
+			ks->join.drain[i].seconds += now - ks->join_now;
+		ks->join_now = now;
+		return &ks->view;
 	}
 	if (ks->have_join) {
 		kube_join_free(&ks->join);
@@ -111,9 +172,10 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 	ks->vs_drift = NULL;
 	if (!ks->have_state)
 		return NULL;
-	if (ks->state.enabled && ks->state.synced && s && s->ipvs_available &&
-	    kube_join(s, &ks->state, &ks->tracker, now, &ks->join) == 0) {
+	if (want && kube_join(s, &ks->state, &ks->tracker, now, &ks->join) == 0) {
 		ks->have_join = true;
+		ks->join_digest = digest;
+		ks->join_now = now;
 		mark_drift(ks, s->n_services);
 	}
 	ks->view = (struct kube_view){

@@ -25,6 +25,12 @@ struct kube_side {
 	struct kube_drain_tracker tracker;
 	struct kube_view view;
 	unsigned char *vs_drift; /* per virtual service of the last join */
+	/*
+	 * What the last join was made from: a digest of the table's fields it reads, and when.
+	 * A snapshot with the same digest and no new cluster state keeps that join.
+	 */
+	uint64_t join_digest;
+	double join_now;
 	char node[256];
 	char off_note[128];
 };
