@@ -284,6 +284,9 @@ struct poller {
 	double next_at;
 	unsigned failures;
 	bool answered; /* a first reply (or failure) came */
+	/* The last reply taken in: the same body again changes nothing (body_digest). */
+	bool have_body;
+	uint64_t body;
 };
 
 struct log_req {
@@ -337,9 +340,14 @@ static double backoff(unsigned failures, double retry_after)
 	return d < retry_after ? retry_after : d;
 }
 
-/* The error of one request slot: the state shows the first that is set. */
+/*
+ * The error of one request slot: the state shows the first that is set. The same message
+ * again (mostly: none, after every poll that worked) changes nothing to publish.
+ */
 static void set_error(struct kube_sync *k, int slot, const char *msg)
 {
+	if (strncmp(k->errors[slot], msg ? msg : "", sizeof(k->errors[slot]) - 1) == 0)
+		return;
 	snprintf(k->errors[slot], sizeof(k->errors[slot]), "%s", msg ? msg : "");
 	k->st.error = false;
 	k->st.why[0] = '\0';
@@ -788,6 +796,15 @@ static void poll_done(const struct kube_reply *r, void *arg)
 	}
 }
 
+/* FNV-1a over a reply body: polls answer the same thing most of the time. */
+static uint64_t body_digest(const char *b, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)b[i]) * 0x100000001b3ULL;
+	return h ^ n;
+}
+
 static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 {
 	struct kube_sync *k = p->k;
@@ -796,6 +813,17 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 	int rc = -EINVAL;
 	p->req = NULL;
 	memset(&tmp, 0, sizeof(tmp));
+	uint64_t digest = r->status == 200 ? body_digest(r->body, r->len) : 0;
+	if (r->status == 200 && p->have_body && digest == p->body) {
+		/*
+		 * What the last poll said, to the byte: nothing to parse, nothing to publish (on
+		 * a big cluster a publish is a deep copy of the state and a join in the UI).
+		 */
+		p->failures = 0;
+		p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+		set_error(k, K_COUNT + (int)p->id, NULL);
+		return;
+	}
 	if (r->status == 200) {
 		cJSON *doc = NULL;
 		switch (p->id) {
@@ -836,16 +864,20 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 		if (rc >= 0) {
 			p->failures = 0;
 			p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+			p->have_body = true;
+			p->body = digest;
+			k->dirty = true;
 			set_error(k, K_COUNT + (int)p->id, NULL);
 			return;
 		}
 		snprintf(msg, sizeof(msg), _("GET %s: the reply could not be read"), p->path);
 	} else if (r->status == 404 && (p->id == P_CONFIGMAP || p->id == P_DAEMONSET)) {
 		/* Not a kubeadm cluster, or kube-proxy is not deployed that way: not an error. */
-		if (p->id == P_CONFIGMAP)
-			k->st.config.known = false;
-		else
-			k->st.ds.known = false;
+		bool *known = p->id == P_CONFIGMAP ? &k->st.config.known : &k->st.ds.known;
+		if (*known || p->have_body)
+			k->dirty = true;
+		*known = false;
+		p->have_body = false;
 		p->next_at = now_mono() + k->opts.poll_interval;
 		set_error(k, K_COUNT + (int)p->id, NULL);
 		return;
