@@ -53,7 +53,7 @@ static void proc_path(const struct collector *c, const char *name, char *buf, si
 static void clear_services(struct snapshot *s)
 {
 	for (size_t i = 0; i < s->n_services; i++)
-		free(s->services[i].dests);
+		ipvs_dests_unref(s->services[i].dests);
 	free(s->services);
 	s->services = NULL;
 	s->n_services = s->cap_services = 0;
@@ -73,7 +73,8 @@ static int read_proc(struct collector *c, struct snapshot *s)
 	return err;
 }
 
-static void read_ipvs(struct collector *c, struct snapshot *s)
+/* dests: read every service's destinations too, or leave them pending (netlink only). */
+static void read_ipvs(struct collector *c, struct snapshot *s, bool dests)
 {
 	int err = 0;
 
@@ -81,7 +82,7 @@ static void read_ipvs(struct collector *c, struct snapshot *s)
 		if (!c->nl)
 			err = ipvs_nl_open(&c->nl);
 		if (!err) {
-			err = ipvs_nl_read(c->nl, s);
+			err = dests ? ipvs_nl_read(c->nl, s) : ipvs_nl_read_services(c->nl, s);
 			if (err == 0) {
 				s->source = IPVS_SOURCE_NETLINK;
 				s->ipvs_available = true;
@@ -128,18 +129,23 @@ static void read_ipvs(struct collector *c, struct snapshot *s)
 			 strerror(-err));
 }
 
-int collector_read(struct collector *c, struct snapshot *s)
+static void read_head(struct snapshot *s)
 {
-	memset(s, 0, sizeof(*s));
 	s->time = clock_seconds(CLOCK_REALTIME);
 	s->mono = clock_seconds(CLOCK_MONOTONIC);
 	if (gethostname(s->host, sizeof(s->host) - 1) != 0)
 		snprintf(s->host, sizeof(s->host), "unknown");
+}
 
-	read_ipvs(c, s);
-
+/* Totals, connections, modules, sysctls: what every read has besides the table. */
+static int read_tail(struct collector *c, struct snapshot *s)
+{
+	char path[512];
+	if (s->ipvs_available) {
+		proc_path(c, "ip_vs_stats", path, sizeof(path));
+		s->totals_known = ipvs_proc_read_stats(path, &s->totals) == 0;
+	}
 	if (s->ipvs_available && c->opts.connections) {
-		char path[512];
 		proc_path(c, "ip_vs_conn", path, sizeof(path));
 		if (ipvs_proc_read_conns(path, c->opts.conn_limit, &s->conns) == 0)
 			s->have_conns = true;
@@ -147,6 +153,72 @@ int collector_read(struct collector *c, struct snapshot *s)
 	if (modules_read(NULL, NULL, s) == -ENOMEM || sysctls_read(NULL, s) == -ENOMEM)
 		return -ENOMEM;
 	return 0;
+}
+
+int collector_read(struct collector *c, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	read_head(s);
+	read_ipvs(c, s, true);
+	return read_tail(c, s);
+}
+
+int collector_read_start(struct collector *c, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	read_head(s);
+	read_ipvs(c, s, false);
+	return read_tail(c, s);
+}
+
+int collector_read_header(struct collector *c, struct snapshot *s)
+{
+	if (!c->nl || s->source != IPVS_SOURCE_NETLINK)
+		return -EINVAL;
+	free(s->modules);
+	free(s->sysctls);
+	s->modules = NULL;
+	s->sysctls = NULL;
+	s->n_modules = s->n_sysctls = 0;
+	ipvs_conn_table_free(&s->conns);
+	s->have_conns = false;
+	s->totals_known = false;
+	read_head(s);
+	int err = ipvs_nl_read_header(c->nl, s);
+	if (err) {
+		collector_drop(c);
+		return err;
+	}
+	return read_tail(c, s);
+}
+
+int collector_read_services(struct collector *c, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	int err = c->nl ? ipvs_nl_read_services(c->nl, s) : -EINVAL;
+	if (err) {
+		snapshot_free(s);
+		collector_drop(c);
+	}
+	return err;
+}
+
+int collector_read_service(struct collector *c, struct ipvs_service *svc, bool stats)
+{
+	if (!c->nl)
+		return -EINVAL;
+	int err = stats ? ipvs_nl_read_service(c->nl, svc) : 0;
+	if (!err)
+		err = ipvs_nl_read_dests(c->nl, svc);
+	if (err && err != -ESRCH)
+		collector_drop(c);
+	return err;
+}
+
+void collector_drop(struct collector *c)
+{
+	ipvs_nl_close(c->nl);
+	c->nl = NULL;
 }
 
 void collector_set_connections(struct collector *c, bool on)

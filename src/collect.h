@@ -34,6 +34,26 @@ void collector_free(struct collector *c);
  */
 int collector_read(struct collector *c, struct snapshot *s);
 
+/*
+ * For a feed that re-reads a big table a part at a time (feed.c):
+ * _start: as collector_read(), but over netlink the services' destinations are left
+ *   unread (dests_pending); /proc reads stay whole (one file has them all).
+ * _header: re-reads into s (a snapshot of _start's, netlink only) what is not per service:
+ *   time, info, timeouts, sync daemons, totals, connections, modules, sysctls. Services
+ *   are kept.
+ * _services: the service dump into s (zeroed first), destinations pending.
+ * _service: svc's destinations again, and its stats too when stats is set; -ESRCH when
+ *   the service is gone.
+ * Each returns 0 or -errno; after an error (other than -ESRCH) the socket is closed: start
+ * again with _start, which words the error into the snapshot as collector_read() does.
+ */
+int collector_read_start(struct collector *c, struct snapshot *s);
+int collector_read_header(struct collector *c, struct snapshot *s);
+int collector_read_services(struct collector *c, struct snapshot *s);
+int collector_read_service(struct collector *c, struct ipvs_service *svc, bool stats);
+/* Closes the netlink socket (the next read opens a new one). */
+void collector_drop(struct collector *c);
+
 /* Turns reading the connection list on or off for the following reads. */
 void collector_set_connections(struct collector *c, bool on);
 

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The IPVS generic netlink transport: one libnl-3 socket, requests out, replies to ipvs_parse. */
+/* The IPVS generic netlink transport: libnl-3 sockets, requests out, replies to ipvs_parse. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -20,19 +24,26 @@
 #include "ipvs_parse.h"
 
 /*
- * Buffer sizes, measured on Linux 6.1 under QEMU with 10,000 services x 10 real servers.
+ * Buffer sizes, measured on Linux 6.1 under QEMU (bench/, 20,000 services / 100,000 real
+ * servers and 50,000 / 150,000).
  *
  * Netlink hands over one datagram per recvmsg(). The kernel sizes dump datagrams after the
- * largest buffer this socket has offered to recvmsg(), capped at SKB_WITH_OVERHEAD(32768)
- * (netlink_recvmsg, max_recvmsg_len): the largest datagram seen was 32,320 bytes; other
- * replies are at most a page or two (NLMSG_GOODSIZE). With peeking off (one recvmsg() per
- * datagram instead of two), nl_recv() mallocs this size for every datagram and drops one
- * that does not fit (NLE_MSG_TRUNC). 32 KiB or more gets the kernel's largest datagrams;
- * 64 KiB also leaves room should a kernel raise the cap. More buys nothing: 16 KiB, 32 KiB,
- * 64 KiB and 1 MiB read the table in the same time (within the emulator's noise), because
- * the cost is not the service dump (~100 datagrams) but one GET_DEST round trip per
- * service, two datagrams each (the destinations, then NLMSG_DONE): 20,106 datagrams and
- * 39 MB for that table.
+ * largest buffer a socket has ever offered to recvmsg() (netlink_recvmsg, max_recvmsg_len),
+ * capped at SKB_WITH_OVERHEAD(32768), at least NLMSG_GOODSIZE (a page, at most 8 KiB), and
+ * with init_on_alloc (Debian's default) clears each one. Two kinds of dump want opposite
+ * sizes, so they go over two sockets:
+ *
+ * - The service dump walks the service table from its start again for every datagram:
+ *   big datagrams (50,000 services: 7.7 s with 32 KiB ones, 73 s with 4 KiB ones under
+ *   emulation). Its socket offers 64 KiB, which gets the kernel's largest datagrams and
+ *   leaves room should a kernel raise the cap. Other requests (info, config, daemons,
+ *   SET_SERVICE) use it too.
+ * - The GET_DEST dump, one per service (the kernel has no dump of every destination), is a
+ *   few hundred bytes to a few KiB: a 32 KiB datagram allocated and cleared for each would
+ *   be wasted work. Its socket offers one NLMSG_GOODSIZE (dest_buf_size()).
+ *
+ * Each socket receives into a buffer of its own, allocated once: no allocation per
+ * datagram (libnl's nl_recv() mallocs one each time).
  */
 #define IPVS_NL_MSG_BUF (64 * 1024)
 
@@ -49,8 +60,25 @@
 /* A reply that never comes must not freeze the dashboard: fail the read instead. */
 #define IPVS_NL_RECV_TIMEOUT_S 10
 
-struct ipvs_nl {
+/*
+ * A full read reads destinations over this many sockets at once, one thread each (the
+ * kernel refuses a second dump on a busy socket, not dumps on two). Only tables of at
+ * least IPVS_NL_PARALLEL_MIN services: below that a thread costs more than it saves.
+ */
+#define IPVS_NL_DEST_CHANS 2
+#define IPVS_NL_PARALLEL_MIN 256
+
+/* One socket, its receive buffer, and the destinations of one service as they arrive. */
+struct chan {
 	struct nl_sock *sk;
+	unsigned char *buf;
+	size_t len;
+	struct ipvs_service scratch; /* af and a plain growing dests array */
+};
+
+struct ipvs_nl {
+	struct chan main;
+	struct chan dest[IPVS_NL_DEST_CHANS]; /* [0] opened with main, the others on demand */
 	int family;
 	bool answered; /* a request has succeeded on this socket */
 };
@@ -235,31 +263,42 @@ static bool terminal(const struct nlmsghdr *h, struct reply *r)
  * Returns 0 when the exchange completed (see r->fn_err, r->kernel_err) or -errno when the
  * socket failed; then replies may still be queued.
  */
-static int exchange(struct ipvs_nl *nl, struct nl_msg *req, struct reply *r)
+static int exchange(struct chan *ch, struct nl_msg *req, struct reply *r)
 {
 	r->fn_err = r->kernel_err = 0;
-	int n = nl_send_auto(nl->sk, req);
+	int n = nl_send_auto(ch->sk, req);
 	uint32_t seq = nlmsg_hdr(req)->nlmsg_seq;
 	nlmsg_free(req);
 	if (n < 0)
 		return nl_to_errno(n);
-	uint32_t port = nl_socket_get_local_port(nl->sk);
+	uint32_t port = nl_socket_get_local_port(ch->sk);
+	int fd = nl_socket_get_fd(ch->sk);
 
 	for (;;) {
 		struct sockaddr_nl peer;
-		unsigned char *buf = NULL;
-		n = nl_recv(nl->sk, &peer, &buf, NULL);
-		if (n <= 0) {
-			free(buf);
-			return n == 0 ? -ENODATA : nl_to_errno(n);
+		struct iovec iov = {.iov_base = ch->buf, .iov_len = ch->len};
+		struct msghdr mh = {
+			.msg_name = &peer,
+			.msg_namelen = sizeof(peer),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+		ssize_t got = recvmsg(fd, &mh, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno; /* EAGAIN: SO_RCVTIMEO */
 		}
-		if (peer.nl_pid != 0) { /* only the kernel talks to us */
-			free(buf);
+		if (got == 0)
+			return -ENODATA;
+		/* The kernel never makes a datagram larger than the buffer we offer. */
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		if (mh.msg_namelen < sizeof(peer) || peer.nl_pid != 0) /* only the kernel */
 			continue;
-		}
 		bool done = false;
-		int left = n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf; nlmsg_ok(h, left);
+		int left = (int)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)(void *)ch->buf; nlmsg_ok(h, left);
 		     h = nlmsg_next(h, &left)) {
 			if (h->nlmsg_seq != seq || h->nlmsg_pid != port)
 				continue;
@@ -271,19 +310,18 @@ static int exchange(struct ipvs_nl *nl, struct nl_msg *req, struct reply *r)
 				continue;
 			r->fn_err = r->fn(h, r->arg);
 		}
-		free(buf);
 		if (done)
 			return 0;
 	}
 }
 
 /* exchange() for callers that do not tell the kernel's errors from their own. */
-static int request(struct ipvs_nl *nl, struct nl_msg *req, reply_fn fn, void *arg)
+static int request(struct chan *ch, struct nl_msg *req, reply_fn fn, void *arg)
 {
 	if (!req)
 		return -ENOMEM;
 	struct reply r = {.fn = fn, .arg = arg};
-	int err = exchange(nl, req, &r);
+	int err = exchange(ch, req, &r);
 	if (err)
 		return err;
 	return r.kernel_err ? r.kernel_err : r.fn_err;
@@ -327,66 +365,89 @@ static int resolve_family(struct ipvs_nl *nl)
 		return -ENOMEM;
 	}
 	int id = -ENOENT;
-	int err = request(nl, req, on_family, &id);
+	int err = request(&nl->main, req, on_family, &id);
 	return err ? err : id;
+}
+
+/* NLMSG_GOODSIZE, the least the kernel makes a dump datagram: a page, at most 8 KiB. */
+static size_t dest_buf_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	return ps > 4096 ? 8192 : 4096;
+}
+
+static void chan_close(struct chan *ch)
+{
+	nl_socket_free(ch->sk); /* closes the socket; NULL is fine */
+	free(ch->buf);
+	free(ch->scratch.dests);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static int chan_open(struct chan *ch, size_t buf_len)
+{
+	int err;
+	memset(ch, 0, sizeof(*ch));
+	ch->buf = malloc(buf_len);
+	ch->sk = nl_socket_alloc();
+	if (!ch->buf || !ch->sk) {
+		chan_close(ch);
+		return -ENOMEM;
+	}
+	ch->len = buf_len;
+	/*
+	 * exchange() checks sequence numbers and waits for the end of each request itself,
+	 * and puts NLM_F_ACK only on one-shot requests: libnl must not add ACKs to dumps or
+	 * check sequences its own way. It receives itself (libnl only sends).
+	 */
+	nl_socket_disable_auto_ack(ch->sk);
+	nl_socket_disable_seq_check(ch->sk);
+	err = genl_connect(ch->sk);
+	if (err < 0)
+		goto fail;
+	/* Needs the file descriptor, hence after connecting. */
+	err = nl_socket_set_buffer_size(ch->sk, IPVS_NL_RCVBUF, IPVS_NL_SNDBUF);
+	if (err < 0)
+		goto fail;
+	struct timeval tv = {.tv_sec = IPVS_NL_RECV_TIMEOUT_S};
+	if (setsockopt(nl_socket_get_fd(ch->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		err = -errno;
+		chan_close(ch);
+		return err;
+	}
+	return 0;
+fail:
+	chan_close(ch);
+	return nl_to_errno(err);
 }
 
 int ipvs_nl_open(struct ipvs_nl **out)
 {
-	int err;
-
 	*out = NULL;
 	struct ipvs_nl *nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return -ENOMEM;
-	nl->sk = nl_socket_alloc();
-	if (!nl->sk) {
-		free(nl);
-		return -ENOMEM;
+	int err = chan_open(&nl->main, IPVS_NL_MSG_BUF);
+	if (!err)
+		err = chan_open(&nl->dest[0], dest_buf_size());
+	if (!err)
+		err = resolve_family(nl);
+	if (err < 0) {
+		ipvs_nl_close(nl);
+		return err;
 	}
-	/*
-	 * exchange() checks sequence numbers and waits for the end of each request itself,
-	 * and puts NLM_F_ACK only on one-shot requests: libnl must not add ACKs to dumps or
-	 * check sequences its own way.
-	 */
-	nl_socket_disable_auto_ack(nl->sk);
-	nl_socket_disable_seq_check(nl->sk);
-	nl_socket_disable_msg_peek(nl->sk);
-	err = nl_socket_set_msg_buf_size(nl->sk, IPVS_NL_MSG_BUF);
-	if (err < 0)
-		goto fail;
-	err = genl_connect(nl->sk);
-	if (err < 0)
-		goto fail;
-	/* Needs the file descriptor, hence after connecting. */
-	err = nl_socket_set_buffer_size(nl->sk, IPVS_NL_RCVBUF, IPVS_NL_SNDBUF);
-	if (err < 0)
-		goto fail;
-	struct timeval tv = {.tv_sec = IPVS_NL_RECV_TIMEOUT_S};
-	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
-		err = -errno;
-		goto fail_errno;
-	}
-	err = resolve_family(nl);
-	if (err < 0)
-		goto fail_errno;
 	nl->family = err;
 	*out = nl;
 	return 0;
-
-fail:
-	err = nl_to_errno(err);
-fail_errno:
-	nl_socket_free(nl->sk);
-	free(nl);
-	return err;
 }
 
 void ipvs_nl_close(struct ipvs_nl *nl)
 {
 	if (!nl)
 		return;
-	nl_socket_free(nl->sk); /* closes the socket */
+	chan_close(&nl->main);
+	for (size_t i = 0; i < IPVS_NL_DEST_CHANS; i++)
+		chan_close(&nl->dest[i]);
 	free(nl);
 }
 
@@ -420,6 +481,13 @@ static int on_daemon(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int on_service(const struct nlmsghdr *h, void *arg)
 {
 	struct snapshot *s = arg;
@@ -434,25 +502,54 @@ static int on_service(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static int on_dest(const struct nlmsghdr *h, void *arg)
+/* The reply to a one-shot GET_SERVICE: one service, which must be the one asked for. */
+static int on_one_service(const struct nlmsghdr *h, void *arg)
 {
 	struct ipvs_service *svc = arg;
-	struct ipvs_dest d;
-	int err = ipvs_parse_dest(h, svc->af, &d);
+	struct ipvs_service got;
+	int err = ipvs_parse_service(h, &got);
 	if (err)
 		return err;
-	struct ipvs_dest *p = service_add_dest(svc);
-	if (!p)
-		return -ENOMEM;
-	*p = d;
+	if (!service_same(&got, svc))
+		return -EPROTO;
+	got.dests = svc->dests;
+	got.n_dests = svc->n_dests;
+	got.cap_dests = svc->cap_dests;
+	got.dests_known = svc->dests_known;
+	got.dests_pending = svc->dests_pending;
+	got.dests_mono = svc->dests_mono;
+	*svc = got;
+	return 0;
+}
+
+/* Into the channel's scratch array (plain malloc, grown by doubling, kept between reads). */
+static int on_dest(const struct nlmsghdr *h, void *arg)
+{
+	struct ipvs_service *sc = arg;
+	struct ipvs_dest d;
+	int err = ipvs_parse_dest(h, sc->af, &d);
+	if (err)
+		return err;
+	if (sc->n_dests == sc->cap_dests) {
+		size_t cap = sc->cap_dests ? sc->cap_dests * 2 : 64;
+		struct ipvs_dest *p = realloc(sc->dests, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		sc->dests = p;
+		sc->cap_dests = cap;
+	}
+	sc->dests[sc->n_dests++] = d;
 	return 0;
 }
 
 /*
- * Destinations of one service: there is no dump of all of them, so this is one request per
- * service. A service removed since the service dump gives an empty, successful dump.
+ * Destinations of one service over ch: there is no dump of all of them, so this is one
+ * request per service. A service removed since the service dump gives an empty, successful
+ * dump. They arrive into the channel's scratch array and are copied out at their exact
+ * size into an array of their own (growing each service's array by doubling left a third
+ * of the memory of a big table unused), which replaces svc's.
  */
-static int read_dests(struct ipvs_nl *nl, struct ipvs_service *svc)
+static int read_dests(const struct ipvs_nl *nl, struct chan *ch, struct ipvs_service *svc)
 {
 	struct nl_msg *req = new_request(nl, IPVS_CMD_GET_DEST, true);
 	if (!req)
@@ -462,14 +559,129 @@ static int read_dests(struct ipvs_nl *nl, struct ipvs_service *svc)
 		nlmsg_free(req);
 		return err;
 	}
-	struct reply r = {.fn = on_dest, .arg = svc};
-	err = exchange(nl, req, &r);
+	ch->scratch.af = svc->af;
+	ch->scratch.n_dests = 0;
+	struct reply r = {.fn = on_dest, .arg = &ch->scratch};
+	err = exchange(ch, req, &r);
 	if (err)
 		return err;
 	if (r.fn_err == -ENOMEM)
 		return -ENOMEM;
+	size_t n = ch->scratch.n_dests;
+	struct ipvs_dest *d = NULL;
+	if (n) {
+		d = ipvs_dests_alloc(n);
+		if (!d)
+			return -ENOMEM;
+		memcpy(d, ch->scratch.dests, n * sizeof(*d));
+	}
+	service_set_dests(svc, d, n);
 	/* The kernel refused, or sent what we cannot parse: this service only goes unknown. */
 	svc->dests_known = !r.fn_err && !r.kernel_err;
+	svc->dests_pending = false;
+	svc->dests_mono = mono_now();
+	return 0;
+}
+
+/* Destinations of services [first, n) of s, shared out between threads (one socket each). */
+struct dest_work {
+	const struct ipvs_nl *nl;
+	struct chan *ch;
+	struct snapshot *s;
+	size_t *next; /* the next service to read, taken atomically */
+	int err;
+};
+
+static void *dest_worker(void *arg)
+{
+	struct dest_work *w = arg;
+	for (;;) {
+		size_t i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED);
+		if (i >= w->s->n_services)
+			break;
+		w->err = read_dests(w->nl, w->ch, &w->s->services[i]);
+		if (w->err) {
+			/* Make the other worker stop too. */
+			__atomic_store_n(w->next, w->s->n_services, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int read_all_dests(struct ipvs_nl *nl, struct snapshot *s, size_t first)
+{
+	size_t next = first;
+	struct dest_work w[IPVS_NL_DEST_CHANS];
+	pthread_t th[IPVS_NL_DEST_CHANS];
+	size_t n_chans = 1;
+
+	if (s->n_services - first >= IPVS_NL_PARALLEL_MIN) {
+		/* The extra sockets are opened on first use; without them, read with one. */
+		while (n_chans < IPVS_NL_DEST_CHANS &&
+		       (nl->dest[n_chans].sk || chan_open(&nl->dest[n_chans], dest_buf_size()) == 0))
+			n_chans++;
+	}
+	size_t started = 1;
+	for (size_t i = 0; i < n_chans; i++)
+		w[i] = (struct dest_work){.nl = nl, .ch = &nl->dest[i], .s = s, .next = &next};
+	for (size_t i = 1; i < n_chans; i++) {
+		if (pthread_create(&th[i], NULL, dest_worker, &w[i]) != 0)
+			break;
+		started++;
+	}
+	dest_worker(&w[0]);
+	int err = w[0].err;
+	for (size_t i = 1; i < started; i++) {
+		pthread_join(th[i], NULL);
+		if (!err)
+			err = w[i].err;
+	}
+	return err;
+}
+
+/* Info, timeouts and sync daemons. */
+static int read_header(struct ipvs_nl *nl, struct snapshot *s)
+{
+	struct chan *ch = &nl->main;
+	int err = request(ch, new_request(nl, IPVS_CMD_GET_INFO, false), on_info, s);
+	/*
+	 * Right after ip_vs is loaded the first request can fail and the next one succeed
+	 * (keepalived's libipvs.c retries its first GET_INFO for this). Once per socket,
+	 * and not for answers a second try cannot change.
+	 */
+	if (err && !nl->answered && err != -EPERM && err != -EACCES && err != -ENOMEM)
+		err = request(ch, new_request(nl, IPVS_CMD_GET_INFO, false), on_info, s);
+	if (err)
+		return err;
+	nl->answered = true;
+
+	err = request(ch, new_request(nl, IPVS_CMD_GET_CONFIG, false), on_config, s);
+	if (err)
+		return err;
+	s->n_daemons = 0;
+	return request(ch, new_request(nl, IPVS_CMD_GET_DAEMON, true), on_daemon, s);
+}
+
+int ipvs_nl_read_header(struct ipvs_nl *nl, struct snapshot *s)
+{
+	if (!nl)
+		return -EINVAL;
+	return read_header(nl, s);
+}
+
+/* The service dump, appended to s; the new services' destinations are not read yet. */
+static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
+{
+	*first = s->n_services;
+	int err = request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
+	if (err)
+		return err;
+	double now = mono_now();
+	for (size_t i = *first; i < s->n_services; i++) {
+		s->services[i].stats_mono = now;
+		s->services[i].dests_pending = true;
+	}
 	return 0;
 }
 
@@ -477,37 +689,48 @@ int ipvs_nl_read(struct ipvs_nl *nl, struct snapshot *s)
 {
 	if (!nl)
 		return -EINVAL;
+	size_t first;
+	int err = read_header(nl, s);
+	if (!err)
+		err = read_services(nl, s, &first);
+	if (!err)
+		err = read_all_dests(nl, s, first);
+	return err;
+}
 
-	int err = request(nl, new_request(nl, IPVS_CMD_GET_INFO, false), on_info, s);
-	/*
-	 * Right after ip_vs is loaded the first request can fail and the next one succeed
-	 * (keepalived's libipvs.c retries its first GET_INFO for this). Once per socket,
-	 * and not for answers a second try cannot change.
-	 */
-	if (err && !nl->answered && err != -EPERM && err != -EACCES && err != -ENOMEM)
-		err = request(nl, new_request(nl, IPVS_CMD_GET_INFO, false), on_info, s);
-	if (err)
-		return err;
-	nl->answered = true;
+int ipvs_nl_read_services(struct ipvs_nl *nl, struct snapshot *s)
+{
+	if (!nl)
+		return -EINVAL;
+	size_t first;
+	int err = read_header(nl, s);
+	return err ? err : read_services(nl, s, &first);
+}
 
-	err = request(nl, new_request(nl, IPVS_CMD_GET_CONFIG, false), on_config, s);
-	if (err)
+int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc)
+{
+	if (!nl || !svc)
+		return -EINVAL;
+	struct nl_msg *req = new_request(nl, IPVS_CMD_GET_SERVICE, false);
+	if (!req)
+		return -ENOMEM;
+	int err = ipvs_nl_build_service_id(req, svc);
+	if (err) {
+		nlmsg_free(req);
 		return err;
-	s->n_daemons = 0;
-	err = request(nl, new_request(nl, IPVS_CMD_GET_DAEMON, true), on_daemon, s);
-	if (err)
-		return err;
-
-	size_t first = s->n_services;
-	err = request(nl, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
-	if (err)
-		return err;
-	for (size_t i = first; i < s->n_services; i++) {
-		err = read_dests(nl, &s->services[i]);
-		if (err)
-			return err;
 	}
-	return 0;
+	/* One datagram and the ACK: the small socket does. */
+	err = request(&nl->dest[0], req, on_one_service, svc);
+	if (!err)
+		svc->stats_mono = mono_now();
+	return err;
+}
+
+int ipvs_nl_read_dests(struct ipvs_nl *nl, struct ipvs_service *svc)
+{
+	if (!nl || !svc)
+		return -EINVAL;
+	return read_dests(nl, &nl->dest[0], svc);
 }
 
 int ipvs_nl_set_service(struct ipvs_nl *nl, const struct ipvs_service *svc)
@@ -522,5 +745,5 @@ int ipvs_nl_set_service(struct ipvs_nl *nl, const struct ipvs_service *svc)
 		nlmsg_free(req);
 		return err;
 	}
-	return request(nl, req, NULL, NULL);
+	return request(&nl->main, req, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The IPVS generic netlink transport: one libnl socket for the life of the process. */
+/* The IPVS generic netlink transport: libnl sockets kept for the life of the process. */
 #ifndef IPVSTOP_IPVS_NL_H
 #define IPVSTOP_IPVS_NL_H
 
@@ -28,6 +28,21 @@ void ipvs_nl_close(struct ipvs_nl *nl);
  * an unfinished dump: close it and open a new one.
  */
 int ipvs_nl_read(struct ipvs_nl *nl, struct snapshot *s);
+
+/*
+ * Parts of ipvs_nl_read(), for a feed that re-reads a big table a part at a time. Each
+ * returns 0 or -errno like it; after an error other than -ESRCH close the socket.
+ * _header: info, timeouts and sync daemons into s.
+ * _services: the header and the service dump (appended to s), every new service with
+ *   dests_pending set and no destinations; stats_mono is the time of the dump.
+ * _service: svc's stats and settings again (one GET_SERVICE; its destinations are kept);
+ *   -ESRCH when the service is gone.
+ * _dests: svc's destinations again (one GET_DEST dump; the old array is unreferenced).
+ */
+int ipvs_nl_read_header(struct ipvs_nl *nl, struct snapshot *s);
+int ipvs_nl_read_services(struct ipvs_nl *nl, struct snapshot *s);
+int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc);
+int ipvs_nl_read_dests(struct ipvs_nl *nl, struct ipvs_service *svc);
 
 /*
  * Sends IPVS_CMD_SET_SERVICE carrying the whole of svc: identity (af, and fwmark or

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,57 @@ void ipvs_conn_table_free(struct ipvs_conn_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * A destination array is preceded by its header: the reference count and the capacity
+ * (struct ipvs_service keeps cap_dests too, for readers; the header is what counts).
+ * 16 bytes, so that the entries stay aligned for anything they hold.
+ */
+struct dests_hdr {
+	unsigned long refs;
+	unsigned long cap;
+};
+
+static struct dests_hdr *hdr_of(struct ipvs_dest *d)
+{
+	return (struct dests_hdr *)(void *)d - 1;
+}
+
+struct ipvs_dest *ipvs_dests_alloc(size_t cap)
+{
+	if (cap > (SIZE_MAX - sizeof(struct dests_hdr)) / sizeof(struct ipvs_dest))
+		return NULL;
+	struct dests_hdr *h = malloc(sizeof(*h) + cap * sizeof(struct ipvs_dest));
+	if (!h)
+		return NULL;
+	h->refs = 1;
+	h->cap = cap;
+	return (struct ipvs_dest *)(void *)(h + 1);
+}
+
+struct ipvs_dest *ipvs_dests_ref(struct ipvs_dest *d)
+{
+	if (d)
+		__atomic_add_fetch(&hdr_of(d)->refs, 1, __ATOMIC_RELAXED);
+	return d;
+}
+
+void ipvs_dests_unref(struct ipvs_dest *d)
+{
+	if (d && __atomic_sub_fetch(&hdr_of(d)->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(hdr_of(d));
+}
+
+void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n)
+{
+	ipvs_dests_unref(svc->dests);
+	svc->dests = d;
+	svc->n_dests = svc->cap_dests = n;
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	for (size_t i = 0; i < s->n_services; i++)
-		free(s->services[i].dests);
+		ipvs_dests_unref(s->services[i].dests);
 	free(s->services);
 	free(s->modules);
 	free(s->sysctls);
@@ -61,22 +109,10 @@ int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
 	if (!dst->services)
 		goto nomem;
 	dst->cap_services = src->n_services;
-	for (size_t i = 0; i < src->n_services; i++) {
-		struct ipvs_service *d = &dst->services[i];
-		*d = src->services[i];
-		d->dests = NULL;
-		d->cap_dests = 0;
-		dst->n_services = i + 1;
-		if (d->n_dests == 0)
-			continue;
-		d->dests = malloc(d->n_dests * sizeof(*d->dests));
-		if (!d->dests) {
-			d->n_dests = 0;
-			goto nomem;
-		}
-		d->cap_dests = d->n_dests;
-		memcpy(d->dests, src->services[i].dests, d->n_dests * sizeof(*d->dests));
-	}
+	memcpy(dst->services, src->services, src->n_services * sizeof(*dst->services));
+	dst->n_services = src->n_services;
+	for (size_t i = 0; i < src->n_services; i++)
+		ipvs_dests_ref(dst->services[i].dests);
 	return 0;
 nomem:
 	snapshot_free(dst);
@@ -113,10 +149,22 @@ struct ipvs_service *snapshot_add_service(struct snapshot *s)
 
 struct ipvs_dest *service_add_dest(struct ipvs_service *svc)
 {
-	struct ipvs_dest *p = grow(svc->dests, svc->n_dests, &svc->cap_dests, sizeof(*p));
-	if (!p)
-		return NULL;
-	svc->dests = p;
+	struct ipvs_dest *p = svc->dests;
+	struct dests_hdr *h = p ? hdr_of(p) : NULL;
+	bool shared = h && __atomic_load_n(&h->refs, __ATOMIC_ACQUIRE) > 1;
+	if (!p || shared || svc->n_dests >= h->cap) {
+		size_t cap = h ? h->cap : 0;
+		if (svc->n_dests >= cap)
+			cap = cap ? cap * 2 : 8;
+		p = ipvs_dests_alloc(cap);
+		if (!p)
+			return NULL;
+		if (svc->n_dests)
+			memcpy(p, svc->dests, svc->n_dests * sizeof(*p));
+		ipvs_dests_unref(svc->dests);
+		svc->dests = p;
+		svc->cap_dests = cap;
+	}
 	p = &svc->dests[svc->n_dests++];
 	memset(p, 0, sizeof(*p));
 	return p;

@@ -64,9 +64,21 @@ struct ipvs_service {
 	uint32_t netmask;  /* IPv4: mask in network order as sent; IPv6: prefix length */
 	char pe[IPVS_PE_NAME_LEN];
 	struct ipvs_stats stats;
-	struct ipvs_dest *dests; /* owned, n_dests entries */
+	/*
+	 * n_dests entries in a reference-counted array (ipvs_dests_*): snapshots that copy a
+	 * service share its array; whoever changes one gets a copy of their own first
+	 * (service_add_dest). NULL when there are none.
+	 */
+	struct ipvs_dest *dests;
 	size_t n_dests, cap_dests;
-	bool dests_known; /* false when the destination read failed */
+	bool dests_known;   /* false when the destinations were not read (see dests_pending) */
+	bool dests_pending; /* not read yet (a live feed reads big tables a part at a time) */
+	/*
+	 * When stats and destinations were read (CLOCK_MONOTONIC seconds, 0: unknown, take the
+	 * snapshot's mono). A live feed re-reads part of a big table per refresh, so rows of one
+	 * snapshot can be of different ages; rates are computed over each row's own interval.
+	 */
+	double stats_mono, dests_mono;
 };
 
 struct ipvs_daemon {
@@ -148,6 +160,13 @@ struct snapshot {
 	struct ipvs_service *services; /* owned */
 	size_t n_services, cap_services;
 
+	/*
+	 * The kernel's global counters and estimates (/proc/net/ip_vs_stats), read every
+	 * refresh: right even when the services' rows are of different ages.
+	 */
+	bool totals_known;
+	struct ipvs_stats totals;
+
 	struct module_info *modules; /* owned */
 	size_t n_modules;
 
@@ -171,20 +190,35 @@ struct ipvs_svc_key {
 void ipvs_svc_key_of(const struct ipvs_service *svc, struct ipvs_svc_key *key);
 bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b);
 
+/*
+ * Reference-counted destination arrays (thread-safe counts). _alloc returns an array of
+ * cap entries with one reference (NULL on ENOMEM); _ref adds one and returns d; _unref
+ * drops one and frees the array with the last. All accept NULL.
+ */
+struct ipvs_dest *ipvs_dests_alloc(size_t cap);
+struct ipvs_dest *ipvs_dests_ref(struct ipvs_dest *d);
+void ipvs_dests_unref(struct ipvs_dest *d);
+/* Replaces svc's destinations by d (n entries, the reference is taken over). */
+void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n);
+
 /* Frees everything the snapshot owns and zeroes it. */
 void snapshot_free(struct snapshot *s);
 /* Frees a connection table's arrays and zeroes it. */
 void ipvs_conn_table_free(struct ipvs_conn_table *t);
 
 /*
- * Copies src's header and services with their destinations into dst (overwritten, not
- * freed), but not modules, sysctls or connections. Returns 0 or -ENOMEM (dst then empty).
+ * Copies src's header and services into dst (overwritten, not freed), sharing their
+ * destination arrays, but not modules, sysctls or connections. Returns 0 or -ENOMEM
+ * (dst then empty).
  */
 int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
 
 /* Appends a zeroed service to s->services and returns it, or NULL on ENOMEM. */
 struct ipvs_service *snapshot_add_service(struct snapshot *s);
-/* Appends a zeroed destination to svc->dests and returns it, or NULL on ENOMEM. */
+/*
+ * Appends a zeroed destination to svc->dests and returns it, or NULL on ENOMEM. An array
+ * shared with another snapshot is copied first.
+ */
 struct ipvs_dest *service_add_dest(struct ipvs_service *svc);
 
 /* Same service identity: af, protocol, address, port, fwmark. */

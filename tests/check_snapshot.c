@@ -577,14 +577,26 @@ START_TEST(test_copy_table)
 	ck_assert_int_eq(snapshot_copy_table(&c, &s), 0);
 	ck_assert_uint_eq(c.n_services, 2);
 	ck_assert_ptr_ne(c.services, s.services);
-	ck_assert_ptr_ne(c.services[0].dests, s.services[0].dests);
+	/* Destination arrays are shared, not copied. */
+	ck_assert_ptr_eq(c.services[0].dests, s.services[0].dests);
 	ck_assert_uint_eq(c.services[0].dests[0].stats.inpkts, 1000);
 	ck_assert_uint_eq(c.n_modules, 0);
-	/* The copy grows on its own, like any snapshot. */
-	ck_assert_ptr_nonnull(service_add_dest(&c.services[0]));
+	/* The copy grows on its own (copy on write), like any snapshot; the source is intact. */
+	struct ipvs_dest *d = service_add_dest(&c.services[0]);
+	ck_assert_ptr_nonnull(d);
+	d->port = 4242;
+	ck_assert_ptr_ne(c.services[0].dests, s.services[0].dests);
 	ck_assert_uint_eq(c.services[0].n_dests, 2);
-	snapshot_free(&c);
+	ck_assert_uint_eq(s.services[0].n_dests, 1);
+	ck_assert_uint_eq(c.services[0].dests[0].stats.inpkts, 1000);
+	/* Either can go first: the array lives as long as one of them holds it. */
 	snapshot_free(&s);
+	struct snapshot c2;
+	ck_assert_int_eq(snapshot_copy_table(&c2, &c), 0);
+	snapshot_free(&c);
+	ck_assert_uint_eq(c2.services[0].dests[1].port, 4242); /* valgrind: not freed */
+	ck_assert_uint_eq(c2.services[0].dests[0].stats.inpkts, 1000);
+	snapshot_free(&c2);
 }
 END_TEST
 
