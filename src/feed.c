@@ -13,6 +13,8 @@
 #include "feed.h"
 #include "json_read.h"
 #include "output_json.h"
+#include "rates.h"
+#include "sweep.h"
 
 struct feed {
 	pthread_t thread;
@@ -31,6 +33,20 @@ struct feed {
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct ipvs_svc_key focus[FEED_FOCUS_MAX];
 	size_t n_focus;
+	bool focus_changed; /* read the new focus at once */
+
+	/*
+	 * The reading thread's own, live over netlink: the table as last read, each row as
+	 * fresh as the sweep made it (see sweep.h); published as copies that share its
+	 * destination arrays.
+	 */
+	bool have_model;
+	struct snapshot model;
+	struct rates_index *ix; /* model's services by identity */
+	struct sweep sweep;
+	struct ipvs_svc_key work_focus[FEED_FOCUS_MAX];
+	size_t *removed; /* indices of services found gone in this refresh */
+	size_t n_removed, cap_removed;
 };
 
 static void wake_ui(struct feed *f)
@@ -70,31 +86,258 @@ static bool replay_next(struct feed *f, struct snapshot *s)
 	return ok;
 }
 
-static void read_once(struct feed *f, bool connections)
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes s to the recording, if any, and hands it to the UI (s is taken over). */
+static void record_and_publish(struct feed *f, struct snapshot *s)
+{
+	if (f->record) {
+		output_json(f->record, s, f->last_recorded.mono > 0 ? &f->last_recorded : NULL, NULL);
+		snapshot_free(&f->last_recorded);
+		/* Rates need only counters: keep a copy of the table, not of the conns. */
+		snapshot_copy_table(&f->last_recorded, s);
+	}
+	publish(f, s);
+}
+
+static void model_drop(struct feed *f)
+{
+	rates_index_free(f->ix);
+	f->ix = NULL;
+	if (f->have_model)
+		snapshot_free(&f->model);
+	f->have_model = false;
+}
+
+static int model_reindex(struct feed *f)
+{
+	rates_index_free(f->ix);
+	f->ix = rates_index_new(&f->model);
+	return f->ix ? 0 : -ENOMEM;
+}
+
+static struct ipvs_service *model_find(struct feed *f, const struct ipvs_service *probe)
+{
+	const struct ipvs_service *p = rates_index_find(f->ix, probe);
+	return p ? &f->model.services[p - f->model.services] : NULL;
+}
+
+static struct ipvs_service *model_find_key(struct feed *f, const struct ipvs_svc_key *k)
+{
+	struct ipvs_service probe;
+	memset(&probe, 0, sizeof(probe));
+	probe.af = k->af;
+	probe.protocol = k->protocol;
+	probe.port = k->port;
+	probe.fwmark = k->fwmark;
+	probe.addr = k->addr;
+	return model_find(f, &probe);
+}
+
+/*
+ * A new service dump: fresh's services (with their new stats) replace the model's, each
+ * keeping the destinations already read for it; services new to the table are pending.
+ */
+static int model_merge(struct feed *f, struct snapshot *fresh)
+{
+	for (size_t i = 0; i < fresh->n_services; i++) {
+		struct ipvs_service *n = &fresh->services[i];
+		struct ipvs_service *o = model_find(f, n);
+		if (!o || o->dests_pending)
+			continue;
+		n->dests = o->dests; /* taken over: a table repeated by a racing dump gets none */
+		n->n_dests = o->n_dests;
+		n->cap_dests = o->cap_dests;
+		n->dests_known = o->dests_known;
+		n->dests_pending = false;
+		n->dests_mono = o->dests_mono;
+		o->dests = NULL;
+		o->n_dests = o->cap_dests = 0;
+		o->dests_pending = true;
+	}
+	for (size_t i = 0; i < f->model.n_services; i++)
+		ipvs_dests_unref(f->model.services[i].dests);
+	free(f->model.services);
+	f->model.services = fresh->services;
+	f->model.n_services = fresh->n_services;
+	f->model.cap_services = fresh->cap_services;
+	fresh->services = NULL;
+	fresh->n_services = fresh->cap_services = 0;
+	snapshot_free(fresh);
+	return model_reindex(f);
+}
+
+static int note_removed(struct feed *f, size_t i)
+{
+	if (f->n_removed == f->cap_removed) {
+		size_t cap = f->cap_removed ? f->cap_removed * 2 : 16;
+		size_t *p = realloc(f->removed, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		f->removed = p;
+		f->cap_removed = cap;
+	}
+	f->removed[f->n_removed++] = i;
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Takes the services found gone out of the model (the sweep's cursor moves with them). */
+static int model_compact(struct feed *f)
+{
+	if (!f->n_removed)
+		return 0;
+	qsort(f->removed, f->n_removed, sizeof(*f->removed), cmp_size);
+	struct snapshot *m = &f->model;
+	size_t out = 0, r = 0;
+	for (size_t i = 0; i < m->n_services; i++) {
+		if (r < f->n_removed && f->removed[r] == i) {
+			while (r < f->n_removed && f->removed[r] == i)
+				r++;
+			ipvs_dests_unref(m->services[i].dests);
+			continue;
+		}
+		m->services[out++] = m->services[i];
+	}
+	/* From the last index down, so that each one is counted against the original order. */
+	for (size_t k = f->n_removed; k-- > 0;)
+		if (k == 0 || f->removed[k] != f->removed[k - 1])
+			sweep_removed(&f->sweep, f->removed[k]);
+	m->n_services = out;
+	f->n_removed = 0;
+	return model_reindex(f);
+}
+
+/* Re-reads one service of the model; a service found gone is noted for model_compact(). */
+static int reread(struct feed *f, struct ipvs_service *svc, bool stats)
+{
+	int err = collector_read_service(f->collector, svc, stats);
+	if (err == -ESRCH)
+		return note_removed(f, (size_t)(svc - f->model.services));
+	return err;
+}
+
+/* A copy of the model for the UI: its own services array, shared destination arrays. */
+static int publish_model(struct feed *f)
 {
 	struct snapshot s;
-	memset(&s, 0, sizeof(s));
-	if (f->replay) {
-		if (!replay_next(f, &s)) {
-			pthread_mutex_lock(&f->lock);
-			f->replay_ended = true;
-			pthread_mutex_unlock(&f->lock);
-			wake_ui(f);
+	if (snapshot_copy_table(&s, &f->model) != 0)
+		return -ENOMEM;
+	if (snapshot_copy_extras(&s, &f->model) != 0) {
+		snapshot_free(&s);
+		return -ENOMEM;
+	}
+	record_and_publish(f, &s);
+	return 0;
+}
+
+/*
+ * One refresh of a live feed. Over netlink: the header and totals; the service dump when
+ * a sweep pass is due; the focus (stats and real servers); the sweep's share of the rest.
+ * focus_only: only the focus services not read in the last half interval (the focus just
+ * changed). The first refresh publishes as soon as the service dump is in, before any
+ * real server is read. Without netlink (the /proc fallback, or IPVS unavailable) every
+ * refresh is a whole read, as collector_read().
+ */
+static void live_tick(struct feed *f, bool conns, bool focus_only, double interval)
+{
+	struct collector *c = f->collector;
+	double now = mono_now();
+	int err = 0;
+
+	collector_set_connections(c, conns);
+	if (!f->have_model) {
+		if (focus_only)
 			return;
-		}
-	} else {
-		collector_set_connections(f->collector, connections);
-		if (collector_read(f->collector, &s) != 0) {
+		struct snapshot s;
+		if (collector_read_start(c, &s) != 0) {
 			snapshot_free(&s);
 			return;
 		}
-		if (f->record) {
-			output_json(f->record, &s,
-				    f->last_recorded.mono > 0 ? &f->last_recorded : NULL, NULL);
-			snapshot_free(&f->last_recorded);
-			/* Rates need only counters: keep a copy of the table, not of the conns. */
-			snapshot_copy_table(&f->last_recorded, &s);
+		if (s.source != IPVS_SOURCE_NETLINK) {
+			record_and_publish(f, &s);
+			return;
 		}
+		f->model = s;
+		f->have_model = true;
+		sweep_pass_started(&f->sweep, now);
+		if (model_reindex(f) != 0 || publish_model(f) != 0)
+			goto restart;
+	} else if (!focus_only) {
+		err = collector_read_header(c, &f->model);
+		if (!err && sweep_pass_due(&f->sweep, f->model.n_services, now)) {
+			struct snapshot fresh;
+			err = collector_read_services(c, &fresh);
+			if (!err)
+				err = model_merge(f, &fresh);
+			if (!err)
+				sweep_pass_started(&f->sweep, now);
+		}
+		if (err)
+			goto restart;
+	}
+
+	pthread_mutex_lock(&f->lock);
+	size_t n_focus = f->n_focus;
+	memcpy(f->work_focus, f->focus, n_focus * sizeof(*f->focus));
+	f->focus_changed = false;
+	pthread_mutex_unlock(&f->lock);
+
+	for (size_t i = 0; i < n_focus && !err; i++) {
+		struct ipvs_service *svc = model_find_key(f, &f->work_focus[i]);
+		if (!svc || (focus_only && svc->dests_mono > now - interval / 2))
+			continue;
+		err = reread(f, svc, true);
+	}
+	if (!focus_only && !err) {
+		size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
+		while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
+			struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
+			if (svc->dests_mono >= now)
+				continue; /* just read for the focus */
+			err = reread(f, svc, false);
+		}
+	}
+	if (!err)
+		err = model_compact(f);
+	if (!err)
+		err = publish_model(f);
+	if (!err)
+		return;
+restart:
+	/* A read failed (rmmod ip_vs, a lost socket): start over, which words the error. */
+	f->n_removed = 0;
+	model_drop(f);
+	if (!focus_only)
+		live_tick(f, conns, false, interval);
+}
+
+static void read_once(struct feed *f, bool connections, bool focus_only, double interval)
+{
+	struct snapshot s;
+	if (!f->replay) {
+		live_tick(f, connections, focus_only, interval);
+		return;
+	}
+	if (focus_only)
+		return;
+	memset(&s, 0, sizeof(s));
+	if (!replay_next(f, &s)) {
+		pthread_mutex_lock(&f->lock);
+		f->replay_ended = true;
+		pthread_mutex_unlock(&f->lock);
+		wake_ui(f);
+		return;
 	}
 	publish(f, &s);
 }
@@ -107,6 +350,13 @@ static void deadline_after(struct timespec *ts, double seconds)
 	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
 }
 
+static bool deadline_passed(const struct timespec *ts)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
+}
+
 static void *run(void *arg)
 {
 	struct feed *f = arg;
@@ -117,7 +367,7 @@ static void *run(void *arg)
 	while (!f->stop) {
 		if (!first) {
 			/* Until stopped, stepped, or the next read is due (never while paused). */
-			while (!f->stop && !f->step) {
+			while (!f->stop && !f->step && !(f->focus_changed && !f->paused)) {
 				if (f->paused || f->replay_ended) {
 					pthread_cond_wait(&f->cond, &f->lock);
 					continue;
@@ -128,13 +378,17 @@ static void *run(void *arg)
 			if (f->stop)
 				break;
 		}
+		/* A focus change alone reads the new focus and keeps the schedule. */
+		bool focus_only = !first && !f->step && f->focus_changed &&
+				  !deadline_passed(&next);
 		first = false;
 		f->step = false;
 		bool conns = f->connections;
 		double interval = f->interval;
 		pthread_mutex_unlock(&f->lock);
-		deadline_after(&next, interval);
-		read_once(f, conns);
+		if (!focus_only)
+			deadline_after(&next, interval);
+		read_once(f, conns, focus_only, interval);
 		pthread_mutex_lock(&f->lock);
 	}
 	pthread_mutex_unlock(&f->lock);
@@ -148,6 +402,7 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	if (!f)
 		return NULL;
 	f->interval = interval;
+	sweep_init(&f->sweep, SWEEP_PERIOD_S);
 	f->replay = replay;
 	f->record = record;
 	if (pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -195,6 +450,8 @@ void feed_stop(struct feed *f)
 	if (f->have_latest)
 		snapshot_free(&f->latest);
 	snapshot_free(&f->last_recorded);
+	model_drop(f);
+	free(f->removed);
 	collector_free(f->collector);
 	close(f->pipe[0]);
 	close(f->pipe[1]);
@@ -263,9 +520,15 @@ void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n)
 	if (n > FEED_FOCUS_MAX)
 		n = FEED_FOCUS_MAX;
 	pthread_mutex_lock(&f->lock);
-	if (n)
-		memcpy(f->focus, keys, n * sizeof(*keys));
-	f->n_focus = n;
+	bool same = n == f->n_focus && (!n || memcmp(f->focus, keys, n * sizeof(*keys)) == 0);
+	if (!same) {
+		if (n)
+			memcpy(f->focus, keys, n * sizeof(*keys));
+		f->n_focus = n;
+		/* Wakes the reading thread, which reads what it has not read lately at once. */
+		f->focus_changed = true;
+		pthread_cond_signal(&f->cond);
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 

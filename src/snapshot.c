@@ -119,6 +119,51 @@ nomem:
 	return -ENOMEM;
 }
 
+static int dup_array(void **dst, const void *src, size_t n, size_t size)
+{
+	*dst = NULL;
+	if (!n || !src)
+		return 0;
+	*dst = malloc(n * size);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * size);
+	return 0;
+}
+
+int snapshot_copy_extras(struct snapshot *dst, const struct snapshot *src)
+{
+	const struct ipvs_conn_table *t = &src->conns;
+	struct ipvs_conn_table *d = &dst->conns;
+	int err = dup_array((void **)&dst->modules, src->modules, src->n_modules,
+			    sizeof(*src->modules));
+	dst->n_modules = dst->modules ? src->n_modules : 0;
+	err = err ? err : dup_array((void **)&dst->sysctls, src->sysctls, src->n_sysctls,
+				    sizeof(*src->sysctls));
+	dst->n_sysctls = dst->sysctls ? src->n_sysctls : 0;
+	dst->have_conns = src->have_conns;
+	*d = *t;
+	d->conns = NULL;
+	d->by_service = d->by_dest = d->by_state = NULL;
+	err = err ? err : dup_array((void **)&d->conns, t->conns, t->n_conns, sizeof(*t->conns));
+	err = err ? err : dup_array((void **)&d->by_service, t->by_service, t->n_by_service,
+				    sizeof(*t->by_service));
+	err = err ? err : dup_array((void **)&d->by_dest, t->by_dest, t->n_by_dest,
+				    sizeof(*t->by_dest));
+	err = err ? err : dup_array((void **)&d->by_state, t->by_state, t->n_by_state,
+				    sizeof(*t->by_state));
+	if (err) {
+		free(dst->modules);
+		free(dst->sysctls);
+		dst->modules = NULL;
+		dst->sysctls = NULL;
+		dst->n_modules = dst->n_sysctls = 0;
+		ipvs_conn_table_free(d);
+		dst->have_conns = false;
+	}
+	return err;
+}
+
 void ipvs_svc_key_of(const struct ipvs_service *svc, struct ipvs_svc_key *key)
 {
 	memset(key, 0, sizeof(*key));

@@ -213,6 +213,12 @@ void ipvs_conn_table_free(struct ipvs_conn_table *t);
  */
 int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
 
+/*
+ * Copies src's modules, sysctls and connection table into dst (whose own are overwritten,
+ * not freed). Returns 0 or -ENOMEM (dst then has none of them).
+ */
+int snapshot_copy_extras(struct snapshot *dst, const struct snapshot *src);
+
 /* Appends a zeroed service to s->services and returns it, or NULL on ENOMEM. */
 struct ipvs_service *snapshot_add_service(struct snapshot *s);
 /*

@@ -11,11 +11,12 @@ void sweep_init(struct sweep *w, double period)
 	w->period = period > 0 ? period : SWEEP_PERIOD_S;
 	w->pass_start = -1;
 	w->cursor = 0;
+	w->whole_max = SWEEP_WHOLE_MAX;
 }
 
-bool sweep_pass_due(const struct sweep *w, double now)
+bool sweep_pass_due(const struct sweep *w, size_t n, double now)
 {
-	return w->pass_start < 0 || now - w->pass_start >= w->period;
+	return w->pass_start < 0 || n <= w->whole_max || now - w->pass_start >= w->period;
 }
 
 void sweep_pass_started(struct sweep *w, double now)
@@ -29,6 +30,8 @@ size_t sweep_quota(const struct sweep *w, size_t n, double now, double interval)
 	if (w->cursor >= n)
 		return 0;
 	size_t left = n - w->cursor;
+	if (n <= w->whole_max)
+		return left;
 	/* Refreshes left in this pass, this one included: at now, now + interval, ... */
 	double rest = w->pass_start + w->period - now;
 	if (!(interval > 0) || !(rest > interval))

@@ -18,15 +18,26 @@
  */
 #define SWEEP_PERIOD_S 10.0
 
+/*
+ * A table of at most this many services is read whole at every refresh (the service dump
+ * and every service's real servers): that costs less than a hundredth of a second even
+ * under emulation, and everything on the screen is as fresh as the refresh.
+ */
+#define SWEEP_WHOLE_MAX 256
+
 struct sweep {
 	double period;      /* SWEEP_PERIOD_S; tests may set less */
 	double pass_start;  /* CLOCK_MONOTONIC seconds of the last service dump; < 0: none */
 	size_t cursor;      /* the next service (index in dump order) of this pass */
+	size_t whole_max;   /* SWEEP_WHOLE_MAX */
 };
 
 void sweep_init(struct sweep *w, double period);
-/* True when a new pass is due at now: the service dump is to be read first. */
-bool sweep_pass_due(const struct sweep *w, double now);
+/*
+ * True when a new pass is due at now for a table of n services: the service dump is to
+ * be read first. Always true for a table read whole.
+ */
+bool sweep_pass_due(const struct sweep *w, size_t n, double now);
 /* A pass started at now (the service dump was just read). */
 void sweep_pass_started(struct sweep *w, double now);
 /*
