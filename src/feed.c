@@ -31,9 +31,12 @@ struct feed {
 	bool have_latest;
 	struct snapshot latest;
 	struct snapshot last_recorded; /* for computed rates in the recording */
+	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
+	bool have_rec_prev;
 	struct ipvs_svc_key focus[FEED_FOCUS_MAX];
 	size_t n_focus;
 	bool focus_changed; /* read the new focus at once */
+	double sweep_period;
 
 	/*
 	 * The reading thread's own, live over netlink: the table as last read, each row as
@@ -97,7 +100,16 @@ static double mono_now(void)
 static void record_and_publish(struct feed *f, struct snapshot *s)
 {
 	if (f->record) {
-		output_json(f->record, s, f->last_recorded.mono > 0 ? &f->last_recorded : NULL, NULL);
+		/* Rows are of different ages: each is compared with its own previous reading. */
+		struct snapshot prev;
+		bool have_prev = f->last_recorded.mono > 0 &&
+				 rates_prev_next(&prev, f->have_rec_prev ? &f->rec_prev : NULL,
+						 &f->last_recorded, s) == 0;
+		output_json(f->record, s, have_prev ? &prev : NULL, NULL);
+		if (f->have_rec_prev)
+			snapshot_free(&f->rec_prev);
+		f->rec_prev = prev;
+		f->have_rec_prev = have_prev;
 		snapshot_free(&f->last_recorded);
 		/* Rates need only counters: keep a copy of the table, not of the conns. */
 		snapshot_copy_table(&f->last_recorded, s);
@@ -385,6 +397,7 @@ static void *run(void *arg)
 		f->step = false;
 		bool conns = f->connections;
 		double interval = f->interval;
+		f->sweep.period = f->sweep_period;
 		pthread_mutex_unlock(&f->lock);
 		if (!focus_only)
 			deadline_after(&next, interval);
@@ -403,6 +416,7 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 		return NULL;
 	f->interval = interval;
 	sweep_init(&f->sweep, SWEEP_PERIOD_S);
+	f->sweep_period = SWEEP_PERIOD_S;
 	f->replay = replay;
 	f->record = record;
 	if (pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -450,6 +464,8 @@ void feed_stop(struct feed *f)
 	if (f->have_latest)
 		snapshot_free(&f->latest);
 	snapshot_free(&f->last_recorded);
+	if (f->have_rec_prev)
+		snapshot_free(&f->rec_prev);
 	model_drop(f);
 	free(f->removed);
 	collector_free(f->collector);
@@ -529,6 +545,14 @@ void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n)
 		f->focus_changed = true;
 		pthread_cond_signal(&f->cond);
 	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+void feed_set_sweep_period(struct feed *f, double seconds)
+{
+	pthread_mutex_lock(&f->lock);
+	if (seconds > 0)
+		f->sweep_period = seconds;
 	pthread_mutex_unlock(&f->lock);
 }
 

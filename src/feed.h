@@ -44,6 +44,8 @@ void feed_set_connections(struct feed *f, bool on);
  */
 #define FEED_FOCUS_MAX 256
 void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n);
+/* The sweep's period (sweep.h; SWEEP_PERIOD_S unless set): for tests. */
+void feed_set_sweep_period(struct feed *f, double seconds);
 /* True for a replay that reached the end of its recording. */
 bool feed_replay_ended(struct feed *f);
 

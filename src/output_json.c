@@ -157,7 +157,10 @@ static void write_service(struct jw *w, const struct snapshot *s, size_t si,
 	jw_i64(w, "netmask_prefix", service_netmask_prefix(svc));
 	jw_string(w, "pe", w->partial ? NULL : svc->pe);
 	write_stats(w, &svc->stats);
-	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats, dt);
+	/* Each row over its own interval: a live feed re-reads big tables a part at a time. */
+	double ddt = rates_row_dt(svc->dests_mono, psvc ? psvc->dests_mono : 0, dt);
+	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats,
+		       rates_row_dt(svc->stats_mono, psvc ? psvc->stats_mono : 0, dt));
 	if (kv)
 		output_kube_service_label(w, kv, si);
 	/* An empty list must not be mistaken for "no real servers" when the read failed. */
@@ -165,7 +168,7 @@ static void write_service(struct jw *w, const struct snapshot *s, size_t si,
 	jw_open(w, "destinations", '[');
 	for (size_t i = 0; i < svc->n_dests; i++)
 		write_dest(w, &svc->dests[i], psvc ? rates_find_dest(psvc, &svc->dests[i], i) : NULL,
-			   dt, kv, si, i);
+			   ddt, kv, si, i);
 	jw_close(w, ']');
 	jw_close(w, '}');
 }

@@ -2,6 +2,7 @@
 /* Rates from two snapshots, and a hash index so matching stays linear at 50k services. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -112,4 +113,60 @@ const struct ipvs_dest *rates_find_dest(const struct ipvs_service *prev_svc,
 		if (dest_same(&prev_svc->dests[i], d))
 			return &prev_svc->dests[i];
 	return NULL;
+}
+
+double rates_row_dt(double cur_mono, double prev_mono, double snapshot_dt)
+{
+	return cur_mono > 0 && prev_mono > 0 ? cur_mono - prev_mono : snapshot_dt;
+}
+
+int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
+		    const struct snapshot *last, const struct snapshot *cur)
+{
+	int err = -ENOMEM;
+	struct rates_index *il = NULL, *ip = NULL;
+	struct snapshot hdr = *last;
+	hdr.n_services = 0; /* the header only */
+	if (snapshot_copy_table(out, &hdr) != 0)
+		return -ENOMEM;
+	il = rates_index_new(last);
+	ip = prev ? rates_index_new(prev) : NULL;
+	if (!il || (prev && !ip))
+		goto fail;
+	if (cur->n_services) {
+		out->services = malloc(cur->n_services * sizeof(*out->services));
+		if (!out->services)
+			goto fail;
+		out->cap_services = cur->n_services;
+	}
+	for (size_t i = 0; i < cur->n_services; i++) {
+		const struct ipvs_service *c = &cur->services[i];
+		const struct ipvs_service *l = rates_index_find(il, c);
+		const struct ipvs_service *p = ip ? rates_index_find(ip, c) : NULL;
+		if (!l && !p)
+			continue; /* new: nothing to compare with */
+		const struct ipvs_service *st = l, *ds = l;
+		if (l && c->stats_mono > 0 && l->stats_mono == c->stats_mono && p)
+			st = p;
+		if (l && c->dests_mono > 0 && l->dests_mono == c->dests_mono && p)
+			ds = p;
+		if (!st)
+			st = p;
+		if (!ds)
+			ds = p;
+		struct ipvs_service *o = &out->services[out->n_services++];
+		*o = *st;
+		o->dests = ipvs_dests_ref(ds->dests);
+		o->n_dests = o->cap_dests = ds->n_dests;
+		o->dests_known = ds->dests_known;
+		o->dests_pending = ds->dests_pending;
+		o->dests_mono = ds->dests_mono;
+	}
+	err = 0;
+fail:
+	rates_index_free(il);
+	rates_index_free(ip);
+	if (err)
+		snapshot_free(out);
+	return err;
 }

@@ -19,6 +19,25 @@ struct ipvs_rates {
 bool rates_compute(const struct ipvs_stats *prev, const struct ipvs_stats *cur, double dt,
 		   struct ipvs_rates *out);
 
+/*
+ * The interval of one row's rates: a live feed re-reads a big table a part at a time, so
+ * each service's stats and real servers carry the time they were read (stats_mono,
+ * dests_mono). Both known: their difference; otherwise the snapshots' dt.
+ */
+double rates_row_dt(double cur_mono, double prev_mono, double snapshot_dt);
+
+/*
+ * The snapshot to compute cur's rates against, when rows are of different ages: for each
+ * service of cur, the reading before cur's own. last is the snapshot published before cur,
+ * prev what this function returned for last (NULL at first). A row cur re-read (its mono
+ * differs from last's, or is unknown) is compared with last's; a row not re-read keeps the
+ * comparison it had, so that its rate stays what it was instead of dropping to nothing.
+ * Stats and real servers are chosen apart (their monos differ). Destination arrays are
+ * shared. out (overwritten) has last's header. Returns 0 or -ENOMEM (out then empty).
+ */
+int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
+		    const struct snapshot *last, const struct snapshot *cur);
+
 /* Index of a snapshot's services by identity, for matching the next snapshot against it. */
 struct rates_index;
 
