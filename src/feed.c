@@ -294,6 +294,21 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 				err = model_merge(f, &fresh);
 			if (!err)
 				sweep_pass_started(&f->sweep, now);
+			/*
+			 * Services new to the table: their real servers now rather than when the
+			 * pass gets to them, so that a new service is whole within a pass of
+			 * appearing (as many as a refresh's share of the sweep, at least 64).
+			 */
+			size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
+			if (q < 64)
+				q = 64;
+			for (size_t i = 0; i < f->model.n_services && q && !err; i++) {
+				struct ipvs_service *svc = &f->model.services[i];
+				if (svc->dests_pending) {
+					err = reread(f, svc, false);
+					q--;
+				}
+			}
 		}
 		if (err)
 			goto restart;

@@ -13,7 +13,9 @@
  * services), then reads the real servers of the services in dump order, spread evenly
  * over the refreshes left in the period. The dump order of an unchanged table does not
  * change, so every service is re-read about every SWEEP_PERIOD_S seconds, and nothing is
- * older than SWEEP_PERIOD_S plus one refresh interval. At 20,000 services this costs a
+ * older than SWEEP_PERIOD_S plus one refresh interval. Services new to the table are found
+ * by the next pass's dump and their real servers read at once (feed.c), so a change
+ * anywhere shows within SWEEP_PERIOD_S plus a refresh. At 20,000 services this costs a
  * tenth of a full read per second instead of a full read per second.
  */
 #define SWEEP_PERIOD_S 10.0

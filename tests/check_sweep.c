@@ -480,8 +480,12 @@ START_TEST(test_new_and_removed_services)
 			focus_gone = true;
 			ck_assert(age < 0.1 * 2 + SLACK); /* the next refresh finds it gone */
 		}
-		if (!new_in && find_key(&s, 600)) {
+		const struct ipvs_service *nv = find_key(&s, 600);
+		if (!new_in && nv) {
 			new_in = true;
+			/* with its real servers: read by the pass that found it */
+			ck_assert(!nv->dests_pending);
+			ck_assert_uint_eq(nv->n_dests, 1);
 			ck_assert(age < 0.8 + 0.1 + SLACK); /* the next pass finds it */
 		}
 		if (!other_gone && !find_key(&s, 200)) {
