@@ -52,11 +52,7 @@ static void proc_path(const struct collector *c, const char *name, char *buf, si
 /* Drops what a failed read left behind, so a half-read table is never shown as whole. */
 static void clear_services(struct snapshot *s)
 {
-	for (size_t i = 0; i < s->n_services; i++)
-		ipvs_dests_unref(s->services[i].dests);
-	free(s->services);
-	s->services = NULL;
-	s->n_services = s->cap_services = 0;
+	snapshot_clear_services(s);
 }
 
 static int read_proc(struct collector *c, struct snapshot *s)

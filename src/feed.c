@@ -159,22 +159,17 @@ static int model_merge(struct feed *f, struct snapshot *fresh)
 {
 	for (size_t i = 0; i < fresh->n_services; i++) {
 		struct ipvs_service *n = &fresh->services[i];
-		struct ipvs_service *o = model_find(f, n);
+		const struct ipvs_service *o = model_find(f, n);
 		if (!o || o->dests_pending)
 			continue;
-		n->dests = o->dests; /* taken over: a table repeated by a racing dump gets none */
+		n->dests = ipvs_dests_ref(o->dests);
 		n->n_dests = o->n_dests;
 		n->cap_dests = o->cap_dests;
 		n->dests_known = o->dests_known;
 		n->dests_pending = false;
 		n->dests_mono = o->dests_mono;
-		o->dests = NULL;
-		o->n_dests = o->cap_dests = 0;
-		o->dests_pending = true;
 	}
-	for (size_t i = 0; i < f->model.n_services; i++)
-		ipvs_dests_unref(f->model.services[i].dests);
-	free(f->model.services);
+	snapshot_clear_services(&f->model);
 	f->model.services = fresh->services;
 	f->model.n_services = fresh->n_services;
 	f->model.cap_services = fresh->cap_services;
@@ -239,12 +234,14 @@ static int reread(struct feed *f, struct ipvs_service *svc, bool stats)
 	return err;
 }
 
-/* A copy of the model for the UI: its own services array, shared destination arrays. */
+/*
+ * The model for the UI: the same services array (the next refresh that changes the model
+ * copies it first, see live_tick), so that a big table is held once between refreshes.
+ */
 static int publish_model(struct feed *f)
 {
 	struct snapshot s;
-	if (snapshot_copy_table(&s, &f->model) != 0)
-		return -ENOMEM;
+	snapshot_share_table(&s, &f->model);
 	if (snapshot_copy_extras(&s, &f->model) != 0) {
 		snapshot_free(&s);
 		return -ENOMEM;
@@ -283,8 +280,12 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		f->model = s;
 		f->have_model = true;
 		sweep_pass_started(&f->sweep, now);
-		if (model_reindex(f) != 0 || publish_model(f) != 0)
+		/* The first frame; then the model gets a services array of its own again. */
+		if (model_reindex(f) != 0 || publish_model(f) != 0 ||
+		    snapshot_own_services(&f->model) != 0)
 			goto restart;
+	} else if (snapshot_own_services(&f->model) != 0) {
+		goto restart;
 	} else if (!focus_only) {
 		err = collector_read_header(c, &f->model);
 		if (!err && sweep_pass_due(&f->sweep, f->model.n_services, now)) {

@@ -133,12 +133,6 @@ int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
 	ip = prev ? rates_index_new(prev) : NULL;
 	if (!il || (prev && !ip))
 		goto fail;
-	if (cur->n_services) {
-		out->services = malloc(cur->n_services * sizeof(*out->services));
-		if (!out->services)
-			goto fail;
-		out->cap_services = cur->n_services;
-	}
 	for (size_t i = 0; i < cur->n_services; i++) {
 		const struct ipvs_service *c = &cur->services[i];
 		const struct ipvs_service *l = rates_index_find(il, c);
@@ -154,7 +148,9 @@ int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
 			st = p;
 		if (!ds)
 			ds = p;
-		struct ipvs_service *o = &out->services[out->n_services++];
+		struct ipvs_service *o = snapshot_add_service(out);
+		if (!o)
+			goto fail;
 		*o = *st;
 		o->dests = ipvs_dests_ref(ds->dests);
 		o->n_dests = o->cap_dests = ds->n_dests;

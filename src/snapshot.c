@@ -23,42 +23,77 @@ void ipvs_conn_table_free(struct ipvs_conn_table *t)
 }
 
 /*
- * A destination array is preceded by its header: the reference count and the capacity
- * (struct ipvs_service keeps cap_dests too, for readers; the header is what counts).
- * 16 bytes, so that the entries stay aligned for anything they hold.
+ * Destination arrays and service arrays are preceded by a header: the reference count and
+ * the capacity (the structs keep cap_dests / cap_services too, for readers; the header is
+ * what counts). 16 bytes, so that the entries stay aligned for anything they hold.
  */
-struct dests_hdr {
+struct arr_hdr {
 	unsigned long refs;
 	unsigned long cap;
 };
 
-static struct dests_hdr *hdr_of(struct ipvs_dest *d)
+static struct arr_hdr *hdr_of(void *arr)
 {
-	return (struct dests_hdr *)(void *)d - 1;
+	return (struct arr_hdr *)arr - 1;
 }
 
-struct ipvs_dest *ipvs_dests_alloc(size_t cap)
+static void *arr_alloc(size_t cap, size_t size)
 {
-	if (cap > (SIZE_MAX - sizeof(struct dests_hdr)) / sizeof(struct ipvs_dest))
+	if (cap > (SIZE_MAX - sizeof(struct arr_hdr)) / size)
 		return NULL;
-	struct dests_hdr *h = malloc(sizeof(*h) + cap * sizeof(struct ipvs_dest));
+	struct arr_hdr *h = malloc(sizeof(*h) + cap * size);
 	if (!h)
 		return NULL;
 	h->refs = 1;
 	h->cap = cap;
-	return (struct ipvs_dest *)(void *)(h + 1);
+	return h + 1;
+}
+
+/* Grows an array nobody else holds to cap entries; NULL on ENOMEM (the old one kept). */
+static void *arr_grow(void *arr, size_t cap, size_t size)
+{
+	if (!arr)
+		return arr_alloc(cap, size);
+	if (cap > (SIZE_MAX - sizeof(struct arr_hdr)) / size)
+		return NULL;
+	struct arr_hdr *h = realloc(hdr_of(arr), sizeof(*h) + cap * size);
+	if (!h)
+		return NULL;
+	h->cap = cap;
+	return h + 1;
+}
+
+static void arr_ref(void *arr)
+{
+	if (arr)
+		__atomic_add_fetch(&hdr_of(arr)->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* Drops a reference; true when it was the last (the caller frees what the array holds). */
+static bool arr_unref(void *arr)
+{
+	return arr && __atomic_sub_fetch(&hdr_of(arr)->refs, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+static bool arr_shared(void *arr)
+{
+	return arr && __atomic_load_n(&hdr_of(arr)->refs, __ATOMIC_ACQUIRE) > 1;
+}
+
+struct ipvs_dest *ipvs_dests_alloc(size_t cap)
+{
+	return arr_alloc(cap, sizeof(struct ipvs_dest));
 }
 
 struct ipvs_dest *ipvs_dests_ref(struct ipvs_dest *d)
 {
-	if (d)
-		__atomic_add_fetch(&hdr_of(d)->refs, 1, __ATOMIC_RELAXED);
+	arr_ref(d);
 	return d;
 }
 
 void ipvs_dests_unref(struct ipvs_dest *d)
 {
-	if (d && __atomic_sub_fetch(&hdr_of(d)->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (arr_unref(d))
 		free(hdr_of(d));
 }
 
@@ -69,30 +104,46 @@ void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n)
 	svc->n_dests = svc->cap_dests = n;
 }
 
+/* Drops s's reference to its services (and, with the last, theirs to their destinations). */
+static void services_unref(struct ipvs_service *svcs, size_t n)
+{
+	if (!arr_unref(svcs))
+		return;
+	for (size_t i = 0; i < n; i++)
+		ipvs_dests_unref(svcs[i].dests);
+	free(hdr_of(svcs));
+}
+
+void snapshot_clear_services(struct snapshot *s)
+{
+	services_unref(s->services, s->n_services);
+	s->services = NULL;
+	s->n_services = s->cap_services = 0;
+}
+
 void snapshot_free(struct snapshot *s)
 {
-	for (size_t i = 0; i < s->n_services; i++)
-		ipvs_dests_unref(s->services[i].dests);
-	free(s->services);
+	services_unref(s->services, s->n_services);
 	free(s->modules);
 	free(s->sysctls);
 	ipvs_conn_table_free(&s->conns);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Makes room for one more element; returns the base or NULL (old one kept). */
-static void *grow(void *base, size_t n, size_t *cap, size_t size)
+/* A copy of n services of their own, each referencing its destinations; NULL on ENOMEM. */
+static struct ipvs_service *services_dup(const struct ipvs_service *src, size_t n)
 {
-	if (n < *cap)
-		return base;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *p = realloc(base, ncap * size);
-	if (p)
-		*cap = ncap;
+	struct ipvs_service *p = arr_alloc(n, sizeof(*p));
+	if (!p)
+		return NULL;
+	memcpy(p, src, n * sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		ipvs_dests_ref(p[i].dests);
 	return p;
 }
 
-int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
+/* dst gets src's header, without services, modules, sysctls or connections. */
+static void copy_header(struct snapshot *dst, const struct snapshot *src)
 {
 	*dst = *src;
 	dst->services = NULL;
@@ -103,20 +154,40 @@ int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
 	dst->n_sysctls = 0;
 	dst->have_conns = false;
 	memset(&dst->conns, 0, sizeof(dst->conns));
+}
+
+int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
+{
+	copy_header(dst, src);
 	if (src->n_services == 0)
 		return 0;
-	dst->services = malloc(src->n_services * sizeof(*dst->services));
+	dst->services = services_dup(src->services, src->n_services);
 	if (!dst->services)
-		goto nomem;
-	dst->cap_services = src->n_services;
-	memcpy(dst->services, src->services, src->n_services * sizeof(*dst->services));
-	dst->n_services = src->n_services;
-	for (size_t i = 0; i < src->n_services; i++)
-		ipvs_dests_ref(dst->services[i].dests);
+		return -ENOMEM;
+	dst->n_services = dst->cap_services = src->n_services;
 	return 0;
-nomem:
-	snapshot_free(dst);
-	return -ENOMEM;
+}
+
+void snapshot_share_table(struct snapshot *dst, const struct snapshot *src)
+{
+	copy_header(dst, src);
+	arr_ref(src->services);
+	dst->services = src->services;
+	dst->n_services = src->n_services;
+	dst->cap_services = src->cap_services;
+}
+
+int snapshot_own_services(struct snapshot *s)
+{
+	if (!arr_shared(s->services))
+		return 0;
+	struct ipvs_service *p = services_dup(s->services, s->n_services);
+	if (!p)
+		return -ENOMEM;
+	services_unref(s->services, s->n_services); /* not the last: someone else holds it */
+	s->services = p;
+	s->cap_services = s->n_services;
+	return 0;
 }
 
 static int dup_array(void **dst, const void *src, size_t n, size_t size)
@@ -183,11 +254,17 @@ bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b)
 
 struct ipvs_service *snapshot_add_service(struct snapshot *s)
 {
-	struct ipvs_service *p = grow(s->services, s->n_services, &s->cap_services, sizeof(*p));
-	if (!p)
+	if (snapshot_own_services(s) != 0)
 		return NULL;
-	s->services = p;
-	p = &s->services[s->n_services++];
+	if (!s->services || s->n_services >= hdr_of(s->services)->cap) {
+		size_t cap = s->services ? hdr_of(s->services)->cap * 2 : 8;
+		struct ipvs_service *p = arr_grow(s->services, cap ? cap : 8, sizeof(*p));
+		if (!p)
+			return NULL;
+		s->services = p;
+		s->cap_services = hdr_of(p)->cap;
+	}
+	struct ipvs_service *p = &s->services[s->n_services++];
 	memset(p, 0, sizeof(*p));
 	return p;
 }
@@ -195,10 +272,8 @@ struct ipvs_service *snapshot_add_service(struct snapshot *s)
 struct ipvs_dest *service_add_dest(struct ipvs_service *svc)
 {
 	struct ipvs_dest *p = svc->dests;
-	struct dests_hdr *h = p ? hdr_of(p) : NULL;
-	bool shared = h && __atomic_load_n(&h->refs, __ATOMIC_ACQUIRE) > 1;
-	if (!p || shared || svc->n_dests >= h->cap) {
-		size_t cap = h ? h->cap : 0;
+	if (!p || arr_shared(p) || svc->n_dests >= hdr_of(p)->cap) {
+		size_t cap = p ? hdr_of(p)->cap : 0;
 		if (svc->n_dests >= cap)
 			cap = cap ? cap * 2 : 8;
 		p = ipvs_dests_alloc(cap);

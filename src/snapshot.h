@@ -157,7 +157,7 @@ struct snapshot {
 	struct ipvs_daemon daemons[2];
 	size_t n_daemons;
 
-	struct ipvs_service *services; /* owned */
+	struct ipvs_service *services; /* reference-counted (snapshot_share_table) */
 	size_t n_services, cap_services;
 
 	/*
@@ -201,8 +201,21 @@ void ipvs_dests_unref(struct ipvs_dest *d);
 /* Replaces svc's destinations by d (n entries, the reference is taken over). */
 void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n);
 
-/* Frees everything the snapshot owns and zeroes it. */
+/*
+ * Frees everything the snapshot owns and zeroes it. Its services array is reference-counted
+ * too (snapshot_share_table): it goes with the last snapshot holding it.
+ */
 void snapshot_free(struct snapshot *s);
+/* Drops s's services (and what they hold); the rest of s is kept. */
+void snapshot_clear_services(struct snapshot *s);
+/*
+ * dst (overwritten) gets src's header and shares its services array: neither may change
+ * it until snapshot_own_services() gives it one of its own. No modules, sysctls or
+ * connections. A feed publishes its model this way and copies it only when it changes it.
+ */
+void snapshot_share_table(struct snapshot *dst, const struct snapshot *src);
+/* Makes s's services array its own (a copy if shared). Returns 0 or -ENOMEM (s unchanged). */
+int snapshot_own_services(struct snapshot *s);
 /* Frees a connection table's arrays and zeroes it. */
 void ipvs_conn_table_free(struct ipvs_conn_table *t);
 
