@@ -284,11 +284,19 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		if (model_reindex(f) != 0 || publish_model(f) != 0 ||
 		    snapshot_own_services(&f->model) != 0)
 			goto restart;
-	} else if (snapshot_own_services(&f->model) != 0) {
-		goto restart;
-	} else if (!focus_only) {
+	} else if (focus_only) {
+		if (snapshot_own_services(&f->model) != 0)
+			goto restart;
+	} else {
+		/*
+		 * The model's services array is the one the dashboard holds: a dump replaces
+		 * it with a new one, anything else changes a copy (snapshot_own_services).
+		 */
 		err = collector_read_header(c, &f->model);
-		if (!err && sweep_pass_due(&f->sweep, f->model.n_services, now)) {
+		bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
+		if (!err && !dump)
+			err = snapshot_own_services(&f->model);
+		if (dump) {
 			struct snapshot fresh;
 			err = collector_read_services(c, &fresh);
 			if (!err)
