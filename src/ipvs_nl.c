@@ -677,6 +677,8 @@ static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
 	int err = request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
 	if (err)
 		return err;
+	/* 20,000 services grew the array to room for 32,768: 2.7 MB unused. */
+	snapshot_trim_services(s);
 	double now = mono_now();
 	for (size_t i = *first; i < s->n_services; i++) {
 		s->services[i].stats_mono = now;

@@ -252,6 +252,18 @@ bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
+void snapshot_trim_services(struct snapshot *s)
+{
+	if (!s->services || arr_shared(s->services) || hdr_of(s->services)->cap <= s->n_services)
+		return;
+	struct ipvs_service *p = arr_grow(s->services, s->n_services ? s->n_services : 1,
+					  sizeof(*p));
+	if (p) { /* else the bigger one is kept: nothing lost */
+		s->services = p;
+		s->cap_services = hdr_of(p)->cap;
+	}
+}
+
 struct ipvs_service *snapshot_add_service(struct snapshot *s)
 {
 	if (snapshot_own_services(s) != 0)

@@ -232,6 +232,8 @@ int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
  */
 int snapshot_copy_extras(struct snapshot *dst, const struct snapshot *src);
 
+/* Gives back the room s->services has beyond n_services (it grows by doubling). */
+void snapshot_trim_services(struct snapshot *s);
 /* Appends a zeroed service to s->services and returns it, or NULL on ENOMEM. */
 struct ipvs_service *snapshot_add_service(struct snapshot *s);
 /*
