@@ -226,6 +226,25 @@ if [ $DO_KUBE = 1 ]; then
 		"$B" -l "R size=kube what=tiny_nokube rep=$r" -- \
 			"$IPVSTOP" -j -n 1 --replay="$WORK/kube/tiny.jsonl" --no-kube
 	done >>"$HRES"
+	# The dashboard with and without the cluster, on the first 100 of those services (the
+	# same addresses and real servers: a screen of them, read from a recording at once, so
+	# that the first frame is not the time to parse a big recording): the first frame (a
+	# real server row) must not wait for the cluster; mark 1 is when the first Service name
+	# (scale/svc-...) shows; the peak RSS once it has (-M), the Kubernetes side's steady state.
+	python3 "$BENCH_DIR/gen-table.py" 100 $((100 * KM)) >"$WORK/kube/head.jsonl"
+	{
+		echo "python3 bench/gen-table.py 100 $((100 * KM)) > head.jsonl"
+		echo "ptyprobe -R 50 -C 200 -w 5 -n 3 -m scale/svc- -M 300 -- ipvstop --replay=head.jsonl --kubeconfig=KUBECONFIG"
+		echo "ptyprobe -R 50 -C 200 -w 5 -n 3 -M 300 -- ipvstop --replay=head.jsonl --no-kube"
+	} >>"$RESULTS/host/commands.txt"
+	for r in 1 2 3; do
+		"$WORK/bin/ptyprobe" -R 50 -C 200 -F 600 -w 5 -n 3 -m scale/svc- -M 300 -- \
+			"$IPVSTOP" --replay="$WORK/kube/head.jsonl" --kubeconfig="$KC" 2>&1 |
+			sed "s/^ptyprobe \([a-z_]*\) /R size=kube what=ui_kube_\1 rep=$r /"
+		"$WORK/bin/ptyprobe" -R 50 -C 200 -F 600 -w 5 -n 3 -M 300 -- \
+			"$IPVSTOP" --replay="$WORK/kube/head.jsonl" --no-kube 2>&1 |
+			sed "s/^ptyprobe \([a-z_]*\) /R size=kube what=ui_nokube_\1 rep=$r /"
+	done >>"$HRES"
 	# Did it read the whole cluster? (synced, services and real servers joined.) A document
 	# that cannot be read says so in the results instead of leaving the row empty.
 	python3 - "$WORK/kube/doc.json" >>"$HRES" <<'PY'

@@ -15,7 +15,16 @@
  *   5. "q", and how long the program takes to exit (SIGKILL after 30 s).
  *
  *   ptyprobe [-R ROWS] [-C COLS] [-f MARK] [-F FIRST-TIMEOUT] [-w W] [-n N]
- *            [-x] [-X SECONDS] [-o RAW-OUTPUT-FILE] -- COMMAND [ARG...]
+ *            [-x] [-X SECONDS] [-m TEXT]... [-M SECONDS] [-o RAW-OUTPUT-FILE]
+ *            -- COMMAND [ARG...]
+ *
+ * -m TEXT (up to 4): the time TEXT first shows, from the start, whatever the phase
+ * ("ptyprobe marks mark1_s=..."; -1 when it never did): e.g. a Kubernetes name, which
+ * fills in after the first frame. The "first" line also gives the CPU the process had
+ * used by the first frame and by its first output, user and system, to estimate them
+ * without the emulator.
+ * -M SECONDS: before q, wait up to SECONDS more for the marks not seen yet, then 2 s, and
+ * print the memory then ("ptyprobe end end_s=... hwm_kb=... rss_kb=...").
  *
  * Markers are plain text in the program's output. The screen is never rebuilt: a marker
  * must be text that the program writes in one piece (a row that was blank, a new title).
@@ -56,6 +65,11 @@ static const char *conn_mark = "reading...";
 static const char *done_mark = "entries";
 static double conns_done = -1; /* when done_mark was seen, relative to the "c" key */
 static double conns_key_t = -1;
+/* -m: texts whose first appearance is timed (seconds from the start), whatever the phase. */
+#define MAX_MARKS 4
+static const char *marks[MAX_MARKS];
+static double mark_t[MAX_MARKS];
+static int n_marks;
 
 static double now(void)
 {
@@ -65,6 +79,13 @@ static double now(void)
 }
 
 static bool child_gone;
+
+struct cpu {
+	double total, main, main_user, user; /* seconds; user: user-mode part */
+	int threads;
+};
+static void read_cpu(struct cpu *c);
+static struct cpu cpu_first_out; /* what the process had used by its first output */
 
 /*
  * Reads output until `mark` shows (returns its time) or until the deadline (returns -1).
@@ -93,8 +114,10 @@ static double pump(const char *mark, double deadline)
 			return -1;
 		}
 		double t = now();
-		if (first_out < 0)
+		if (first_out < 0) {
 			first_out = t - t_start;
+			read_cpu(&cpu_first_out);
+		}
 		if (t - last_out > 0.020)
 			bursts++;
 		last_out = t;
@@ -105,6 +128,9 @@ static double pump(const char *mark, double deadline)
 		bool hit = mark && memmem(buf, total, mark, mlen) != NULL;
 		if (conns_key_t >= 0 && conns_done < 0 && memmem(buf, total, done_mark, strlen(done_mark)))
 			conns_done = t - conns_key_t;
+		for (int i = 0; i < n_marks; i++)
+			if (mark_t[i] < 0 && memmem(buf, total, marks[i], strlen(marks[i])))
+				mark_t[i] = t - t_start;
 		tail_len = total < sizeof(tail) ? total : sizeof(tail);
 		memcpy(tail, buf + total - tail_len, tail_len);
 		if (hit) {
@@ -119,11 +145,6 @@ static void key(const char *k)
 	if (write(master_fd, k, strlen(k)) < 0)
 		perror("write");
 }
-
-struct cpu {
-	double total, main, main_user, user; /* seconds; user: user-mode part */
-	int threads;
-};
 
 static void read_cpu(struct cpu *c)
 {
@@ -224,10 +245,20 @@ int main(int argc, char **argv)
 	int rows = 50, cols = 200, nprobes = 5;
 	double first_timeout = 600, window = 20, conn_secs = 0;
 	bool conns = false;
+	double marks_wait = 0;
 	const char *mark = "Masq"; /* a real server row */
 	int c;
-	while ((c = getopt(argc, argv, "+R:C:f:F:w:n:xX:o:")) != -1) {
+	while ((c = getopt(argc, argv, "+R:C:f:F:w:n:xX:o:m:M:")) != -1) {
 		switch (c) {
+		case 'M':
+			marks_wait = atof(optarg);
+			break;
+		case 'm':
+			if (n_marks < MAX_MARKS) {
+				mark_t[n_marks] = -1;
+				marks[n_marks++] = optarg;
+			}
+			break;
 		case 'R': rows = atoi(optarg); break;
 		case 'C': cols = atoi(optarg); break;
 		case 'f': mark = optarg; break;
@@ -261,8 +292,14 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	double hit = pump(mark, t_start + first_timeout);
-	printf("ptyprobe first first_output_s=%.3f first_frame_s=%.3f\n", first_out,
-	       hit < 0 ? -1.0 : hit - t_start);
+	/* What the process had spent by then, in user and kernel mode (all threads): with the
+	 * emulator's slowdown of each, an estimate of the same first frame on real hardware. */
+	struct cpu cf;
+	read_cpu(&cf);
+	printf("ptyprobe first first_output_s=%.3f first_frame_s=%.3f first_user_s=%.3f "
+	       "first_sys_s=%.3f out_user_s=%.3f out_sys_s=%.3f\n",
+	       first_out, hit < 0 ? -1.0 : hit - t_start, cf.user, cf.total - cf.user,
+	       cpu_first_out.user, cpu_first_out.total - cpu_first_out.user);
 	fflush(stdout);
 	if (hit < 0)
 		goto quit;
@@ -317,6 +354,25 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
+	/* -M: more time for marks not seen yet (names that fill in late), then the memory. */
+	if (marks_wait > 0) {
+		double end = now() + marks_wait;
+		for (;;) {
+			bool all = true;
+			for (int i = 0; i < n_marks; i++)
+				all = all && mark_t[i] >= 0;
+			if (all || now() >= end || child_gone)
+				break;
+			pump(NULL, now() + 0.1);
+		}
+		/* Settle, then what it holds with everything in. */
+		pump(NULL, now() + 2);
+		char m2[128];
+		read_mem(m2, sizeof(m2));
+		printf("ptyprobe end end_s=%.3f %s\n", now() - t_start, m2);
+		fflush(stdout);
+	}
+
 quit:;
 	double tq = now();
 	key("q");
@@ -337,6 +393,12 @@ quit:;
 			usleep(10000);
 		else
 			pump(NULL, now() + 0.05);
+	}
+	if (n_marks) {
+		printf("ptyprobe marks");
+		for (int i = 0; i < n_marks; i++)
+			printf(" mark%d_s=%.3f", i + 1, mark_t[i]);
+		printf("\n");
 	}
 	printf("ptyprobe quit quit_s=%.3f%s\n", quit_s, quit_s < 0 ? " (killed after 30 s)" : "");
 	return 0;
