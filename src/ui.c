@@ -688,15 +688,18 @@ static void draw_services(struct ui *u, const struct box *b)
 		}
 		service_label(svc, label, sizeof(label));
 		flags_label(svc, flags, sizeof(flags));
+		/* Real servers that could not be read: not a count of zero. */
+		bool unread = !svc->dests_known;
+		const char *unknown = "?";
 		snprintf(nb[7], sizeof(nb[7]), "%zu", svc->n_dests);
 		const char *cells[N_SVC_COLS] = {
 			proto_label(svc),
 			label,
 			svc->sched,
 			flags,
-			nb[7],
-			num(u, (double)act, nb[0], sizeof(nb[0])),
-			num(u, (double)inact, nb[1], sizeof(nb[1])),
+			unread ? unknown : nb[7],
+			unread ? unknown : num(u, (double)act, nb[0], sizeof(nb[0])),
+			unread ? unknown : num(u, (double)inact, nb[1], sizeof(nb[1])),
 			rate(u, (double)svc->stats.cps, nb[2], sizeof(nb[2])),
 			rate(u, (double)svc->stats.inpps, nb[3], sizeof(nb[3])),
 			rate(u, (double)svc->stats.outpps, nb[4], sizeof(nb[4])),
@@ -707,7 +710,7 @@ static void draw_services(struct ui *u, const struct box *b)
 		attr_t a = A_NORMAL;
 		if (idx == u->svc.sel)
 			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
-		else if (svc->n_dests == 0 || drift)
+		else if ((svc->n_dests == 0 && !unread) || drift)
 			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
 		draw_row(b, b->y + 2 + r, cells, svc_cols, N_SVC_COLS, widths, a);
 	}
@@ -734,7 +737,11 @@ static void draw_dests(struct ui *u, const struct box *b)
 	char title[256], label[96];
 	int widths[N_DEST_COLS];
 	const struct ipvs_service *svc = selected_service(u);
-	if (svc) {
+	if (svc && !svc->dests_known) {
+		service_label(svc, label, sizeof(label));
+		snprintf(title, sizeof(title), _(" Real servers of %s %s: unknown "),
+			 proto_label(svc), label);
+	} else if (svc) {
 		service_label(svc, label, sizeof(label));
 		snprintf(title, sizeof(title), _(" Real servers of %s %s: %zu "), proto_label(svc),
 			 label, svc->n_dests);
@@ -783,7 +790,10 @@ static void draw_dests(struct ui *u, const struct box *b)
 			a = u->color ? COLOR_PAIR(CP_DRAIN) : A_DIM;
 		draw_row(b, b->y + 2 + r, cells, dest_cols, N_DEST_COLS, widths, a);
 	}
-	if (svc && n == 0 && rows > 0)
+	if (svc && !svc->dests_known && rows > 0)
+		put(b->y + 2, b->x + 1, b->w - 1, _("Its real servers could not be read."), 0,
+		    u->color ? COLOR_PAIR(CP_WARN) : A_BOLD);
+	else if (svc && n == 0 && rows > 0)
 		put(b->y + 2, b->x + 1, b->w - 1, _("This virtual service has no real servers."), 0,
 		    u->color ? COLOR_PAIR(CP_WARN) : A_BOLD);
 }

@@ -234,6 +234,25 @@ keys s
 expect "a replay has nothing to change: s says so" "s: a replay shows a recording"
 keys q
 
+# --- real servers that could not be read: unknown, not zero -------------------------------
+python3 - "$work/rec.jsonl" > "$work/unread.jsonl" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    s = r["ipvs"]["services"][17]  # the busiest service: first row
+    s["destinations_known"] = False
+    s["destinations"] = []
+    print(json.dumps(r))
+EOF
+start 120 36 LANG=C.UTF-8 -- --replay "$work/unread.jsonl" -d 5
+expect "started over a recording with unread real servers" "Virtual services: 40"
+keys End
+expect "a service whose real servers were not read shows ? for them" "^SCTP +10\.96\.0\.18:97 +wlc +\? +\? +\? "
+expect "its real servers pane says they could not be read" "Its real servers could not be read\."
+expect "and its title does not count them as zero" "Real servers of SCTP 10\.96\.0\.18:97: unknown"
+expect_not "it is not said to have no real servers" "has no real servers"
+keys q
+
 # --- not a terminal -----------------------------------------------------------------------
 out=$("$IPVSTOP" --replay "$work/rec.jsonl" </dev/null 2>&1 >/dev/null); rc=$?
 if [ "$rc" = 2 ] && echo "$out" | grep -q -- "-b" && echo "$out" | grep -q -- "-j"; then
