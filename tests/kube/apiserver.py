@@ -107,6 +107,19 @@ def jdump(obj):
     return json.dumps(obj, separators=(",", ":"))
 
 
+# A lone surrogate U+DC80..U+DCFF in a scenario string ("\\udcff" in its JSON) stands for that
+# raw byte, as Python's surrogateescape has it: the server sends it as it is, not UTF-8, the way
+# a broken or hostile server would. Escaped surrogate pairs (valid characters) are left alone.
+RAW_BYTE_ESCAPE = re.compile(rb"(?<!\\ud[89ab][0-9a-f]{2})\\udc([89a-f][0-9a-f])")
+
+
+def raw_bytes(data):
+    """JSON text (bytes) with every lone \\udcXX escape turned into the byte XX."""
+    if b"\\udc" not in data:
+        return data
+    return RAW_BYTE_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
 def format_labels(labels):
     if not labels:
         return "<none>"
@@ -897,7 +910,9 @@ class Cluster:
               "containerID": cid, "ready": bool(ready), "restartCount": restarts,
               "started": not crash, "lastState": {},
               "state": {"running": {"startedAt": rfc3339(started)}}}
-        logs = {"current": self.kube_proxy_log(node, mode, defaulted, started, scheduler, fail),
+        # logLines: lines the container prints after its start-up log, verbatim.
+        extra_log = "".join(line + "\n" for line in state.get("logLines") or [])
+        logs = {"current": self.kube_proxy_log(node, mode, defaulted, started, scheduler, fail) + extra_log,
                 "previous": None}
         if crash:
             cs["state"] = {"waiting": {"reason": "CrashLoopBackOff",
@@ -916,7 +931,7 @@ class Cluster:
                                               "startedAt": rfc3339(started),
                                               "finishedAt": rfc3339(again - 1)}}
             cs["state"] = {"running": {"startedAt": rfc3339(again)}}
-            logs = {"current": self.kube_proxy_log(node, mode, defaulted, again, scheduler),
+            logs = {"current": self.kube_proxy_log(node, mode, defaulted, again, scheduler) + extra_log,
                     "previous": logs["current"]}
         tmpl = copy.deepcopy(ds["spec"]["template"])
         spec = tmpl["spec"]
@@ -2200,7 +2215,7 @@ class App:
                 return False
             text = (cm or {}).get("data", {}).get("config.conf", "")
             state = {k: v for k, v in (node.get("kubeProxy") or {}).items()
-                     if k in ("ipvsSupported", "nftablesSupported", "failReason")}
+                     if k in ("ipvsSupported", "nftablesSupported", "failReason", "logLines")}
             state["restarts"] = 0
             pod, logs = c.kube_proxy_pod(node, ds, state, text, time.time())
             if pod["status"]["containerStatuses"][0]["state"].get("waiting"):
@@ -2269,7 +2284,7 @@ class App:
             name = old[0]["metadata"]["name"] if old and spec.get("keepName") else None
             state = {k: v for k, v in spec.items() if k not in ("action", "node", "keepName", "replace")}
             # What the node can run outlives this pod: later rollouts start pods the same way.
-            caps = {k: v for k, v in state.items() if k in ("ipvsSupported", "nftablesSupported", "failReason")}
+            caps = {k: v for k, v in state.items() if k in ("ipvsSupported", "nftablesSupported", "failReason", "logLines")}
             if caps:
                 node.setdefault("kubeProxy", {}).update(caps)
             if spec.get("replace") is False:
@@ -2572,7 +2587,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def send_json(self, code, obj, headers=None, ctype="application/json"):
-        self.send_bytes(code, ctype, jdump(obj).encode(), headers)
+        self.send_bytes(code, ctype, raw_bytes(jdump(obj).encode()), headers)
 
     def send_error_status(self, e):
         self.entry.setdefault("reason", e.reason)
@@ -2990,7 +3005,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 body = {"kind": res.kind + "List", "apiVersion": res.api_version, "metadata": meta,
                         "items": [strip_type(o) for o in items]}
-            data = jdump(body).encode()
+            data = raw_bytes(jdump(body).encode())
         self.send_bytes(200, "application/json", data)
 
     def remaining(self, res, ns, last, snap):
@@ -3024,7 +3039,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = o
             else:
                 obj = self.render(res, o, fmt)
-            return (jdump({"type": etype, "object": obj}) + "\n").encode()
+            return raw_bytes((jdump({"type": etype, "object": obj}) + "\n").encode())
 
         def bookmark(rv, initial_end=False):
             md = {"resourceVersion": str(rv), "creationTimestamp": None}
@@ -3162,7 +3177,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if truthy(q.get("timestamps")):
             t0 = parse_time(pod["metadata"].get("creationTimestamp")) or time.time()
             lines = ["%s.%09dZ %s" % (rfc3339(t0 + 1 + i * 0.001)[:-1], i * 1000, ln) for i, ln in enumerate(lines)]
-        data = "".join(lines).encode()
+        data = "".join(lines).encode("utf-8", "surrogateescape")
         if q.get("limitBytes"):
             data = data[:max(0, int(q["limitBytes"]))]
         if truthy(q.get("follow")):
@@ -3871,7 +3886,7 @@ def control_client(argv):
     conn = http.client.HTTPSConnection("127.0.0.1", ready["port"], context=ctx, timeout=30)
     conn.request("POST", "/_control", body.encode(), {"Content-Type": "application/json"})
     r = conn.getresponse()
-    sys.stdout.write(r.read().decode() + "\n")
+    sys.stdout.write(r.read().decode("utf-8", "replace") + "\n")
     return 0 if r.status == 200 else 1
 
 

@@ -20,143 +20,9 @@ for t in tmux python3; do
 done
 
 work=$(mktemp -d)
-nstart=0
-sock="ipvstop-fault-$$-0"
-T() { tmux -L "$sock" "$@"; }
 cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-	failed=$((failed + 1)); echo "not ok - $1"
-	if [ -n "${2:-}" ] && [ -f "$2" ]; then echo "----"; head -c 3000 "$2"; echo; echo "----"; fi
-}
-result() { if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1" "${3:-}"; fi; }
-
-# run.sh DIR TAG CMD...: waits for DIR/TAG.go (so that pipe-pane is on), saves the terminal's
-# settings, runs CMD with its pid in DIR/TAG.pid, says how it ended, saves the settings again.
-# FAULT_STDIN / FAULT_STDOUT redirect CMD's stdin / stdout. A ^C reaches CMD (the foreground
-# process group), the shell only notes it and stays to report.
-cat > "$work/run.sh" <<'EOF'
-d=$1; tag=$2; shift 2
-trap 'true' INT
-while [ ! -e "$d/$tag.go" ]; do sleep 0.05; done
-stty -g > "$d/$tag.before"
-sh -c 'echo $$ > "$0"; [ -n "${FAULT_STDIN:-}" ] && exec < "$FAULT_STDIN"
-	[ -n "${FAULT_STDOUT:-}" ] && exec > "$FAULT_STDOUT"; exec "$@"' "$d/$tag.pid" "$@"
-echo "EXITED rc=$?"
-stty -g > "$d/$tag.after"
-exec sleep 600
-EOF
-echo "set -g set-clipboard on" > "$work/tmux.conf"
-
-tag=""
-modes() { T display -p -t f '#{alternate_on} #{cursor_flag} #{keypad_cursor_flag} #{keypad_flag}'; }
-title() { T display -p -t f '#{pane_title}'; }
-# start TAG WIDTH HEIGHT [VAR=VALUE...] -- ARGS...: ipvstop in a fresh tmux server.
-start() {
-	tag=$1; local w=$2 h=$3; shift 3
-	local envs=() pre=()
-	while [ "$1" != "--" ]; do
-		case $1 in FAULT_*) pre+=("$1") ;; *) envs+=("$1") ;; esac
-		shift
-	done
-	shift
-	T kill-server 2>/dev/null
-	nstart=$((nstart + 1))
-	sock="ipvstop-fault-$$-$nstart"
-	T -f "$work/tmux.conf" new-session -d -s f -x "$w" -y "$h" \
-		"${pre[*]:-} sh $work/run.sh $work $tag env ${envs[*]:-} $IPVSTOP $*"
-	T pipe-pane -o -t f "cat >> $work/$tag.raw"
-	modes > "$work/$tag.modes-before"
-	title > "$work/$tag.title-before"
-	: > "$work/$tag.raw"
-	touch "$work/$tag.go"
-	for _ in $(seq 1 50); do [ -s "$work/$tag.pid" ] && break; sleep 0.05; done
-}
-pid() { cat "$work/$tag.pid"; }
-capture() { T capture-pane -p -t f > "$work/screen"; }
-wait_for() {
-	for _ in $(seq 1 $(( ${2:-5} * 10 ))); do
-		capture
-		grep -qE -- "$1" "$work/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else not_ok "$1 (wanted /$2/)" "$work/screen"; fi; }
-keys() { T send-keys -t f "$@"; sleep 0.2; }
-# restored NAME: after the program ended, the terminal is as it was before.
-restored() {
-	sleep 0.2
-	if cmp -s "$work/$tag.before" "$work/$tag.after"; then ok "$1: stty settings as before"
-	else not_ok "$1: stty settings as before ($(cat "$work/$tag.before") / $(cat "$work/$tag.after" 2>/dev/null))"; fi
-	modes > "$work/$tag.modes-after"
-	if cmp -s "$work/$tag.modes-before" "$work/$tag.modes-after"; then
-		ok "$1: main screen, cursor visible, keypad mode off ($(cat "$work/$tag.modes-after"))"
-	else
-		not_ok "$1: main screen, cursor visible, keypad mode off (before $(cat "$work/$tag.modes-before"), after $(cat "$work/$tag.modes-after"))"
-	fi
-}
-# scan NAME FILE [utf8]: FILE (bytes a terminal got) has no sequence that did not come from
-# curses: no OSC/DCS/APC/PM/SOS introducer, no erase-display, no BEL, no C1 control (8-bit
-# or as UTF-8), no NUL; with utf8, it decodes as UTF-8.
-scan() {
-	python3 - "$2" "${3:-}" > "$work/scan.out" 2>&1 <<'PY'
-import re, sys
-d = open(sys.argv[1], "rb").read()
-bad = []
-for name, pat in [("OSC/DCS/APC/PM/SOS", rb"\x1b[\]P_^X]"), ("erase display", rb"\x1b\[2J"),
-                  ("BEL", rb"\x07"), ("NUL", rb"\x00"), ("UTF-8 C1", rb"\xc2[\x80-\x9f]")]:
-    m = re.search(pat, d)
-    if m:
-        bad.append("%s at %d: %r" % (name, m.start(), d[max(0, m.start() - 20):m.start() + 30]))
-if sys.argv[2] == "utf8":
-    try:
-        d.decode("utf-8")
-    except UnicodeDecodeError as e:
-        bad.append("not UTF-8: %s: %r" % (e, d[max(0, e.start - 20):e.start + 20]))
-else:
-    m = re.search(rb"[\x80-\x9f]", d)
-    if m:
-        bad.append("8-bit C1 at %d" % m.start())
-if b"PWNED" not in d and b"PWN" not in d:
-    bad.append("the hostile strings were not drawn at all (%d bytes)" % len(d))
-print("\n".join(bad) or "clean, %d bytes" % len(d))
-sys.exit(1 if bad else 0)
-PY
-	result "$1" $? "$work/scan.out"
-}
-# aligned NAME FILE HEADER-WORD ROW-REGEX: on every line matching ROW-REGEX, the display
-# column where HEADER-WORD ends (in the header line) ends a number, as in the header: a
-# hostile or wide string before it did not shift the columns.
-aligned() {
-	python3 - "$2" "$3" "$4" > "$work/align.out" 2>&1 <<'PY'
-import re, sys, unicodedata
-def cells(s):
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
-               for c in s)
-def at(line, col):
-    """the character whose cells cover display column col"""
-    w = 0
-    for c in line:
-        w += cells(c)
-        if w > col:
-            return c
-    return " "
-lines = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\n")
-head = next(l for l in lines if sys.argv[2] in l)
-end = cells(head[:head.index(sys.argv[2]) + len(sys.argv[2])])
-rows = [l for l in lines if re.search(sys.argv[3], l)]
-bad = [l for l in rows if not (at(l, end - 1).isalnum() and at(l, end) == " ")]
-print("%d rows, column ends at %d" % (len(rows), end))
-for l in bad:
-    print("misaligned: %r" % l[:160])
-sys.exit(1 if bad or len(rows) < 3 else 0)
-PY
-	result "$1" $? "$work/align.out"
-}
+. "$here/fault-lib.sh"
 
 python3 "$here/gen-recording.py" 40 400 > "$work/rec.jsonl"
 python3 "$here/gen-recording.py" 40 3 | python3 "$here/gen-hostile-recording.py" > "$work/hostile.jsonl"
@@ -257,11 +123,11 @@ signal_case() {
 	restored "$name"
 }
 signal_case "^C in the main view" "^C"
-signal_case "SIGINT with the filter prompt open (cursor shown)" INT / -l 'fd0'
+signal_case "SIGINT with the filter prompt open (cursor shown)" INT / 'f' 'd' '0'
 signal_case "SIGTERM in the real servers pane" TERM Enter Down
 signal_case "SIGHUP with the help open" HUP '?'
 signal_case "SIGTERM with the connections pane open" TERM c
-signal_case "SIGHUP with the filter prompt open" HUP / -l '10'
+signal_case "SIGHUP with the filter prompt open" HUP / '1' '0'
 # The modes were really changed while it ran (else 'as before' proves nothing).
 grep -q "^1 " "$work/$tag.modes-during" && ok "while running: tmux saw the alternate screen (so the checks above can fail)" \
 	|| not_ok "while running: tmux saw the alternate screen ($(cat "$work/$tag.modes-during"))"
@@ -300,7 +166,7 @@ for loc in C.UTF-8 C; do
 	expect "hostile ($loc): the dashboard is up" "Virtual services: 40"
 	keys c
 	expect "hostile ($loc): the connections with hostile states are shown" "Connections of"
-	keys c / -l 'wlc'
+	keys c /; keys -l 'wlc'
 	T send-keys -t f C-a C-g C-h; T send-keys -t f -H 1b 5d 32 3b 50 57 4e 45 44 07 9b ff
 	sleep 0.5
 	capture
