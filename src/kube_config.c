@@ -1388,8 +1388,12 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *
 					 "%s%s", tried[0] ? ", " : "",
 					 disp(o->home, p, dbuf, sizeof(dbuf)));
 		}
-		if (src && fclose(src) != 0 && rc == 0)
-			rc = oom(err, errlen);
+		if (src) {
+			/* a write that could not grow the buffer leaves only the error flag */
+			bool bad = ferror(src) != 0;
+			if ((fclose(src) != 0 || bad || !source) && rc == 0)
+				rc = oom(err, errlen);
+		}
 		if (rc == 0 && set.n > 1) {
 			char *s = str_concat("KUBECONFIG: ", source, "");
 			free(source);
