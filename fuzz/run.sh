@@ -11,8 +11,8 @@
 #
 # New inputs are kept in the build directory (BUILD/corpus/<target>), never in fuzz/corpus:
 # copy the interesting ones there by hand. A crash, leak, UBSan report or timeout fails the
-# target; its input is left as BUILD/artifacts/<target>-crash-* (or leak-*, timeout-*), and
-# `BUILD/fuzz/<target> FILE` replays it. The last line is "N passed, N failed" (targets).
+# target; its input is left as BUILD/artifacts/<target>-crash-* (or leak-*, timeout-*), printed
+# in base64 at the end, and `BUILD/obj/fuzz/<target> FILE` replays it. The last line is "N passed, N failed" (targets).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -158,7 +158,12 @@ for t in $targets; do
 	if [ "$rc" != 0 ]; then
 		echo "---- $log (last 40 lines)"
 		tail -40 "$log"
-		ls "$build/artifacts/$t-"* 2>/dev/null | sed 's/^/artifact: /'
+		# the reproducer itself, for a CI whose only artifact is its log
+		for a in "$build/artifacts/$t-"*; do
+			[ -f "$a" ] || continue
+			echo "artifact: $a ($(wc -c <"$a") bytes), base64 (replay: base64 -d >FILE; $build/obj/fuzz/$t FILE):"
+			head -c 65536 "$a" | base64
+		done
 		echo "----"
 	fi
 done

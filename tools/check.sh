@@ -1,17 +1,51 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# check.sh: install what is missing, build with warnings as errors, run every test (unit
-# tests and the real-kernel VM tests), then make distcheck; prints each failed test's log.
+# check.sh: install what is missing, fuzz every parser and run the whole test suite under
+# ASan+UBSan and under valgrind (out of tree), build with warnings as errors, run every test
+# (unit tests, the tmux and Kubernetes tests, the real-kernel VM tests), then make
+# distcheck; prints each failed test's log and one closing "N passed, N failed".
 set -e
 cd "$(dirname "$0")/.."
 sh tools/deps.sh
 ./autogen.sh >/dev/null
+status=0
+
+# Hardening (issue 7), out of tree before this tree is configured in place (so that they
+# build from it directly): every fuzz target for a bounded time under ASan+UBSan over its
+# seed corpus, then the whole test suite under ASan+UBSan and under valgrind. Each ends
+# with its own "N passed, N failed", counted in the closing line; a failure prints its log
+# (a fuzzer's reproducer is in it, base64, and in build-fuzz/artifacts/).
+# IPVSTOP_FUZZ_SECONDS sets the time per target; IPVSTOP_SKIP_HARDENING=1 leaves both out
+# (said below, never silently).
+mkdir -p build-ci
+[ -f build-ci/.gitignore ] || echo '*' >build-ci/.gitignore
+hardening_logs=""
+if [ "${IPVSTOP_SKIP_HARDENING:-0}" != 1 ]; then
+	echo "== fuzzing: fuzz/run.sh, ${IPVSTOP_FUZZ_SECONDS:-30} s per target"
+	FUZZ_SECONDS=${IPVSTOP_FUZZ_SECONDS:-30} sh fuzz/run.sh >build-ci/fuzz.log 2>&1 || {
+		status=1
+		cat build-ci/fuzz.log
+	}
+	tail -2 build-ci/fuzz.log
+	echo "== sanitizers: tools/sanitize.sh"
+	sh tools/sanitize.sh >build-ci/sanitize.log 2>&1 || {
+		status=1
+		cat build-ci/sanitize.log
+	}
+	grep -E '^(ok|not ok|NOT RUN) - ' build-ci/sanitize.log || true
+	tail -2 build-ci/sanitize.log
+	hardening_logs="build-ci/fuzz.log build-ci/sanitize.log"
+else
+	echo "NOT RUN - fuzzing and sanitizers: IPVSTOP_SKIP_HARDENING=1"
+fi
+
 ./configure --enable-werror >/dev/null
 make -j"$(nproc)"
 
-status=0
-make -j"$(nproc)" check || status=$?
-if [ "$status" != 0 ]; then
+st=0
+make -j"$(nproc)" check || st=$?
+if [ "$st" != 0 ]; then
+	status=$st
 	for log in $(grep -l -E ':test-result: (FAIL|ERROR)' tests/*.trs tests/*/*.trs 2>/dev/null); do
 		echo "===== ${log%.trs}.log ====="
 		cat "${log%.trs}.log"
@@ -20,14 +54,26 @@ fi
 # distcheck proves the tarball builds and its tests run from it; the VM and API server tests
 # already ran above on the same sources, so the tarball runs the quick ones (time: CI has 30
 # minutes for everything on two cores).
-if [ "$status" = 0 ] && [ "${IPVSTOP_SKIP_DISTCHECK:-0}" != 1 ]; then
+if [ "$st" = 0 ] && [ "${IPVSTOP_SKIP_DISTCHECK:-0}" != 1 ]; then
 	make -j"$(nproc)" distcheck-quick || status=$?
+fi
+
+# What was left out of the sanitizer runs, once more where it cannot be missed.
+if [ -n "$hardening_logs" ] && grep -q '^NOT RUN - ' build-ci/sanitize.log; then
+	echo "==== left out of the sanitizer runs (see tools/sanitize.sh) ===="
+	grep '^NOT RUN - ' build-ci/sanitize.log | sort -u
 fi
 
 # One closing line for every check counted: Check's per-test totals and each script's own
 # "N passed, N failed". A test that failed without counting (a crash) still counts as one.
 errors=$(grep -l -E ':test-result: (FAIL|ERROR)' tests/*.trs tests/*/*.trs 2>/dev/null | wc -l)
-cat tests/*.log tests/*/*.log 2>/dev/null | awk -v status="$status" -v errors="$errors" '
+# fuzz/run.sh and tools/sanitize.sh: their own last line each
+{
+	cat tests/*.log tests/*/*.log 2>/dev/null
+	for l in $hardening_logs; do
+		grep -E '^[0-9]+ passed, [0-9]+ failed' "$l" | tail -1 | grep . || echo "0 passed, 1 failed"
+	done
+} | awk -v status="$status" -v errors="$errors" '
 	/^[0-9]+%: Checks: / { gsub(",", ""); t += $3; f += $5 + $7 }
 	/^[0-9]+ passed, [0-9]+ failed/ { t += $1 + $3; f += $3 }
 	END {

@@ -1,19 +1,28 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# sanitize.sh: build ipvstop out of tree with AddressSanitizer and UndefinedBehaviorSanitizer
-# (LeakSanitizer included), run the unit tests (tests/check_*) and the tmux dashboard test
-# (tests/tui/tui-test.sh) on that build, then run the unit tests once more under valgrind
-# on a plain build. Any sanitizer report, valgrind error or definite leak fails.
+# sanitize.sh: the whole test suite once under AddressSanitizer + UndefinedBehaviorSanitizer
+# (LeakSanitizer included) and once under valgrind, out of tree:
+#  - ASan+UBSan build (gcc): the unit tests (tests/check_*), the tmux dashboard test, the
+#    Kubernetes tests that run ipvstop (tests/kube/ipvstop-*-test.sh, against the API test
+#    server) and the real-kernel VM tests (tests/vm/vm-*-test.sh: the sanitized ipvstop and
+#    its runtime libraries go into the guest, its reports come back in the results disk);
+#  - plain build under valgrind: the unit tests (check_oom with its own malloc kept in
+#    place), the dashboard test and the Kubernetes tests (ipvstop wrapped in valgrind).
+#    The VM tests do not run under valgrind: see not_run below and in the output.
+# Any sanitizer report, valgrind error or definite leak fails.
 #
 #   SAN_CC=gcc          compiler of the sanitized build (gcc or clang)
 #   SAN_BUILD_DIR=DIR   build directory (default: build-sanitize at the top of the tree)
-#   SAN_SKIP_TUI=1      leave out the dashboard test
+#   SAN_SKIP_TUI=1      leave out the dashboard test (both runs)
+#   SAN_SKIP_KUBE=1     leave out the Kubernetes tests (both runs)
+#   SAN_SKIP_VM=1       leave out the VM tests under ASan
 #   SAN_SKIP_VALGRIND=1 leave out the valgrind run
 #   IPVSTOP_SRCDIR=DIR  configure from DIR (see tools/oot.sh)
+# A part left out is printed as "NOT RUN - ..." with its reason, never silently.
 #
 # Reports are kept in BUILD/reports/. The last line is "N passed, N failed": the checks of
-# the unit tests (Check's count) and of the dashboard test, and one more failure for each
-# program with a sanitizer report or valgrind error that its own checks did not count.
+# the unit tests (Check's count) and of each script ("ok -" lines), and one more failure for
+# each program with a sanitizer report or valgrind error that its own checks did not count.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tools/oot.sh"
@@ -22,7 +31,10 @@ cc=${SAN_CC:-gcc}
 build=${SAN_BUILD_DIR:-$top/build-sanitize}
 jobs=$(nproc 2>/dev/null || echo 1)
 san_cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
-units="check_snapshot check_ipvs_parse check_ipvs_proc check_modules check_kube_config check_kube_parse check_kube_join"
+units="check_snapshot check_ipvs_parse check_ipvs_proc check_modules check_kube_config check_kube_parse check_kube_join check_oom"
+# the tests that run ipvstop: LABEL:SCRIPT (relative to the sources)
+kube_tests="ipvstop-kube-test:tests/kube/ipvstop-kube-test.sh ipvstop-actions-test:tests/kube/ipvstop-actions-test.sh"
+vm_tests="vm-test:tests/vm/vm-test.sh vm-tui-test:tests/vm/vm-tui-test.sh vm-kube-test:tests/vm/vm-kube-test.sh vm-actions-test:tests/vm/vm-actions-test.sh"
 passed=0
 failed=0
 start=$(date +%s)
@@ -32,7 +44,16 @@ phase() {
 	echo "== [$(($(date +%s) - start)) s] $*"
 }
 
+# not_run WHAT WHY: a part left out, said loudly (and again at the end)
+not_run=""
+not_run() {
+	echo "NOT RUN - $1: $2"
+	not_run="$not_run
+NOT RUN - $1: $2"
+}
+
 finish() {
+	[ -n "$not_run" ] && printf '%s\n' "sanitize.sh: left out:$not_run"
 	echo "sanitize.sh: $(($(date +%s) - start)) s in all"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
@@ -71,7 +92,11 @@ count() {
 # seconds in REPORTS/UNIT.valgrind.rc
 valgrind_one() {
 	_t0=$(date +%s)
-	(cd "$obj" && CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full "./tests/$1") \
+	# somalloc=nouserintercepts: check_oom's own malloc stays in place (it forwards to
+	# glibc's, which valgrind replaces); the others define none, so it changes nothing there
+	(cd "$obj" && CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
+		--soname-synonyms=somalloc=nouserintercepts \
+		--suppressions="$src/tests/valgrind-oom.supp" "./tests/$1") \
 		>"$reports/$1.valgrind.log" 2>&1
 	echo "$? $(($(date +%s) - _t0))" >"$reports/$1.valgrind.rc"
 }
@@ -133,37 +158,100 @@ for u in $units; do
 		done
 	fi
 done
+if grep -q 'NOT INJECTING' "$reports/check_oom.asan.log" 2>/dev/null; then
+	not_run "allocation failure injection in the ASan build" \
+		"ASan owns malloc; check_oom ran each parser once there, the injection runs under valgrind below"
+fi
+
+# script_result LABEL LOG RC REPORTS...: counts a script's "ok -"/"not ok -" lines (a script
+# with none counts as one check, by its exit code) and fails it once more for a report or an
+# exit its checks did not count; prints its verdict and, on failure, what went wrong.
+script_result() {
+	_label=$1
+	_log=$2
+	_rc=$3
+	shift 3
+	_ok=$(grep -c '^ok ' "$_log")
+	_nok=$(grep -c '^not ok ' "$_log")
+	if [ "$_rc" = 77 ]; then
+		not_run "$_label" "the test skipped itself (exit 77): $(tail -1 "$_log")"
+		return
+	fi
+	if [ "$_ok" = 0 ] && [ "$_nok" = 0 ]; then
+		if [ "$_rc" = 0 ]; then _ok=1; else _nok=1; fi
+	elif { [ "$_rc" != 0 ] || [ $# -gt 0 ]; } && [ "$_nok" = 0 ]; then
+		_nok=1
+	fi
+	[ $# -gt 0 ] && [ "$_nok" = 0 ] && _nok=1
+	passed=$((passed + _ok))
+	failed=$((failed + _nok))
+	if [ "$_nok" = 0 ]; then
+		echo "ok - $_label: $_ok checks ($(($(date +%s) - t0)) s)"
+	else
+		echo "not ok - $_label (exit $_rc, $_nok failed, $(($(date +%s) - t0)) s; log $_log)"
+		grep -E '^not ok|ERROR|FAIL' "$_log" | head -20
+		[ $# = 0 ] && tail -30 "$_log"
+		for _r in "$@"; do
+			echo "---- $_r"
+			head -60 "$_r"
+		done
+	fi
+}
+
+# run_asan LABEL SCRIPT: SCRIPT (relative to the sources) with the sanitized ipvstop.
+run_asan() {
+	_label=$1
+	log=$reports/$_label.asan.log
+	t0=$(date +%s)
+	(
+		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/$_label.asan-report"
+		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/$_label.asan-report"
+		cd "$obj" && IPVSTOP="$obj/ipvstop" bash "$src/$2"
+	) >"$log" 2>&1
+	rc=$?
+	# shellcheck disable=SC2046 # one argument per report file
+	script_result "$_label, ASan+UBSan" "$log" "$rc" $(sanitizer_reports "$reports" "$_label.asan-report")
+}
 
 if [ "${SAN_SKIP_TUI:-0}" != 1 ]; then
 	phase "dashboard test (tmux), ASan+UBSan ipvstop"
-	log=$reports/tui-test.log
-	(
-		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/ipvstop.asan-report"
-		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/ipvstop.asan-report"
-		cd "$obj" && IPVSTOP="$obj/ipvstop" bash "$src/tests/tui/tui-test.sh"
-	) >"$log" 2>&1
-	rc=$?
-	ok=$(grep -c '^ok ' "$log")
-	nok=$(grep -c '^not ok ' "$log")
-	passed=$((passed + ok))
-	failed=$((failed + nok))
-	rep=$(sanitizer_reports "$reports" "ipvstop.asan-report")
-	if [ "$rc" = 77 ]; then
-		echo "skip - tui-test.sh (exit 77)"
-	elif { [ "$rc" != 0 ] || [ -n "$rep" ]; } && [ "$nok" = 0 ]; then
-		failed=$((failed + 1))
-		nok=1
-	fi
-	if [ "$nok" = 0 ]; then
-		echo "ok - tui-test.sh: $ok checks"
-	else
-		echo "not ok - tui-test.sh (exit $rc, $nok failed)"
-		grep '^not ok' "$log" | head -20
-		for r in $rep; do
-			echo "---- $r"
-			head -60 "$r"
-		done
-	fi
+	run_asan tui-test tests/tui/tui-test.sh
+else
+	not_run "dashboard test under ASan and valgrind" "SAN_SKIP_TUI=1"
+fi
+
+if [ "${SAN_SKIP_KUBE:-0}" != 1 ]; then
+	for t in $kube_tests; do
+		phase "${t%%:*}, ASan+UBSan ipvstop"
+		run_asan "${t%%:*}" "${t#*:}"
+	done
+else
+	not_run "Kubernetes tests under ASan and valgrind" "SAN_SKIP_KUBE=1"
+fi
+
+if [ "${SAN_SKIP_VM:-0}" != 1 ]; then
+	# The guest runs the sanitized ipvstop (vm_copy_bin copies libasan and libubsan with it);
+	# reports go to /out/san, which comes back with the results. A smaller quarantine: the
+	# guest has 512 MB; no symbolizer there (the reports give module+offset).
+	guest_env="ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23:quarantine_size_mb=32:malloc_context_size=20:log_path=/out/san/ipvstop.asan-report UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=23:log_path=/out/san/ipvstop.asan-report"
+	for t in $vm_tests; do
+		label=${t%%:*}
+		phase "$label, ASan+UBSan ipvstop in the guest"
+		log=$reports/$label.asan.log
+		t0=$(date +%s)
+		rm -rf "$obj/tests/vm/$label.out"
+		(
+			unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+			cd "$obj" && VM_GUEST_ENV="$guest_env" IPVSTOP="$obj/ipvstop" sh "$src/${t#*:}"
+		) >"$log" 2>&1
+		rc=$?
+		mkdir -p "$reports/$label.guest"
+		cp "$obj/tests/vm/$label.out/out/san/"* "$reports/$label.guest/" 2>/dev/null
+		# shellcheck disable=SC2046
+		script_result "$label, ASan+UBSan in the guest" "$log" "$rc" $(ls "$reports/$label.guest/"* 2>/dev/null)
+	done
+else
+	not_run "VM tests under ASan" "SAN_SKIP_VM=1"
 fi
 
 if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
@@ -201,8 +289,39 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 				grep -E ':[EF]:' "$log" | head -10
 			fi
 		done
+
+		# The scripts run ipvstop through a wrapper of the same name that runs it under
+		# valgrind, one log per process: any error or definite leak is a non-empty log.
+		# Timeouts of the scripts stay as they are: ipvstop must still answer in time.
+		script_tests=""
+		[ "${SAN_SKIP_TUI:-0}" != 1 ] && script_tests="tui-test:tests/tui/tui-test.sh"
+		[ "${SAN_SKIP_KUBE:-0}" != 1 ] && script_tests="$script_tests $kube_tests"
+		for t in $script_tests; do
+			label=${t%%:*}
+			phase "$label, ipvstop under valgrind"
+			wrap=$build/valgrind-wrap/$label
+			mkdir -p "$wrap"
+			rm -f "$reports/$label.vg."*
+			cat >"$wrap/ipvstop" <<-EOF
+				#!/bin/sh
+				exec valgrind -q --error-exitcode=42 --leak-check=full \\
+					--errors-for-leak-kinds=definite --show-leak-kinds=definite \\
+					--log-file="$reports/$label.vg.%p" "$obj/ipvstop" "\$@"
+			EOF
+			chmod +x "$wrap/ipvstop"
+			log=$reports/$label.valgrind.log
+			t0=$(date +%s)
+			(cd "$obj" && IPVSTOP="$wrap/ipvstop" bash "$src/${t#*:}") >"$log" 2>&1
+			rc=$?
+			# shellcheck disable=SC2046 # the non-empty logs: valgrind found something
+			script_result "$label, valgrind" "$log" "$rc" $(find "$reports" -name "$label.vg.*" -size +0 2>/dev/null)
+		done
+		[ "${SAN_SKIP_VM:-0}" != 1 ] && not_run "VM tests under valgrind" \
+			"valgrind in the TCG guest needs its 60+ MB of tool files in the initramfs and runs ipvstop 20-50x slower on top of emulation; the VM tests' own time limits (180-300 s per VM) cannot hold. They run under ASan+UBSan above"
 	else
 		failed=$((failed + 1))
 	fi
+else
+	not_run "valgrind run (unit tests, dashboard, Kubernetes tests)" "SAN_SKIP_VALGRIND=1"
 fi
 finish

@@ -179,7 +179,8 @@ keys F10
 expect "F10 quits" "EXITED rc=0"
 start 100 30 LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
 expect "started again" "Virtual services: 40"
-pkill -TERM -f "^$IPVSTOP --replay $work/rec.jsonl"
+# the process whose command line ends so: ipvstop itself, or the valgrind running it
+pkill -TERM -f -- "--replay $work/rec.jsonl\$"
 expect "SIGTERM ends it cleanly" "EXITED rc=0"
 expect_not "and the terminal is restored" "Virtual services:"
 

@@ -21,6 +21,10 @@
 # paths), more files copied into the initramfs with their modes
 # (vm-kube-test.sh: a kubeconfig and test-only certificates).
 #
+# Callers may set VM_GUEST_ENV: "NAME=value ..." (no blanks in a value), exported by the
+# guest's /init before it runs the scripts (tools/sanitize.sh: ASAN_OPTIONS for an
+# AddressSanitizer ipvstop, whose runtime libraries vm_copy_bin copies like any other).
+#
 # Callers may set VM_NET=user: vm_boot gives the guest a virtio NIC on QEMU's
 # user network (eth0 after modprobe virtio_net; the guest takes 10.0.2.15/24,
 # gateway 10.0.2.2, which reaches the host's 127.0.0.1). Unset: no NIC.
@@ -294,6 +298,13 @@ vm_build_initramfs() { # out mode script...
 	printf '127.0.0.1 localhost ipvstop-vm\n::1 localhost\n' >"$_r/etc/hosts"
 	printf 'hosts: files\npasswd: files\ngroup: files\n' >"$_r/etc/nsswitch.conf"
 	printf '%s\n' "$_mode" >"$_r/etc/ipvstop-vm-mode"
+	: >"$_r/etc/ipvstop-vm-env"
+	# where sanitizer reports go (ipvstop also runs as nobody); back with /out
+	mkdir -p "$_r/out/san"
+	chmod 1777 "$_r/out/san"
+	for _e in ${VM_GUEST_ENV:-}; do
+		printf 'export %s\n' "$_e" >>"$_r/etc/ipvstop-vm-env"
+	done
 	# No stray dummy0 when the dummy module loads.
 	mkdir -p "$_r/etc/modprobe.d"
 	echo "options dummy numdummies=0" >"$_r/etc/modprobe.d/dummy.conf"
@@ -336,6 +347,7 @@ vm_write_init() { # path
 		hostname ipvstop-vm
 		/usr/sbin/ip link set lo up
 		mode=$(cat /etc/ipvstop-vm-mode)
+		. /etc/ipvstop-vm-env
 		for w in $(cat /proc/cmdline); do
 			case $w in ipvstop.*=*) k=${w%%=*}; k=${k#ipvstop.}; eval "VM_ARG_$k=\${w#*=}"; export "VM_ARG_$k" ;; esac
 		done
