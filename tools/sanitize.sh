@@ -16,6 +16,7 @@
 #   SAN_SKIP_TUI=1      leave out the dashboard test (both runs)
 #   SAN_SKIP_KUBE=1     leave out the Kubernetes tests (both runs)
 #   SAN_SKIP_VM=1       leave out the VM tests under ASan
+#   SAN_SKIP_ASAN=1     leave out the whole ASan+UBSan run (CI runs make check on such a build)
 #   SAN_SKIP_VALGRIND=1 leave out the valgrind run
 #   IPVSTOP_SRCDIR=DIR  configure from DIR (see tools/oot.sh)
 # A part left out is printed as "NOT RUN - ..." with its reason, never silently.
@@ -114,14 +115,16 @@ src=$(oot_srcdir "$top" "$build/src") || {
 	failed=$((failed + 1))
 	finish
 }
-build asan "$cc" "$san_cflags" || {
-	failed=$((failed + 1))
-	finish
-}
-obj=$build/asan
 reports=$build/reports
 rm -rf "$reports"
 mkdir -p "$reports"
+obj=$build/asan
+if [ "${SAN_SKIP_ASAN:-0}" != 1 ]; then
+	build asan "$cc" "$san_cflags" || {
+		failed=$((failed + 1))
+		finish
+	}
+fi
 
 # Every report fatal, written to a file per process (the dashboard's stderr is a tmux pane).
 # Check forks each test: a child's leak or UB report ends it with exitcode 23, which Check
@@ -131,6 +134,7 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=23"
 export LSAN_OPTIONS="exitcode=23"
 export top_srcdir="$src" top_builddir="$obj"
 
+if [ "${SAN_SKIP_ASAN:-0}" != 1 ]; then
 phase "unit tests, ASan+UBSan"
 for u in $units; do
 	log=$reports/$u.asan.log
@@ -254,6 +258,10 @@ else
 	not_run "VM tests under ASan" "SAN_SKIP_VM=1"
 fi
 
+else
+	echo "skip - the ASan+UBSan run: SAN_SKIP_ASAN=1 (tools/check.sh runs make check on an ASan+UBSan build instead)"
+fi
+
 if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 	if ! command -v valgrind >/dev/null 2>&1; then
 		echo "not ok - valgrind is missing (apt-get install valgrind)"
@@ -316,7 +324,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 			# shellcheck disable=SC2046 # the non-empty logs: valgrind found something
 			script_result "$label, valgrind" "$log" "$rc" $(find "$reports" -name "$label.vg.*" -size +0 2>/dev/null)
 		done
-		[ "${SAN_SKIP_VM:-0}" != 1 ] && not_run "VM tests under valgrind" \
+		not_run "VM tests under valgrind" \
 			"valgrind in the TCG guest needs its 60+ MB of tool files in the initramfs and runs ipvstop 20-50x slower on top of emulation; the VM tests' own time limits (180-300 s per VM) cannot hold. They run under ASan+UBSan above"
 	else
 		failed=$((failed + 1))
