@@ -1839,7 +1839,7 @@ def forbidden(ident, a):
 # ---------------------------------------------------------------------------------------
 # Fault injection
 
-FAULT_KINDS = ("status", "hang", "hang-body", "close", "close-body", "delay")
+FAULT_KINDS = ("status", "hang", "hang-body", "close", "close-body", "delay", "body", "huge")
 DEFAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
                    405: "MethodNotAllowed", 409: "Conflict", 410: "Expired", 422: "Invalid",
                    429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable",
@@ -2586,6 +2586,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.wfile.write(data)
 
+    def send_huge(self, size, chunked):
+        """A 200 list of `size` bytes, made on the fly from one block of padding Services
+        (never held whole): valid JSON. With a Content-Length, or chunked without one."""
+        head = b'{"kind":"ServiceList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":['
+        item = b'{"metadata":{"name":"pad","namespace":"huge","annotations":{"pad":"' + \
+            b"x" * 900 + b'"}},"spec":{"clusterIP":"None","ports":[]}},'
+        tail = b'{"metadata":{"name":"last","namespace":"huge"}}]}'
+        block = item * max(1, (1 << 20) // len(item))
+        nblocks = max(0, size - len(head) - len(tail)) // len(block)
+        rest = (max(0, size - len(head) - len(tail)) - nblocks * len(block)) // len(item)
+        total = len(head) + nblocks * len(block) + rest * len(item) + len(tail)
+        h = {"Content-Type": "application/json"}
+        if chunked:
+            h["Transfer-Encoding"] = "chunked"
+        else:
+            h["Content-Length"] = total
+        self.start(200, h)
+        out = self.write_chunk if chunked else self.wfile.write
+        out(head)
+        for _ in range(nblocks):
+            out(block)
+        if rest:
+            out(item * rest)
+        out(tail)
+        if chunked:
+            self.end_chunks()
+
     def send_json(self, code, obj, headers=None, ctype="application/json"):
         self.send_bytes(code, ctype, raw_bytes(jdump(obj).encode()), headers)
 
@@ -2734,8 +2761,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers = {}
             details = None
             if f.get("retryAfter") is not None:
+                # Sent as given: "-5", "99999999999", an HTTP date... are the client's problem.
                 headers["Retry-After"] = str(f["retryAfter"])
-                details = {"retryAfterSeconds": int(f["retryAfter"])}
+                try:
+                    details = {"retryAfterSeconds": int(f["retryAfter"])}
+                except ValueError:
+                    details = None
             if code == 401:
                 details = None
             raise ApiError(code, f.get("reason") or DEFAULT_REASONS.get(code, "InternalError"),
@@ -2744,6 +2775,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "close":
             self.flush_log()
             self.abort()
+            return True
+        if kind == "body":
+            # Any bytes as the answer: not JSON, truncated JSON, JSON of the wrong shape.
+            data = f.get("body", "")
+            data = data.encode() if isinstance(data, str) else jdump(data).encode()
+            self.send_bytes(int(f.get("code", 200)), f.get("contentType") or "application/json", data)
+            return True
+        if kind == "huge":
+            self.send_huge(int(f.get("bytes", 100 << 20)), bool(f.get("chunked")))
             return True
         if kind == "hang":
             self.flush_log()
