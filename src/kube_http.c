@@ -10,6 +10,7 @@
 
 #include "kube_config.h"
 #include "kube_http.h"
+#include "nls.h"
 
 struct kube_req {
 	struct kube_req *next, *prev;
@@ -253,9 +254,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	r->got_header = true;
 	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
-		double v = strtod(data + 12, NULL);
-		if (v > 0 && v < 3600)
-			r->retry_after = v;
+		/*
+		 * Seconds (an HTTP date, a negative or garbled value is ignored: the caller's own
+		 * backoff applies), bounded: a server asking for an hour does not get it.
+		 */
+		char *end;
+		double v = strtod(data + 12, &end);
+		while (end < data + n && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+			end++;
+		if (end == data + n && end != data + 12 && v > 0)
+			r->retry_after = v < KUBE_HTTP_MAX_RETRY_AFTER ? v : KUBE_HTTP_MAX_RETRY_AFTER;
 	}
 	return n;
 }
@@ -287,6 +295,9 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (idle + 999) / 1000);
 	if (r->o.timeout_ms > 0)
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->o.timeout_ms);
+	/* A Content-Length over the bound is refused before a byte of the body is read. */
+	if (!r->o.on_line)
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)KUBE_HTTP_MAX_BODY);
 
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
@@ -452,8 +463,15 @@ static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
 		finish(h, r, 401, err);
 		return;
 	}
-	if (r->too_big) {
-		finish(h, r, status, "the reply is too large");
+	if (r->too_big || res == CURLE_FILESIZE_EXCEEDED) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), _("the reply is larger than %u MiB: not read"),
+			 KUBE_HTTP_MAX_BODY >> 20);
+		/* What came of it is not parsed: given back now, not handed on. */
+		free(r->buf);
+		r->buf = NULL;
+		r->len = r->cap = 0;
+		finish(h, r, status, msg);
 		return;
 	}
 	if (res == CURLE_ABORTED_BY_CALLBACK && r->abort_msg[0]) {

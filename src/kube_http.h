@@ -16,7 +16,7 @@ struct kube_reply {
 	const char *body;   /* NUL-terminated; for a stream, what came after the last line */
 	size_t len;
 	const char *error;  /* transport error text ("Connection refused", "timed out"), or NULL */
-	double retry_after; /* seconds from Retry-After on 429/503, 0 if none */
+	double retry_after; /* seconds from Retry-After (at most KUBE_HTTP_MAX_RETRY_AFTER), 0 if none */
 };
 
 /* A complete line of a streamed (watch) body. Return false to cancel the request. */
@@ -60,5 +60,7 @@ void kube_http_wakeup(struct kube_http *h);
 
 /* Largest body kept for a non-streamed request; larger replies fail with an error. */
 #define KUBE_HTTP_MAX_BODY (64u << 20)
+/* Retry-After is honoured up to this many seconds. */
+#define KUBE_HTTP_MAX_RETRY_AFTER 60.0
 
 #endif

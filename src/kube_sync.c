@@ -269,6 +269,9 @@ struct informer {
 	bool relist; /* the watch said 410: list again */
 	bool failed_once; /* the first list failed: the first picture is what we have */
 	bool watch_failed; /* the last watch broke: its error stays until a watch works again */
+	double watch_started;      /* when the current watch was asked for */
+	unsigned watch_events;     /* events it delivered */
+	unsigned watch_bad;        /* lines it sent that are not events */
 	/* The list being read, page by page; it replaces the state's array when complete. */
 	void *tmp;
 	size_t n_tmp, cap_tmp;
@@ -519,7 +522,7 @@ static void list_done(const struct kube_reply *r, void *arg)
 	struct kube_sync *k = inf->k;
 	char msg[256];
 	inf->req = NULL;
-	if (r->status == 200) {
+	if (r->status == 200 && !r->error) {
 		int n = kube_parse_list(r->body, r->len, list_item, inf, inf->cont,
 					sizeof(inf->cont), inf->rv, sizeof(inf->rv));
 		if (n >= 0) {
@@ -651,13 +654,17 @@ static bool watch_line(const char *line, size_t len, void *arg)
 {
 	struct informer *inf = arg;
 	struct kube_watch_event ev;
+	if (kube_parse_watch_event(line, len, &ev) != 0) {
+		/* Skipped; counted, for watch_done to tell a stream of garbage. */
+		inf->watch_bad++;
+		return true;
+	}
+	inf->watch_events++;
 	if (inf->watch_failed) {
 		/* The watch works again. */
 		inf->watch_failed = false;
 		set_error(inf->k, (int)inf->kind, NULL);
 	}
-	if (kube_parse_watch_event(line, len, &ev) != 0)
-		return true;
 	bool go_on = true;
 	if (kube_watch_needs_relist(&ev)) {
 		inf->relist = true;
@@ -687,6 +694,27 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		inf->relist = false;
 		inf->phase = INF_IDLE;
 		inf->retry_at = now_mono();
+		return;
+	}
+	if (r->status == 200 && !r->error && inf->watch_events == 0 &&
+	    (inf->watch_bad > 0 || now_mono() - inf->watch_started < 1.0)) {
+		/*
+		 * Nothing but garbage, or over at once (as client-go's "very short watch"): not a
+		 * watch that worked. Watching again at once would hammer the server in a loop:
+		 * list again after the backoff.
+		 */
+		char msg[256];
+		if (inf->watch_bad)
+			snprintf(msg, sizeof(msg),
+				 _("watch %s: the server sent %u lines that are not watch events"),
+				 inf->path, inf->watch_bad);
+		else
+			snprintf(msg, sizeof(msg), _("watch %s: ended at once without an event"),
+				 inf->path);
+		set_error(k, (int)inf->kind, msg);
+		inf->watch_failed = true;
+		inf->phase = INF_IDLE;
+		inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error) {
@@ -723,6 +751,8 @@ static void start_watch(struct informer *inf)
 		.arg = inf,
 	};
 	inf->phase = INF_WATCHING;
+	inf->watch_started = now_mono();
+	inf->watch_events = inf->watch_bad = 0;
 	inf->req = kube_http_start(k->http, &o);
 }
 
@@ -813,8 +843,8 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 	int rc = -EINVAL;
 	p->req = NULL;
 	memset(&tmp, 0, sizeof(tmp));
-	uint64_t digest = r->status == 200 ? body_digest(r->body, r->len) : 0;
-	if (r->status == 200 && p->have_body && digest == p->body) {
+	uint64_t digest = r->status == 200 && !r->error ? body_digest(r->body, r->len) : 0;
+	if (r->status == 200 && !r->error && p->have_body && digest == p->body) {
 		/*
 		 * What the last poll said, to the byte: nothing to parse, nothing to publish (on
 		 * a big cluster a publish is a deep copy of the state and a join in the UI).
@@ -824,7 +854,7 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 		set_error(k, K_COUNT + (int)p->id, NULL);
 		return;
 	}
-	if (r->status == 200) {
+	if (r->status == 200 && !r->error) {
 		cJSON *doc = NULL;
 		switch (p->id) {
 		case P_VERSION:
@@ -893,7 +923,7 @@ static void log_done(const struct kube_reply *r, void *arg)
 	struct log_req *lr = arg;
 	struct kube_sync *k = lr->k;
 	k->logs_running--;
-	for (size_t i = 0; r->status == 200 && i < k->st.n_proxies; i++) {
+	for (size_t i = 0; r->status == 200 && !r->error && i < k->st.n_proxies; i++) {
 		struct kube_proxy_pod *p = &k->st.proxies[i];
 		if (strcmp(p->name, lr->pod) != 0)
 			continue;
