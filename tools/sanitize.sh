@@ -135,39 +135,6 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=23"
 export LSAN_OPTIONS="exitcode=23"
 export top_srcdir="$src" top_builddir="$obj"
 
-if [ "${SAN_SKIP_ASAN:-0}" != 1 ]; then
-phase "unit tests, ASan+UBSan"
-for u in $units; do
-	log=$reports/$u.asan.log
-	t0=$(date +%s)
-	(
-		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/$u.asan-report"
-		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/$u.asan-report"
-		cd "$obj" && "./tests/$u"
-	) >"$log" 2>&1
-	rc=$?
-	count "$log"
-	rep=$(sanitizer_reports "$reports" "$u.asan-report")
-	if [ "$rc" != 0 ] && [ "$bad" = 0 ] || { [ -n "$rep" ] && [ "$bad" = 0 ]; }; then
-		failed=$((failed + 1)) # a report or an exit that Check did not count
-		bad=1
-	fi
-	if [ "$bad" = 0 ]; then
-		echo "ok - $u: $(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1) ($(($(date +%s) - t0)) s)"
-	else
-		echo "not ok - $u (exit $rc)"
-		grep -E ':[EF]:|ERROR|runtime error' "$log" | head -20
-		for r in $rep; do
-			echo "---- $r"
-			head -40 "$r"
-		done
-	fi
-done
-if grep -q 'NOT INJECTING' "$reports/check_oom.asan.log" 2>/dev/null; then
-	not_run "allocation failure injection in the ASan build" \
-		"ASan owns malloc; check_oom ran each parser once there, the injection runs under valgrind below"
-fi
-
 # script_result LABEL LOG RC REPORTS...: counts a script's "ok -"/"not ok -" lines (a script
 # with none counts as one check, by its exit code) and fails it once more for a report or an
 # exit its checks did not count; prints its verdict and, on failure, what went wrong.
@@ -217,6 +184,39 @@ run_asan() {
 	# shellcheck disable=SC2046 # one argument per report file
 	script_result "$_label, ASan+UBSan" "$log" "$rc" $(sanitizer_reports "$reports" "$_label.asan-report")
 }
+
+if [ "${SAN_SKIP_ASAN:-0}" != 1 ]; then
+phase "unit tests, ASan+UBSan"
+for u in $units; do
+	log=$reports/$u.asan.log
+	t0=$(date +%s)
+	(
+		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/$u.asan-report"
+		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/$u.asan-report"
+		cd "$obj" && "./tests/$u"
+	) >"$log" 2>&1
+	rc=$?
+	count "$log"
+	rep=$(sanitizer_reports "$reports" "$u.asan-report")
+	if [ "$rc" != 0 ] && [ "$bad" = 0 ] || { [ -n "$rep" ] && [ "$bad" = 0 ]; }; then
+		failed=$((failed + 1)) # a report or an exit that Check did not count
+		bad=1
+	fi
+	if [ "$bad" = 0 ]; then
+		echo "ok - $u: $(grep -E '^[0-9]+%: Checks: ' "$log" | tail -1) ($(($(date +%s) - t0)) s)"
+	else
+		echo "not ok - $u (exit $rc)"
+		grep -E ':[EF]:|ERROR|runtime error' "$log" | head -20
+		for r in $rep; do
+			echo "---- $r"
+			head -40 "$r"
+		done
+	fi
+done
+if grep -q 'NOT INJECTING' "$reports/check_oom.asan.log" 2>/dev/null; then
+	not_run "allocation failure injection in the ASan build" \
+		"ASan owns malloc; check_oom ran each parser once there, the injection runs under valgrind below"
+fi
 
 if [ "${SAN_SKIP_TUI:-0}" != 1 ]; then
 	for t in tui-test tui-fault-test tui-scale-test; do
