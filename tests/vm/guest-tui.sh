@@ -580,6 +580,83 @@ else
 	result fail "as nobody without CAP_NET_ADMIN: the dashboard starts" "no services pane"
 fi
 
+# ---------------------------------------------------------------- a table swept
+# Above SWEEP_WHOLE_MAX (256) services the dashboard stops re-reading the whole table
+# every refresh: the services on the screen are read every refresh (and at once when the
+# screen changes), the rest in a sweep that covers every service within SWEEP_PERIOD_S
+# (10 s, src/sweep.h). 300 more services, one real server each, make it sweep.
+mark "sweep"
+SWEEP_S=10
+i=0
+while [ $i -lt 300 ]; do
+	a=198.51.$((100 + i / 200)).$((i % 200 + 1))
+	echo "-A -t $a:8000 -s rr"
+	echo "-a -t $a:8000 -r 10.9.$((i / 200)).$((i % 200 + 1)):8000 -m -w 1"
+	i=$((i + 1))
+done | ipvsadm -R
+# A whole read (-b, -j) of a table this size reads the real servers over two sockets at
+# once (src/ipvs_nl.c): every one, under its own service, as ipvsadm lists them.
+sweep_rs() { # the real servers of the 198.51.x services: KEY ADDRESS FORWARD WEIGHT
+	awk -v w="$1" '$1 ~ /^(TCP|UDP|SCTP|FWM)$/ { key = $2; next }
+		$1 == "->" && $2 != "RemoteAddress:Port" && key ~ /^198\.51\./ { print key, $2, tolower($3), $w }'
+}
+"$IPVSTOP_BIN" -b -e -n 1 2>&1 | sweep_rs 5 | sort >"$W/got"
+ipvsadm -Ln | sweep_rs 4 | sort >"$W/want"
+truth "wanted (ipvsadm -Ln): service real-server forwarding weight" cat "$W/want"
+truth "got (ipvstop -b -n 1)" cat "$W/got"
+[ "$(wc -l <"$W/want")" = 300 ] && cmp -s "$W/got" "$W/want"
+verdict "ipvstop -b -n 1 on 300+ services (two sockets at once): every real server, as ipvsadm" \
+	"the real servers differ from ipvsadm (see truth)" $?
+SEEN=198.51.100.7:8000   # the only service on the screen (a filter)
+UNSEEN=198.51.101.50:8000 # never on the screen
+ipvsadm -Ln >"$W/list.txt"
+awk -f "$W/list.awk" "$W/list.txt" >"$W/list.keys"
+nsvc=$(wc -l <"$W/list.keys")
+ndest=$(awk '{ s += $2 } END { print s + 0 }' "$W/list.keys")
+truth "ipvsadm -Ln" cat "$W/list.txt"
+expect "$nsvc services (swept): header and pane count them all, as ipvsadm" \
+	"^Services $nsvc  Real servers $ndest  " $((SWEEP_S + 5))
+filter "$(re_escape "$SEEN")"
+expect "/ with $SEEN: that one service" "^ Virtual services: 1 of $nsvc match " 5
+keys Enter
+expect "Enter: its one real server" "^ Real servers of TCP $(re_escape "$SEEN"): 1 *$" 5
+# A change to the service on the screen: shown within one refresh (1 s), plus drawing and
+# the capture (every 0.15 s, up to 0.6 s each on a busy machine): 3.5 s in all, where the
+# sweep alone would take up to 10 s.
+ipvsadm -e -t "$SEEN" -r 10.9.0.7:8000 -m -w 7
+ipvsadm -a -t "$SEEN" -r 10.9.9.9:8000 -m -w 3
+ipvsadm -Ln -t "$SEEN" >"$W/l"
+truth "ipvsadm -Ln -t $SEEN" cat "$W/l"
+awk '$1 == "->" && $2 != "RemoteAddress:Port" { print $2, $3, $4 }' "$W/l" | sort >"$W/want"
+now
+t0=$NOW
+ok=1
+wait_for "^ Real servers of TCP $(re_escape "$SEEN"): 2 *$" 4 || ok=0
+now
+awk -f "$W/dests.awk" "$W/screen" | sort >"$W/got"
+truth "wanted: address forwarding weight" cat "$W/want"
+truth "got, $(((NOW - t0) * 10)) ms after ipvsadm" cat "$W/got"
+[ $ok = 1 ] && cmp -s "$W/got" "$W/want" && [ $((NOW - t0)) -le 350 ]
+verdict "a service on the screen: a new real server and a weight change show within one refresh" \
+	"not within 3.5 s (see truth)" $?
+# A change to a service that is not on the screen: in the header's count of real
+# servers within a sweep (and a refresh, and the capture).
+ipvsadm -a -t "$UNSEEN" -r 10.9.9.10:8000 -m -w 1
+ndest=$((ndest + 2))
+ipvsadm -Ln | awk -f "$W/list.awk" | awk '{ s += $2 } END { print s + 0 }' >"$W/n"
+truth "ipvsadm -Ln: real servers in all" cat "$W/n"
+now
+t0=$NOW
+wait_for "^Services $nsvc  Real servers $ndest  " $((SWEEP_S + 3))
+st=$?
+now
+truth "seen after" echo "$(((NOW - t0) * 10)) ms"
+[ $st = 0 ] && [ "$(cat "$W/n")" = "$ndest" ]
+verdict "a service not on the screen: its new real server is counted within the sweep ($SWEEP_S s)" \
+	"wanted 'Real servers $ndest' within $((SWEEP_S + 3)) s" $?
+keys Escape Escape
+expect "Esc: back to all $nsvc services" "^ Virtual services: $nsvc *$" 5
+
 # ---------------------------------------------------------------- IPVS goes away
 mark "rmmod"
 ipvsadm -C
