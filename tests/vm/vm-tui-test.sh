@@ -9,7 +9,7 @@
 # with the screen and the ground truth of every failed check.
 #
 # Environment: IPVSTOP (the binary; default $top_builddir/ipvstop),
-# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 240),
+# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 300),
 # IPVSTOP_VM_TUI_RESULTS (where to keep the guest's outputs, default
 # tests/vm/vm-tui-test.out under the current directory), and vm-lib.sh's knobs.
 # Needs tmux on the host (it is copied into the guest with its libraries).
@@ -55,7 +55,7 @@ trap 'exit 1' INT TERM HUP
 vm_fetch_kernel
 vm_build_initramfs "$WORK/initramfs.gz" test \
 	"$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-tui.sh"
-TIMEOUT=${IPVSTOP_VM_TIMEOUT:-240}
+TIMEOUT=${IPVSTOP_VM_TIMEOUT:-300}
 vm_run_guest "$WORK/initramfs.gz" "$WORK/results.img" 64M "$TIMEOUT"
 
 if [ "$(cat "$O/guest-table.sh.rc" 2>/dev/null)" = 0 ]; then
