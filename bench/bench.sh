@@ -16,7 +16,8 @@
 #    ipvstop is measured side by side with ipvsadm -Ln --stats in the same run; then a
 #    backup sync daemon fed by syncgen fills the connection table up to a million
 #    entries.
-# 3. On this host: ipvstop against the Kubernetes API test server (tests/kube/apiserver.py)
+# 3. On this host (before the VM, so that a VM stopped by its time limit leaves it
+#    measured): ipvstop against the Kubernetes API test server (tests/kube/apiserver.py)
 #    serving 10,000 Services and 100,000 endpoints (no VM needed: the IPVS side is a
 #    recording of the matching table, bench/gen-table.py).
 # 4. bench/report.py writes RESULTS/report.md: every number, as ratios to ipvsadm where
@@ -149,43 +150,6 @@ if [ -x "$WORK/bin/jsonwrite" ]; then
 	rm -f "$WORK/writer.jsonl"
 fi
 
-# ---------------------------------------------------------------- the VM
-if [ $DO_VM = 1 ]; then
-	vm_check_host_tools
-	command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux)"
-	VM_EXTRA_BINS="tmux $WORK/bin/benchrun $WORK/bin/nlprobe $WORK/bin/nlload $WORK/bin/syncgen $WORK/bin/ptyprobe"
-	VM_EXTRA_FILES="$WORK/calib.jsonl=/bench/calib.jsonl"
-	if [ $PROFILE = 1 ]; then
-		command -v perf >/dev/null 2>&1 && VM_EXTRA_BINS="$VM_EXTRA_BINS perf"
-		# Debian's valgrind is a wrapper script around valgrind.bin.
-		vg=$(command -v valgrind.bin || command -v valgrind)
-		if [ -n "$vg" ]; then
-			vl=/usr/libexec/valgrind
-			[ -d $vl ] || vl=/usr/lib/x86_64-linux-gnu/valgrind
-			VM_EXTRA_BINS="$VM_EXTRA_BINS $vg"
-			for f in callgrind-amd64-linux massif-amd64-linux vgpreload_core-amd64-linux.so \
-				vgpreload_massif-amd64-linux.so default.supp; do
-				[ -f "$vl/$f" ] && VM_EXTRA_FILES="$VM_EXTRA_FILES $vl/$f=$vl/$f"
-			done
-		fi
-	fi
-	export VM_EXTRA_BINS VM_EXTRA_FILES
-	: "${IPVSTOP_VM_MEM:=3G}"
-	export IPVSTOP_VM_MEM
-	vm_fetch_kernel
-	vm_build_initramfs "$WORK/initramfs.gz" test "$BENCH_DIR/guest-bench.sh"
-	vm_make_disk "$WORK/results.img" 1G
-	TIMEOUT=${IPVSTOP_BENCH_TIMEOUT:-2400}
-	vm_log "booting $VM_KVER (TCG, ${IPVSTOP_VM_SMP:-2} CPUs, $IPVSTOP_VM_MEM, timeout ${TIMEOUT}s): sizes $SIZES, $CONNS connections on $CONNSIZE"
-	vm_log "serial log: $RESULTS/serial.log (follow it with tail -f)"
-	vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT" \
-		"ipvstop.sizes=$SIZES ipvstop.conns=$CONNS ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE"
-	qrc=$?
-	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
-	vm_extract_disk "$WORK/results.img" "$RESULTS/out"
-	[ -s "$RESULTS/out/results.txt" ] || vm_die "the guest wrote no results (see $RESULTS/serial.log)"
-fi
-
 # ---------------------------------------------------------------- Kubernetes, on this host
 if [ $DO_KUBE = 1 ]; then
 	for t in python3 openssl; do
@@ -263,6 +227,43 @@ PY
 	kill "$KUBE_PID" 2>/dev/null
 	wait "$KUBE_PID" 2>/dev/null
 	KUBE_PID=
+fi
+
+# ---------------------------------------------------------------- the VM
+if [ $DO_VM = 1 ]; then
+	vm_check_host_tools
+	command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux)"
+	VM_EXTRA_BINS="tmux $WORK/bin/benchrun $WORK/bin/nlprobe $WORK/bin/nlload $WORK/bin/syncgen $WORK/bin/ptyprobe"
+	VM_EXTRA_FILES="$WORK/calib.jsonl=/bench/calib.jsonl"
+	if [ $PROFILE = 1 ]; then
+		command -v perf >/dev/null 2>&1 && VM_EXTRA_BINS="$VM_EXTRA_BINS perf"
+		# Debian's valgrind is a wrapper script around valgrind.bin.
+		vg=$(command -v valgrind.bin || command -v valgrind)
+		if [ -n "$vg" ]; then
+			vl=/usr/libexec/valgrind
+			[ -d $vl ] || vl=/usr/lib/x86_64-linux-gnu/valgrind
+			VM_EXTRA_BINS="$VM_EXTRA_BINS $vg"
+			for f in callgrind-amd64-linux massif-amd64-linux vgpreload_core-amd64-linux.so \
+				vgpreload_massif-amd64-linux.so default.supp; do
+				[ -f "$vl/$f" ] && VM_EXTRA_FILES="$VM_EXTRA_FILES $vl/$f=$vl/$f"
+			done
+		fi
+	fi
+	export VM_EXTRA_BINS VM_EXTRA_FILES
+	: "${IPVSTOP_VM_MEM:=3G}"
+	export IPVSTOP_VM_MEM
+	vm_fetch_kernel
+	vm_build_initramfs "$WORK/initramfs.gz" test "$BENCH_DIR/guest-bench.sh"
+	vm_make_disk "$WORK/results.img" 1G
+	TIMEOUT=${IPVSTOP_BENCH_TIMEOUT:-2400}
+	vm_log "booting $VM_KVER (TCG, ${IPVSTOP_VM_SMP:-2} CPUs, $IPVSTOP_VM_MEM, timeout ${TIMEOUT}s): sizes $SIZES, $CONNS connections on $CONNSIZE"
+	vm_log "serial log: $RESULTS/serial.log (follow it with tail -f)"
+	vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT" \
+		"ipvstop.sizes=$SIZES ipvstop.conns=$CONNS ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE"
+	qrc=$?
+	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
+	vm_extract_disk "$WORK/results.img" "$RESULTS/out"
+	[ -s "$RESULTS/out/results.txt" ] || vm_die "the guest wrote no results (see $RESULTS/serial.log)"
 fi
 
 # ---------------------------------------------------------------- report
