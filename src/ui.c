@@ -90,6 +90,7 @@ struct ui {
 	struct {
 		uint64_t act, inact, cps, inpps, outpps, inbps, outbps;
 		size_t dests;
+		size_t pending; /* services whose real servers are not read yet (the sweep) */
 	} tot;
 	bool *mod_used; /* cur.n_modules entries */
 	/* What feed_set_focus was last told. */
@@ -388,6 +389,7 @@ static void derive_totals(struct ui *u)
 		u->tot.act += u->sums[i].act;
 		u->tot.inact += u->sums[i].inact;
 		u->tot.dests += svc->n_dests;
+		u->tot.pending += svc->dests_pending;
 		u->tot.cps += svc->stats.cps;
 		u->tot.inpps += svc->stats.inpps;
 		u->tot.outpps += svc->stats.outpps;
@@ -401,6 +403,17 @@ static void derive_totals(struct ui *u)
 			if (!u->mod_used[m] && strncmp(s->modules[m].name, "ip_vs_", 6) == 0 &&
 			    strcmp(s->modules[m].name + 6, svc->sched) == 0)
 				u->mod_used[m] = true;
+	}
+	/*
+	 * The kernel's own totals, read every refresh, are right even while a big table's rows
+	 * are of different ages (the sweep); the sums above stand in where they are not read.
+	 */
+	if (s->totals_known) {
+		u->tot.cps = s->totals.cps;
+		u->tot.inpps = s->totals.inpps;
+		u->tot.outpps = s->totals.outpps;
+		u->tot.inbps = s->totals.inbps;
+		u->tot.outbps = s->totals.outbps;
 	}
 	for (size_t m = 0; m < s->n_modules; m++)
 		if (strcmp(s->modules[m].name, "ip_vs") == 0 ||
@@ -688,9 +701,9 @@ static void draw_services(struct ui *u, const struct box *b)
 		}
 		service_label(svc, label, sizeof(label));
 		flags_label(svc, flags, sizeof(flags));
-		/* Real servers that could not be read: not a count of zero. */
-		bool unread = !svc->dests_known;
-		const char *unknown = "?";
+		/* Real servers not read yet (the sweep) or unreadable: not a count of zero. */
+		bool unread = !svc->dests_known || svc->dests_pending;
+		const char *unknown = svc->dests_pending ? "..." : "?";
 		snprintf(nb[7], sizeof(nb[7]), "%zu", svc->n_dests);
 		const char *cells[N_SVC_COLS] = {
 			proto_label(svc),
@@ -737,7 +750,11 @@ static void draw_dests(struct ui *u, const struct box *b)
 	char title[256], label[96];
 	int widths[N_DEST_COLS];
 	const struct ipvs_service *svc = selected_service(u);
-	if (svc && !svc->dests_known) {
+	if (svc && svc->dests_pending) {
+		service_label(svc, label, sizeof(label));
+		snprintf(title, sizeof(title), _(" Real servers of %s %s: reading... "),
+			 proto_label(svc), label);
+	} else if (svc && !svc->dests_known) {
 		service_label(svc, label, sizeof(label));
 		snprintf(title, sizeof(title), _(" Real servers of %s %s: unknown "),
 			 proto_label(svc), label);
@@ -790,7 +807,9 @@ static void draw_dests(struct ui *u, const struct box *b)
 			a = u->color ? COLOR_PAIR(CP_DRAIN) : A_DIM;
 		draw_row(b, b->y + 2 + r, cells, dest_cols, N_DEST_COLS, widths, a);
 	}
-	if (svc && !svc->dests_known && rows > 0)
+	if (svc && svc->dests_pending && rows > 0)
+		put(b->y + 2, b->x + 1, b->w - 1, _("Reading its real servers..."), 0, A_DIM);
+	else if (svc && !svc->dests_known && rows > 0)
 		put(b->y + 2, b->x + 1, b->w - 1, _("Its real servers could not be read."), 0,
 		    u->color ? COLOR_PAIR(CP_WARN) : A_BOLD);
 	else if (svc && n == 0 && rows > 0)
@@ -949,6 +968,10 @@ static void draw_header(struct ui *u)
 		 rate(u, (double)u->tot.inbps, b[4], sizeof(b[4])),
 		 rate(u, (double)u->tot.outpps, b[5], sizeof(b[5])),
 		 rate(u, (double)u->tot.outbps, b[6], sizeof(b[6])));
+	size_t len = strlen(line);
+	if (u->have && u->tot.pending && len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len,
+			 _("  (real servers of %zu services: reading...)"), u->tot.pending);
 	put(2, 0, COLS, line, 0, A_NORMAL);
 
 	/* Line 4: modules, and the slot for the cluster. */
