@@ -33,7 +33,8 @@ cc=${SAN_CC:-gcc}
 build=${SAN_BUILD_DIR:-$top/build-sanitize}
 jobs=$(nproc 2>/dev/null || echo 1)
 san_cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
-units="check_snapshot check_ipvs_parse check_ipvs_proc check_modules check_kube_config check_kube_parse check_kube_join check_json_writer check_oom"
+# the unit tests: Makefile.am's check_PROGRAMS (read below, once the sources are known)
+units=""
 # the tests that run ipvstop: LABEL:SCRIPT (relative to the sources)
 kube_tests="ipvstop-kube-test:tests/kube/ipvstop-kube-test.sh ipvstop-actions-test:tests/kube/ipvstop-actions-test.sh"
 vm_tests="vm-test:tests/vm/vm-test.sh vm-tui-test:tests/vm/vm-tui-test.sh vm-kube-test:tests/vm/vm-kube-test.sh vm-actions-test:tests/vm/vm-actions-test.sh vm-faults-test:tests/vm/vm-faults-test.sh"
@@ -108,11 +109,22 @@ sanitizer_reports() {
 	ls "$1/$2".* 2>/dev/null
 }
 
+units_of() { # SRCDIR: the names in check_PROGRAMS of SRCDIR/Makefile.am
+	sed -n '/^check_PROGRAMS *=/,/[^\\]$/p' "$1/Makefile.am" | tr ' \t\\' '\n\n\n' |
+		sed -n 's|^tests/\(check_[a-z0-9_]*\)$|\1|p'
+}
+
 oot_builddir "$build" || {
 	failed=$((failed + 1))
 	finish
 }
 src=$(oot_srcdir "$top" "$build/src") || {
+	failed=$((failed + 1))
+	finish
+}
+units=$(units_of "$src" | tr '\n' ' ')
+[ -n "$units" ] || {
+	echo "not ok - no unit test found in $src/Makefile.am"
 	failed=$((failed + 1))
 	finish
 }
@@ -275,11 +287,16 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 		export top_builddir="$obj"
 		phase "unit tests under valgrind (CK_FORK=no)"
 		# valgrind runs a program 20-50 times slower: with two CPUs or more, check_kube_join
-		# (its scale test is most of the time) runs beside all the others in turn
-		slow=check_kube_join
+		# and check_json_writer (their scale and random tests are most of the time) run
+		# beside all the others in turn
+		slow="check_kube_join check_json_writer"
 		if [ "$jobs" -ge 2 ]; then
-			valgrind_one "$slow" &
-			(for u in $units; do [ "$u" = "$slow" ] || valgrind_one "$u"; done) &
+			(for u in $slow; do
+				case " $units " in *" $u "*) valgrind_one "$u" ;; esac
+			done) &
+			(for u in $units; do
+				case " $slow " in *" $u "*) ;; *) valgrind_one "$u" ;; esac
+			done) &
 			wait
 		else
 			for u in $units; do valgrind_one "$u"; done
