@@ -35,7 +35,8 @@ pids=()
 cleanup() {
 	T kill-server 2>/dev/null
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	# Only these: a bare wait would also wait for the tee below, which ends with this shell.
+	wait "${pids[@]}" 2>/dev/null
 	[ "${IPVSTOP_KEEP:-0}" = 1 ] && echo "# kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -246,13 +247,22 @@ ctl '{"action":"clear-faults"}'
 section "100 MB bodies"
 # With a Content-Length: refused from the headers. Chunked: read up to the bound, no
 # further. Peak RSS from /usr/bin/time (GNU time's %M, KiB) when it is there.
+# Under ASan (CI's make check on a sanitized build) its own memory is not ipvstop's: about
+# 50 MiB more at start, and the quarantine of freed blocks, left out for these two runs.
+rss_bound=$(( (64 + 40) * 1024 ))
+asan_opts=${ASAN_OPTIONS:-}
+if ldd "$IPVSTOP" 2>/dev/null | grep -q libasan; then
+	rss_bound=$(( (64 + 80) * 1024 ))
+	asan_opts="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+	echo "# ipvstop is built with ASan: peak RSS bound $((rss_bound / 1024)) MiB, quarantine off for these runs"
+fi
 for mode in length chunked; do
 	chunked=false wait=4
 	[ $mode = chunked ] && chunked=true wait=15
 	ctl "{\"action\":\"fault\",\"kind\":\"huge\",\"bytes\":104857600,\"chunked\":$chunked,\"path\":\"/api/v1/services\",\"watch\":false,\"count\":0}"
 	t0=$(date +%s)
 	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f %M -o "$work/rss-$mode" "$IPVSTOP" -j -n 1 --replay "$TABLE" --node worker-1 --kube-wait "$wait" \
+		ASAN_OPTIONS=$asan_opts /usr/bin/time -f %M -o "$work/rss-$mode" "$IPVSTOP" -j -n 1 --replay "$TABLE" --node worker-1 --kube-wait "$wait" \
 			> "$out/huge-$mode.json" 2> "$out/huge-$mode.err"
 	else
 		run_json "huge-$mode" --kube-wait "$wait"
@@ -264,8 +274,8 @@ for mode in length chunked; do
 		rss=$(tail -n 1 "$work/rss-$mode")
 		echo "# peak RSS with a 100 MB $mode body: $((rss / 1024)) MiB"
 		# Held whole and parsed, 100 MB would be several hundred MiB.
-		[ "$rss" -lt $(( (64 + 40) * 1024 )) ] && ok "a 100 MB list ($mode): peak RSS $((rss / 1024)) MiB (bound 64 MiB + 40)" ||
-			not_ok "a 100 MB list ($mode): peak RSS $((rss / 1024)) MiB (bound 64 MiB + 40)"
+		[ "$rss" -lt "$rss_bound" ] && ok "a 100 MB list ($mode): peak RSS $((rss / 1024)) MiB (< $((rss_bound / 1024)))" ||
+			not_ok "a 100 MB list ($mode): peak RSS $((rss / 1024)) MiB (< $((rss_bound / 1024)))"
 	else
 		not_ok "a 100 MB list ($mode): peak RSS measured (/usr/bin/time)"
 	fi
