@@ -37,7 +37,7 @@ if [ "${IPVSTOP_SKIP_HARDENING:-0}" != 1 ]; then
 		status=1
 		cat build-ci/sanitize.log
 	}
-	grep -E '^(ok|not ok|NOT RUN) - ' build-ci/sanitize.log || true
+	grep -E '^(ok|not ok|NOT RUN|NOTE) - ' build-ci/sanitize.log || true
 	tail -2 build-ci/sanitize.log
 	echo "== valgrind took $(($(date +%s) - t0)) s"
 	hardening_logs="build-ci/fuzz.log build-ci/sanitize.log"
@@ -94,9 +94,9 @@ if [ "$st" = 0 ] && [ "${IPVSTOP_SKIP_DISTCHECK:-0}" != 1 ]; then
 fi
 
 # What was left out of the sanitizer runs, once more where it cannot be missed.
-if [ -n "$hardening_logs" ] && grep -q '^NOT RUN - ' build-ci/sanitize.log; then
-	echo "==== left out of the sanitizer runs (see tools/sanitize.sh) ===="
-	grep '^NOT RUN - ' build-ci/sanitize.log | sort -u
+if [ -n "$hardening_logs" ] && grep -qE '^(NOT RUN|NOTE) - ' build-ci/sanitize.log; then
+	echo "==== left out of the sanitizer runs, or not counted (see tools/sanitize.sh) ===="
+	grep -E '^(NOT RUN|NOTE) - ' build-ci/sanitize.log | sort -u
 fi
 
 # One closing line for every check counted: Check's per-test totals and each script's own
