@@ -36,8 +36,10 @@ san_cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-san
 # the unit tests: Makefile.am's check_PROGRAMS (read below, once the sources are known)
 units=""
 # the tests that run ipvstop: LABEL:SCRIPT (relative to the sources)
-kube_tests="ipvstop-kube-test:tests/kube/ipvstop-kube-test.sh ipvstop-actions-test:tests/kube/ipvstop-actions-test.sh"
-vm_tests="vm-test:tests/vm/vm-test.sh vm-tui-test:tests/vm/vm-tui-test.sh vm-kube-test:tests/vm/vm-kube-test.sh vm-actions-test:tests/vm/vm-actions-test.sh vm-faults-test:tests/vm/vm-faults-test.sh"
+# (the scripts are Makefile.am's TESTS, read below: the tmux, Kubernetes and VM tests)
+kube_tests=""
+vm_tests=""
+tui_tests=""
 passed=0
 failed=0
 start=$(date +%s)
@@ -123,6 +125,14 @@ src=$(oot_srcdir "$top" "$build/src") || {
 	finish
 }
 units=$(units_of "$src" | tr '\n' ' ')
+# LABEL:PATH of the scripts in TESTS that run ipvstop
+scripts_of() { # SRCDIR GLOB
+	sed -n '/^TESTS *=/,/[^\\]$/p' "$1/Makefile.am" | tr ' \t\\' '\n\n\n' | grep -E "$2" |
+		while read -r _p; do printf '%s:%s ' "$(basename "$_p" .sh)" "$_p"; done
+}
+tui_tests=$(scripts_of "$src" '^tests/tui/.*\.sh$')
+kube_tests=$(scripts_of "$src" '^tests/kube/ipvstop-.*\.sh$')
+vm_tests=$(scripts_of "$src" '^tests/vm/.*\.sh$')
 [ -n "$units" ] || {
 	echo "not ok - no unit test found in $src/Makefile.am"
 	failed=$((failed + 1))
@@ -231,9 +241,9 @@ if grep -q 'NOT INJECTING' "$reports/check_oom.asan.log" 2>/dev/null; then
 fi
 
 if [ "${SAN_SKIP_TUI:-0}" != 1 ]; then
-	for t in tui-test tui-fault-test tui-scale-test; do
-		phase "$t (tmux), ASan+UBSan ipvstop"
-		run_asan "$t" "tests/tui/$t.sh"
+	for t in $tui_tests; do
+		phase "${t%%:*} (tmux), ASan+UBSan ipvstop"
+		run_asan "${t%%:*}" "${t#*:}"
 	done
 else
 	not_run "dashboard test under ASan and valgrind" "SAN_SKIP_TUI=1"
@@ -350,7 +360,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 		}
 		script_tests=""
 		[ "${SAN_SKIP_TUI:-0}" != 1 ] &&
-			script_tests="tui-test:tests/tui/tui-test.sh tui-fault-test:tests/tui/tui-fault-test.sh tui-scale-test:tests/tui/tui-scale-test.sh"
+			script_tests="$tui_tests"
 		[ "${SAN_SKIP_KUBE:-0}" != 1 ] && script_tests="$script_tests $kube_tests"
 		for t in $script_tests; do
 			label=${t%%:*}
