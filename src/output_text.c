@@ -109,7 +109,8 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 		cells_safe(s->host, safe[0], sizeof(safe[0])), tbuf);
 
 	if (!s->ipvs_available) {
-		fprintf(f, "%s %s\n", _("IPVS:"), cells_safe(s->ipvs_error, safe[0], sizeof(safe[0])));
+		fprintf(f, "%s %s\n", _("IPVS:"),
+			cells_safe(s->ipvs_error, safe[0], sizeof(safe[0])));
 	} else {
 		fprintf(f, _("IPVS %u.%u.%u, connection table %u, read from %s"), s->version >> 16,
 			(s->version >> 8) & 0xff, s->version & 0xff, s->conn_tab_size,
@@ -144,7 +145,8 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 		for (size_t i = 0; i < s->n_modules; i++) {
 			enum module_state st = s->modules[i].state;
 			if (st == MODULE_LOADED || st == MODULE_BUILTIN)
-				fprintf(f, " %s", cells_safe(s->modules[i].name, safe[0], sizeof(safe[0])));
+				fprintf(f, " %s",
+					cells_safe(s->modules[i].name, safe[0], sizeof(safe[0])));
 			else if (st == MODULE_MISSING)
 				missing++;
 		}
@@ -154,7 +156,8 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 			for (size_t i = 0; i < s->n_modules; i++)
 				if (s->modules[i].state == MODULE_MISSING)
 					fprintf(f, " %s",
-						cells_safe(s->modules[i].name, safe[0], sizeof(safe[0])));
+						cells_safe(s->modules[i].name, safe[0],
+							   sizeof(safe[0])));
 			fputc('\n', f);
 		}
 	}
