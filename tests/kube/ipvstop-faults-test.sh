@@ -442,7 +442,9 @@ dash_fault "a body that is not JSON" '{"action":"fault","kind":"body","body":"<h
 dash_fault "a 100 MB body" '{"action":"fault","kind":"huge","pathPrefix":"/api/v1/services","watch":false,"count":0}' \
 	"larger than 64 MiB" 30 relist
 # Watches that send only garbage lines, then end: said, and not watched again in a loop
-# (each costs the server a request: at most a few per backoff).
+# (before the fix: 664 watches in 10 s). Each is followed by a list that works, which
+# resets the backoff: about one watch a second, counted from the fault to ~5 s after the
+# header said it.
 mark=$(nreq)
 ctl '{"action":"fault","kind":"body","body":"garbage\n{\"type\":\n","pathPrefix":"/api/v1/services","watch":true,"count":0}'
 ctl '{"action":"drop-watches"}'
@@ -451,8 +453,8 @@ expect "dashboard, garbage in a watch stream: the header says so" d \
 keys_answered "dashboard, garbage in a watch stream: keys are answered" d
 sleep 5
 nw=$(requests_since "$mark" | awk '$6 == "body"' | wc -l)
-[ "$nw" -le 8 ] && ok "dashboard, garbage in a watch stream: no hot loop ($nw watches in ~7 s)" ||
-	not_ok "dashboard, garbage in a watch stream: no hot loop ($nw watches in ~7 s)"
+[ "$nw" -le 20 ] && ok "dashboard, garbage in a watch stream: no hot loop ($nw watches)" ||
+	not_ok "dashboard, garbage in a watch stream: no hot loop ($nw watches)"
 ctl '{"action":"clear-faults"}'
 recovered "dashboard, garbage in a watch stream: recovered by itself" d "not watch events"
 # Hung in the middle of a body: "reading" while it hangs, keys answered, then the request
