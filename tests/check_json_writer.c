@@ -197,11 +197,20 @@ static bool valid_utf8(const unsigned char *p)
 	return true;
 }
 
+/*
+ * The number of cases of the random and exhaustive tests: all of them, or a twentieth with
+ * IPVSTOP_TEST_QUICK set (tools/sanitize.sh sets it under valgrind, 20-50 times slower).
+ */
+static int cases(int n)
+{
+	return getenv("IPVSTOP_TEST_QUICK") ? n / 20 : n;
+}
+
 START_TEST(test_random_bytes_valid)
 {
 	unsigned seed = 12345;
 	char in[64];
-	for (int k = 0; k < 20000; k++) {
+	for (int k = 0; k < cases(20000); k++) {
 		size_t n = (size_t)(rand_r(&seed) % 40);
 		for (size_t i = 0; i < n; i++) {
 			int b = rand_r(&seed) % 256;
@@ -271,7 +280,7 @@ START_TEST(test_doubles)
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		expect_double_as_printf(fixed[i]);
 	/* Ties and near-ties at three decimals: k / 2000 and its neighbours. */
-	for (int k = 0; k < 40000; k++) {
+	for (int k = 0; k < cases(40000); k++) {
 		double v = k / 2000.0;
 		expect_double_as_printf(v);
 		expect_double_as_printf(nextafter(v, 0));
@@ -280,7 +289,7 @@ START_TEST(test_doubles)
 	}
 	/* Random magnitudes, as rates come. */
 	unsigned seed = 7;
-	for (int k = 0; k < 200000; k++) {
+	for (int k = 0; k < cases(200000); k++) {
 		double m = (double)rand_r(&seed) / RAND_MAX;
 		double e = pow(10, rand_r(&seed) % 30 - 8);
 		expect_double_as_printf(m * e);

@@ -19,6 +19,9 @@
 #   SAN_SKIP_VM=1       leave out the VM tests under ASan
 #   SAN_SKIP_ASAN=1     leave out the whole ASan+UBSan run (CI runs make check on such a build)
 #   SAN_SKIP_VALGRIND=1 leave out the valgrind run
+#   SAN_VALGRIND_SCRIPTS="LABEL ..."  under valgrind, only these of the tmux and Kubernetes
+#                       tests (e.g. "tui-test ipvstop-kube-test"; CI, for time); each one
+#                       left out is said as NOT RUN
 #   IPVSTOP_SRCDIR=DIR  configure from DIR (see tools/oot.sh)
 # A part left out is printed as "NOT RUN - ..." with its reason, never silently.
 #
@@ -99,7 +102,7 @@ valgrind_one() {
 	_t0=$(date +%s)
 	# somalloc=nouserintercepts: check_oom's own malloc stays in place (it forwards to
 	# glibc's, which valgrind replaces); the others define none, so it changes nothing there
-	(cd "$obj" && CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
+	(cd "$obj" && CK_FORK=no IPVSTOP_TEST_QUICK=1 valgrind -q --error-exitcode=1 --leak-check=full \
 		--soname-synonyms=somalloc=nouserintercepts \
 		--suppressions="$src/tests/valgrind-oom.supp" "./tests/$1") \
 		>"$reports/$1.valgrind.log" 2>&1
@@ -296,6 +299,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 		obj=$build/plain
 		export top_builddir="$obj"
 		phase "unit tests under valgrind (CK_FORK=no)"
+		echo "note - under valgrind IPVSTOP_TEST_QUICK=1: check_json_writer's random cases are a twentieth and check_kube_join's scale test has 2,000 Services instead of 20,000 (in full in make check)"
 		# valgrind runs a program 20-50 times slower: with two CPUs or more, check_kube_join
 		# and check_json_writer (their scale and random tests are most of the time) run
 		# beside all the others in turn
@@ -364,6 +368,16 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 		[ "${SAN_SKIP_KUBE:-0}" != 1 ] && script_tests="$script_tests $kube_tests"
 		for t in $script_tests; do
 			label=${t%%:*}
+			if [ -n "${SAN_VALGRIND_SCRIPTS:-}" ]; then
+				case " $SAN_VALGRIND_SCRIPTS " in
+				*" $label "*) ;;
+				*)
+					not_run "$label under valgrind" \
+						"left out by SAN_VALGRIND_SCRIPTS (CI's time); tools/sanitize.sh runs it"
+					continue
+					;;
+				esac
+			fi
 			phase "$label, ipvstop under valgrind"
 			wrap=$build/valgrind-wrap/$label
 			mkdir -p "$wrap"
