@@ -57,6 +57,9 @@ if [ "${IPVSTOP_SKIP_HARDENING:-0}" != 1 ]; then
 	export LSAN_OPTIONS="exitcode=23"
 	# the VM's guest: its own report directory, a smaller quarantine (512 MB of memory)
 	export VM_GUEST_ENV="ASAN_OPTIONS=$opts:quarantine_size_mb=32:log_path=/out/san/asan UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=23:log_path=/out/san/asan"
+	# the VMs' hard limits (180-300 s) are sized for a plain ipvstop on an idle machine;
+	# sanitized, ipvstop and the tests in the guest run slower: a hung VM is still stopped
+	export IPVSTOP_VM_TIMEOUT=${IPVSTOP_VM_TIMEOUT:-600}
 	echo "== make check on an ASan+UBSan build"
 else
 	echo "NOT RUN - fuzzing, valgrind and the ASan+UBSan make check: IPVSTOP_SKIP_HARDENING=1"
