@@ -326,10 +326,11 @@ run_size() { # NAME
 	measure_t 900 "size=$_name" what=json_nK "n=$_n" -- $IPVSTOP -j -d 1 -n "$_n" --no-kube
 
 	mark "size $_name: dashboard on a pty"
-	# First frame: "Masq", a real server row; mark 1: a virtual service row (with a sweeping
-	# reader the services show before their real servers are read).
-	echo "ptyprobe -R 50 -C 200 -w $WINDOW -n 5 -m 10.97.0. -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
-	ptyprobe -R 50 -C 200 -F 300 -w "$WINDOW" -n 5 -m 10.97.0. -o /run/pty.raw -- $IPVSTOP -d 1 --no-kube >/run/pty.txt 2>&1
+	# First frame: "Masq", a real server row; mark 1: a virtual service row (services are
+	# 10.97.x.y, real servers 10.128.x.y; with a sweeping reader the services show before
+	# their real servers are read).
+	echo "ptyprobe -R 50 -C 200 -w $WINDOW -n 5 -m 10.97. -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
+	ptyprobe -R 50 -C 200 -F 300 -w "$WINDOW" -n 5 -m 10.97. -o /run/pty.raw -- $IPVSTOP -d 1 --no-kube >/run/pty.txt 2>&1
 	# What the terminal got, when the first frame never came.
 	grep -q 'first_frame_s=-1' /run/pty.txt && cp /run/pty.raw "$OUT/pty-$_name.raw"
 	rm -f /run/pty.raw
@@ -373,8 +374,8 @@ run_conns() {
 	for _n in 10000 30000 1000000 3000000 10000000; do
 		[ "$_n" -le "$CONNS" ] || break
 		mark "connections: $_n entries"
-		echo "syncgen -S $_S -D $_D -s $_prev -n $_n -N /run/netns/syncsrc -i vsync0 -c /proc/net/ip_vs" >>"$CMDS"
-		syncgen -S "$_S" -D "$_D" -s "$_prev" -n "$_n" -N /run/netns/syncsrc -i vsync0 \
+		echo "syncgen -S $_S -D $_D -s $_prev -n $_n -N /run/netns/syncsrc -i vsync0 -P 2 -c /proc/net/ip_vs" >>"$CMDS"
+		syncgen -S "$_S" -D "$_D" -s "$_prev" -n "$_n" -N /run/netns/syncsrc -i vsync0 -P 2 \
 			-c /proc/net/ip_vs | sed "s/^syncgen /R size=$_name what=syncgen conns=$_n /" >>"$RES"
 		_prev=$_n
 		checkpoint

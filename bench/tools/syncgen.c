@@ -8,7 +8,7 @@
  * instead of a million real flows.
  *
  *   syncgen -S SERVICES -D DESTS -n COUNT [-s FIRST] [-N NETNS-PATH] [-i IFNAME]
- *           [-t TIMEOUT] [-b PER-MESSAGE] [-w WINDOW] [-c COUNT-FILE]
+ *           [-t TIMEOUT] [-b PER-MESSAGE] [-w WINDOW] [-c COUNT-FILE] [-P SECONDS]
  *
  * The table is the one bench/guest-bench.sh loads: service i (0-based) is TCP
  * 10.97.0.0+i:80; it has D/S real servers (the first D%S services one more), numbered
@@ -20,7 +20,9 @@
  * local address. -c: a /proc/net/ip_vs opened before switching namespaces; the sum of its
  * ActiveConn and InActConn columns paces the sender (never more than WINDOW entries ahead
  * of what the kernel has created, so the daemon's socket never drops a message) and checks
- * the result. Prints "syncgen sent=N created=N seconds=N".
+ * the result; when the count lags more than -P SECONDS (default 20) it sends on anyway
+ * (the counters only count entries bound to a real server). Prints "syncgen sent=N
+ * created=N seconds=N".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -122,9 +124,10 @@ static long long count_conns(int fd)
 int main(int argc, char **argv)
 {
 	long S = 0, D = 0, count = 0, first = 0, timeout = 7200, per = 255, window = 20000;
+	double patience = 20; /* -P: seconds to wait for the kernel before sending on anyway */
 	const char *netns = NULL, *ifname = "vsync0", *count_path = NULL;
 	int c;
-	while ((c = getopt(argc, argv, "S:D:n:s:N:i:t:b:w:c:")) != -1) {
+	while ((c = getopt(argc, argv, "S:D:n:s:N:i:t:b:w:c:P:")) != -1) {
 		switch (c) {
 		case 'S': S = atol(optarg); break;
 		case 'D': D = atol(optarg); break;
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
 		case 'N': netns = optarg; break;
 		case 'i': ifname = optarg; break;
 		case 't': timeout = atol(optarg); break;
+		case 'P': patience = atof(optarg); break;
 		case 'b': per = atol(optarg); break;
 		case 'w': window = atol(optarg); break;
 		case 'c': count_path = optarg; break;
@@ -227,7 +231,7 @@ int main(int argc, char **argv)
 				long long have = count_conns(cfd) - before;
 				if (have >= sent - window)
 					break;
-				if (now() - t_wait > 20) {
+				if (now() - t_wait > patience) {
 					fprintf(stderr, "syncgen: stalled at %lld of %ld\n", have, sent);
 					break;
 				}
