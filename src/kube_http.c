@@ -155,6 +155,8 @@ void kube_http_free(struct kube_http *h)
 		struct kube_req *r = h->reqs;
 		req_unlink(h, r);
 		curl_multi_remove_handle(h->multi, r->easy);
+		if (r->o.on_drop)
+			r->o.on_drop(r->o.arg);
 		req_free(r);
 	}
 	if (h->multi)

@@ -34,6 +34,11 @@ struct kube_request_opts {
 	long header_ms;           /* abort when no response header came this long; 0: 15 s */
 	kube_line_fn on_line;     /* non-NULL: stream, line by line, the body is not kept */
 	kube_done_fn on_done;
+	/*
+	 * Called with arg, instead of on_done, when the client is freed while the request still
+	 * runs: where arg was allocated for the request, this is where it is freed.
+	 */
+	void (*on_drop)(void *arg);
 	void *arg;
 };
 

@@ -918,6 +918,14 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 	set_error(k, K_COUNT + (int)p->id, msg);
 }
 
+/* Frees a log request: when it is done, or still running when ipvstop stops. */
+static void log_drop(void *arg)
+{
+	struct log_req *lr = arg;
+	free(lr->pod);
+	free(lr);
+}
+
 static void log_done(const struct kube_reply *r, void *arg)
 {
 	struct log_req *lr = arg;
@@ -936,8 +944,7 @@ static void log_done(const struct kube_reply *r, void *arg)
 		}
 		k->dirty = true;
 	}
-	free(lr->pod);
-	free(lr);
+	log_drop(lr);
 	maybe_first_result(k);
 }
 
@@ -966,14 +973,13 @@ static void start_log(struct kube_sync *k, const struct kube_proxy_pod *p, bool 
 		.path = path,
 		.timeout_ms = 15000,
 		.on_done = log_done,
+		.on_drop = log_drop,
 		.arg = lr,
 	};
 	if (kube_http_start(k->http, &o))
 		k->logs_running++;
-	else {
-		free(lr->pod);
-		free(lr);
-	}
+	else
+		log_drop(lr);
 }
 
 static void start_poll(struct poller *p)
