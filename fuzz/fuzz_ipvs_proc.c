@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	static const size_t limits[] = {0, 1, 1u << 20};
 	struct ipvs_conn_table t;
-	(void)ipvs_proc_read_conns(path, limits[size % 3], &t);
+	(void)ipvs_proc_read_conns(path, limits[size % 3], &t, NULL);
 	ipvs_conn_table_free(&t);
 	return 0;
 }

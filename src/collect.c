@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "collect.h"
 #include "ipvs_nl.h"
 #include "ipvs_proc.h"
@@ -19,6 +20,7 @@
 struct collector {
 	struct collect_opts opts;
 	struct ipvs_nl *nl;
+	unsigned cancel; /* CANCEL_* bits (cancel.h), set and cleared from any thread */
 };
 
 struct collector *collector_new(const struct collect_opts *opts)
@@ -75,8 +77,8 @@ static void read_ipvs(struct collector *c, struct snapshot *s, bool dests)
 	int err = 0;
 
 	if (c->opts.source != COLLECT_PROC) {
-		if (!c->nl)
-			err = ipvs_nl_open(&c->nl);
+		if (!c->nl && !(err = ipvs_nl_open(&c->nl)))
+			ipvs_nl_set_cancel(c->nl, &c->cancel);
 		if (!err) {
 			err = dests ? ipvs_nl_read(c->nl, s) : ipvs_nl_read_services(c->nl, s);
 			if (err == 0) {
@@ -143,7 +145,7 @@ static int read_tail(struct collector *c, struct snapshot *s)
 	}
 	if (s->ipvs_available && c->opts.connections) {
 		proc_path(c, "ip_vs_conn", path, sizeof(path));
-		if (ipvs_proc_read_conns(path, c->opts.conn_limit, &s->conns) == 0)
+		if (ipvs_proc_read_conns(path, c->opts.conn_limit, &s->conns, &c->cancel) == 0)
 			s->have_conns = true;
 	}
 	if (modules_read(NULL, NULL, s) == -ENOMEM || sysctls_read(NULL, s) == -ENOMEM)
@@ -215,6 +217,16 @@ void collector_drop(struct collector *c)
 {
 	ipvs_nl_close(c->nl);
 	c->nl = NULL;
+}
+
+void collector_cancel(struct collector *c, unsigned what)
+{
+	cancel_set(&c->cancel, what);
+}
+
+void collector_uncancel(struct collector *c, unsigned what)
+{
+	cancel_clear(&c->cancel, what);
 }
 
 void collector_set_connections(struct collector *c, bool on)

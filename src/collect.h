@@ -56,5 +56,13 @@ void collector_drop(struct collector *c);
 
 /* Turns reading the connection list on or off for the following reads. */
 void collector_set_connections(struct collector *c, bool on);
+/*
+ * From another thread, while a read runs: collector_cancel(c, CANCEL_ALL) ends it soon
+ * (the read returns -ECANCELED, or words it into the snapshot, and the socket is closed);
+ * CANCEL_CONNS leaves the connection list out of it. The bits stay set until
+ * collector_uncancel() (cancel.h).
+ */
+void collector_cancel(struct collector *c, unsigned what);
+void collector_uncancel(struct collector *c, unsigned what);
 
 #endif

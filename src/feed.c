@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "feed.h"
 #include "json_read.h"
 #include "output_json.h"
@@ -115,6 +116,14 @@ static void record_and_publish(struct feed *f, struct snapshot *s)
 		snapshot_copy_table(&f->last_recorded, s);
 	}
 	publish(f, s);
+}
+
+static bool stopping(struct feed *f)
+{
+	pthread_mutex_lock(&f->lock);
+	bool stop = f->stop;
+	pthread_mutex_unlock(&f->lock);
+	return stop;
 }
 
 static void model_drop(struct feed *f)
@@ -269,7 +278,8 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		if (focus_only)
 			return;
 		struct snapshot s;
-		if (collector_read_start(c, &s) != 0) {
+		if (collector_read_start(c, &s) != 0 || stopping(f)) {
+			/* Stopping: a read cut short is no snapshot, not even in the recording. */
 			snapshot_free(&s);
 			return;
 		}
@@ -354,6 +364,8 @@ restart:
 	/* A read failed (rmmod ip_vs, a lost socket): start over, which words the error. */
 	f->n_removed = 0;
 	model_drop(f);
+	if (stopping(f))
+		return; /* cancelled by feed_stop */
 	if (!focus_only)
 		live_tick(f, conns, false, interval);
 }
@@ -420,6 +432,9 @@ static void *run(void *arg)
 		first = false;
 		f->step = false;
 		bool conns = f->connections;
+		/* Only feed_set_connections(false) cancels the list, under the same lock. */
+		if (conns && f->collector)
+			collector_uncancel(f->collector, CANCEL_CONNS);
 		double interval = f->interval;
 		f->sweep.period = f->sweep_period;
 		pthread_mutex_unlock(&f->lock);
@@ -482,6 +497,9 @@ void feed_stop(struct feed *f)
 	f->stop = true;
 	pthread_cond_signal(&f->cond);
 	pthread_mutex_unlock(&f->lock);
+	/* A read in progress ends at its next datagram or 1,024 connection entries. */
+	if (f->collector)
+		collector_cancel(f->collector, CANCEL_ALL);
 	pthread_join(f->thread, NULL);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
@@ -551,6 +569,8 @@ void feed_set_connections(struct feed *f, bool on)
 	f->connections = on;
 	if (on)
 		f->step = true;
+	else if (f->collector)
+		collector_cancel(f->collector, CANCEL_CONNS); /* a list being read is not wanted */
 	pthread_cond_signal(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 }

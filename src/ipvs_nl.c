@@ -20,6 +20,7 @@
 #include <linux/genetlink.h>
 #include <linux/ip_vs.h>
 
+#include "cancel.h"
 #include "ipvs_nl.h"
 #include "ipvs_parse.h"
 
@@ -74,6 +75,7 @@ struct chan {
 	unsigned char *buf;
 	size_t len;
 	struct ipvs_service scratch; /* af and a plain growing dests array */
+	const unsigned *cancel;      /* CANCEL_ALL there ends an exchange (cancel.h) */
 };
 
 struct ipvs_nl {
@@ -81,6 +83,7 @@ struct ipvs_nl {
 	struct chan dest[IPVS_NL_DEST_CHANS]; /* [0] opened with main, the others on demand */
 	int family;
 	bool answered; /* a request has succeeded on this socket */
+	const unsigned *cancel;
 };
 
 /* The one place libnl error codes (negative NLE_*) become -errno. */
@@ -275,6 +278,9 @@ static int exchange(struct chan *ch, struct nl_msg *req, struct reply *r)
 	int fd = nl_socket_get_fd(ch->sk);
 
 	for (;;) {
+		/* Between datagrams: a 50,000-service dump is thousands of them. */
+		if (cancel_is_set(ch->cancel, CANCEL_ALL))
+			return -ECANCELED;
 		struct sockaddr_nl peer;
 		struct iovec iov = {.iov_base = ch->buf, .iov_len = ch->len};
 		struct msghdr mh = {
@@ -451,6 +457,14 @@ void ipvs_nl_close(struct ipvs_nl *nl)
 	free(nl);
 }
 
+void ipvs_nl_set_cancel(struct ipvs_nl *nl, const unsigned *cancel)
+{
+	nl->cancel = cancel;
+	nl->main.cancel = cancel;
+	for (size_t i = 0; i < IPVS_NL_DEST_CHANS; i++)
+		nl->dest[i].cancel = cancel;
+}
+
 /* ---- reads ---- */
 
 static int on_info(const struct nlmsghdr *h, void *arg)
@@ -619,8 +633,10 @@ static int read_all_dests(struct ipvs_nl *nl, struct snapshot *s, size_t first)
 	if (s->n_services - first >= IPVS_NL_PARALLEL_MIN) {
 		/* The extra sockets are opened on first use; without them, read with one. */
 		while (n_chans < IPVS_NL_DEST_CHANS &&
-		       (nl->dest[n_chans].sk || chan_open(&nl->dest[n_chans], dest_buf_size()) == 0))
+		       (nl->dest[n_chans].sk || chan_open(&nl->dest[n_chans], dest_buf_size()) == 0)) {
+			nl->dest[n_chans].cancel = nl->cancel;
 			n_chans++;
+		}
 	}
 	size_t started = 1;
 	for (size_t i = 0; i < n_chans; i++)

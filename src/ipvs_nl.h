@@ -18,6 +18,11 @@ struct nl_msg; /* libnl-3 */
  */
 int ipvs_nl_open(struct ipvs_nl **out);
 void ipvs_nl_close(struct ipvs_nl *nl);
+/*
+ * cancel (NULL: never) is looked at before every datagram is read: CANCEL_ALL set there
+ * ends the read in progress with -ECANCELED (cancel.h); then close the socket.
+ */
+void ipvs_nl_set_cancel(struct ipvs_nl *nl, const unsigned *cancel);
 
 /*
  * Reads info, timeouts, sync daemons, every service and every destination of each into s

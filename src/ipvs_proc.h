@@ -60,9 +60,12 @@ int ipvs_proc_read_stats(const char *path, struct ipvs_stats *total);
  * ("ESTABLISHED", "UDP" for UDP entries, "NONE"/"ASSURED" for templates). Each array is
  * sorted by count, largest first, then by key. The file is read in 1 MiB reads and
  * aggregated in hash tables: linear in the number of entries.
+ * cancel (NULL: never) is looked at every 1,024 entries: CANCEL_ALL or CANCEL_CONNS set
+ * there ends the read with -ECANCELED (cancel.h).
  * Returns 0, -ENOENT, -EINVAL on a line that is not in the kernel's format (t is then
- * empty: nothing half-read is kept), -ENOMEM, or another -errno.
+ * empty: nothing half-read is kept), -ENOMEM, -ECANCELED, or another -errno.
  */
-int ipvs_proc_read_conns(const char *path, size_t limit, struct ipvs_conn_table *t);
+int ipvs_proc_read_conns(const char *path, size_t limit, struct ipvs_conn_table *t,
+			 const unsigned *cancel);
 
 #endif

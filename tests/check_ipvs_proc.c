@@ -6,12 +6,16 @@
 #include <check.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "ipvs_proc.h"
 #include "snapshot.h"
 
@@ -414,7 +418,7 @@ static void check_conn(const struct ipvs_conn *c, const char *proto, int af, con
 START_TEST(test_conns)
 {
 	struct ipvs_conn_table t;
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 100, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 100, &t, NULL), 0);
 	ck_assert_uint_eq(t.n_conns, 12);
 	ck_assert(!t.truncated);
 	check_conn(&t.conns[0], "tcp", AF_INET, "192.168.1.100", 50000, "10.0.0.1", 80, AF_INET,
@@ -445,7 +449,7 @@ END_TEST
 START_TEST(test_conns_limit)
 {
 	struct ipvs_conn_table t;
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 5, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 5, &t, NULL), 0);
 	ck_assert_uint_eq(t.n_conns, 5);
 	ck_assert(t.truncated);
 	check_conn(&t.conns[4], "sctp", AF_INET, "192.168.1.103", 3868, "10.0.0.4", 3868, AF_INET,
@@ -454,7 +458,7 @@ START_TEST(test_conns_limit)
 	ipvs_conn_table_free(&t);
 
 	/* Exactly the table's size is not truncated. */
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 12, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 12, &t, NULL), 0);
 	ck_assert_uint_eq(t.n_conns, 12);
 	ck_assert(!t.truncated);
 	ipvs_conn_table_free(&t);
@@ -464,7 +468,7 @@ END_TEST
 START_TEST(test_conns_limit_zero)
 {
 	struct ipvs_conn_table t;
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 0, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn"), 0, &t, NULL), 0);
 	ck_assert_uint_eq(t.n_conns, 0);
 	ck_assert_ptr_null(t.conns);
 	ck_assert(t.truncated);
@@ -476,7 +480,7 @@ END_TEST
 START_TEST(test_conns_empty)
 {
 	struct ipvs_conn_table t;
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn.empty"), 10, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture("ip_vs_conn.empty"), 10, &t, NULL), 0);
 	ck_assert_uint_eq(t.total, 0);
 	ck_assert_uint_eq(t.n_conns, 0);
 	ck_assert(!t.truncated);
@@ -495,7 +499,7 @@ static const char *const bad_conns[] = {
 START_TEST(test_conns_malformed)
 {
 	struct ipvs_conn_table t;
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture(bad_conns[_i]), 10, &t), -EINVAL);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture(bad_conns[_i]), 10, &t, NULL), -EINVAL);
 	/* Nothing half-kept. */
 	ck_assert_ptr_null(t.conns);
 	ck_assert_ptr_null(t.by_service);
@@ -507,7 +511,7 @@ END_TEST
 START_TEST(test_conns_missing)
 {
 	struct ipvs_conn_table t;
-	ck_assert_int_eq(ipvs_proc_read_conns(fixture("no-such-file"), 10, &t), -ENOENT);
+	ck_assert_int_eq(ipvs_proc_read_conns(fixture("no-such-file"), 10, &t, NULL), -ENOENT);
 	ck_assert_ptr_null(t.conns);
 }
 END_TEST
@@ -535,7 +539,7 @@ START_TEST(test_conns_hostile)
 	size_t n = (size_t)snprintf(buf, 200, "%s", conn_header);
 	memset(buf + n, 'A', big);
 	write_file(tmp_path("c"), buf, n + big);
-	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 10, &t), -EINVAL);
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 10, &t, NULL), -EINVAL);
 	ipvs_conn_table_free(&t);
 
 	/* A long line of many tokens, and overlong fields. */
@@ -543,7 +547,7 @@ START_TEST(test_conns_hostile)
 		memcpy(buf + i, "0 ", 2);
 	buf[n + 100000] = '\n';
 	write_file(tmp_path("c"), buf, n + 100001);
-	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 10, &t), -EINVAL);
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 10, &t, NULL), -EINVAL);
 	static const char *const lines[] = {
 		"TCPTCPTCP C0A80164 C350 0A000001 0050 0A000101 0050 ESTABLISHED 1\n",
 		"TCP C0A80164 C350 0A000001 0050 0A000101 0050 ESTABLISHEDESTABLISHED 1\n",
@@ -566,7 +570,7 @@ START_TEST(test_conns_hostile)
 			len += 6; /* the embedded NUL and what follows it */
 		memcpy(buf + n, lines[i], len);
 		write_file(tmp_path("c"), buf, n + len);
-		ck_assert_msg(ipvs_proc_read_conns(tmp_path("c"), 10, &t) == -EINVAL, "line %zu",
+		ck_assert_msg(ipvs_proc_read_conns(tmp_path("c"), 10, &t, NULL) == -EINVAL, "line %zu",
 			      i);
 		ipvs_conn_table_free(&t);
 	}
@@ -574,7 +578,7 @@ START_TEST(test_conns_hostile)
 	n += (size_t)snprintf(buf + n, 200, "%s",
 			      "TCP C0A80164 C350 0A000001 0050 0A000101 0050 NONE 99999999999");
 	write_file(tmp_path("c"), buf, n);
-	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 10, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 10, &t, NULL), 0);
 	ck_assert_uint_eq(t.total, 1);
 	ck_assert_uint_eq(t.conns[0].expires, UINT32_MAX);
 	ipvs_conn_table_free(&t);
@@ -716,7 +720,7 @@ START_TEST(test_conns_big)
 	}
 	ck_assert_int_eq(fclose(f), 0);
 
-	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("big"), 1000, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("big"), 1000, &t, NULL), 0);
 	ck_assert_uint_eq(t.total, BIG_N);
 	ck_assert_uint_eq(t.n_conns, 1000);
 	ck_assert(t.truncated);
@@ -746,13 +750,95 @@ START_TEST(test_conns_big)
 	ipvs_conn_table_free(&t);
 
 	/* No limit to speak of: every entry kept. */
-	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("big"), SIZE_MAX, &t), 0);
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("big"), SIZE_MAX, &t, NULL), 0);
 	ck_assert_uint_eq(t.n_conns, BIG_N);
 	ck_assert(!t.truncated);
 	check_conn(&t.conns[BIG_N - 1], "sctp", AF_INET, "192.171.13.63", 21023, "10.0.0.15", 94,
 		   AF_INET, "10.2.0.19", 8080, "SYN_RECV", 199);
 	ipvs_conn_table_free(&t);
 	tmp_cleanup("big");
+}
+END_TEST
+
+/*
+ * Cancelling: a flag set before the read ends it at once; set while the file is being
+ * read, the read ends within 1,024 entries of it. A FIFO makes "while" exact: the writer
+ * sets the flag after 3,000 entries and before the next, so the reader's look at entry
+ * 3,072 must see it.
+ */
+struct fifo_writer {
+	const char *path;
+	unsigned *flag;
+	unsigned what;
+};
+
+static void *fifo_write(void *arg)
+{
+	const struct fifo_writer *w = arg;
+	char k1[96], k2[96];
+	FILE *f = fopen(w->path, "w"); /* until the reader opens it */
+	if (!f)
+		return NULL;
+	fputs(conn_header, f);
+	for (unsigned i = 0; i < 6000; i++) {
+		if (i == 3000) {
+			fflush(f);
+			cancel_set(w->flag, w->what);
+		}
+		big_entry(i, f, k1, k2, sizeof(k1));
+	}
+	fclose(f); /* EPIPE after the reader left: ignored (SIGPIPE is) */
+	return NULL;
+}
+
+START_TEST(test_conns_cancel)
+{
+	static const unsigned what[] = {CANCEL_CONNS, CANCEL_ALL};
+	struct ipvs_conn_table t;
+	unsigned flag = 0;
+	char k1[96], k2[96];
+
+	tmp_setup();
+	signal(SIGPIPE, SIG_IGN);
+	FILE *f = fopen(tmp_path("c"), "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(conn_header, f);
+	for (unsigned i = 0; i < 5000; i++)
+		big_entry(i, f, k1, k2, sizeof(k1));
+	ck_assert_int_eq(fclose(f), 0);
+	/* A flag that is not set changes nothing. */
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 100, &t, &flag), 0);
+	ck_assert_uint_eq(t.total, 5000);
+	ipvs_conn_table_free(&t);
+	for (size_t i = 0; i < 2; i++) {
+		flag = what[i];
+		ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 100, &t, &flag), -ECANCELED);
+		ck_assert_uint_eq(t.total, 0);
+		ck_assert_ptr_null(t.conns);
+		ck_assert_ptr_null(t.by_service);
+	}
+	/* A bit the reader does not know of is not a cancel. */
+	flag = 4;
+	ck_assert_int_eq(ipvs_proc_read_conns(tmp_path("c"), 100, &t, &flag), 0);
+	ipvs_conn_table_free(&t);
+	unlink(tmp_path("c"));
+
+	for (size_t i = 0; i < 2; i++) {
+		char fifo[512];
+		snprintf(fifo, sizeof(fifo), "%s", tmp_path("fifo"));
+		flag = 0;
+		ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+		struct fifo_writer w = {.path = fifo, .flag = &flag, .what = what[i]};
+		pthread_t th;
+		ck_assert_int_eq(pthread_create(&th, NULL, fifo_write, &w), 0);
+		int rc = ipvs_proc_read_conns(fifo, 100, &t, &flag);
+		pthread_join(th, NULL);
+		ck_assert_int_eq(rc, -ECANCELED);
+		ck_assert_uint_eq(t.total, 0);
+		ck_assert_ptr_null(t.conns);
+		unlink(fifo);
+	}
+	tmp_cleanup("c");
 }
 END_TEST
 
@@ -787,6 +873,7 @@ int main(void)
 			    (int)(sizeof(bad_conns) / sizeof(bad_conns[0])));
 	tcase_add_test(tc, test_conns_missing);
 	tcase_add_test(tc, test_conns_hostile);
+	tcase_add_test(tc, test_conns_cancel);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("big");

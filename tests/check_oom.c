@@ -543,7 +543,7 @@ static int op_proc_conns(const void *arg, struct digest *d)
 	const struct conns_arg *a = arg;
 	struct ipvs_conn_table t;
 	oom_on();
-	int rc = ipvs_proc_read_conns(src_path(a->file), a->limit, &t);
+	int rc = ipvs_proc_read_conns(src_path(a->file), a->limit, &t, NULL);
 	oom_off();
 	if (rc == 0) {
 		dg(d, "%zu of %llu%s\n", t.n_conns, (unsigned long long)t.total,

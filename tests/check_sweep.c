@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cancel.h"
 #include "collect.h"
 #include "feed.h"
 #include "rates.h"
@@ -49,6 +51,8 @@ static unsigned fk_dumps;
 /* Closed: reads of real servers wait (so that a test sees the first frame for sure). */
 static pthread_cond_t fk_cv = PTHREAD_COND_INITIALIZER;
 static bool fk_gate_closed;
+/* collector_cancel()'s bits; reads asked for while CANCEL_ALL is set. */
+static unsigned fk_cancel, fk_reads_cancelled;
 
 static void fk_gate(bool closed)
 {
@@ -68,6 +72,7 @@ static void fk_reset(size_t n)
 	memset(fk, 0, sizeof(fk));
 	fk_n = n;
 	fk_dumps = 0;
+	fk_cancel = fk_reads_cancelled = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct ipvs_service *s = &fk[i].svc;
 		s->af = AF_INET;
@@ -117,10 +122,40 @@ void collector_drop(struct collector *c)
 	(void)c;
 }
 
+void collector_cancel(struct collector *c, unsigned what)
+{
+	(void)c;
+	pthread_mutex_lock(&fk_lock);
+	fk_cancel |= what;
+	pthread_cond_broadcast(&fk_cv);
+	pthread_mutex_unlock(&fk_lock);
+}
+
+void collector_uncancel(struct collector *c, unsigned what)
+{
+	(void)c;
+	pthread_mutex_lock(&fk_lock);
+	fk_cancel &= ~what;
+	pthread_mutex_unlock(&fk_lock);
+}
+
+/* As the real reads: CANCEL_ALL ends a read (under fk_lock). */
+static bool fk_cancelled(void)
+{
+	if (!(fk_cancel & CANCEL_ALL))
+		return false;
+	fk_reads_cancelled++;
+	return true;
+}
+
 static int fk_dump(struct snapshot *s)
 {
 	double t = now_mono();
 	pthread_mutex_lock(&fk_lock);
+	if (fk_cancelled()) {
+		pthread_mutex_unlock(&fk_lock);
+		return -ECANCELED;
+	}
 	fk_dumps++;
 	for (size_t i = 0; i < fk_n; i++) {
 		if (!fk[i].present)
@@ -178,8 +213,12 @@ int collector_read_service(struct collector *c, struct ipvs_service *svc, bool s
 {
 	(void)c;
 	pthread_mutex_lock(&fk_lock);
-	while (fk_gate_closed)
+	while (fk_gate_closed && !(fk_cancel & CANCEL_ALL))
 		pthread_cond_wait(&fk_cv, &fk_lock);
+	if (fk_cancelled()) {
+		pthread_mutex_unlock(&fk_lock);
+		return -ECANCELED;
+	}
 	struct fake_svc *f = fk_find(svc);
 	if (!f && stats) {
 		pthread_mutex_unlock(&fk_lock);
@@ -619,6 +658,57 @@ START_TEST(test_row_rates)
 }
 END_TEST
 
+/* Quitting while a read waits: feed_stop cancels it, and nothing is read after. */
+START_TEST(test_stop_cancels_read)
+{
+	fk_reset(600);
+	fk_gate(true);
+	struct feed *f = start_feed(0.1, 1.0);
+	struct snapshot s;
+	ck_assert(next_snap(f, &s, 2.0));
+	snapshot_free(&s);
+	/* The reading thread now waits in a read of real servers, behind the gate. */
+	usleep(200 * 1000);
+	double t0 = now_mono();
+	feed_stop(f); /* without the cancel: until the test's timeout */
+	ck_assert_double_lt(now_mono() - t0, 1.0);
+	pthread_mutex_lock(&fk_lock);
+	unsigned n = fk_reads_cancelled;
+	pthread_mutex_unlock(&fk_lock);
+	/* The read it was in; a feed that started over would ask again and again. */
+	ck_assert_uint_eq(n, 1);
+	fk_gate(false);
+}
+END_TEST
+
+/* Closing the connection pane cancels a list being read; opening it again reads again. */
+START_TEST(test_connections_off_cancels_list)
+{
+	fk_reset(10);
+	struct feed *f = start_feed(0.1, 1.0);
+	struct snapshot s;
+	ck_assert(next_snap(f, &s, 2.0));
+	snapshot_free(&s);
+	for (int round = 0; round < 2; round++) {
+		feed_set_connections(f, false);
+		pthread_mutex_lock(&fk_lock);
+		ck_assert(fk_cancel & CANCEL_CONNS);
+		ck_assert(!(fk_cancel & CANCEL_ALL));
+		pthread_mutex_unlock(&fk_lock);
+		feed_set_connections(f, true);
+		/* The read it starts (at once) is wanted: the bit is off before it begins. */
+		for (int i = 0; i < 2; i++) {
+			ck_assert(next_snap(f, &s, 2.0));
+			snapshot_free(&s);
+		}
+		pthread_mutex_lock(&fk_lock);
+		ck_assert(!(fk_cancel & CANCEL_CONNS));
+		pthread_mutex_unlock(&fk_lock);
+	}
+	feed_stop(f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sweep");
@@ -635,6 +725,8 @@ int main(void)
 	tcase_add_test(tf, test_focus_change_read_at_once);
 	tcase_add_test(tf, test_new_and_removed_services);
 	tcase_add_test(tf, test_snapshots_share_unread_rows);
+	tcase_add_test(tf, test_stop_cancels_read);
+	tcase_add_test(tf, test_connections_off_cancels_list);
 	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
