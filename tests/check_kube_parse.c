@@ -12,38 +12,16 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fixture.h"
 #include "kube_model.h"
 #include "kube_parse.h"
 
-static const char *top_srcdir(void)
-{
-	const char *d = getenv("top_srcdir");
-	return d && *d ? d : ".";
-}
-
-/* A fixture's text (owned by the caller), its length in *len. */
+/* A fixture of tests/fixtures/kube-api (owned by the caller), its length in *len. */
 static char *fixture(const char *name, size_t *len)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/tests/fixtures/kube-api/%s", top_srcdir(), name);
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "fixture %s", path);
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	do {
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap + 1);
-			ck_assert_ptr_nonnull(buf);
-		}
-		r = fread(buf + n, 1, 4096, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
+	char rel[512];
+	snprintf(rel, sizeof(rel), "tests/fixtures/kube-api/%s", name);
+	return fixture_read(rel, len);
 }
 
 static cJSON *fixture_json(const char *name)
@@ -66,55 +44,6 @@ static const char *ip_str(const struct kube_ip *ip)
 	return inet_ntop(ip->af, ip->addr.bytes, buf[i], sizeof(buf[i]));
 }
 
-/* List callbacks that append to a kube_state. */
-static int add_service(const cJSON *obj, void *arg)
-{
-	struct kube_state *k = arg;
-	struct kube_service *n = realloc(k->services, (k->n_services + 1) * sizeof(*n));
-	ck_assert_ptr_nonnull(n);
-	k->services = n;
-	int r = kube_parse_service(obj, &k->services[k->n_services]);
-	if (r == 0)
-		k->n_services++;
-	return r;
-}
-
-static int add_slice(const cJSON *obj, void *arg)
-{
-	struct kube_state *k = arg;
-	struct kube_slice *n = realloc(k->slices, (k->n_slices + 1) * sizeof(*n));
-	ck_assert_ptr_nonnull(n);
-	k->slices = n;
-	int r = kube_parse_slice(obj, &k->slices[k->n_slices]);
-	if (r == 0)
-		k->n_slices++;
-	return r;
-}
-
-static int add_node(const cJSON *obj, void *arg)
-{
-	struct kube_state *k = arg;
-	struct kube_node *n = realloc(k->nodes, (k->n_nodes + 1) * sizeof(*n));
-	ck_assert_ptr_nonnull(n);
-	k->nodes = n;
-	int r = kube_parse_node(obj, &k->nodes[k->n_nodes]);
-	if (r == 0)
-		k->n_nodes++;
-	return r;
-}
-
-static int add_pod(const cJSON *obj, void *arg)
-{
-	struct kube_state *k = arg;
-	struct kube_proxy_pod *n = realloc(k->proxies, (k->n_proxies + 1) * sizeof(*n));
-	ck_assert_ptr_nonnull(n);
-	k->proxies = n;
-	int r = kube_parse_proxy_pod(obj, &k->proxies[k->n_proxies]);
-	if (r == 0)
-		k->n_proxies++;
-	return r;
-}
-
 static int list_fixture(const char *name, int (*item)(const cJSON *, void *), void *arg, char *cont,
 			size_t contlen, char *rv, size_t rvlen)
 {
@@ -131,14 +60,14 @@ START_TEST(test_service_pages)
 	char cont[512], rv[32];
 	memset(&k, 0, sizeof(k));
 
-	ck_assert_int_eq(list_fixture("services-page1.json", add_service, &k, cont, sizeof(cont),
-				      rv, sizeof(rv)),
+	ck_assert_int_eq(list_fixture("services-page1.json", fixture_add_service, &k, cont,
+				      sizeof(cont), rv, sizeof(rv)),
 			 4);
 	ck_assert_str_eq(rv, "40517");
 	ck_assert_str_eq(
 	    cont, "eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6NDA1MTcsInN0YXJ0Ijoid2ViL2R1YWxcdTAwMDAifQ");
-	ck_assert_int_eq(list_fixture("services-page2.json", add_service, &k, cont, sizeof(cont),
-				      rv, sizeof(rv)),
+	ck_assert_int_eq(list_fixture("services-page2.json", fixture_add_service, &k, cont,
+				      sizeof(cont), rv, sizeof(rv)),
 			 4);
 	ck_assert_str_eq(cont, "");
 	ck_assert_int_eq(k.n_services, 8);
@@ -215,7 +144,7 @@ START_TEST(test_slices)
 	char rv[32];
 	memset(&k, 0, sizeof(k));
 	ck_assert_int_eq(
-	    list_fixture("endpointslices.json", add_slice, &k, NULL, 0, rv, sizeof(rv)), 7);
+	    list_fixture("endpointslices.json", fixture_add_slice, &k, NULL, 0, rv, sizeof(rv)), 7);
 	ck_assert_str_eq(rv, "40517");
 	ck_assert_int_eq(k.n_slices, 7);
 
@@ -264,7 +193,7 @@ START_TEST(test_nodes_and_pods)
 {
 	struct kube_state k;
 	memset(&k, 0, sizeof(k));
-	ck_assert_int_eq(list_fixture("nodes.json", add_node, &k, NULL, 0, NULL, 0), 3);
+	ck_assert_int_eq(list_fixture("nodes.json", fixture_add_node, &k, NULL, 0, NULL, 0), 3);
 	ck_assert_str_eq(k.nodes[1].name, "worker-1");
 	ck_assert_int_eq(k.nodes[1].n_addrs,
 			 3); /* two InternalIPs and an ExternalIP, no Hostname */
@@ -273,9 +202,10 @@ START_TEST(test_nodes_and_pods)
 	ck_assert_str_eq(ip_str(&k.nodes[1].addrs[2]), "198.51.100.21");
 	ck_assert_int_eq(k.nodes[0].n_addrs, 1);
 
-	ck_assert_int_eq(list_fixture("pods-kube-proxy.json", add_pod, &k, NULL, 0, NULL, 0), 1);
+	ck_assert_int_eq(
+	    list_fixture("pods-kube-proxy.json", fixture_add_pod, &k, NULL, 0, NULL, 0), 1);
 	cJSON *j = fixture_json("pod-kube-proxy-crashloop.json");
-	ck_assert_int_eq(add_pod(j, &k), 0);
+	ck_assert_int_eq(fixture_add_pod(j, &k), 0);
 	cJSON_Delete(j);
 	const struct kube_proxy_pod *p = &k.proxies[0];
 	ck_assert_str_eq(p->name, "kube-proxy-7w9xq");
@@ -618,10 +548,11 @@ START_TEST(test_list_errors)
 	/* A page whose items are of another kind: the item parser says so. */
 	struct kube_state k;
 	memset(&k, 0, sizeof(k));
-	ck_assert_int_eq(list_fixture("nodes.json", add_service, &k, NULL, 0, NULL, 0), 3);
+	ck_assert_int_eq(list_fixture("nodes.json", fixture_add_service, &k, NULL, 0, NULL, 0), 3);
 	kube_state_free(&k);
 	char *t = fixture("endpointslices.json", &len);
-	ck_assert_int_eq(kube_parse_list(t, len, add_service, &k, NULL, 0, NULL, 0), -EINVAL);
+	ck_assert_int_eq(kube_parse_list(t, len, fixture_add_service, &k, NULL, 0, NULL, 0),
+			 -EINVAL);
 	kube_state_free(&k);
 	/* The length bounds the text. */
 	ck_assert_int_eq(kube_parse_list(t, len / 2, count_only, &n, NULL, 0, NULL, 0), -EINVAL);
@@ -1114,7 +1045,7 @@ START_TEST(test_truncations)
 		ck_assert_ptr_nonnull(cut);
 		memcpy(cut, t, n);
 		cut[n] = '\0';
-		int r = kube_parse_list(cut, n, add_service, &k, NULL, 0, NULL, 0);
+		int r = kube_parse_list(cut, n, fixture_add_service, &k, NULL, 0, NULL, 0);
 		/* Only the final newline may go. */
 		ck_assert_msg(r == (n == len - 1 ? 4 : -EINVAL), "prefix %zu: %d", n, r);
 		kube_state_free(&k);
@@ -1177,10 +1108,10 @@ START_TEST(test_mutations)
 			}
 			struct kube_state ks;
 			memset(&ks, 0, sizeof(ks));
-			kube_parse_list(m, len, add_service, &ks, NULL, 0, NULL, 0);
-			kube_parse_list(m, len, add_slice, &ks, NULL, 0, NULL, 0);
-			kube_parse_list(m, len, add_node, &ks, NULL, 0, NULL, 0);
-			kube_parse_list(m, len, add_pod, &ks, NULL, 0, NULL, 0);
+			kube_parse_list(m, len, fixture_add_service, &ks, NULL, 0, NULL, 0);
+			kube_parse_list(m, len, fixture_add_slice, &ks, NULL, 0, NULL, 0);
+			kube_parse_list(m, len, fixture_add_node, &ks, NULL, 0, NULL, 0);
+			kube_parse_list(m, len, fixture_add_pod, &ks, NULL, 0, NULL, 0);
 			kube_state_free(&ks);
 			struct kube_watch_event ev;
 			if (kube_parse_watch_event(m, len, &ev) == 0) {

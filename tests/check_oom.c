@@ -41,6 +41,7 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 
+#include "fixture.h"
 #include "ipvs_parse.h"
 #include "ipvs_proc.h"
 #include "json_read.h"
@@ -272,44 +273,6 @@ static void oom_off(void)
 	armed = false;
 }
 
-static const char *top_srcdir(void)
-{
-	const char *s = getenv("top_srcdir");
-	return s && *s ? s : ".";
-}
-
-static const char *src_path(const char *rel)
-{
-	static char buf[4][4096];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top_srcdir(), rel);
-	return buf[i];
-}
-
-/* A file's bytes, NUL-terminated (read before arming). */
-static char *slurp(const char *rel, size_t *len)
-{
-	FILE *f = fopen(src_path(rel), "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", src_path(rel));
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			ck_assert_ptr_nonnull(buf);
-		}
-		r = fread(buf + n, 1, 4096, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
 static bool verbose(void)
 {
 	const char *v = getenv("OOM_VERBOSE");
@@ -427,7 +390,7 @@ static void assert_injection_works(void)
 static int op_netlink(const void *arg, struct digest *d)
 {
 	(void)arg;
-	const char *dir = src_path("fuzz/corpus/fuzz_ipvs_netlink");
+	const char *dir = fixture_path("fuzz/corpus/fuzz_ipvs_netlink");
 	DIR *dh = opendir(dir);
 	ck_assert_msg(dh != NULL, "%s", dir);
 	char names[64][256];
@@ -444,7 +407,7 @@ static int op_netlink(const void *arg, struct digest *d)
 		char rel[512];
 		size_t len;
 		snprintf(rel, sizeof(rel), "fuzz/corpus/fuzz_ipvs_netlink/%s", names[i]);
-		char *m = slurp(rel, &len);
+		char *m = fixture_read(rel, &len);
 		ck_assert_uint_ge(len, sizeof(struct nlmsghdr));
 		const struct nlmsghdr *nlh = (const void *)m;
 		struct ipvs_service svc;
@@ -504,7 +467,7 @@ static int op_proc_services(const void *arg, struct digest *d)
 	struct snapshot s;
 	memset(&s, 0, sizeof(s));
 	oom_on();
-	int rc = ipvs_proc_read_services(src_path(arg), &s);
+	int rc = ipvs_proc_read_services(fixture_path(arg), &s);
 	oom_off();
 	if (rc == 0)
 		dg_snapshot(d, &s);
@@ -516,7 +479,7 @@ static int op_proc_stats(const void *arg, struct digest *d)
 {
 	struct ipvs_stats st;
 	oom_on();
-	int rc = ipvs_proc_read_stats(src_path(arg), &st);
+	int rc = ipvs_proc_read_stats(fixture_path(arg), &st);
 	oom_off();
 	if (rc == 0)
 		dg(d, "%llu %llu %llu %llu %llu / %llu %llu\n", (unsigned long long)st.conns,
@@ -543,7 +506,7 @@ static int op_proc_conns(const void *arg, struct digest *d)
 	const struct conns_arg *a = arg;
 	struct ipvs_conn_table t;
 	oom_on();
-	int rc = ipvs_proc_read_conns(src_path(a->file), a->limit, &t, NULL);
+	int rc = ipvs_proc_read_conns(fixture_path(a->file), a->limit, &t, NULL);
 	oom_off();
 	if (rc == 0) {
 		dg(d, "%zu of %llu%s\n", t.n_conns, (unsigned long long)t.total,
@@ -563,12 +526,12 @@ static int op_proc_hz(const void *arg, struct digest *d)
 {
 	(void)arg;
 	oom_on();
-	unsigned a = ipvs_proc_detect_hz(src_path("tests/fixtures/hz/config-1000"),
-					 src_path("tests/fixtures/hz/none"),
-					 src_path("tests/fixtures/hz/none"));
-	unsigned b = ipvs_proc_detect_hz(src_path("tests/fixtures/hz/config-nohz"),
-					 src_path("tests/fixtures/hz/schedstat-250"),
-					 src_path("tests/fixtures/hz/uptime-1000"));
+	unsigned a = ipvs_proc_detect_hz(fixture_path("tests/fixtures/hz/config-1000"),
+					 fixture_path("tests/fixtures/hz/none"),
+					 fixture_path("tests/fixtures/hz/none"));
+	unsigned b = ipvs_proc_detect_hz(fixture_path("tests/fixtures/hz/config-nohz"),
+					 fixture_path("tests/fixtures/hz/schedstat-250"),
+					 fixture_path("tests/fixtures/hz/uptime-1000"));
 	oom_off();
 	/* HZ is best effort: 0 ("unknown") is its error */
 	dg(d, "%u %u\n", a, b);
@@ -611,11 +574,12 @@ static int op_kubeconfig(const void *arg, struct digest *d)
 	o.context = a->context;
 	char env[3 * 4096 + 3] = "";
 	if (a->kubeconfig)
-		o.kubeconfig = a->kubeconfig[0] == '/' ? a->kubeconfig : src_path(a->kubeconfig);
+		o.kubeconfig =
+		    a->kubeconfig[0] == '/' ? a->kubeconfig : fixture_path(a->kubeconfig);
 	for (int i = 0; i < 3 && a->env[i]; i++) {
 		if (i)
 			strcat(env, ":");
-		strcat(env, src_path(a->env[i]));
+		strcat(env, fixture_path(a->env[i]));
 	}
 	if (env[0])
 		o.env_kubeconfig = env;
@@ -678,7 +642,7 @@ START_TEST(test_kubeconfig)
 		   "      interactiveMode: IfAvailable\n      provideClusterInfo: true\n"
 		   "contexts:\n- name: eks\n  context: {cluster: eks, user: aws, namespace: x}\n"
 		   "current-context: eks\n",
-		src_path("tests/fixtures/kube/exec-plugin.sh"));
+		fixture_path("tests/fixtures/kube/exec-plugin.sh"));
 	ck_assert_int_eq(fclose(f), 0);
 	struct kc_arg exec = {NULL, {NULL}, NULL};
 	exec.kubeconfig = path;
@@ -722,45 +686,16 @@ END_TEST
 
 /* ---- Kubernetes JSON (kube_parse.c) ---- */
 
-/* What a list's items parse into, as kube_sync keeps them. */
-struct parsed {
-	struct kube_service *svc;
-	size_t n_svc;
-	struct kube_slice *sl;
-	size_t n_sl;
-	struct kube_node *nd;
-	size_t n_nd;
-	struct kube_proxy_pod *pod;
-	size_t n_pod;
-};
-
-static void parsed_free(struct parsed *p)
-{
-	for (size_t i = 0; i < p->n_svc; i++)
-		kube_service_free(&p->svc[i]);
-	for (size_t i = 0; i < p->n_sl; i++)
-		kube_slice_free(&p->sl[i]);
-	for (size_t i = 0; i < p->n_nd; i++)
-		kube_node_free(&p->nd[i]);
-	for (size_t i = 0; i < p->n_pod; i++)
-		kube_proxy_pod_free(&p->pod[i]);
-	free(p->svc);
-	free(p->sl);
-	free(p->nd);
-	free(p->pod);
-	memset(p, 0, sizeof(*p));
-}
-
 static const char *ipstr(const struct kube_ip *ip, char *buf, size_t len)
 {
 	return ip->af ? ipvs_addr_str(ip->af, &ip->addr, buf, len) : "-";
 }
 
-static void dg_parsed(struct digest *d, const struct parsed *p)
+static void dg_parsed(struct digest *d, const struct kube_state *p)
 {
 	char a[64];
-	for (size_t i = 0; i < p->n_svc; i++) {
-		const struct kube_service *s = &p->svc[i];
+	for (size_t i = 0; i < p->n_services; i++) {
+		const struct kube_service *s = &p->services[i];
 		dg(d, "svc %s/%s t%d h%d aff %d/%u local %d/%d", s->ns, s->name, s->type, s->headless,
 		   s->affinity_client_ip, s->affinity_timeout, s->local_traffic, s->internal_local);
 		for (size_t j = 0; j < s->n_cluster_ips; j++)
@@ -774,8 +709,8 @@ static void dg_parsed(struct digest *d, const struct parsed *p)
 			   s->ports[j].port, s->ports[j].node_port);
 		dg(d, "\n");
 	}
-	for (size_t i = 0; i < p->n_sl; i++) {
-		const struct kube_slice *s = &p->sl[i];
+	for (size_t i = 0; i < p->n_slices; i++) {
+		const struct kube_slice *s = &p->slices[i];
 		dg(d, "slice %s/%s %s af %d", s->ns, s->name, nz(s->service), s->af);
 		for (size_t j = 0; j < s->n_ports; j++)
 			dg(d, " p %s %u %u", s->ports[j].name, s->ports[j].protocol, s->ports[j].port);
@@ -786,65 +721,17 @@ static void dg_parsed(struct digest *d, const struct parsed *p)
 		}
 		dg(d, "\n");
 	}
-	for (size_t i = 0; i < p->n_nd; i++) {
-		dg(d, "node %s", p->nd[i].name);
-		for (size_t j = 0; j < p->nd[i].n_addrs; j++)
-			dg(d, " %s", ipstr(&p->nd[i].addrs[j], a, sizeof(a)));
+	for (size_t i = 0; i < p->n_nodes; i++) {
+		dg(d, "node %s", p->nodes[i].name);
+		for (size_t j = 0; j < p->nodes[i].n_addrs; j++)
+			dg(d, " %s", ipstr(&p->nodes[i].addrs[j], a, sizeof(a)));
 		dg(d, "\n");
 	}
-	for (size_t i = 0; i < p->n_pod; i++) {
-		const struct kube_proxy_pod *q = &p->pod[i];
+	for (size_t i = 0; i < p->n_proxies; i++) {
+		const struct kube_proxy_pod *q = &p->proxies[i];
 		dg(d, "pod %s %s %d %u %s %s\n", q->name, nz(q->node), q->ready, q->restarts,
 		   q->waiting_reason, q->phase);
 	}
-}
-
-#define GROW(arr, n)                                                                          \
-	do {                                                                                  \
-		void *grown_ = realloc((arr), ((n) + 1) * sizeof(*(arr)));                    \
-		if (!grown_)                                                                  \
-			return -ENOMEM;                                                       \
-		(arr) = grown_;                                                               \
-	} while (0)
-
-static int item_service(const cJSON *obj, void *arg)
-{
-	struct parsed *p = arg;
-	GROW(p->svc, p->n_svc);
-	int rc = kube_parse_service(obj, &p->svc[p->n_svc]);
-	if (rc == 0)
-		p->n_svc++;
-	return rc;
-}
-
-static int item_slice(const cJSON *obj, void *arg)
-{
-	struct parsed *p = arg;
-	GROW(p->sl, p->n_sl);
-	int rc = kube_parse_slice(obj, &p->sl[p->n_sl]);
-	if (rc == 0)
-		p->n_sl++;
-	return rc;
-}
-
-static int item_node(const cJSON *obj, void *arg)
-{
-	struct parsed *p = arg;
-	GROW(p->nd, p->n_nd);
-	int rc = kube_parse_node(obj, &p->nd[p->n_nd]);
-	if (rc == 0)
-		p->n_nd++;
-	return rc;
-}
-
-static int item_pod(const cJSON *obj, void *arg)
-{
-	struct parsed *p = arg;
-	GROW(p->pod, p->n_pod);
-	int rc = kube_parse_proxy_pod(obj, &p->pod[p->n_pod]);
-	if (rc == 0)
-		p->n_pod++;
-	return rc;
 }
 
 struct list_arg {
@@ -856,8 +743,8 @@ static int op_list(const void *arg, struct digest *d)
 {
 	const struct list_arg *a = arg;
 	size_t len;
-	char *body = slurp(a->file, &len);
-	struct parsed p;
+	char *body = fixture_read(a->file, &len);
+	struct kube_state p;
 	memset(&p, 0, sizeof(p));
 	char cont[1024], rv[64];
 	oom_on();
@@ -868,7 +755,7 @@ static int op_list(const void *arg, struct digest *d)
 		dg_parsed(d, &p);
 		rc = 0;
 	}
-	parsed_free(&p);
+	kube_state_free(&p);
 	free(body);
 	return rc;
 }
@@ -878,8 +765,8 @@ static int op_watch(const void *arg, struct digest *d)
 {
 	const struct list_arg *a = arg;
 	size_t len;
-	char *body = slurp(a->file, &len);
-	struct parsed p;
+	char *body = fixture_read(a->file, &len);
+	struct kube_state p;
 	memset(&p, 0, sizeof(p));
 	int rc = 0;
 	for (size_t i = 0; i < len && rc == 0;) {
@@ -903,7 +790,7 @@ static int op_watch(const void *arg, struct digest *d)
 	}
 	if (rc == 0)
 		dg_parsed(d, &p);
-	parsed_free(&p);
+	kube_state_free(&p);
 	free(body);
 	return rc;
 }
@@ -913,7 +800,7 @@ static int op_object(const void *arg, struct digest *d)
 {
 	const char *file = arg;
 	size_t len;
-	char *body = slurp(file, &len);
+	char *body = fixture_read(file, &len);
 	int rc;
 	oom_on();
 	cJSON *doc = cJSON_ParseWithLength(body, len);
@@ -961,7 +848,7 @@ static int op_text(const void *arg, struct digest *d)
 {
 	const char *file = arg;
 	size_t len;
-	char *body = slurp(file, &len);
+	char *body = fixture_read(file, &len);
 	int rc;
 	oom_on();
 	if (strstr(file, "status")) {
@@ -1001,13 +888,13 @@ static int op_text(const void *arg, struct digest *d)
 START_TEST(test_kube_lists)
 {
 	static const struct list_arg lists[] = {
-	    {FX "services-page1.json", item_service},
-	    {FX "services-page2.json", item_service},
-	    {FX "endpointslices.json", item_slice},
-	    {FX "nodes.json", item_node},
-	    {FX "pods-kube-proxy.json", item_pod},
-	    {SC "scenario-services.json", item_service},
-	    {SC "scenario-endpointslices.json", item_slice},
+	    {FX "services-page1.json", fixture_add_service},
+	    {FX "services-page2.json", fixture_add_service},
+	    {FX "endpointslices.json", fixture_add_slice},
+	    {FX "nodes.json", fixture_add_node},
+	    {FX "pods-kube-proxy.json", fixture_add_pod},
+	    {SC "scenario-services.json", fixture_add_service},
+	    {SC "scenario-endpointslices.json", fixture_add_slice},
 	};
 	assert_injection_works();
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -1021,8 +908,8 @@ END_TEST
 START_TEST(test_kube_watch)
 {
 	static const struct list_arg watches[] = {
-	    {FX "watch-services.jsonl", item_service},
-	    {FX "watch-endpointslices.jsonl", item_slice},
+	    {FX "watch-services.jsonl", fixture_add_service},
+	    {FX "watch-endpointslices.jsonl", fixture_add_slice},
 	};
 	assert_injection_works();
 	for (size_t i = 0; i < sizeof(watches) / sizeof(watches[0]); i++) {
@@ -1068,7 +955,7 @@ struct edit_arg {
 static int op_edit(const void *arg, struct digest *d)
 {
 	const struct edit_arg *a = arg;
-	char *text = slurp(a->file, NULL);
+	char *text = fixture_read(a->file, NULL);
 	char *out = NULL, *diff = NULL;
 	oom_on();
 	int rc = kube_config_set_field(text, a->key, a->value, &out);
@@ -1109,7 +996,7 @@ END_TEST
 /* Every line of a recording (--replay FILE). */
 static int op_json_read(const void *arg, struct digest *d)
 {
-	char *text = slurp(arg, NULL);
+	char *text = fixture_read(arg, NULL);
 	int rc = 0;
 	for (char *line = text, *next; line && *line && rc == 0; line = next) {
 		next = strchr(line, '\n');
