@@ -9,15 +9,10 @@
 set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
-for t in python3 tmux openssl; do
-	command -v "$t" >/dev/null || { echo "ipvstop-actions-test: $t is missing"; exit 99; }
-done
-work=$(mktemp -d)
+# shellcheck source=tests/kube/kube-lib.sh
+. "$here/kube-lib.sh"
 sock="ipvstop-act-$$"
 T() { tmux -L "$sock" "$@"; }
-server_pid=""
-cleanup() { T kill-server 2>/dev/null; [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && cat "$2"; }
@@ -34,15 +29,6 @@ sc.setdefault("rbac", []).append({"name": "viewer-ro", "role": "viewer-ro", "sub
     "rules": [{"apiGroups": ["", "apps", "discovery.k8s.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]}]})
 json.dump(sc, open(sys.argv[2], "w"))
 PY
-start_server() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	rm -rf "$work/state"; mkdir -p "$work/state" "$work/certs"
-	python3 "$here/apiserver.py" --state "$work/state" --cert-dir "$work/certs" \
-		--scenario "$work/scenario.json" > "$work/server.log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 1 100); do [ -f "$work/state/ready.json" ] && return 0; sleep 0.1; done
-	echo "the API test server did not start"; cat "$work/server.log"; exit 99
-}
 control() { python3 "$here/apiserver.py" control --state "$work/state" "$1"; }
 # writes: the non-GET requests to the ConfigMap and DaemonSet, as the server logged them.
 writes() {
@@ -55,7 +41,6 @@ for l in open(sys.argv[1]):
 PY
 }
 cm_text() { KUBECONFIG="$work/state/kubeconfig" kubectl -n kube-system get cm kube-proxy -o jsonpath='{.data.config\.conf}' 2>/dev/null || control '{"action":"state"}' >/dev/null; }
-export KUBECONFIG="$work/state/kubeconfig"
 run() { "$IPVSTOP" --node worker-1 "$@" > "$work/out" 2>&1; echo $? > "$work/rc"; }
 
 # --- the mode switch, checked request by request ---------------------------------------

@@ -12,18 +12,9 @@
 set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
-for t in python3 tmux openssl; do
-	command -v "$t" >/dev/null || { echo "ipvstop-hostile-test: $t is missing"; exit 99; }
-done
-
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-	T kill-server 2>/dev/null
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=tests/kube/kube-lib.sh
+. "$here/kube-lib.sh"
+# shellcheck source=tests/tui/fault-lib.sh
 . "$here/../tui/fault-lib.sh"
 control() { python3 "$here/apiserver.py" control --state "$work/state" "$1" > /dev/null; }
 
@@ -60,17 +51,7 @@ sc["kubeProxyConfig"]["mode"] = "ipvs"
 sc["kubeProxyConfig"]["scheduler"] = "r" + ESC + "]2;PWN\x07服"
 json.dump(sc, open(sys.argv[2], "w"))
 PY
-start_server() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	rm -rf "$work/state"; mkdir -p "$work/state" "$work/certs"
-	python3 "$here/apiserver.py" --state "$work/state" --cert-dir "$work/certs" \
-		--scenario "$work/scenario.json" > "$work/server.log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 1 100); do [ -f "$work/state/ready.json" ] && return 0; sleep 0.1; done
-	echo "the API test server did not start"; cat "$work/server.log"; exit 99
-}
 start_server
-export KUBECONFIG="$work/state/kubeconfig"
 python3 "$here/ipvs-from-scenario.py" "$work/scenario.json" > "$work/table.jsonl"
 # clean FILE: every character printable or a newline, valid UTF-8.
 clean() {
