@@ -18,14 +18,9 @@
 # actions/NN-name.truth.txt what the witnesses said.
 
 set -u
-OUT=${OUT:-/out}
-C=$OUT/actions
-W=/run/actions
-mkdir -p "$C" "$W"
-RES=$OUT/actions-results.txt
-: >"$RES"
-IPVSTOP_BIN=${IPVSTOP_BIN:-/usr/sbin/ipvstop}
-TMUX_BIN=${TMUX_BIN:-/usr/bin/tmux}
+GUEST=actions
+# shellcheck source=tests/vm/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 CONF=/etc/modules-load.d/ipvs.conf
 LOG=$OUT/syslog.txt
 
@@ -35,101 +30,17 @@ PERS=192.0.2.2:443   # rr, persistent 300 s, netmask /24
 SH=192.0.2.3:80      # sh, no flags
 FWM=5                # a firewall mark service, for fwmark:N on the command line
 
-# busybox ash prefers its own applets to $PATH: call the real tools by path.
-ipvsadm() { /usr/sbin/ipvsadm "$@"; }
-modprobe() { /usr/sbin/modprobe "$@"; }
 NOBODY="/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
-
 ESC=$(printf '\033')
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; }
-now() {
-	read -r _u _rest </proc/uptime
-	_f=${_u#*.}
-	NOW=$((${_u%.*} * 100 + ${_f#0}))
-}
-mark "guest-actions start"
 
 export LANG=C.UTF-8 HOME=/root
-cat >"$W/tmux.conf" <<'EOF'
-set -g default-terminal screen-256color
-set -g status off
-EOF
-T() { "$TMUX_BIN" -u -L ipvstop-actions -f "$W/tmux.conf" "$@"; }
 SESSION=act
-
-# ---------------------------------------------------------------- results
-n=0
-: >"$W/truth"
-: >"$W/screen"
-result() { # ok|fail NAME [WHY]
-	n=$((n + 1))
-	_base=$(printf '%02d-%s' "$n" "$2" | tr -cs 'A-Za-z0-9\n' '-' | cut -c1-60)
-	_base=${_base%-}
-	cp "$W/screen" "$C/$_base.screen.txt"
-	[ -s "$W/truth" ] && cp "$W/truth" "$C/$_base.truth.txt"
-	if [ "$1" = ok ]; then
-		_line="ok $n - $2"
-	else
-		_line="not ok $n - $2${3:+: $3} [actions/$_base]"
-	fi
-	echo "$_line" >>"$RES"
-	# The log has the guest's uptime too: where the time goes.
-	read -r _u _rest </proc/uptime
-	echo "[$_u] $_line"
-	: >"$W/truth"
-}
-truth() { # TITLE COMMAND...: the command's output, for the record of this check
-	_t=$1
-	shift
-	{
-		echo "### $_t (uptime $(uptime_s))"
-		"$@"
-	} >>"$W/truth" 2>&1
-}
-verdict() { # NAME WHY STATUS
-	if [ "$3" = 0 ]; then result ok "$1"; else result fail "$1" "$2"; fi
-}
 abort() { # NAME WHY: a check whose failure leaves nothing sensible to go on with
 	result fail "$1" "$2"
 	echo "complete-aborted $n" >>"$RES"
 	T kill-server 2>/dev/null
 	exit 1
 }
-
-# ---------------------------------------------------------------- the screen
-snap() { T capture-pane -p -t "${1:-$SESSION}" >"$W/screen" 2>&1; }
-keys() { T send-keys -t "$SESSION" "$@"; }
-wait_for() { # PATTERN [SECONDS] [SESSION]: until the screen shows PATTERN (grep -E)
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap "${3:-$SESSION}"
-		grep -qE -- "$1" "$W/screen" && return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 150000
-	done
-}
-wait_gone() { # PATTERN [SECONDS] [SESSION]
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap "${3:-$SESSION}"
-		grep -qE -- "$1" "$W/screen" || return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 150000
-	done
-}
-expect() { # NAME PATTERN [SECONDS] [SESSION]
-	if wait_for "$2" "${3:-10}" "${4:-$SESSION}"; then
-		result ok "$1"
-	else
-		result fail "$1" "the screen never showed /$2/"
-	fi
-}
-re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
 # select_service VIP:PORT: the '/' filter by the service's own text, then Home.
 select_service() {
 	T send-keys -t "$SESSION" / \; send-keys -t "$SESSION" -l "TCP $(re_escape "$1") " \; \

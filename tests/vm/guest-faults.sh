@@ -24,74 +24,19 @@
 # taken while the table stood still).
 
 set -u
-OUT=${OUT:-/out}
-C=$OUT/faults
-W=/run/faults
-mkdir -p "$C" "$W"
-RES=$OUT/faults-results.txt
-: >"$RES"
+GUEST=faults
+POLL_US=200000
+# shellcheck source=tests/vm/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 : >"$C/pairs.txt"
-IPVSTOP_BIN=${IPVSTOP_BIN:-/usr/sbin/ipvstop}
-TMUX_BIN=${TMUX_BIN:-/usr/bin/tmux}
 
 # busybox ash prefers its own applets to $PATH: call the real tools by path.
-ipvsadm() { /usr/sbin/ipvsadm "$@"; }
-modprobe() { /usr/sbin/modprobe "$@"; }
 rmmod() { /usr/sbin/rmmod "$@"; }
 
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; }
-now() {
-	read -r _u _rest </proc/uptime
-	_f=${_u#*.}
-	NOW=$((${_u%.*} * 100 + ${_f#0}))
-}
-mark "guest-faults start"
-
 export LANG=C.UTF-8 HOME=/root
-cat >"$W/tmux.conf" <<'EOF'
-set -g default-terminal screen-256color
-set -g status off
-EOF
-T() { "$TMUX_BIN" -u -L ipvstop-faults -f "$W/tmux.conf" "$@"; }
 SESSION=dash
-
-n=0
-: >"$W/screen"
-result() { # ok|fail NAME [WHY]
-	n=$((n + 1))
-	_base=$(printf '%02d-%s' "$n" "$2" | tr -cs 'A-Za-z0-9\n' '-' | cut -c1-60)
-	_base=${_base%-}
-	cp "$W/screen" "$C/$_base.screen.txt"
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2" | tee -a "$RES"
-	else
-		echo "not ok $n - $2${3:+: $3} [faults/$_base]" | tee -a "$RES"
-	fi
-}
-verdict() { # NAME WHY STATUS
-	if [ "$3" = 0 ]; then result ok "$1"; else result fail "$1" "$2"; fi
-}
-snap() { T capture-pane -p -t "${1:-$SESSION}" >"$W/screen" 2>&1; }
+# keys KEY [SESSION]: one key, to the dashboard or to SESSION.
 keys() { T send-keys -t "${2:-$SESSION}" "$1"; }
-wait_for() { # PATTERN [SECONDS] [SESSION]
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap "${3:-$SESSION}"
-		grep -qE -- "$1" "$W/screen" && return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 200000
-	done
-}
-expect() { # NAME PATTERN [SECONDS] [SESSION]
-	if wait_for "$2" "${3:-10}" "${4:-$SESSION}"; then
-		result ok "$1"
-	else
-		result fail "$1" "the screen never showed /$2/"
-	fi
-}
 # The last complete line of the -j stream that matches PATTERN, within SECONDS.
 stream_wait() { # PATTERN SECONDS
 	now

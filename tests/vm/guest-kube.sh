@@ -27,20 +27,16 @@
 # Nothing of /etc/kube is copied to $OUT: the keys stay in the guest.
 #
 # Results: $OUT/kube-results.txt, "ok N - name" or "not ok N - name: why
-# [kube/screens/NN-name.txt]" a line, "complete N" once every check ran.
-# $OUT/kube/: kube.json (+ .stderr, .meta), ipvsadm-*.txt, screens/*.txt (the
+# [kube/screens/NN-name]" a line, "complete N" once every check ran.
+# $OUT/kube/: kube.json (+ .stderr, .meta), ipvsadm-*.txt, screens/NN-name.screen.txt (the
 # screen each check saw), dash-*.txt (the screens the host cross-checks).
 
 set -u
-OUT=${OUT:-/out}
+GUEST=kube
+SHOTS=kube/screens
+# shellcheck source=tests/vm/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 K=$OUT/kube
-S=$K/screens
-W=/run/kube
-mkdir -p "$K" "$S" "$W"
-RES=$OUT/kube-results.txt
-: >"$RES"
-IPVSTOP_BIN=${IPVSTOP_BIN:-/usr/sbin/ipvstop}
-TMUX_BIN=${TMUX_BIN:-/usr/bin/tmux}
 CURL_BIN=${CURL_BIN:-/usr/bin/curl}
 NODE=worker-1
 # shellcheck disable=SC1091 # written by vm-kube-test.sh
@@ -50,37 +46,9 @@ KC_INLINE=/etc/kube/kubeconfig-guest
 KC_FILES=/etc/kube/kubeconfig-files
 
 # busybox ash prefers its own applets to $PATH: call the real tools by path.
-ipvsadm() { /usr/sbin/ipvsadm "$@"; }
 ip() { /usr/sbin/ip "$@"; }
-modprobe() { /usr/sbin/modprobe "$@"; }
-
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; }
-# now: NOW = uptime in centiseconds, without a process.
-now() {
-	read -r _u _rest </proc/uptime
-	_f=${_u#*.}
-	NOW=$((${_u%.*} * 100 + ${_f#0}))
-}
-mark "guest-kube start"
 
 # ---------------------------------------------------------------- results
-n=0
-: >"$W/screen"
-result() { # ok|fail NAME [WHY]
-	n=$((n + 1))
-	_base=$(printf '%02d-%s' "$n" "$2" | tr -cs 'A-Za-z0-9\n' '-' | cut -c1-60)
-	_base=${_base%-}
-	cp "$W/screen" "$S/$_base.txt"
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2" | tee -a "$RES"
-	else
-		echo "not ok $n - $2${3:+: $3} [kube/screens/$_base.txt]" | tee -a "$RES"
-	fi
-}
-verdict() { # NAME WHY STATUS
-	if [ "$3" = 0 ]; then result ok "$1"; else result fail "$1" "$2"; fi
-}
 # evidence TEXT...: what a check saw when there is no screen yet.
 evidence() { printf '%s\n' "$@" >"$W/screen"; }
 
@@ -166,44 +134,7 @@ verdict "ipvstop -j -n 1 --kubeconfig (certificates inline) --node $NODE --kube-
 # ---------------------------------------------------------------- 2. dashboard
 mark "dashboard"
 export LANG=C.UTF-8 HOME=/root
-cat >"$W/tmux.conf" <<'EOF'
-set -g default-terminal screen-256color
-set -g status off
-EOF
-T() { "$TMUX_BIN" -u -L ipvstop-kube -f "$W/tmux.conf" "$@"; }
 SESSION=kube
-snap() { T capture-pane -p -t "$SESSION" >"$W/screen" 2>&1; }
-keys() { T send-keys -t "$SESSION" "$@"; }
-wait_for() { # PATTERN [SECONDS]: until the screen shows PATTERN (grep -E)
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap
-		grep -qE -- "$1" "$W/screen" && return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 150000
-	done
-}
-wait_gone() { # PATTERN [SECONDS]: until the screen no longer shows PATTERN
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap
-		grep -qE -- "$1" "$W/screen" || return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 150000
-	done
-}
-expect() { # NAME PATTERN [SECONDS]
-	if wait_for "$2" "${3:-10}"; then
-		result ok "$1"
-	else
-		result fail "$1" "the screen never showed /$2/"
-	fi
-}
-re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
 # help_within NAME: '?' shows the help within a second of reaching the
 # terminal (timed from when tmux send-keys returns: its own start-up, some
 # 0.1-0.3 s here, is not the dashboard's); any key closes it.

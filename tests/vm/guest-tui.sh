@@ -22,14 +22,9 @@
 # header's "updated N s ago" tells when the dashboard read (fresh_since).
 
 set -u
-OUT=${OUT:-/out}
-C=$OUT/tui
-W=/run/tui
-mkdir -p "$C" "$W"
-RES=$OUT/tui-results.txt
-: >"$RES"
-IPVSTOP_BIN=${IPVSTOP_BIN:-/usr/sbin/ipvstop}
-TMUX_BIN=${TMUX_BIN:-/usr/bin/tmux}
+GUEST=tui
+# shellcheck source=tests/vm/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 
 # The services that play a part (guest-table.sh's table).
 BUSY=192.0.2.10:80        # background traffic all through the test
@@ -39,105 +34,16 @@ DRAIN4=192.0.2.20:443     # Masq, Route, Tunnel, a weight 0 real server
 DRAIN6='[2001:db8::20]:443'
 
 # busybox ash prefers its own applets to $PATH: call the real tools by path.
-ipvsadm() { /usr/sbin/ipvsadm "$@"; }
 ip() { /usr/sbin/ip "$@"; }
-modprobe() { /usr/sbin/modprobe "$@"; }
 lsmod() { /usr/sbin/lsmod; }
 
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-mark() { echo "$(uptime_s) $*" >>"$OUT/timing"; }
-# now: NOW = uptime in centiseconds, without a process.
-now() {
-	read -r _u _rest </proc/uptime
-	_f=${_u#*.}
-	NOW=$((${_u%.*} * 100 + ${_f#0}))
-}
-mark "guest-tui start"
-
 export LANG=C.UTF-8 HOME=/root
-cat >"$W/tmux.conf" <<'EOF'
-set -g default-terminal screen-256color
-set -g status off
-EOF
-T() { "$TMUX_BIN" -u -L ipvstop-tui -f "$W/tmux.conf" "$@"; }
 SESSION=tui
 
-# ---------------------------------------------------------------- results
-n=0
-: >"$W/truth"
-: >"$W/screen"
-result() { # ok|fail NAME [WHY]
-	n=$((n + 1))
-	_base=$(printf '%02d-%s' "$n" "$2" | tr -cs 'A-Za-z0-9\n' '-' | cut -c1-60)
-	_base=${_base%-}
-	cp "$W/screen" "$C/$_base.screen.txt"
-	[ -s "$W/truth" ] && cp "$W/truth" "$C/$_base.truth.txt"
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2" | tee -a "$RES"
-	else
-		echo "not ok $n - $2${3:+: $3} [tui/$_base]" | tee -a "$RES"
-	fi
-	: >"$W/truth"
-}
-# truth TITLE COMMAND...: the command's output, for the record of this check.
-truth() {
-	_t=$1
-	shift
-	{
-		echo "### $_t (uptime $(uptime_s))"
-		"$@"
-	} >>"$W/truth" 2>&1
-}
-# verdict NAME WHY STATUS: ok when STATUS is 0. (Save $? first when WHY
-# holds a command substitution: it would change $? before it is read.)
-verdict() {
-	if [ "$3" = 0 ]; then result ok "$1"; else result fail "$1" "$2"; fi
-}
-
 # ---------------------------------------------------------------- the screen
-snap() { T capture-pane -p -t "${1:-$SESSION}" >"$W/screen" 2>&1; }
-keys() { T send-keys -t "$SESSION" "$@"; }
 # filter TEXT: "/", TEXT typed, Enter (one tmux process: each costs ~0.2 s here).
 filter() {
 	T send-keys -t "$SESSION" / \; send-keys -t "$SESSION" -l "$1" \; send-keys -t "$SESSION" Enter
-}
-# wait_for PATTERN [SECONDS] [SESSION]: until the screen shows PATTERN (grep -E).
-wait_for() {
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap "${3:-$SESSION}"
-		grep -qE -- "$1" "$W/screen" && return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 150000
-	done
-}
-# wait_gone PATTERN [SECONDS] [SESSION]: until the screen no longer shows it.
-wait_gone() {
-	now
-	_end=$((NOW + ${2:-10} * 100))
-	while :; do
-		snap "${3:-$SESSION}"
-		grep -qE -- "$1" "$W/screen" || return 0
-		now
-		[ "$NOW" -ge "$_end" ] && return 1
-		usleep 150000
-	done
-}
-expect() { # NAME PATTERN [SECONDS] [SESSION]
-	if wait_for "$2" "${3:-10}" "${4:-$SESSION}"; then
-		result ok "$1"
-	else
-		result fail "$1" "the screen never showed /$2/"
-	fi
-}
-expect_gone() { # NAME PATTERN [SECONDS] [SESSION]
-	if wait_gone "$2" "${3:-10}" "${4:-$SESSION}"; then
-		result ok "$1"
-	else
-		result fail "$1" "the screen still shows /$2/"
-	fi
 }
 # fresh_since T [SESSION]: captures until the screen holds data that the
 # dashboard read after uptime T (centiseconds). It redraws at least every
@@ -159,7 +65,6 @@ fresh_since() {
 	done
 	return 1
 }
-re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
 
 # Parsers. A key names a virtual service the same way on both sides:
 # PROTO/ADDRESS:PORT, or FWM/MARK (FWM/MARK/6 for IPv6).

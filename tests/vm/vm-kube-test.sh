@@ -34,7 +34,7 @@
 # Outputs stay in tests/vm/vm-kube-test.out: serial.log, apiserver.log,
 # requests.jsonl (the server's request log: no tokens), table.ipvsadm,
 # out/kube-results.txt (the guest's checks), out/kube/ (kube.json, ipvsadm's
-# listings, dash-*.txt screens, screens/NN-name.txt: what each guest check
+# listings, dash-*.txt screens, screens/NN-name.screen.txt: what each guest check
 # saw), kube-check.txt (the host's checks).
 # About 60 s of VM time (70 s in all) on 2 cores without KVM; 15 s of it is
 # the API request timeout that the hang check waits out.

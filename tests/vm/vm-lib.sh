@@ -309,7 +309,9 @@ vm_build_initramfs() { # out mode script...
 	mkdir -p "$_r/etc/modprobe.d"
 	echo "options dummy numdummies=0" >"$_r/etc/modprobe.d/dummy.conf"
 
-	# The guest scripts, run by /init in this order.
+	# The guest scripts, run by /init in this order, and guest-lib.sh beside
+	# them (the checking scripts source it; /init does not run it).
+	cp "$VM_SRCDIR/guest-lib.sh" "$_r/tests/guest-lib.sh" || vm_die "cannot copy guest-lib.sh"
 	: >"$_r/tests/run.list"
 	for _s in "$@"; do
 		cp "$_s" "$_r/tests/$(basename "$_s")"
