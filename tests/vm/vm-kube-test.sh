@@ -47,11 +47,7 @@ KUBE_DIR=$(cd "$VM_SRCDIR/../kube" && pwd)
 # shellcheck source=tests/vm/vm-lib.sh
 . "$VM_SRCDIR/vm-lib.sh"
 
-T_START=$(vm_now)
-IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
-case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
-[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
-vm_check_host_tools
+vm_test_start
 for t in python3 openssl tmux curl; do
 	command -v "$t" >/dev/null 2>&1 ||
 		vm_die "$t is missing on the host (apt-get install python3 openssl tmux curl)"
@@ -60,12 +56,8 @@ SCENARIO=$KUBE_DIR/scenarios/basic.json
 NODE=worker-1
 [ -f "$SCENARIO" ] || vm_die "no scenario $SCENARIO"
 
-RESULTS=${IPVSTOP_VM_KUBE_RESULTS:-tests/vm/vm-kube-test.out}
-mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
-RESULTS=$(cd "$RESULTS" && pwd)
-rm -rf "$RESULTS/out" "$RESULTS/serial.log" "$RESULTS/kube-check.txt" "$RESULTS/requests.jsonl" \
-	"$RESULTS/apiserver.log" "$RESULTS/table.ipvsadm"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-vm-kube-test.XXXXXX") || vm_die "mktemp failed"
+vm_test_dirs "${IPVSTOP_VM_KUBE_RESULTS:-tests/vm/vm-kube-test.out}" kube-check.txt requests.jsonl \
+	apiserver.log table.ipvsadm
 chmod 0700 "$WORK"
 SERVER_PID=
 cleanup() {
@@ -73,10 +65,9 @@ cleanup() {
 		kill "$SERVER_PID" 2>/dev/null
 		wait "$SERVER_PID" 2>/dev/null
 	fi
-	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+	vm_test_cleanup
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
 # ---------------------------------------------------------------- the API server
 # Bound to 127.0.0.1: QEMU's user network turns the guest's connections to

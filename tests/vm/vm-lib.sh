@@ -450,9 +450,10 @@ vm_extract_disk() { # disk dir
 
 # ---------------------------------------------------------------- the VM tests' protocol
 # What vm-tui-test.sh, vm-kube-test.sh, vm-actions-test.sh and vm-faults-test.sh
-# share: one "ok - NAME" or "not ok - NAME" line per check, counted in passed
-# and failed; the boot with the rig's own check; the guest's result lines; the
-# summary. (vm-test.sh and bench.sh use vm_boot directly.)
+# share: the start, the results and work directories (vm-test.sh too); one "ok -
+# NAME" or "not ok - NAME" line per check, counted in passed and failed; the boot
+# with the rig's own check; the guest's result lines; the summary. (vm-test.sh and
+# bench.sh use vm_boot directly.)
 passed=0
 failed=0
 ok() {
@@ -468,6 +469,48 @@ show_tail() { # file lines
 		echo "---------- $1 (last $2 lines)"
 		tail -n "$2" "$1" | tr -d '\r'
 	fi
+}
+
+# The start of a VM test: T_START, IPVSTOP made absolute (default
+# $top_builddir/ipvstop) and checked, and the rig's host tools.
+vm_test_start() {
+	T_START=$(vm_now)
+	IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
+	case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
+	[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
+	vm_check_host_tools
+}
+
+# Sets RESULTS to the directory $1 (made, absolute; its out/, serial.log and
+# the files $2... in it removed) and WORK to a fresh temporary directory,
+# removed at exit (vm_test_cleanup) unless IPVSTOP_VM_KEEP=1.
+vm_test_dirs() { # results [file...]
+	RESULTS=$1
+	shift
+	mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
+	RESULTS=$(cd "$RESULTS" && pwd)
+	rm -rf "$RESULTS/out" "$RESULTS/serial.log"
+	for _f in "$@"; do
+		rm -rf "${RESULTS:?}/$_f"
+	done
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-$VM_PROG.XXXXXX") || vm_die "mktemp failed"
+	trap vm_test_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+}
+vm_test_cleanup() {
+	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+}
+
+# The kernel, an initramfs of the guest scripts $3... ("test" mode) and the
+# boot (vm_run_guest) with a results disk of $1; $2 is the hard limit in
+# seconds unless IPVSTOP_VM_TIMEOUT says otherwise (TIMEOUT).
+vm_test_boot() { # disk-size default-timeout script...
+	_vt_size=$1
+	TIMEOUT=${IPVSTOP_VM_TIMEOUT:-$2}
+	shift 2
+	vm_fetch_kernel
+	vm_build_initramfs "$WORK/initramfs.gz" test "$@"
+	vm_run_guest "$WORK/initramfs.gz" "$WORK/results.img" "$_vt_size" "$TIMEOUT"
 }
 
 # Boots the initramfs $1 with the results disk $2 (made here, $3 big), the

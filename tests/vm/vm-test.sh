@@ -29,23 +29,10 @@ VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/vm-lib.sh
 . "$VM_SRCDIR/vm-lib.sh"
 
-T_START=$(vm_now)
-IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
-case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
-[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
-vm_check_host_tools
+vm_test_start
 command -v python3 >/dev/null 2>&1 || vm_die "python3 is needed for compare.py"
 
-RESULTS=${IPVSTOP_VM_RESULTS:-tests/vm/vm-test.out}
-mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
-RESULTS=$(cd "$RESULTS" && pwd)
-rm -rf "$RESULTS/out" "$RESULTS/serial.log" "$RESULTS/compare.txt"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-vm-test.XXXXXX") || vm_die "mktemp failed"
-cleanup() {
-	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+vm_test_dirs "${IPVSTOP_VM_RESULTS:-tests/vm/vm-test.out}" compare.txt
 
 vm_fetch_kernel
 vm_build_initramfs "$WORK/initramfs.gz" test \

@@ -32,31 +32,13 @@ VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/vm-lib.sh
 . "$VM_SRCDIR/vm-lib.sh"
 
-T_START=$(vm_now)
-IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
-case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
-[ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP)"
-vm_check_host_tools
+vm_test_start
 command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux): it runs the dashboard in the guest"
 # shellcheck disable=SC2034 # read by vm_build_initramfs
 VM_EXTRA_BINS=tmux
 
-RESULTS=${IPVSTOP_VM_TUI_RESULTS:-tests/vm/vm-tui-test.out}
-mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
-RESULTS=$(cd "$RESULTS" && pwd)
-rm -rf "$RESULTS/out" "$RESULTS/serial.log"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-vm-tui-test.XXXXXX") || vm_die "mktemp failed"
-cleanup() {
-	[ "${IPVSTOP_VM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-vm_fetch_kernel
-vm_build_initramfs "$WORK/initramfs.gz" test \
-	"$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-tui.sh"
-TIMEOUT=${IPVSTOP_VM_TIMEOUT:-300}
-vm_run_guest "$WORK/initramfs.gz" "$WORK/results.img" 64M "$TIMEOUT"
+vm_test_dirs "${IPVSTOP_VM_TUI_RESULTS:-tests/vm/vm-tui-test.out}"
+vm_test_boot 64M 300 "$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-tui.sh"
 
 if [ "$(cat "$O/guest-table.sh.rc" 2>/dev/null)" = 0 ]; then
 	ok "guest-table.sh built the IPVS table and sent traffic"
