@@ -36,7 +36,7 @@ cc=${SAN_CC:-gcc}
 build=${SAN_BUILD_DIR:-$top/build-sanitize}
 jobs=$(nproc 2>/dev/null || echo 1)
 san_cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
-# the unit tests: Makefile.am's check_PROGRAMS (read below, once the sources are known)
+# the unit tests: Makefile.am's UNIT_TESTS (read below, once the sources are known)
 units=""
 # the tests that run ipvstop: LABEL:SCRIPT (relative to the sources)
 # (the scripts are Makefile.am's TESTS, read below: the tmux, Kubernetes and VM tests)
@@ -114,8 +114,8 @@ sanitizer_reports() {
 	ls "$1/$2".* 2>/dev/null
 }
 
-units_of() { # SRCDIR: the names in check_PROGRAMS of SRCDIR/Makefile.am
-	sed -n '/^check_PROGRAMS *=/,/[^\\]$/p' "$1/Makefile.am" | tr ' \t\\' '\n\n\n' |
+units_of() { # SRCDIR: the names in UNIT_TESTS of SRCDIR/Makefile.am
+	sed -n '/^UNIT_TESTS *=/,/[^\\]$/p' "$1/Makefile.am" | tr ' \t\\' '\n\n\n' |
 		sed -n 's|^tests/\(check_[a-z0-9_]*\)$|\1|p'
 }
 

@@ -13,7 +13,12 @@
 #      again;
 #   3. no CAP_NET_ADMIN (setpriv as nobody, every capability dropped): the
 #      read-only /proc view with its message, or with --source=netlink a clear
-#      message.
+#      message;
+#   4. long reads (issue #6: cancellable): q while the first service dump of
+#      40,000 services is read, and, with 100,000 connection entries made by
+#      the backup sync daemon (fed by bench/tools/syncgen), closing the
+#      connection pane and q while /proc/net/ip_vs_conn is read: each ends at
+#      once instead of when the read is done.
 # ipvsadm is never called while ip_vs is out: libipvs would load it.
 #
 # Results: $OUT/faults-results.txt, "ok N - name" or "not ok N - name: why
@@ -32,6 +37,7 @@ POLL_US=200000
 
 # busybox ash prefers its own applets to $PATH: call the real tools by path.
 rmmod() { /usr/sbin/rmmod "$@"; }
+ip() { /usr/sbin/ip "$@"; }
 
 export LANG=C.UTF-8 HOME=/root
 SESSION=dash
@@ -254,6 +260,93 @@ keys q
 expect "the unprivileged dashboard quits with q (exit 0)" "EXITED rc=0" 10
 T kill-server 2>/dev/null
 mark "no CAP_NET_ADMIN checked"
+
+# ================================================================ 4. long reads
+# The benchmark's loaders (bench/tools, copied in by vm-faults-test.sh). Built with
+# the sanitizers in tools/check.sh's run: their own leaks are not ipvstop's.
+tool() { ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "/usr/bin/$@"; }
+# quit_within NAME SECONDS: q, then the exit within SECONDS (status 0); says how long.
+quit_within() {
+	now
+	_t0=$NOW
+	keys q
+	if wait_for "EXITED rc=" "$2"; then
+		now
+		_ms=$(((NOW - _t0) * 10))
+		if grep -q "EXITED rc=0" "$W/screen"; then
+			result ok "$1 ($_ms ms)"
+		else
+			result fail "$1" "exit status not 0"
+		fi
+	else
+		result fail "$1" "still running ${2} s after q"
+	fi
+}
+ipvsadm -C
+T kill-server 2>/dev/null
+SESSION=long
+
+# A dump of 40,000 services is thousands of datagrams (about 4 s here, without the
+# cancel q waited for the rest of it): q in the middle of the first one.
+tool nlload -S 40000 -D 40000 >"$W/screen" 2>&1
+verdict "the rig: nlload, 40,000 services" "nlload failed" $?
+T new-session -d -s "$SESSION" -x 160 -y 40 "$IPVSTOP_BIN -d 1; echo EXITED rc=\$?; sleep 600"
+usleep 500000
+snap
+if grep -qE "Services 40000 " "$W/screen"; then
+	when="after the first frame: the dump took less than 0.5 s here"
+else
+	when="during the first service dump"
+fi
+quit_within "q $when: ipvstop ends within 2 s" 2
+T kill-session -t "$SESSION" 2>/dev/null
+mark "q during the dump checked"
+
+# 100,000 connection entries: /proc/net/ip_vs_conn takes many seconds to read.
+ipvsadm -C
+{
+	tool nlload -S 10 -D 20 &&
+		ip link set lo up &&
+		echo 16777216 >/proc/sys/net/ipv4/vs/sync_sock_size &&
+		ip netns add syncsrc &&
+		ip link add vsync1 mtu 16000 type veth peer name vsync0 mtu 16000 netns syncsrc &&
+		ip addr add 10.77.0.1/24 dev vsync1 &&
+		ip link set vsync1 up &&
+		ip -n syncsrc addr add 10.77.0.2/24 dev vsync0 &&
+		ip -n syncsrc link set vsync0 up &&
+		ipvsadm --start-daemon backup --mcast-interface vsync1 --syncid 0
+} >"$W/screen" 2>&1
+verdict "the rig: 10 services, a veth and the backup sync daemon" "setup failed" $?
+sleep 1
+# Paced on the kernel's count (-P: how long to wait for a lagging backup thread; under
+# emulation and load it creates a few thousand entries a second, and drops some).
+tool syncgen -S 10 -D 20 -n 100000 -N /run/netns/syncsrc -i vsync0 -P 5 -c /proc/net/ip_vs \
+	>"$W/screen" 2>&1
+created=$(sed -n 's/.*created=\([0-9]*\).*/\1/p' "$W/screen")
+[ "${created:-0}" -ge 50000 ]
+verdict "the rig: at least 50,000 of 100,000 connection entries made (${created:-none})" "too few" $?
+mark "connection entries made"
+
+T new-session -d -s "$SESSION" -x 160 -y 40 "$IPVSTOP_BIN -d 1; echo EXITED rc=\$?; sleep 600"
+expect "dashboard with 100,000 entries: the table" "Services 10 +Real servers 20( |$)" 20
+keys c
+expect "c: the connection pane opens, reading" "Connections of .*: reading\.\.\." 5
+sleep 1
+snap
+grep -qE "Connections of .*: reading\.\.\." "$W/screen"
+verdict "the rig: the list is still being read 1 s later" "it was read already" $?
+# Closed while read: the next refresh does not wait for the list, a new service shows.
+keys c
+ipvsadm -A -t 10.99.0.1:80 -s rr
+expect "c again: the list is dropped, a new service shows within 4 s" "10\.99\.0\.1:80" 4
+keys c
+expect "c once more: reading again" "Connections of .*: reading\.\.\." 5
+# Without the cancel q waited for the rest of the read (3 s and more here).
+quit_within "q while the list is read: ipvstop ends within 2 s" 2
+T kill-server 2>/dev/null
+ipvsadm --stop-daemon backup
+ipvsadm -C
+mark "long reads checked"
 
 echo "complete $n" >>"$RES"
 exit 0

@@ -5,12 +5,16 @@
 # Boots the test VM (vm-lib.sh, tmux inside) with guest-faults.sh alone: ip_vs
 # missing at start, then loaded; ip_vs and its schedulers removed under the
 # dashboard and a -j -d 1 stream, then loaded again with a new table; no
-# CAP_NET_ADMIN (setpriv as nobody). Here the guest's checks come back, and
+# CAP_NET_ADMIN (setpriv as nobody); q and closing the connection pane during
+# long reads (a 40,000-service dump, 100,000 connection entries made with
+# bench/tools/nlload and syncgen). Here the guest's checks come back, and
 # every document the guest kept is compared with the ipvsadm -Ln taken beside
 # it (compare.py's parser): the same virtual services, the same real servers.
 #
 # Environment: IPVSTOP (the binary; default $top_builddir/ipvstop),
-# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 240),
+# IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 420),
+# IPVSTOP_VM_TOOLS (where nlload and syncgen are, default bench/tools beside
+# the binary),
 # IPVSTOP_VM_FAULTS_RESULTS (where to keep the guest's outputs, default
 # tests/vm/vm-faults-test.out under the current directory), and vm-lib.sh's
 # knobs. Needs tmux and python3 on the host.
@@ -35,12 +39,17 @@ vm_test_start
 for t in tmux python3; do
 	command -v "$t" >/dev/null 2>&1 || vm_die "$t is missing on the host (apt-get install $t)"
 done
+# The benchmark's table and connection loaders (make check builds them).
+TOOLS=${IPVSTOP_VM_TOOLS:-$(dirname "$IPVSTOP")/bench/tools}
+for t in nlload syncgen; do
+	[ -x "$TOOLS/$t" ] || vm_die "no $TOOLS/$t (make bench/tools/$t, or set IPVSTOP_VM_TOOLS)"
+done
 # shellcheck disable=SC2034 # read by vm_build_initramfs
-VM_EXTRA_BINS=tmux
+VM_EXTRA_BINS="tmux $TOOLS/nlload $TOOLS/syncgen"
 
 vm_test_dirs "${IPVSTOP_VM_FAULTS_RESULTS:-tests/vm/vm-faults-test.out}"
 # guest-faults.sh alone: nothing may load ip_vs before it looks.
-vm_test_boot 32M 240 "$VM_SRCDIR/guest-faults.sh"
+vm_test_boot 32M 420 "$VM_SRCDIR/guest-faults.sh"
 
 vm_guest_results "$O/faults-results.txt" guest-faults.sh
 
