@@ -1560,6 +1560,7 @@ static int token_file_refresh(struct kube_credentials *c, bool force, const char
 			    fdisp);
 	}
 	cache_set_token(tc, buf);
+	c->token_generation++;
 	tc->file_known = true;
 	tc->dev = st.st_dev;
 	tc->ino = st.st_ino;
@@ -2079,6 +2080,7 @@ static int exec_refresh(struct kube_credentials *c, char *err, size_t errlen)
 		goto out;
 	}
 	cache_set_token(tc, ntok);
+	c->token_generation++;
 	if (cs) {
 		if (!c->cert_data || c->cert_len != clen || memcmp(c->cert_data, ncert, clen) ||
 		    !c->key_data || c->key_len != klen || memcmp(c->key_data, nkey, klen))

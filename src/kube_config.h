@@ -76,6 +76,12 @@ struct kube_credentials {
 	size_t key_len;
 	/* bumped when an exec plugin replaces cert_data/key_data: reconnect with the new pair */
 	unsigned cert_generation;
+	/*
+	 * bumped each time kube_credentials_token takes a new credential in (token file read,
+	 * exec plugin run): a request rejected with 401 that was sent with an older generation
+	 * retries with the current credential instead of forcing yet another refresh
+	 */
+	unsigned token_generation;
 
 	/* SECRET: token, or an auth-provider oidc id-token (never refreshed) */
 	char *token;

@@ -22,6 +22,7 @@ struct kube_req {
 	char *buf;
 	size_t len, cap;
 	bool too_big, cancelled, stopped, retried_auth, got_header;
+	unsigned token_generation; /* of the credential it was sent with */
 	char abort_msg[96]; /* why on_progress gave up (curl's own text says only "aborted") */
 	double retry_after;
 	char errbuf[CURL_ERROR_SIZE];
@@ -279,6 +280,7 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 
 	if (kube_credentials_token(c, force_token, &token, err, errlen) != 0)
 		return -EACCES;
+	r->token_generation = c->token_generation;
 	r->easy = curl_easy_init();
 	if (!r->easy)
 		return -ENOMEM;
@@ -450,8 +452,13 @@ static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
 		return;
 	}
 	if (status == 401 && !r->retried_auth) {
-		/* A rotated token or an expired exec credential: fetch anew, try once more. */
+		/*
+		 * A rotated token or an expired exec credential: fetch anew, try once more. Only
+		 * the first 401 for a credential refreshes it (runs the exec plugin again):
+		 * requests that were in flight with it take the one it got.
+		 */
 		char err[256];
+		bool force = r->token_generation == h->cred->token_generation;
 		r->retried_auth = true;
 		curl_multi_remove_handle(h->multi, r->easy);
 		curl_easy_cleanup(r->easy);
@@ -459,7 +466,7 @@ static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
 		r->easy = NULL;
 		r->headers = NULL;
 		r->len = 0;
-		if (setup_easy(h, r, true, err, sizeof(err)) == 0 &&
+		if (setup_easy(h, r, force, err, sizeof(err)) == 0 &&
 		    curl_multi_add_handle(h->multi, r->easy) == CURLM_OK)
 			return;
 		finish(h, r, 401, err);

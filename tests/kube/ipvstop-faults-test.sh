@@ -354,6 +354,11 @@ KC
 	else
 		check "exec credential rejected (401): the plugin ran again ($runs runs), read" "$out/exec-$mode.json" \
 			"k[\"synced\"] and k[\"error\"] is None and $runs >= 2 and $n401 >= 1"
+		# Every request of the first round was sent with the rejected token at once: the
+		# first 401 runs the plugin again, the others take its new token (before the fix:
+		# one run per request, 8).
+		[ "$runs" -le 2 ] && ok "exec credential rejected (401) by $n401 requests: the plugin ran once more ($runs runs)" ||
+			not_ok "exec credential rejected (401) by $n401 requests: the plugin ran once more ($runs runs, wanted 2)"
 	fi
 done
 
