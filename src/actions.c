@@ -390,8 +390,12 @@ static int cm_read(struct kube_http *h, struct cm *m, char *why, size_t len)
 		call_error(&c, why, len);
 		rc = -EIO;
 	} else if (!(m->obj = cJSON_Parse(c.body)) ||
-		   kube_parse_configmap(m->obj, &m->cfg, &m->text) != 0) {
-		snprintf(why, len, "%s", _("ConfigMap kube-system/kube-proxy has no readable config.conf"));
+		   (rc = kube_parse_configmap(m->obj, &m->cfg, &m->text)) != 0) {
+		if (rc == -E2BIG && m->cfg.too_long)
+			snprintf(why, len, _("kube-proxy ConfigMap: %s is too long"), m->cfg.too_long);
+		else
+			snprintf(why, len, "%s",
+				 _("ConfigMap kube-system/kube-proxy has no readable config.conf"));
 		rc = -EINVAL;
 	}
 	call_free(&c);

@@ -93,6 +93,11 @@ struct kube_proxy_config {
 	bool strict_arp;
 	char tcp_timeout[16], tcp_fin_timeout[16], udp_timeout[16]; /* durations as written */
 	char resource_version[32];
+	/*
+	 * When parsing failed with -E2BIG: the field whose value does not fit ("mode",
+	 * "ipvs.scheduler", ...; a static string), else NULL.
+	 */
+	const char *too_long;
 };
 
 struct kube_daemonset {

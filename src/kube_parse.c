@@ -742,7 +742,7 @@ static bool key_is(const struct yline *l, const char *k)
 	return l->key && l->klen == strlen(k) && memcmp(l->key, k, l->klen) == 0;
 }
 
-/* The value of a line, unquoted, into buf; null and ~ read as "". -EINVAL if it does not fit. */
+/* The value of a line, unquoted, into buf; null and ~ read as "". -E2BIG if it does not fit. */
 static int yvalue(const struct yline *l, char *buf, size_t len)
 {
 	const char *v = l->start + l->voff;
@@ -753,7 +753,7 @@ static int yvalue(const struct yline *l, char *buf, size_t len)
 		    (n == 1 && *v == '~'))
 			n = 0;
 		if (n >= len)
-			return -EINVAL;
+			return -E2BIG;
 		memcpy(buf, v, n);
 		buf[n] = '\0';
 		return 0;
@@ -767,7 +767,7 @@ static int yvalue(const struct yline *l, char *buf, size_t len)
 			i++;
 		}
 		if (o + 1 >= len)
-			return -EINVAL;
+			return -E2BIG;
 		buf[o++] = c;
 	}
 	buf[o] = '\0';
@@ -802,6 +802,7 @@ int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out)
 	bool kind = false, in_ipvs = false;
 	int child = -1;
 	char v[64];
+	const char *field = NULL; /* the key being read, for a value that does not fit */
 	r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct yline *l = &ls[i];
@@ -812,9 +813,11 @@ int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out)
 			if (!l->key)
 				continue;
 			if (key_is(l, "kind")) {
-				r = yvalue(l, v, sizeof(v));
-				kind = r == 0 && strcmp(v, "KubeProxyConfiguration") == 0;
+				/* Longer than v: not KubeProxyConfiguration. */
+				kind = yvalue(l, v, sizeof(v)) == 0 &&
+				       strcmp(v, "KubeProxyConfiguration") == 0;
 			} else if (key_is(l, "mode")) {
+				field = "mode";
 				r = yvalue(l, out->mode, sizeof(out->mode));
 			} else if (key_is(l, "ipvs")) {
 				in_ipvs = l->vlen == 0;
@@ -829,15 +832,20 @@ int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out)
 		if (l->indent != child)
 			continue;
 		if (key_is(l, "scheduler")) {
+			field = "ipvs.scheduler";
 			r = yvalue(l, out->scheduler, sizeof(out->scheduler));
 		} else if (key_is(l, "strictARP")) {
+			field = "ipvs.strictARP";
 			r = yvalue(l, v, sizeof(v));
 			out->strict_arp = r == 0 && ytrue(v);
 		} else if (key_is(l, "tcpTimeout")) {
+			field = "ipvs.tcpTimeout";
 			r = yvalue(l, out->tcp_timeout, sizeof(out->tcp_timeout));
 		} else if (key_is(l, "tcpFinTimeout")) {
+			field = "ipvs.tcpFinTimeout";
 			r = yvalue(l, out->tcp_fin_timeout, sizeof(out->tcp_fin_timeout));
 		} else if (key_is(l, "udpTimeout")) {
+			field = "ipvs.udpTimeout";
 			r = yvalue(l, out->udp_timeout, sizeof(out->udp_timeout));
 		}
 	}
@@ -847,6 +855,8 @@ int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out)
 	if (r < 0) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out->resource_version, rv, sizeof(rv));
+		if (r == -E2BIG)
+			out->too_long = field;
 		return r;
 	}
 	out->known = true;
@@ -862,8 +872,10 @@ static int configmap_body(const cJSON *obj, struct kube_proxy_config *out, char 
 	if (check_kind(obj, "ConfigMap") < 0 || get_meta(obj, &meta, &ns, &name) < 0 ||
 	    get_str(meta, "resourceVersion", &rv) < 0 || get_obj(obj, "data", &data) < 0)
 		return -EINVAL;
-	if (copy_fixed(out->resource_version, sizeof(out->resource_version), rv) < 0)
-		return -EINVAL;
+	if (copy_fixed(out->resource_version, sizeof(out->resource_version), rv) < 0) {
+		out->too_long = "metadata.resourceVersion";
+		return -E2BIG;
+	}
 	if (!data)
 		return -ENOENT;
 	if (get_str(data, "config.conf", &conf) < 0)
@@ -883,8 +895,11 @@ int kube_parse_configmap(const cJSON *obj, struct kube_proxy_config *out, char *
 	if (text)
 		*text = NULL;
 	int r = configmap_body(obj, out, text);
-	if (r < 0)
+	if (r < 0) {
+		const char *too_long = r == -E2BIG ? out->too_long : NULL;
 		memset(out, 0, sizeof(*out));
+		out->too_long = too_long;
+	}
 	return r;
 }
 
@@ -1121,6 +1136,84 @@ int kube_parse_list(const char *json, size_t len, int (*item)(const cJSON *obj, 
 out:
 	cJSON_Delete(doc);
 	return r;
+}
+
+size_t kube_item_size(enum kube_item_kind kind)
+{
+	switch (kind) {
+	case KUBE_ITEM_SERVICE:
+		return sizeof(struct kube_service);
+	case KUBE_ITEM_SLICE:
+		return sizeof(struct kube_slice);
+	case KUBE_ITEM_NODE:
+		return sizeof(struct kube_node);
+	case KUBE_ITEM_POD:
+		return sizeof(struct kube_proxy_pod);
+	}
+	return 0;
+}
+
+void kube_item_free(enum kube_item_kind kind, void *item)
+{
+	switch (kind) {
+	case KUBE_ITEM_SERVICE:
+		kube_service_free(item);
+		break;
+	case KUBE_ITEM_SLICE:
+		kube_slice_free(item);
+		break;
+	case KUBE_ITEM_NODE:
+		kube_node_free(item);
+		break;
+	case KUBE_ITEM_POD:
+		kube_proxy_pod_free(item);
+		break;
+	}
+}
+
+int kube_items_add(const cJSON *obj, void *arg)
+{
+	struct kube_items *it = arg;
+	size_t sz = kube_item_size(it->kind);
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 16;
+		void *p = realloc(it->v, cap * sz);
+		if (!p)
+			return -ENOMEM;
+		it->v = p;
+		it->cap = cap;
+	}
+	void *slot = (char *)it->v + it->n * sz;
+	int r = -EINVAL;
+	switch (it->kind) {
+	case KUBE_ITEM_SERVICE:
+		r = kube_parse_service(obj, slot);
+		break;
+	case KUBE_ITEM_SLICE:
+		r = kube_parse_slice(obj, slot);
+		break;
+	case KUBE_ITEM_NODE:
+		r = kube_parse_node(obj, slot);
+		break;
+	case KUBE_ITEM_POD:
+		r = kube_parse_proxy_pod(obj, slot);
+		break;
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r == 0)
+		it->n++;
+	return 0;
+}
+
+void kube_items_free(struct kube_items *it)
+{
+	size_t sz = kube_item_size(it->kind);
+	for (size_t i = 0; i < it->n; i++)
+		kube_item_free(it->kind, (char *)it->v + i * sz);
+	free(it->v);
+	it->v = NULL;
+	it->n = it->cap = 0;
 }
 
 void kube_watch_event_free(struct kube_watch_event *ev)

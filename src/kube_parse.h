@@ -56,7 +56,8 @@ int kube_parse_proxy_pod(const cJSON *obj, struct kube_proxy_pod *out);
  * kube_parse_proxy_config. When text is not NULL, *text receives a copy of config.conf (owned
  * by the caller; NULL on error), the input of kube_config_set_field.
  * Returns 0; -ENOENT when there is no data["config.conf"]; -EINVAL when the ConfigMap or the
- * text is malformed; -ENOMEM. out->known is true only on success.
+ * text is malformed; -E2BIG when a value (or metadata.resourceVersion) does not fit its
+ * field, out->too_long naming it; -ENOMEM. out->known is true only on success.
  */
 int kube_parse_configmap(const cJSON *obj, struct kube_proxy_config *out, char **text);
 
@@ -64,8 +65,10 @@ int kube_parse_configmap(const cJSON *obj, struct kube_proxy_config *out, char *
  * The KubeProxyConfiguration YAML text (block style, as kubeadm writes it): top-level mode,
  * and under ipvs: scheduler, strictARP, tcpTimeout, tcpFinTimeout, udpTimeout. Values may be
  * bare, "double" or 'single' quoted; null and ~ read as "". resource_version is untouched.
- * Returns 0 (out->known set), or -EINVAL when the text has no `kind: KubeProxyConfiguration`
- * or a value does not fit its field.
+ * Returns 0 (out->known set), -EINVAL when the text has no `kind: KubeProxyConfiguration`, or
+ * -E2BIG when a value does not fit its field: out->too_long then names it ("mode",
+ * "ipvs.scheduler", "ipvs.strictARP", "ipvs.tcpTimeout", "ipvs.tcpFinTimeout",
+ * "ipvs.udpTimeout").
  */
 int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out);
 
@@ -116,6 +119,28 @@ int kube_parse_status_obj(const cJSON *obj, struct kube_status *st);
  */
 int kube_parse_list(const char *json, size_t len, int (*item)(const cJSON *obj, void *arg),
 		    void *arg, char *cont, size_t contlen, char *rv, size_t rvlen);
+
+/*
+ * What a list's items parse into, as kube_sync keeps them: an array of one kind (struct
+ * kube_service, kube_slice, kube_node or kube_proxy_pod, by kind), grown as items come.
+ */
+enum kube_item_kind { KUBE_ITEM_SERVICE, KUBE_ITEM_SLICE, KUBE_ITEM_NODE, KUBE_ITEM_POD };
+struct kube_items {
+	enum kube_item_kind kind;
+	void *v;
+	size_t n, cap;
+};
+size_t kube_item_size(enum kube_item_kind kind);
+/* Frees one item of that kind (kube_service_free & co). */
+void kube_item_free(enum kube_item_kind kind, void *item);
+/*
+ * kube_parse_list's item callback, arg a struct kube_items: parses obj by its kind and appends
+ * it. A malformed object is skipped (one bad object is no reason to drop the whole list) and 0
+ * returned; -ENOMEM is returned, so that the list fails rather than go on without the item.
+ */
+int kube_items_add(const cJSON *obj, void *arg);
+/* Frees every item and the array; kind is kept, the rest zeroed. */
+void kube_items_free(struct kube_items *it);
 
 enum kube_watch_type {
 	KUBE_WATCH_ADDED = 1,

@@ -265,16 +265,22 @@ struct informer {
 	char rv[64];
 	char cont[4096];
 	double retry_at;
-	unsigned failures;
+	unsigned failures; /* lists that failed in a row: a list that works resets it */
+	/*
+	 * Watches that failed in a row. A list that works does not reset it (it says nothing of
+	 * the watch after it): only a watch that worked does, one that delivered an event or ran
+	 * its course. Else a watch that always fails would be retried about once a second.
+	 */
+	unsigned watch_failures;
 	bool relist; /* the watch said 410: list again */
 	bool failed_once; /* the first list failed: the first picture is what we have */
 	bool watch_failed; /* the last watch broke: its error stays until a watch works again */
 	double watch_started;      /* when the current watch was asked for */
 	unsigned watch_events;     /* events it delivered */
 	unsigned watch_bad;        /* lines it sent that are not events */
+	bool watch_error;          /* it ended on an ERROR event (other than 410) */
 	/* The list being read, page by page; it replaces the state's array when complete. */
-	void *tmp;
-	size_t n_tmp, cap_tmp;
+	struct kube_items tmp;
 };
 
 enum poll_id { P_VERSION = 0, P_CONFIGMAP, P_DAEMONSET, P_PODS, P_NODES, P_COUNT };
@@ -433,17 +439,19 @@ static void maybe_first_result(struct kube_sync *k)
 
 /* ---- lists and watches of Services and EndpointSlices ---- */
 
+static enum kube_item_kind item_kind(enum kind kind)
+{
+	return kind == K_SERVICES ? KUBE_ITEM_SERVICE : KUBE_ITEM_SLICE;
+}
+
 static size_t item_size(enum kind kind)
 {
-	return kind == K_SERVICES ? sizeof(struct kube_service) : sizeof(struct kube_slice);
+	return kube_item_size(item_kind(kind));
 }
 
 static void item_free(enum kind kind, void *p)
 {
-	if (kind == K_SERVICES)
-		kube_service_free(p);
-	else
-		kube_slice_free(p);
+	kube_item_free(item_kind(kind), p);
 }
 
 static int item_parse(enum kind kind, const cJSON *obj, void *out)
@@ -472,36 +480,12 @@ static void **state_array(struct kube_sync *k, enum kind kind, size_t **n)
 	return (void **)&k->st.slices;
 }
 
-static int list_item(const cJSON *obj, void *arg)
-{
-	struct informer *inf = arg;
-	size_t sz = item_size(inf->kind);
-	if (inf->n_tmp == inf->cap_tmp) {
-		size_t cap = inf->cap_tmp ? inf->cap_tmp * 2 : 256;
-		void *p = realloc(inf->tmp, cap * sz);
-		if (!p)
-			return -ENOMEM;
-		inf->tmp = p;
-		inf->cap_tmp = cap;
-	}
-	void *slot = (char *)inf->tmp + inf->n_tmp * sz;
-	/* One malformed object is skipped, not a reason to drop the whole list. */
-	if (item_parse(inf->kind, obj, slot) == 0)
-		inf->n_tmp++;
-	return 0;
-}
-
 static void tmp_free(struct informer *inf)
 {
-	size_t sz = item_size(inf->kind);
-	for (size_t i = 0; i < inf->n_tmp; i++)
-		item_free(inf->kind, (char *)inf->tmp + i * sz);
-	free(inf->tmp);
-	inf->tmp = NULL;
-	inf->n_tmp = inf->cap_tmp = 0;
+	kube_items_free(&inf->tmp);
 }
 
-static void rebuild_map(struct kube_sync *k, enum kind kind)
+static int rebuild_map(struct kube_sync *k, enum kind kind)
 {
 	size_t *n;
 	void **arr = state_array(k, kind, &n);
@@ -509,8 +493,10 @@ static void rebuild_map(struct kube_sync *k, enum kind kind)
 	smap_clear(&k->map[kind]);
 	for (size_t i = 0; i < *n; i++) {
 		item_key(kind, (char *)*arr + i * item_size(kind), key, sizeof(key));
-		smap_put(&k->map[kind], key, i);
+		if (smap_put(&k->map[kind], key, i) != 0)
+			return -ENOMEM;
 	}
+	return 0;
 }
 
 static void start_list(struct informer *inf);
@@ -523,7 +509,8 @@ static void list_done(const struct kube_reply *r, void *arg)
 	char msg[256];
 	inf->req = NULL;
 	if (r->status == 200 && !r->error) {
-		int n = kube_parse_list(r->body, r->len, list_item, inf, inf->cont,
+		/* A malformed object is skipped; a lack of memory fails the page (and the list). */
+		int n = kube_parse_list(r->body, r->len, kube_items_add, &inf->tmp, inf->cont,
 					sizeof(inf->cont), inf->rv, sizeof(inf->rv));
 		if (n >= 0) {
 			if (inf->cont[0]) {
@@ -537,12 +524,21 @@ static void list_done(const struct kube_reply *r, void *arg)
 			for (size_t i = 0; i < *cnt; i++)
 				item_free(inf->kind, (char *)*arr + i * sz);
 			free(*arr);
-			*arr = inf->tmp;
-			*cnt = inf->n_tmp;
-			k->cap[inf->kind] = inf->cap_tmp;
-			inf->tmp = NULL;
-			inf->n_tmp = inf->cap_tmp = 0;
-			rebuild_map(k, inf->kind);
+			*arr = inf->tmp.v;
+			*cnt = inf->tmp.n;
+			k->cap[inf->kind] = inf->tmp.cap;
+			inf->tmp.v = NULL;
+			inf->tmp.n = inf->tmp.cap = 0;
+			k->dirty = true;
+			if (rebuild_map(k, inf->kind) != 0) {
+				/* The list is right, but its watch events could not be applied. */
+				snprintf(msg, sizeof(msg), _("GET %s: %s"), inf->path,
+					 strerror(ENOMEM));
+				set_error(k, (int)inf->kind, msg);
+				inf->phase = INF_IDLE;
+				inf->retry_at = now_mono() + backoff(inf->failures++, 0);
+				return;
+			}
 			inf->failures = 0;
 			/* A list that works says nothing about a watch that hangs. */
 			if (!inf->watch_failed)
@@ -558,7 +554,11 @@ static void list_done(const struct kube_reply *r, void *arg)
 			start_watch(inf);
 			return;
 		}
-		snprintf(msg, sizeof(msg), _("GET %s: the list could not be read"), inf->path);
+		if (n == -ENOMEM)
+			snprintf(msg, sizeof(msg), _("GET %s: %s"), inf->path, strerror(ENOMEM));
+		else
+			snprintf(msg, sizeof(msg), _("GET %s: the list could not be read"),
+				 inf->path);
 	} else {
 		describe(r, inf->path, msg, sizeof(msg));
 	}
@@ -600,7 +600,8 @@ static void start_list(struct informer *inf)
 	inf->req = kube_http_start(k->http, &o);
 }
 
-static void apply_event(struct informer *inf, const struct kube_watch_event *ev)
+/* Returns 0, or -ENOMEM when the event could not be applied (the state needs a new list). */
+static int apply_event(struct informer *inf, const struct kube_watch_event *ev)
 {
 	struct kube_sync *k = inf->k;
 	size_t sz = item_size(inf->kind);
@@ -609,8 +610,9 @@ static void apply_event(struct informer *inf, const struct kube_watch_event *ev)
 		struct kube_slice slice;
 	} item;
 	char key[600];
-	if (item_parse(inf->kind, ev->object, &item) != 0)
-		return;
+	int rc = item_parse(inf->kind, ev->object, &item);
+	if (rc != 0)
+		return rc == -ENOMEM ? rc : 0; /* a malformed object is skipped */
 	item_key(inf->kind, &item, key, sizeof(key));
 	size_t *n;
 	void **arr = state_array(k, inf->kind, &n);
@@ -618,7 +620,7 @@ static void apply_event(struct informer *inf, const struct kube_watch_event *ev)
 	if (ev->type == KUBE_WATCH_DELETED) {
 		item_free(inf->kind, &item);
 		if (!e)
-			return;
+			return 0;
 		size_t idx = e->idx;
 		smap_del(&k->map[inf->kind], key);
 		item_free(inf->kind, (char *)*arr + idx * sz);
@@ -638,16 +640,17 @@ static void apply_event(struct informer *inf, const struct kube_watch_event *ev)
 			void *p = realloc(*arr, cap * sz);
 			if (!p) {
 				item_free(inf->kind, &item);
-				return;
+				return -ENOMEM;
 			}
 			*arr = p;
 			k->cap[inf->kind] = cap;
 		}
 		memcpy((char *)*arr + *n * sz, &item, sz);
-		smap_put(&k->map[inf->kind], key, *n);
 		(*n)++;
+		rc = smap_put(&k->map[inf->kind], key, *n - 1);
 	}
 	k->dirty = true;
+	return rc;
 }
 
 static bool watch_line(const char *line, size_t len, void *arg)
@@ -659,26 +662,35 @@ static bool watch_line(const char *line, size_t len, void *arg)
 		inf->watch_bad++;
 		return true;
 	}
-	inf->watch_events++;
-	if (inf->watch_failed) {
-		/* The watch works again. */
-		inf->watch_failed = false;
-		set_error(inf->k, (int)inf->kind, NULL);
-	}
 	bool go_on = true;
 	if (kube_watch_needs_relist(&ev)) {
 		inf->relist = true;
 		go_on = false;
 	} else if (ev.type == KUBE_WATCH_ERROR) {
+		/* Not an event that worked: watch_done backs off before the next watch. */
 		char msg[256];
 		snprintf(msg, sizeof(msg), _("watch %s: %s"), inf->path, ev.status.message);
 		set_error(inf->k, (int)inf->kind, msg);
+		inf->watch_error = true;
 		go_on = false;
 	} else {
-		if (ev.type != KUBE_WATCH_BOOKMARK)
-			apply_event(inf, &ev);
-		if (ev.resource_version[0])
+		inf->watch_events++;
+		inf->watch_failures = 0;
+		if (inf->watch_failed) {
+			/* The watch works again. */
+			inf->watch_failed = false;
+			set_error(inf->k, (int)inf->kind, NULL);
+		}
+		if (ev.type != KUBE_WATCH_BOOKMARK && apply_event(inf, &ev) != 0) {
+			/* Out of memory: the state misses this event; list again after a while. */
+			char msg[256];
+			snprintf(msg, sizeof(msg), _("watch %s: %s"), inf->path, strerror(ENOMEM));
+			set_error(inf->k, (int)inf->kind, msg);
+			inf->watch_error = true;
+			go_on = false;
+		} else if (ev.resource_version[0]) {
 			snprintf(inf->rv, sizeof(inf->rv), "%s", ev.resource_version);
+		}
 	}
 	kube_watch_event_free(&ev);
 	return go_on;
@@ -690,10 +702,23 @@ static void watch_done(const struct kube_reply *r, void *arg)
 	struct kube_sync *k = inf->k;
 	inf->req = NULL;
 	if (inf->relist || r->status == 410) {
-		/* The resourceVersion is gone: list again (a 410 is not a failure). */
+		/*
+		 * The resourceVersion is gone: list again at once (a 410 is not a failure). But a
+		 * watch that meets nothing but 410, even from the version a list just gave, would
+		 * make a loop of lists: the second 410 in a row without an event backs off.
+		 */
 		inf->relist = false;
 		inf->phase = INF_IDLE;
 		inf->retry_at = now_mono();
+		if (inf->watch_events == 0 && inf->watch_failures++ > 0)
+			inf->retry_at += backoff(inf->watch_failures - 1, r->retry_after);
+		return;
+	}
+	if (inf->watch_error) {
+		/* An ERROR event (said by watch_line): list again, after the watch's backoff. */
+		inf->watch_failed = true;
+		inf->phase = INF_IDLE;
+		inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error && inf->watch_events == 0 &&
@@ -714,12 +739,12 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		set_error(k, (int)inf->kind, msg);
 		inf->watch_failed = true;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
+		inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error) {
 		/* The server ended the watch (timeoutSeconds): go on from the last version. */
-		inf->failures = 0;
+		inf->watch_failures = 0;
 		if (inf->watch_failed) {
 			inf->watch_failed = false;
 			set_error(k, (int)inf->kind, NULL);
@@ -732,7 +757,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 	set_error(k, (int)inf->kind, msg);
 	inf->watch_failed = true;
 	inf->phase = INF_IDLE;
-	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
+	inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
 }
 
 static void start_watch(struct informer *inf)
@@ -753,36 +778,13 @@ static void start_watch(struct informer *inf)
 	inf->phase = INF_WATCHING;
 	inf->watch_started = now_mono();
 	inf->watch_events = inf->watch_bad = 0;
+	inf->watch_error = false;
 	inf->req = kube_http_start(k->http, &o);
 }
 
 /* ---- polled objects ---- */
 
 static void start_log(struct kube_sync *k, const struct kube_proxy_pod *p, bool tail);
-
-static int pod_item(const cJSON *obj, void *arg)
-{
-	struct kube_state *tmp = arg;
-	struct kube_proxy_pod *p = realloc(tmp->proxies, (tmp->n_proxies + 1) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	tmp->proxies = p;
-	if (kube_parse_proxy_pod(obj, &p[tmp->n_proxies]) == 0)
-		tmp->n_proxies++;
-	return 0;
-}
-
-static int node_item(const cJSON *obj, void *arg)
-{
-	struct kube_state *tmp = arg;
-	struct kube_node *n = realloc(tmp->nodes, (tmp->n_nodes + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	tmp->nodes = n;
-	if (kube_parse_node(obj, &n[tmp->n_nodes]) == 0)
-		tmp->n_nodes++;
-	return 0;
-}
 
 static void take_pods(struct kube_sync *k, struct kube_state *tmp)
 {
@@ -840,6 +842,7 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 	struct kube_sync *k = p->k;
 	char msg[256];
 	struct kube_state tmp;
+	struct kube_items items = {.kind = KUBE_ITEM_POD};
 	int rc = -EINVAL;
 	p->req = NULL;
 	memset(&tmp, 0, sizeof(tmp));
@@ -871,21 +874,30 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 			cJSON_Delete(doc);
 			break;
 		case P_PODS:
-			rc = kube_parse_list(r->body, r->len, pod_item, &tmp, NULL, 0, NULL, 0);
-			if (rc >= 0)
-				take_pods(k, &tmp);
-			break;
 		case P_NODES:
-			rc = kube_parse_list(r->body, r->len, node_item, &tmp, NULL, 0, NULL, 0);
-			if (rc >= 0) {
+			/*
+			 * A malformed object is skipped; a lack of memory fails the poll (the last
+			 * list is kept) rather than publish a list without the item.
+			 */
+			items.kind = p->id == P_PODS ? KUBE_ITEM_POD : KUBE_ITEM_NODE;
+			rc = kube_parse_list(r->body, r->len, kube_items_add, &items, NULL, 0, NULL,
+					     0);
+			if (rc >= 0 && p->id == P_PODS) {
+				tmp.proxies = items.v;
+				tmp.n_proxies = items.n;
+				items.v = NULL;
+				items.n = items.cap = 0;
+				take_pods(k, &tmp);
+			} else if (rc >= 0) {
 				for (size_t i = 0; i < k->st.n_nodes; i++)
 					kube_node_free(&k->st.nodes[i]);
 				free(k->st.nodes);
-				k->st.nodes = tmp.nodes;
-				k->st.n_nodes = tmp.n_nodes;
-				tmp.nodes = NULL;
-				tmp.n_nodes = 0;
+				k->st.nodes = items.v;
+				k->st.n_nodes = items.n;
+				items.v = NULL;
+				items.n = items.cap = 0;
 			}
+			kube_items_free(&items);
 			break;
 		case P_COUNT:
 			break;
@@ -900,7 +912,14 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 			set_error(k, K_COUNT + (int)p->id, NULL);
 			return;
 		}
-		snprintf(msg, sizeof(msg), _("GET %s: the reply could not be read"), p->path);
+		if (rc == -ENOMEM)
+			snprintf(msg, sizeof(msg), _("GET %s: %s"), p->path, strerror(ENOMEM));
+		else if (rc == -E2BIG && p->id == P_CONFIGMAP && k->st.config.too_long)
+			snprintf(msg, sizeof(msg), _("kube-proxy ConfigMap: %s is too long"),
+				 k->st.config.too_long);
+		else
+			snprintf(msg, sizeof(msg), _("GET %s: the reply could not be read"),
+				 p->path);
 	} else if (r->status == 404 && (p->id == P_CONFIGMAP || p->id == P_DAEMONSET)) {
 		/* Not a kubeadm cluster, or kube-proxy is not deployed that way: not an error. */
 		bool *known = p->id == P_CONFIGMAP ? &k->st.config.known : &k->st.ds.known;
@@ -1061,7 +1080,10 @@ static void *run(void *arg)
 		"/apis/discovery.k8s.io/v1/endpointslices",
 	};
 	for (int i = 0; i < K_COUNT; i++)
-		k->inf[i] = (struct informer){.k = k, .kind = (enum kind)i, .path = inf_paths[i]};
+		k->inf[i] = (struct informer){.k = k,
+					      .kind = (enum kind)i,
+					      .path = inf_paths[i],
+					      .tmp = {.kind = item_kind((enum kind)i)}};
 	for (int i = 0; i < P_COUNT; i++)
 		k->poll[i] = (struct poller){.k = k, .id = (enum poll_id)i, .path = poll_paths[i]};
 

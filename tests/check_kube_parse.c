@@ -263,6 +263,27 @@ START_TEST(test_configmap)
 	ck_assert_ptr_null(text);
 	cJSON_Delete(j);
 
+	/* A value too long for its field, in the ConfigMap: said which. */
+	j = fixture_json("configmap-kube-proxy-ipvs.json");
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	cJSON_ReplaceItemInObjectCaseSensitive(
+	    data, "config.conf",
+	    cJSON_CreateString("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+			       "kind: KubeProxyConfiguration\n"
+			       "mode: ipvs\n"
+			       "ipvs:\n"
+			       "  scheduler: a-scheduler-name-much-too-long\n"));
+	ck_assert_int_eq(kube_parse_configmap(j, &c, &text), -E2BIG);
+	ck_assert(!c.known);
+	ck_assert_ptr_null(text);
+	ck_assert_str_eq(c.too_long, "ipvs.scheduler");
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(j, "metadata");
+	cJSON_ReplaceItemInObjectCaseSensitive(
+	    meta, "resourceVersion", cJSON_CreateString("123456789012345678901234567890123"));
+	ck_assert_int_eq(kube_parse_configmap(j, &c, &text), -E2BIG);
+	ck_assert_str_eq(c.too_long, "metadata.resourceVersion");
+	cJSON_Delete(j);
+
 	/* Another kind of object altogether. */
 	j = fixture_json("daemonset-kube-proxy.json");
 	ck_assert_int_eq(kube_parse_configmap(j, &c, &text), -EINVAL);
@@ -315,13 +336,46 @@ START_TEST(test_proxy_config_text)
 	ck_assert_str_eq(c.scheduler, "");
 	ck_assert(c.strict_arp);
 
-	/* Values that do not fit, no kind, nothing. */
+	/* Values that do not fit: -E2BIG, and which field it is, for the error said. */
 	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
 						 "mode: averyveryverylongmodename\n",
 						 &c),
-			 -EINVAL);
+			 -E2BIG);
 	ck_assert(!c.known);
+	ck_assert_str_eq(c.too_long, "mode");
+	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
+						 "mode: ipvs\n"
+						 "ipvs:\n"
+						 "  strictARP: true\n"
+						 "  scheduler: \"weighted-least-connection\"\n",
+						 &c),
+			 -E2BIG);
+	ck_assert(!c.known);
+	ck_assert_str_eq(c.mode, "");
+	ck_assert_str_eq(c.too_long, "ipvs.scheduler");
+	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
+						 "ipvs:\n"
+						 "  udpTimeout: '0h0m0.000000001s'\n",
+						 &c),
+			 -E2BIG);
+	ck_assert_str_eq(c.too_long, "ipvs.udpTimeout");
+	/* 15 bytes fit; a kind too long is not KubeProxyConfiguration. */
+	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
+						 "ipvs:\n"
+						 "  scheduler: abcdefghijklmno\n",
+						 &c),
+			 0);
+	ck_assert_str_eq(c.scheduler, "abcdefghijklmno");
+	ck_assert_ptr_null(c.too_long);
+	ck_assert_int_eq(
+	    kube_parse_proxy_config("kind: KubeProxyConfigurationKubeProxyConfiguration"
+				    "KubeProxyConfiguration\n",
+				    &c),
+	    -EINVAL);
+	ck_assert_ptr_null(c.too_long);
+	/* No kind, nothing. */
 	ck_assert_int_eq(kube_parse_proxy_config("mode: ipvs\n", &c), -EINVAL);
+	ck_assert_ptr_null(c.too_long);
 	ck_assert_int_eq(kube_parse_proxy_config("", &c), -EINVAL);
 	ck_assert_int_eq(kube_parse_proxy_config(NULL, &c), -EINVAL);
 	ck_assert_int_eq(kube_parse_proxy_config("\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", &c),
@@ -748,9 +802,7 @@ static const struct {
     {'d', "{\"metadata\":{\"name\":\"a\"},\"status\":{\"numberReady\":\"3\"}}"},
     {'c', "{\"metadata\":{\"name\":\"a\"},\"data\":{\"config.conf\":5}}"},
     {'c', "{\"metadata\":{\"name\":\"a\"},\"data\":[]}"},
-    {'c', "{\"metadata\":{\"name\":\"a\",\"resourceVersion\":"
-	  "\"123456789012345678901234567890123\"},\"data\":{\"config.conf\":"
-	  "\"kind: KubeProxyConfiguration\"}}"},
+    /* A resourceVersion too long for its field: -E2BIG, in test_configmap. */
 };
 
 START_TEST(test_objects_malformed)

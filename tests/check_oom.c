@@ -905,6 +905,68 @@ START_TEST(test_kube_lists)
 }
 END_TEST
 
+/*
+ * The same lists through kube_items_add, the item callback kube_sync reads them with: a
+ * failed allocation fails the list, it never drops the item and goes on.
+ */
+struct items_arg {
+	const char *file;
+	enum kube_item_kind kind;
+};
+
+static int op_items(const void *arg, struct digest *d)
+{
+	const struct items_arg *a = arg;
+	size_t len;
+	char *body = slurp(a->file, &len);
+	struct kube_items it = {.kind = a->kind};
+	struct parsed p;
+	memset(&p, 0, sizeof(p));
+	oom_on();
+	int rc = kube_parse_list(body, len, kube_items_add, &it, NULL, 0, NULL, 0);
+	oom_off();
+	if (rc >= 0) {
+		dg(d, "%d items, %zu kept\n", rc, it.n);
+		switch (a->kind) {
+		case KUBE_ITEM_SERVICE:
+			p.svc = it.v, p.n_svc = it.n;
+			break;
+		case KUBE_ITEM_SLICE:
+			p.sl = it.v, p.n_sl = it.n;
+			break;
+		case KUBE_ITEM_NODE:
+			p.nd = it.v, p.n_nd = it.n;
+			break;
+		case KUBE_ITEM_POD:
+			p.pod = it.v, p.n_pod = it.n;
+			break;
+		}
+		dg_parsed(d, &p);
+		memset(&p, 0, sizeof(p));
+		rc = 0;
+	}
+	kube_items_free(&it);
+	free(body);
+	return rc;
+}
+
+START_TEST(test_kube_items)
+{
+	static const struct items_arg lists[] = {
+	    {FX "services-page1.json", KUBE_ITEM_SERVICE},
+	    {FX "endpointslices.json", KUBE_ITEM_SLICE},
+	    {FX "nodes.json", KUBE_ITEM_NODE},
+	    {FX "pods-kube-proxy.json", KUBE_ITEM_POD},
+	};
+	assert_injection_works();
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		char what[128];
+		snprintf(what, sizeof(what), "kube_items_add %s", strrchr(lists[i].file, '/') + 1);
+		oom_loop(what, op_items, &lists[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_kube_watch)
 {
 	static const struct list_arg watches[] = {
@@ -1036,6 +1098,7 @@ static Suite *oom_suite(void)
 	tcase_add_test(tc, test_proc);
 	tcase_add_test(tc, test_kubeconfig);
 	tcase_add_test(tc, test_kube_lists);
+	tcase_add_test(tc, test_kube_items);
 	tcase_add_test(tc, test_kube_watch);
 	tcase_add_test(tc, test_kube_objects);
 	tcase_add_test(tc, test_config_edit);

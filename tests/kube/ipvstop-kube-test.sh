@@ -106,6 +106,19 @@ check "strictARP is read from config.conf" 'k["proxy"]["strict_arp"] is True'
 grep -q "tcp timeout configured 600s, kernel 900s" "$work/batch" && ok "-b: the timeout mismatch is said" || not_ok "-b: the timeout mismatch is said" "$work/batch"
 control '{"action":"kube-proxy-config","tcpTimeout":"0s","strictARP":false}'
 
+# A value longer than ipvstop's field for it: said which, not "the reply could not be read";
+# the rest of the cluster is read.
+control '{"action":"kube-proxy-config","scheduler":"a-scheduler-name-much-too-long"}'
+run_json
+check "a ConfigMap scheduler too long to read: said which field" \
+	'k["error"] == "kube-proxy ConfigMap: ipvs.scheduler is too long" and k["synced"] and vs("10.96.120.15", 80)["kube"]["service"] == "default/web:http"'
+control '{"action":"kube-proxy-config","scheduler":"","mode":"ipvs-with-a-mode-name-too-long"}'
+run_json
+check "a ConfigMap mode too long to read: said which field" 'k["error"] == "kube-proxy ConfigMap: mode is too long"'
+control '{"action":"kube-proxy-config","mode":""}'
+run_json
+check "the ConfigMap fixed: read again, no error" 'k["error"] is None and k["proxy"]["config_mode"] == ""'
+
 # kubectl, the reference client, sees the same pods behind the same addresses.
 kubectl get endpointslices -A -o json > "$work/slices.json" 2>"$work/kubectl.err" || not_ok "kubectl get endpointslices" "$work/kubectl.err"
 if python3 - "$work/doc.json" "$work/slices.json" > "$work/check.out" 2>&1 <<'PY'
