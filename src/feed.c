@@ -37,7 +37,7 @@ struct feed {
 	struct ipvs_svc_key focus[FEED_FOCUS_MAX];
 	size_t n_focus;
 	bool focus_changed; /* read the new focus at once */
-	double sweep_period;
+	double sweep_base, sweep_max; /* feed_set_sweep_period */
 
 	/*
 	 * The reading thread's own, live over netlink: the table as last read, each row as
@@ -88,6 +88,14 @@ static bool replay_next(struct feed *f, struct snapshot *s)
 	}
 	free(line);
 	return ok;
+}
+
+/* CPU time of this thread, the kernel's work in its netlink dumps included. */
+static double thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double mono_now(void)
@@ -255,6 +263,7 @@ static int publish_model(struct feed *f)
 		snapshot_free(&s);
 		return -ENOMEM;
 	}
+	s.sweep_period = f->model.n_services > f->sweep.whole_max ? f->sweep.period : 0;
 	record_and_publish(f, &s);
 	return 0;
 }
@@ -307,6 +316,7 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		if (!err && !dump)
 			err = snapshot_own_services(&f->model);
 		if (dump) {
+			double cpu0 = thread_cpu();
 			struct snapshot fresh;
 			err = collector_read_services(c, &fresh);
 			if (!err)
@@ -328,6 +338,8 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 					q--;
 				}
 			}
+			/* Counted to the pass just started: the last one's set its period. */
+			sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
 		}
 		if (err)
 			goto restart;
@@ -346,6 +358,7 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		err = reread(f, svc, true);
 	}
 	if (!focus_only && !err) {
+		double cpu0 = thread_cpu();
 		size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
 		while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
 			struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
@@ -353,6 +366,7 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 				continue; /* just read for the focus */
 			err = reread(f, svc, false);
 		}
+		sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
 	}
 	if (!err)
 		err = model_compact(f);
@@ -436,7 +450,8 @@ static void *run(void *arg)
 		if (conns && f->collector)
 			collector_uncancel(f->collector, CANCEL_CONNS);
 		double interval = f->interval;
-		f->sweep.period = f->sweep_period;
+		if (f->sweep.base != f->sweep_base || f->sweep.max != f->sweep_max)
+			sweep_set_limits(&f->sweep, f->sweep_base, f->sweep_max);
 		pthread_mutex_unlock(&f->lock);
 		if (!focus_only)
 			deadline_after(&next, interval);
@@ -454,8 +469,9 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	if (!f)
 		return NULL;
 	f->interval = interval;
-	sweep_init(&f->sweep, SWEEP_PERIOD_S);
-	f->sweep_period = SWEEP_PERIOD_S;
+	sweep_init(&f->sweep, SWEEP_PERIOD_S, SWEEP_PERIOD_MAX_S);
+	f->sweep_base = SWEEP_PERIOD_S;
+	f->sweep_max = SWEEP_PERIOD_MAX_S;
 	f->replay = replay;
 	f->record = record;
 	if (pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
@@ -592,11 +608,13 @@ void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n)
 	pthread_mutex_unlock(&f->lock);
 }
 
-void feed_set_sweep_period(struct feed *f, double seconds)
+void feed_set_sweep_period(struct feed *f, double base, double max)
 {
 	pthread_mutex_lock(&f->lock);
-	if (seconds > 0)
-		f->sweep_period = seconds;
+	if (base > 0) {
+		f->sweep_base = base;
+		f->sweep_max = max > base ? max : base;
+	}
 	pthread_mutex_unlock(&f->lock);
 }
 

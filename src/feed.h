@@ -44,8 +44,11 @@ void feed_set_connections(struct feed *f, bool on);
  */
 #define FEED_FOCUS_MAX 256
 void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n);
-/* The sweep's period (sweep.h; SWEEP_PERIOD_S unless set): for tests. */
-void feed_set_sweep_period(struct feed *f, double seconds);
+/*
+ * The sweep's period (sweep.h): base seconds, stretched by the CPU budget up to max
+ * (SWEEP_PERIOD_S and SWEEP_PERIOD_MAX_S unless set; max <= base: fixed). For tests.
+ */
+void feed_set_sweep_period(struct feed *f, double base, double max);
 /* True for a replay that reached the end of its recording. */
 bool feed_replay_ended(struct feed *f);
 

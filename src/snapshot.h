@@ -146,6 +146,11 @@ struct snapshot {
 	double time; /* Unix seconds, CLOCK_REALTIME */
 	double mono; /* CLOCK_MONOTONIC seconds, for rates */
 	char host[256];
+	/*
+	 * A live feed over a big table: the seconds in which every service is read again
+	 * (the sweep's period, stretched by its CPU budget, sweep.h); 0: read whole.
+	 */
+	double sweep_period;
 
 	bool ipvs_available;
 	char ipvs_error[256]; /* empty when no error */

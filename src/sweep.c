@@ -6,12 +6,32 @@
 
 #include "sweep.h"
 
-void sweep_init(struct sweep *w, double period)
+static double clamp(double v, double lo, double hi)
 {
-	w->period = period > 0 ? period : SWEEP_PERIOD_S;
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+void sweep_set_limits(struct sweep *w, double base, double max)
+{
+	w->base = base > 0 ? base : SWEEP_PERIOD_S;
+	w->max = max > w->base ? max : w->base;
+	w->period = w->base; /* until the next pass's cost says otherwise */
+}
+
+void sweep_init(struct sweep *w, double base, double max)
+{
+	w->period = 0;
+	sweep_set_limits(w, base, max);
+	w->cost = w->last_cost = 0;
 	w->pass_start = -1;
 	w->cursor = 0;
 	w->whole_max = SWEEP_WHOLE_MAX;
+}
+
+void sweep_add_cost(struct sweep *w, double cpu_seconds)
+{
+	if (cpu_seconds > 0)
+		w->cost += cpu_seconds;
 }
 
 bool sweep_pass_due(const struct sweep *w, size_t n, double now)
@@ -21,6 +41,11 @@ bool sweep_pass_due(const struct sweep *w, size_t n, double now)
 
 void sweep_pass_started(struct sweep *w, double now)
 {
+	if (w->pass_start >= 0) {
+		w->last_cost = w->cost;
+		w->period = clamp(w->cost / SWEEP_CPU_BUDGET, w->base, w->max);
+	}
+	w->cost = 0;
 	w->pass_start = now;
 	w->cursor = 0;
 }

@@ -927,16 +927,12 @@ static void draw_header(struct ui *u)
 		put(0, x, COLS - x, line, 0, warn);
 	}
 
-	/* Line 2: timeouts, sync daemons, age of the data. */
+	/* Line 2: timeouts, age of the data (and of a swept table), sync daemons. */
 	line[0] = '\0';
 	if (u->have && s->timeouts_known)
 		snprintf(line, sizeof(line), _("Timeouts tcp %us tcp_fin %us udp %us"),
 			 s->timeout_tcp, s->timeout_tcp_fin, s->timeout_udp);
 	size_t n = strlen(line);
-	for (size_t i = 0; u->have && i < s->n_daemons && n < sizeof(line); i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, _("  sync %s on %s id %u"),
-				      s->daemons[i].state, s->daemons[i].mcast_ifn,
-				      s->daemons[i].syncid);
 	if (u->have && n < sizeof(line)) {
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -948,8 +944,19 @@ static void draw_header(struct ui *u)
 		} else {
 			snprintf(line + n, sizeof(line) - n, _("  updated %.1fs ago, every %gs"),
 				 age < 0 ? 0 : age, u->interval);
+			/* A big table: the rows off the screen are this old at most. */
+			n = strlen(line);
+			if (s->sweep_period > 0 && n < sizeof(line))
+				snprintf(line + n, sizeof(line) - n, _("  swept every %.0f s"),
+					 s->sweep_period);
 		}
 	}
+	/* The sync daemons last: the age of the data must not be cut off by a narrow screen. */
+	n = strlen(line);
+	for (size_t i = 0; u->have && i < s->n_daemons && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, _("  sync %s on %s id %u"),
+				      s->daemons[i].state, s->daemons[i].mcast_ifn,
+				      s->daemons[i].syncid);
 	/* Without timeouts the line would start with the separator. */
 	const char *l2 = line;
 	while (*l2 == ' ')

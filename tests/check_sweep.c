@@ -51,6 +51,8 @@ static unsigned fk_dumps;
 /* Closed: reads of real servers wait (so that a test sees the first frame for sure). */
 static pthread_cond_t fk_cv = PTHREAD_COND_INITIALIZER;
 static bool fk_gate_closed;
+/* CPU time each read of real servers burns (the kernel's cost, for the budget). */
+static unsigned fk_burn_us;
 /* collector_cancel()'s bits; reads asked for while CANCEL_ALL is set. */
 static unsigned fk_cancel, fk_reads_cancelled;
 
@@ -73,6 +75,7 @@ static void fk_reset(size_t n)
 	fk_n = n;
 	fk_dumps = 0;
 	fk_cancel = fk_reads_cancelled = 0;
+	fk_burn_us = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct ipvs_service *s = &fk[i].svc;
 		s->af = AF_INET;
@@ -224,6 +227,13 @@ int collector_read_service(struct collector *c, struct ipvs_service *svc, bool s
 		pthread_mutex_unlock(&fk_lock);
 		return -ESRCH; /* as GET_SERVICE answers */
 	}
+	if (fk_burn_us) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+		do
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+		while ((b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000 < (long)fk_burn_us);
+	}
 	size_t n = f ? 1 : 0; /* GET_DEST of a service gone: an empty dump */
 	struct ipvs_dest *d = n ? ipvs_dests_alloc(1) : NULL;
 	if (f) {
@@ -260,7 +270,7 @@ START_TEST(test_quota_covers_pass)
 	const double spacing[] = {1.0, 1.7, 0.4};
 	for (size_t k = 0; k < sizeof(spacing) / sizeof(spacing[0]); k++) {
 		struct sweep w;
-		sweep_init(&w, 10.0);
+		sweep_init(&w, 10.0, 10.0);
 		size_t n = 20000, passes = 0, most = 0;
 		double t = 100.0;
 		memset(reads, 0, sizeof(reads));
@@ -294,7 +304,7 @@ END_TEST
 START_TEST(test_small_table_whole)
 {
 	struct sweep w;
-	sweep_init(&w, 10.0);
+	sweep_init(&w, 10.0, 10.0);
 	sweep_pass_started(&w, 5.0);
 	ck_assert(sweep_pass_due(&w, SWEEP_WHOLE_MAX, 5.5));
 	ck_assert_uint_eq(sweep_quota(&w, SWEEP_WHOLE_MAX, 5.5, 1.0), SWEEP_WHOLE_MAX);
@@ -312,7 +322,7 @@ END_TEST
 START_TEST(test_removed_moves_cursor)
 {
 	struct sweep w;
-	sweep_init(&w, 10.0);
+	sweep_init(&w, 10.0, 10.0);
 	sweep_pass_started(&w, 0);
 	w.cursor = 10;
 	sweep_removed(&w, 3);
@@ -321,6 +331,50 @@ START_TEST(test_removed_moves_cursor)
 	ck_assert_uint_eq(w.cursor, 9);
 	sweep_removed(&w, 20);
 	ck_assert_uint_eq(w.cursor, 9);
+}
+END_TEST
+
+START_TEST(test_budget_stretches_pass)
+{
+	struct sweep w;
+	sweep_init(&w, 10.0, 60.0);
+	sweep_pass_started(&w, 0);
+	ck_assert(w.period == 10.0);
+	/* Cheap passes keep the base period. */
+	sweep_add_cost(&w, 0.1);
+	sweep_pass_started(&w, 10.0);
+	ck_assert(w.period == 10.0);
+	ck_assert(w.last_cost == 0.1);
+	/* Half a second a pass: 25 s, so that passes cost 2% of a core. */
+	sweep_add_cost(&w, 0.3);
+	sweep_add_cost(&w, 0.2);
+	sweep_add_cost(&w, -1.0); /* a clock that went back counts nothing */
+	sweep_pass_started(&w, 20.0);
+	ck_assert(fabs(w.period - 25.0) < 1e-9);
+	ck_assert(!sweep_pass_due(&w, 20000, 44.9));
+	ck_assert(sweep_pass_due(&w, 20000, 45.0));
+	/* The quota spreads the pass over the longer period: a 25th a refresh. */
+	ck_assert_uint_eq(sweep_quota(&w, 20000, 20.0, 1.0), 800);
+	/* Never longer than the maximum; back to the base when cheap again. */
+	sweep_add_cost(&w, 5.0);
+	sweep_pass_started(&w, 45.0);
+	ck_assert(w.period == 60.0);
+	sweep_pass_started(&w, 105.0);
+	ck_assert(w.period == 10.0);
+	/* A fixed period (max = base) is never stretched; new limits: the base at once. */
+	sweep_init(&w, 1.0, 0.5);
+	ck_assert(w.max == 1.0);
+	sweep_pass_started(&w, 0);
+	sweep_add_cost(&w, 5.0);
+	sweep_pass_started(&w, 1.0);
+	ck_assert(w.period == 1.0);
+	sweep_set_limits(&w, 10.0, 60.0);
+	ck_assert(w.period == 10.0);
+	sweep_add_cost(&w, 5.0);
+	sweep_pass_started(&w, 11.0);
+	ck_assert(w.period == 60.0);
+	sweep_set_limits(&w, 10.0, 20.0);
+	ck_assert(w.period == 10.0);
 }
 END_TEST
 
@@ -357,7 +411,7 @@ static struct feed *start_feed(double interval, double period)
 	struct collect_opts o = {0};
 	struct feed *f = feed_start(&o, interval, NULL, NULL);
 	ck_assert_ptr_nonnull(f);
-	feed_set_sweep_period(f, period);
+	feed_set_sweep_period(f, period, period); /* fixed: no CPU budget */
 	return f;
 }
 
@@ -658,6 +712,37 @@ START_TEST(test_row_rates)
 }
 END_TEST
 
+/*
+ * The budget through the feed: real servers that cost 0.3 ms of CPU each make a pass of
+ * 600 services cost 0.18 s, so the next pass takes 9 s instead of the base 0.5 s. A service
+ * off the screen is then read about twice in 4 s, instead of eight times.
+ */
+START_TEST(test_budget_through_feed)
+{
+	fk_reset(600);
+	fk_burn_us = 300;
+	struct collect_opts o = {0};
+	struct feed *f = feed_start(&o, 0.1, NULL, NULL);
+	ck_assert_ptr_nonnull(f);
+	feed_set_sweep_period(f, 0.5, 30.0);
+	struct snapshot s;
+	ck_assert(next_snap(f, &s, 2.0));
+	snapshot_free(&s);
+	double t0 = now_mono();
+	while (now_mono() - t0 < 4.0) {
+		ck_assert(next_snap(f, &s, 2.0));
+		snapshot_free(&s);
+	}
+	pthread_mutex_lock(&fk_lock);
+	unsigned r1 = fk[150].dest_reads, r2 = fk[450].dest_reads;
+	pthread_mutex_unlock(&fk_lock);
+	feed_stop(f);
+	ck_assert_uint_ge(r1, 1);
+	ck_assert_uint_le(r1, 3);
+	ck_assert_uint_le(r2, 3);
+}
+END_TEST
+
 /* Quitting while a read waits: feed_stop cancels it, and nothing is read after. */
 START_TEST(test_stop_cancels_read)
 {
@@ -717,6 +802,7 @@ int main(void)
 	tcase_add_test(tc, test_small_table_whole);
 	tcase_add_test(tc, test_removed_moves_cursor);
 	tcase_add_test(tc, test_row_rates);
+	tcase_add_test(tc, test_budget_stretches_pass);
 	suite_add_tcase(s, tc);
 	TCase *tf = tcase_create("feed");
 	tcase_set_timeout(tf, 30);
@@ -726,6 +812,7 @@ int main(void)
 	tcase_add_test(tf, test_new_and_removed_services);
 	tcase_add_test(tf, test_snapshots_share_unread_rows);
 	tcase_add_test(tf, test_stop_cancels_read);
+	tcase_add_test(tf, test_budget_through_feed);
 	tcase_add_test(tf, test_connections_off_cancels_list);
 	suite_add_tcase(s, tf);
 	SRunner *sr = srunner_create(s);
