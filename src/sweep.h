@@ -33,8 +33,8 @@
  * every datagram). A pass that cost more than SWEEP_CPU_BUDGET of its period stretches the
  * next one to cost / SWEEP_CPU_BUDGET, at most SWEEP_PERIOD_MAX_S: the rows off the screen
  * get older, while the focus and the header's totals stay as fresh as the refresh. At
- * 20,000 services / 100,000 real servers a pass costs about half a second of a core
- * natively (doc/performance.md): swept in about 25 s instead of 10 s.
+ * 20,000 services / 100,000 real servers a pass costs an estimated 0.3 to 0.7 s of a core
+ * natively (doc/performance.md): swept in 16 to 36 s instead of 10 s.
  */
 #define SWEEP_CPU_BUDGET 0.02
 #define SWEEP_PERIOD_MAX_S 60.0
