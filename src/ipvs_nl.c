@@ -219,6 +219,24 @@ static struct nl_msg *new_request(const struct ipvs_nl *nl, uint8_t cmd, bool du
 
 /* ---- one request, its replies ---- */
 
+/* A request about one service: cmd with build's nest of svc; NULL with *err on failure. */
+static struct nl_msg *service_request(const struct ipvs_nl *nl, uint8_t cmd, bool dump,
+				      int (*build)(struct nl_msg *, const struct ipvs_service *),
+				      const struct ipvs_service *svc, int *err)
+{
+	struct nl_msg *req = new_request(nl, cmd, dump);
+	if (!req) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = build(req, svc);
+	if (*err) {
+		nlmsg_free(req);
+		return NULL;
+	}
+	return req;
+}
+
 typedef int (*reply_fn)(const struct nlmsghdr *nlh, void *arg);
 
 struct reply {
@@ -565,14 +583,11 @@ static int on_dest(const struct nlmsghdr *h, void *arg)
  */
 static int read_dests(const struct ipvs_nl *nl, struct chan *ch, struct ipvs_service *svc)
 {
-	struct nl_msg *req = new_request(nl, IPVS_CMD_GET_DEST, true);
+	int err;
+	struct nl_msg *req =
+		service_request(nl, IPVS_CMD_GET_DEST, true, ipvs_nl_build_service_id, svc, &err);
 	if (!req)
-		return -ENOMEM;
-	int err = ipvs_nl_build_service_id(req, svc);
-	if (err) {
-		nlmsg_free(req);
 		return err;
-	}
 	ch->scratch.af = svc->af;
 	ch->scratch.n_dests = 0;
 	struct reply r = {.fn = on_dest, .arg = &ch->scratch};
@@ -729,14 +744,11 @@ int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc)
 {
 	if (!nl || !svc)
 		return -EINVAL;
-	struct nl_msg *req = new_request(nl, IPVS_CMD_GET_SERVICE, false);
+	int err;
+	struct nl_msg *req =
+		service_request(nl, IPVS_CMD_GET_SERVICE, false, ipvs_nl_build_service_id, svc, &err);
 	if (!req)
-		return -ENOMEM;
-	int err = ipvs_nl_build_service_id(req, svc);
-	if (err) {
-		nlmsg_free(req);
 		return err;
-	}
 	/* One datagram and the ACK: the small socket does. */
 	err = request(&nl->dest[0], req, on_one_service, svc);
 	if (!err)
@@ -755,13 +767,8 @@ int ipvs_nl_set_service(struct ipvs_nl *nl, const struct ipvs_service *svc)
 {
 	if (!nl || !svc)
 		return -EINVAL;
-	struct nl_msg *req = new_request(nl, IPVS_CMD_SET_SERVICE, false);
-	if (!req)
-		return -ENOMEM;
-	int err = ipvs_nl_build_service_attrs(req, svc);
-	if (err) {
-		nlmsg_free(req);
-		return err;
-	}
-	return request(&nl->main, req, NULL, NULL);
+	int err;
+	struct nl_msg *req = service_request(nl, IPVS_CMD_SET_SERVICE, false,
+					     ipvs_nl_build_service_attrs, svc, &err);
+	return req ? request(&nl->main, req, NULL, NULL) : err;
 }
