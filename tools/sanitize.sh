@@ -338,7 +338,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 		# scripts' own checks wait for the screen with limits made for a native ipvstop
 		# (a few seconds); 20-50 times slower, some of them miss: they are shown, loudly,
 		# and not counted here (they count in make check, on the ASan+UBSan build).
-		valgrind_result() { # LABEL LOG RC
+		valgrind_result() { # LABEL LOG RC SECONDS
 			_runs=$(find "$reports" -name "$1.vg.*" 2>/dev/null | wc -l)
 			_bad=$(find "$reports" -name "$1.vg.*" -size +0 2>/dev/null)
 			_ok=$(grep -c '^ok ' "$2")
@@ -347,7 +347,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 				not_run "$1 under valgrind" "the test skipped itself (exit 77): $(tail -1 "$2")"
 			elif [ -n "$_bad" ] || [ "$_runs" = 0 ]; then
 				failed=$((failed + 1))
-				echo "not ok - $1, valgrind: $_runs ipvstop runs, errors in $(echo "$_bad" | wc -w) ($(($(date +%s) - t0)) s; log $2)"
+				echo "not ok - $1, valgrind: $_runs ipvstop runs, errors in $(echo "$_bad" | wc -w) ($4 s; log $2)"
 				[ "$_runs" = 0 ] && tail -20 "$2"
 				for _r in $_bad; do
 					echo "---- $_r"
@@ -355,7 +355,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 				done
 			else
 				passed=$((passed + 1))
-				echo "ok - $1, valgrind: $_runs ipvstop runs, no valgrind error ($(($(date +%s) - t0)) s)"
+				echo "ok - $1, valgrind: $_runs ipvstop runs, no valgrind error ($4 s)"
 			fi
 			if [ "$_nok" != 0 ]; then
 				echo "NOTE - $1 under valgrind: $_nok of its $((_ok + _nok)) own checks missed their native-speed time limits; not counted here (see $2):"
@@ -366,6 +366,29 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 		[ "${SAN_SKIP_TUI:-0}" != 1 ] &&
 			script_tests="$tui_tests"
 		[ "${SAN_SKIP_KUBE:-0}" != 1 ] && script_tests="$script_tests $kube_tests"
+		# valgrind_script LABEL SCRIPT: runs it with ipvstop under valgrind; its exit code
+		# and seconds in REPORTS/LABEL.valgrind.rc
+		valgrind_script() {
+			wrap=$build/valgrind-wrap/$1
+			mkdir -p "$wrap"
+			rm -f "$reports/$1.vg."*
+			cat >"$wrap/ipvstop" <<-EOF
+				#!/bin/sh
+				exec valgrind -q --error-exitcode=42 --leak-check=full \\
+					--errors-for-leak-kinds=definite --show-leak-kinds=definite \\
+					--log-file="$reports/$1.vg.%p" "$obj/ipvstop" "\$@"
+			EOF
+			chmod +x "$wrap/ipvstop"
+			_t0=$(date +%s)
+			# the scale test over 2,000 services instead of 20,000 (the same code paths; its
+			# key bound is for a native ipvstop): said, not silent
+			[ "$1" = tui-scale-test ] &&
+				echo "note - tui-scale-test under valgrind: 2000 services (TUI_SCALE_SERVICES), key bound 120 s"
+			(cd "$obj" && TUI_SCALE_SERVICES=2000 TUI_SCALE_KEY_BOUND=120 \
+				IPVSTOP="$wrap/ipvstop" bash "$src/$2") >"$reports/$1.valgrind.log" 2>&1
+			echo "$? $(($(date +%s) - _t0))" >"$reports/$1.valgrind.rc"
+		}
+		run_labels=""
 		for t in $script_tests; do
 			label=${t%%:*}
 			if [ -n "${SAN_VALGRIND_SCRIPTS:-}" ]; then
@@ -378,27 +401,21 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 					;;
 				esac
 			fi
+			run_labels="$run_labels $label"
 			phase "$label, ipvstop under valgrind"
-			wrap=$build/valgrind-wrap/$label
-			mkdir -p "$wrap"
-			rm -f "$reports/$label.vg."*
-			cat >"$wrap/ipvstop" <<-EOF
-				#!/bin/sh
-				exec valgrind -q --error-exitcode=42 --leak-check=full \\
-					--errors-for-leak-kinds=definite --show-leak-kinds=definite \\
-					--log-file="$reports/$label.vg.%p" "$obj/ipvstop" "\$@"
-			EOF
-			chmod +x "$wrap/ipvstop"
-			log=$reports/$label.valgrind.log
-			t0=$(date +%s)
-			# the scale test over 2,000 services instead of 20,000 (the same code paths; its
-			# key bound is for a native ipvstop): said, not silent
-			[ "$label" = tui-scale-test ] &&
-				echo "note - tui-scale-test under valgrind: 2000 services (TUI_SCALE_SERVICES), key bound 120 s"
-			(cd "$obj" && TUI_SCALE_SERVICES=2000 TUI_SCALE_KEY_BOUND=120 \
-				IPVSTOP="$wrap/ipvstop" bash "$src/${t#*:}") >"$log" 2>&1
-			rc=$?
-			valgrind_result "$label" "$log" "$rc"
+			# Two at a time with two CPUs or more: each is one valgrinded ipvstop at a time,
+			# and the verdict is valgrind's (their own time limits are not counted here).
+			if [ "$jobs" -ge 2 ]; then
+				valgrind_script "$label" "${t#*:}" &
+				[ $(($(echo "$run_labels" | wc -w) % 2)) = 0 ] && wait
+			else
+				valgrind_script "$label" "${t#*:}"
+			fi
+		done
+		wait
+		for label in $run_labels; do
+			read -r rc secs <"$reports/$label.valgrind.rc" || rc=1
+			valgrind_result "$label" "$reports/$label.valgrind.log" "$rc" "${secs:-?}"
 		done
 		not_run "VM tests under valgrind" \
 			"valgrind in the TCG guest needs its 60+ MB of tool files in the initramfs and runs ipvstop 20-50x slower on top of emulation; the VM tests' own time limits (180-300 s per VM) cannot hold. They run under ASan+UBSan above"
