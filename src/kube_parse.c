@@ -1171,6 +1171,21 @@ void kube_item_free(enum kube_item_kind kind, void *item)
 	}
 }
 
+int kube_item_parse(enum kube_item_kind kind, const cJSON *obj, void *out)
+{
+	switch (kind) {
+	case KUBE_ITEM_SERVICE:
+		return kube_parse_service(obj, out);
+	case KUBE_ITEM_SLICE:
+		return kube_parse_slice(obj, out);
+	case KUBE_ITEM_NODE:
+		return kube_parse_node(obj, out);
+	case KUBE_ITEM_POD:
+		return kube_parse_proxy_pod(obj, out);
+	}
+	return -EINVAL;
+}
+
 int kube_items_add(const cJSON *obj, void *arg)
 {
 	struct kube_items *it = arg;
@@ -1183,22 +1198,7 @@ int kube_items_add(const cJSON *obj, void *arg)
 		it->v = p;
 		it->cap = cap;
 	}
-	void *slot = (char *)it->v + it->n * sz;
-	int r = -EINVAL;
-	switch (it->kind) {
-	case KUBE_ITEM_SERVICE:
-		r = kube_parse_service(obj, slot);
-		break;
-	case KUBE_ITEM_SLICE:
-		r = kube_parse_slice(obj, slot);
-		break;
-	case KUBE_ITEM_NODE:
-		r = kube_parse_node(obj, slot);
-		break;
-	case KUBE_ITEM_POD:
-		r = kube_parse_proxy_pod(obj, slot);
-		break;
-	}
+	int r = kube_item_parse(it->kind, obj, (char *)it->v + it->n * sz);
 	if (r == -ENOMEM)
 		return r;
 	if (r == 0)

@@ -133,6 +133,8 @@ struct kube_items {
 size_t kube_item_size(enum kube_item_kind kind);
 /* Frees one item of that kind (kube_service_free & co). */
 void kube_item_free(enum kube_item_kind kind, void *item);
+/* Parses obj into *out as an item of that kind (kube_parse_service & co, same returns). */
+int kube_item_parse(enum kube_item_kind kind, const cJSON *obj, void *out);
 /*
  * kube_parse_list's item callback, arg a struct kube_items: parses obj by its kind and appends
  * it. A malformed object is skipped (one bad object is no reason to drop the whole list) and 0

@@ -456,7 +456,7 @@ static void item_free(enum kind kind, void *p)
 
 static int item_parse(enum kind kind, const cJSON *obj, void *out)
 {
-	return kind == K_SERVICES ? kube_parse_service(obj, out) : kube_parse_slice(obj, out);
+	return kube_item_parse(item_kind(kind), obj, out);
 }
 
 static void item_key(enum kind kind, const void *p, char *buf, size_t len)
