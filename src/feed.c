@@ -90,19 +90,22 @@ static bool replay_next(struct feed *f, struct snapshot *s)
 	return ok;
 }
 
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* CPU time of this thread, the kernel's work in its netlink dumps included. */
 static double thread_cpu(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static double mono_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_s(CLOCK_MONOTONIC);
 }
 
 /* Writes s to the recording, if any, and hands it to the UI (s is taken over). */

@@ -750,16 +750,15 @@ static void draw_dests(struct ui *u, const struct box *b)
 	char title[256], label[96];
 	int widths[N_DEST_COLS];
 	const struct ipvs_service *svc = selected_service(u);
-	if (svc && svc->dests_pending) {
+	if (svc)
 		service_label(svc, label, sizeof(label));
+	if (svc && svc->dests_pending) {
 		snprintf(title, sizeof(title), _(" Real servers of %s %s: reading... "),
 			 proto_label(svc), label);
 	} else if (svc && !svc->dests_known) {
-		service_label(svc, label, sizeof(label));
 		snprintf(title, sizeof(title), _(" Real servers of %s %s: unknown "),
 			 proto_label(svc), label);
 	} else if (svc) {
-		service_label(svc, label, sizeof(label));
 		snprintf(title, sizeof(title), _(" Real servers of %s %s: %zu "), proto_label(svc),
 			 label, svc->n_dests);
 	} else {
