@@ -338,16 +338,26 @@ static void call_error(const struct call *c, char *buf, size_t len)
 static int can_i(struct kube_http *h, const char *verb, const char *group, const char *resource,
 		 const char *ns, const char *name, char *why, size_t len)
 {
-	char body[512];
+	/* Built with cJSON so that every value is escaped, whatever its source. */
+	cJSON *req = cJSON_CreateObject();
+	cJSON *attrs = cJSON_AddObjectToObject(cJSON_AddObjectToObject(req, "spec"),
+					       "resourceAttributes");
+	bool built = cJSON_AddStringToObject(req, "apiVersion", "authorization.k8s.io/v1") &&
+		     cJSON_AddStringToObject(req, "kind", "SelfSubjectAccessReview") &&
+		     cJSON_AddStringToObject(attrs, "verb", verb) &&
+		     cJSON_AddStringToObject(attrs, "group", group) &&
+		     cJSON_AddStringToObject(attrs, "resource", resource) &&
+		     cJSON_AddStringToObject(attrs, "namespace", ns) &&
+		     cJSON_AddStringToObject(attrs, "name", name);
+	char *body = built ? cJSON_PrintUnformatted(req) : NULL;
+	cJSON_Delete(req);
 	struct call c;
-	snprintf(body, sizeof(body),
-		 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\","
-		 "\"spec\":{\"resourceAttributes\":{\"verb\":\"%s\",\"group\":\"%s\","
-		 "\"resource\":\"%s\",\"namespace\":\"%s\",\"name\":\"%s\"}}}",
-		 verb, group, resource, ns, name);
-	if (call(h, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-		 "application/json", body, &c) != 0)
+	if (!body || call(h, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+			  "application/json", body, &c) != 0) {
+		free(body);
 		return -ENOMEM;
+	}
+	free(body);
 	int rc = 0;
 	if (c.status != 201 && c.status != 200) {
 		call_error(&c, why, len);
@@ -479,6 +489,15 @@ struct node_seen {
 	bool ready, reported, crash_reported;
 };
 
+/* What following a restart saw, over every poll. */
+struct rollout {
+	struct node_seen seen[64];
+	size_t n_seen;
+	const char *want_mode; /* the proxier each new pod must log ("iptables" for ""), or NULL */
+	bool crashed;
+	char crash_node[128]; /* the first node whose new pod crash-loops */
+};
+
 #define PODS_PATH "/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-proxy"
 
 /* The names of the kube-proxy pods now, "\n"-separated (owned), or NULL. */
@@ -517,106 +536,140 @@ static bool name_in(const char *names, const char *name)
 	return names && strstr(names, key);
 }
 
+/* The entry for a new pod, made on first sight (NULL past 64 pods). */
+static struct node_seen *rollout_entry(struct rollout *r, const struct kube_proxy_pod *p)
+{
+	for (size_t i = 0; i < r->n_seen; i++)
+		if (strcmp(r->seen[i].pod, p->name) == 0)
+			return &r->seen[i];
+	if (r->n_seen >= 64)
+		return NULL;
+	struct node_seen *ns = &r->seen[r->n_seen++];
+	memset(ns, 0, sizeof(*ns));
+	snprintf(ns->pod, sizeof(ns->pod), "%s", p->name);
+	snprintf(ns->node, sizeof(ns->node), "%s", p->node ? p->node : "?");
+	return ns;
+}
+
+/* A new pod in CrashLoopBackOff: named once, with its last log lines. */
+static void rollout_crash(struct kube_http *h, struct rollout *r, struct node_seen *ns,
+			  const struct kube_proxy_pod *p, const struct action_io *io)
+{
+	char path[512];
+	struct call c;
+	ns->crash_reported = true;
+	if (!r->crashed)
+		snprintf(r->crash_node, sizeof(r->crash_node), "%s", ns->node);
+	r->crashed = true;
+	say(io, true, _("Node %s: %s is in CrashLoopBackOff. Its last words:"), ns->node, p->name);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/kube-system/pods/%s/log?tailLines=8%s",
+		 p->name, p->restarts ? "&previous=true" : "");
+	if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200) {
+		char *save = NULL;
+		for (char *l = strtok_r(c.body, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			say(io, true, "    %s", l);
+	}
+	call_free(&c);
+}
+
+/* A new pod ready: its log's proxier, said once it is known, against the wanted one. */
+static void rollout_ready(struct kube_http *h, const struct rollout *r, struct node_seen *ns,
+			  const struct kube_proxy_pod *p, const struct action_io *io)
+{
+	char mode[16] = "";
+	char path[512];
+	struct call c;
+	snprintf(path, sizeof(path), "/api/v1/namespaces/kube-system/pods/%s/log?limitBytes=262144",
+		 p->name);
+	if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200)
+		kube_parse_proxier_log(c.body, c.len, mode);
+	call_free(&c);
+	bool good = !r->want_mode || strcmp(mode, r->want_mode) == 0;
+	if (good || mode[0]) {
+		ns->reported = true;
+		say(io, !good, _("Node %s: %s ready, its log says: %s"), ns->node, p->name,
+		    mode[0] ? mode : "?");
+	}
+	ns->ready = good;
+}
+
+/*
+ * One look at the kube-proxy pods: *total receives how many are new (not in before), *done
+ * how many of those run the wanted proxier. Returns 0, or -ENOMEM.
+ */
+static int rollout_poll(struct kube_http *h, struct rollout *r, const char *before,
+			const struct action_io *io, size_t *total, size_t *done)
+{
+	struct call c;
+	if (call(h, "GET", PODS_PATH, NULL, NULL, &c) != 0)
+		return -ENOMEM;
+	cJSON *list = c.status == 200 ? cJSON_Parse(c.body) : NULL;
+	call_free(&c);
+	*total = *done = 0;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
+	{
+		struct kube_proxy_pod p;
+		if (kube_parse_proxy_pod(item, &p) != 0)
+			continue;
+		/* Pods from before the restart are on their way out (no clocks compared). */
+		if (!name_in(before, p.name)) {
+			(*total)++;
+			struct node_seen *ns = rollout_entry(r, &p);
+			if (ns && strcmp(p.waiting_reason, "CrashLoopBackOff") == 0 &&
+			    !ns->crash_reported)
+				rollout_crash(h, r, ns, &p, io);
+			if (ns && p.ready && !ns->reported)
+				rollout_ready(h, r, ns, &p, io);
+			if (ns && ns->ready)
+				(*done)++;
+		}
+		kube_proxy_pod_free(&p);
+	}
+	cJSON_Delete(list);
+	return 0;
+}
+
+/* How many kube-proxy pods the DaemonSet wants (0: unknown). */
+static unsigned desired_pods(struct kube_http *h)
+{
+	struct call c;
+	if (call(h, "GET", DS_PATH, NULL, NULL, &c) != 0)
+		return 0;
+	struct kube_daemonset ds;
+	cJSON *dsj = c.status == 200 ? cJSON_Parse(c.body) : NULL;
+	bool have = dsj && kube_parse_daemonset(dsj, &ds) == 0;
+	cJSON_Delete(dsj);
+	call_free(&c);
+	return have ? ds.desired : 0;
+}
+
 /*
  * Follows the restart: each node's new pod (one not there before it) ready and, for a mode,
- * its log's proxier.
+ * its log's proxier (r->want_mode). Returns 0 when every node runs it, -EIO when a new pod
+ * crash-loops (r->crash_node), -ETIMEDOUT, -ECANCELED or -ENOMEM.
  */
 static int follow_rollout(const struct action_env *env, struct kube_http *h, const char *before,
-			  const char *want_mode, const struct action_io *io, bool *crashed,
-			  char *crash_node, size_t crash_len)
+			  struct rollout *r, const struct action_io *io)
 {
-	struct node_seen seen[64];
-	size_t n_seen = 0;
 	double limit = env->rollout_timeout > 0 ? env->rollout_timeout : 180;
 	time_t start = time(NULL);
-	*crashed = false;
 	while (difftime(time(NULL), start) < limit) {
-		struct call c;
+		size_t total, done;
 		if (io->cancelled && io->cancelled(io->arg)) {
 			say(io, true, "%s", _("Stopped following the rollout; it goes on without us."));
 			return -ECANCELED;
 		}
-		if (call(h, "GET", PODS_PATH, NULL, NULL, &c) != 0)
+		if (rollout_poll(h, r, before, io, &total, &done) != 0)
 			return -ENOMEM;
-		cJSON *list = c.status == 200 ? cJSON_Parse(c.body) : NULL;
-		call_free(&c);
-		size_t total = 0, done = 0;
-		const cJSON *item;
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
-		{
-			struct kube_proxy_pod p;
-			if (kube_parse_proxy_pod(item, &p) != 0)
-				continue;
-			/* Pods from before the restart are on their way out (no clocks compared). */
-			bool fresh = !name_in(before, p.name);
-			if (fresh) {
-				total++;
-				struct node_seen *ns = NULL;
-				for (size_t i = 0; i < n_seen; i++)
-					if (strcmp(seen[i].pod, p.name) == 0)
-						ns = &seen[i];
-				if (!ns && n_seen < 64) {
-					ns = &seen[n_seen++];
-					memset(ns, 0, sizeof(*ns));
-					snprintf(ns->pod, sizeof(ns->pod), "%s", p.name);
-					snprintf(ns->node, sizeof(ns->node), "%s", p.node ? p.node : "?");
-				}
-				if (ns && p.waiting_reason[0] && strcmp(p.waiting_reason, "CrashLoopBackOff") == 0 &&
-				    !ns->crash_reported) {
-					char path[512];
-					ns->crash_reported = true;
-					*crashed = true;
-					snprintf(crash_node, crash_len, "%s", ns->node);
-					say(io, true, _("Node %s: %s is in CrashLoopBackOff. Its last words:"),
-					    ns->node, p.name);
-					snprintf(path, sizeof(path),
-						 "/api/v1/namespaces/kube-system/pods/%s/log?tailLines=8%s",
-						 p.name, p.restarts ? "&previous=true" : "");
-					if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200) {
-						char *save = NULL;
-						for (char *l = strtok_r(c.body, "\n", &save); l;
-						     l = strtok_r(NULL, "\n", &save))
-							say(io, true, "    %s", l);
-					}
-					call_free(&c);
-				}
-				if (ns && p.ready && !ns->reported) {
-					char mode[16] = "";
-					char path[512];
-					snprintf(path, sizeof(path),
-						 "/api/v1/namespaces/kube-system/pods/%s/log?limitBytes=262144",
-						 p.name);
-					if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200)
-						kube_parse_proxier_log(c.body, c.len, mode);
-					call_free(&c);
-					bool good = !want_mode || strcmp(mode, want_mode) == 0;
-					if (good || mode[0]) {
-						ns->reported = true;
-						say(io, !good, _("Node %s: %s ready, its log says: %s"),
-						    ns->node, p.name, mode[0] ? mode : "?");
-					}
-					ns->ready = good;
-				}
-				if (ns && ns->ready)
-					done++;
-			}
-			kube_proxy_pod_free(&p);
-		}
-		cJSON_Delete(list);
 		/* Every node: the DaemonSet's own count says how many pods there should be. */
-		if (call(h, "GET", DS_PATH, NULL, NULL, &c) != 0)
-			return -ENOMEM;
-		struct kube_daemonset ds;
-		cJSON *dsj = c.status == 200 ? cJSON_Parse(c.body) : NULL;
-		bool have_ds = dsj && kube_parse_daemonset(dsj, &ds) == 0;
-		cJSON_Delete(dsj);
-		call_free(&c);
-		if (have_ds && ds.desired > 0 && done >= ds.desired && total >= ds.desired) {
+		unsigned desired = desired_pods(h);
+		if (desired > 0 && done >= desired && total >= desired) {
 			say(io, false, _("Rollout complete: %zu of %u nodes run the new kube-proxy."),
-			    done, ds.desired);
+			    done, desired);
 			return 0;
 		}
-		if (*crashed)
+		if (r->crashed)
 			return -EIO;
 		sleep(1);
 	}
@@ -628,15 +681,25 @@ static int follow_rollout(const struct action_env *env, struct kube_http *h, con
 
 static int restart_daemonset(struct kube_http *h, const char *when, const struct action_io *io)
 {
-	char body[256], why[512];
+	char why[512];
 	struct call c;
-	snprintf(body, sizeof(body),
-		 "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":"
-		 "{\"kubectl.kubernetes.io/restartedAt\":\"%s\"}}}}}",
-		 when);
-	if (call(h, "PATCH", DS_PATH "?fieldManager=ipvstop", "application/strategic-merge-patch+json",
-		 body, &c) != 0)
+	/* kubectl rollout restart's patch, built with cJSON (the value escaped). */
+	cJSON *patch = cJSON_CreateObject();
+	cJSON *ann = cJSON_AddObjectToObject(
+		cJSON_AddObjectToObject(
+			cJSON_AddObjectToObject(cJSON_AddObjectToObject(patch, "spec"), "template"),
+			"metadata"),
+		"annotations");
+	char *body = cJSON_AddStringToObject(ann, "kubectl.kubernetes.io/restartedAt", when)
+			     ? cJSON_PrintUnformatted(patch)
+			     : NULL;
+	cJSON_Delete(patch);
+	if (!body || call(h, "PATCH", DS_PATH "?fieldManager=ipvstop",
+			  "application/strategic-merge-patch+json", body, &c) != 0) {
+		free(body);
 		return -ENOMEM;
+	}
+	free(body);
 	int rc = 0;
 	if (c.status != 200) {
 		call_error(&c, why, sizeof(why));
@@ -650,6 +713,304 @@ static int restart_daemonset(struct kube_http *h, const char *when, const struct
 	return rc;
 }
 
+/*
+ * A value of config.conf as people, logs and kube-proxy itself name it: an empty mode
+ * (kubeadm writes mode: "") or a missing mode: is iptables, an empty scheduler is rr.
+ */
+static const char *kp_value_name(bool is_mode, const char *value)
+{
+	return value && *value ? value : is_mode ? "iptables" : "rr";
+}
+
+/* One switch of kube-proxy's config.conf, from the first read to the end of its rollout. */
+struct kp_switch {
+	const struct action_env *env;
+	struct kube_http *h;
+	const char *key; /* "mode" or "ipvs.scheduler" */
+	bool is_mode;
+	int minor;        /* Kubernetes' minor version, 0 unknown */
+	char version[32]; /* "1.35", or "" */
+
+	/* Filled by kp_write: */
+	char old_raw[64]; /* the value as it was written before ("" for kubeadm's default) */
+	char *old_text;   /* owned: config.conf before the write */
+	char *new_text;   /* owned: config.conf as written */
+	struct rollout rollout;
+};
+
+static void kp_switch_reset(struct kp_switch *s)
+{
+	free(s->old_text);
+	free(s->new_text);
+	s->old_text = s->new_text = NULL;
+	memset(&s->rollout, 0, sizeof(s->rollout));
+}
+
+/* The rights a switch needs, checked before any preview. Returns 0 or -errno (said). */
+static int kp_rights(struct kp_switch *s, const struct action_io *io)
+{
+	char err[512];
+	if (can_i(s->h, "update", "", "configmaps", "kube-system", "kube-proxy", err, sizeof(err)) ||
+	    can_i(s->h, "patch", "apps", "daemonsets", "kube-system", "kube-proxy", err,
+		  sizeof(err))) {
+		say(io, true, _("Not possible with these credentials: %s"), err);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static void kp_read_version(struct kp_switch *s)
+{
+	struct call vc;
+	if (call(s->h, "GET", "/version", NULL, NULL, &vc) == 0 && vc.status == 200)
+		kube_parse_version(vc.body, vc.len, s->version, sizeof(s->version), &s->minor);
+	call_free(&vc);
+}
+
+/* The first read's words: old -> new, the preflight on this node. Returns 0 or -EPERM. */
+static int kp_announce(struct kp_switch *s, const struct cm *m, const char *value,
+		       const struct action_io *io)
+{
+	const char *old = kp_value_name(s->is_mode, s->old_raw);
+	say(io, false,
+	    _("kube-proxy %s: %s -> %s (ConfigMap kube-system/kube-proxy, resourceVersion %s)"),
+	    s->is_mode ? _("mode") : _("IPVS scheduler"), old, kp_value_name(s->is_mode, value),
+	    m->cfg.resource_version);
+	if (s->is_mode && !preflight(s->env, value, m->cfg.scheduler, io)) {
+		say(io, true, "%s",
+		    io->force ? _("Preflight failed; going on because of --force.")
+			      : _("Preflight failed: not switching (kube-proxy would crash-loop "
+				  "instead of falling back). Use --force to override."));
+		if (!io->force)
+			return -EPERM;
+	}
+	if (s->is_mode && strcmp(value, "ipvs") == 0 && !m->cfg.strict_arp)
+		say(io, false, "%s", _("Note: MetalLB's L2 mode and similar need ipvs.strictARP: true."));
+	return 0;
+}
+
+/*
+ * The new config.conf for m's text (owned, in *out): restore's bytes when the text is still
+ * the one this run wrote (a switch back puts back exactly what was there), else the edit of
+ * key to value. Returns 0 or -errno.
+ */
+static int kp_new_text(const struct kp_switch *s, const struct cm *m, const char *value,
+		       const char *restore, const char *wrote, char **out)
+{
+	*out = NULL;
+	if (restore && wrote && strcmp(m->text, wrote) == 0)
+		return (*out = strdup(restore)) ? 0 : -ENOMEM;
+	return kube_config_set_field(m->text, s->key, value, out);
+}
+
+/* The diff, indented; for a mode, what an empty one means. */
+static void kp_show_diff(const struct kp_switch *s, char *diff, const char *value,
+			 const struct action_io *io)
+{
+	say(io, false, "%s", _("The change to config.conf:"));
+	char *save = NULL;
+	for (char *l = strtok_r(diff, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		say(io, false, "    %s", l);
+	if (s->is_mode && !value[0])
+		say(io, false, "%s", _("(An empty mode is kube-proxy's default on Linux: iptables.)"));
+}
+
+/* The API server validates body first, without storing it. Returns 0 or -EIO (said). */
+static int kp_dry_run(struct kp_switch *s, const char *body, const struct action_io *io)
+{
+	char err[512];
+	struct call c;
+	if (call(s->h, "PUT", CM_PATH "?dryRun=All&fieldManager=ipvstop", "application/json", body,
+		 &c) != 0)
+		return -ENOMEM;
+	int rc = 0;
+	if (c.status != 200) {
+		call_error(&c, err, sizeof(err));
+		say(io, true, _("The API server's dry run refused it: %s"), err);
+		rc = -EIO;
+	} else {
+		say(io, false, "%s", _("Dry run accepted by the API server."));
+	}
+	call_free(&c);
+	return rc;
+}
+
+/* The write. Returns 0, -EAGAIN on 409 Conflict (read again), or -errno (said, audited). */
+static int kp_put(struct kp_switch *s, const char *body, const char *value,
+		  const struct action_io *io)
+{
+	char err[512];
+	struct call c;
+	const char *what = s->is_mode ? "kube-proxy-mode" : "kube-proxy-scheduler";
+	const char *before = kp_value_name(s->is_mode, s->old_raw);
+	const char *after = kp_value_name(s->is_mode, value);
+	if (call(s->h, "PUT", CM_PATH "?fieldManager=ipvstop", "application/json", body, &c) != 0)
+		return -ENOMEM;
+	int rc = 0;
+	if (c.status == 409) {
+		say(io, true, "%s",
+		    _("Someone changed the ConfigMap meanwhile (409 Conflict): reading it again."));
+		rc = -EAGAIN;
+	} else if (c.status != 200) {
+		call_error(&c, err, sizeof(err));
+		say(io, true, _("Writing the ConfigMap failed: %s"), err);
+		audit(what, before, after, err);
+		rc = -EIO;
+	} else {
+		audit(what, before, after, "written");
+		say(io, false, "%s", _("ConfigMap written."));
+	}
+	call_free(&c);
+	return rc;
+}
+
+/* After the write: the DaemonSet restart, followed node by node. */
+static int kp_restart(struct kp_switch *s, const char *value, const struct action_io *io)
+{
+	char when[40];
+	now_rfc3339(when, sizeof(when));
+	char *before = pod_names(s->h);
+	int rc = restart_daemonset(s->h, when, io);
+	if (rc == 0) {
+		memset(&s->rollout, 0, sizeof(s->rollout));
+		s->rollout.want_mode = s->is_mode ? kp_value_name(true, value) : NULL;
+		rc = follow_rollout(s->env, s->h, before, &s->rollout, io);
+	}
+	free(before);
+	return rc;
+}
+
+/*
+ * One attempt on the ConfigMap as read now: edit, diff, dry run, ask, write. Returns 0 when
+ * written (s->old_text, s->new_text set), 1 when there is nothing to change, -EAGAIN to read
+ * again, or -errno.
+ */
+static int kp_attempt(struct kp_switch *s, const struct cm *m, const char *value,
+		      const char *restore, const char *wrote, const struct action_io *io)
+{
+	char *newtext = NULL, *diff = NULL, *body = NULL;
+	if (!restore && s->is_mode && strcmp(s->old_raw, value) != 0 &&
+	    strcmp(kp_value_name(true, s->old_raw), kp_value_name(true, value)) == 0) {
+		/* mode: "" or no mode: against "iptables": the same mode, no restart. */
+		say(io, false, _("config.conf already means %s (an empty or missing mode is "
+				 "iptables): nothing to change."),
+		    kp_value_name(true, value));
+		return 1;
+	}
+	int rc = kp_new_text(s, m, value, restore, wrote, &newtext);
+	if (rc == 0 && kube_config_diff(m->text, newtext, &diff) != 0)
+		rc = -EINVAL;
+	if (rc != 0) {
+		say(io, true, "%s", _("config.conf cannot be edited safely (not block YAML?)."));
+		rc = -EIO;
+	} else if (!diff[0]) {
+		say(io, false, "%s", _("config.conf already says so: nothing to change."));
+		rc = 1;
+	} else {
+		kp_show_diff(s, diff, value, io);
+		body = cm_with_text(m, newtext);
+		rc = body ? kp_dry_run(s, body, io) : -ENOMEM;
+		if (rc == 0 && !io->ask(io->arg, _("Write it and restart kube-proxy on every node?"))) {
+			say(io, false, "%s", _("Cancelled: nothing was changed."));
+			rc = -ECANCELED;
+		}
+		if (rc == 0)
+			rc = kp_put(s, body, value, io);
+		if (rc == 0) {
+			s->old_text = strdup(m->text);
+			s->new_text = newtext;
+			newtext = NULL;
+		}
+	}
+	free(newtext);
+	free(diff);
+	free(body);
+	return rc;
+}
+
+/*
+ * Sets s->key to value (restore: the bytes to put back if the text is still wrote, for a
+ * switch back), restarts kube-proxy and follows it. Returns 0, or -errno; a crash loop is
+ * -EIO with s->rollout.crashed.
+ */
+static int kp_write(struct kp_switch *s, const char *value, const char *restore,
+		    const char *wrote, const struct action_io *io)
+{
+	char err[512];
+	kp_switch_reset(s);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct cm m;
+		if (cm_read(s->h, &m, err, sizeof(err)) != 0) {
+			say(io, true, _("Reading ConfigMap kube-system/kube-proxy failed: %s"), err);
+			return -EIO;
+		}
+		snprintf(s->old_raw, sizeof(s->old_raw), "%s",
+			 s->is_mode ? m.cfg.mode : m.cfg.scheduler);
+		int rc = attempt == 0 ? kp_announce(s, &m, value, io) : 0;
+		if (rc == 0)
+			rc = kp_attempt(s, &m, value, restore, wrote, io);
+		cm_free(&m);
+		if (rc == -EAGAIN)
+			continue;
+		if (rc == 1)
+			return 0;
+		return rc ? rc : kp_restart(s, value, io);
+	}
+	say(io, true, "%s", _("The ConfigMap kept changing: giving up after three tries."));
+	return -EIO;
+}
+
+/* The words after a mode switch: what stays behind, and where to go from 1.35 on. */
+static void kp_after_mode(const struct kp_switch *s, const char *value,
+			  const struct action_io *io)
+{
+	const char *old = kp_value_name(true, s->old_raw);
+	const char *now = kp_value_name(true, value);
+	if (strcmp(old, "ipvs") == 0 && strcmp(now, "ipvs") != 0)
+		say(io, false, "%s",
+		    _("IPVS virtual services and the kube-ipvs0 interface stay on each node "
+		      "until kube-proxy --cleanup runs there or the node reboots."));
+	if (s->minor >= 35 && strcmp(now, "nftables") != 0)
+		say(io, false, "%s", _("On Kubernetes 1.35 and later, nftables is the mode to move to."));
+}
+
+/*
+ * A new mode crash-loops on a node: offer the way back, to exactly the text there was. A
+ * switch undone is still a failure (-EIO): the last lines say what happened.
+ */
+static int kp_switch_back(struct kp_switch *s, const char *value, const struct action_io *io)
+{
+	char q[256], node[128], old_raw[64];
+	/* Copies: the switch back reads the ConfigMap again into s. */
+	snprintf(node, sizeof(node), "%s", s->rollout.crash_node);
+	snprintf(old_raw, sizeof(old_raw), "%s", s->old_raw);
+	const char *to = kp_value_name(true, old_raw);
+	snprintf(q, sizeof(q), _("kube-proxy crash-loops on %s. Switch back to %s?"), node, to);
+	if (!io->ask(io->arg, q)) {
+		say(io, true, _("The switch to %s failed on %s; not switched back: kube-proxy still "
+				"crash-loops there."),
+		    value, node);
+		return -EIO;
+	}
+	struct action_io again = *io;
+	again.force = true; /* the old mode ran before */
+	char *restore = s->old_text, *wrote = s->new_text;
+	s->old_text = s->new_text = NULL;
+	int rc = kp_write(s, old_raw, restore, wrote, &again);
+	free(restore);
+	free(wrote);
+	if (s->new_text)
+		kp_after_mode(s, old_raw, io);
+	if (rc == 0)
+		say(io, true, _("The switch to %s failed on %s; switched back to %s: every node runs %s."),
+		    value, node, to, to);
+	else
+		say(io, true, _("The switch to %s failed on %s, and the switch back to %s did not "
+				"complete either."),
+		    value, node, to);
+	return -EIO;
+}
+
 int action_kube_proxy_config(const struct action_env *env, const char *key, const char *value,
 			     const struct action_io *io)
 {
@@ -659,168 +1020,31 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 		say(io, true, _("No Kubernetes credentials: %s"), err);
 		return -ENOENT;
 	}
-	struct kube_http *h = kube_http_new(&cred, err, sizeof(err));
-	struct cm m = {0};
-	char *newtext = NULL, *diff = NULL, *body = NULL, old[64] = "", old_raw[64] = "";
-	int rc = -EIO;
-	bool is_mode = strcmp(key, "mode") == 0;
-	if (!h) {
+	/*
+	 * This thread's own client, used one request at a time: the steps are sequential, each
+	 * waits for the last, and the dashboard's kube_sync client stays free for its watches.
+	 */
+	struct kp_switch s = {.env = env, .key = key, .is_mode = strcmp(key, "mode") == 0};
+	s.h = kube_http_new(&cred, err, sizeof(err));
+	int rc = s.h ? kp_rights(&s, io) : -EIO;
+	if (!s.h)
 		say(io, true, "%s", err);
-		goto out;
+	if (rc == 0) {
+		kp_read_version(&s);
+		if (s.is_mode && s.minor >= 35 && strcmp(value, "ipvs") == 0)
+			say(io, true,
+			    _("Kubernetes %s: IPVS mode is deprecated from 1.35 (KEP-5495); nftables "
+			      "is the recommended successor."),
+			    s.version);
+		rc = kp_write(&s, value, NULL, NULL, io);
+		if (rc == -EIO && s.rollout.crashed && s.is_mode &&
+		    strcmp(kp_value_name(true, s.old_raw), kp_value_name(true, value)) != 0)
+			rc = kp_switch_back(&s, kp_value_name(true, value), io);
+		else if (s.is_mode && s.new_text)
+			kp_after_mode(&s, value, io);
 	}
-	/* Rights first: no point in a preview of what cannot be written. */
-	if (can_i(h, "update", "", "configmaps", "kube-system", "kube-proxy", err, sizeof(err)) ||
-	    can_i(h, "patch", "apps", "daemonsets", "kube-system", "kube-proxy", err,
-		  sizeof(err))) {
-		say(io, true, _("Not possible with these credentials: %s"), err);
-		rc = -EPERM;
-		goto out;
-	}
-	int minor = 0;
-	struct call vc;
-	char version[32] = "";
-	if (call(h, "GET", "/version", NULL, NULL, &vc) == 0 && vc.status == 200)
-		kube_parse_version(vc.body, vc.len, version, sizeof(version), &minor);
-	call_free(&vc);
-	if (is_mode && minor >= 35 && strcmp(value, "ipvs") == 0)
-		say(io, true, _("Kubernetes %s: IPVS mode is deprecated from 1.35 (KEP-5495); "
-				"nftables is the recommended successor."),
-		    version);
-	for (int attempt = 0; attempt < 3; attempt++) {
-		if (cm_read(h, &m, err, sizeof(err)) != 0) {
-			say(io, true, _("Reading ConfigMap kube-system/kube-proxy failed: %s"), err);
-			goto out;
-		}
-		/* old is for people ("" means iptables / rr); old_raw is what a switch back writes. */
-		snprintf(old_raw, sizeof(old_raw), "%s", is_mode ? m.cfg.mode : m.cfg.scheduler);
-		snprintf(old, sizeof(old), "%s",
-			 is_mode ? (m.cfg.mode[0] ? m.cfg.mode : "iptables")
-				 : (m.cfg.scheduler[0] ? m.cfg.scheduler : "rr"));
-		if (attempt == 0) {
-			say(io, false, _("kube-proxy %s: %s -> %s (ConfigMap kube-system/kube-proxy, "
-					 "resourceVersion %s)"),
-			    is_mode ? _("mode") : _("IPVS scheduler"), old,
-			    value[0] ? value : is_mode ? "iptables" : "rr", m.cfg.resource_version);
-			if (is_mode && !preflight(env, value, m.cfg.scheduler, io)) {
-				say(io, true, "%s",
-				    io->force ? _("Preflight failed; going on because of --force.")
-					      : _("Preflight failed: not switching (kube-proxy would "
-						  "crash-loop instead of falling back). Use --force to "
-						  "override."));
-				if (!io->force) {
-					rc = -EPERM;
-					goto out;
-				}
-			}
-			if (is_mode && strcmp(value, "ipvs") == 0 && !m.cfg.strict_arp)
-				say(io, false, "%s",
-				    _("Note: MetalLB's L2 mode and similar need ipvs.strictARP: true."));
-		}
-		free(newtext);
-		free(diff);
-		newtext = diff = NULL;
-		if (kube_config_set_field(m.text, key, value, &newtext) != 0 ||
-		    kube_config_diff(m.text, newtext, &diff) != 0) {
-			say(io, true, "%s", _("config.conf cannot be edited safely (not block YAML?)."));
-			goto out;
-		}
-		if (!diff[0]) {
-			say(io, false, "%s", _("config.conf already says so: nothing to change."));
-			rc = 0;
-			goto out;
-		}
-		say(io, false, "%s", _("The change to config.conf:"));
-		char *save = NULL;
-		for (char *l = strtok_r(diff, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			say(io, false, "    %s", l);
-		free(body);
-		body = cm_with_text(&m, newtext);
-		if (!body)
-			goto out;
-		/* The API server validates it first, without storing it. */
-		struct call c;
-		if (call(h, "PUT", CM_PATH "?dryRun=All&fieldManager=ipvstop", "application/json",
-			 body, &c) != 0)
-			goto out;
-		if (c.status != 200) {
-			call_error(&c, err, sizeof(err));
-			call_free(&c);
-			say(io, true, _("The API server's dry run refused it: %s"), err);
-			goto out;
-		}
-		call_free(&c);
-		say(io, false, "%s", _("Dry run accepted by the API server."));
-		if (!io->ask(io->arg, _("Write it and restart kube-proxy on every node?"))) {
-			say(io, false, "%s", _("Cancelled: nothing was changed."));
-			rc = -ECANCELED;
-			goto out;
-		}
-		if (call(h, "PUT", CM_PATH "?fieldManager=ipvstop", "application/json", body, &c) !=
-		    0)
-			goto out;
-		if (c.status == 409) {
-			call_free(&c);
-			say(io, true, "%s",
-			    _("Someone changed the ConfigMap meanwhile (409 Conflict): reading it "
-			      "again."));
-			cm_free(&m);
-			continue;
-		}
-		if (c.status != 200) {
-			call_error(&c, err, sizeof(err));
-			call_free(&c);
-			say(io, true, _("Writing the ConfigMap failed: %s"), err);
-			audit(is_mode ? "kube-proxy-mode" : "kube-proxy-scheduler", old, value, err);
-			goto out;
-		}
-		call_free(&c);
-		audit(is_mode ? "kube-proxy-mode" : "kube-proxy-scheduler", old, value, "written");
-		say(io, false, "%s", _("ConfigMap written."));
-		char when[40];
-		now_rfc3339(when, sizeof(when));
-		char *before = pod_names(h);
-		if (restart_daemonset(h, when, io) != 0) {
-			free(before);
-			goto out;
-		}
-		bool crashed = false;
-		char crash_node[128] = "";
-		rc = follow_rollout(env, h, before, is_mode ? value : NULL, io, &crashed, crash_node,
-				    sizeof(crash_node));
-		free(before);
-		if (crashed && is_mode && strcmp(old, value) != 0) {
-			char q[256];
-			snprintf(q, sizeof(q), _("kube-proxy crash-loops on %s. Switch back to %s?"),
-				 crash_node, old);
-			if (io->ask(io->arg, q)) {
-				struct action_io again = *io;
-				again.force = true; /* the old mode ran before */
-				snprintf(old, sizeof(old), "%s", old_raw);
-				cm_free(&m);
-				free(newtext);
-				free(diff);
-				free(body);
-				kube_http_free(h);
-				kube_credentials_free(&cred);
-				return action_kube_proxy_config(env, key, old, &again);
-			}
-		}
-		if (is_mode && strcmp(old, "ipvs") == 0 && strcmp(value, "ipvs") != 0)
-			say(io, false, "%s",
-			    _("IPVS virtual services and the kube-ipvs0 interface stay on each node "
-			      "until kube-proxy --cleanup runs there or the node reboots."));
-		if (is_mode && minor >= 35 && strcmp(value, "nftables") != 0)
-			say(io, false, "%s",
-			    _("On Kubernetes 1.35 and later, nftables is the mode to move to."));
-		goto out;
-	}
-	say(io, true, "%s", _("The ConfigMap kept changing: giving up after three tries."));
-out:
-	cm_free(&m);
-	free(newtext);
-	free(diff);
-	free(body);
-	kube_http_free(h);
+	kp_switch_reset(&s);
+	kube_http_free(s.h);
 	kube_credentials_free(&cred);
 	return rc;
 }
