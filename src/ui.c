@@ -151,31 +151,215 @@ static void change_interval(struct ui *u, int dir)
 	ui_set_status(u, false, msg);
 }
 
-/* Returns false when the program should end. */
+/* Keys while the filter prompt is open: Esc clears, Enter applies, the rest edit the text. */
+static void filter_key(struct ui *u, int key)
+{
+	size_t n = strlen(u->filter);
+	if (key == 27) {
+		u->filter_editing = false;
+		set_filter(u, "");
+	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		u->filter_editing = false;
+		char copy[sizeof(u->filter)];
+		memcpy(copy, u->filter, sizeof(copy));
+		set_filter(u, copy);
+	} else if (key == KEY_BACKSPACE || key == 127 || key == '\b') {
+		/* Remove one whole UTF-8 character. */
+		while (n > 0 && ((unsigned char)u->filter[n - 1] & 0xc0) == 0x80)
+			u->filter[--n] = '\0';
+		if (n > 0)
+			u->filter[--n] = '\0';
+	} else if (key >= 0x20 && key < 0x100 && key != 0x7f && n + 1 < sizeof(u->filter)) {
+		u->filter[n] = (char)key;
+		u->filter[n + 1] = '\0';
+	}
+}
+
+/* ---- what each action of keymap.c does (ACT_QUIT ends the loop in handle_key) ---- */
+
+/* One page: the focused pane's rows less one, so that a row stays in view. */
+static long page_rows(const struct ui *u)
+{
+	return u->rows_per_page > 1 ? u->rows_per_page - 1 : 1;
+}
+
+static void act_up(struct ui *u)
+{
+	move_cursor(u, -1, false);
+}
+
+static void act_down(struct ui *u)
+{
+	move_cursor(u, 1, false);
+}
+
+static void act_page_up(struct ui *u)
+{
+	move_cursor(u, -page_rows(u), false);
+}
+
+static void act_page_down(struct ui *u)
+{
+	move_cursor(u, page_rows(u), false);
+}
+
+static void act_home(struct ui *u)
+{
+	move_cursor(u, 0, true);
+}
+
+static void act_end(struct ui *u)
+{
+	move_cursor(u, 1L << 30, true);
+}
+
+static void act_next_pane(struct ui *u)
+{
+	if (u->focus == PANE_SERVICES)
+		u->focus = PANE_DESTS;
+	else if (u->focus == PANE_DESTS && u->conns_open)
+		u->focus = PANE_CONNS;
+	else
+		u->focus = PANE_SERVICES;
+}
+
+static void act_enter(struct ui *u)
+{
+	if (u->focus == PANE_SERVICES && ui_rows_selected(u))
+		u->focus = PANE_DESTS;
+}
+
+static void act_back(struct ui *u)
+{
+	if (u->focus == PANE_CONNS || (u->conns_open && u->focus != PANE_SERVICES))
+		close_connections(u);
+	else if (u->focus == PANE_DESTS)
+		u->focus = PANE_SERVICES;
+	else if (u->conns_open)
+		close_connections(u);
+	else if (u->have_re)
+		set_filter(u, "");
+}
+
+static void act_connections(struct ui *u)
+{
+	if (u->conns_open && u->focus == PANE_CONNS)
+		close_connections(u);
+	else
+		open_connections(u);
+}
+
+static void act_filter(struct ui *u)
+{
+	/* A new filter replaces the old one, typed from scratch. */
+	u->filter_editing = true;
+	u->filter[0] = '\0';
+	u->focus = PANE_SERVICES;
+}
+
+static void act_sort_next(struct ui *u)
+{
+	ui_rows_remember(u);
+	u->sort = (enum sort_key)((u->sort + 1) % SORT_COUNT);
+	ui_rows_refresh(u);
+}
+
+static void act_sort_reverse(struct ui *u)
+{
+	ui_rows_remember(u);
+	u->sort_reverse = !u->sort_reverse;
+	ui_rows_refresh(u);
+}
+
+static void act_exact(struct ui *u)
+{
+	u->exact = !u->exact;
+}
+
+static void act_pause(struct ui *u)
+{
+	u->paused = !u->paused;
+	feed_set_paused(u->feed, u->paused);
+}
+
+static void act_step(struct ui *u)
+{
+	u->step_pending = true;
+	feed_step(u->feed);
+}
+
+static void act_faster(struct ui *u)
+{
+	change_interval(u, -1);
+}
+
+static void act_slower(struct ui *u)
+{
+	change_interval(u, 1);
+}
+
+static void act_help(struct ui *u)
+{
+	u->help = true;
+}
+
+static void act_repaint(struct ui *u)
+{
+	(void)u;
+	clearok(curscr, TRUE);
+}
+
+static void act_drift(struct ui *u)
+{
+	if (!u->kv || !u->kv->j) {
+		ui_set_status(u, true,
+			      _("No drift to show: the Kubernetes side is not read (see the "
+				"header)."));
+		return;
+	}
+	ui_rows_remember(u);
+	u->drift_only = !u->drift_only;
+	ui_rows_refresh(u);
+}
+
+/* By enum action; ACT_NONE and ACT_QUIT have none. */
+static void (*const action_fns[])(struct ui *u) = {
+	[ACT_UP] = act_up,
+	[ACT_DOWN] = act_down,
+	[ACT_PAGE_UP] = act_page_up,
+	[ACT_PAGE_DOWN] = act_page_down,
+	[ACT_HOME] = act_home,
+	[ACT_END] = act_end,
+	[ACT_NEXT_PANE] = act_next_pane,
+	[ACT_ENTER] = act_enter,
+	[ACT_BACK] = act_back,
+	[ACT_CONNECTIONS] = act_connections,
+	[ACT_FILTER] = act_filter,
+	[ACT_SORT_NEXT] = act_sort_next,
+	[ACT_SORT_REVERSE] = act_sort_reverse,
+	[ACT_EXACT] = act_exact,
+	[ACT_PAUSE] = act_pause,
+	[ACT_STEP] = act_step,
+	[ACT_FASTER] = act_faster,
+	[ACT_SLOWER] = act_slower,
+	[ACT_HELP] = act_help,
+	[ACT_REPAINT] = act_repaint,
+	[ACT_DRIFT] = act_drift,
+	[ACT_SCHEDULER] = ui_modal_scheduler,
+	[ACT_PROXY_MODE] = ui_modal_mode,
+	[ACT_MODULES] = ui_modal_modules,
+};
+
+/*
+ * One key: an open modal window, the filter prompt or the help take it first; otherwise
+ * keymap.c names the action. Returns false when the program should end.
+ */
 static bool handle_key(struct ui *u, int key)
 {
 	if (ui_modal_key(u, key))
 		return true;
 	if (u->filter_editing) {
-		size_t n = strlen(u->filter);
-		if (key == 27) {
-			u->filter_editing = false;
-			set_filter(u, "");
-		} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-			u->filter_editing = false;
-			char copy[sizeof(u->filter)];
-			memcpy(copy, u->filter, sizeof(copy));
-			set_filter(u, copy);
-		} else if (key == KEY_BACKSPACE || key == 127 || key == '\b') {
-			/* Remove one whole UTF-8 character. */
-			while (n > 0 && ((unsigned char)u->filter[n - 1] & 0xc0) == 0x80)
-				u->filter[--n] = '\0';
-			if (n > 0)
-				u->filter[--n] = '\0';
-		} else if (key >= 0x20 && key < 0x100 && key != 0x7f && n + 1 < sizeof(u->filter)) {
-			u->filter[n] = (char)key;
-			u->filter[n + 1] = '\0';
-		}
+		filter_key(u, key);
 		return true;
 	}
 	if (u->help) {
@@ -186,118 +370,13 @@ static bool handle_key(struct ui *u, int key)
 		clearok(curscr, TRUE);
 		return true;
 	}
-	if (u->status_error && key != KEY_RESIZE)
+	if (u->status_error)
 		ui_set_status(u, false, "");
-
-	int page = u->rows_per_page > 1 ? u->rows_per_page - 1 : 1;
-	switch (keymap_lookup(key)) {
-	case ACT_UP:
-		move_cursor(u, -1, false);
-		break;
-	case ACT_DOWN:
-		move_cursor(u, 1, false);
-		break;
-	case ACT_PAGE_UP:
-		move_cursor(u, -page, false);
-		break;
-	case ACT_PAGE_DOWN:
-		move_cursor(u, page, false);
-		break;
-	case ACT_HOME:
-		move_cursor(u, 0, true);
-		break;
-	case ACT_END:
-		move_cursor(u, 1L << 30, true);
-		break;
-	case ACT_NEXT_PANE:
-		u->focus = u->focus == PANE_SERVICES ? PANE_DESTS
-			   : u->focus == PANE_DESTS && u->conns_open ? PANE_CONNS
-								     : PANE_SERVICES;
-		break;
-	case ACT_ENTER:
-		if (u->focus == PANE_SERVICES && ui_rows_selected(u))
-			u->focus = PANE_DESTS;
-		break;
-	case ACT_BACK:
-		if (u->focus == PANE_CONNS || (u->conns_open && u->focus != PANE_SERVICES))
-			close_connections(u);
-		else if (u->focus == PANE_DESTS)
-			u->focus = PANE_SERVICES;
-		else if (u->conns_open)
-			close_connections(u);
-		else if (u->have_re)
-			set_filter(u, "");
-		break;
-	case ACT_CONNECTIONS:
-		if (u->conns_open && u->focus == PANE_CONNS)
-			close_connections(u);
-		else
-			open_connections(u);
-		break;
-	case ACT_FILTER:
-		/* A new filter replaces the old one, typed from scratch. */
-		u->filter_editing = true;
-		u->filter[0] = '\0';
-		u->focus = PANE_SERVICES;
-		break;
-	case ACT_SORT_NEXT:
-		ui_rows_remember(u);
-		u->sort = (enum sort_key)((u->sort + 1) % SORT_COUNT);
-		ui_rows_refresh(u);
-		break;
-	case ACT_SORT_REVERSE:
-		ui_rows_remember(u);
-		u->sort_reverse = !u->sort_reverse;
-		ui_rows_refresh(u);
-		break;
-	case ACT_EXACT:
-		u->exact = !u->exact;
-		break;
-	case ACT_PAUSE:
-		u->paused = !u->paused;
-		feed_set_paused(u->feed, u->paused);
-		break;
-	case ACT_STEP:
-		u->step_pending = true;
-		feed_step(u->feed);
-		break;
-	case ACT_FASTER:
-		change_interval(u, -1);
-		break;
-	case ACT_SLOWER:
-		change_interval(u, 1);
-		break;
-	case ACT_HELP:
-		u->help = true;
-		break;
-	case ACT_QUIT:
+	enum action a = keymap_lookup(key);
+	if (a == ACT_QUIT)
 		return false;
-	case ACT_REPAINT:
-		clearok(curscr, TRUE);
-		break;
-	case ACT_DRIFT:
-		if (!u->kv || !u->kv->j) {
-			ui_set_status(u, true,
-				   _("No drift to show: the Kubernetes side is not read (see the "
-				     "header)."));
-			break;
-		}
-		ui_rows_remember(u);
-		u->drift_only = !u->drift_only;
-		ui_rows_refresh(u);
-		break;
-	case ACT_SCHEDULER:
-		ui_modal_scheduler(u);
-		break;
-	case ACT_PROXY_MODE:
-		ui_modal_mode(u);
-		break;
-	case ACT_MODULES:
-		ui_modal_modules(u);
-		break;
-	case ACT_NONE:
-		break;
-	}
+	if ((size_t)a < sizeof(action_fns) / sizeof(action_fns[0]) && action_fns[a])
+		action_fns[a](u);
 	return true;
 }
 
@@ -361,6 +440,111 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	ui_rows_refresh(u);
 }
 
+/* INT, TERM and HUP end the loop; a fatal signal restores the terminal first. */
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
+/* curses in cbreak mode, keys without waiting, Esc at once. False: no terminal. */
+static bool start_curses(struct ui *u)
+{
+	if (!initscr())
+		return false;
+	set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	ui_draw_start_colors(u);
+	return true;
+}
+
+/* Every key waiting. Returns false when one of them ends the program. */
+static bool read_keys(struct ui *u)
+{
+	int key;
+	while ((key = getch()) != ERR)
+		if (!handle_key(u, key))
+			return false;
+	return true;
+}
+
+/* Until a key or a signal ends it, or stdin goes away: keys, snapshots, frames. */
+static void run_loop(struct ui *u)
+{
+	struct pollfd fds[4] = {
+		{.fd = STDIN_FILENO, .events = POLLIN},
+		{.fd = feed_fd(u->feed), .events = POLLIN},
+		{.fd = kube_side_fd(&u->kube), .events = POLLIN},
+		{.fd = -1, .events = POLLIN},
+	};
+	/* A side that is off still has a word for the header. */
+	take_snapshot(u, false, true);
+	bool running = true;
+	ui_draw(u);
+	while (running && !stop_requested) {
+		/* poll ignores negative descriptors: the kube and action slots may be empty. */
+		fds[3].fd = u->act ? action_run_fd(u->act) : -1;
+		int n = poll(fds, 4, 500);
+		if (n < 0 && errno != EINTR)
+			break;
+		bool ipvs = n > 0 && (fds[1].revents & POLLIN);
+		bool kube = n > 0 && fds[2].fd >= 0 && (fds[2].revents & POLLIN);
+		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
+			break;
+		/*
+		 * Keys first when both are waiting: a key's effect shows before the new snapshot
+		 * is sorted and joined (which, on a big table, takes longer than drawing).
+		 */
+		if ((ipvs || kube) && n > 0 && (fds[0].revents & POLLIN)) {
+			running = read_keys(u);
+			if (running)
+				ui_draw(u);
+		}
+		if (running && (ipvs || kube))
+			take_snapshot(u, ipvs, kube);
+		if (running)
+			running = read_keys(u);
+		curs_set(u->filter_editing ? 1 : 0);
+		if (running) {
+			ui_draw(u);
+			update_focus(u);
+		}
+	}
+}
+
+/* What struct ui holds, after endwin. */
+static void free_ui(struct ui *u)
+{
+	if (u->act)
+		action_run_free(u->act);
+	free(u->act_lines);
+	feed_stop(u->feed);
+	kube_side_stop(&u->kube);
+	if (u->have)
+		snapshot_free(&u->cur);
+	if (u->have_re)
+		regfree(&u->re);
+	free(u->order);
+	free(u->conn_rows);
+	free(u->sums);
+	free(u->mod_used);
+}
+
 int ui_run(const struct ui_opts *opts)
 {
 	struct ui u;
@@ -376,96 +560,21 @@ int ui_run(const struct ui_opts *opts)
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(errno));
 		return 1;
 	}
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGFPE, &sa, NULL);
-	sigaction(SIGABRT, &sa, NULL);
-
-	if (!initscr()) {
+	install_signals();
+	if (!start_curses(&u)) {
 		feed_stop(u.feed);
 		fprintf(stderr, _("%s: cannot start the terminal (TERM=%s)\n"), PACKAGE,
 			getenv("TERM") ? getenv("TERM") : "");
 		return 1;
 	}
-	set_escdelay(25);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	curs_set(0);
-	ui_draw_start_colors(&u);
-
 	if (kube_side_start(&u.kube, &opts->kube) != 0) {
 		endwin();
 		feed_stop(u.feed);
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
 		return 1;
 	}
-	struct pollfd fds[4] = {
-		{.fd = STDIN_FILENO, .events = POLLIN},
-		{.fd = feed_fd(u.feed), .events = POLLIN},
-		{.fd = kube_side_fd(&u.kube), .events = POLLIN},
-		{.fd = -1, .events = POLLIN},
-	};
-	/* A side that is off still has a word for the header. */
-	take_snapshot(&u, false, true);
-	bool running = true;
-	ui_draw(&u);
-	while (running && !stop_requested) {
-		/* poll ignores negative descriptors: the kube and action slots may be empty. */
-		fds[3].fd = u.act ? action_run_fd(u.act) : -1;
-		int n = poll(fds, 4, 500);
-		if (n < 0 && errno != EINTR)
-			break;
-		bool ipvs = n > 0 && (fds[1].revents & POLLIN);
-		bool kube = n > 0 && fds[2].fd >= 0 && (fds[2].revents & POLLIN);
-		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
-			break;
-		int key;
-		/*
-		 * Keys first when both are waiting: a key's effect shows before the new snapshot
-		 * is sorted and joined (which, on a big table, takes longer than drawing).
-		 */
-		if ((ipvs || kube) && n > 0 && (fds[0].revents & POLLIN)) {
-			while (running && (key = getch()) != ERR)
-				running = handle_key(&u, key);
-			if (running)
-				ui_draw(&u);
-		}
-		if (running && (ipvs || kube))
-			take_snapshot(&u, ipvs, kube);
-		while (running && (key = getch()) != ERR)
-			running = handle_key(&u, key);
-		curs_set(u.filter_editing ? 1 : 0);
-		if (running) {
-			ui_draw(&u);
-			update_focus(&u);
-		}
-	}
-
+	run_loop(&u);
 	endwin();
-	if (u.act)
-		action_run_free(u.act);
-	free(u.act_lines);
-	feed_stop(u.feed);
-	kube_side_stop(&u.kube);
-	if (u.have)
-		snapshot_free(&u.cur);
-	if (u.have_re)
-		regfree(&u.re);
-	free(u.order);
-	free(u.conn_rows);
-	free(u.sums);
-	free(u.mod_used);
+	free_ui(&u);
 	return 0;
 }
