@@ -363,8 +363,9 @@ static bool handle_key(struct ui *u, int key)
 		return true;
 	}
 	if (u->help) {
+		/* Any key closes the help; the quit keys it lists also quit from there. */
 		u->help = false;
-		return key != 'q' || true;
+		return keymap_lookup(key) != ACT_QUIT;
 	}
 	if (key == KEY_RESIZE) {
 		clearok(curscr, TRUE);
