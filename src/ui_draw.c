@@ -395,11 +395,17 @@ static void draw_conns(struct ui *u, const struct box *b)
 	}
 }
 
+/* What stands out in the header: colour, or bold and underlined without colours. */
+static attr_t header_warn(const struct ui *u)
+{
+	return u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD | A_UNDERLINE;
+}
+
 /* Modules the header reports: ip_vs, the schedulers in use, nf_conntrack. */
 static void draw_modules(const struct ui *u, int y)
 {
 	int x = 0;
-	attr_t warn = u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD | A_UNDERLINE;
+	attr_t warn = header_warn(u);
 	attr_t ok = u->color ? COLOR_PAIR(CP_OK) : A_NORMAL;
 	char buf[96];
 	ui_draw_put(y, x, 9, _("Modules:"), 0, A_BOLD);
@@ -423,12 +429,13 @@ static void draw_modules(const struct ui *u, int y)
 	}
 }
 
-static void draw_header(struct ui *u)
+/* Line 1: version, host, kernel, IPVS, and what mode the dashboard is in. */
+static void draw_header_versions(const struct ui *u)
 {
 	const struct snapshot *s = &u->cur;
-	char line[512], b[8][24];
+	char line[512];
 	attr_t hl = u->color ? COLOR_PAIR(CP_HEADER) | A_BOLD : A_BOLD;
-	attr_t warn = u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD | A_UNDERLINE;
+	attr_t warn = header_warn(u);
 
 	snprintf(line, sizeof(line), "ipvstop %s  %s  %s %s", PACKAGE_VERSION,
 		 u->have ? s->host : "", _("kernel"), u->kernel);
@@ -456,8 +463,13 @@ static void draw_header(struct ui *u)
 			 feed_replay_ended(u->feed) ? _(" (ended)") : "");
 		ui_draw_put(0, x, COLS - x, line, 0, warn);
 	}
+}
 
-	/* Line 2: timeouts, age of the data (and of a swept table), sync daemons. */
+/* Line 2: timeouts, age of the data (and of a swept table), sync daemons. */
+static void draw_header_ages(const struct ui *u)
+{
+	const struct snapshot *s = &u->cur;
+	char line[512];
 	line[0] = '\0';
 	if (u->have && s->timeouts_known)
 		snprintf(line, sizeof(line), _("Timeouts tcp %us tcp_fin %us udp %us"),
@@ -492,12 +504,16 @@ static void draw_header(struct ui *u)
 	while (*l2 == ' ')
 		l2++;
 	ui_draw_put(1, 0, COLS, l2, 0, A_NORMAL);
+}
 
-	/* Line 3: totals, summed once per snapshot (derive_totals). */
+/* Line 3: totals, summed once per snapshot (ui_rows_derive_totals). */
+static void draw_header_totals(const struct ui *u)
+{
+	char line[512], b[8][24];
 	snprintf(line, sizeof(line),
 		 _("Services %zu  Real servers %zu  Active %s  Inactive %s  Conn/s %s  "
 		   "In %s pkt/s %s B/s  Out %s pkt/s %s B/s"),
-		 u->have ? s->n_services : 0, u->tot.dests,
+		 u->have ? u->cur.n_services : 0, u->tot.dests,
 		 num(u, (double)u->tot.act, b[0], sizeof(b[0])),
 		 num(u, (double)u->tot.inact, b[1], sizeof(b[1])),
 		 rate(u, (double)u->tot.cps, b[2], sizeof(b[2])),
@@ -510,10 +526,17 @@ static void draw_header(struct ui *u)
 		snprintf(line + len, sizeof(line) - len,
 			 _("  (real servers of %zu services: reading...)"), u->tot.pending);
 	ui_draw_put(2, 0, COLS, line, 0, A_NORMAL);
+}
 
+static void draw_header(const struct ui *u)
+{
+	attr_t warn = header_warn(u);
+	draw_header_versions(u);
+	draw_header_ages(u);
+	draw_header_totals(u);
 	/* Line 4: modules, and the slot for the cluster. */
-	if (u->have && !s->ipvs_available)
-		ui_draw_put(3, 0, COLS, s->ipvs_error, 0, warn);
+	if (u->have && !u->cur.ipvs_available)
+		ui_draw_put(3, 0, COLS, u->cur.ipvs_error, 0, warn);
 	else if (u->have)
 		draw_modules(u, 3);
 	/* Lines 5 on: the cluster, kube-proxy per node, drift. */
