@@ -177,6 +177,20 @@ start 100 30 LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
 expect "started again" "Virtual services: 40"
 keys F10
 expect "F10 quits" "EXITED rc=0"
+# The help closes on any key, but the quit keys it lists quit from there too.
+start 100 30 LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
+expect "started again" "Virtual services: 40"
+keys '?'
+expect "the help is open" "ipvstop keys"
+keys q
+expect "q in the help quits" "EXITED rc=0" 3
+expect_not "and the terminal is restored" "ipvstop keys|Virtual services:"
+start 100 30 LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
+expect "started again" "Virtual services: 40"
+keys F1
+expect "the help is open" "ipvstop keys"
+keys F10
+expect "F10 in the help quits" "EXITED rc=0" 3
 start 100 30 LANG=C.UTF-8 -- --replay "$work/rec.jsonl"
 expect "started again" "Virtual services: 40"
 # the process whose command line ends so: ipvstop itself, or the valgrind running it
