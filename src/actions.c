@@ -57,11 +57,14 @@ static void audit(const char *what, const char *before, const char *after, const
 	closelog();
 }
 
-const char *actions_disabled_reason(bool readonly, bool kernel)
+const char *actions_disabled_reason(const struct action_gate *g, bool kernel)
 {
-	if (readonly)
+	if (g->readonly)
 		return _("read-only mode (--readonly): no change is made");
-	(void)kernel;
+	if (g->replay)
+		return _("a replay shows a recording: there is nothing to change");
+	if (kernel && g->no_netlink)
+		return _("changing the kernel needs CAP_NET_ADMIN (run as root)");
 	return NULL;
 }
 
@@ -266,6 +269,32 @@ int action_set_scheduler(const struct action_env *env, const struct ipvs_service
 	snapshot_free(&now);
 	ipvs_nl_close(nl);
 	return ok ? 0 : -EIO;
+}
+
+int action_set_scheduler_of(const struct action_env *env, const struct ipvs_service *id,
+			    const char *sched, uint32_t sched_flags, const struct action_io *io)
+{
+	struct ipvs_nl *nl = NULL;
+	struct snapshot s;
+	char name[128];
+	memset(&s, 0, sizeof(s));
+	int err = ipvs_nl_open(&nl);
+	if (!err)
+		err = ipvs_nl_read(nl, &s);
+	ipvs_nl_close(nl);
+	const struct ipvs_service *svc = err ? NULL : snapshot_find_service(&s, id);
+	if (err == -EPERM || err == -EACCES) {
+		say(io, true, "%s", _("changing the kernel needs CAP_NET_ADMIN (run as root)"));
+	} else if (!svc) {
+		vs_text(id, name, sizeof(name));
+		say(io, true, _("no virtual service %s in the kernel (%s)"), name,
+		    err ? strerror(-err) : _("not found"));
+		err = err ? err : -ENOENT;
+	} else {
+		err = action_set_scheduler(env, svc, sched, sched_flags, io);
+	}
+	snapshot_free(&s);
+	return err;
 }
 
 /* ---- kube-proxy's ConfigMap and DaemonSet ---- */

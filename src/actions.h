@@ -35,8 +35,18 @@ struct action_env {
 	double rollout_timeout;        /* seconds to follow a kube-proxy restart (0: 180) */
 };
 
-/* Why actions are not possible at all, or NULL: --readonly, no CAP_NET_ADMIN... */
-const char *actions_disabled_reason(bool readonly, bool kernel);
+/* What decides whether a change is possible: the dashboard and the command line alike. */
+struct action_gate {
+	bool readonly;   /* --readonly */
+	bool replay;     /* the dashboard shows a recording */
+	bool no_netlink; /* the kernel's table is read without netlink (no CAP_NET_ADMIN) */
+};
+
+/*
+ * Why an action is not possible now, or NULL (the one place that decides). kernel: the
+ * action changes the kernel's IPVS table. The text is translated and static.
+ */
+const char *actions_disabled_reason(const struct action_gate *g, bool kernel);
 
 /*
  * The modules IPVS needs that are not loaded: ip_vs, ip_vs_<sched> for each scheduler in
@@ -58,6 +68,14 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
  */
 int action_set_scheduler(const struct action_env *env, const struct ipvs_service *svc,
 			 const char *sched, uint32_t sched_flags, const struct action_io *io);
+
+/*
+ * --set-scheduler: the service with id's identity (protocol, address, port or fwmark) as the
+ * kernel has it now, read over netlink, then action_set_scheduler. Returns 0 or -errno (said:
+ * no CAP_NET_ADMIN, no such service).
+ */
+int action_set_scheduler_of(const struct action_env *env, const struct ipvs_service *id,
+			    const char *sched, uint32_t sched_flags, const struct action_io *io);
 
 /*
  * 'm' and the cluster-wide scheduler: sets key ("mode" or "ipvs.scheduler") of kube-proxy's

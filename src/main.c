@@ -118,181 +118,206 @@ static bool parse_long(const char *s, long min, long max, long *out)
 	return true;
 }
 
+enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
+       OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
+       OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
+       OPT_PROXY_MODE };
+
+static const struct option longopts[] = {
+	{"batch", no_argument, NULL, 'b'},
+	{"json", no_argument, NULL, 'j'},
+	{"iterations", required_argument, NULL, 'n'},
+	{"delay", required_argument, NULL, 'd'},
+	{"exact", no_argument, NULL, 'e'},
+	{"connections", no_argument, NULL, OPT_CONNS},
+	{"connection-limit", required_argument, NULL, OPT_CONN_LIMIT},
+	{"source", required_argument, NULL, OPT_SOURCE},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"colour", required_argument, NULL, OPT_COLOR},
+	{"record", required_argument, NULL, OPT_RECORD},
+	{"replay", required_argument, NULL, OPT_REPLAY},
+	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
+	{"context", required_argument, NULL, OPT_CONTEXT},
+	{"no-kube", no_argument, NULL, OPT_NO_KUBE},
+	{"kube-wait", required_argument, NULL, OPT_KUBE_WAIT},
+	{"node", required_argument, NULL, OPT_NODE},
+	{"readonly", no_argument, NULL, OPT_READONLY},
+	{"force", no_argument, NULL, OPT_FORCE},
+	{"yes", no_argument, NULL, OPT_YES},
+	{"load-modules", no_argument, NULL, OPT_LOAD_MODULES},
+	{"set-scheduler", required_argument, NULL, OPT_SET_SCHED},
+	{"kube-scheduler", required_argument, NULL, OPT_KUBE_SCHED},
+	{"proxy-mode", required_argument, NULL, OPT_PROXY_MODE},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* Parses seconds in [min, max] (fractions allowed); returns false on anything else. */
+static bool parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The index of s among words (NULL-terminated), or -1. */
+static int parse_word(const char *s, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (strcmp(s, words[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* What the output looks like: -b -j -n -d -e, the connection list, source, colour, files. */
+static int output_option(int c, const char *arg, struct options *o)
+{
+	static const char *const sources[] = {"auto", "netlink", "proc", NULL};
+	static const enum collect_source source_of[] = {COLLECT_AUTO, COLLECT_NETLINK, COLLECT_PROC};
+	static const char *const colors[] = {"auto", "always", "never", NULL};
+	static const enum ui_color color_of[] = {UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER};
+	long v;
+	int i;
+	switch (c) {
+	case 'b':
+		o->mode = MODE_BATCH;
+		return -1;
+	case 'j':
+		o->mode = MODE_JSON;
+		return -1;
+	case 'n':
+		if (parse_long(arg, 1, LONG_MAX, &o->count))
+			return -1;
+		fprintf(stderr, _("%s: -n wants a whole number of at least 1, not '%s'\n"), PACKAGE,
+			arg);
+		return 2;
+	case 'd':
+		if (parse_seconds(arg, 0.1, 86400, &o->interval))
+			return -1;
+		fprintf(stderr, _("%s: -d wants seconds between 0.1 and 86400, not '%s'\n"), PACKAGE,
+			arg);
+		return 2;
+	case 'e':
+		o->exact = true;
+		return -1;
+	case OPT_CONNS:
+		o->collect.connections = true;
+		return -1;
+	case OPT_CONN_LIMIT:
+		if (!parse_long(arg, 0, 100000000, &v)) {
+			fprintf(stderr, _("%s: --connection-limit wants a whole number, not '%s'\n"),
+				PACKAGE, arg);
+			return 2;
+		}
+		o->collect.conn_limit = (size_t)v;
+		return -1;
+	case OPT_SOURCE:
+		if ((i = parse_word(arg, sources)) < 0) {
+			fprintf(stderr, _("%s: --source is auto, netlink or proc, not '%s'\n"), PACKAGE,
+				arg);
+			return 2;
+		}
+		o->collect.source = source_of[i];
+		return -1;
+	case OPT_COLOR:
+		if ((i = parse_word(arg, colors)) < 0) {
+			fprintf(stderr, _("%s: --color is auto, always or never, not '%s'\n"), PACKAGE,
+				arg);
+			return 2;
+		}
+		o->color = color_of[i];
+		return -1;
+	case OPT_RECORD:
+		o->record_path = arg;
+		return -1;
+	case OPT_REPLAY:
+		o->replay_path = arg;
+		return -1;
+	}
+	return 0;
+}
+
+/* Where the cluster is, and the changes asked for on the command line. */
+static int kube_action_option(int c, const char *arg, struct options *o)
+{
+	static const char *const modes[] = {"iptables", "ipvs", "nftables", NULL};
+	switch (c) {
+	case OPT_KUBECONFIG:
+		o->kube.kubeconfig = arg;
+		return -1;
+	case OPT_CONTEXT:
+		o->kube.context = arg;
+		return -1;
+	case OPT_NO_KUBE:
+		o->kube.enabled = false;
+		return -1;
+	case OPT_NODE:
+		o->kube.node_name = arg;
+		return -1;
+	case OPT_KUBE_WAIT:
+		if (parse_seconds(arg, 0, 600, &o->kube_wait))
+			return -1;
+		fprintf(stderr, _("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n"),
+			PACKAGE, arg);
+		return 2;
+	case OPT_READONLY:
+		o->readonly = true;
+		return -1;
+	case OPT_FORCE:
+		o->force = true;
+		return -1;
+	case OPT_YES:
+		o->yes = true;
+		return -1;
+	case OPT_LOAD_MODULES:
+		o->load_modules = true;
+		return -1;
+	case OPT_SET_SCHED:
+		o->set_scheduler = arg;
+		return -1;
+	case OPT_KUBE_SCHED:
+		o->kube_scheduler = arg;
+		return -1;
+	case OPT_PROXY_MODE:
+		if (parse_word(arg, modes) < 0) {
+			fprintf(stderr, _("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n"),
+				PACKAGE, arg);
+			return 2;
+		}
+		o->proxy_mode = arg;
+		return -1;
+	}
+	return 0;
+}
+
+/* The options into *o. Returns -1 to go on, or the exit status (0 after --help, 2: bad). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
-	       OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
-	       OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
-	       OPT_PROXY_MODE };
-	static const struct option longopts[] = {
-		{"batch", no_argument, NULL, 'b'},
-		{"json", no_argument, NULL, 'j'},
-		{"iterations", required_argument, NULL, 'n'},
-		{"delay", required_argument, NULL, 'd'},
-		{"exact", no_argument, NULL, 'e'},
-		{"connections", no_argument, NULL, OPT_CONNS},
-		{"connection-limit", required_argument, NULL, OPT_CONN_LIMIT},
-		{"source", required_argument, NULL, OPT_SOURCE},
-		{"color", required_argument, NULL, OPT_COLOR},
-		{"colour", required_argument, NULL, OPT_COLOR},
-		{"record", required_argument, NULL, OPT_RECORD},
-		{"replay", required_argument, NULL, OPT_REPLAY},
-		{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-		{"context", required_argument, NULL, OPT_CONTEXT},
-		{"no-kube", no_argument, NULL, OPT_NO_KUBE},
-		{"kube-wait", required_argument, NULL, OPT_KUBE_WAIT},
-		{"node", required_argument, NULL, OPT_NODE},
-		{"readonly", no_argument, NULL, OPT_READONLY},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"yes", no_argument, NULL, OPT_YES},
-		{"load-modules", no_argument, NULL, OPT_LOAD_MODULES},
-		{"set-scheduler", required_argument, NULL, OPT_SET_SCHED},
-		{"kube-scheduler", required_argument, NULL, OPT_KUBE_SCHED},
-		{"proxy-mode", required_argument, NULL, OPT_PROXY_MODE},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
 	int c;
-	long v;
-	char *end;
-
 	while ((c = getopt_long(argc, argv, "bjn:d:ehV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			o->mode = MODE_BATCH;
-			break;
-		case 'j':
-			o->mode = MODE_JSON;
-			break;
-		case 'n':
-			if (!parse_long(optarg, 1, LONG_MAX, &o->count)) {
-				fprintf(stderr, _("%s: -n wants a whole number of at least 1, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			break;
-		case 'd':
-			errno = 0;
-			o->interval = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(o->interval) ||
-			    o->interval < 0.1 || o->interval > 86400) {
-				fprintf(stderr,
-					_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			break;
-		case 'e':
-			o->exact = true;
-			break;
-		case OPT_CONNS:
-			o->collect.connections = true;
-			break;
-		case OPT_CONN_LIMIT:
-			if (!parse_long(optarg, 0, 100000000, &v)) {
-				fprintf(stderr,
-					_("%s: --connection-limit wants a whole number, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			o->collect.conn_limit = (size_t)v;
-			break;
-		case OPT_SOURCE:
-			if (strcmp(optarg, "auto") == 0)
-				o->collect.source = COLLECT_AUTO;
-			else if (strcmp(optarg, "netlink") == 0)
-				o->collect.source = COLLECT_NETLINK;
-			else if (strcmp(optarg, "proc") == 0)
-				o->collect.source = COLLECT_PROC;
-			else {
-				fprintf(stderr,
-					_("%s: --source is auto, netlink or proc, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") == 0)
-				o->color = UI_COLOR_AUTO;
-			else if (strcmp(optarg, "always") == 0)
-				o->color = UI_COLOR_ALWAYS;
-			else if (strcmp(optarg, "never") == 0)
-				o->color = UI_COLOR_NEVER;
-			else {
-				fprintf(stderr, _("%s: --color is auto, always or never, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			break;
-		case OPT_RECORD:
-			o->record_path = optarg;
-			break;
-		case OPT_REPLAY:
-			o->replay_path = optarg;
-			break;
-		case OPT_KUBECONFIG:
-			o->kube.kubeconfig = optarg;
-			break;
-		case OPT_CONTEXT:
-			o->kube.context = optarg;
-			break;
-		case OPT_NO_KUBE:
-			o->kube.enabled = false;
-			break;
-		case OPT_NODE:
-			o->kube.node_name = optarg;
-			break;
-		case OPT_READONLY:
-			o->readonly = true;
-			break;
-		case OPT_FORCE:
-			o->force = true;
-			break;
-		case OPT_YES:
-			o->yes = true;
-			break;
-		case OPT_LOAD_MODULES:
-			o->load_modules = true;
-			break;
-		case OPT_SET_SCHED:
-			o->set_scheduler = optarg;
-			break;
-		case OPT_KUBE_SCHED:
-			o->kube_scheduler = optarg;
-			break;
-		case OPT_PROXY_MODE:
-			if (strcmp(optarg, "iptables") && strcmp(optarg, "ipvs") &&
-			    strcmp(optarg, "nftables")) {
-				fprintf(stderr,
-					_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			o->proxy_mode = optarg;
-			break;
-		case OPT_KUBE_WAIT:
-			errno = 0;
-			o->kube_wait = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(o->kube_wait) ||
-			    o->kube_wait < 0 || o->kube_wait > 600) {
-				fprintf(stderr,
-					_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n"),
-					PACKAGE, optarg);
-				return 2;
-			}
-			break;
-		case 'h':
+		int rc = output_option(c, optarg, o);
+		if (rc == 0)
+			rc = kube_action_option(c, optarg, o);
+		if (rc > 0)
+			return rc;
+		if (rc < 0)
+			continue;
+		if (c == 'h') {
 			usage(stdout);
 			return 0;
-		case 'V':
+		}
+		if (c == 'V') {
 			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
 			puts("License GPL-2.0-or-later: GNU GPL version 2 or later.");
 			return 0;
-		default:
-			fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
-			return 2;
 		}
+		fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);
+		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, _("%s: unexpected argument '%s'\n"), PACKAGE, argv[optind]);
@@ -493,6 +518,28 @@ static bool parse_vs(const char *text, struct ipvs_service *id)
 	return true;
 }
 
+/* "VS=SCHED[,fallback][,port]" -> the service's identity, the scheduler and its flags. */
+static bool parse_set_scheduler(const char *arg, struct ipvs_service *id, char *sched, size_t len,
+				uint32_t *flags)
+{
+	char spec[160];
+	snprintf(spec, sizeof(spec), "%s", arg);
+	char *eq = strrchr(spec, '=');
+	if (!eq || (*eq = '\0', !parse_vs(spec, id)))
+		return false;
+	char *save = NULL, *flag;
+	const char *name = strtok_r(eq + 1, ",", &save);
+	if (!name)
+		return false;
+	snprintf(sched, len, "%s", name);
+	*flags = 0;
+	while ((flag = strtok_r(NULL, ",", &save)))
+		*flags |= strcmp(flag, "fallback") == 0 ? IPVS_SVC_SCHED1
+			  : strcmp(flag, "port") == 0   ? IPVS_SVC_SCHED2
+							: 0;
+	return true;
+}
+
 static int run_cli_actions(const struct options *o)
 {
 	struct cli_io c = {.yes = o->yes};
@@ -502,7 +549,8 @@ static int run_cli_actions(const struct options *o)
 	kube_side_config_opts(&o->kube, &env.kube);
 	env.node_name = o->kube.node_name;
 	env.modules_load_conf = "/etc/modules-load.d/ipvs.conf";
-	const char *why = actions_disabled_reason(o->readonly, true);
+	const struct action_gate gate = {.readonly = o->readonly};
+	const char *why = actions_disabled_reason(&gate, true);
 	if (why) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, why);
 		return 1;
@@ -522,46 +570,15 @@ static int run_cli_actions(const struct options *o)
 			return 1;
 	}
 	if (o->set_scheduler) {
-		char spec[160];
-		snprintf(spec, sizeof(spec), "%s", o->set_scheduler);
-		char *eq = strrchr(spec, '=');
 		struct ipvs_service id;
-		if (!eq || (*eq = '\0', !parse_vs(spec, &id))) {
+		char sched[32];
+		uint32_t flags;
+		if (!parse_set_scheduler(o->set_scheduler, &id, sched, sizeof(sched), &flags)) {
 			fprintf(stderr, _("%s: --set-scheduler wants VS=SCHED, e.g. tcp:10.0.0.1:80=wlc\n"),
 				PACKAGE);
 			return 2;
 		}
-		char *sched = eq + 1, *flag;
-		uint32_t flags = 0;
-		char *save = NULL;
-		sched = strtok_r(sched, ",", &save);
-		while ((flag = strtok_r(NULL, ",", &save)))
-			flags |= strcmp(flag, "fallback") == 0 ? IPVS_SVC_SCHED1
-				 : strcmp(flag, "port") == 0   ? IPVS_SVC_SCHED2
-							       : 0;
-		struct ipvs_nl *nl = NULL;
-		struct snapshot s;
-		memset(&s, 0, sizeof(s));
-		int err = ipvs_nl_open(&nl);
-		if (!err)
-			err = ipvs_nl_read(nl, &s);
-		ipvs_nl_close(nl);
-		const struct ipvs_service *svc = err ? NULL : snapshot_find_service(&s, &id);
-		if (err == -EPERM || err == -EACCES) {
-			fprintf(stderr, _("%s: changing the kernel needs CAP_NET_ADMIN (run as root)\n"),
-				PACKAGE);
-			snapshot_free(&s);
-			return 1;
-		}
-		if (!svc || !sched) {
-			fprintf(stderr, _("%s: no virtual service %s in the kernel (%s)\n"), PACKAGE, spec,
-				err ? strerror(-err) : _("not found"));
-			snapshot_free(&s);
-			return 1;
-		}
-		rc = action_set_scheduler(&env, svc, sched, flags, &io);
-		snapshot_free(&s);
-		if (rc)
+		if (action_set_scheduler_of(&env, &id, sched, flags, &io) != 0)
 			return 1;
 	}
 	if (o->kube_scheduler && action_kube_proxy_config(&env, "ipvs.scheduler", o->kube_scheduler,

@@ -59,14 +59,12 @@ static void start_action(struct ui *u, struct action_request *req, const char *t
 /* Why an action cannot run now, or NULL. kernel: it changes the kernel (needs netlink). */
 static const char *action_blocked(const struct ui *u, bool kernel)
 {
-	const char *r = actions_disabled_reason(u->opts->readonly, kernel);
-	if (r)
-		return r;
-	if (u->opts->replay)
-		return _("a replay shows a recording: there is nothing to change");
-	if (kernel && (!u->have || u->cur.source != IPVS_SOURCE_NETLINK))
-		return _("changing the kernel needs CAP_NET_ADMIN (run as root)");
-	return NULL;
+	const struct action_gate gate = {
+		.readonly = u->opts->readonly,
+		.replay = u->opts->replay != NULL,
+		.no_netlink = !u->have || u->cur.source != IPVS_SOURCE_NETLINK,
+	};
+	return actions_disabled_reason(&gate, kernel);
 }
 
 static enum module_state sched_module_state(const struct ui *u, const char *sched)
