@@ -7,7 +7,18 @@
 
 #include "kube_join.h"
 #include "kube_sync.h"
-#include "output_json.h"
+
+/*
+ * The Kubernetes side as the views draw it: the state, its join with this snapshot, this
+ * node's name. Everything is borrowed from the kube_side that made it, valid until its next
+ * kube_side_update.
+ */
+struct kube_view {
+	const struct kube_state *k;
+	const struct kube_join *j; /* may be NULL (no drift section) */
+	const char *node_name;
+	const unsigned char *vs_drift; /* per snapshot service: 1 when it has drift; may be NULL */
+};
 
 struct kube_side_opts {
 	bool enabled;           /* false: --no-kube */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kube_join.h"
+#include "kube_side.h"
 #include "kube_text.h"
 #include "nls.h"
 

@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "output_json.h"
+#include "snapshot.h"
+
+struct kube_state;
+struct kube_view; /* kube_side.h */
 
 #define KUBE_TEXT_LINES 4
 #define KUBE_TEXT_LEN 512

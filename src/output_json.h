@@ -8,16 +8,8 @@
 
 #define IPVSTOP_JSON_SCHEMA 1
 
-struct kube_state;
-struct kube_join;
+struct kube_view; /* kube_side.h */
 
-/* The Kubernetes side to add: the state, its join with this snapshot, this node's name. */
-struct kube_view {
-	const struct kube_state *k;
-	const struct kube_join *j; /* may be NULL (no drift section) */
-	const char *node_name;
-	const unsigned char *vs_drift; /* per snapshot service: 1 when it has drift; may be NULL */
-};
 
 /*
  * Writes s as one line of JSON to f, streamed (no tree is built, so memory stays flat

@@ -7,6 +7,7 @@
 
 #include "json_writer.h"
 #include "kube_join.h"
+#include "kube_side.h"
 #include "kube_text.h"
 #include "output_json.h"
 #include "output_kube.h"

@@ -6,8 +6,9 @@
 #include <stddef.h>
 
 #include "json_writer.h"
-#include "output_json.h"
 #include "snapshot.h"
+
+struct kube_view; /* kube_side.h */
 
 /* The top-level "kube" member. */
 void output_kube_section(struct jw *w, const struct kube_view *kv, const struct snapshot *s);

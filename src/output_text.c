@@ -9,6 +9,7 @@
 
 #include "cells.h"
 #include "nls.h"
+#include "kube_side.h"
 #include "kube_text.h"
 #include "output_text.h"
 

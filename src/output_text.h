@@ -5,8 +5,9 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "output_json.h"
 #include "snapshot.h"
+
+struct kube_view; /* kube_side.h */
 
 /*
  * Writes one frame; exact=true prints full numbers instead of K/M/G; kv (may be NULL) adds
