@@ -24,7 +24,6 @@ struct kube_req {
 	bool too_big, cancelled, stopped, retried_auth, got_header;
 	unsigned token_generation; /* of the credential it was sent with */
 	char abort_msg[96]; /* why on_progress gave up (curl's own text says only "aborted") */
-	double retry_after;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -256,18 +255,6 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	struct kube_req *r = arg;
 	size_t n = size * nmemb;
 	r->got_header = true;
-	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
-		/*
-		 * Seconds (an HTTP date, a negative or garbled value is ignored: the caller's own
-		 * backoff applies), bounded: a server asking for an hour does not get it.
-		 */
-		char *end;
-		double v = strtod(data + 12, &end);
-		while (end < data + n && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-			end++;
-		if (end == data + n && end != data + 12 && v > 0)
-			r->retry_after = v < KUBE_HTTP_MAX_RETRY_AFTER ? v : KUBE_HTTP_MAX_RETRY_AFTER;
-	}
 	return n;
 }
 
@@ -374,12 +361,21 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 
 static void finish(struct kube_http *h, struct kube_req *r, long status, const char *error)
 {
+	/*
+	 * Retry-After as curl read it: seconds or an HTTP date, from now; 0 when absent, garbled,
+	 * negative or past (the caller's own backoff applies). Bounded: a server asking for an
+	 * hour does not get it.
+	 */
+	curl_off_t ra = 0;
+	if (!r->easy || curl_easy_getinfo(r->easy, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
+		ra = 0;
 	struct kube_reply rep = {
 		.status = status,
 		.body = r->buf ? r->buf : "",
 		.len = r->len,
 		.error = error,
-		.retry_after = r->retry_after,
+		.retry_after = (double)ra < KUBE_HTTP_MAX_RETRY_AFTER ? (double)ra
+								 : KUBE_HTTP_MAX_RETRY_AFTER,
 	};
 	req_unlink(h, r);
 	if (r->easy)

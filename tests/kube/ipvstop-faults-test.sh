@@ -173,8 +173,8 @@ for spec in "429 3" "503 2"; do
 	awk -v g="$gap" -v w="$2" 'BEGIN { exit !(g != "none" && g >= w - 0.05 && g < w + 5) }' &&
 		ok "$1 with Retry-After: $2: the retry waited ${gap}s" || not_ok "$1 with Retry-After: $2: the retry waited ${gap}s"
 done
-# Negative and garbled: ignored, the usual backoff (0.5-1.5 s) applies.
-for ra in '"-5"' '"soon"' '"Wed, 21 Oct 2037 07:28:00 GMT"'; do
+# Negative, garbled and past: ignored, the usual backoff (0.5-1.5 s) applies.
+for ra in '"-5"' '"soon"' '"Wed, 21 Oct 2015 07:28:00 GMT"'; do
 	ctl "{\"action\":\"fault\",\"code\":429,\"retryAfter\":$ra,\"path\":\"/api/v1/services\",\"watch\":false,\"count\":1}"
 	mark=$(nreq)
 	run_json retry-after-odd --kube-wait 10
@@ -183,6 +183,15 @@ for ra in '"-5"' '"soon"' '"Wed, 21 Oct 2037 07:28:00 GMT"'; do
 		ok "429 with Retry-After: $ra is ignored: retried after ${gap}s, the cluster read" ||
 		not_ok "429 with Retry-After: $ra is ignored: retried after ${gap}s, the cluster read" "$out/retry-after-odd.json"
 done
+# An HTTP date (RFC 9110 allows one), 4 s from now: honoured like 4 seconds (curl reads it).
+ra=$(date -u -d '+4 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
+ctl "{\"action\":\"fault\",\"code\":429,\"retryAfter\":\"$ra\",\"path\":\"/api/v1/services\",\"watch\":false,\"count\":1}"
+mark=$(nreq)
+run_json retry-after-date --kube-wait 15
+gap=$(list_gap "$mark")
+awk -v g="$gap" 'BEGIN { exit !(g != "none" && g >= 2.5 && g < 9) }' && grep -q '"synced":true' "$out/retry-after-date.json" &&
+	ok "429 with Retry-After: an HTTP date 4 s ahead: the retry waited ${gap}s, the cluster read" ||
+	not_ok "429 with Retry-After: an HTTP date 4 s ahead: the retry waited ${gap}s" "$out/retry-after-date.json"
 ctl '{"action":"clear-faults"}'
 
 # ---------------------------------------------------------------- transport faults
