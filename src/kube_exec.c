@@ -8,12 +8,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -228,8 +228,9 @@ done:
 }
 
 /*
- * $PATH lookup in the parent, so that the child only calls execve. Like Go's exec.LookPath
- * since 1.19, empty and relative entries (the current directory) are not searched.
+ * $PATH lookup in the parent, kept rather than posix_spawnp's: like Go's exec.LookPath since
+ * 1.19, empty and relative entries (the current directory) are not searched, and an unset
+ * $PATH means /usr/local/bin:/usr/bin:/bin.
  */
 static char *find_in_path(const char *cmd)
 {
@@ -268,6 +269,50 @@ static bool env_overridden(const char *entry, char *const *over, size_t n)
 	return false;
 }
 
+/* What the plugin is started with; argv and envp borrow their strings, but for info_env. */
+struct plugin_cmd {
+	char **argv;
+	char **envp;	/* ipvstop's environment, the kubeconfig's env over it, then info_env */
+	char *info;	/* the ExecCredential of KUBERNETES_EXEC_INFO */
+	char *info_env; /* "KUBERNETES_EXEC_INFO=..." */
+};
+
+static void plugin_cmd_free(struct plugin_cmd *pc)
+{
+	free(pc->argv);
+	free(pc->envp);
+	free(pc->info);
+	free(pc->info_env);
+}
+
+/* Fills *pc for c's plugin; returns 0 or -ENOMEM (then pc is freed). */
+static int plugin_cmd_build(const struct kube_credentials *c, struct plugin_cmd *pc)
+{
+	size_t nenv = 0;
+	for (char **e = environ; e && *e; e++)
+		nenv++;
+	pc->info = exec_info(c);
+	pc->argv = calloc(c->n_exec_args + 2, sizeof(char *));
+	pc->envp = calloc(nenv + c->n_exec_env + 2, sizeof(char *));
+	pc->info_env = pc->info ? kube_io_str_concat("KUBERNETES_EXEC_INFO=", pc->info, "") : NULL;
+	if (!pc->info || !pc->argv || !pc->envp || !pc->info_env) {
+		plugin_cmd_free(pc);
+		return -ENOMEM;
+	}
+	pc->argv[0] = c->exec_command;
+	for (size_t i = 0; i < c->n_exec_args; i++)
+		pc->argv[i + 1] = c->exec_args[i];
+	size_t k = 0;
+	for (char **e = environ; e && *e; e++) {
+		if (!env_overridden(*e, c->exec_env, c->n_exec_env))
+			pc->envp[k++] = *e;
+	}
+	for (size_t i = 0; i < c->n_exec_env; i++)
+		pc->envp[k++] = c->exec_env[i];
+	pc->envp[k++] = pc->info_env;
+	return 0;
+}
+
 struct exec_result {
 	char *out; /* SECRET */
 	size_t len, cap;
@@ -275,37 +320,6 @@ struct exec_result {
 	int exec_errno;
 	int status;
 };
-
-static void child_exec(const char *prog, char **argv, char **envp, int devnull, int outw, int errw)
-    __attribute__((noreturn));
-static void child_exec(const char *prog, char **argv, char **envp, int devnull, int outw, int errw)
-{
-	/* only async-signal-safe calls from here on: other threads may hold malloc locks */
-	sigset_t all;
-	setpgid(0, 0);
-	if (dup2(devnull, 0) < 0 || dup2(outw, 1) < 0 || dup2(devnull, 2) < 0)
-		goto fail;
-	for (int s = 1; s < NSIG; s++) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(s, &sa, NULL);
-	}
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-#ifdef SYS_close_range
-	/* keep errw (close-on-exec) for reporting a failed execve */
-	if (errw > 3)
-		syscall(SYS_close_range, 3, (unsigned)errw - 1, 0);
-	syscall(SYS_close_range, (unsigned)errw + 1, ~0u, 0);
-#endif
-	execve(prog, argv, envp);
-fail:;
-	int e = errno;
-	ssize_t wr = write(errw, &e, sizeof(e));
-	(void)wr;
-	_exit(127);
-}
 
 /*
  * With stdin closed, pipe2() may hand out fd 0, which the child's dup2() calls would then
@@ -323,114 +337,109 @@ static int fd_above_stdio(int *fd)
 	return 0;
 }
 
-static int run_plugin(struct kube_credentials *c, const char *prog, struct exec_result *r)
+/*
+ * Starts prog in a process group of its own (a timeout then kills what a shell script started
+ * too), stdin and stderr on /dev/null, stdout into outw, every signal at its default and none
+ * blocked, no other descriptor open. Returns 0 with *pid set, or the errno of the failed step
+ * (posix_spawn reports a failed execve too).
+ */
+static int plugin_spawn(const char *prog, const struct plugin_cmd *pc, int devnull, int outw,
+			pid_t *pid)
 {
-	char *info = exec_info(c);
-	char **argv = calloc(c->n_exec_args + 2, sizeof(char *));
-	size_t nenv = 0;
-	for (char **e = environ; e && *e; e++)
-		nenv++;
-	char **envp = calloc(nenv + c->n_exec_env + 2, sizeof(char *));
-	char *info_env = info ? kube_io_str_concat("KUBERNETES_EXEC_INFO=", info, "") : NULL;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull = -1, rc = 0;
-	pid_t pid = -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, none;
+	int rc = posix_spawn_file_actions_init(&fa);
+	if (rc)
+		return rc;
+	rc = posix_spawnattr_init(&at);
+	if (rc) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rc;
+	}
+	sigfillset(&all);
+	sigemptyset(&none);
+	rc = posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(&fa, outw, 1);
+	if (!rc)
+		rc = posix_spawn_file_actions_adddup2(&fa, devnull, 2);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+	/* ours are close-on-exec; this also closes what a library opened without it */
+	if (!rc)
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	if (!rc)
+		rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+						       POSIX_SPAWN_SETSIGMASK);
+	if (!rc)
+		rc = posix_spawnattr_setpgroup(&at, 0);
+	if (!rc)
+		rc = posix_spawnattr_setsigdefault(&at, &all);
+	if (!rc)
+		rc = posix_spawnattr_setsigmask(&at, &none);
+	if (!rc)
+		rc = posix_spawn(pid, prog, &fa, &at, pc->argv, pc->envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
 
-	memset(r, 0, sizeof(*r));
-	if (!info || !argv || !envp || !info_env) {
-		rc = -ENOMEM;
-		goto out;
+/* One read of the plugin's stdout into r; false once it is closed. Returns 0 or -ENOMEM. */
+static int plugin_read_once(int fd, struct exec_result *r, bool *open_)
+{
+	if (r->len + 1 >= r->cap) {
+		size_t ncap = r->cap * 2;
+		char *nb = malloc(ncap);
+		if (!nb) {
+			r->overflow = true;
+			return -ENOMEM;
+		}
+		memcpy(nb, r->out, r->len);
+		kube_io_wipe_free(r->out, r->cap);
+		r->out = nb;
+		r->cap = ncap;
 	}
-	argv[0] = c->exec_command;
-	for (size_t i = 0; i < c->n_exec_args; i++)
-		argv[i + 1] = c->exec_args[i];
-	size_t k = 0;
-	for (char **e = environ; e && *e; e++) {
-		if (!env_overridden(*e, c->exec_env, c->n_exec_env))
-			envp[k++] = *e;
+	ssize_t got = read(fd, r->out + r->len, r->cap - r->len - 1);
+	if (got > 0) {
+		r->len += (size_t)got;
+		if (r->len > EXEC_OUTPUT_MAX)
+			r->overflow = true;
+	} else if (got == 0 || errno != EINTR) {
+		*open_ = false;
 	}
-	for (size_t i = 0; i < c->n_exec_env; i++)
-		envp[k++] = c->exec_env[i];
-	envp[k++] = info_env;
+	return 0;
+}
 
-	r->cap = 4096;
-	if (!(r->out = malloc(r->cap))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || fd_above_stdio(&outp[0]) < 0 ||
-	    fd_above_stdio(&outp[1]) < 0 || fd_above_stdio(&errp[0]) < 0 ||
-	    fd_above_stdio(&errp[1]) < 0 || fd_above_stdio(&devnull) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (pid == 0)
-		child_exec(prog, argv, envp, devnull, outp[1], errp[1]);
-	setpgid(pid, pid); /* the child does it too; whichever runs first */
-	close(outp[1]);
-	close(errp[1]);
-	outp[1] = errp[1] = -1;
-
-	int64_t deadline = now_ms() + c->exec_timeout_ms;
-	bool out_open = true, err_open = true;
-	while ((out_open || err_open) && !r->overflow) {
+/* Reads the plugin's stdout into r until it is closed, too long, or deadline passes. */
+static int plugin_read(int fd, int64_t deadline, struct exec_result *r)
+{
+	bool open_ = true;
+	while (open_ && !r->overflow) {
 		int64_t left = deadline - now_ms();
 		if (left <= 0) {
 			r->timed_out = true;
 			break;
 		}
-		struct pollfd pf[2];
-		nfds_t n = 0;
-		if (out_open)
-			pf[n++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
-		if (err_open)
-			pf[n++] = (struct pollfd){.fd = errp[0], .events = POLLIN};
-		int pr = poll(pf, n, (int)(left > INT_MAX ? INT_MAX : left));
-		if (pr < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		for (nfds_t i = 0; pr > 0 && i < n; i++) {
-			if (!pf[i].revents)
-				continue;
-			if (pf[i].fd == outp[0]) {
-				if (r->len + 1 >= r->cap) {
-					size_t ncap = r->cap * 2;
-					char *nb = malloc(ncap);
-					if (!nb) {
-						rc = -ENOMEM;
-						r->overflow = true;
-						break;
-					}
-					memcpy(nb, r->out, r->len);
-					kube_io_wipe_free(r->out, r->cap);
-					r->out = nb;
-					r->cap = ncap;
-				}
-				ssize_t got = read(outp[0], r->out + r->len, r->cap - r->len - 1);
-				if (got > 0) {
-					r->len += (size_t)got;
-					if (r->len > EXEC_OUTPUT_MAX)
-						r->overflow = true;
-				} else if (got == 0 || errno != EINTR) {
-					out_open = false;
-				}
-			} else {
-				int e;
-				ssize_t got = read(errp[0], &e, sizeof(e));
-				if (got == (ssize_t)sizeof(e))
-					r->exec_errno = e;
-				else if (got == 0 || (got < 0 && errno != EINTR))
-					err_open = false;
-			}
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int pr = poll(&pf, 1, (int)(left > INT_MAX ? INT_MAX : left));
+		if (pr < 0 && errno != EINTR)
+			return -errno;
+		if (pr > 0 && pf.revents) {
+			int rc = plugin_read_once(fd, r, &open_);
+			if (rc < 0)
+				return rc;
 		}
 	}
-	/* stdout is closed: give the process what is left of the time to exit */
+	return 0;
+}
+
+/*
+ * Stdout is closed: gives the process what is left of the time to exit, then kills its whole
+ * process group (a shell script's children hold the pipe too). Fills r->status.
+ */
+static int plugin_reap(pid_t pid, int64_t deadline, struct exec_result *r, int rc)
+{
 	bool reaped = false;
 	while (!r->timed_out && !r->overflow && rc == 0) {
 		pid_t w = waitpid(pid, &r->status, WNOHANG);
@@ -451,12 +460,49 @@ static int run_plugin(struct kube_credentials *c, const char *prog, struct exec_
 		nanosleep(&ts, NULL);
 	}
 	if (!reaped) {
-		/* the whole process group: a shell script's children hold the pipe too */
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
 			;
 	}
+	return rc;
+}
+
+/*
+ * Runs c's plugin prog and fills *r: its output (SECRET, free with kube_io_wipe_free(r->out,
+ * r->cap)), how it ended, or exec_errno when it could not be started. Returns 0, or a negative
+ * errno when ipvstop itself failed (pipes, poll, memory).
+ */
+static int run_plugin(struct kube_credentials *c, const char *prog, struct exec_result *r)
+{
+	struct plugin_cmd pc = {0};
+	int outp[2] = {-1, -1}, devnull = -1, rc;
+	pid_t pid = -1;
+
+	memset(r, 0, sizeof(*r));
+	rc = plugin_cmd_build(c, &pc);
+	if (rc < 0)
+		return rc;
+	r->cap = 4096;
+	if (!(r->out = malloc(r->cap))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (pipe2(outp, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    fd_above_stdio(&outp[0]) < 0 || fd_above_stdio(&outp[1]) < 0 ||
+	    fd_above_stdio(&devnull) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	r->exec_errno = plugin_spawn(prog, &pc, devnull, outp[1], &pid);
+	if (r->exec_errno)
+		goto out;
+	close(outp[1]);
+	outp[1] = -1;
+
+	int64_t deadline = now_ms() + c->exec_timeout_ms;
+	rc = plugin_read(outp[0], deadline, r);
+	rc = plugin_reap(pid, deadline, r, rc);
 	if (r->len < r->cap)
 		r->out[r->len] = '\0';
 out:
@@ -464,96 +510,87 @@ out:
 		close(outp[0]);
 	if (outp[1] >= 0)
 		close(outp[1]);
-	if (errp[0] >= 0)
-		close(errp[0]);
-	if (errp[1] >= 0)
-		close(errp[1]);
 	if (devnull >= 0)
 		close(devnull);
-	free(argv);
-	free(envp);
-	free(info);
-	free(info_env);
+	plugin_cmd_free(&pc);
 	return rc;
 }
 
-static int exec_refresh(struct kube_credentials *c, char *err, size_t errlen)
+/* The program to start for cmd: a copy of it when it holds a slash, else found in $PATH. */
+static int exec_program(const char *cmd, char **prog, char *err, size_t errlen)
 {
-	struct kube_token_cache *tc = c->cache_;
+	*prog = strchr(cmd, '/') ? strdup(cmd) : find_in_path(cmd);
+	if (*prog)
+		return 0;
+	if (strchr(cmd, '/'))
+		return kube_io_oom(err, errlen);
+	return kube_io_fail(err, errlen, -ENOENT, _("exec plugin '%s' was not found in $PATH"),
+			    cmd);
+}
+
+/* How the run went wrong, as a message in err and a negative errno; 0 when it exited with 0. */
+static int exec_run_error(const struct kube_credentials *c, int rc, const struct exec_result *r,
+			  char *err, size_t errlen)
+{
 	const char *cmd = c->exec_command;
-	char *prog = strchr(cmd, '/') ? strdup(cmd) : find_in_path(cmd);
-	struct exec_result r;
-	cJSON *j = NULL;
-	int rc;
+	if (rc == -ENOMEM)
+		return kube_io_oom(err, errlen);
+	if (rc < 0)
+		return kube_io_fail(err, errlen, rc, _("exec plugin '%s' cannot be run: %s"), cmd,
+				    strerror(-rc));
+	if (r->exec_errno)
+		return kube_io_fail(err, errlen, -r->exec_errno,
+				    _("exec plugin '%s' cannot be run: %s"), cmd,
+				    strerror(r->exec_errno));
+	if (r->timed_out)
+		return kube_io_fail(
+		    err, errlen, -ETIMEDOUT,
+		    _("exec plugin '%s' did not finish within %d ms and was killed"), cmd,
+		    c->exec_timeout_ms);
+	if (r->overflow)
+		return kube_io_fail(err, errlen, -EFBIG,
+				    _("exec plugin '%s' printed more than %u KiB and was killed"),
+				    cmd, EXEC_OUTPUT_MAX >> 10);
+	if (WIFSIGNALED(r->status))
+		return kube_io_fail(err, errlen, -EIO,
+				    _("exec plugin '%s' was killed by signal %d"), cmd,
+				    WTERMSIG(r->status));
+	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
+		return kube_io_fail(err, errlen, -EIO,
+				    _("exec plugin '%s' failed with exit code %d"), cmd,
+				    WEXITSTATUS(r->status));
+	return 0;
+}
 
-	if (!prog) {
-		if (strchr(cmd, '/'))
-			return kube_io_oom(err, errlen);
-		return kube_io_fail(err, errlen, -ENOENT,
-				    _("exec plugin '%s' was not found in $PATH"), cmd);
-	}
-	rc = run_plugin(c, prog, &r);
-	free(prog);
-	if (rc == -ENOMEM) {
-		rc = kube_io_oom(err, errlen);
-		goto out;
-	}
-	if (rc < 0) {
-		rc = kube_io_fail(err, errlen, rc, _("exec plugin '%s' cannot be run: %s"), cmd,
-				  strerror(-rc));
-		goto out;
-	}
-	if (r.exec_errno) {
-		rc = kube_io_fail(err, errlen, -r.exec_errno,
-				  _("exec plugin '%s' cannot be run: %s"), cmd,
-				  strerror(r.exec_errno));
-		goto out;
-	}
-	if (r.timed_out) {
-		rc = kube_io_fail(err, errlen, -ETIMEDOUT,
-				  _("exec plugin '%s' did not finish within %d ms and was killed"),
-				  cmd, c->exec_timeout_ms);
-		goto out;
-	}
-	if (r.overflow) {
-		rc = kube_io_fail(err, errlen, -EFBIG,
-				  _("exec plugin '%s' printed more than %u KiB and was killed"),
-				  cmd, EXEC_OUTPUT_MAX >> 10);
-		goto out;
-	}
-	if (WIFSIGNALED(r.status)) {
-		rc = kube_io_fail(err, errlen, -EIO, _("exec plugin '%s' was killed by signal %d"),
-				  cmd, WTERMSIG(r.status));
-		goto out;
-	}
-	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
-		rc = kube_io_fail(err, errlen, -EIO, _("exec plugin '%s' failed with exit code %d"),
-				  cmd, WEXITSTATUS(r.status));
-		goto out;
-	}
+/* What an ExecCredential's status gave; the strings point into the parsed JSON. */
+struct exec_status {
+	const char *token, *cert, *key; /* SECRET; NULL when absent or empty */
+	bool has_expiry;
+	time_t expiry;
+};
 
-	/* From here on the output is never quoted: it is a credential. */
-	j = cJSON_ParseWithLength(r.out, r.len);
+/*
+ * Checks the ExecCredential j as client-go does and fills *st. Returns 0, or -EBADMSG with a
+ * message in err that never quotes the output: it is a credential.
+ */
+static int exec_status_parse(const struct kube_credentials *c, const cJSON *j,
+			     struct exec_status *st, char *err, size_t errlen)
+{
+	const char *cmd = c->exec_command;
 	cJSON *status = j ? cJSON_GetObjectItemCaseSensitive(j, "status") : NULL;
 	cJSON *av = j ? cJSON_GetObjectItemCaseSensitive(j, "apiVersion") : NULL;
 	cJSON *kind = j ? cJSON_GetObjectItemCaseSensitive(j, "kind") : NULL;
 	if (!cJSON_IsObject(j) || !cJSON_IsString(kind) ||
-	    strcmp(kind->valuestring, "ExecCredential") != 0) {
-		rc = kube_io_fail(err, errlen, -EBADMSG,
-				  _("exec plugin '%s' did not print an ExecCredential"), cmd);
-		goto out;
-	}
-	if (!cJSON_IsString(av) || strcmp(av->valuestring, c->exec_api_version) != 0) {
-		rc = kube_io_fail(err, errlen, -EBADMSG,
-				  _("exec plugin '%s' answered with another apiVersion than %s"),
-				  cmd, c->exec_api_version);
-		goto out;
-	}
-	if (!cJSON_IsObject(status)) {
-		rc = kube_io_fail(err, errlen, -EBADMSG, _("exec plugin '%s' returned no status"),
-				  cmd);
-		goto out;
-	}
+	    strcmp(kind->valuestring, "ExecCredential") != 0)
+		return kube_io_fail(err, errlen, -EBADMSG,
+				    _("exec plugin '%s' did not print an ExecCredential"), cmd);
+	if (!cJSON_IsString(av) || strcmp(av->valuestring, c->exec_api_version) != 0)
+		return kube_io_fail(err, errlen, -EBADMSG,
+				    _("exec plugin '%s' answered with another apiVersion than %s"),
+				    cmd, c->exec_api_version);
+	if (!cJSON_IsObject(status))
+		return kube_io_fail(err, errlen, -EBADMSG, _("exec plugin '%s' returned no status"),
+				    cmd);
 	cJSON *tok = cJSON_GetObjectItemCaseSensitive(status, "token");
 	cJSON *crt = cJSON_GetObjectItemCaseSensitive(status, "clientCertificateData");
 	cJSON *key = cJSON_GetObjectItemCaseSensitive(status, "clientKeyData");
@@ -561,56 +598,58 @@ static int exec_refresh(struct kube_credentials *c, char *err, size_t errlen)
 	if ((tok && !cJSON_IsString(tok) && !cJSON_IsNull(tok)) ||
 	    (crt && !cJSON_IsString(crt) && !cJSON_IsNull(crt)) ||
 	    (key && !cJSON_IsString(key) && !cJSON_IsNull(key)) ||
-	    (exp && !cJSON_IsString(exp) && !cJSON_IsNull(exp))) {
-		rc = kube_io_fail(err, errlen, -EBADMSG,
-				  _("exec plugin '%s' returned a malformed status"), cmd);
-		goto out;
-	}
-	const char *ts = cJSON_IsString(tok) && *tok->valuestring ? tok->valuestring : NULL;
-	const char *cs = cJSON_IsString(crt) && *crt->valuestring ? crt->valuestring : NULL;
-	const char *ks = cJSON_IsString(key) && *key->valuestring ? key->valuestring : NULL;
-	if (!ts && !cs && !ks) {
-		rc = kube_io_fail(
+	    (exp && !cJSON_IsString(exp) && !cJSON_IsNull(exp)))
+		return kube_io_fail(err, errlen, -EBADMSG,
+				    _("exec plugin '%s' returned a malformed status"), cmd);
+	st->token = cJSON_IsString(tok) && *tok->valuestring ? tok->valuestring : NULL;
+	st->cert = cJSON_IsString(crt) && *crt->valuestring ? crt->valuestring : NULL;
+	st->key = cJSON_IsString(key) && *key->valuestring ? key->valuestring : NULL;
+	if (!st->token && !st->cert && !st->key)
+		return kube_io_fail(
 		    err, errlen, -EBADMSG,
 		    _("exec plugin '%s' returned neither a token nor a certificate and key"), cmd);
-		goto out;
-	}
-	if (!cs != !ks) {
-		rc = kube_io_fail(err, errlen, -EBADMSG,
-				  _("exec plugin '%s' returned a certificate or a key, not both"),
-				  cmd);
-		goto out;
-	}
-	time_t expiry = 0;
-	bool has_expiry = cJSON_IsString(exp) && *exp->valuestring;
-	if (has_expiry && !parse_rfc3339(exp->valuestring, &expiry)) {
-		rc = kube_io_fail(
+	if (!st->cert != !st->key)
+		return kube_io_fail(err, errlen, -EBADMSG,
+				    _("exec plugin '%s' returned a certificate or a key, not both"),
+				    cmd);
+	st->expiry = 0;
+	st->has_expiry = cJSON_IsString(exp) && *exp->valuestring;
+	if (st->has_expiry && !parse_rfc3339(exp->valuestring, &st->expiry))
+		return kube_io_fail(
 		    err, errlen, -EBADMSG,
 		    _("exec plugin '%s' returned an expirationTimestamp that is not RFC 3339"),
 		    cmd);
-		goto out;
-	}
-	char *ntok = ts ? strdup(ts) : NULL;
+	return 0;
+}
+
+/*
+ * Takes st in: the token into the cache, a certificate/key pair into c (cert_generation bumped
+ * when it differs). Returns 0, or -ENOMEM with nothing changed.
+ */
+static int exec_status_apply(struct kube_credentials *c, const struct exec_status *st, char *err,
+			     size_t errlen)
+{
+	struct kube_token_cache *tc = c->cache_;
+	char *ntok = st->token ? strdup(st->token) : NULL;
 	unsigned char *ncert = NULL, *nkey = NULL;
-	size_t clen = cs ? strlen(cs) : 0, klen = ks ? strlen(ks) : 0;
-	if (cs) {
+	size_t clen = st->cert ? strlen(st->cert) : 0, klen = st->key ? strlen(st->key) : 0;
+	if (st->cert) {
 		ncert = malloc(clen);
 		nkey = malloc(klen);
 		if (ncert)
-			memcpy(ncert, cs, clen);
+			memcpy(ncert, st->cert, clen);
 		if (nkey)
-			memcpy(nkey, ks, klen);
+			memcpy(nkey, st->key, klen);
 	}
-	if ((ts && !ntok) || (cs && (!ncert || !nkey))) {
+	if ((st->token && !ntok) || (st->cert && (!ncert || !nkey))) {
 		kube_io_wipe_free_str(ntok);
 		free(ncert);
 		kube_io_wipe_free(nkey, klen);
-		rc = kube_io_oom(err, errlen);
-		goto out;
+		return kube_io_oom(err, errlen);
 	}
 	cache_set_token(tc, ntok);
 	c->token_generation++;
-	if (cs) {
+	if (st->cert) {
 		if (!c->cert_data || c->cert_len != clen || memcmp(c->cert_data, ncert, clen) ||
 		    !c->key_data || c->key_len != klen || memcmp(c->key_data, nkey, klen))
 			c->cert_generation++;
@@ -622,13 +661,33 @@ static int exec_refresh(struct kube_credentials *c, char *err, size_t errlen)
 		c->key_len = klen;
 	}
 	tc->exec_valid = true;
-	tc->exec_has_expiry = has_expiry;
-	tc->exec_expiry = expiry;
-	rc = 0;
-out:
-	if (j) {
-		cjson_wipe(j);
-		cJSON_Delete(j);
+	tc->exec_has_expiry = st->has_expiry;
+	tc->exec_expiry = st->expiry;
+	return 0;
+}
+
+/* Runs the plugin and takes its credential in; 0 or a negative errno with a message. */
+static int exec_refresh(struct kube_credentials *c, char *err, size_t errlen)
+{
+	struct exec_result r;
+	struct exec_status st = {0};
+	char *prog;
+	int rc = exec_program(c->exec_command, &prog, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = run_plugin(c, prog, &r);
+	free(prog);
+	rc = exec_run_error(c, rc, &r, err, errlen);
+	if (rc == 0) {
+		/* From here on the output is never quoted: it is a credential. */
+		cJSON *j = cJSON_ParseWithLength(r.out, r.len);
+		rc = exec_status_parse(c, j, &st, err, errlen);
+		if (rc == 0)
+			rc = exec_status_apply(c, &st, err, errlen);
+		if (j) {
+			cjson_wipe(j);
+			cJSON_Delete(j);
+		}
 	}
 	kube_io_wipe_free(r.out, r.cap);
 	return rc;
