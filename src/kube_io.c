@@ -224,3 +224,14 @@ char *kube_io_trim(char *s, size_t *len)
 	*len = n - i;
 	return s;
 }
+
+void kube_io_free_strv(char **v, size_t n, bool secret)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (secret)
+			kube_io_wipe_free_str(v[i]);
+		else
+			free(v[i]);
+	}
+	free(v);
+}

@@ -3,6 +3,7 @@
 #ifndef IPVSTOP_KUBE_IO_H
 #define IPVSTOP_KUBE_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KUBECONFIG_MAX (16u << 20) /* bytes of one kubeconfig (or certificate-authority) file */
@@ -22,6 +23,9 @@ void kube_io_wipe_free(void *p, size_t n);
 
 /* kube_io_wipe_free of a NUL-terminated string; NULL is fine. */
 void kube_io_wipe_free_str(char *s);
+
+/* Frees the n strings of v (wiping them when secret), then v; NULL is fine when n is 0. */
+void kube_io_free_strv(char **v, size_t n, bool secret);
 
 /* a, b and c joined in a new string (the caller frees it), or NULL when out of memory. */
 char *kube_io_str_concat(const char *a, const char *b, const char *c);
