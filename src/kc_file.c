@@ -447,6 +447,63 @@ static void wipe_parser(yaml_parser_t *p)
 		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
 }
 
+/* The message for a document libyaml could not load: where, and what it expected. */
+static int yaml_load_error(const yaml_parser_t *parser, const char *fdisp, char *err, size_t errlen)
+{
+	int rc;
+	if (parser->error == YAML_MEMORY_ERROR)
+		rc = kube_io_oom(err, errlen);
+	else if (parser->context)
+		rc = kube_io_fail(err, errlen, -EINVAL,
+				  _("%s: invalid YAML at line %zu, column %zu: %s %s (line %zu)"),
+				  fdisp, parser->problem_mark.line + 1,
+				  parser->problem_mark.column + 1,
+				  parser->problem ? parser->problem : "?", parser->context,
+				  parser->context_mark.line + 1);
+	else
+		rc = kube_io_fail(err, errlen, -EINVAL,
+				  _("%s: invalid YAML at line %zu, column %zu: %s"), fdisp,
+				  parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+				  parser->problem ? parser->problem : "?");
+	return rc;
+}
+
+/* The top level of a loaded kubeconfig: kind, current-context and the three lists. */
+static int parse_root(struct pctx *pc, yaml_node_t *root, const char *fdisp, struct kc_file *f)
+{
+	char *err = pc->err;
+	size_t errlen = pc->errlen;
+	int rc = 0;
+	if (y_null(root)) {
+		/* an empty file is an empty config, as client-go reads it */
+	} else if (root->type != YAML_MAPPING_NODE) {
+		rc = kube_io_fail(err, errlen, -EINVAL,
+				  _("%s: not a kubeconfig (the top level is %s)"), fdisp,
+				  y_kind(root));
+	} else {
+		char *kind = NULL;
+		rc = y_str(pc, root, "kind", &kind);
+		if (rc == 0 && kind && strcmp(kind, "Config") != 0)
+			rc = kube_io_fail(err, errlen, -EINVAL,
+					  _("%s: not a kubeconfig (kind is not Config)"), fdisp);
+		free(kind);
+		if (rc == 0)
+			rc = y_str(pc, root, "current-context", &f->current_context);
+		if (rc == 0)
+			rc = parse_list(pc, fdisp, root, "clusters", "cluster", "cluster",
+					(void **)&f->clusters, &f->n_clusters,
+					sizeof(struct kc_cluster));
+		if (rc == 0)
+			rc = parse_list(pc, fdisp, root, "users", "user", "user",
+					(void **)&f->users, &f->n_users, sizeof(struct kc_user));
+		if (rc == 0)
+			rc = parse_list(pc, fdisp, root, "contexts", "context", "context",
+					(void **)&f->contexts, &f->n_contexts,
+					sizeof(struct kc_context));
+	}
+	return rc;
+}
+
 /*
  * Parses one kubeconfig. Returns 0, -ENOENT (silently: the caller decides whether a missing
  * file matters), or another negative errno with a message.
@@ -491,20 +548,7 @@ int kc_file_load(const char *path, const char *home, struct kc_file *f, char *er
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		if (parser.error == YAML_MEMORY_ERROR)
-			rc = kube_io_oom(err, errlen);
-		else if (parser.context)
-			rc = kube_io_fail(
-			    err, errlen, -EINVAL,
-			    _("%s: invalid YAML at line %zu, column %zu: %s %s (line %zu)"), fdisp,
-			    parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			    parser.problem ? parser.problem : "?", parser.context,
-			    parser.context_mark.line + 1);
-		else
-			rc = kube_io_fail(
-			    err, errlen, -EINVAL, _("%s: invalid YAML at line %zu, column %zu: %s"),
-			    fdisp, parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			    parser.problem ? parser.problem : "?");
+		rc = yaml_load_error(&parser, fdisp, err, errlen);
 		wipe_parser(&parser);
 		yaml_parser_delete(&parser);
 		kube_io_wipe_free(buf, len + 1);
@@ -513,35 +557,8 @@ int kc_file_load(const char *path, const char *home, struct kc_file *f, char *er
 	}
 
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	rc = 0;
 	snprintf(pc.where, sizeof(pc.where), "%s", fdisp);
-	if (y_null(root)) {
-		/* an empty file is an empty config, as client-go reads it */
-	} else if (root->type != YAML_MAPPING_NODE) {
-		rc = kube_io_fail(err, errlen, -EINVAL,
-				  _("%s: not a kubeconfig (the top level is %s)"), fdisp,
-				  y_kind(root));
-	} else {
-		char *kind = NULL;
-		rc = y_str(&pc, root, "kind", &kind);
-		if (rc == 0 && kind && strcmp(kind, "Config") != 0)
-			rc = kube_io_fail(err, errlen, -EINVAL,
-					  _("%s: not a kubeconfig (kind is not Config)"), fdisp);
-		free(kind);
-		if (rc == 0)
-			rc = y_str(&pc, root, "current-context", &f->current_context);
-		if (rc == 0)
-			rc = parse_list(&pc, fdisp, root, "clusters", "cluster", "cluster",
-					(void **)&f->clusters, &f->n_clusters,
-					sizeof(struct kc_cluster));
-		if (rc == 0)
-			rc = parse_list(&pc, fdisp, root, "users", "user", "user",
-					(void **)&f->users, &f->n_users, sizeof(struct kc_user));
-		if (rc == 0)
-			rc = parse_list(&pc, fdisp, root, "contexts", "context", "context",
-					(void **)&f->contexts, &f->n_contexts,
-					sizeof(struct kc_context));
-	}
+	rc = parse_root(&pc, root, fdisp, f);
 	wipe_document(&doc);
 	yaml_document_delete(&doc);
 	wipe_parser(&parser);

@@ -106,13 +106,20 @@ static bool has_scheme(const char *url, const char *const *schemes)
 	return false;
 }
 
-/* Builds *out from the chosen context; client-go's DirectClientConfig.ClientConfig checks. */
-static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set *set,
-				const char *source, struct kube_credentials *out, char *err,
-				size_t errlen)
+/* What the chosen context refers to, each with the file that defined it. */
+struct kc_choice {
+	const struct kc_context *ctx;
+	const struct kc_cluster *cl;
+	const struct kc_user *u; /* NULL when the context names no user */
+	const struct kc_file *cl_file, *u_file;
+};
+
+/* Finds the context (--context or the first current-context), its cluster and its user. */
+static int choose_context(const struct kube_config_opts *o, struct kc_set *set, const char *source,
+			  struct kc_choice *ch, char *err, size_t errlen)
 {
 	const char *home = o->home;
-	char d1[PATH_MAX + 2], d2[PATH_MAX + 2];
+	char d1[PATH_MAX + 2];
 	const char *ctx_name = o->context && *o->context ? o->context : NULL;
 	const struct kc_file *ctx_file = NULL, *cl_file = NULL, *u_file = NULL;
 
@@ -160,12 +167,17 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 					    ctx->name, ctx->user);
 	}
 
-	if (!set_str(&out->source, source) || !set_str(&out->context, ctx->name) ||
-	    !set_str(&out->cluster, cl->name) || !set_str(&out->user, ctx->user) ||
-	    !set_str(&out->namespace_, ctx->namespace_ ? ctx->namespace_ : "default"))
-		return kube_io_oom(err, errlen);
+	*ch =
+	    (struct kc_choice){.ctx = ctx, .cl = cl, .u = u, .cl_file = cl_file, .u_file = u_file};
+	return 0;
+}
 
-	/* cluster */
+/* The cluster's part of *out: server, proxy, certificate authority, TLS options. */
+static int fill_cluster(const char *home, const struct kc_cluster *cl,
+			const struct kc_file *cl_file, struct kube_credentials *out, char *err,
+			size_t errlen)
+{
+	char d2[PATH_MAX + 2];
 	const char *ldisp = kube_io_disp(home, cl_file->path, d2, sizeof(d2));
 	if (!cl->server)
 		return kube_io_fail(err, errlen, -EINVAL, _("%s: cluster '%s' has no server"),
@@ -221,16 +233,12 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 	    !set_str(&out->proxy_url, cl->proxy_url))
 		return kube_io_oom(err, errlen);
 
-	struct kube_token_cache *tc = kube_exec_cache(out);
-	if (!tc)
-		return kube_io_oom(err, errlen);
+	return 0;
+}
 
-	/* client-go sends no credentials at all unless the server is https */
-	if (!u || strncasecmp(out->server, "https://", 8) != 0)
-		return 0;
-
-	/* user */
-	const char *udisp = kube_io_disp(home, u_file->path, d2, sizeof(d2));
+/* client-go's checks of a user's fields that exclude each other. */
+static int check_user(const struct kc_user *u, const char *udisp, char *err, size_t errlen)
+{
 	const char *un = u->name;
 	if (u->exec.present && u->auth_provider)
 		return kube_io_fail(err, errlen, -EINVAL,
@@ -258,41 +266,54 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 		    _("%s: user '%s': token and username/password are both set; only one "
 		      "authentication method is allowed"),
 		    udisp, un);
-	if (has_cert) {
-		/* client-go ignores a key without a certificate */
-		if (u->cert) {
-			if (!(out->cert_file = kube_io_resolve_path(u_file->dir, u->cert)))
-				return kube_io_oom(err, errlen);
-			int rc = kube_io_check_readable(out->cert_file);
-			if (rc < 0)
-				return kube_io_fail(
-				    err, errlen, rc,
-				    _("%s: user '%s': client-certificate '%s' cannot be read: "
-				      "%s"),
-				    udisp, un, out->cert_file, strerror(-rc));
-		} else {
-			if (!(out->cert_data = malloc(u->cert_len)))
-				return kube_io_oom(err, errlen);
-			memcpy(out->cert_data, u->cert_data, u->cert_len);
-			out->cert_len = u->cert_len;
-		}
-		if (u->key) {
-			if (!(out->key_file = kube_io_resolve_path(u_file->dir, u->key)))
-				return kube_io_oom(err, errlen);
-			int rc = kube_io_check_readable(out->key_file);
-			if (rc < 0)
-				return kube_io_fail(
-				    err, errlen, rc,
-				    _("%s: user '%s': client-key '%s' cannot be read: %s"), udisp,
-				    un, out->key_file, strerror(-rc));
-		} else {
-			if (!(out->key_data = malloc(u->key_len)))
-				return kube_io_oom(err, errlen);
-			memcpy(out->key_data, u->key_data, u->key_len);
-			out->key_len = u->key_len;
-		}
-		kube_exec_cache_static_cert(tc);
+	return 0;
+}
+
+/* client-certificate(-data) and client-key(-data) into *out. */
+static int fill_client_cert(const struct kc_user *u, const struct kc_file *u_file,
+			    const char *udisp, struct kube_credentials *out, char *err,
+			    size_t errlen)
+{
+	const char *un = u->name;
+	/* client-go ignores a key without a certificate */
+	if (u->cert) {
+		if (!(out->cert_file = kube_io_resolve_path(u_file->dir, u->cert)))
+			return kube_io_oom(err, errlen);
+		int rc = kube_io_check_readable(out->cert_file);
+		if (rc < 0)
+			return kube_io_fail(
+			    err, errlen, rc,
+			    _("%s: user '%s': client-certificate '%s' cannot be read: "
+			      "%s"),
+			    udisp, un, out->cert_file, strerror(-rc));
+	} else {
+		if (!(out->cert_data = malloc(u->cert_len)))
+			return kube_io_oom(err, errlen);
+		memcpy(out->cert_data, u->cert_data, u->cert_len);
+		out->cert_len = u->cert_len;
 	}
+	if (u->key) {
+		if (!(out->key_file = kube_io_resolve_path(u_file->dir, u->key)))
+			return kube_io_oom(err, errlen);
+		int rc = kube_io_check_readable(out->key_file);
+		if (rc < 0)
+			return kube_io_fail(err, errlen, rc,
+					    _("%s: user '%s': client-key '%s' cannot be read: %s"),
+					    udisp, un, out->key_file, strerror(-rc));
+	} else {
+		if (!(out->key_data = malloc(u->key_len)))
+			return kube_io_oom(err, errlen);
+		memcpy(out->key_data, u->key_data, u->key_len);
+		out->key_len = u->key_len;
+	}
+	return 0;
+}
+
+/* token, basic auth, an oidc auth-provider's id-token and tokenFile into *out. */
+static int fill_user_auth(const struct kc_user *u, const struct kc_file *u_file, const char *udisp,
+			  struct kube_credentials *out, char *err, size_t errlen)
+{
+	const char *un = u->name;
 	if (!set_str(&out->token, u->token) || !set_str(&out->username, u->username) ||
 	    !set_str(&out->password, u->password))
 		return kube_io_oom(err, errlen);
@@ -312,74 +333,121 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 	}
 	if (u->token_file && !(out->token_file = kube_io_resolve_path(u_file->dir, u->token_file)))
 		return kube_io_oom(err, errlen);
+	return 0;
+}
 
-	if (u->exec.present) {
-		const struct kc_exec *e = &u->exec;
-		if (!e->command)
-			return kube_io_fail(err, errlen, -EINVAL,
-					    _("%s: user '%s': exec needs a command"), udisp, un);
-		if (!e->api_version)
-			return kube_io_fail(err, errlen, -EINVAL,
-					    _("%s: user '%s': exec needs an apiVersion"), udisp,
-					    un);
-		if (strcmp(e->api_version, EXEC_V1) && strcmp(e->api_version, EXEC_V1BETA1))
+/* The exec stanza, checked as client-go does, into *out; the plugin is not run here. */
+static int fill_exec(const struct kc_user *u, const struct kc_file *u_file, const char *udisp,
+		     struct kube_credentials *out, char *err, size_t errlen)
+{
+	const char *un = u->name;
+	const struct kc_exec *e = &u->exec;
+	if (!e->command)
+		return kube_io_fail(err, errlen, -EINVAL, _("%s: user '%s': exec needs a command"),
+				    udisp, un);
+	if (!e->api_version)
+		return kube_io_fail(err, errlen, -EINVAL,
+				    _("%s: user '%s': exec needs an apiVersion"), udisp, un);
+	if (strcmp(e->api_version, EXEC_V1) && strcmp(e->api_version, EXEC_V1BETA1))
+		return kube_io_fail(
+		    err, errlen, -EINVAL,
+		    _("%s: user '%s': exec apiVersion '%s' is not supported (use %s "
+		      "or %s)"),
+		    udisp, un, e->api_version, EXEC_V1, EXEC_V1BETA1);
+	const char *mode = e->interactive_mode;
+	if (!mode) {
+		/* client-go defaults v1beta1 to IfAvailable; v1 must say */
+		if (!strcmp(e->api_version, EXEC_V1))
 			return kube_io_fail(
 			    err, errlen, -EINVAL,
-			    _("%s: user '%s': exec apiVersion '%s' is not supported (use %s "
-			      "or %s)"),
-			    udisp, un, e->api_version, EXEC_V1, EXEC_V1BETA1);
-		const char *mode = e->interactive_mode;
-		if (!mode) {
-			/* client-go defaults v1beta1 to IfAvailable; v1 must say */
-			if (!strcmp(e->api_version, EXEC_V1))
-				return kube_io_fail(
-				    err, errlen, -EINVAL,
-				    _("%s: user '%s': exec interactiveMode must be set for %s"),
-				    udisp, un, EXEC_V1);
-			mode = "IfAvailable";
-		}
-		if (!strcmp(mode, "Always"))
-			return kube_io_fail(
-			    err, errlen, -EINVAL,
-			    _("%s: user '%s': exec interactiveMode Always needs a terminal, "
-			      "which ipvstop keeps for itself"),
-			    udisp, un);
-		if (strcmp(mode, "Never") && strcmp(mode, "IfAvailable"))
-			return kube_io_fail(
-			    err, errlen, -EINVAL,
-			    _("%s: user '%s': exec interactiveMode '%s' is not Never, "
-			      "IfAvailable or Always"),
-			    udisp, un, mode);
-		if (!set_str(&out->exec_interactive_mode, mode) ||
-		    !set_str(&out->exec_api_version, e->api_version))
-			return kube_io_oom(err, errlen);
-		/* only commands with a slash are paths; others are looked up in $PATH */
-		out->exec_command = strchr(e->command, '/')
-					? kube_io_resolve_path(u_file->dir, e->command)
-					: strdup(e->command);
-		if (!out->exec_command)
-			return kube_io_oom(err, errlen);
-		out->exec_args = calloc(e->n_args + 1, sizeof(char *));
-		out->exec_env = calloc(e->n_env + 1, sizeof(char *));
-		if (!out->exec_args || !out->exec_env)
-			return kube_io_oom(err, errlen);
-		for (size_t i = 0; i < e->n_args; i++) {
-			if (!(out->exec_args[i] = strdup(e->args[i])))
-				return kube_io_oom(err, errlen);
-			out->n_exec_args = i + 1;
-		}
-		for (size_t i = 0; i < e->n_env; i++) {
-			if (!(out->exec_env[i] = strdup(e->env[i])))
-				return kube_io_oom(err, errlen);
-			out->n_exec_env = i + 1;
-		}
-		out->exec_provide_cluster_info = e->provide_cluster_info;
+			    _("%s: user '%s': exec interactiveMode must be set for %s"), udisp, un,
+			    EXEC_V1);
+		mode = "IfAvailable";
 	}
+	if (!strcmp(mode, "Always"))
+		return kube_io_fail(
+		    err, errlen, -EINVAL,
+		    _("%s: user '%s': exec interactiveMode Always needs a terminal, "
+		      "which ipvstop keeps for itself"),
+		    udisp, un);
+	if (strcmp(mode, "Never") && strcmp(mode, "IfAvailable"))
+		return kube_io_fail(err, errlen, -EINVAL,
+				    _("%s: user '%s': exec interactiveMode '%s' is not Never, "
+				      "IfAvailable or Always"),
+				    udisp, un, mode);
+	if (!set_str(&out->exec_interactive_mode, mode) ||
+	    !set_str(&out->exec_api_version, e->api_version))
+		return kube_io_oom(err, errlen);
+	/* only commands with a slash are paths; others are looked up in $PATH */
+	out->exec_command = strchr(e->command, '/') ? kube_io_resolve_path(u_file->dir, e->command)
+						    : strdup(e->command);
+	if (!out->exec_command)
+		return kube_io_oom(err, errlen);
+	out->exec_args = calloc(e->n_args + 1, sizeof(char *));
+	out->exec_env = calloc(e->n_env + 1, sizeof(char *));
+	if (!out->exec_args || !out->exec_env)
+		return kube_io_oom(err, errlen);
+	for (size_t i = 0; i < e->n_args; i++) {
+		if (!(out->exec_args[i] = strdup(e->args[i])))
+			return kube_io_oom(err, errlen);
+		out->n_exec_args = i + 1;
+	}
+	for (size_t i = 0; i < e->n_env; i++) {
+		if (!(out->exec_env[i] = strdup(e->env[i])))
+			return kube_io_oom(err, errlen);
+		out->n_exec_env = i + 1;
+	}
+	out->exec_provide_cluster_info = e->provide_cluster_info;
+	return 0;
+}
+
+/* Builds *out from the chosen context; client-go's DirectClientConfig.ClientConfig checks. */
+static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set *set,
+				const char *source, struct kube_credentials *out, char *err,
+				size_t errlen)
+{
+	const char *home = o->home;
+	char d2[PATH_MAX + 2];
+	struct kc_choice ch = {0};
+	int rc = choose_context(o, set, source, &ch, err, errlen);
+	if (rc < 0)
+		return rc;
+	const struct kc_user *u = ch.u;
+	if (!set_str(&out->source, source) || !set_str(&out->context, ch.ctx->name) ||
+	    !set_str(&out->cluster, ch.cl->name) || !set_str(&out->user, ch.ctx->user) ||
+	    !set_str(&out->namespace_, ch.ctx->namespace_ ? ch.ctx->namespace_ : "default"))
+		return kube_io_oom(err, errlen);
+	rc = fill_cluster(home, ch.cl, ch.cl_file, out, err, errlen);
+	if (rc < 0)
+		return rc;
+
+	struct kube_token_cache *tc = kube_exec_cache(out);
+	if (!tc)
+		return kube_io_oom(err, errlen);
+
+	/* client-go sends no credentials at all unless the server is https */
+	if (!u || strncasecmp(out->server, "https://", 8) != 0)
+		return 0;
+
+	const char *udisp = kube_io_disp(home, ch.u_file->path, d2, sizeof(d2));
+	const char *un = u->name;
+	rc = check_user(u, udisp, err, errlen);
+	if (rc == 0 && (u->cert || u->cert_data)) {
+		rc = fill_client_cert(u, ch.u_file, udisp, out, err, errlen);
+		if (rc == 0)
+			kube_exec_cache_static_cert(tc);
+	}
+	if (rc == 0)
+		rc = fill_user_auth(u, ch.u_file, udisp, out, err, errlen);
+	if (rc == 0 && u->exec.present)
+		rc = fill_exec(u, ch.u_file, udisp, out, err, errlen);
+	if (rc < 0)
+		return rc;
 
 	/* client-go reads a tokenFile when it builds the client: an unreadable one fails now */
 	if (out->token_file && !out->token) {
 		char e2[512];
-		int rc = kube_exec_token_file_refresh(out, true, home, e2, sizeof(e2));
+		rc = kube_exec_token_file_refresh(out, true, home, e2, sizeof(e2));
 		if (rc < 0)
 			return kube_io_fail(err, errlen, rc, _("%s: user '%s': %s"), udisp, un, e2);
 	}
@@ -443,6 +511,116 @@ static int fill_in_cluster(const struct kube_config_opts *o, struct kube_credent
 	return kube_exec_token_file_refresh(out, true, o->home, err, errlen);
 }
 
+/* $KUBECONFIG: colon-separated; empty entries and repeats ignored, missing files skipped. */
+static int add_env_files(const struct kube_config_opts *o, struct kc_set *set, char **source,
+			 char *tried, size_t tried_len, char *err, size_t errlen)
+{
+	char dbuf[PATH_MAX + 2];
+	bool missing;
+	int rc = 0;
+	char *list = strdup(o->env_kubeconfig), *save = NULL;
+	size_t srclen = 0, n_seen = 0;
+	char **seen = list ? calloc(strlen(list) / 2 + 2, sizeof(char *)) : NULL;
+	FILE *src = seen ? open_memstream(source, &srclen) : NULL;
+	if (!src)
+		rc = kube_io_oom(err, errlen);
+	for (char *p = src ? strtok_r(list, ":", &save) : NULL; p && rc == 0;
+	     p = strtok_r(NULL, ":", &save)) {
+		bool dup = false;
+		for (size_t i = 0; i < n_seen && !dup; i++)
+			dup = strcmp(seen[i], p) == 0;
+		if (dup)
+			continue;
+		seen[n_seen++] = p;
+		rc = kc_set_add(set, p, o->home, &missing, err, errlen);
+		if (rc == 0 && !missing)
+			fprintf(src, "%s%s", set->n > 1 ? ", " : "", p);
+		if (rc == 0 && missing)
+			snprintf(tried + strlen(tried), tried_len - strlen(tried), "%s%s",
+				 tried[0] ? ", " : "",
+				 kube_io_disp(o->home, p, dbuf, sizeof(dbuf)));
+	}
+	if (src) {
+		/* a write that could not grow the buffer leaves only the error flag */
+		bool bad = ferror(src) != 0;
+		if ((fclose(src) != 0 || bad || !*source) && rc == 0)
+			rc = kube_io_oom(err, errlen);
+	}
+	if (rc == 0 && set->n > 1) {
+		char *s = kube_io_str_concat("KUBECONFIG: ", *source, "");
+		free(*source);
+		*source = s;
+		if (!*source)
+			rc = kube_io_oom(err, errlen);
+	}
+	free(seen);
+	free(list);
+	return rc;
+}
+
+/*
+ * The kubeconfig files kubectl reads: --kubeconfig alone, else $KUBECONFIG, else
+ * ~/.kube/config. Fills *set, *source (the names for messages, or NULL) and, with the files
+ * that do not exist, tried.
+ */
+static int add_kubeconfig_files(const struct kube_config_opts *o, struct kc_set *set, char **source,
+				char *tried, size_t tried_len, char *err, size_t errlen)
+{
+	char dbuf[PATH_MAX + 2];
+	bool missing;
+	int rc = 0;
+	if (o->kubeconfig && *o->kubeconfig) {
+		rc = kc_set_add(set, o->kubeconfig, o->home, &missing, err, errlen);
+		if (rc == 0 && missing)
+			rc = kube_io_fail(err, errlen, -ENOENT, _("--kubeconfig %s: %s"),
+					  kube_io_disp(o->home, o->kubeconfig, dbuf, sizeof(dbuf)),
+					  strerror(ENOENT));
+		if (rc == 0 && !(*source = strdup(o->kubeconfig)))
+			rc = kube_io_oom(err, errlen);
+	} else if (o->env_kubeconfig && *o->env_kubeconfig) {
+		rc = add_env_files(o, set, source, tried, tried_len, err, errlen);
+	} else if (o->home && *o->home) {
+		char *p = kube_io_str_concat(o->home, "/", ".kube/config");
+		if (!p)
+			rc = kube_io_oom(err, errlen);
+		else
+			rc = kc_set_add(set, p, o->home, &missing, err, errlen);
+		if (rc == 0 && missing)
+			snprintf(tried, tried_len, "%s",
+				 kube_io_disp(o->home, p, dbuf, sizeof(dbuf)));
+		*source = p;
+	}
+	return rc;
+}
+
+/*
+ * Not kubectl: on a kubeadm control-plane node root has admin.conf and no ~/.kube. Adds it to
+ * the empty *set when readable (*source set), else says in tried why not.
+ */
+static int add_admin_conf(const struct kube_config_opts *o, struct kc_set *set, char **source,
+			  char *tried, size_t tried_len, char *err, size_t errlen)
+{
+	bool missing;
+	if (!o->admin_conf || !*o->admin_conf)
+		return 0;
+	int r = kube_io_check_readable(o->admin_conf);
+	if (r == 0) {
+		int rc = kc_set_add(set, o->admin_conf, o->home, &missing, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (!(*source = strdup(o->admin_conf)))
+			return kube_io_oom(err, errlen);
+	} else {
+		size_t tl = strlen(tried);
+		if (r == -ENOENT)
+			snprintf(tried + tl, tried_len - tl, "%s%s", tl ? ", " : "", o->admin_conf);
+		else
+			snprintf(tried + tl, tried_len - tl, "%s%s (%s)", tl ? ", " : "",
+				 o->admin_conf, strerror(-r));
+	}
+	return 0;
+}
+
 int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *out, char *err,
 		     size_t errlen)
 {
@@ -450,7 +628,6 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *
 	char tried[1024] = "";
 	char dbuf[PATH_MAX + 2];
 	char *source = NULL;
-	bool missing;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -459,93 +636,15 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *
 	out->exec_timeout_ms =
 	    o->exec_timeout_ms > 0 ? o->exec_timeout_ms : KUBE_EXEC_TIMEOUT_MS_DEFAULT;
 
-	if (o->kubeconfig && *o->kubeconfig) {
-		rc = kc_set_add(&set, o->kubeconfig, o->home, &missing, err, errlen);
-		if (rc == 0 && missing)
-			rc = kube_io_fail(err, errlen, -ENOENT, _("--kubeconfig %s: %s"),
-					  kube_io_disp(o->home, o->kubeconfig, dbuf, sizeof(dbuf)),
-					  strerror(ENOENT));
-		if (rc == 0 && !(source = strdup(o->kubeconfig)))
-			rc = kube_io_oom(err, errlen);
-	} else if (o->env_kubeconfig && *o->env_kubeconfig) {
-		/* colon-separated; empty entries and repeats ignored, missing files skipped */
-		char *list = strdup(o->env_kubeconfig), *save = NULL;
-		size_t srclen = 0, n_seen = 0;
-		char **seen = list ? calloc(strlen(list) / 2 + 2, sizeof(char *)) : NULL;
-		FILE *src = seen ? open_memstream(&source, &srclen) : NULL;
-		if (!src)
-			rc = kube_io_oom(err, errlen);
-		for (char *p = src ? strtok_r(list, ":", &save) : NULL; p && rc == 0;
-		     p = strtok_r(NULL, ":", &save)) {
-			bool dup = false;
-			for (size_t i = 0; i < n_seen && !dup; i++)
-				dup = strcmp(seen[i], p) == 0;
-			if (dup)
-				continue;
-			seen[n_seen++] = p;
-			rc = kc_set_add(&set, p, o->home, &missing, err, errlen);
-			if (rc == 0 && !missing)
-				fprintf(src, "%s%s", set.n > 1 ? ", " : "", p);
-			if (rc == 0 && missing)
-				snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
-					 "%s%s", tried[0] ? ", " : "",
-					 kube_io_disp(o->home, p, dbuf, sizeof(dbuf)));
-		}
-		if (src) {
-			/* a write that could not grow the buffer leaves only the error flag */
-			bool bad = ferror(src) != 0;
-			if ((fclose(src) != 0 || bad || !source) && rc == 0)
-				rc = kube_io_oom(err, errlen);
-		}
-		if (rc == 0 && set.n > 1) {
-			char *s = kube_io_str_concat("KUBECONFIG: ", source, "");
-			free(source);
-			source = s;
-			if (!source)
-				rc = kube_io_oom(err, errlen);
-		}
-		free(seen);
-		free(list);
-	} else if (o->home && *o->home) {
-		char *p = kube_io_str_concat(o->home, "/", ".kube/config");
-		if (!p)
-			rc = kube_io_oom(err, errlen);
-		else
-			rc = kc_set_add(&set, p, o->home, &missing, err, errlen);
-		if (rc == 0 && missing)
-			snprintf(tried, sizeof(tried), "%s",
-				 kube_io_disp(o->home, p, dbuf, sizeof(dbuf)));
-		source = p;
-	}
+	rc = add_kubeconfig_files(o, &set, &source, tried, sizeof(tried), err, errlen);
 	if (rc < 0)
 		goto out;
-
 	if (set.n == 0) {
 		free(source);
 		source = NULL;
-		/* Not kubectl: on a kubeadm control-plane node root has admin.conf and no ~/.kube
-		 */
-		if (o->admin_conf && *o->admin_conf) {
-			int r = kube_io_check_readable(o->admin_conf);
-			if (r == 0) {
-				rc =
-				    kc_set_add(&set, o->admin_conf, o->home, &missing, err, errlen);
-				if (rc < 0)
-					goto out;
-				if (!(source = strdup(o->admin_conf))) {
-					rc = kube_io_oom(err, errlen);
-					goto out;
-				}
-			} else {
-				size_t tl = strlen(tried);
-				if (r == -ENOENT)
-					snprintf(tried + tl, sizeof(tried) - tl, "%s%s",
-						 tl ? ", " : "", o->admin_conf);
-				else
-					snprintf(tried + tl, sizeof(tried) - tl, "%s%s (%s)",
-						 tl ? ", " : "", o->admin_conf, strerror(-r));
-			}
-		}
+		rc = add_admin_conf(o, &set, &source, tried, sizeof(tried), err, errlen);
+		if (rc < 0)
+			goto out;
 	}
 	if (set.n == 0) {
 		if (in_cluster_possible(o))
