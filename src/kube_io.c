@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Files, paths and secrets for the credential modules (kube_config.c, kube_exec.c). */
+/* Files, paths and secrets for the credential modules (kube_config.c, kc_file.c, kube_exec.c). */
 #include "config.h"
 
 #include <errno.h>
