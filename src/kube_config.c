@@ -2,85 +2,28 @@
 /* Finds and loads Kubernetes API credentials the way kubectl (client-go's clientcmd) does. */
 #include "config.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
+#include "kc_file.h"
 #include "kube_config.h"
+#include "kube_exec.h"
+#include "kube_io.h"
 #include "nls.h"
 
-extern char **environ;
-
-#define KUBECONFIG_MAX (16u << 20) /* bytes of one kubeconfig file */
-#define TOKEN_FILE_MAX (64u << 10) /* bytes of a token file */
 #define NAMESPACE_FILE_MAX 4096
-#define EXEC_OUTPUT_MAX (1u << 20) /* bytes an exec plugin may print */
-#define EXEC_TIMEOUT_MS_DEFAULT 10000
-#define MERGE_DEPTH_MAX 8 /* nested YAML merge keys (<<) followed */
 
 #define EXEC_V1 "client.authentication.k8s.io/v1"
 #define EXEC_V1BETA1 "client.authentication.k8s.io/v1beta1"
 
-struct kube_token_cache {
-	char *token; /* SECRET: the last token read from token_file or returned by the plugin */
-	bool file_known;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-	bool static_cert; /* the kubeconfig gave a client certificate: the plugin is not used */
-	bool exec_valid;
-	bool exec_has_expiry;
-	time_t exec_expiry;
-};
-
 /* ---- small helpers ---- */
-
-__attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen, int rc,
-						      const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int oom(char *err, size_t errlen)
-{
-	return fail(err, errlen, -ENOMEM, "%s", _("out of memory"));
-}
-
-static void wipe_free(void *p, size_t n)
-{
-	if (p) {
-		explicit_bzero(p, n);
-		free(p);
-	}
-}
-
-static void wipe_free_str(char *s)
-{
-	if (s)
-		wipe_free(s, strlen(s));
-}
 
 /* Replaces *dst with a copy of src (NULL stays NULL); returns false when out of memory. */
 static bool set_str(char **dst, const char *src)
@@ -91,846 +34,6 @@ static bool set_str(char **dst, const char *src)
 	free(*dst);
 	*dst = n;
 	return true;
-}
-
-static char *str_concat(const char *a, const char *b, const char *c)
-{
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char *s = malloc(la + lb + lc + 1);
-	if (!s)
-		return NULL;
-	memcpy(s, a, la);
-	memcpy(s + la, b, lb);
-	memcpy(s + la + lb, c, lc + 1);
-	return s;
-}
-
-/* "~/..." for paths under $HOME, to keep status-line messages short. */
-static const char *disp(const char *home, const char *path, char *buf, size_t len)
-{
-	size_t hl = home ? strlen(home) : 0;
-	while (hl > 1 && home[hl - 1] == '/')
-		hl--;
-	if (hl > 1 && strncmp(path, home, hl) == 0 && path[hl] == '/') {
-		snprintf(buf, len, "~%s", path + hl);
-		return buf;
-	}
-	return path;
-}
-
-/* Lexical clean of an absolute path, as Go's filepath.Clean: no ".", "..", "//". */
-static char *path_clean(const char *p)
-{
-	char *out = malloc(strlen(p) + 2);
-	if (!out)
-		return NULL;
-	size_t o = 1; /* out holds "/" or "/a/b", never a trailing slash */
-	out[0] = '/';
-	for (const char *s = p; *s;) {
-		while (*s == '/')
-			s++;
-		size_t l = strcspn(s, "/");
-		if (l == 0)
-			break;
-		if (l == 2 && s[0] == '.' && s[1] == '.') {
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--; /* the slash before the dropped component */
-		} else if (!(l == 1 && s[0] == '.')) {
-			if (o > 1)
-				out[o++] = '/';
-			memcpy(out + o, s, l);
-			o += l;
-		}
-		s += l;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* The absolute directory holding file (relative files are taken from the current directory). */
-static char *abs_dir_of(const char *file)
-{
-	char *abs;
-	if (file[0] == '/') {
-		abs = path_clean(file);
-	} else {
-		char cwd[PATH_MAX];
-		if (!getcwd(cwd, sizeof(cwd)))
-			return NULL;
-		char *j = str_concat(cwd, "/", file);
-		if (!j)
-			return NULL;
-		abs = path_clean(j);
-		free(j);
-	}
-	if (!abs)
-		return NULL;
-	char *slash = strrchr(abs, '/');
-	if (slash == abs)
-		abs[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	return abs;
-}
-
-/* client-go's ResolvePaths: absolute paths as they are, relative ones joined to dir. */
-static char *resolve_path(const char *dir, const char *p)
-{
-	if (p[0] == '/')
-		return strdup(p);
-	char *j = str_concat(dir, "/", p);
-	if (!j)
-		return NULL;
-	char *c = path_clean(j);
-	free(j);
-	return c;
-}
-
-/*
- * Reads a whole file of at most max bytes into a NUL-terminated buffer. Returns 0, -EFBIG, or
- * -errno. The buffer may hold secrets: free it with wipe_free(buf, len + 1).
- */
-static int read_file(const char *path, size_t max, char **buf, size_t *len)
-{
-	*buf = NULL;
-	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap);
-	int rc = 0;
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > max + 1) {
-				rc = -EFBIG;
-				break;
-			}
-			size_t ncap = cap * 2;
-			char *nb = malloc(ncap);
-			if (!nb) {
-				rc = -ENOMEM;
-				break;
-			}
-			memcpy(nb, b, n);
-			wipe_free(b, cap);
-			b = nb;
-			cap = ncap;
-		}
-		ssize_t r = read(fd, b + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			rc = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	if (rc < 0) {
-		wipe_free(b, cap);
-		return rc;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-static int check_readable(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-/* In place: drops leading and trailing whitespace (client-go trims token files). */
-static char *trim(char *s, size_t *len)
-{
-	size_t n = *len;
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == '\t'))
-		n--;
-	size_t i = 0;
-	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
-		i++;
-	memmove(s, s + i, n - i);
-	explicit_bzero(s + (n - i), *len - (n - i));
-	s[n - i] = '\0';
-	*len = n - i;
-	return s;
-}
-
-/*
- * Standard base64 with padding, as Go's encoding/json decodes []byte (base64.StdEncoding:
- * CR and LF are skipped, everything else must be in the alphabet). Returns 0, -EINVAL with the
- * offset of the first bad input byte in *bad, or -ENOMEM.
- */
-static int b64_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen,
-		      size_t *bad)
-{
-	unsigned char *o = malloc(inlen / 4 * 3 + 3);
-	if (!o)
-		return -ENOMEM;
-	size_t n = 0, q = 0, pad = 0;
-	uint32_t acc = 0;
-	*bad = 0;
-	for (size_t i = 0; i < inlen; i++) {
-		unsigned char ch = (unsigned char)in[i];
-		int v;
-		if (ch == '\r' || ch == '\n')
-			continue;
-		if (ch >= 'A' && ch <= 'Z')
-			v = ch - 'A';
-		else if (ch >= 'a' && ch <= 'z')
-			v = ch - 'a' + 26;
-		else if (ch >= '0' && ch <= '9')
-			v = ch - '0' + 52;
-		else if (ch == '+')
-			v = 62;
-		else if (ch == '/')
-			v = 63;
-		else if (ch == '=' && q >= 2) {
-			v = 0;
-			pad++;
-		} else {
-			*bad = i;
-			goto bad;
-		}
-		if (pad && ch != '=') {
-			*bad = i;
-			goto bad;
-		}
-		acc = acc << 6 | (uint32_t)v;
-		if (++q == 4) {
-			o[n++] = (unsigned char)(acc >> 16);
-			if (pad < 2)
-				o[n++] = (unsigned char)(acc >> 8);
-			if (pad < 1)
-				o[n++] = (unsigned char)acc;
-			q = 0;
-			acc = 0;
-			if (pad) {
-				/* only CR/LF may follow the padding */
-				for (size_t j = i + 1; j < inlen; j++) {
-					if (in[j] != '\r' && in[j] != '\n') {
-						*bad = j;
-						goto bad;
-					}
-				}
-				break;
-			}
-		}
-	}
-	if (q != 0) {
-		*bad = inlen;
-		goto bad;
-	}
-	explicit_bzero(&acc, sizeof(acc));
-	*out = o;
-	*outlen = n;
-	return 0;
-bad:
-	explicit_bzero(&acc, sizeof(acc));
-	wipe_free(o, inlen / 4 * 3 + 3);
-	return -EINVAL;
-}
-
-/* ---- kubeconfig files ---- */
-
-struct kc_cluster {
-	char *name;
-	char *server, *ca, *tls_server_name, *proxy_url;
-	unsigned char *ca_data;
-	size_t ca_len;
-	bool insecure, disable_compression;
-};
-
-struct kc_exec {
-	bool present;
-	char *command, *api_version, *interactive_mode;
-	char **args;
-	size_t n_args;
-	char **env; /* "NAME=value": may be secret */
-	size_t n_env;
-	bool provide_cluster_info;
-};
-
-struct kc_user {
-	char *name;
-	char *cert, *key, *token, *token_file, *username, *password;
-	unsigned char *cert_data, *key_data;
-	size_t cert_len, key_len;
-	char *auth_provider, *oidc_id_token;
-	struct kc_exec exec;
-};
-
-struct kc_context {
-	char *name;
-	char *cluster, *user, *namespace_;
-};
-
-struct kc_file {
-	char *path; /* as given */
-	char *dir;  /* absolute directory, base of relative paths */
-	char *current_context;
-	struct kc_cluster *clusters;
-	size_t n_clusters;
-	struct kc_user *users;
-	size_t n_users;
-	struct kc_context *contexts;
-	size_t n_contexts;
-};
-
-static void free_strv(char **v, size_t n, bool secret)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (secret)
-			wipe_free_str(v[i]);
-		else
-			free(v[i]);
-	}
-	free(v);
-}
-
-static void kc_file_free(struct kc_file *f)
-{
-	for (size_t i = 0; i < f->n_clusters; i++) {
-		struct kc_cluster *c = &f->clusters[i];
-		free(c->name);
-		free(c->server);
-		free(c->ca);
-		free(c->tls_server_name);
-		free(c->proxy_url);
-		free(c->ca_data);
-	}
-	for (size_t i = 0; i < f->n_users; i++) {
-		struct kc_user *u = &f->users[i];
-		free(u->name);
-		free(u->cert);
-		free(u->key);
-		wipe_free_str(u->token);
-		free(u->token_file);
-		free(u->username);
-		wipe_free_str(u->password);
-		free(u->cert_data);
-		wipe_free(u->key_data, u->key_len);
-		free(u->auth_provider);
-		wipe_free_str(u->oidc_id_token);
-		free(u->exec.command);
-		free(u->exec.api_version);
-		free(u->exec.interactive_mode);
-		free_strv(u->exec.args, u->exec.n_args, true);
-		free_strv(u->exec.env, u->exec.n_env, true);
-	}
-	for (size_t i = 0; i < f->n_contexts; i++) {
-		struct kc_context *c = &f->contexts[i];
-		free(c->name);
-		free(c->cluster);
-		free(c->user);
-		free(c->namespace_);
-	}
-	free(f->clusters);
-	free(f->users);
-	free(f->contexts);
-	free(f->current_context);
-	free(f->path);
-	free(f->dir);
-	memset(f, 0, sizeof(*f));
-}
-
-/* Parsing state: the document, and where we are for error messages. */
-struct pctx {
-	yaml_document_t *doc;
-	char where[768]; /* "~/.kube/config: user 'admin'" */
-	char *err;
-	size_t errlen;
-};
-
-static yaml_node_t *ynode(struct pctx *pc, int id)
-{
-	return yaml_document_get_node(pc->doc, id);
-}
-
-static bool scalar_is(const yaml_node_t *n, const char *s)
-{
-	size_t l = strlen(s);
-	return n->type == YAML_SCALAR_NODE && n->data.scalar.length == l &&
-	       memcmp(n->data.scalar.value, s, l) == 0;
-}
-
-/* YAML 1.1 nulls as go-yaml resolves them: an empty plain scalar, ~, null. */
-static bool y_null(const yaml_node_t *n)
-{
-	if (!n)
-		return true;
-	if (n->type != YAML_SCALAR_NODE)
-		return false;
-	if (n->tag && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
-		return true;
-	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	return n->data.scalar.length == 0 || scalar_is(n, "~") || scalar_is(n, "null") ||
-	       scalar_is(n, "Null") || scalar_is(n, "NULL");
-}
-
-static const char *y_kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return _("a mapping");
-	case YAML_SEQUENCE_NODE:
-		return _("a list");
-	default:
-		return _("a scalar");
-	}
-}
-
-/*
- * The value of key in a mapping, following merge keys (<<: *anchor, or a list of them) as
- * go-yaml does: keys written in the mapping win over merged ones.
- */
-static yaml_node_t *y_get_depth(struct pctx *pc, yaml_node_t *map, const char *key, int depth)
-{
-	if (!map || map->type != YAML_MAPPING_NODE || depth > MERGE_DEPTH_MAX)
-		return NULL;
-	yaml_node_t *merge = NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = ynode(pc, p->key);
-		if (!k || k->type != YAML_SCALAR_NODE)
-			continue;
-		if (scalar_is(k, key))
-			return ynode(pc, p->value);
-		if (!merge && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar_is(k, "<<"))
-			merge = ynode(pc, p->value);
-	}
-	if (!merge)
-		return NULL;
-	if (merge->type == YAML_MAPPING_NODE)
-		return y_get_depth(pc, merge, key, depth + 1);
-	if (merge->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = merge->data.sequence.items.start;
-		     it < merge->data.sequence.items.top; it++) {
-			yaml_node_t *r = y_get_depth(pc, ynode(pc, *it), key, depth + 1);
-			if (r)
-				return r;
-		}
-	}
-	return NULL;
-}
-
-static yaml_node_t *y_get(struct pctx *pc, yaml_node_t *map, const char *key)
-{
-	return y_get_depth(pc, map, key, 0);
-}
-
-static int y_scalar_dup(struct pctx *pc, yaml_node_t *n, const char *key, char **out)
-{
-	*out = NULL;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_SCALAR_NODE)
-		return fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected a string, not %s"),
-			    pc->where, key, y_kind(n));
-	if (memchr(n->data.scalar.value, '\0', n->data.scalar.length))
-		return fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: contains a NUL character"),
-			    pc->where, key);
-	if (n->data.scalar.length == 0)
-		return 0; /* client-go treats "" as unset everywhere */
-	*out = strndup((const char *)n->data.scalar.value, n->data.scalar.length);
-	return *out ? 0 : oom(pc->err, pc->errlen);
-}
-
-static int y_str(struct pctx *pc, yaml_node_t *map, const char *key, char **out)
-{
-	return y_scalar_dup(pc, y_get(pc, map, key), key, out);
-}
-
-/* Booleans as YAML 1.1 (go-yaml v2, which sigs.k8s.io/yaml uses) reads them. */
-static int y_bool(struct pctx *pc, yaml_node_t *map, const char *key, bool *out)
-{
-	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
-					  "YES",  "on",	  "On",	  "ON"};
-	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
-					 "NO",	  "off",   "Off",   "OFF"};
-	yaml_node_t *n = y_get(pc, map, key);
-	*out = false;
-	if (y_null(n))
-		return 0;
-	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-			if (scalar_is(n, yes[i])) {
-				*out = true;
-				return 0;
-			}
-			if (scalar_is(n, no[i]))
-				return 0;
-		}
-	}
-	return fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected true or false"), pc->where,
-		    key);
-}
-
-/* A -data field: base64 text decoded; the text itself is never quoted in errors. */
-static int y_data(struct pctx *pc, yaml_node_t *map, const char *key, unsigned char **out,
-		  size_t *outlen)
-{
-	yaml_node_t *n = y_get(pc, map, key);
-	*out = NULL;
-	*outlen = 0;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_SCALAR_NODE)
-		return fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected base64 text, not %s"),
-			    pc->where, key, y_kind(n));
-	if (n->data.scalar.length == 0)
-		return 0;
-	size_t bad;
-	int rc = b64_decode((const char *)n->data.scalar.value, n->data.scalar.length, out, outlen,
-			    &bad);
-	if (rc == -ENOMEM)
-		return oom(pc->err, pc->errlen);
-	if (rc < 0)
-		return fail(pc->err, pc->errlen, -EINVAL,
-			    _("%s: %s is not valid base64 (at byte %zu)"), pc->where, key, bad);
-	if (*outlen == 0) {
-		free(*out);
-		*out = NULL;
-	}
-	return 0;
-}
-
-static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***out, size_t *n)
-{
-	yaml_node_t *seq = y_get(pc, map, key);
-	*out = NULL;
-	*n = 0;
-	if (y_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected a list, not %s"),
-			    pc->where, key, y_kind(seq));
-	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	char **v = calloc(cnt + 1, sizeof(*v));
-	if (!v)
-		return oom(pc->err, pc->errlen);
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *it = ynode(pc, seq->data.sequence.items.start[i]);
-		int rc = y_scalar_dup(pc, it, key, &v[i]);
-		if (rc == 0 && !v[i] && !(v[i] = strdup("")))
-			rc = oom(pc->err, pc->errlen);
-		if (rc < 0) {
-			free_strv(v, i + 1, true);
-			return rc;
-		}
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
-static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
-{
-	int rc;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_MAPPING_NODE)
-		return fail(pc->err, pc->errlen, -EINVAL, _("%s: exec: expected a mapping, not %s"),
-			    pc->where, y_kind(n));
-	e->present = true;
-	if ((rc = y_str(pc, n, "command", &e->command)) < 0 ||
-	    (rc = y_str(pc, n, "apiVersion", &e->api_version)) < 0 ||
-	    (rc = y_str(pc, n, "interactiveMode", &e->interactive_mode)) < 0 ||
-	    (rc = y_bool(pc, n, "provideClusterInfo", &e->provide_cluster_info)) < 0 ||
-	    (rc = y_strv(pc, n, "args", &e->args, &e->n_args)) < 0)
-		return rc;
-	yaml_node_t *env = y_get(pc, n, "env");
-	if (y_null(env))
-		return 0;
-	if (env->type != YAML_SEQUENCE_NODE)
-		return fail(pc->err, pc->errlen, -EINVAL,
-			    _("%s: exec env: expected a list, not %s"), pc->where, y_kind(env));
-	size_t cnt = (size_t)(env->data.sequence.items.top - env->data.sequence.items.start);
-	e->env = calloc(cnt + 1, sizeof(*e->env));
-	if (!e->env)
-		return oom(pc->err, pc->errlen);
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *it = ynode(pc, env->data.sequence.items.start[i]);
-		char *name = NULL, *value = NULL;
-		if (!it || it->type != YAML_MAPPING_NODE)
-			return fail(
-			    pc->err, pc->errlen, -EINVAL,
-			    _("%s: exec env: each entry must be a mapping with name and value"),
-			    pc->where);
-		if ((rc = y_str(pc, it, "name", &name)) < 0)
-			return rc;
-		if ((rc = y_str(pc, it, "value", &value)) < 0) {
-			free(name);
-			return rc;
-		}
-		if (!name || strchr(name, '=')) {
-			free(name);
-			wipe_free_str(value);
-			return fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: exec env: entry %zu needs a name without '='"),
-				    pc->where, i + 1);
-		}
-		e->env[i] = str_concat(name, "=", value ? value : "");
-		free(name);
-		wipe_free_str(value);
-		if (!e->env[i])
-			return oom(pc->err, pc->errlen);
-		e->n_env = i + 1;
-	}
-	return 0;
-}
-
-static int parse_cluster(struct pctx *pc, yaml_node_t *n, struct kc_cluster *c)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "server", &c->server)) < 0 ||
-	    (rc = y_str(pc, n, "certificate-authority", &c->ca)) < 0 ||
-	    (rc = y_data(pc, n, "certificate-authority-data", &c->ca_data, &c->ca_len)) < 0 ||
-	    (rc = y_bool(pc, n, "insecure-skip-tls-verify", &c->insecure)) < 0 ||
-	    (rc = y_str(pc, n, "tls-server-name", &c->tls_server_name)) < 0 ||
-	    (rc = y_str(pc, n, "proxy-url", &c->proxy_url)) < 0 ||
-	    (rc = y_bool(pc, n, "disable-compression", &c->disable_compression)) < 0)
-		return rc;
-	return 0;
-}
-
-static int parse_user(struct pctx *pc, yaml_node_t *n, struct kc_user *u)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "client-certificate", &u->cert)) < 0 ||
-	    (rc = y_data(pc, n, "client-certificate-data", &u->cert_data, &u->cert_len)) < 0 ||
-	    (rc = y_str(pc, n, "client-key", &u->key)) < 0 ||
-	    (rc = y_data(pc, n, "client-key-data", &u->key_data, &u->key_len)) < 0 ||
-	    (rc = y_str(pc, n, "token", &u->token)) < 0 ||
-	    (rc = y_str(pc, n, "tokenFile", &u->token_file)) < 0 ||
-	    (rc = y_str(pc, n, "username", &u->username)) < 0 ||
-	    (rc = y_str(pc, n, "password", &u->password)) < 0 ||
-	    (rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0)
-		return rc;
-	yaml_node_t *ap = y_get(pc, n, "auth-provider");
-	if (!y_null(ap)) {
-		if (ap->type != YAML_MAPPING_NODE)
-			return fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: auth-provider: expected a mapping, not %s"), pc->where,
-				    y_kind(ap));
-		if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
-			return rc;
-		if (!u->auth_provider && !(u->auth_provider = strdup("")))
-			return oom(pc->err, pc->errlen);
-		yaml_node_t *cfg = y_get(pc, ap, "config");
-		if (!y_null(cfg) && cfg->type == YAML_MAPPING_NODE &&
-		    (rc = y_str(pc, cfg, "id-token", &u->oidc_id_token)) < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int parse_context(struct pctx *pc, yaml_node_t *n, struct kc_context *c)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "cluster", &c->cluster)) < 0 ||
-	    (rc = y_str(pc, n, "user", &c->user)) < 0 ||
-	    (rc = y_str(pc, n, "namespace", &c->namespace_)) < 0)
-		return rc;
-	return 0;
-}
-
-/*
- * One of the named lists: clusters: [{name: x, cluster: {...}}]. Names must be unique within
- * a file (client-go refuses a duplicate name when it converts the list to a map).
- */
-static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root, const char *list,
-		      const char *item, const char *kind, void **arr, size_t *n, size_t esize)
-{
-	yaml_node_t *seq = y_get(pc, root, list);
-	if (y_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected a list, not %s"),
-			    fdisp, list, y_kind(seq));
-	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	char *a = calloc(cnt ? cnt : 1, esize);
-	if (!a)
-		return oom(pc->err, pc->errlen);
-	*arr = a;
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *it = ynode(pc, seq->data.sequence.items.start[i]);
-		void *e = a + i * esize;
-		char **name = e; /* every entry struct starts with its name */
-		int rc;
-		if (!it || it->type != YAML_MAPPING_NODE)
-			return fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s entry %zu: expected a mapping"), fdisp, list, i + 1);
-		snprintf(pc->where, sizeof(pc->where), "%s: %s entry %zu", fdisp, list, i + 1);
-		if ((rc = y_str(pc, it, "name", name)) < 0)
-			return rc;
-		if (!*name && !(*name = strdup("")))
-			return oom(pc->err, pc->errlen);
-		*n = i + 1;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(*(char **)(void *)(a + j * esize), *name) == 0)
-				return fail(pc->err, pc->errlen, -EINVAL,
-					    _("%s: %s '%s' is defined twice"), fdisp, kind, *name);
-		}
-		snprintf(pc->where, sizeof(pc->where), "%s: %s '%s'", fdisp, kind, *name);
-		yaml_node_t *body = y_get(pc, it, item);
-		if (y_null(body))
-			continue;
-		if (body->type != YAML_MAPPING_NODE)
-			return fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a mapping, not %s"), pc->where, item,
-				    y_kind(body));
-		if (!strcmp(item, "cluster"))
-			rc = parse_cluster(pc, body, e);
-		else if (!strcmp(item, "user"))
-			rc = parse_user(pc, body, e);
-		else
-			rc = parse_context(pc, body, e);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* Scalars may hold tokens and keys: clear them before libyaml frees them. */
-static void wipe_document(yaml_document_t *d)
-{
-	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
-		if (n->type == YAML_SCALAR_NODE && n->data.scalar.value)
-			explicit_bzero(n->data.scalar.value, n->data.scalar.length);
-	}
-}
-
-static void wipe_parser(yaml_parser_t *p)
-{
-	if (p->raw_buffer.start && p->raw_buffer.end > p->raw_buffer.start)
-		explicit_bzero(p->raw_buffer.start,
-			       (size_t)(p->raw_buffer.end - p->raw_buffer.start));
-	if (p->buffer.start && p->buffer.end > p->buffer.start)
-		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
-}
-
-/*
- * Parses one kubeconfig. Returns 0, -ENOENT (silently: the caller decides whether a missing
- * file matters), or another negative errno with a message.
- */
-static int kc_file_load(const char *path, const char *home, struct kc_file *f, char *err,
-			size_t errlen)
-{
-	char dbuf[PATH_MAX + 2];
-	const char *fdisp = disp(home, path, dbuf, sizeof(dbuf));
-	char *buf;
-	size_t len;
-	memset(f, 0, sizeof(*f));
-	int rc = read_file(path, KUBECONFIG_MAX, &buf, &len);
-	if (rc == -ENOENT)
-		return rc;
-	if (rc == -EFBIG)
-		return fail(err, errlen, rc, _("%s: larger than %u MiB, not a kubeconfig"), fdisp,
-			    KUBECONFIG_MAX >> 20);
-	if (rc == -ENOMEM)
-		return oom(err, errlen);
-	if (rc < 0)
-		return fail(err, errlen, rc, _("%s: cannot be read: %s"), fdisp, strerror(-rc));
-	errno = ENOMEM;
-	if (!(f->path = strdup(path)) || !(f->dir = abs_dir_of(path))) {
-		/* getcwd() fails when the current directory was removed */
-		rc = errno == ENOMEM
-			 ? oom(err, errlen)
-			 : fail(err, errlen, -errno, _("%s: its directory cannot be found: %s"),
-				fdisp, strerror(errno));
-		wipe_free(buf, len + 1);
-		kc_file_free(f);
-		return rc;
-	}
-
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct pctx pc = {.doc = &doc, .err = err, .errlen = errlen};
-	if (!yaml_parser_initialize(&parser)) {
-		wipe_free(buf, len + 1);
-		kc_file_free(f);
-		return oom(err, errlen);
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		if (parser.error == YAML_MEMORY_ERROR)
-			rc = oom(err, errlen);
-		else if (parser.context)
-			rc = fail(err, errlen, -EINVAL,
-				  _("%s: invalid YAML at line %zu, column %zu: %s %s (line %zu)"),
-				  fdisp, parser.problem_mark.line + 1,
-				  parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem : "?", parser.context,
-				  parser.context_mark.line + 1);
-		else
-			rc = fail(err, errlen, -EINVAL,
-				  _("%s: invalid YAML at line %zu, column %zu: %s"), fdisp,
-				  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem : "?");
-		wipe_parser(&parser);
-		yaml_parser_delete(&parser);
-		wipe_free(buf, len + 1);
-		kc_file_free(f);
-		return rc;
-	}
-
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	rc = 0;
-	snprintf(pc.where, sizeof(pc.where), "%s", fdisp);
-	if (y_null(root)) {
-		/* an empty file is an empty config, as client-go reads it */
-	} else if (root->type != YAML_MAPPING_NODE) {
-		rc = fail(err, errlen, -EINVAL, _("%s: not a kubeconfig (the top level is %s)"),
-			  fdisp, y_kind(root));
-	} else {
-		char *kind = NULL;
-		rc = y_str(&pc, root, "kind", &kind);
-		if (rc == 0 && kind && strcmp(kind, "Config") != 0)
-			rc = fail(err, errlen, -EINVAL,
-				  _("%s: not a kubeconfig (kind is not Config)"), fdisp);
-		free(kind);
-		if (rc == 0)
-			rc = y_str(&pc, root, "current-context", &f->current_context);
-		if (rc == 0)
-			rc = parse_list(&pc, fdisp, root, "clusters", "cluster", "cluster",
-					(void **)&f->clusters, &f->n_clusters,
-					sizeof(struct kc_cluster));
-		if (rc == 0)
-			rc = parse_list(&pc, fdisp, root, "users", "user", "user",
-					(void **)&f->users, &f->n_users, sizeof(struct kc_user));
-		if (rc == 0)
-			rc = parse_list(&pc, fdisp, root, "contexts", "context", "context",
-					(void **)&f->contexts, &f->n_contexts,
-					sizeof(struct kc_context));
-	}
-	wipe_document(&doc);
-	yaml_document_delete(&doc);
-	wipe_parser(&parser);
-	yaml_parser_delete(&parser);
-	wipe_free(buf, len + 1);
-	if (rc < 0)
-		kc_file_free(f);
-	return rc;
 }
 
 /* ---- merging and choosing ---- */
@@ -986,7 +89,7 @@ static int kc_set_add(struct kc_set *s, const char *path, const char *home, bool
 	struct kc_file *nf = realloc(s->files, (s->n + 1) * sizeof(*nf));
 	if (!nf) {
 		kc_file_free(&f);
-		return oom(err, errlen);
+		return kube_io_oom(err, errlen);
 	}
 	s->files = nf;
 	s->files[s->n++] = f;
@@ -1003,23 +106,20 @@ static bool has_scheme(const char *url, const char *const *schemes)
 	return false;
 }
 
-static struct kube_token_cache *cache_of(struct kube_credentials *c)
-{
-	if (!c->cache_)
-		c->cache_ = calloc(1, sizeof(*c->cache_));
-	return c->cache_;
-}
+/* What the chosen context refers to, each with the file that defined it. */
+struct kc_choice {
+	const struct kc_context *ctx;
+	const struct kc_cluster *cl;
+	const struct kc_user *u; /* NULL when the context names no user */
+	const struct kc_file *cl_file, *u_file;
+};
 
-static int token_file_refresh(struct kube_credentials *c, bool force, const char *home, char *err,
-			      size_t errlen);
-
-/* Builds *out from the chosen context; client-go's DirectClientConfig.ClientConfig checks. */
-static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set *set,
-				const char *source, struct kube_credentials *out, char *err,
-				size_t errlen)
+/* Finds the context (--context or the first current-context), its cluster and its user. */
+static int choose_context(const struct kube_config_opts *o, struct kc_set *set, const char *source,
+			  struct kc_choice *ch, char *err, size_t errlen)
 {
 	const char *home = o->home;
-	char d1[PATH_MAX + 2], d2[PATH_MAX + 2];
+	char d1[PATH_MAX + 2];
 	const char *ctx_name = o->context && *o->context ? o->context : NULL;
 	const struct kc_file *ctx_file = NULL, *cl_file = NULL, *u_file = NULL;
 
@@ -1032,25 +132,28 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 		}
 	}
 	if (!ctx_name)
-		return fail(err, errlen, -ENOENT,
-			    _("%s: no current-context is set; choose one with --context"), source);
+		return kube_io_fail(err, errlen, -ENOENT,
+				    _("%s: no current-context is set; choose one with --context"),
+				    source);
 	const struct kc_context *ctx = find_context(set, ctx_name, &ctx_file);
 	if (!ctx) {
 		if (o->context && *o->context)
-			return fail(err, errlen, -ENOENT, _("context '%s' does not exist in %s"),
-				    ctx_name, source);
-		return fail(err, errlen, -ENOENT, _("%s: current-context '%s' does not exist"),
-			    disp(home, ctx_file->path, d1, sizeof(d1)), ctx_name);
+			return kube_io_fail(err, errlen, -ENOENT,
+					    _("context '%s' does not exist in %s"), ctx_name,
+					    source);
+		return kube_io_fail(err, errlen, -ENOENT,
+				    _("%s: current-context '%s' does not exist"),
+				    kube_io_disp(home, ctx_file->path, d1, sizeof(d1)), ctx_name);
 	}
-	const char *cdisp = disp(home, ctx_file->path, d1, sizeof(d1));
+	const char *cdisp = kube_io_disp(home, ctx_file->path, d1, sizeof(d1));
 	if (!ctx->cluster)
-		return fail(err, errlen, -EINVAL, _("%s: context '%s' names no cluster"), cdisp,
-			    ctx->name);
+		return kube_io_fail(err, errlen, -EINVAL, _("%s: context '%s' names no cluster"),
+				    cdisp, ctx->name);
 	const struct kc_cluster *cl = find_cluster(set, ctx->cluster, &cl_file);
 	if (!cl)
-		return fail(err, errlen, -ENOENT,
-			    _("%s: context '%s': cluster '%s' does not exist"), cdisp, ctx->name,
-			    ctx->cluster);
+		return kube_io_fail(err, errlen, -ENOENT,
+				    _("%s: context '%s': cluster '%s' does not exist"), cdisp,
+				    ctx->name, ctx->cluster);
 	/*
 	 * client-go quietly goes anonymous when the user named by a context is missing; a typo
 	 * there would only show up as 401s, so say it here.
@@ -1059,62 +162,68 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 	if (ctx->user) {
 		u = find_user(set, ctx->user, &u_file);
 		if (!u)
-			return fail(err, errlen, -ENOENT,
-				    _("%s: context '%s': user '%s' does not exist"), cdisp,
-				    ctx->name, ctx->user);
+			return kube_io_fail(err, errlen, -ENOENT,
+					    _("%s: context '%s': user '%s' does not exist"), cdisp,
+					    ctx->name, ctx->user);
 	}
 
-	if (!set_str(&out->source, source) || !set_str(&out->context, ctx->name) ||
-	    !set_str(&out->cluster, cl->name) || !set_str(&out->user, ctx->user) ||
-	    !set_str(&out->namespace_, ctx->namespace_ ? ctx->namespace_ : "default"))
-		return oom(err, errlen);
+	*ch =
+	    (struct kc_choice){.ctx = ctx, .cl = cl, .u = u, .cl_file = cl_file, .u_file = u_file};
+	return 0;
+}
 
-	/* cluster */
-	const char *ldisp = disp(home, cl_file->path, d2, sizeof(d2));
+/* The cluster's part of *out: server, proxy, certificate authority, TLS options. */
+static int fill_cluster(const char *home, const struct kc_cluster *cl,
+			const struct kc_file *cl_file, struct kube_credentials *out, char *err,
+			size_t errlen)
+{
+	char d2[PATH_MAX + 2];
+	const char *ldisp = kube_io_disp(home, cl_file->path, d2, sizeof(d2));
 	if (!cl->server)
-		return fail(err, errlen, -EINVAL, _("%s: cluster '%s' has no server"), ldisp,
-			    cl->name);
+		return kube_io_fail(err, errlen, -EINVAL, _("%s: cluster '%s' has no server"),
+				    ldisp, cl->name);
 	if (strstr(cl->server, "://")) {
 		if (!set_str(&out->server, cl->server))
-			return oom(err, errlen);
+			return kube_io_oom(err, errlen);
 	} else {
 		/* client-go decides TLS before it looks at the CA, so a bare host is plain http */
-		if (!(out->server = str_concat("http://", cl->server, "")))
-			return oom(err, errlen);
+		if (!(out->server = kube_io_str_concat("http://", cl->server, "")))
+			return kube_io_oom(err, errlen);
 	}
 	if (cl->proxy_url) {
 		static const char *const ok[] = {"http://", "https://", "socks5://", NULL};
 		if (!has_scheme(cl->proxy_url, ok))
-			return fail(err, errlen, -EINVAL,
-				    _("%s: cluster '%s': proxy-url must be http://, https:// or "
-				      "socks5://"),
-				    ldisp, cl->name);
+			return kube_io_fail(
+			    err, errlen, -EINVAL,
+			    _("%s: cluster '%s': proxy-url must be http://, https:// or "
+			      "socks5://"),
+			    ldisp, cl->name);
 	}
 	if (cl->ca && cl->ca_data)
-		return fail(
+		return kube_io_fail(
 		    err, errlen, -EINVAL,
 		    _("%s: cluster '%s': certificate-authority and certificate-authority-data "
 		      "are both set"),
 		    ldisp, cl->name);
 	if (cl->insecure && (cl->ca || cl->ca_data))
-		return fail(
+		return kube_io_fail(
 		    err, errlen, -EINVAL,
 		    _("%s: cluster '%s': insecure-skip-tls-verify cannot be combined with a "
 		      "certificate authority"),
 		    ldisp, cl->name);
 	if (cl->ca) {
-		if (!(out->ca_file = resolve_path(cl_file->dir, cl->ca)))
-			return oom(err, errlen);
-		int rc = check_readable(out->ca_file);
+		if (!(out->ca_file = kube_io_resolve_path(cl_file->dir, cl->ca)))
+			return kube_io_oom(err, errlen);
+		int rc = kube_io_check_readable(out->ca_file);
 		if (rc < 0)
-			return fail(
+			return kube_io_fail(
 			    err, errlen, rc,
 			    _("%s: cluster '%s': certificate-authority '%s' cannot be read: %s"),
 			    ldisp, cl->name, out->ca_file, strerror(-rc));
 	}
 	if (cl->ca_data) {
 		if (!(out->ca_data = malloc(cl->ca_len)))
-			return oom(err, errlen);
+			return kube_io_oom(err, errlen);
 		memcpy(out->ca_data, cl->ca_data, cl->ca_len);
 		out->ca_len = cl->ca_len;
 	}
@@ -1122,163 +231,225 @@ static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set 
 	out->disable_compression = cl->disable_compression;
 	if (!set_str(&out->tls_server_name, cl->tls_server_name) ||
 	    !set_str(&out->proxy_url, cl->proxy_url))
-		return oom(err, errlen);
+		return kube_io_oom(err, errlen);
 
-	struct kube_token_cache *tc = cache_of(out);
-	if (!tc)
-		return oom(err, errlen);
+	return 0;
+}
 
-	/* client-go sends no credentials at all unless the server is https */
-	if (!u || strncasecmp(out->server, "https://", 8) != 0)
-		return 0;
-
-	/* user */
-	const char *udisp = disp(home, u_file->path, d2, sizeof(d2));
+/* client-go's checks of a user's fields that exclude each other. */
+static int check_user(const struct kc_user *u, const char *udisp, char *err, size_t errlen)
+{
 	const char *un = u->name;
 	if (u->exec.present && u->auth_provider)
-		return fail(err, errlen, -EINVAL,
-			    _("%s: user '%s': auth-provider and exec cannot both be set"), udisp,
-			    un);
+		return kube_io_fail(err, errlen, -EINVAL,
+				    _("%s: user '%s': auth-provider and exec cannot both be set"),
+				    udisp, un);
 	if (u->cert && u->cert_data)
-		return fail(err, errlen, -EINVAL,
-			    _("%s: user '%s': client-certificate and client-certificate-data are "
-			      "both set"),
-			    udisp, un);
+		return kube_io_fail(
+		    err, errlen, -EINVAL,
+		    _("%s: user '%s': client-certificate and client-certificate-data are "
+		      "both set"),
+		    udisp, un);
 	if (u->key && u->key_data)
-		return fail(err, errlen, -EINVAL,
-			    _("%s: user '%s': client-key and client-key-data are both set"), udisp,
-			    un);
+		return kube_io_fail(err, errlen, -EINVAL,
+				    _("%s: user '%s': client-key and client-key-data are both set"),
+				    udisp, un);
 	bool has_cert = u->cert || u->cert_data;
 	if (has_cert && !u->key && !u->key_data)
-		return fail(err, errlen, -EINVAL,
-			    _("%s: user '%s': a client certificate needs client-key or "
-			      "client-key-data"),
-			    udisp, un);
+		return kube_io_fail(err, errlen, -EINVAL,
+				    _("%s: user '%s': a client certificate needs client-key or "
+				      "client-key-data"),
+				    udisp, un);
 	if (u->token && (u->username || u->password))
-		return fail(err, errlen, -EINVAL,
-			    _("%s: user '%s': token and username/password are both set; only one "
-			      "authentication method is allowed"),
-			    udisp, un);
-	if (has_cert) {
-		/* client-go ignores a key without a certificate */
-		if (u->cert) {
-			if (!(out->cert_file = resolve_path(u_file->dir, u->cert)))
-				return oom(err, errlen);
-			int rc = check_readable(out->cert_file);
-			if (rc < 0)
-				return fail(
-				    err, errlen, rc,
-				    _("%s: user '%s': client-certificate '%s' cannot be read: "
-				      "%s"),
-				    udisp, un, out->cert_file, strerror(-rc));
-		} else {
-			if (!(out->cert_data = malloc(u->cert_len)))
-				return oom(err, errlen);
-			memcpy(out->cert_data, u->cert_data, u->cert_len);
-			out->cert_len = u->cert_len;
-		}
-		if (u->key) {
-			if (!(out->key_file = resolve_path(u_file->dir, u->key)))
-				return oom(err, errlen);
-			int rc = check_readable(out->key_file);
-			if (rc < 0)
-				return fail(err, errlen, rc,
+		return kube_io_fail(
+		    err, errlen, -EINVAL,
+		    _("%s: user '%s': token and username/password are both set; only one "
+		      "authentication method is allowed"),
+		    udisp, un);
+	return 0;
+}
+
+/* client-certificate(-data) and client-key(-data) into *out. */
+static int fill_client_cert(const struct kc_user *u, const struct kc_file *u_file,
+			    const char *udisp, struct kube_credentials *out, char *err,
+			    size_t errlen)
+{
+	const char *un = u->name;
+	/* client-go ignores a key without a certificate */
+	if (u->cert) {
+		if (!(out->cert_file = kube_io_resolve_path(u_file->dir, u->cert)))
+			return kube_io_oom(err, errlen);
+		int rc = kube_io_check_readable(out->cert_file);
+		if (rc < 0)
+			return kube_io_fail(
+			    err, errlen, rc,
+			    _("%s: user '%s': client-certificate '%s' cannot be read: "
+			      "%s"),
+			    udisp, un, out->cert_file, strerror(-rc));
+	} else {
+		if (!(out->cert_data = malloc(u->cert_len)))
+			return kube_io_oom(err, errlen);
+		memcpy(out->cert_data, u->cert_data, u->cert_len);
+		out->cert_len = u->cert_len;
+	}
+	if (u->key) {
+		if (!(out->key_file = kube_io_resolve_path(u_file->dir, u->key)))
+			return kube_io_oom(err, errlen);
+		int rc = kube_io_check_readable(out->key_file);
+		if (rc < 0)
+			return kube_io_fail(err, errlen, rc,
 					    _("%s: user '%s': client-key '%s' cannot be read: %s"),
 					    udisp, un, out->key_file, strerror(-rc));
-		} else {
-			if (!(out->key_data = malloc(u->key_len)))
-				return oom(err, errlen);
-			memcpy(out->key_data, u->key_data, u->key_len);
-			out->key_len = u->key_len;
-		}
-		tc->static_cert = true;
+	} else {
+		if (!(out->key_data = malloc(u->key_len)))
+			return kube_io_oom(err, errlen);
+		memcpy(out->key_data, u->key_data, u->key_len);
+		out->key_len = u->key_len;
 	}
+	return 0;
+}
+
+/* token, basic auth, an oidc auth-provider's id-token and tokenFile into *out. */
+static int fill_user_auth(const struct kc_user *u, const struct kc_file *u_file, const char *udisp,
+			  struct kube_credentials *out, char *err, size_t errlen)
+{
+	const char *un = u->name;
 	if (!set_str(&out->token, u->token) || !set_str(&out->username, u->username) ||
 	    !set_str(&out->password, u->password))
-		return oom(err, errlen);
+		return kube_io_oom(err, errlen);
 	if (u->auth_provider) {
 		/*
 		 * kubectl dropped the gcp and azure providers (1.26); oidc remains there. We send
 		 * its current id-token but cannot refresh it.
 		 */
 		if (strcmp(u->auth_provider, "oidc") != 0)
-			return fail(
+			return kube_io_fail(
 			    err, errlen, -EINVAL,
 			    _("%s: user '%s': auth-provider '%s' is not supported; use an exec "
 			      "credential plugin"),
 			    udisp, un, u->auth_provider);
 		if (!out->token && !set_str(&out->token, u->oidc_id_token))
-			return oom(err, errlen);
+			return kube_io_oom(err, errlen);
 	}
-	if (u->token_file && !(out->token_file = resolve_path(u_file->dir, u->token_file)))
-		return oom(err, errlen);
+	if (u->token_file && !(out->token_file = kube_io_resolve_path(u_file->dir, u->token_file)))
+		return kube_io_oom(err, errlen);
+	return 0;
+}
 
-	if (u->exec.present) {
-		const struct kc_exec *e = &u->exec;
-		if (!e->command)
-			return fail(err, errlen, -EINVAL, _("%s: user '%s': exec needs a command"),
+/* The exec stanza, checked as client-go does, into *out; the plugin is not run here. */
+static int fill_exec(const struct kc_user *u, const struct kc_file *u_file, const char *udisp,
+		     struct kube_credentials *out, char *err, size_t errlen)
+{
+	const char *un = u->name;
+	const struct kc_exec *e = &u->exec;
+	if (!e->command)
+		return kube_io_fail(err, errlen, -EINVAL, _("%s: user '%s': exec needs a command"),
 				    udisp, un);
-		if (!e->api_version)
-			return fail(err, errlen, -EINVAL,
+	if (!e->api_version)
+		return kube_io_fail(err, errlen, -EINVAL,
 				    _("%s: user '%s': exec needs an apiVersion"), udisp, un);
-		if (strcmp(e->api_version, EXEC_V1) && strcmp(e->api_version, EXEC_V1BETA1))
-			return fail(
+	if (strcmp(e->api_version, EXEC_V1) && strcmp(e->api_version, EXEC_V1BETA1))
+		return kube_io_fail(
+		    err, errlen, -EINVAL,
+		    _("%s: user '%s': exec apiVersion '%s' is not supported (use %s "
+		      "or %s)"),
+		    udisp, un, e->api_version, EXEC_V1, EXEC_V1BETA1);
+	const char *mode = e->interactive_mode;
+	if (!mode) {
+		/* client-go defaults v1beta1 to IfAvailable; v1 must say */
+		if (!strcmp(e->api_version, EXEC_V1))
+			return kube_io_fail(
 			    err, errlen, -EINVAL,
-			    _("%s: user '%s': exec apiVersion '%s' is not supported (use %s "
-			      "or %s)"),
-			    udisp, un, e->api_version, EXEC_V1, EXEC_V1BETA1);
-		const char *mode = e->interactive_mode;
-		if (!mode) {
-			/* client-go defaults v1beta1 to IfAvailable; v1 must say */
-			if (!strcmp(e->api_version, EXEC_V1))
-				return fail(
-				    err, errlen, -EINVAL,
-				    _("%s: user '%s': exec interactiveMode must be set for %s"),
-				    udisp, un, EXEC_V1);
-			mode = "IfAvailable";
-		}
-		if (!strcmp(mode, "Always"))
-			return fail(
-			    err, errlen, -EINVAL,
-			    _("%s: user '%s': exec interactiveMode Always needs a terminal, "
-			      "which ipvstop keeps for itself"),
-			    udisp, un);
-		if (strcmp(mode, "Never") && strcmp(mode, "IfAvailable"))
-			return fail(err, errlen, -EINVAL,
+			    _("%s: user '%s': exec interactiveMode must be set for %s"), udisp, un,
+			    EXEC_V1);
+		mode = "IfAvailable";
+	}
+	if (!strcmp(mode, "Always"))
+		return kube_io_fail(
+		    err, errlen, -EINVAL,
+		    _("%s: user '%s': exec interactiveMode Always needs a terminal, "
+		      "which ipvstop keeps for itself"),
+		    udisp, un);
+	if (strcmp(mode, "Never") && strcmp(mode, "IfAvailable"))
+		return kube_io_fail(err, errlen, -EINVAL,
 				    _("%s: user '%s': exec interactiveMode '%s' is not Never, "
 				      "IfAvailable or Always"),
 				    udisp, un, mode);
-		if (!set_str(&out->exec_interactive_mode, mode) ||
-		    !set_str(&out->exec_api_version, e->api_version))
-			return oom(err, errlen);
-		/* only commands with a slash are paths; others are looked up in $PATH */
-		out->exec_command = strchr(e->command, '/') ? resolve_path(u_file->dir, e->command)
-							    : strdup(e->command);
-		if (!out->exec_command)
-			return oom(err, errlen);
-		out->exec_args = calloc(e->n_args + 1, sizeof(char *));
-		out->exec_env = calloc(e->n_env + 1, sizeof(char *));
-		if (!out->exec_args || !out->exec_env)
-			return oom(err, errlen);
-		for (size_t i = 0; i < e->n_args; i++) {
-			if (!(out->exec_args[i] = strdup(e->args[i])))
-				return oom(err, errlen);
-			out->n_exec_args = i + 1;
-		}
-		for (size_t i = 0; i < e->n_env; i++) {
-			if (!(out->exec_env[i] = strdup(e->env[i])))
-				return oom(err, errlen);
-			out->n_exec_env = i + 1;
-		}
-		out->exec_provide_cluster_info = e->provide_cluster_info;
+	if (!set_str(&out->exec_interactive_mode, mode) ||
+	    !set_str(&out->exec_api_version, e->api_version))
+		return kube_io_oom(err, errlen);
+	/* only commands with a slash are paths; others are looked up in $PATH */
+	out->exec_command = strchr(e->command, '/') ? kube_io_resolve_path(u_file->dir, e->command)
+						    : strdup(e->command);
+	if (!out->exec_command)
+		return kube_io_oom(err, errlen);
+	out->exec_args = calloc(e->n_args + 1, sizeof(char *));
+	out->exec_env = calloc(e->n_env + 1, sizeof(char *));
+	if (!out->exec_args || !out->exec_env)
+		return kube_io_oom(err, errlen);
+	for (size_t i = 0; i < e->n_args; i++) {
+		if (!(out->exec_args[i] = strdup(e->args[i])))
+			return kube_io_oom(err, errlen);
+		out->n_exec_args = i + 1;
 	}
+	for (size_t i = 0; i < e->n_env; i++) {
+		if (!(out->exec_env[i] = strdup(e->env[i])))
+			return kube_io_oom(err, errlen);
+		out->n_exec_env = i + 1;
+	}
+	out->exec_provide_cluster_info = e->provide_cluster_info;
+	return 0;
+}
+
+/* Builds *out from the chosen context; client-go's DirectClientConfig.ClientConfig checks. */
+static int fill_from_kubeconfig(const struct kube_config_opts *o, struct kc_set *set,
+				const char *source, struct kube_credentials *out, char *err,
+				size_t errlen)
+{
+	const char *home = o->home;
+	char d2[PATH_MAX + 2];
+	struct kc_choice ch = {0};
+	int rc = choose_context(o, set, source, &ch, err, errlen);
+	if (rc < 0)
+		return rc;
+	const struct kc_user *u = ch.u;
+	if (!set_str(&out->source, source) || !set_str(&out->context, ch.ctx->name) ||
+	    !set_str(&out->cluster, ch.cl->name) || !set_str(&out->user, ch.ctx->user) ||
+	    !set_str(&out->namespace_, ch.ctx->namespace_ ? ch.ctx->namespace_ : "default"))
+		return kube_io_oom(err, errlen);
+	rc = fill_cluster(home, ch.cl, ch.cl_file, out, err, errlen);
+	if (rc < 0)
+		return rc;
+
+	struct kube_token_cache *tc = kube_exec_cache(out);
+	if (!tc)
+		return kube_io_oom(err, errlen);
+
+	/* client-go sends no credentials at all unless the server is https */
+	if (!u || strncasecmp(out->server, "https://", 8) != 0)
+		return 0;
+
+	const char *udisp = kube_io_disp(home, ch.u_file->path, d2, sizeof(d2));
+	const char *un = u->name;
+	rc = check_user(u, udisp, err, errlen);
+	if (rc == 0 && (u->cert || u->cert_data)) {
+		rc = fill_client_cert(u, ch.u_file, udisp, out, err, errlen);
+		if (rc == 0)
+			kube_exec_cache_static_cert(tc);
+	}
+	if (rc == 0)
+		rc = fill_user_auth(u, ch.u_file, udisp, out, err, errlen);
+	if (rc == 0 && u->exec.present)
+		rc = fill_exec(u, ch.u_file, udisp, out, err, errlen);
+	if (rc < 0)
+		return rc;
 
 	/* client-go reads a tokenFile when it builds the client: an unreadable one fails now */
 	if (out->token_file && !out->token) {
 		char e2[512];
-		int rc = token_file_refresh(out, true, home, e2, sizeof(e2));
+		rc = kube_exec_token_file_refresh(out, true, home, e2, sizeof(e2));
 		if (rc < 0)
-			return fail(err, errlen, rc, _("%s: user '%s': %s"), udisp, un, e2);
+			return kube_io_fail(err, errlen, rc, _("%s: user '%s': %s"), udisp, un, e2);
 	}
 	return 0;
 }
@@ -1290,7 +461,7 @@ static bool in_cluster_possible(const struct kube_config_opts *o)
 	if (!o->service_host || !*o->service_host || !o->service_port || !*o->service_port ||
 	    !o->sa_dir)
 		return false;
-	char *tok = str_concat(o->sa_dir, "/", "token");
+	char *tok = kube_io_str_concat(o->sa_dir, "/", "token");
 	if (!tok)
 		return false;
 	bool ok = stat(tok, &st) == 0 && !S_ISDIR(st.st_mode);
@@ -1309,16 +480,16 @@ static int fill_in_cluster(const struct kube_config_opts *o, struct kube_credent
 	out->in_cluster = true;
 	if (!(out->server = malloc(sl)) ||
 	    !set_str(&out->source, _("in-cluster service account")) ||
-	    !(out->token_file = str_concat(o->sa_dir, "/", "token")) ||
-	    !(ca = str_concat(o->sa_dir, "/", "ca.crt")) ||
-	    !(nsf = str_concat(o->sa_dir, "/", "namespace")) || !cache_of(out)) {
+	    !(out->token_file = kube_io_str_concat(o->sa_dir, "/", "token")) ||
+	    !(ca = kube_io_str_concat(o->sa_dir, "/", "ca.crt")) ||
+	    !(nsf = kube_io_str_concat(o->sa_dir, "/", "namespace")) || !kube_exec_cache(out)) {
 		free(ca);
 		free(nsf);
-		return oom(err, errlen);
+		return kube_io_oom(err, errlen);
 	}
 	snprintf(out->server, sl, v6 ? "https://[%s]:%s" : "https://%s:%s", h, o->service_port);
 	/* client-go logs an unreadable ca.crt and goes on with the system roots */
-	if (check_readable(ca) == 0) {
+	if (kube_io_check_readable(ca) == 0) {
 		out->ca_file = ca;
 		ca = NULL;
 	}
@@ -1327,8 +498,8 @@ static int fill_in_cluster(const struct kube_config_opts *o, struct kube_credent
 	const char *ns = o->pod_namespace && *o->pod_namespace ? o->pod_namespace : NULL;
 	char *buf = NULL;
 	size_t len = 0;
-	if (!ns && read_file(nsf, NAMESPACE_FILE_MAX, &buf, &len) == 0) {
-		trim(buf, &len);
+	if (!ns && kube_io_read_file(nsf, NAMESPACE_FILE_MAX, &buf, &len) == 0) {
+		kube_io_trim(buf, &len);
 		if (len)
 			ns = buf;
 	}
@@ -1336,8 +507,118 @@ static int fill_in_cluster(const struct kube_config_opts *o, struct kube_credent
 	bool ok = set_str(&out->namespace_, ns ? ns : "default");
 	free(buf);
 	if (!ok)
-		return oom(err, errlen);
-	return token_file_refresh(out, true, o->home, err, errlen);
+		return kube_io_oom(err, errlen);
+	return kube_exec_token_file_refresh(out, true, o->home, err, errlen);
+}
+
+/* $KUBECONFIG: colon-separated; empty entries and repeats ignored, missing files skipped. */
+static int add_env_files(const struct kube_config_opts *o, struct kc_set *set, char **source,
+			 char *tried, size_t tried_len, char *err, size_t errlen)
+{
+	char dbuf[PATH_MAX + 2];
+	bool missing;
+	int rc = 0;
+	char *list = strdup(o->env_kubeconfig), *save = NULL;
+	size_t srclen = 0, n_seen = 0;
+	char **seen = list ? calloc(strlen(list) / 2 + 2, sizeof(char *)) : NULL;
+	FILE *src = seen ? open_memstream(source, &srclen) : NULL;
+	if (!src)
+		rc = kube_io_oom(err, errlen);
+	for (char *p = src ? strtok_r(list, ":", &save) : NULL; p && rc == 0;
+	     p = strtok_r(NULL, ":", &save)) {
+		bool dup = false;
+		for (size_t i = 0; i < n_seen && !dup; i++)
+			dup = strcmp(seen[i], p) == 0;
+		if (dup)
+			continue;
+		seen[n_seen++] = p;
+		rc = kc_set_add(set, p, o->home, &missing, err, errlen);
+		if (rc == 0 && !missing)
+			fprintf(src, "%s%s", set->n > 1 ? ", " : "", p);
+		if (rc == 0 && missing)
+			snprintf(tried + strlen(tried), tried_len - strlen(tried), "%s%s",
+				 tried[0] ? ", " : "",
+				 kube_io_disp(o->home, p, dbuf, sizeof(dbuf)));
+	}
+	if (src) {
+		/* a write that could not grow the buffer leaves only the error flag */
+		bool bad = ferror(src) != 0;
+		if ((fclose(src) != 0 || bad || !*source) && rc == 0)
+			rc = kube_io_oom(err, errlen);
+	}
+	if (rc == 0 && set->n > 1) {
+		char *s = kube_io_str_concat("KUBECONFIG: ", *source, "");
+		free(*source);
+		*source = s;
+		if (!*source)
+			rc = kube_io_oom(err, errlen);
+	}
+	free(seen);
+	free(list);
+	return rc;
+}
+
+/*
+ * The kubeconfig files kubectl reads: --kubeconfig alone, else $KUBECONFIG, else
+ * ~/.kube/config. Fills *set, *source (the names for messages, or NULL) and, with the files
+ * that do not exist, tried.
+ */
+static int add_kubeconfig_files(const struct kube_config_opts *o, struct kc_set *set, char **source,
+				char *tried, size_t tried_len, char *err, size_t errlen)
+{
+	char dbuf[PATH_MAX + 2];
+	bool missing;
+	int rc = 0;
+	if (o->kubeconfig && *o->kubeconfig) {
+		rc = kc_set_add(set, o->kubeconfig, o->home, &missing, err, errlen);
+		if (rc == 0 && missing)
+			rc = kube_io_fail(err, errlen, -ENOENT, _("--kubeconfig %s: %s"),
+					  kube_io_disp(o->home, o->kubeconfig, dbuf, sizeof(dbuf)),
+					  strerror(ENOENT));
+		if (rc == 0 && !(*source = strdup(o->kubeconfig)))
+			rc = kube_io_oom(err, errlen);
+	} else if (o->env_kubeconfig && *o->env_kubeconfig) {
+		rc = add_env_files(o, set, source, tried, tried_len, err, errlen);
+	} else if (o->home && *o->home) {
+		char *p = kube_io_str_concat(o->home, "/", ".kube/config");
+		if (!p)
+			rc = kube_io_oom(err, errlen);
+		else
+			rc = kc_set_add(set, p, o->home, &missing, err, errlen);
+		if (rc == 0 && missing)
+			snprintf(tried, tried_len, "%s",
+				 kube_io_disp(o->home, p, dbuf, sizeof(dbuf)));
+		*source = p;
+	}
+	return rc;
+}
+
+/*
+ * Not kubectl: on a kubeadm control-plane node root has admin.conf and no ~/.kube. Adds it to
+ * the empty *set when readable (*source set), else says in tried why not.
+ */
+static int add_admin_conf(const struct kube_config_opts *o, struct kc_set *set, char **source,
+			  char *tried, size_t tried_len, char *err, size_t errlen)
+{
+	bool missing;
+	if (!o->admin_conf || !*o->admin_conf)
+		return 0;
+	int r = kube_io_check_readable(o->admin_conf);
+	if (r == 0) {
+		int rc = kc_set_add(set, o->admin_conf, o->home, &missing, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (!(*source = strdup(o->admin_conf)))
+			return kube_io_oom(err, errlen);
+	} else {
+		size_t tl = strlen(tried);
+		if (r == -ENOENT)
+			snprintf(tried + tl, tried_len - tl, "%s%s", tl ? ", " : "", o->admin_conf);
+		else
+			snprintf(tried + tl, tried_len - tl, "%s%s (%s)", tl ? ", " : "",
+				 o->admin_conf, strerror(-r));
+	}
+	return 0;
 }
 
 int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *out, char *err,
@@ -1347,107 +628,29 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *
 	char tried[1024] = "";
 	char dbuf[PATH_MAX + 2];
 	char *source = NULL;
-	bool missing;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
 	out->exec_timeout_ms =
-	    o->exec_timeout_ms > 0 ? o->exec_timeout_ms : EXEC_TIMEOUT_MS_DEFAULT;
+	    o->exec_timeout_ms > 0 ? o->exec_timeout_ms : KUBE_EXEC_TIMEOUT_MS_DEFAULT;
 
-	if (o->kubeconfig && *o->kubeconfig) {
-		rc = kc_set_add(&set, o->kubeconfig, o->home, &missing, err, errlen);
-		if (rc == 0 && missing)
-			rc = fail(err, errlen, -ENOENT, _("--kubeconfig %s: %s"),
-				  disp(o->home, o->kubeconfig, dbuf, sizeof(dbuf)),
-				  strerror(ENOENT));
-		if (rc == 0 && !(source = strdup(o->kubeconfig)))
-			rc = oom(err, errlen);
-	} else if (o->env_kubeconfig && *o->env_kubeconfig) {
-		/* colon-separated; empty entries and repeats ignored, missing files skipped */
-		char *list = strdup(o->env_kubeconfig), *save = NULL;
-		size_t srclen = 0, n_seen = 0;
-		char **seen = list ? calloc(strlen(list) / 2 + 2, sizeof(char *)) : NULL;
-		FILE *src = seen ? open_memstream(&source, &srclen) : NULL;
-		if (!src)
-			rc = oom(err, errlen);
-		for (char *p = src ? strtok_r(list, ":", &save) : NULL; p && rc == 0;
-		     p = strtok_r(NULL, ":", &save)) {
-			bool dup = false;
-			for (size_t i = 0; i < n_seen && !dup; i++)
-				dup = strcmp(seen[i], p) == 0;
-			if (dup)
-				continue;
-			seen[n_seen++] = p;
-			rc = kc_set_add(&set, p, o->home, &missing, err, errlen);
-			if (rc == 0 && !missing)
-				fprintf(src, "%s%s", set.n > 1 ? ", " : "", p);
-			if (rc == 0 && missing)
-				snprintf(tried + strlen(tried), sizeof(tried) - strlen(tried),
-					 "%s%s", tried[0] ? ", " : "",
-					 disp(o->home, p, dbuf, sizeof(dbuf)));
-		}
-		if (src) {
-			/* a write that could not grow the buffer leaves only the error flag */
-			bool bad = ferror(src) != 0;
-			if ((fclose(src) != 0 || bad || !source) && rc == 0)
-				rc = oom(err, errlen);
-		}
-		if (rc == 0 && set.n > 1) {
-			char *s = str_concat("KUBECONFIG: ", source, "");
-			free(source);
-			source = s;
-			if (!source)
-				rc = oom(err, errlen);
-		}
-		free(seen);
-		free(list);
-	} else if (o->home && *o->home) {
-		char *p = str_concat(o->home, "/", ".kube/config");
-		if (!p)
-			rc = oom(err, errlen);
-		else
-			rc = kc_set_add(&set, p, o->home, &missing, err, errlen);
-		if (rc == 0 && missing)
-			snprintf(tried, sizeof(tried), "%s", disp(o->home, p, dbuf, sizeof(dbuf)));
-		source = p;
-	}
+	rc = add_kubeconfig_files(o, &set, &source, tried, sizeof(tried), err, errlen);
 	if (rc < 0)
 		goto out;
-
 	if (set.n == 0) {
 		free(source);
 		source = NULL;
-		/* Not kubectl: on a kubeadm control-plane node root has admin.conf and no ~/.kube
-		 */
-		if (o->admin_conf && *o->admin_conf) {
-			int r = check_readable(o->admin_conf);
-			if (r == 0) {
-				rc =
-				    kc_set_add(&set, o->admin_conf, o->home, &missing, err, errlen);
-				if (rc < 0)
-					goto out;
-				if (!(source = strdup(o->admin_conf))) {
-					rc = oom(err, errlen);
-					goto out;
-				}
-			} else {
-				size_t tl = strlen(tried);
-				if (r == -ENOENT)
-					snprintf(tried + tl, sizeof(tried) - tl, "%s%s",
-						 tl ? ", " : "", o->admin_conf);
-				else
-					snprintf(tried + tl, sizeof(tried) - tl, "%s%s (%s)",
-						 tl ? ", " : "", o->admin_conf, strerror(-r));
-			}
-		}
+		rc = add_admin_conf(o, &set, &source, tried, sizeof(tried), err, errlen);
+		if (rc < 0)
+			goto out;
 	}
 	if (set.n == 0) {
 		if (in_cluster_possible(o))
 			rc = fill_in_cluster(o, out, err, errlen);
 		else
-			rc = fail(
+			rc = kube_io_fail(
 			    err, errlen, -ENOENT,
 			    _("no Kubernetes configuration: no kubeconfig (tried %s) and not in "
 			      "a pod (KUBERNETES_SERVICE_HOST or the service account token is "
@@ -1466,10 +669,10 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *
 	}
 	const char *sdisp = source;
 	if (set.n == 1)
-		sdisp = disp(o->home, source, dbuf, sizeof(dbuf));
+		sdisp = kube_io_disp(o->home, source, dbuf, sizeof(dbuf));
 	rc = fill_from_kubeconfig(o, &set, sdisp, out, err, errlen);
 	if (rc == 0 && !set_str(&out->source, source))
-		rc = oom(err, errlen);
+		rc = kube_io_oom(err, errlen);
 out:
 	free(source);
 	kc_set_free(&set);
@@ -1495,654 +698,23 @@ void kube_credentials_free(struct kube_credentials *c)
 	free(c->cert_file);
 	free(c->cert_data);
 	free(c->key_file);
-	wipe_free(c->key_data, c->key_len);
-	wipe_free_str(c->token);
+	kube_io_wipe_free(c->key_data, c->key_len);
+	kube_io_wipe_free_str(c->token);
 	free(c->token_file);
 	free(c->username);
-	wipe_free_str(c->password);
+	kube_io_wipe_free_str(c->password);
 	free(c->exec_command);
-	free_strv(c->exec_args, c->n_exec_args, true);
-	free_strv(c->exec_env, c->n_exec_env, true);
+	kube_io_free_strv(c->exec_args, c->n_exec_args, true);
+	kube_io_free_strv(c->exec_env, c->n_exec_env, true);
 	free(c->exec_api_version);
 	free(c->exec_interactive_mode);
-	if (c->cache_) {
-		wipe_free_str(c->cache_->token);
-		wipe_free(c->cache_, sizeof(*c->cache_));
-	}
+	kube_exec_cache_free(c->cache_);
 	memset(c, 0, sizeof(*c));
 }
 
-/* ---- tokens ---- */
-
-static void cache_set_token(struct kube_token_cache *tc, char *tok)
-{
-	wipe_free_str(tc->token);
-	tc->token = tok;
-}
-
-/* Re-reads token_file when its identity changed (or when forced). */
-static int token_file_refresh(struct kube_credentials *c, bool force, const char *home, char *err,
-			      size_t errlen)
-{
-	struct kube_token_cache *tc = cache_of(c);
-	char dbuf[PATH_MAX + 2];
-	const char *fdisp = disp(home, c->token_file, dbuf, sizeof(dbuf));
-	struct stat st;
-	if (!tc)
-		return oom(err, errlen);
-	/* stat follows the kubelet's ..data symlink, so a rotation shows as a new inode */
-	if (stat(c->token_file, &st) < 0)
-		return fail(err, errlen, -errno, _("token file '%s' cannot be read: %s"), fdisp,
-			    strerror(errno));
-	if (!force && tc->token && tc->file_known && st.st_dev == tc->dev && st.st_ino == tc->ino &&
-	    st.st_size == tc->size && st.st_mtim.tv_sec == tc->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == tc->mtime.tv_nsec)
-		return 0;
-	char *buf;
-	size_t len;
-	int rc = read_file(c->token_file, TOKEN_FILE_MAX, &buf, &len);
-	if (rc == -EFBIG)
-		return fail(err, errlen, rc, _("token file '%s' is larger than %u KiB"), fdisp,
-			    TOKEN_FILE_MAX >> 10);
-	if (rc == -ENOMEM)
-		return oom(err, errlen);
-	if (rc < 0)
-		return fail(err, errlen, rc, _("token file '%s' cannot be read: %s"), fdisp,
-			    strerror(-rc));
-	size_t cap = len + 1;
-	trim(buf, &len);
-	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {
-		bool empty = len == 0;
-		wipe_free(buf, cap);
-		return fail(err, errlen, -EINVAL,
-			    empty ? _("token file '%s' is empty")
-				  : _("token file '%s' holds more than one line"),
-			    fdisp);
-	}
-	cache_set_token(tc, buf);
-	c->token_generation++;
-	tc->file_known = true;
-	tc->dev = st.st_dev;
-	tc->ino = st.st_ino;
-	tc->size = st.st_size;
-	tc->mtime = st.st_mtim;
-	return 0;
-}
-
-static int64_t now_ms(void)
+int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool digits(const char **s, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++) {
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return false;
-		*v = *v * 10 + ((*s)[i] - '0');
-	}
-	*s += n;
-	return true;
-}
-
-/* RFC 3339 (metav1.Time): 2024-05-01T10:00:00Z, fractions, numeric offsets. */
-static bool parse_rfc3339(const char *s, time_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
-	memset(&tm, 0, sizeof(tm));
-	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-	    !digits(&s, 2, &d) || (*s != 'T' && *s != 't' && *s != ' '))
-		return false;
-	s++;
-	if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-	    !digits(&s, 2, &se))
-		return false;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		sign = *s++ == '-' ? -1 : 1;
-		if (!digits(&s, 2, &oh) || *s++ != ':' || !digits(&s, 2, &om) || oh > 23 || om > 59)
-			return false;
-	} else {
-		return false;
-	}
-	if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
-	return true;
-}
-
-static void cjson_wipe(cJSON *j)
-{
-	for (; j; j = j->next) {
-		if (j->valuestring)
-			explicit_bzero(j->valuestring, strlen(j->valuestring));
-		if (j->string)
-			explicit_bzero(j->string, strlen(j->string));
-		cjson_wipe(j->child);
-	}
-}
-
-/* KUBERNETES_EXEC_INFO: an ExecCredential with only the spec, interactive always false. */
-static char *exec_info(const struct kube_credentials *c)
-{
-	cJSON *root = cJSON_CreateObject(), *spec;
-	char *out = NULL;
-	if (!root || !cJSON_AddStringToObject(root, "apiVersion", c->exec_api_version) ||
-	    !cJSON_AddStringToObject(root, "kind", "ExecCredential") ||
-	    !(spec = cJSON_AddObjectToObject(root, "spec")) ||
-	    !cJSON_AddBoolToObject(spec, "interactive", 0))
-		goto done;
-	if (c->exec_provide_cluster_info) {
-		/* client-go's Cluster: the kubeconfig cluster, CA always as data */
-		cJSON *cl = cJSON_AddObjectToObject(spec, "cluster");
-		if (!cl || !cJSON_AddStringToObject(cl, "server", c->server))
-			goto done;
-		if (c->tls_server_name &&
-		    !cJSON_AddStringToObject(cl, "tls-server-name", c->tls_server_name))
-			goto done;
-		if (c->insecure && !cJSON_AddBoolToObject(cl, "insecure-skip-tls-verify", 1))
-			goto done;
-		if (c->proxy_url && !cJSON_AddStringToObject(cl, "proxy-url", c->proxy_url))
-			goto done;
-		if (c->disable_compression && !cJSON_AddBoolToObject(cl, "disable-compression", 1))
-			goto done;
-		unsigned char *ca = c->ca_data;
-		size_t calen = c->ca_len;
-		char *fbuf = NULL;
-		if (!ca && c->ca_file && read_file(c->ca_file, KUBECONFIG_MAX, &fbuf, &calen) == 0)
-			ca = (unsigned char *)fbuf;
-		if (ca) {
-			static const char tbl[] =
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-			char *b = malloc((calen + 2) / 3 * 4 + 1);
-			size_t o = 0;
-			if (b) {
-				for (size_t i = 0; i < calen; i += 3) {
-					uint32_t v = (uint32_t)ca[i] << 16;
-					if (i + 1 < calen)
-						v |= (uint32_t)ca[i + 1] << 8;
-					if (i + 2 < calen)
-						v |= ca[i + 2];
-					b[o++] = tbl[v >> 18 & 63];
-					b[o++] = tbl[v >> 12 & 63];
-					b[o++] = i + 1 < calen ? tbl[v >> 6 & 63] : '=';
-					b[o++] = i + 2 < calen ? tbl[v & 63] : '=';
-				}
-				b[o] = '\0';
-			}
-			bool ok = b && cJSON_AddStringToObject(cl, "certificate-authority-data", b);
-			free(b);
-			free(fbuf);
-			if (!ok)
-				goto done;
-		}
-	}
-	out = cJSON_PrintUnformatted(root);
-done:
-	cJSON_Delete(root);
-	return out;
-}
-
-/*
- * $PATH lookup in the parent, so that the child only calls execve. Like Go's exec.LookPath
- * since 1.19, empty and relative entries (the current directory) are not searched.
- */
-static char *find_in_path(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path; *p;) {
-		size_t l = strcspn(p, ":");
-		if (l > 0 && p[0] == '/') {
-			char *full = malloc(l + strlen(cmd) + 2);
-			struct stat st;
-			if (!full)
-				return NULL;
-			sprintf(full, "%.*s/%s", (int)l, p, cmd);
-			if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
-				return full;
-			free(full);
-		}
-		p += l;
-		if (*p == ':')
-			p++;
-	}
-	return NULL;
-}
-
-static bool env_overridden(const char *entry, char *const *over, size_t n)
-{
-	const char *eq = strchr(entry, '=');
-	size_t l = eq ? (size_t)(eq - entry) : strlen(entry);
-	if (l == strlen("KUBERNETES_EXEC_INFO") && !strncmp(entry, "KUBERNETES_EXEC_INFO", l))
-		return true;
-	for (size_t i = 0; i < n; i++) {
-		if (!strncmp(over[i], entry, l) && over[i][l] == '=')
-			return true;
-	}
-	return false;
-}
-
-struct exec_result {
-	char *out; /* SECRET */
-	size_t len, cap;
-	bool timed_out, overflow;
-	int exec_errno;
-	int status;
-};
-
-static void child_exec(const char *prog, char **argv, char **envp, int devnull, int outw, int errw)
-    __attribute__((noreturn));
-static void child_exec(const char *prog, char **argv, char **envp, int devnull, int outw, int errw)
-{
-	/* only async-signal-safe calls from here on: other threads may hold malloc locks */
-	sigset_t all;
-	setpgid(0, 0);
-	if (dup2(devnull, 0) < 0 || dup2(outw, 1) < 0 || dup2(devnull, 2) < 0)
-		goto fail;
-	for (int s = 1; s < NSIG; s++) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(s, &sa, NULL);
-	}
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-#ifdef SYS_close_range
-	/* keep errw (close-on-exec) for reporting a failed execve */
-	if (errw > 3)
-		syscall(SYS_close_range, 3, (unsigned)errw - 1, 0);
-	syscall(SYS_close_range, (unsigned)errw + 1, ~0u, 0);
-#endif
-	execve(prog, argv, envp);
-fail:;
-	int e = errno;
-	ssize_t wr = write(errw, &e, sizeof(e));
-	(void)wr;
-	_exit(127);
-}
-
-/*
- * With stdin closed, pipe2() may hand out fd 0, which the child's dup2() calls would then
- * overwrite: move such descriptors to 3 or above.
- */
-static int fd_above_stdio(int *fd)
-{
-	if (*fd > 2)
-		return 0;
-	int n = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
-	if (n < 0)
-		return -1;
-	close(*fd);
-	*fd = n;
-	return 0;
-}
-
-static int run_plugin(struct kube_credentials *c, const char *prog, struct exec_result *r)
-{
-	char *info = exec_info(c);
-	char **argv = calloc(c->n_exec_args + 2, sizeof(char *));
-	size_t nenv = 0;
-	for (char **e = environ; e && *e; e++)
-		nenv++;
-	char **envp = calloc(nenv + c->n_exec_env + 2, sizeof(char *));
-	char *info_env = info ? str_concat("KUBERNETES_EXEC_INFO=", info, "") : NULL;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, devnull = -1, rc = 0;
-	pid_t pid = -1;
-
-	memset(r, 0, sizeof(*r));
-	if (!info || !argv || !envp || !info_env) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	argv[0] = c->exec_command;
-	for (size_t i = 0; i < c->n_exec_args; i++)
-		argv[i + 1] = c->exec_args[i];
-	size_t k = 0;
-	for (char **e = environ; e && *e; e++) {
-		if (!env_overridden(*e, c->exec_env, c->n_exec_env))
-			envp[k++] = *e;
-	}
-	for (size_t i = 0; i < c->n_exec_env; i++)
-		envp[k++] = c->exec_env[i];
-	envp[k++] = info_env;
-
-	r->cap = 4096;
-	if (!(r->out = malloc(r->cap))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || fd_above_stdio(&outp[0]) < 0 ||
-	    fd_above_stdio(&outp[1]) < 0 || fd_above_stdio(&errp[0]) < 0 ||
-	    fd_above_stdio(&errp[1]) < 0 || fd_above_stdio(&devnull) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (pid == 0)
-		child_exec(prog, argv, envp, devnull, outp[1], errp[1]);
-	setpgid(pid, pid); /* the child does it too; whichever runs first */
-	close(outp[1]);
-	close(errp[1]);
-	outp[1] = errp[1] = -1;
-
-	int64_t deadline = now_ms() + c->exec_timeout_ms;
-	bool out_open = true, err_open = true;
-	while ((out_open || err_open) && !r->overflow) {
-		int64_t left = deadline - now_ms();
-		if (left <= 0) {
-			r->timed_out = true;
-			break;
-		}
-		struct pollfd pf[2];
-		nfds_t n = 0;
-		if (out_open)
-			pf[n++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
-		if (err_open)
-			pf[n++] = (struct pollfd){.fd = errp[0], .events = POLLIN};
-		int pr = poll(pf, n, (int)(left > INT_MAX ? INT_MAX : left));
-		if (pr < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		for (nfds_t i = 0; pr > 0 && i < n; i++) {
-			if (!pf[i].revents)
-				continue;
-			if (pf[i].fd == outp[0]) {
-				if (r->len + 1 >= r->cap) {
-					size_t ncap = r->cap * 2;
-					char *nb = malloc(ncap);
-					if (!nb) {
-						rc = -ENOMEM;
-						r->overflow = true;
-						break;
-					}
-					memcpy(nb, r->out, r->len);
-					wipe_free(r->out, r->cap);
-					r->out = nb;
-					r->cap = ncap;
-				}
-				ssize_t got = read(outp[0], r->out + r->len, r->cap - r->len - 1);
-				if (got > 0) {
-					r->len += (size_t)got;
-					if (r->len > EXEC_OUTPUT_MAX)
-						r->overflow = true;
-				} else if (got == 0 || errno != EINTR) {
-					out_open = false;
-				}
-			} else {
-				int e;
-				ssize_t got = read(errp[0], &e, sizeof(e));
-				if (got == (ssize_t)sizeof(e))
-					r->exec_errno = e;
-				else if (got == 0 || (got < 0 && errno != EINTR))
-					err_open = false;
-			}
-		}
-	}
-	/* stdout is closed: give the process what is left of the time to exit */
-	bool reaped = false;
-	while (!r->timed_out && !r->overflow && rc == 0) {
-		pid_t w = waitpid(pid, &r->status, WNOHANG);
-		if (w == pid) {
-			reaped = true;
-			break;
-		}
-		if (w < 0 && errno != EINTR) {
-			rc = -errno;
-			reaped = true;
-			break;
-		}
-		if (now_ms() >= deadline) {
-			r->timed_out = true;
-			break;
-		}
-		struct timespec ts = {0, 2 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-	if (!reaped) {
-		/* the whole process group: a shell script's children hold the pipe too */
-		kill(-pid, SIGKILL);
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (r->len < r->cap)
-		r->out[r->len] = '\0';
-out:
-	if (outp[0] >= 0)
-		close(outp[0]);
-	if (outp[1] >= 0)
-		close(outp[1]);
-	if (errp[0] >= 0)
-		close(errp[0]);
-	if (errp[1] >= 0)
-		close(errp[1]);
-	if (devnull >= 0)
-		close(devnull);
-	free(argv);
-	free(envp);
-	free(info);
-	free(info_env);
-	return rc;
-}
-
-static int exec_refresh(struct kube_credentials *c, char *err, size_t errlen)
-{
-	struct kube_token_cache *tc = c->cache_;
-	const char *cmd = c->exec_command;
-	char *prog = strchr(cmd, '/') ? strdup(cmd) : find_in_path(cmd);
-	struct exec_result r;
-	cJSON *j = NULL;
-	int rc;
-
-	if (!prog) {
-		if (strchr(cmd, '/'))
-			return oom(err, errlen);
-		return fail(err, errlen, -ENOENT, _("exec plugin '%s' was not found in $PATH"),
-			    cmd);
-	}
-	rc = run_plugin(c, prog, &r);
-	free(prog);
-	if (rc == -ENOMEM) {
-		rc = oom(err, errlen);
-		goto out;
-	}
-	if (rc < 0) {
-		rc = fail(err, errlen, rc, _("exec plugin '%s' cannot be run: %s"), cmd,
-			  strerror(-rc));
-		goto out;
-	}
-	if (r.exec_errno) {
-		rc = fail(err, errlen, -r.exec_errno, _("exec plugin '%s' cannot be run: %s"), cmd,
-			  strerror(r.exec_errno));
-		goto out;
-	}
-	if (r.timed_out) {
-		rc = fail(err, errlen, -ETIMEDOUT,
-			  _("exec plugin '%s' did not finish within %d ms and was killed"), cmd,
-			  c->exec_timeout_ms);
-		goto out;
-	}
-	if (r.overflow) {
-		rc = fail(err, errlen, -EFBIG,
-			  _("exec plugin '%s' printed more than %u KiB and was killed"), cmd,
-			  EXEC_OUTPUT_MAX >> 10);
-		goto out;
-	}
-	if (WIFSIGNALED(r.status)) {
-		rc = fail(err, errlen, -EIO, _("exec plugin '%s' was killed by signal %d"), cmd,
-			  WTERMSIG(r.status));
-		goto out;
-	}
-	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
-		rc = fail(err, errlen, -EIO, _("exec plugin '%s' failed with exit code %d"), cmd,
-			  WEXITSTATUS(r.status));
-		goto out;
-	}
-
-	/* From here on the output is never quoted: it is a credential. */
-	j = cJSON_ParseWithLength(r.out, r.len);
-	cJSON *status = j ? cJSON_GetObjectItemCaseSensitive(j, "status") : NULL;
-	cJSON *av = j ? cJSON_GetObjectItemCaseSensitive(j, "apiVersion") : NULL;
-	cJSON *kind = j ? cJSON_GetObjectItemCaseSensitive(j, "kind") : NULL;
-	if (!cJSON_IsObject(j) || !cJSON_IsString(kind) ||
-	    strcmp(kind->valuestring, "ExecCredential") != 0) {
-		rc = fail(err, errlen, -EBADMSG,
-			  _("exec plugin '%s' did not print an ExecCredential"), cmd);
-		goto out;
-	}
-	if (!cJSON_IsString(av) || strcmp(av->valuestring, c->exec_api_version) != 0) {
-		rc = fail(err, errlen, -EBADMSG,
-			  _("exec plugin '%s' answered with another apiVersion than %s"), cmd,
-			  c->exec_api_version);
-		goto out;
-	}
-	if (!cJSON_IsObject(status)) {
-		rc = fail(err, errlen, -EBADMSG, _("exec plugin '%s' returned no status"), cmd);
-		goto out;
-	}
-	cJSON *tok = cJSON_GetObjectItemCaseSensitive(status, "token");
-	cJSON *crt = cJSON_GetObjectItemCaseSensitive(status, "clientCertificateData");
-	cJSON *key = cJSON_GetObjectItemCaseSensitive(status, "clientKeyData");
-	cJSON *exp = cJSON_GetObjectItemCaseSensitive(status, "expirationTimestamp");
-	if ((tok && !cJSON_IsString(tok) && !cJSON_IsNull(tok)) ||
-	    (crt && !cJSON_IsString(crt) && !cJSON_IsNull(crt)) ||
-	    (key && !cJSON_IsString(key) && !cJSON_IsNull(key)) ||
-	    (exp && !cJSON_IsString(exp) && !cJSON_IsNull(exp))) {
-		rc = fail(err, errlen, -EBADMSG, _("exec plugin '%s' returned a malformed status"),
-			  cmd);
-		goto out;
-	}
-	const char *ts = cJSON_IsString(tok) && *tok->valuestring ? tok->valuestring : NULL;
-	const char *cs = cJSON_IsString(crt) && *crt->valuestring ? crt->valuestring : NULL;
-	const char *ks = cJSON_IsString(key) && *key->valuestring ? key->valuestring : NULL;
-	if (!ts && !cs && !ks) {
-		rc = fail(err, errlen, -EBADMSG,
-			  _("exec plugin '%s' returned neither a token nor a certificate and key"),
-			  cmd);
-		goto out;
-	}
-	if (!cs != !ks) {
-		rc = fail(err, errlen, -EBADMSG,
-			  _("exec plugin '%s' returned a certificate or a key, not both"), cmd);
-		goto out;
-	}
-	time_t expiry = 0;
-	bool has_expiry = cJSON_IsString(exp) && *exp->valuestring;
-	if (has_expiry && !parse_rfc3339(exp->valuestring, &expiry)) {
-		rc =
-		    fail(err, errlen, -EBADMSG,
-			 _("exec plugin '%s' returned an expirationTimestamp that is not RFC 3339"),
-			 cmd);
-		goto out;
-	}
-	char *ntok = ts ? strdup(ts) : NULL;
-	unsigned char *ncert = NULL, *nkey = NULL;
-	size_t clen = cs ? strlen(cs) : 0, klen = ks ? strlen(ks) : 0;
-	if (cs) {
-		ncert = malloc(clen);
-		nkey = malloc(klen);
-		if (ncert)
-			memcpy(ncert, cs, clen);
-		if (nkey)
-			memcpy(nkey, ks, klen);
-	}
-	if ((ts && !ntok) || (cs && (!ncert || !nkey))) {
-		wipe_free_str(ntok);
-		free(ncert);
-		wipe_free(nkey, klen);
-		rc = oom(err, errlen);
-		goto out;
-	}
-	cache_set_token(tc, ntok);
-	c->token_generation++;
-	if (cs) {
-		if (!c->cert_data || c->cert_len != clen || memcmp(c->cert_data, ncert, clen) ||
-		    !c->key_data || c->key_len != klen || memcmp(c->key_data, nkey, klen))
-			c->cert_generation++;
-		free(c->cert_data);
-		wipe_free(c->key_data, c->key_len);
-		c->cert_data = ncert;
-		c->cert_len = clen;
-		c->key_data = nkey;
-		c->key_len = klen;
-	}
-	tc->exec_valid = true;
-	tc->exec_has_expiry = has_expiry;
-	tc->exec_expiry = expiry;
-	rc = 0;
-out:
-	if (j) {
-		cjson_wipe(j);
-		cJSON_Delete(j);
-	}
-	wipe_free(r.out, r.cap);
-	return rc;
-}
-
-int kube_credentials_token(struct kube_credentials *c, bool force, const char **token, char *err,
-			   size_t errlen)
-{
-	struct kube_token_cache *tc = cache_of(c);
-	*token = NULL;
-	if (err && errlen)
-		err[0] = '\0';
-	if (!tc)
-		return oom(err, errlen);
-	if (c->token_file) {
-		/* client-go's cached file token source; the static token only as a fallback */
-		int rc = token_file_refresh(c, force, NULL, err, errlen);
-		if (rc == 0) {
-			*token = tc->token;
-			return 0;
-		}
-		if (c->token) {
-			if (err && errlen)
-				err[0] = '\0';
-			*token = c->token;
-			return 0;
-		}
-		return rc;
-	}
-	if (c->token) {
-		*token = c->token;
-		return 0;
-	}
-	/* client-go's exec authenticator stands aside when other credentials are configured */
-	if (c->exec_command && !tc->static_cert && !c->username && !c->password) {
-		if (force || !tc->exec_valid ||
-		    (tc->exec_has_expiry && time(NULL) >= tc->exec_expiry)) {
-			tc->exec_valid = false;
-			int rc = exec_refresh(c, err, errlen);
-			if (rc < 0)
-				return rc;
-		}
-		*token = tc->token;
-	}
-	return 0;
 }

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "kube_exec.h" /* kube_credentials_token() */
 
 /*
  * Where to look. Every member may be NULL. The environment is passed in rather than read
@@ -31,7 +34,7 @@ struct kube_config_opts {
 	int exec_timeout_ms;
 };
 
-struct kube_token_cache; /* private to kube_config.c */
+struct kube_token_cache; /* private to kube_exec.c */
 
 /*
  * The credentials for one cluster. Every pointer is owned by the struct (NULL when unset) and
@@ -131,23 +134,9 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_credentials *
 void kube_credentials_free(struct kube_credentials *c);
 
 /*
- * The bearer token to send now, in client-go's order:
- *  - token_file: re-read when its identity (device, inode, size, mtime) changed, since service
- *    account tokens rotate (the kubelet swaps a symlink); force re-reads it anyway. If it cannot
- *    be read and a static token exists, that one is used.
- *  - token.
- *  - the exec plugin, unless the user has a client certificate or basic auth: run on first use,
- *    then cached until the ExecCredential's status.expirationTimestamp (forever without one);
- *    force (after a 401) runs it again. The plugin runs without a shell, stdin and stderr on
- *    /dev/null, KUBERNETES_EXEC_INFO set, and is killed after exec_timeout_ms or 1 MiB of output.
- *    A certificate/key pair it returns replaces cert_data/key_data and bumps cert_generation.
- * Sets *token to a string valid until the next call or kube_credentials_free(), or to NULL when
- * there is no bearer token (client certificate, basic auth or anonymous), and returns 0.
- * Otherwise returns a negative errno (-ETIMEDOUT for a plugin killed for time) with a message in
- * err that never contains the token nor anything the plugin printed. Blocks for at most the
- * plugin's time limit. Not thread-safe: one caller at a time per struct.
+ * CLOCK_MONOTONIC in milliseconds. kube_exec.c times its plugin with it; it stays here until
+ * the clocks are unified.
  */
-int kube_credentials_token(struct kube_credentials *c, bool force, const char **token, char *err,
-			   size_t errlen);
+int64_t now_ms(void);
 
 #endif

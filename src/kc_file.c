@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Parses one kubeconfig file (libyaml) into plain structs, checking each field's type. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base64.h"
+#include "kc_file.h"
+#include "kube_io.h"
+#include "nls.h"
+
+#define MERGE_DEPTH_MAX 8 /* nested YAML merge keys (<<) followed */
+
+void kc_file_free(struct kc_file *f)
+{
+	for (size_t i = 0; i < f->n_clusters; i++) {
+		struct kc_cluster *c = &f->clusters[i];
+		free(c->name);
+		free(c->server);
+		free(c->ca);
+		free(c->tls_server_name);
+		free(c->proxy_url);
+		free(c->ca_data);
+	}
+	for (size_t i = 0; i < f->n_users; i++) {
+		struct kc_user *u = &f->users[i];
+		free(u->name);
+		free(u->cert);
+		free(u->key);
+		kube_io_wipe_free_str(u->token);
+		free(u->token_file);
+		free(u->username);
+		kube_io_wipe_free_str(u->password);
+		free(u->cert_data);
+		kube_io_wipe_free(u->key_data, u->key_len);
+		free(u->auth_provider);
+		kube_io_wipe_free_str(u->oidc_id_token);
+		free(u->exec.command);
+		free(u->exec.api_version);
+		free(u->exec.interactive_mode);
+		kube_io_free_strv(u->exec.args, u->exec.n_args, true);
+		kube_io_free_strv(u->exec.env, u->exec.n_env, true);
+	}
+	for (size_t i = 0; i < f->n_contexts; i++) {
+		struct kc_context *c = &f->contexts[i];
+		free(c->name);
+		free(c->cluster);
+		free(c->user);
+		free(c->namespace_);
+	}
+	free(f->clusters);
+	free(f->users);
+	free(f->contexts);
+	free(f->current_context);
+	free(f->path);
+	free(f->dir);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Parsing state: the document, and where we are for error messages. */
+struct pctx {
+	yaml_document_t *doc;
+	char where[768]; /* "~/.kube/config: user 'admin'" */
+	char *err;
+	size_t errlen;
+};
+
+static yaml_node_t *ynode(struct pctx *pc, int id)
+{
+	return yaml_document_get_node(pc->doc, id);
+}
+
+static bool scalar_is(const yaml_node_t *n, const char *s)
+{
+	size_t l = strlen(s);
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.length == l &&
+	       memcmp(n->data.scalar.value, s, l) == 0;
+}
+
+/* YAML 1.1 nulls as go-yaml resolves them: an empty plain scalar, ~, null. */
+static bool y_null(const yaml_node_t *n)
+{
+	if (!n)
+		return true;
+	if (n->type != YAML_SCALAR_NODE)
+		return false;
+	if (n->tag && strcmp((const char *)n->tag, YAML_NULL_TAG) == 0)
+		return true;
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return n->data.scalar.length == 0 || scalar_is(n, "~") || scalar_is(n, "null") ||
+	       scalar_is(n, "Null") || scalar_is(n, "NULL");
+}
+
+static const char *y_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return _("a mapping");
+	case YAML_SEQUENCE_NODE:
+		return _("a list");
+	default:
+		return _("a scalar");
+	}
+}
+
+/*
+ * The value of key in a mapping, following merge keys (<<: *anchor, or a list of them) as
+ * go-yaml does: keys written in the mapping win over merged ones.
+ */
+static yaml_node_t *y_get_depth(struct pctx *pc, yaml_node_t *map, const char *key, int depth)
+{
+	if (!map || map->type != YAML_MAPPING_NODE || depth > MERGE_DEPTH_MAX)
+		return NULL;
+	yaml_node_t *merge = NULL;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = ynode(pc, p->key);
+		if (!k || k->type != YAML_SCALAR_NODE)
+			continue;
+		if (scalar_is(k, key))
+			return ynode(pc, p->value);
+		if (!merge && k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar_is(k, "<<"))
+			merge = ynode(pc, p->value);
+	}
+	if (!merge)
+		return NULL;
+	if (merge->type == YAML_MAPPING_NODE)
+		return y_get_depth(pc, merge, key, depth + 1);
+	if (merge->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = merge->data.sequence.items.start;
+		     it < merge->data.sequence.items.top; it++) {
+			yaml_node_t *r = y_get_depth(pc, ynode(pc, *it), key, depth + 1);
+			if (r)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+static yaml_node_t *y_get(struct pctx *pc, yaml_node_t *map, const char *key)
+{
+	return y_get_depth(pc, map, key, 0);
+}
+
+static int y_scalar_dup(struct pctx *pc, yaml_node_t *n, const char *key, char **out)
+{
+	*out = NULL;
+	if (y_null(n))
+		return 0;
+	if (n->type != YAML_SCALAR_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s: expected a string, not %s"), pc->where, key,
+				    y_kind(n));
+	if (memchr(n->data.scalar.value, '\0', n->data.scalar.length))
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s: contains a NUL character"), pc->where, key);
+	if (n->data.scalar.length == 0)
+		return 0; /* client-go treats "" as unset everywhere */
+	*out = strndup((const char *)n->data.scalar.value, n->data.scalar.length);
+	return *out ? 0 : kube_io_oom(pc->err, pc->errlen);
+}
+
+static int y_str(struct pctx *pc, yaml_node_t *map, const char *key, char **out)
+{
+	return y_scalar_dup(pc, y_get(pc, map, key), key, out);
+}
+
+/* Booleans as YAML 1.1 (go-yaml v2, which sigs.k8s.io/yaml uses) reads them. */
+static int y_bool(struct pctx *pc, yaml_node_t *map, const char *key, bool *out)
+{
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+					  "YES",  "on",	  "On",	  "ON"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+					 "NO",	  "off",   "Off",   "OFF"};
+	yaml_node_t *n = y_get(pc, map, key);
+	*out = false;
+	if (y_null(n))
+		return 0;
+	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+			if (scalar_is(n, yes[i])) {
+				*out = true;
+				return 0;
+			}
+			if (scalar_is(n, no[i]))
+				return 0;
+		}
+	}
+	return kube_io_fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected true or false"),
+			    pc->where, key);
+}
+
+/* A -data field: base64 text decoded; the text itself is never quoted in errors. */
+static int y_data(struct pctx *pc, yaml_node_t *map, const char *key, unsigned char **out,
+		  size_t *outlen)
+{
+	yaml_node_t *n = y_get(pc, map, key);
+	*out = NULL;
+	*outlen = 0;
+	if (y_null(n))
+		return 0;
+	if (n->type != YAML_SCALAR_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s: expected base64 text, not %s"), pc->where, key,
+				    y_kind(n));
+	if (n->data.scalar.length == 0)
+		return 0;
+	size_t bad;
+	int rc = base64_decode((const char *)n->data.scalar.value, n->data.scalar.length, out,
+			       outlen, &bad);
+	if (rc == -ENOMEM)
+		return kube_io_oom(pc->err, pc->errlen);
+	if (rc < 0)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s is not valid base64 (at byte %zu)"), pc->where, key,
+				    bad);
+	if (*outlen == 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
+static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***out, size_t *n)
+{
+	yaml_node_t *seq = y_get(pc, map, key);
+	*out = NULL;
+	*n = 0;
+	if (y_null(seq))
+		return 0;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s: expected a list, not %s"), pc->where, key,
+				    y_kind(seq));
+	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	char **v = calloc(cnt + 1, sizeof(*v));
+	if (!v)
+		return kube_io_oom(pc->err, pc->errlen);
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *it = ynode(pc, seq->data.sequence.items.start[i]);
+		int rc = y_scalar_dup(pc, it, key, &v[i]);
+		if (rc == 0 && !v[i] && !(v[i] = strdup("")))
+			rc = kube_io_oom(pc->err, pc->errlen);
+		if (rc < 0) {
+			kube_io_free_strv(v, i + 1, true);
+			return rc;
+		}
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
+{
+	int rc;
+	if (y_null(n))
+		return 0;
+	if (n->type != YAML_MAPPING_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: exec: expected a mapping, not %s"), pc->where,
+				    y_kind(n));
+	e->present = true;
+	if ((rc = y_str(pc, n, "command", &e->command)) < 0 ||
+	    (rc = y_str(pc, n, "apiVersion", &e->api_version)) < 0 ||
+	    (rc = y_str(pc, n, "interactiveMode", &e->interactive_mode)) < 0 ||
+	    (rc = y_bool(pc, n, "provideClusterInfo", &e->provide_cluster_info)) < 0 ||
+	    (rc = y_strv(pc, n, "args", &e->args, &e->n_args)) < 0)
+		return rc;
+	yaml_node_t *env = y_get(pc, n, "env");
+	if (y_null(env))
+		return 0;
+	if (env->type != YAML_SEQUENCE_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: exec env: expected a list, not %s"), pc->where,
+				    y_kind(env));
+	size_t cnt = (size_t)(env->data.sequence.items.top - env->data.sequence.items.start);
+	e->env = calloc(cnt + 1, sizeof(*e->env));
+	if (!e->env)
+		return kube_io_oom(pc->err, pc->errlen);
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *it = ynode(pc, env->data.sequence.items.start[i]);
+		char *name = NULL, *value = NULL;
+		if (!it || it->type != YAML_MAPPING_NODE)
+			return kube_io_fail(
+			    pc->err, pc->errlen, -EINVAL,
+			    _("%s: exec env: each entry must be a mapping with name and value"),
+			    pc->where);
+		if ((rc = y_str(pc, it, "name", &name)) < 0)
+			return rc;
+		if ((rc = y_str(pc, it, "value", &value)) < 0) {
+			free(name);
+			return rc;
+		}
+		if (!name || strchr(name, '=')) {
+			free(name);
+			kube_io_wipe_free_str(value);
+			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+					    _("%s: exec env: entry %zu needs a name without '='"),
+					    pc->where, i + 1);
+		}
+		e->env[i] = kube_io_str_concat(name, "=", value ? value : "");
+		free(name);
+		kube_io_wipe_free_str(value);
+		if (!e->env[i])
+			return kube_io_oom(pc->err, pc->errlen);
+		e->n_env = i + 1;
+	}
+	return 0;
+}
+
+static int parse_cluster(struct pctx *pc, yaml_node_t *n, struct kc_cluster *c)
+{
+	int rc;
+	if ((rc = y_str(pc, n, "server", &c->server)) < 0 ||
+	    (rc = y_str(pc, n, "certificate-authority", &c->ca)) < 0 ||
+	    (rc = y_data(pc, n, "certificate-authority-data", &c->ca_data, &c->ca_len)) < 0 ||
+	    (rc = y_bool(pc, n, "insecure-skip-tls-verify", &c->insecure)) < 0 ||
+	    (rc = y_str(pc, n, "tls-server-name", &c->tls_server_name)) < 0 ||
+	    (rc = y_str(pc, n, "proxy-url", &c->proxy_url)) < 0 ||
+	    (rc = y_bool(pc, n, "disable-compression", &c->disable_compression)) < 0)
+		return rc;
+	return 0;
+}
+
+static int parse_user(struct pctx *pc, yaml_node_t *n, struct kc_user *u)
+{
+	int rc;
+	if ((rc = y_str(pc, n, "client-certificate", &u->cert)) < 0 ||
+	    (rc = y_data(pc, n, "client-certificate-data", &u->cert_data, &u->cert_len)) < 0 ||
+	    (rc = y_str(pc, n, "client-key", &u->key)) < 0 ||
+	    (rc = y_data(pc, n, "client-key-data", &u->key_data, &u->key_len)) < 0 ||
+	    (rc = y_str(pc, n, "token", &u->token)) < 0 ||
+	    (rc = y_str(pc, n, "tokenFile", &u->token_file)) < 0 ||
+	    (rc = y_str(pc, n, "username", &u->username)) < 0 ||
+	    (rc = y_str(pc, n, "password", &u->password)) < 0 ||
+	    (rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0)
+		return rc;
+	yaml_node_t *ap = y_get(pc, n, "auth-provider");
+	if (!y_null(ap)) {
+		if (ap->type != YAML_MAPPING_NODE)
+			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+					    _("%s: auth-provider: expected a mapping, not %s"),
+					    pc->where, y_kind(ap));
+		if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
+			return rc;
+		if (!u->auth_provider && !(u->auth_provider = strdup("")))
+			return kube_io_oom(pc->err, pc->errlen);
+		yaml_node_t *cfg = y_get(pc, ap, "config");
+		if (!y_null(cfg) && cfg->type == YAML_MAPPING_NODE &&
+		    (rc = y_str(pc, cfg, "id-token", &u->oidc_id_token)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_context(struct pctx *pc, yaml_node_t *n, struct kc_context *c)
+{
+	int rc;
+	if ((rc = y_str(pc, n, "cluster", &c->cluster)) < 0 ||
+	    (rc = y_str(pc, n, "user", &c->user)) < 0 ||
+	    (rc = y_str(pc, n, "namespace", &c->namespace_)) < 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * One of the named lists: clusters: [{name: x, cluster: {...}}]. Names must be unique within
+ * a file (client-go refuses a duplicate name when it converts the list to a map).
+ */
+static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root, const char *list,
+		      const char *item, const char *kind, void **arr, size_t *n, size_t esize)
+{
+	yaml_node_t *seq = y_get(pc, root, list);
+	if (y_null(seq))
+		return 0;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s: expected a list, not %s"), fdisp, list, y_kind(seq));
+	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	char *a = calloc(cnt ? cnt : 1, esize);
+	if (!a)
+		return kube_io_oom(pc->err, pc->errlen);
+	*arr = a;
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *it = ynode(pc, seq->data.sequence.items.start[i]);
+		void *e = a + i * esize;
+		char **name = e; /* every entry struct starts with its name */
+		int rc;
+		if (!it || it->type != YAML_MAPPING_NODE)
+			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+					    _("%s: %s entry %zu: expected a mapping"), fdisp, list,
+					    i + 1);
+		snprintf(pc->where, sizeof(pc->where), "%s: %s entry %zu", fdisp, list, i + 1);
+		if ((rc = y_str(pc, it, "name", name)) < 0)
+			return rc;
+		if (!*name && !(*name = strdup("")))
+			return kube_io_oom(pc->err, pc->errlen);
+		*n = i + 1;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(*(char **)(void *)(a + j * esize), *name) == 0)
+				return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+						    _("%s: %s '%s' is defined twice"), fdisp, kind,
+						    *name);
+		}
+		snprintf(pc->where, sizeof(pc->where), "%s: %s '%s'", fdisp, kind, *name);
+		yaml_node_t *body = y_get(pc, it, item);
+		if (y_null(body))
+			continue;
+		if (body->type != YAML_MAPPING_NODE)
+			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+					    _("%s: %s: expected a mapping, not %s"), pc->where,
+					    item, y_kind(body));
+		if (!strcmp(item, "cluster"))
+			rc = parse_cluster(pc, body, e);
+		else if (!strcmp(item, "user"))
+			rc = parse_user(pc, body, e);
+		else
+			rc = parse_context(pc, body, e);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Scalars may hold tokens and keys: clear them before libyaml frees them. */
+static void wipe_document(yaml_document_t *d)
+{
+	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
+		if (n->type == YAML_SCALAR_NODE && n->data.scalar.value)
+			explicit_bzero(n->data.scalar.value, n->data.scalar.length);
+	}
+}
+
+static void wipe_parser(yaml_parser_t *p)
+{
+	if (p->raw_buffer.start && p->raw_buffer.end > p->raw_buffer.start)
+		explicit_bzero(p->raw_buffer.start,
+			       (size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	if (p->buffer.start && p->buffer.end > p->buffer.start)
+		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
+}
+
+/* The message for a document libyaml could not load: where, and what it expected. */
+static int yaml_load_error(const yaml_parser_t *parser, const char *fdisp, char *err, size_t errlen)
+{
+	int rc;
+	if (parser->error == YAML_MEMORY_ERROR)
+		rc = kube_io_oom(err, errlen);
+	else if (parser->context)
+		rc = kube_io_fail(err, errlen, -EINVAL,
+				  _("%s: invalid YAML at line %zu, column %zu: %s %s (line %zu)"),
+				  fdisp, parser->problem_mark.line + 1,
+				  parser->problem_mark.column + 1,
+				  parser->problem ? parser->problem : "?", parser->context,
+				  parser->context_mark.line + 1);
+	else
+		rc = kube_io_fail(err, errlen, -EINVAL,
+				  _("%s: invalid YAML at line %zu, column %zu: %s"), fdisp,
+				  parser->problem_mark.line + 1, parser->problem_mark.column + 1,
+				  parser->problem ? parser->problem : "?");
+	return rc;
+}
+
+/* The top level of a loaded kubeconfig: kind, current-context and the three lists. */
+static int parse_root(struct pctx *pc, yaml_node_t *root, const char *fdisp, struct kc_file *f)
+{
+	char *err = pc->err;
+	size_t errlen = pc->errlen;
+	int rc = 0;
+	if (y_null(root)) {
+		/* an empty file is an empty config, as client-go reads it */
+	} else if (root->type != YAML_MAPPING_NODE) {
+		rc = kube_io_fail(err, errlen, -EINVAL,
+				  _("%s: not a kubeconfig (the top level is %s)"), fdisp,
+				  y_kind(root));
+	} else {
+		char *kind = NULL;
+		rc = y_str(pc, root, "kind", &kind);
+		if (rc == 0 && kind && strcmp(kind, "Config") != 0)
+			rc = kube_io_fail(err, errlen, -EINVAL,
+					  _("%s: not a kubeconfig (kind is not Config)"), fdisp);
+		free(kind);
+		if (rc == 0)
+			rc = y_str(pc, root, "current-context", &f->current_context);
+		if (rc == 0)
+			rc = parse_list(pc, fdisp, root, "clusters", "cluster", "cluster",
+					(void **)&f->clusters, &f->n_clusters,
+					sizeof(struct kc_cluster));
+		if (rc == 0)
+			rc = parse_list(pc, fdisp, root, "users", "user", "user",
+					(void **)&f->users, &f->n_users, sizeof(struct kc_user));
+		if (rc == 0)
+			rc = parse_list(pc, fdisp, root, "contexts", "context", "context",
+					(void **)&f->contexts, &f->n_contexts,
+					sizeof(struct kc_context));
+	}
+	return rc;
+}
+
+/*
+ * Parses one kubeconfig. Returns 0, -ENOENT (silently: the caller decides whether a missing
+ * file matters), or another negative errno with a message.
+ */
+int kc_file_load(const char *path, const char *home, struct kc_file *f, char *err, size_t errlen)
+{
+	char dbuf[PATH_MAX + 2];
+	const char *fdisp = kube_io_disp(home, path, dbuf, sizeof(dbuf));
+	char *buf;
+	size_t len;
+	memset(f, 0, sizeof(*f));
+	int rc = kube_io_read_file(path, KUBECONFIG_MAX, &buf, &len);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc == -EFBIG)
+		return kube_io_fail(err, errlen, rc, _("%s: larger than %u MiB, not a kubeconfig"),
+				    fdisp, KUBECONFIG_MAX >> 20);
+	if (rc == -ENOMEM)
+		return kube_io_oom(err, errlen);
+	if (rc < 0)
+		return kube_io_fail(err, errlen, rc, _("%s: cannot be read: %s"), fdisp,
+				    strerror(-rc));
+	errno = ENOMEM;
+	if (!(f->path = strdup(path)) || !(f->dir = kube_io_abs_dir_of(path))) {
+		/* getcwd() fails when the current directory was removed */
+		rc = errno == ENOMEM ? kube_io_oom(err, errlen)
+				     : kube_io_fail(err, errlen, -errno,
+						    _("%s: its directory cannot be found: %s"),
+						    fdisp, strerror(errno));
+		kube_io_wipe_free(buf, len + 1);
+		kc_file_free(f);
+		return rc;
+	}
+
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct pctx pc = {.doc = &doc, .err = err, .errlen = errlen};
+	if (!yaml_parser_initialize(&parser)) {
+		kube_io_wipe_free(buf, len + 1);
+		kc_file_free(f);
+		return kube_io_oom(err, errlen);
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = yaml_load_error(&parser, fdisp, err, errlen);
+		wipe_parser(&parser);
+		yaml_parser_delete(&parser);
+		kube_io_wipe_free(buf, len + 1);
+		kc_file_free(f);
+		return rc;
+	}
+
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	snprintf(pc.where, sizeof(pc.where), "%s", fdisp);
+	rc = parse_root(&pc, root, fdisp, f);
+	wipe_document(&doc);
+	yaml_document_delete(&doc);
+	wipe_parser(&parser);
+	yaml_parser_delete(&parser);
+	kube_io_wipe_free(buf, len + 1);
+	if (rc < 0)
+		kc_file_free(f);
+	return rc;
+}
