@@ -17,6 +17,7 @@
 #include <netlink/msg.h>
 #include <linux/ip_vs.h>
 
+#include "check_main.h"
 #include "ipvs_nl.h"
 #include "ipvs_parse.h"
 #include "snapshot.h"
@@ -1405,9 +1406,5 @@ int main(void)
 	tcase_add_test(tc, test_nl_no_socket_calls);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

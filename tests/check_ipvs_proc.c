@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "check_main.h"
 #include "ipvs_proc.h"
 #include "snapshot.h"
 
@@ -881,9 +882,5 @@ int main(void)
 	tcase_add_test(tc, test_conns_big);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

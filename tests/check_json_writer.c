@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "json_writer.h"
 #include "output_json.h"
 #include "snapshot.h"
@@ -481,9 +482,5 @@ int main(void)
 	tcase_add_test(tc, test_larger_than_buffer);
 	tcase_add_test(tc, test_document_hostile_strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

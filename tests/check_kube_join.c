@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "check_main.h"
 #include "kube_join.h"
 #include "kube_model.h"
 #include "snapshot.h"
@@ -765,9 +766,5 @@ int main(void)
 	tcase_add_test(tc, test_big_and_duplicates);
 	tcase_add_test(tc, test_scale);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

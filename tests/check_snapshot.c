@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "cells.h"
+#include "check_main.h"
 #include "json_read.h"
 #include "kube_model.h"
 #include "kube_text.h"
@@ -719,9 +720,5 @@ int main(void)
 	tcase_add_test(tc, test_cells);
 	tcase_add_test(tc, test_durations);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "check_main.h"
 #include "collect.h"
 #include "feed.h"
 #include "rates.h"
@@ -814,9 +815,5 @@ int main(void)
 	tcase_add_test(tf, test_budget_through_feed);
 	tcase_add_test(tf, test_connections_off_cancels_list);
 	suite_add_tcase(s, tf);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }
