@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of output_text.c: the batch text frame. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "output_text.h"
+#include "sample.h"
+#include "snapshot.h"
+
+START_TEST(test_text_frame)
+{
+	struct snapshot s;
+	sample_fill(&s);
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(output_text(f, &s, true, NULL), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "IPVS 1.2.1, connection table 4096"));
+	ck_assert_ptr_nonnull(strstr(buf, "Timeouts: tcp 900s, tcp_fin 120s, udp 300s"));
+	ck_assert_ptr_nonnull(strstr(buf, "10.96.0.10:53"));
+	ck_assert_ptr_nonnull(strstr(buf, "-> 10.244.1.5:53"));
+	ck_assert_ptr_nonnull(strstr(buf, "tunnel w 0"));
+	ck_assert_ptr_nonnull(strstr(buf, "FWM 42 IPv6"));
+	/* Exact mode prints the whole counter. */
+	ck_assert_ptr_nonnull(strstr(buf, "Services: 2, real servers: 1"));
+	free(buf);
+	snapshot_free(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("output_text");
+	TCase *tc;
+
+	tc = tcase_create("frame");
+	tcase_add_test(tc, test_text_frame);
+	suite_add_tcase(s, tc);
+	return check_main(s);
+}
