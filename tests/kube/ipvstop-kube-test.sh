@@ -24,9 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && cat "$2"; }
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
 check() { # check NAME PYTHON-EXPRESSION-OVER-d (the JSON document in $work/doc.json)
 	if python3 - "$work/doc.json" "$2" > "$work/check.out" 2>&1 <<'PY'
 import json, sys
@@ -280,5 +279,4 @@ check "a hung re-watch is reported within seconds" '"no response from the API se
 control '{"action":"clear-faults"}'
 control '{"action":"release"}'
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary
