@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,79 @@ START_TEST(test_rates_index)
 }
 END_TEST
 
+static struct ipvs_service *row(struct snapshot *s, uint32_t mark, uint64_t conns, double mono)
+{
+	struct ipvs_service *v = snapshot_add_service(s);
+	ck_assert_ptr_nonnull(v);
+	v->af = AF_INET;
+	v->fwmark = mark;
+	v->stats.conns = conns;
+	v->stats_mono = mono;
+	v->dests_mono = mono;
+	struct ipvs_dest *d = service_add_dest(v);
+	ck_assert_ptr_nonnull(d);
+	d->af = AF_INET;
+	d->port = 1;
+	d->stats.conns = conns;
+	return v;
+}
+
+static double cps_of(const struct ipvs_service *c, const struct ipvs_service *p)
+{
+	struct ipvs_rates r;
+	ck_assert(rates_compute(&p->stats, &c->stats, rates_row_dt(c->stats_mono, p->stats_mono, 99),
+				&r));
+	return r.cps;
+}
+
+START_TEST(test_row_rates)
+{
+	ck_assert(fabs(rates_row_dt(12.5, 10.0, 1.0) - 2.5) < 1e-9);
+	ck_assert(fabs(rates_row_dt(0, 10.0, 1.0) - 1.0) < 1e-9);
+	ck_assert(fabs(rates_row_dt(12.5, 0, 1.0) - 1.0) < 1e-9);
+
+	/* Three refreshes: A re-read each time, B read at 4, at 5, then not. */
+	struct snapshot s0, s1, s2, p1, p2;
+	memset(&s0, 0, sizeof(s0));
+	memset(&s1, 0, sizeof(s1));
+	memset(&s2, 0, sizeof(s2));
+	s0.mono = 4;
+	row(&s0, 1, 90, 4);
+	row(&s0, 2, 40, 4);
+	s1.mono = 5;
+	row(&s1, 1, 100, 5);
+	row(&s1, 2, 50, 5);
+	ck_assert_int_eq(rates_prev_next(&p1, NULL, &s0, &s1), 0);
+	ck_assert(fabs(cps_of(&s1.services[1], &p1.services[1]) - 10) < 1e-9);
+
+	s2.mono = 6;
+	row(&s2, 1, 130, 6);
+	/* B not re-read: the same row, shared, as a feed publishes it */
+	struct ipvs_service *b = snapshot_add_service(&s2);
+	*b = s1.services[1];
+	b->dests = ipvs_dests_ref(s1.services[1].dests);
+	ck_assert_int_eq(rates_prev_next(&p2, &p1, &s1, &s2), 0);
+	ck_assert_uint_eq(p2.n_services, 2);
+	ck_assert(fabs(cps_of(&s2.services[0], &p2.services[0]) - 30) < 1e-9);
+	/* B keeps its rate (10/s over its own 4..5), rather than 0 over 5..6 */
+	ck_assert(fabs(cps_of(&s2.services[1], &p2.services[1]) - 10) < 1e-9);
+	ck_assert_ptr_eq(p2.services[1].dests, s0.services[1].dests);
+	/* A new service has nothing to compare with. */
+	row(&s2, 3, 5, 6);
+	struct snapshot p3;
+	ck_assert_int_eq(rates_prev_next(&p3, &p1, &s1, &s2), 0);
+	ck_assert_uint_eq(p3.n_services, 2);
+	snapshot_free(&p3);
+	/* Whoever is freed first, the shared arrays stay right (valgrind). */
+	snapshot_free(&s0);
+	snapshot_free(&p1);
+	ck_assert_uint_eq(p2.services[1].dests[0].stats.conns, 40);
+	snapshot_free(&s1);
+	snapshot_free(&p2);
+	snapshot_free(&s2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rates");
@@ -97,6 +171,10 @@ int main(void)
 
 	tc = tcase_create("index");
 	tcase_add_test(tc, test_rates_index);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rows");
+	tcase_add_test(tc, test_row_rates);
 	suite_add_tcase(s, tc);
 	return check_main(s);
 }
