@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,7 +45,18 @@ struct fake_svc {
 static pthread_mutex_t fk_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fake_svc fk[FK_MAX];
 static size_t fk_n;
-static unsigned fk_dumps;
+/*
+ * What the feed did, counted here so that the tests speak of refreshes and passes rather
+ * than of seconds: refreshes (collector_read_start, collector_read_header), service dumps
+ * (a pass each), reads waiting behind the gate now.
+ */
+static unsigned fk_ticks, fk_dumps, fk_waiting;
+/* Each dump's refresh and time (the stats_mono it gives every service), the first FK_DUMPS. */
+#define FK_DUMPS 256
+static struct {
+	unsigned tick;
+	double mono;
+} fk_dump_at[FK_DUMPS];
 /* Closed: reads of real servers wait (so that a test sees the first frame for sure). */
 static pthread_cond_t fk_cv = PTHREAD_COND_INITIALIZER;
 static bool fk_gate_closed;
@@ -70,7 +82,8 @@ static void fk_reset(size_t n)
 	pthread_mutex_lock(&fk_lock);
 	memset(fk, 0, sizeof(fk));
 	fk_n = n;
-	fk_dumps = 0;
+	fk_ticks = fk_dumps = fk_waiting = 0;
+	memset(fk_dump_at, 0, sizeof(fk_dump_at));
 	fk_cancel = fk_reads_cancelled = 0;
 	fk_burn_us = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -156,6 +169,10 @@ static int fk_dump(struct snapshot *s)
 		pthread_mutex_unlock(&fk_lock);
 		return -ECANCELED;
 	}
+	if (fk_dumps < FK_DUMPS) {
+		fk_dump_at[fk_dumps].tick = fk_ticks;
+		fk_dump_at[fk_dumps].mono = t;
+	}
 	fk_dumps++;
 	for (size_t i = 0; i < fk_n; i++) {
 		if (!fk[i].present)
@@ -170,12 +187,31 @@ static int fk_dump(struct snapshot *s)
 	return 0;
 }
 
+/* One of the counters above, read under the lock. */
+static unsigned fk_count(const unsigned *counter)
+{
+	pthread_mutex_lock(&fk_lock);
+	unsigned n = *counter;
+	pthread_mutex_unlock(&fk_lock);
+	return n;
+}
+
 static void fk_head(struct snapshot *s)
 {
 	s->mono = now_mono();
 	s->time = 1795000000.0 + s->mono;
 	s->ipvs_available = true;
 	s->source = IPVS_SOURCE_NETLINK;
+}
+
+/* The start of a refresh: its header, which carries the refresh's number (conn_tab_size). */
+static void fk_tick(struct snapshot *s)
+{
+	pthread_mutex_lock(&fk_lock);
+	unsigned n = ++fk_ticks;
+	pthread_mutex_unlock(&fk_lock);
+	fk_head(s);
+	s->conn_tab_size = n;
 }
 
 int collector_read(struct collector *c, struct snapshot *s)
@@ -190,14 +226,14 @@ int collector_read_start(struct collector *c, struct snapshot *s)
 {
 	(void)c;
 	memset(s, 0, sizeof(*s));
-	fk_head(s);
+	fk_tick(s);
 	return fk_dump(s);
 }
 
 int collector_read_header(struct collector *c, struct snapshot *s)
 {
 	(void)c;
-	fk_head(s);
+	fk_tick(s);
 	return 0;
 }
 
@@ -213,8 +249,11 @@ int collector_read_service(struct collector *c, struct ipvs_service *svc, bool s
 {
 	(void)c;
 	pthread_mutex_lock(&fk_lock);
+	fk_waiting++;
+	pthread_cond_broadcast(&fk_cv);
 	while (fk_gate_closed && !(fk_cancel & CANCEL_ALL))
 		pthread_cond_wait(&fk_cv, &fk_lock);
+	fk_waiting--;
 	if (fk_cancelled()) {
 		pthread_mutex_unlock(&fk_lock);
 		return -ECANCELED;
@@ -262,10 +301,55 @@ int collector_read_service(struct collector *c, struct ipvs_service *svc, bool s
 /* ---- the live feed ---- */
 
 /*
- * The bounds below are the schedule's (a refresh, a pass), plus this much for a busy
- * machine: they check what is read when, not how fast.
+ * The checks count refreshes and passes (fk_ticks, fk_dumps), not seconds, so that a busy
+ * machine makes them slower, not wrong. WAIT only bounds a wait for a snapshot that must
+ * come: a guard against a hang, not a measure of speed.
  */
+#define WAIT 10.0
+/* What the one check in seconds allows a busy machine (test_first_frame_then_focus_and_sweep). */
 #define SLACK 0.5
+
+/* The refresh that read snapshot s (the fake's header carries it). */
+static unsigned tick_of(const struct snapshot *s)
+{
+	return s->conn_tab_size;
+}
+
+/* How many passes started from dump number first on, up to and with refresh tick. */
+static unsigned fk_dumps_since(unsigned first, unsigned tick)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&fk_lock);
+	for (unsigned i = first; i < fk_dumps && i < FK_DUMPS; i++)
+		n += fk_dump_at[i].tick <= tick;
+	pthread_mutex_unlock(&fk_lock);
+	return n;
+}
+
+/* The refresh of the first service dump after refresh tick, UINT_MAX before there is one. */
+static unsigned fk_first_dump_after(unsigned tick)
+{
+	unsigned t = UINT_MAX;
+	pthread_mutex_lock(&fk_lock);
+	for (unsigned i = 0; i < fk_dumps && i < FK_DUMPS && t == UINT_MAX; i++)
+		if (fk_dump_at[i].tick > tick)
+			t = fk_dump_at[i].tick;
+	pthread_mutex_unlock(&fk_lock);
+	return t;
+}
+
+/* When the pass in progress at refresh tick started (its dump's time). */
+static double fk_pass_start(unsigned tick)
+{
+	double t = -1;
+	pthread_mutex_lock(&fk_lock);
+	for (unsigned i = 0; i < fk_dumps && i < FK_DUMPS; i++)
+		if (fk_dump_at[i].tick <= tick)
+			t = fk_dump_at[i].mono;
+	pthread_mutex_unlock(&fk_lock);
+	ck_assert(t >= 0);
+	return t;
+}
 
 /* The next snapshot within timeout seconds, into *s (false: none came). */
 static bool next_snap(struct feed *f, struct snapshot *s, double timeout)
@@ -286,7 +370,7 @@ static bool next_snap(struct feed *f, struct snapshot *s, double timeout)
 static void skip_first(struct feed *f)
 {
 	struct snapshot s;
-	ck_assert(next_snap(f, &s, 2.0));
+	ck_assert(next_snap(f, &s, WAIT));
 	snapshot_free(&s);
 }
 
@@ -311,7 +395,7 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 	struct feed *f = start_feed(0.1, 1.0);
 	struct snapshot s;
 	/* The first snapshot: every service, no real server read yet. */
-	ck_assert(next_snap(f, &s, 2.0));
+	ck_assert(next_snap(f, &s, WAIT));
 	fk_gate(false);
 	ck_assert_uint_eq(s.n_services, 600);
 	size_t pending = 0;
@@ -330,30 +414,37 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 	/* A refresh under way may publish once more without it: then it is read at once. */
 	bool have = false;
 	for (int i = 0; i < 2 && !have; i++) {
-		ck_assert(next_snap(f, &s, 1.0));
+		ck_assert(next_snap(f, &s, WAIT));
 		const struct ipvs_service *v = find_key(&s, focus[0]);
 		have = v && !v->dests_pending;
 		snapshot_free(&s);
 	}
 	ck_assert(have);
 
-	/* Every refresh re-reads the focus; in a period everything is read. */
-	double t0 = now_mono();
+	/* Every refresh re-reads the focus; in a period everything is read. 30 refreshes: 3 s. */
+	unsigned tick0 = fk_count(&fk_ticks), dump0 = fk_count(&fk_dumps);
 	size_t checked = 0;
-	while (now_mono() - t0 < 3.0) {
-		ck_assert(next_snap(f, &s, 1.0));
+	while (fk_count(&fk_ticks) - tick0 < 30) {
+		ck_assert(next_snap(f, &s, WAIT));
 		for (size_t i = 0; i < 3; i++) {
 			const struct ipvs_service *v = find_key(&s, focus[i]);
 			ck_assert_ptr_nonnull(v);
 			ck_assert(!v->dests_pending);
 			ck_assert_uint_eq(v->n_dests, 1);
 		}
-		if (now_mono() - t0 > 1.0 + 0.1 + SLACK) {
-			/* A whole pass (1 s) and a refresh: nothing pending, nothing older. */
+		if (fk_dumps_since(dump0, tick_of(&s)) >= 2) {
+			/*
+			 * A whole pass (1 s) and a refresh: nothing pending, nothing older. The
+			 * age is in seconds because the schedule promises seconds (sweep.h), for
+			 * refreshes on time: a refresh late past the end of a pass leaves the rest
+			 * of it unread (the dump starts the next one), so on a busy machine the
+			 * bound carries SLACK. Every service's stats come with each dump.
+			 */
 			for (size_t i = 0; i < s.n_services; i++) {
 				ck_assert(!s.services[i].dests_pending);
 				ck_assert(s.mono - s.services[i].dests_mono < 1.0 + 0.1 + SLACK);
 				ck_assert(s.mono - s.services[i].stats_mono < 1.0 + 0.1 + SLACK);
+				ck_assert(s.services[i].stats_mono >= fk_pass_start(tick_of(&s)));
 			}
 			checked++;
 		}
@@ -367,10 +458,11 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 	snapshot_free(&first);
 	/* The focus was read about every refresh (0.1 s), the rest about every pass (1 s). */
 	pthread_mutex_lock(&fk_lock);
-	unsigned fr = fk[599].dest_reads, rest = fk[150].dest_reads;
+	unsigned fr = fk[599].dest_reads, rest = fk[150].dest_reads, passes = fk_dumps;
 	pthread_mutex_unlock(&fk_lock);
 	ck_assert_uint_ge(fr, 15);
-	ck_assert_uint_le(rest, 6);
+	ck_assert_uint_ge(fr, 30);	 /* each of the 30 refreshes */
+	ck_assert_uint_le(rest, passes); /* once a pass (6 or fewer in 3 s) */
 	ck_assert_uint_ge(rest, 2);
 	feed_stop(f);
 }
@@ -385,22 +477,29 @@ START_TEST(test_focus_each_refresh_sees_change)
 	struct ipvs_svc_key k;
 	fk_key(42, &k);
 	feed_set_focus(f, &k, 1);
-	ck_assert(next_snap(f, &s, 2.0));
+	ck_assert(next_snap(f, &s, WAIT));
 	snapshot_free(&s);
-	/* A change to the focused service shows in the next refresh (or the one after). */
+	/*
+	 * A change to the focused service shows in the next refresh: every refresh that
+	 * started after it (the one under way may have read before). Two of them are looked at.
+	 */
 	pthread_mutex_lock(&fk_lock);
 	fk[42].weight = 77;
 	fk[43].weight = 77;
+	unsigned changed = fk_ticks;
 	pthread_mutex_unlock(&fk_lock);
-	double t = now_mono();
-	bool seen = false;
-	while (!seen && now_mono() - t < 0.2 * 2 + SLACK) {
-		ck_assert(next_snap(f, &s, 1.0));
+	unsigned seen = 0;
+	while (seen < 2) {
+		ck_assert(next_snap(f, &s, WAIT));
 		const struct ipvs_service *v = find_key(&s, 42);
-		seen = v && v->n_dests == 1 && v->dests[0].weight == 77;
+		if (tick_of(&s) > changed) {
+			ck_assert_msg(v && v->n_dests == 1 && v->dests[0].weight == 77,
+				      "refresh %u, the change made during refresh %u", tick_of(&s),
+				      changed);
+			seen++;
+		}
 		snapshot_free(&s);
 	}
-	ck_assert(seen);
 	feed_stop(f);
 }
 END_TEST
@@ -415,15 +514,16 @@ START_TEST(test_focus_change_read_at_once)
 	while (next_snap(f, &s, 0.3))
 		snapshot_free(&s);
 	pthread_mutex_lock(&fk_lock);
-	unsigned before = fk[500].stats_reads;
+	unsigned before = fk[500].stats_reads, ticks = fk_ticks;
 	pthread_mutex_unlock(&fk_lock);
 
 	struct ipvs_svc_key k;
 	fk_key(500, &k);
 	double t = now_mono();
 	feed_set_focus(f, &k, 1);
-	ck_assert(next_snap(f, &s, 1.0)); /* well before the next refresh, 5 s on */
-	ck_assert(now_mono() - t < 1.0);
+	ck_assert(next_snap(f, &s, WAIT));
+	/* Read at once: well before the next refresh, 5 s on (none has started). */
+	ck_assert_uint_eq(fk_count(&fk_ticks), ticks);
 	const struct ipvs_service *v = find_key(&s, 500);
 	ck_assert_ptr_nonnull(v);
 	ck_assert(!v->dests_pending);
@@ -436,6 +536,7 @@ START_TEST(test_focus_change_read_at_once)
 	/* The same focus again is not a change: nothing is read. */
 	feed_set_focus(f, &k, 1);
 	ck_assert(!next_snap(f, &s, 0.5));
+	ck_assert_uint_eq(fk_count(&fk[500].stats_reads), before + 1);
 	feed_stop(f);
 }
 END_TEST
@@ -455,28 +556,32 @@ START_TEST(test_new_and_removed_services)
 	fk[600].present = true;
 	fk[10].present = false;	 /* the focused one goes */
 	fk[200].present = false; /* and one of the rest */
+	unsigned changed = fk_ticks;
 	pthread_mutex_unlock(&fk_lock);
-	double t = now_mono();
 	bool focus_gone = false, new_in = false, other_gone = false;
-	while (!(focus_gone && new_in && other_gone) && now_mono() - t < 3.0) {
-		ck_assert(next_snap(f, &s, 1.0));
-		double age = now_mono() - t;
-		if (!focus_gone && !find_key(&s, 10)) {
+	while (!(focus_gone && new_in && other_gone) && fk_count(&fk_ticks) - changed < 30) {
+		ck_assert(next_snap(f, &s, WAIT));
+		unsigned t = tick_of(&s), pass = fk_first_dump_after(changed);
+		/* the next refresh finds it gone */
+		if (t > changed)
+			ck_assert_msg(!find_key(&s, 10), "refresh %u after the change at %u", t,
+				      changed);
+		if (!focus_gone && !find_key(&s, 10))
 			focus_gone = true;
-			ck_assert(age < 0.1 * 2 + SLACK); /* the next refresh finds it gone */
-		}
+		/* The next pass finds both: within a pass (0.8 s) and a refresh (0.1 s). */
+		ck_assert_uint_le(pass == UINT_MAX ? fk_count(&fk_ticks) : pass, changed + 10);
 		const struct ipvs_service *nv = find_key(&s, 600);
+		if (t >= pass)
+			ck_assert_msg(nv && !find_key(&s, 200), "refresh %u, pass of refresh %u", t,
+				      pass);
 		if (!new_in && nv) {
 			new_in = true;
 			/* with its real servers: read by the pass that found it */
 			ck_assert(!nv->dests_pending);
 			ck_assert_uint_eq(nv->n_dests, 1);
-			ck_assert(age < 0.8 + 0.1 + SLACK); /* the next pass finds it */
 		}
-		if (!other_gone && !find_key(&s, 200)) {
+		if (!other_gone && !find_key(&s, 200))
 			other_gone = true;
-			ck_assert(age < 0.8 + 0.1 + SLACK);
-		}
 		if (focus_gone && new_in && other_gone) {
 			size_t n = 0;
 			for (size_t i = 0; i < s.n_services; i++)
@@ -497,10 +602,10 @@ START_TEST(test_snapshots_share_unread_rows)
 	fk_reset(600);
 	struct feed *f = start_feed(0.1, 100.0);
 	struct snapshot a, b;
-	ck_assert(next_snap(f, &a, 2.0));
+	ck_assert(next_snap(f, &a, WAIT));
 	snapshot_free(&a);
-	ck_assert(next_snap(f, &a, 2.0)); /* the first share of the sweep is read */
-	ck_assert(next_snap(f, &b, 2.0));
+	ck_assert(next_snap(f, &a, WAIT)); /* the first share of the sweep is read */
+	ck_assert(next_snap(f, &b, WAIT));
 	size_t shared = 0, read = 0;
 	for (size_t i = 0; i < a.n_services; i++) {
 		const struct ipvs_service *x = &a.services[i];
@@ -538,7 +643,7 @@ START_TEST(test_budget_through_feed)
 	struct snapshot s;
 	double t0 = now_mono();
 	while (now_mono() - t0 < 4.0) {
-		ck_assert(next_snap(f, &s, 2.0));
+		ck_assert(next_snap(f, &s, WAIT));
 		snapshot_free(&s);
 	}
 	pthread_mutex_lock(&fk_lock);
@@ -558,8 +663,11 @@ START_TEST(test_stop_cancels_read)
 	fk_gate(true);
 	struct feed *f = start_feed(0.1, 1.0);
 	skip_first(f);
-	/* The reading thread now waits in a read of real servers, behind the gate. */
-	usleep(200 * 1000);
+	/* Until the reading thread waits in a read of real servers, behind the gate. */
+	pthread_mutex_lock(&fk_lock);
+	while (fk_waiting == 0)
+		pthread_cond_wait(&fk_cv, &fk_lock);
+	pthread_mutex_unlock(&fk_lock);
 	double t0 = now_mono();
 	feed_stop(f); /* without the cancel: until the test's timeout */
 	ck_assert_double_lt(now_mono() - t0, 1.0);
@@ -588,7 +696,7 @@ START_TEST(test_connections_off_cancels_list)
 		feed_set_connections(f, true);
 		/* The read it starts (at once) is wanted: the bit is off before it begins. */
 		for (int i = 0; i < 2; i++) {
-			ck_assert(next_snap(f, &s, 2.0));
+			ck_assert(next_snap(f, &s, WAIT));
 			snapshot_free(&s);
 		}
 		pthread_mutex_lock(&fk_lock);
