@@ -12,18 +12,14 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "fixture.h"
 #include "modules.h"
 #include "snapshot.h"
 #include "sysctls.h"
 
-static char *fixture(const char *name)
+static const char *fixture(const char *name)
 {
-	static char buf[4][4096];
-	static int i;
-	const char *d = getenv("top_srcdir");
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/tests/fixtures/%s", d && *d ? d : ".", name);
-	return buf[i];
+	return fixture_in(NULL, name);
 }
 
 static enum module_state state_of(const struct snapshot *s, const char *name)
