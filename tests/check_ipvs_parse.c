@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,35 +77,45 @@ static struct ipvs_stats stats_cut(const struct ipvs_stats *v)
 	return c;
 }
 
+/*
+ * The counters of IPVS_*_ATTR_STATS(64) in the kernel's order: u32 in STATS, u64 in STATS64,
+ * the bytes u64 in both. Before the bytes, an empty PAD attribute: the kernel pads u64s so on
+ * strict-alignment machines (STATS_PAD below).
+ */
+#define STATS_PAD ((size_t)-1)
+static const struct {
+	int attr;
+	size_t off; /* in struct ipvs_stats, or STATS_PAD */
+	bool u64;   /* in STATS too */
+} stats_attrs[] = {
+	{IPVS_STATS_ATTR_CONNS, offsetof(struct ipvs_stats, conns), false},
+	{IPVS_STATS_ATTR_INPKTS, offsetof(struct ipvs_stats, inpkts), false},
+	{IPVS_STATS_ATTR_OUTPKTS, offsetof(struct ipvs_stats, outpkts), false},
+	{IPVS_STATS_ATTR_PAD, STATS_PAD, false},
+	{IPVS_STATS_ATTR_INBYTES, offsetof(struct ipvs_stats, inbytes), true},
+	{IPVS_STATS_ATTR_OUTBYTES, offsetof(struct ipvs_stats, outbytes), true},
+	{IPVS_STATS_ATTR_CPS, offsetof(struct ipvs_stats, cps), false},
+	{IPVS_STATS_ATTR_INPPS, offsetof(struct ipvs_stats, inpps), false},
+	{IPVS_STATS_ATTR_OUTPPS, offsetof(struct ipvs_stats, outpps), false},
+	{IPVS_STATS_ATTR_INBPS, offsetof(struct ipvs_stats, inbps), false},
+	{IPVS_STATS_ATTR_OUTBPS, offsetof(struct ipvs_stats, outbps), false},
+};
+
 static void put_stats(struct nl_msg *m, int type, bool is64, const struct ipvs_stats *v)
 {
 	struct nlattr *n = nla_nest_start(m, type);
 	ck_assert_ptr_nonnull(n);
-	if (is64) {
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_CONNS, v->conns), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INPKTS, v->inpkts), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTPKTS, v->outpkts), 0);
-	} else {
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_CONNS, (uint32_t)v->conns), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_INPKTS, (uint32_t)v->inpkts), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_OUTPKTS, (uint32_t)v->outpkts), 0);
-	}
-	/* The kernel pads u64s on strict-alignment machines with an empty PAD attribute. */
-	ck_assert_int_eq(nla_put(m, IPVS_STATS_ATTR_PAD, 0, NULL), 0);
-	ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INBYTES, v->inbytes), 0);
-	ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTBYTES, v->outbytes), 0);
-	if (is64) {
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_CPS, v->cps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INPPS, v->inpps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTPPS, v->outpps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INBPS, v->inbps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTBPS, v->outbps), 0);
-	} else {
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_CPS, (uint32_t)v->cps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_INPPS, (uint32_t)v->inpps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_OUTPPS, (uint32_t)v->outpps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_INBPS, (uint32_t)v->inbps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_OUTBPS, (uint32_t)v->outbps), 0);
+	for (size_t i = 0; i < sizeof(stats_attrs) / sizeof(stats_attrs[0]); i++) {
+		int attr = stats_attrs[i].attr, rc;
+		uint64_t x;
+		if (stats_attrs[i].off == STATS_PAD) {
+			rc = nla_put(m, attr, 0, NULL);
+		} else {
+			memcpy(&x, (const char *)v + stats_attrs[i].off, sizeof(x));
+			rc = is64 || stats_attrs[i].u64 ? nla_put_u64(m, attr, x)
+							 : nla_put_u32(m, attr, (uint32_t)x);
+		}
+		ck_assert_msg(rc == 0, "stats attribute %d: %d", attr, rc);
 	}
 	nla_nest_end(m, n);
 }
