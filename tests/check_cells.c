@@ -83,20 +83,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("cells");
-	TCase *tc;
-
-	tc = tcase_create("width");
-	tcase_add_test(tc, test_width_and_pad);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("safe");
-	tcase_add_test(tc, test_safe);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("numbers");
-	tcase_add_test(tc, test_clock);
-	tcase_add_test(tc, test_human);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"width", 0, {test_width_and_pad}},
+	    {"safe", 0, {test_safe}},
+	    {"numbers", 0, {test_clock, test_human}},
+	};
+	return check_main_cases("cells", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -709,26 +709,14 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("feed");
-	TCase *tc_focus = tcase_create("focus");
-	tcase_set_timeout(tc_focus, 30);
-	tcase_add_test(tc_focus, test_first_frame_then_focus_and_sweep);
-	tcase_add_test(tc_focus, test_focus_each_refresh_sees_change);
-	tcase_add_test(tc_focus, test_focus_change_read_at_once);
-	suite_add_tcase(s, tc_focus);
-	TCase *tc_table = tcase_create("table");
-	tcase_set_timeout(tc_table, 30);
-	tcase_add_test(tc_table, test_new_and_removed_services);
-	tcase_add_test(tc_table, test_snapshots_share_unread_rows);
-	suite_add_tcase(s, tc_table);
-	TCase *tc_budget = tcase_create("budget");
-	tcase_set_timeout(tc_budget, 30);
-	tcase_add_test(tc_budget, test_budget_through_feed);
-	suite_add_tcase(s, tc_budget);
-	TCase *tc_cancel = tcase_create("cancel");
-	tcase_set_timeout(tc_cancel, 30);
-	tcase_add_test(tc_cancel, test_stop_cancels_read);
-	tcase_add_test(tc_cancel, test_connections_off_cancels_list);
-	suite_add_tcase(s, tc_cancel);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"focus",
+	     30,
+	     {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
+	      test_focus_change_read_at_once}},
+	    {"table", 30, {test_new_and_removed_services, test_snapshots_share_unread_rows}},
+	    {"budget", 30, {test_budget_through_feed}},
+	    {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}},
+	};
+	return check_main_cases("feed", cases, sizeof(cases) / sizeof(cases[0]));
 }

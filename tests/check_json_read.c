@@ -131,16 +131,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("json_read");
-	TCase *tc;
-
-	tc = tcase_create("round_trip");
-	tcase_add_test(tc, test_json_round_trip);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("ranges");
-	tcase_add_test(tc, test_json_read_out_of_range_numbers);
-	tcase_add_test(tc, test_json_read_time_range);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"round_trip", 0, {test_json_round_trip}},
+	    {"ranges", 0, {test_json_read_out_of_range_numbers, test_json_read_time_range}},
+	};
+	return check_main_cases("json_read", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -48,15 +48,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("kube_text");
-	TCase *tc;
-
-	tc = tcase_create("durations");
-	tcase_add_test(tc, test_durations);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("timeouts");
-	tcase_add_test(tc, test_compare_timeouts);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"durations", 0, {test_durations}},
+	    {"timeouts", 0, {test_compare_timeouts}},
+	};
+	return check_main_cases("kube_text", cases, sizeof(cases) / sizeof(cases[0]));
 }

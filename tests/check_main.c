@@ -24,3 +24,17 @@ int check_main(Suite *s)
 	}
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+int check_main_cases(const char *name, const struct check_case *cases, size_t n)
+{
+	Suite *s = suite_create(name);
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		if (cases[i].timeout)
+			tcase_set_timeout(tc, cases[i].timeout);
+		for (size_t j = 0; j < CHECK_CASE_MAX && cases[i].tests[j]; j++)
+			tcase_add_test(tc, cases[i].tests[j]);
+		suite_add_tcase(s, tc);
+	}
+	return check_main(s);
+}

@@ -219,24 +219,11 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("output_json");
-	TCase *tc;
-
-	tc = tcase_create("fields");
-	tcase_add_test(tc, test_json_fields);
-	tcase_add_test(tc, test_json_proc_source);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("rates");
-	tcase_add_test(tc, test_json_computed_rates);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("unavailable");
-	tcase_add_test(tc, test_json_unavailable_and_conns);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_test(tc, test_json_write_error);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"fields", 0, {test_json_fields, test_json_proc_source}},
+	    {"rates", 0, {test_json_computed_rates}},
+	    {"unavailable", 0, {test_json_unavailable_and_conns}},
+	    {"errors", 0, {test_json_write_error}},
+	};
+	return check_main_cases("output_json", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -54,11 +54,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("output_text");
-	TCase *tc;
-
-	tc = tcase_create("frame");
-	tcase_add_test(tc, test_text_frame);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"frame", 0, {test_text_frame}},
+	};
+	return check_main_cases("output_text", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -162,19 +162,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("rates");
-	TCase *tc;
-
-	tc = tcase_create("rates");
-	tcase_add_test(tc, test_rates);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("index");
-	tcase_add_test(tc, test_rates_index);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("rows");
-	tcase_add_test(tc, test_row_rates);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"rates", 0, {test_rates}},
+	    {"index", 0, {test_rates_index}},
+	    {"rows", 0, {test_row_rates}},
+	};
+	return check_main_cases("rates", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -127,21 +127,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("snapshot");
-	TCase *tc;
-
-	tc = tcase_create("services");
-	tcase_add_test(tc, test_add_and_grow);
-	tcase_add_test(tc, test_identity);
-	tcase_add_test(tc, test_netmask_prefix);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("names");
-	tcase_add_test(tc, test_names);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("copies");
-	tcase_add_test(tc, test_copy_table);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"services", 0, {test_add_and_grow, test_identity, test_netmask_prefix}},
+	    {"names", 0, {test_names}},
+	    {"copies", 0, {test_copy_table}},
+	};
+	return check_main_cases("snapshot", cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -127,14 +127,11 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("sweep");
-	TCase *tc = tcase_create("schedule");
-	tcase_add_test(tc, test_quota_covers_pass);
-	tcase_add_test(tc, test_small_table_whole);
-	tcase_add_test(tc, test_removed_moves_cursor);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("budget");
-	tcase_add_test(tc, test_budget_stretches_pass);
-	suite_add_tcase(s, tc);
-	return check_main(s);
+	const struct check_case cases[] = {
+	    {"schedule",
+	     0,
+	     {test_quota_covers_pass, test_small_table_whole, test_removed_moves_cursor}},
+	    {"budget", 0, {test_budget_stretches_pass}},
+	};
+	return check_main_cases("sweep", cases, sizeof(cases) / sizeof(cases[0]));
 }
