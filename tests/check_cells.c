@@ -83,10 +83,10 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"width", 0, {test_width_and_pad}},
 	    {"safe", 0, {test_safe}},
 	    {"numbers", 0, {test_clock, test_human}},
 	};
-	return check_main_cases("cells", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("cells", table, sizeof(table) / sizeof(table[0]));
 }

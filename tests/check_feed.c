@@ -709,7 +709,7 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"focus",
 	     30,
 	     {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
@@ -718,5 +718,5 @@ int main(void)
 	    {"budget", 30, {test_budget_through_feed}},
 	    {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}},
 	};
-	return check_main_cases("feed", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("feed", table, sizeof(table) / sizeof(table[0]));
 }

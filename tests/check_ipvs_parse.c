@@ -1371,51 +1371,27 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("ipvs_parse");
-	TCase *tc = tcase_create("services");
-	tcase_add_test(tc, test_service_tcp4_stats64);
-	tcase_add_test(tc, test_service_udp6);
-	tcase_add_test(tc, test_service_sctp);
-	tcase_add_test(tc, test_service_fwmark);
-	tcase_add_test(tc, test_service_persistent_netmask);
-	tcase_add_test(tc, test_service_sh_flags);
-	tcase_add_test(tc, test_service_pe_name);
-	tcase_add_test(tc, test_service_stats_only);
-	tcase_add_test(tc, test_service_addr_4_bytes);
-	tcase_add_test(tc, test_service_unknown_attrs_ignored);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("destinations");
-	tcase_add_test(tc, test_dest_values);
-	tcase_add_test(tc, test_dest_every_fwd_method);
-	tcase_add_test(tc, test_dest_mixed_family);
-	tcase_add_test(tc, test_dest_no_family_attr);
-	tcase_add_test(tc, test_dest_tunnel);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("info");
-	tcase_add_test(tc, test_info);
-	tcase_add_test(tc, test_config);
-	tcase_add_test(tc, test_daemon_master_backup);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("malformed");
-	/* Valgrind runs these a hundred times slower. */
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_truncated_every_length);
-	tcase_add_test(tc, test_byte_flips);
-	tcase_add_test(tc, test_attr_len_past_end);
-	tcase_add_test(tc, test_nest_not_nested);
-	tcase_add_test(tc, test_wrong_sizes);
-	tcase_add_test(tc, test_missing_required);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("builders");
-	tcase_add_test(tc, test_build_round_trip);
-	tcase_add_test(tc, test_build_identity_only);
-	tcase_add_test(tc, test_build_rejects);
-	tcase_add_test(tc, test_nl_no_socket_calls);
-	suite_add_tcase(s, tc);
-
-	return check_main(s);
+	const struct check_case table[] = {
+	    {"services",
+	     0,
+	     {test_service_tcp4_stats64, test_service_udp6, test_service_sctp, test_service_fwmark,
+	      test_service_persistent_netmask, test_service_sh_flags, test_service_pe_name,
+	      test_service_stats_only, test_service_addr_4_bytes,
+	      test_service_unknown_attrs_ignored}},
+	    {"destinations",
+	     0,
+	     {test_dest_values, test_dest_every_fwd_method, test_dest_mixed_family,
+	      test_dest_no_family_attr, test_dest_tunnel}},
+	    {"info", 0, {test_info, test_config, test_daemon_master_backup}},
+	    /* Valgrind runs these a hundred times slower. */
+	    {"malformed",
+	     120,
+	     {test_truncated_every_length, test_byte_flips, test_attr_len_past_end,
+	      test_nest_not_nested, test_wrong_sizes, test_missing_required}},
+	    {"builders",
+	     0,
+	     {test_build_round_trip, test_build_identity_only, test_build_rejects,
+	      test_nl_no_socket_calls}},
+	};
+	return check_main_cases("ipvs_parse", table, sizeof(table) / sizeof(table[0]));
 }

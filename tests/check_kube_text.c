@@ -48,9 +48,9 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"durations", 0, {test_durations}},
 	    {"timeouts", 0, {test_compare_timeouts}},
 	};
-	return check_main_cases("kube_text", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("kube_text", table, sizeof(table) / sizeof(table[0]));
 }

@@ -14,7 +14,7 @@
 int check_main(Suite *s);
 
 /* A case of a suite: its name, its tests (up to CHECK_CASE_MAX), a timeout (0: Check's). */
-#define CHECK_CASE_MAX 8
+#define CHECK_CASE_MAX 12
 struct check_case {
 	const char *name;
 	int timeout;

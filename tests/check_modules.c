@@ -319,21 +319,13 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("modules");
-	TCase *tc = tcase_create("modules");
-	tcase_add_test(tc, test_watched);
-	tcase_add_test(tc, test_fixture_states);
-	tcase_add_test(tc, test_builtin_from_libkmod_index);
-	tcase_add_test(tc, test_no_module_support);
-	tcase_add_test(tc, test_nothing_loaded);
-	tcase_add_test(tc, test_agrees_with_sysfs);
-	tcase_add_test(tc, test_load_allowlist);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("sysctls");
-	tcase_add_test(tc, test_sysctls);
-	tcase_add_test(tc, test_sysctls_absent);
-	suite_add_tcase(s, tc);
-
-	return check_main(s);
+	const struct check_case table[] = {
+	    {"modules",
+	     0,
+	     {test_watched, test_fixture_states, test_builtin_from_libkmod_index,
+	      test_no_module_support, test_nothing_loaded, test_agrees_with_sysfs,
+	      test_load_allowlist}},
+	    {"sysctls", 0, {test_sysctls, test_sysctls_absent}},
+	};
+	return check_main_cases("modules", table, sizeof(table) / sizeof(table[0]));
 }

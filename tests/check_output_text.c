@@ -54,8 +54,8 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"frame", 0, {test_text_frame}},
 	};
-	return check_main_cases("output_text", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("output_text", table, sizeof(table) / sizeof(table[0]));
 }

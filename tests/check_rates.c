@@ -162,10 +162,10 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"rates", 0, {test_rates}},
 	    {"index", 0, {test_rates_index}},
 	    {"rows", 0, {test_row_rates}},
 	};
-	return check_main_cases("rates", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("rates", table, sizeof(table) / sizeof(table[0]));
 }

@@ -127,10 +127,10 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"services", 0, {test_add_and_grow, test_identity, test_netmask_prefix}},
 	    {"names", 0, {test_names}},
 	    {"copies", 0, {test_copy_table}},
 	};
-	return check_main_cases("snapshot", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("snapshot", table, sizeof(table) / sizeof(table[0]));
 }

@@ -127,11 +127,11 @@ END_TEST
 
 int main(void)
 {
-	const struct check_case cases[] = {
+	const struct check_case table[] = {
 	    {"schedule",
 	     0,
 	     {test_quota_covers_pass, test_small_table_whole, test_removed_moves_cursor}},
 	    {"budget", 0, {test_budget_stretches_pass}},
 	};
-	return check_main_cases("sweep", cases, sizeof(cases) / sizeof(cases[0]));
+	return check_main_cases("sweep", table, sizeof(table) / sizeof(table[0]));
 }
