@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <netlink/msg.h>
 #include <linux/ip_vs.h>
 
+#include "check_main.h"
 #include "ipvs_nl.h"
 #include "ipvs_parse.h"
 #include "snapshot.h"
@@ -75,35 +77,45 @@ static struct ipvs_stats stats_cut(const struct ipvs_stats *v)
 	return c;
 }
 
+/*
+ * The counters of IPVS_*_ATTR_STATS(64) in the kernel's order: u32 in STATS, u64 in STATS64,
+ * the bytes u64 in both. Before the bytes, an empty PAD attribute: the kernel pads u64s so on
+ * strict-alignment machines (STATS_PAD below).
+ */
+#define STATS_PAD ((size_t)-1)
+static const struct {
+	int attr;
+	size_t off; /* in struct ipvs_stats, or STATS_PAD */
+	bool u64;   /* in STATS too */
+} stats_attrs[] = {
+	{IPVS_STATS_ATTR_CONNS, offsetof(struct ipvs_stats, conns), false},
+	{IPVS_STATS_ATTR_INPKTS, offsetof(struct ipvs_stats, inpkts), false},
+	{IPVS_STATS_ATTR_OUTPKTS, offsetof(struct ipvs_stats, outpkts), false},
+	{IPVS_STATS_ATTR_PAD, STATS_PAD, false},
+	{IPVS_STATS_ATTR_INBYTES, offsetof(struct ipvs_stats, inbytes), true},
+	{IPVS_STATS_ATTR_OUTBYTES, offsetof(struct ipvs_stats, outbytes), true},
+	{IPVS_STATS_ATTR_CPS, offsetof(struct ipvs_stats, cps), false},
+	{IPVS_STATS_ATTR_INPPS, offsetof(struct ipvs_stats, inpps), false},
+	{IPVS_STATS_ATTR_OUTPPS, offsetof(struct ipvs_stats, outpps), false},
+	{IPVS_STATS_ATTR_INBPS, offsetof(struct ipvs_stats, inbps), false},
+	{IPVS_STATS_ATTR_OUTBPS, offsetof(struct ipvs_stats, outbps), false},
+};
+
 static void put_stats(struct nl_msg *m, int type, bool is64, const struct ipvs_stats *v)
 {
 	struct nlattr *n = nla_nest_start(m, type);
 	ck_assert_ptr_nonnull(n);
-	if (is64) {
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_CONNS, v->conns), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INPKTS, v->inpkts), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTPKTS, v->outpkts), 0);
-	} else {
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_CONNS, (uint32_t)v->conns), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_INPKTS, (uint32_t)v->inpkts), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_OUTPKTS, (uint32_t)v->outpkts), 0);
-	}
-	/* The kernel pads u64s on strict-alignment machines with an empty PAD attribute. */
-	ck_assert_int_eq(nla_put(m, IPVS_STATS_ATTR_PAD, 0, NULL), 0);
-	ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INBYTES, v->inbytes), 0);
-	ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTBYTES, v->outbytes), 0);
-	if (is64) {
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_CPS, v->cps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INPPS, v->inpps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTPPS, v->outpps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_INBPS, v->inbps), 0);
-		ck_assert_int_eq(nla_put_u64(m, IPVS_STATS_ATTR_OUTBPS, v->outbps), 0);
-	} else {
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_CPS, (uint32_t)v->cps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_INPPS, (uint32_t)v->inpps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_OUTPPS, (uint32_t)v->outpps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_INBPS, (uint32_t)v->inbps), 0);
-		ck_assert_int_eq(nla_put_u32(m, IPVS_STATS_ATTR_OUTBPS, (uint32_t)v->outbps), 0);
+	for (size_t i = 0; i < sizeof(stats_attrs) / sizeof(stats_attrs[0]); i++) {
+		int attr = stats_attrs[i].attr, rc;
+		uint64_t x;
+		if (stats_attrs[i].off == STATS_PAD) {
+			rc = nla_put(m, attr, 0, NULL);
+		} else {
+			memcpy(&x, (const char *)v + stats_attrs[i].off, sizeof(x));
+			rc = is64 || stats_attrs[i].u64 ? nla_put_u64(m, attr, x)
+							 : nla_put_u32(m, attr, (uint32_t)x);
+		}
+		ck_assert_msg(rc == 0, "stats attribute %d: %d", attr, rc);
 	}
 	nla_nest_end(m, n);
 }
@@ -1359,55 +1371,27 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("ipvs_parse");
-	TCase *tc = tcase_create("services");
-	tcase_add_test(tc, test_service_tcp4_stats64);
-	tcase_add_test(tc, test_service_udp6);
-	tcase_add_test(tc, test_service_sctp);
-	tcase_add_test(tc, test_service_fwmark);
-	tcase_add_test(tc, test_service_persistent_netmask);
-	tcase_add_test(tc, test_service_sh_flags);
-	tcase_add_test(tc, test_service_pe_name);
-	tcase_add_test(tc, test_service_stats_only);
-	tcase_add_test(tc, test_service_addr_4_bytes);
-	tcase_add_test(tc, test_service_unknown_attrs_ignored);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("destinations");
-	tcase_add_test(tc, test_dest_values);
-	tcase_add_test(tc, test_dest_every_fwd_method);
-	tcase_add_test(tc, test_dest_mixed_family);
-	tcase_add_test(tc, test_dest_no_family_attr);
-	tcase_add_test(tc, test_dest_tunnel);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("info");
-	tcase_add_test(tc, test_info);
-	tcase_add_test(tc, test_config);
-	tcase_add_test(tc, test_daemon_master_backup);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("malformed");
-	/* Valgrind runs these a hundred times slower. */
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_truncated_every_length);
-	tcase_add_test(tc, test_byte_flips);
-	tcase_add_test(tc, test_attr_len_past_end);
-	tcase_add_test(tc, test_nest_not_nested);
-	tcase_add_test(tc, test_wrong_sizes);
-	tcase_add_test(tc, test_missing_required);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("builders");
-	tcase_add_test(tc, test_build_round_trip);
-	tcase_add_test(tc, test_build_identity_only);
-	tcase_add_test(tc, test_build_rejects);
-	tcase_add_test(tc, test_nl_no_socket_calls);
-	suite_add_tcase(s, tc);
-
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	const struct check_case table[] = {
+	    {"services",
+	     0,
+	     {test_service_tcp4_stats64, test_service_udp6, test_service_sctp, test_service_fwmark,
+	      test_service_persistent_netmask, test_service_sh_flags, test_service_pe_name,
+	      test_service_stats_only, test_service_addr_4_bytes,
+	      test_service_unknown_attrs_ignored}},
+	    {"destinations",
+	     0,
+	     {test_dest_values, test_dest_every_fwd_method, test_dest_mixed_family,
+	      test_dest_no_family_attr, test_dest_tunnel}},
+	    {"info", 0, {test_info, test_config, test_daemon_master_backup}},
+	    /* Valgrind runs these a hundred times slower. */
+	    {"malformed",
+	     120,
+	     {test_truncated_every_length, test_byte_flips, test_attr_len_past_end,
+	      test_nest_not_nested, test_wrong_sizes, test_missing_required}},
+	    {"builders",
+	     0,
+	     {test_build_round_trip, test_build_identity_only, test_build_rejects,
+	      test_nl_no_socket_calls}},
+	};
+	return check_main_cases("ipvs_parse", table, sizeof(table) / sizeof(table[0]));
 }

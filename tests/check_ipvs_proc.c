@@ -16,20 +16,14 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "check_main.h"
+#include "fixture.h"
 #include "ipvs_proc.h"
 #include "snapshot.h"
 
-static const char *top_srcdir(void)
+static const char *fixture(const char *name)
 {
-	const char *d = getenv("top_srcdir");
-	return d && *d ? d : ".";
-}
-
-static char *fixture(const char *name)
-{
-	static char buf[4096];
-	snprintf(buf, sizeof(buf), "%s/tests/fixtures/proc/%s", top_srcdir(), name);
-	return buf;
+	return fixture_in("proc", name);
 }
 
 static const char *addr_str(int af, const struct ipvs_addr *a)
@@ -257,13 +251,9 @@ START_TEST(test_services_hz)
 }
 END_TEST
 
-static char *hz_fixture(const char *name)
+static const char *hz_fixture(const char *name)
 {
-	static char buf[3][4096];
-	static int i;
-	i = (i + 1) % 3;
-	snprintf(buf[i], sizeof(buf[i]), "%s/tests/fixtures/hz/%s", top_srcdir(), name);
-	return buf[i];
+	return fixture_in("hz", name);
 }
 
 START_TEST(test_detect_hz)
@@ -881,9 +871,5 @@ int main(void)
 	tcase_add_test(tc, test_conns_big);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(s);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "json_writer.h"
 #include "output_json.h"
 #include "snapshot.h"
@@ -467,23 +468,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("json_writer");
-	TCase *tc = tcase_create("json_writer");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_escapes);
-	tcase_add_test(tc, test_utf8_valid_kept);
-	tcase_add_test(tc, test_utf8_invalid_replaced);
-	tcase_add_test(tc, test_random_bytes_valid);
-	tcase_add_test(tc, test_integers);
-	tcase_add_test(tc, test_doubles);
-	tcase_add_test(tc, test_doubles_not_finite);
-	tcase_add_test(tc, test_nesting);
-	tcase_add_test(tc, test_larger_than_buffer);
-	tcase_add_test(tc, test_document_hostile_strings);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	const struct check_case table[] = {
+	    {"strings",
+	     120,
+	     {test_escapes, test_utf8_valid_kept, test_utf8_invalid_replaced,
+	      test_random_bytes_valid}},
+	    {"numbers", 120, {test_integers, test_doubles, test_doubles_not_finite}},
+	    {"documents",
+	     120,
+	     {test_nesting, test_larger_than_buffer, test_document_hostile_strings}},
+	};
+	return check_main_cases("json_writer", table, sizeof(table) / sizeof(table[0]));
 }

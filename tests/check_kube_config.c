@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kube_config.h"
+#include "check_main.h"
 #include "kube_fixture.h"
 
 /* Same file (by device and inode) as expect, and an absolute, clean path. */
@@ -574,5 +575,5 @@ int main(void)
 	tc = kube_fixture_tcase(s, "fallbacks", 0);
 	tcase_add_test(tc, test_admin_conf);
 	tcase_add_test(tc, test_in_cluster);
-	return kube_fixture_run(s);
+	return check_main(s);
 }

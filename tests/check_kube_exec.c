@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kube_config.h"
+#include "check_main.h"
 #include "kube_fixture.h"
 
 static void set_mtime(const char *path, const struct timespec *t)
@@ -364,5 +365,5 @@ int main(void)
 	tc = kube_fixture_tcase(s, "exec plugin failures", 60);
 	tcase_add_test(tc, test_exec_hang);
 	tcase_add_test(tc, test_exec_failures);
-	return kube_fixture_run(s);
+	return check_main(s);
 }

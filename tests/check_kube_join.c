@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "check_main.h"
 #include "kube_join.h"
 #include "kube_model.h"
 #include "snapshot.h"
@@ -754,20 +755,12 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("kube_join");
-	TCase *tc = tcase_create("core");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_owners);
-	tcase_add_test(tc, test_real_servers);
-	tcase_add_test(tc, test_unknown_node_and_config);
-	tcase_add_test(tc, test_drain_tracker);
-	tcase_add_test(tc, test_empty);
-	tcase_add_test(tc, test_big_and_duplicates);
-	tcase_add_test(tc, test_scale);
-	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	const struct check_case table[] = {
+	    {"owners", 60, {test_owners}},
+	    {"real_servers", 60, {test_real_servers, test_drain_tracker}},
+	    {"config", 60, {test_unknown_node_and_config}},
+	    {"edges", 60, {test_empty, test_big_and_duplicates}},
+	    {"scale", 60, {test_scale}},
+	};
+	return check_main_cases("kube_join", table, sizeof(table) / sizeof(table[0]));
 }

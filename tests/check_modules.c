@@ -11,18 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
+#include "fixture.h"
 #include "modules.h"
 #include "snapshot.h"
 #include "sysctls.h"
 
-static char *fixture(const char *name)
+static const char *fixture(const char *name)
 {
-	static char buf[4][4096];
-	static int i;
-	const char *d = getenv("top_srcdir");
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/tests/fixtures/%s", d && *d ? d : ".", name);
-	return buf[i];
+	return fixture_in(NULL, name);
 }
 
 static enum module_state state_of(const struct snapshot *s, const char *name)
@@ -184,25 +181,51 @@ START_TEST(test_nothing_loaded)
 }
 END_TEST
 
-START_TEST(test_this_system)
-{
-	/* The real paths: whatever this machine has, the read must work and agree with sysfs. */
-	struct snapshot s;
-	char path[512];
-	struct stat st;
 
-	memset(&s, 0, sizeof(s));
-	ck_assert_int_eq(modules_read(NULL, NULL, &s), 0);
-	check_names(&s);
-	for (size_t i = 0; i < s.n_modules; i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s/initstate", s.modules[i].name);
-		if (access(path, F_OK) == 0)
-			ck_assert_int_eq(s.modules[i].state, MODULE_LOADED);
-		snprintf(path, sizeof(path), "/sys/module/%s", s.modules[i].name);
-		if (stat(path, &st) == 0)
-			ck_assert_int_ne(s.modules[i].state, MODULE_MISSING);
+START_TEST(test_agrees_with_sysfs)
+{
+	/*
+	 * Whatever a machine has, the read must work and agree with sysfs: on the fixture
+	 * trees, where the answer is known (the host's own /lib/modules and /sys made this
+	 * test check whatever the host had, nothing at all where /sys/module was empty).
+	 */
+	static const struct {
+		const char *moddir, *sysfs; /* NULL: an empty sysfs */
+	} trees[] = {
+		{"modules/6.1.0-ipvstop", "sysfs"},
+		{"modules/no-such-release", "sysfs"},
+		{"modules/6.1.0-ipvstop", NULL},
+	};
+	struct snapshot s;
+	char path[4096];
+	struct stat st;
+	size_t loaded = 0, present = 0;
+
+	make_tmpdir();
+	for (size_t t = 0; t < sizeof(trees) / sizeof(trees[0]); t++) {
+		const char *sysfs = trees[t].sysfs ? fixture(trees[t].sysfs) : tmpdir;
+		memset(&s, 0, sizeof(s));
+		ck_assert_int_eq(modules_read(fixture(trees[t].moddir), sysfs, &s), 0);
+		check_names(&s);
+		for (size_t i = 0; i < s.n_modules; i++) {
+			snprintf(path, sizeof(path), "%s/module/%s/initstate", sysfs,
+				 s.modules[i].name);
+			if (access(path, F_OK) == 0) {
+				ck_assert_int_eq(s.modules[i].state, MODULE_LOADED);
+				loaded++;
+			}
+			snprintf(path, sizeof(path), "%s/module/%s", sysfs, s.modules[i].name);
+			if (stat(path, &st) == 0) {
+				ck_assert_int_ne(s.modules[i].state, MODULE_MISSING);
+				present++;
+			}
+		}
+		snapshot_free(&s);
 	}
-	snapshot_free(&s);
+	remove_tmpdir();
+	/* Both checks ran: ip_vs, ip_vs_rr, ip_vs_wlc loaded, and nf_conntrack, in two trees. */
+	ck_assert_uint_eq(loaded, 3 * 2);
+	ck_assert_uint_eq(present, 4 * 2);
 }
 END_TEST
 
@@ -296,25 +319,13 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("modules");
-	TCase *tc = tcase_create("modules");
-	tcase_add_test(tc, test_watched);
-	tcase_add_test(tc, test_fixture_states);
-	tcase_add_test(tc, test_builtin_from_libkmod_index);
-	tcase_add_test(tc, test_no_module_support);
-	tcase_add_test(tc, test_nothing_loaded);
-	tcase_add_test(tc, test_this_system);
-	tcase_add_test(tc, test_load_allowlist);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("sysctls");
-	tcase_add_test(tc, test_sysctls);
-	tcase_add_test(tc, test_sysctls_absent);
-	suite_add_tcase(s, tc);
-
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	const struct check_case table[] = {
+	    {"modules",
+	     0,
+	     {test_watched, test_fixture_states, test_builtin_from_libkmod_index,
+	      test_no_module_support, test_nothing_loaded, test_agrees_with_sysfs,
+	      test_load_allowlist}},
+	    {"sysctls", 0, {test_sysctls, test_sysctls_absent}},
+	};
+	return check_main_cases("modules", table, sizeof(table) / sizeof(table[0]));
 }

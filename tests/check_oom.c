@@ -41,6 +41,7 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 
+#include "check_main.h"
 #include "fixture.h"
 #include "ipvs_parse.h"
 #include "ipvs_proc.h"
@@ -1119,9 +1120,5 @@ int main(void)
 			"AddressSanitizer, which owns malloc (two heaps would mix). Each parser runs "
 			"once here for ASan/LSan; the injection runs in the plain build (make check) "
 			"and under valgrind (tools/sanitize.sh).\n");
-	SRunner *sr = srunner_create(oom_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(oom_suite());
 }

@@ -21,6 +21,13 @@ const char *fixture_path(const char *rel)
 	return buf[i];
 }
 
+const char *fixture_in(const char *dir, const char *name)
+{
+	char rel[1024];
+	snprintf(rel, sizeof(rel), "tests/fixtures/%s%s%s", dir ? dir : "", dir ? "/" : "", name);
+	return fixture_path(rel);
+}
+
 char *fixture_read(const char *rel, size_t *len)
 {
 	const char *path = fixture_path(rel);

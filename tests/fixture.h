@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fixture.c: what the unit tests share to read their fixtures and to parse Kubernetes lists
- * (tests/check_kube_parse.c, tests/check_oom.c). Failures to read are Check assertions.
+ * (tests/check_kube_parse.c, tests/check_oom.c, tests/check_ipvs_proc.c, tests/check_modules.c).
+ * Failures to read are Check assertions.
  */
 #ifndef IPVSTOP_TESTS_FIXTURE_H
 #define IPVSTOP_TESTS_FIXTURE_H
@@ -12,6 +13,10 @@
 
 /* "$top_srcdir/REL" (top_srcdir from the environment, else "."): one of four static buffers. */
 const char *fixture_path(const char *rel);
+
+/* "$top_srcdir/tests/fixtures/DIR/NAME" ("tests/fixtures/NAME" when dir is NULL): one of
+ * fixture_path's buffers. */
+const char *fixture_in(const char *dir, const char *name);
 
 /* The bytes of the file $top_srcdir/REL, NUL-terminated (owned by the caller); its length in
  * *len if len is not NULL. */

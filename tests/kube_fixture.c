@@ -71,15 +71,6 @@ TCase *kube_fixture_tcase(Suite *s, const char *name, double timeout)
 	return tc;
 }
 
-int kube_fixture_run(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
 const char *tp(const char *name)
 {
 	static char buf[8][PATH_MAX];

@@ -26,9 +26,6 @@ void kube_fixture_teardown(void);
 /* A new TCase NAME in s, with the fixture above and a time limit of timeout s (0: Check's). */
 TCase *kube_fixture_tcase(Suite *s, const char *name, double timeout);
 
-/* Runs s, frees it, and returns what main() returns. */
-int kube_fixture_run(Suite *s);
-
 /* "$top_srcdir/tests/fixtures/kube/NAME": one of eight rotating static buffers. */
 const char *fx(const char *name);
 /* "TMPDIR/NAME" in this test's temporary directory: one of eight rotating static buffers. */

@@ -13,9 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/kube-lib.sh"
 sock="ipvstop-act-$$"
 T() { tmux -L "$sock" "$@"; }
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && cat "$2"; }
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
 
 # A cluster where worker-2's kernel cannot run nftables: kube-proxy crash-loops there.
 python3 - "$here/scenarios/basic.json" "$work/scenario.json" <<'PY'

@@ -42,11 +42,11 @@ cleanup() {
 trap cleanup EXIT
 exec > >(tee "$out/test.log") 2>&1
 
-passed=0 failed=0
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
 t_start=$(date +%s)
 section() { echo "# --- $1 (at $(($(date +%s) - t_start))s)"; }
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && [ -f "$2" ] && head -c 3000 "$2" && echo; }
+not_ok_details() { if [ -n "$1" ] && [ -f "$1" ]; then head -c 3000 "$1"; echo; fi; }
 check() { # check NAME FILE PYTHON-EXPRESSION-OVER-d (k = d["kube"])
 	if python3 - "$2" "$3" > "$work/check.out" 2>&1 <<'PY'
 import json, sys
@@ -581,5 +581,4 @@ PY
 then ok "no token, key or client certificate in any output, screen or log ($(cat "$work/check.out"))"
 else not_ok "no token, key or client certificate in any output, screen or log" "$work/check.out"; fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

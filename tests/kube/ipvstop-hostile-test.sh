@@ -154,5 +154,4 @@ for m in -j -b; do
 	[ "$ms" -lt 8000 ] && ok "$m with the cluster | head -c 100: ends promptly (${ms} ms)" || not_ok "$m with the cluster | head -c 100: ends promptly (${ms} ms)"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

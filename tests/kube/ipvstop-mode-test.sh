@@ -12,9 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/kube-lib.sh"
 sock="ipvstop-mode-$$"
 T() { tmux -L "$sock" "$@"; }
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && cat "$2"; }
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
 
 # scenario SHAPE CRASH: basic.json with config.conf in that shape; CRASH=1: worker-2's kernel
 # lacks ip_vs, so kube-proxy crash-loops there in ipvs mode.
@@ -153,5 +152,4 @@ T send-keys -t a x
 T send-keys -t a q
 expect "dashboard: quits" "EXITED rc=0"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

@@ -31,10 +31,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1${KUBE_TEST_TIMES:+ [$(($(date +%s%N) / 1000000 - t0ms)) ms]}"; }
-not_ok() {
-	failed=$((failed + 1)); echo "not ok - $1"
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+ok_note() { echo "${KUBE_TEST_TIMES:+ [$(($(date +%s%N) / 1000000 - t0ms)) ms]}"; }
+not_ok_details() {
 	if [ -s "$work/out" ]; then echo "---- output ----"; head -40 "$work/out"; echo "----------------"; fi
 }
 hard_error() {
@@ -365,5 +365,4 @@ grep -q 'Traceback' "$work/server.log" && not_ok "the server logged no Python tr
 	ok "the server logged no Python traceback"
 
 echo "kube-test: $(($(date +%s) - t0)) s"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -8,11 +8,10 @@ nstart=0
 sock="ipvstop-fault-$$-0"
 T() { tmux -L "$sock" "$@"; }
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-	failed=$((failed + 1)); echo "not ok - $1"
-	if [ -n "${2:-}" ] && [ -f "$2" ]; then echo "----"; head -c 3000 "$2"; echo; echo "----"; fi
+# shellcheck source=tests/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+not_ok_details() {
+	if [ -n "$1" ] && [ -f "$1" ]; then echo "----"; head -c 3000 "$1"; echo; echo "----"; fi
 }
 result() { if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1" "${3:-}"; fi; }
 

@@ -223,5 +223,4 @@ LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f-\xff]' "$work/batch-c" && not_ok "-b 
 LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$work/json" && not_ok "-j: no raw control character" "$work/json" \
 	|| ok "-j: no raw control character"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

@@ -21,12 +21,10 @@ T() { tmux -L "$sock" "$@"; }
 cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1 [${SECONDS}s]"; }
-not_ok() {
-	failed=$((failed + 1)); echo "not ok - $1"
-	echo "---- screen ----"; cat "$work/screen"; echo "----------------"
-}
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+ok_note() { echo " [${SECONDS}s]"; }
+not_ok_details() { echo "---- screen ----"; cat "$work/screen"; echo "----------------"; }
 capture() { T capture-pane -p -t tui > "$work/screen"; }
 # wait_for PATTERN SECONDS: until the screen shows PATTERN (grep -E); prints the seconds taken.
 wait_for() {
@@ -190,5 +188,4 @@ key "Esc clears the filter" " Virtual services: $nsvc *$" Escape
 check_rows "unfiltered again, the selection kept at the top" virtual 0 "" first
 
 key "q quits" "EXITED rc=0" q
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

@@ -16,12 +16,9 @@ T() { tmux -L "$sock" "$@"; }
 cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-	failed=$((failed + 1)); echo "not ok - $1"
-	echo "---- screen ----"; cat "$work/screen"; echo "----------------"
-}
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+not_ok_details() { echo "---- screen ----"; cat "$work/screen"; echo "----------------"; }
 capture() { T capture-pane -p -t tui > "$work/screen"; }
 # wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep -E).
 wait_for() {
@@ -285,5 +282,4 @@ grep -q "10.96.0.18:97" "$work/batch" && ok "-b replays a frame" || not_ok "-b r
 n=$(wc -l < "$work/again.jsonl")
 [ "$n" = 2 ] && ok "--record writes each snapshot" || not_ok "--record writes each snapshot (got $n)"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

@@ -454,16 +454,8 @@ vm_extract_disk() { # disk dir
 # NAME" or "not ok - NAME" line per check, counted in passed and failed; the boot
 # with the rig's own check; the guest's result lines; the summary. (vm-test.sh and
 # bench.sh use vm_boot directly.)
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
-not_ok() {
-	failed=$((failed + 1))
-	echo "not ok - $1"
-}
+# shellcheck source=tests/lib.sh
+. "$VM_SRCDIR/../lib.sh"
 show_tail() { # file lines
 	if [ -s "$1" ]; then
 		echo "---------- $1 (last $2 lines)"

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of cells.c: text measured, padded and made safe in display cells. */
+#include "config.h"
+
+#include <check.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cells.h"
+#include "check_main.h"
+
+/* The tests measure UTF-8 text: wide CJK characters, C1 controls. */
+static void utf8(void)
+{
+	ck_assert_ptr_nonnull(setlocale(LC_CTYPE, "C.UTF-8"));
+}
+
+START_TEST(test_width_and_pad)
+{
+	char buf[64];
+	utf8();
+	ck_assert_int_eq(cells_width("abc"), 3);
+	ck_assert_int_eq(cells_width("连接"), 4);
+	ck_assert_str_eq(cells_pad("连接数", 5, 0, buf, sizeof(buf)), "连接 ");
+	ck_assert_str_eq(cells_pad("ab", 4, 1, buf, sizeof(buf)), "  ab");
+	ck_assert_str_eq(cells_pad("abcdef", 3, 0, buf, sizeof(buf)), "abc");
+	/* Invalid UTF-8 counts one cell a byte and is never a reason to overrun. */
+	ck_assert_int_eq(cells_width("\xff\xfe"), 2);
+	ck_assert_str_eq(cells_pad("a\xff\x1b[2Jb", 8, 0, buf, sizeof(buf)), "a??[2Jb ");
+	ck_assert_str_eq(cells_pad("\xc2\x9bx", 3, 1, buf, sizeof(buf)), " ?x");
+	ck_assert_str_eq(cells_pad("连接", 3, 1, buf, sizeof(buf)), " 连");
+	/* cells_width counts what cells_pad draws: a '?' for each control. */
+	ck_assert_int_eq(cells_width("\x1b]2;t\x07"), 6);
+	ck_assert_int_eq(cells_width("\xc2\x9b"), 1);
+}
+END_TEST
+
+START_TEST(test_safe)
+{
+	char buf[64];
+	utf8();
+	/* cells_safe: the same '?', no padding, cut on a character boundary. */
+	ck_assert_str_eq(cells_safe("a\x1b[2J\x07\xc2\x9d\xff连", buf, sizeof(buf)), "a?[2J???连");
+	ck_assert_str_eq(cells_safe("ab连接", buf, 6), "ab连");
+	ck_assert_str_eq(cells_safe("ab连接", buf, 5), "ab");
+	ck_assert_str_eq(cells_safe("\xe8\xbf", buf, sizeof(buf)), "??");
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *f = open_memstream(&mem, &memlen);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cells_fputs("x\x1b]52;c;QQ==\x07\r\n连", f), 0);
+	fclose(f);
+	ck_assert_str_eq(mem, "x?]52;c;QQ==???连");
+	free(mem);
+}
+END_TEST
+
+START_TEST(test_clock)
+{
+	char buf[64];
+	/* cells_clock: a time no clock shows is '?', never an overflowing conversion. */
+	ck_assert(!cells_clock(1.795e19, buf, sizeof(buf)));
+	ck_assert_str_eq(buf, "?");
+	ck_assert(!cells_clock(-1, buf, sizeof(buf)));
+	ck_assert(!cells_clock(0.0 / 0.0, buf, sizeof(buf)));
+	ck_assert(cells_clock(1795000000, buf, sizeof(buf)));
+	ck_assert_int_eq((int)strlen(buf), 19);
+	ck_assert(cells_clock(CELLS_CLOCK_MAX, buf, sizeof(buf)));
+}
+END_TEST
+
+START_TEST(test_human)
+{
+	char buf[64];
+	ck_assert_str_eq(cells_human(999, buf, sizeof(buf)), "999");
+	ck_assert_str_eq(cells_human(1234, buf, sizeof(buf)), "1.2K");
+	ck_assert_str_eq(cells_human(35e6, buf, sizeof(buf)), "35M");
+	ck_assert_str_eq(cells_human(4.0e9, buf, sizeof(buf)), "4.0G");
+}
+END_TEST
+
+int main(void)
+{
+	const struct check_case table[] = {
+	    {"width", 0, {test_width_and_pad}},
+	    {"safe", 0, {test_safe}},
+	    {"numbers", 0, {test_clock, test_human}},
+	};
+	return check_main_cases("cells", table, sizeof(table) / sizeof(table[0]));
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of kube_text.c: kube-proxy's durations and timeouts beside the kernel's. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "kube_model.h"
+#include "kube_text.h"
+#include "sample.h"
+#include "snapshot.h"
+
+START_TEST(test_durations)
+{
+	ck_assert_int_eq(kube_duration_seconds("900s"), 900);
+	ck_assert_int_eq(kube_duration_seconds("15m0s"), 900);
+	ck_assert_int_eq(kube_duration_seconds("1h2m3s"), 3723);
+	ck_assert_int_eq(kube_duration_seconds("1.5s"), 1);
+	ck_assert_int_eq(kube_duration_seconds("500ms"), 0);
+	ck_assert_int_eq(kube_duration_seconds("0s"), 0);
+	ck_assert_int_eq(kube_duration_seconds(""), 0);
+	ck_assert_int_eq(kube_duration_seconds("5"), -1);
+	ck_assert_int_eq(kube_duration_seconds("ten"), -1);
+}
+END_TEST
+
+START_TEST(test_compare_timeouts)
+{
+
+	struct kube_state k;
+	struct snapshot s;
+	struct kube_timeout_cmp cmp[3];
+	memset(&k, 0, sizeof(k));
+	sample_fill(&s);
+	ck_assert(!kube_compare_timeouts(&k, &s, cmp));
+	k.config.known = true;
+	snprintf(k.config.tcp_timeout, sizeof(k.config.tcp_timeout), "10m");
+	snprintf(k.config.udp_timeout, sizeof(k.config.udp_timeout), "5m0s");
+	ck_assert(kube_compare_timeouts(&k, &s, cmp));
+	ck_assert(cmp[0].mismatch && cmp[0].configured == 600 && cmp[0].kernel == 900);
+	ck_assert(!cmp[1].mismatch && cmp[1].configured == 0);
+	ck_assert(!cmp[2].mismatch && cmp[2].configured == 300);
+	snapshot_free(&s);
+}
+END_TEST
+
+int main(void)
+{
+	const struct check_case table[] = {
+	    {"durations", 0, {test_durations}},
+	    {"timeouts", 0, {test_compare_timeouts}},
+	};
+	return check_main_cases("kube_text", table, sizeof(table) / sizeof(table[0]));
+}

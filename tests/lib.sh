@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# lib.sh: the result lines every script test prints, sourced by tests/tui/*.sh,
+# tests/kube/*.sh and tests/vm/vm-lib.sh: one "ok - NAME" or "not ok - NAME" line per check,
+# counted in $passed and $failed, and a last line "N passed, N failed".
+passed=0 failed=0
+
+# ok NAME: a check that passed. A script that wants more on the line (a time) defines
+# ok_note, whose output follows NAME.
+ok() { passed=$((passed + 1)); echo "ok - $1$(ok_note)"; }
+ok_note() { :; }
+
+# not_ok NAME [FILE]: a check that failed, then what shows why: not_ok_details FILE, by
+# default FILE itself when there is one (a script redefines it to show its screen, or less).
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; not_ok_details "${2:-}"; }
+not_ok_details() { if [ -n "$1" ] && [ -f "$1" ]; then cat "$1"; fi; }
+
+# summary: the last line; fails when a check failed (the script's exit status).
+summary() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }
