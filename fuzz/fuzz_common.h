@@ -61,4 +61,18 @@ static inline char *fuzz_strndup(const uint8_t *data, size_t size)
 	return s;
 }
 
+/*
+ * An exact-size heap copy of data[0..size) (one byte when size is 0), not terminated:
+ * AddressSanitizer then reports any read past the length a parser is given.
+ */
+static inline char *fuzz_memdup(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size ? size : 1);
+	if (!s)
+		abort();
+	if (size)
+		memcpy(s, data, size);
+	return s;
+}
+
 #endif

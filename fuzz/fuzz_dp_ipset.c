@@ -16,11 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size ? size : 1);
-	if (!text)
-		abort();
-	if (size)
-		memcpy(text, data, size);
+	char *text = fuzz_memdup(data, size);
 	struct dp_ipset *s;
 	size_t n;
 	int rc = dp_ipset_parse_list(text, size, &s, &n);

@@ -39,12 +39,7 @@ static void check_labeled(const struct kp_labeled *a, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* A copy of exactly size bytes on the heap: ASan sees any read past the end. */
-	char *text = malloc(size ? size : 1);
-	if (!text)
-		abort();
-	if (size)
-		memcpy(text, data, size);
+	char *text = fuzz_memdup(data, size);
 	struct kp_metrics m;
 	(void)kp_metrics_parse(text, size, &m);
 	free(text);

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of dp_ipset: the header-list parser on recorded text, the reader on real sets. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
 #include <grp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "check_main.h"
 #include "dp_ipset.h"
 #include "fixture.h"
+#include "netns.h"
 
 /* ------------------------------------------------------------------ parser */
 
@@ -139,19 +138,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ the real kernel */
 
-static void run(const char *cmd)
-{
-	int rc = system(cmd);
-	ck_assert_msg(rc == 0, "`%s` failed (%d): is Debian's ipset installed?", cmd, rc);
-}
-
-/* A private network namespace with no sets yet; fails the test, never skips it. */
-static void private_netns(void)
-{
-	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s (run as root)",
-		      strerror(errno));
-}
-
 /*
  * The witness: `ipset list -t` parsed here, line by line with sscanf, not with the parser
  * under test. Fills at most max sets; returns how many.
@@ -185,18 +171,18 @@ static size_t witness(struct dp_ipset *w, size_t max)
 
 START_TEST(test_read_real)
 {
-	private_netns();
-	run("ipset create KUBE-CLUSTER-IP hash:ip,port maxelem 4");
-	run("ipset add KUBE-CLUSTER-IP 10.96.0.1,tcp:443 && "
-	    "ipset add KUBE-CLUSTER-IP 10.96.0.10,udp:53 && "
-	    "ipset add KUBE-CLUSTER-IP 10.96.0.10,tcp:53 && "
-	    "ipset add KUBE-CLUSTER-IP 10.96.0.10,tcp:9153");
-	run("ipset create KUBE-LOOP-BACK hash:ip,port,ip maxelem 8");
-	run("ipset add KUBE-LOOP-BACK 10.244.0.5,tcp:53,10.244.0.5 && "
-	    "ipset add KUBE-LOOP-BACK 10.244.0.6,udp:53,10.244.0.6");
-	run("ipset create KUBE-NODE-PORT-TCP bitmap:port range 0-65535 && "
-	    "ipset add KUBE-NODE-PORT-TCP 30080");
-	run("ipset create not-kube hash:ip maxelem 1 && ipset add not-kube 192.0.2.1");
+	netns_private();
+	netns_run("ipset create KUBE-CLUSTER-IP hash:ip,port maxelem 4");
+	netns_run("ipset add KUBE-CLUSTER-IP 10.96.0.1,tcp:443 && "
+		  "ipset add KUBE-CLUSTER-IP 10.96.0.10,udp:53 && "
+		  "ipset add KUBE-CLUSTER-IP 10.96.0.10,tcp:53 && "
+		  "ipset add KUBE-CLUSTER-IP 10.96.0.10,tcp:9153");
+	netns_run("ipset create KUBE-LOOP-BACK hash:ip,port,ip maxelem 8");
+	netns_run("ipset add KUBE-LOOP-BACK 10.244.0.5,tcp:53,10.244.0.5 && "
+		  "ipset add KUBE-LOOP-BACK 10.244.0.6,udp:53,10.244.0.6");
+	netns_run("ipset create KUBE-NODE-PORT-TCP bitmap:port range 0-65535 && "
+		  "ipset add KUBE-NODE-PORT-TCP 30080");
+	netns_run("ipset create not-kube hash:ip maxelem 1 && ipset add not-kube 192.0.2.1");
 
 	struct dp_ipset *s;
 	size_t n;
@@ -236,7 +222,7 @@ END_TEST
 
 START_TEST(test_read_none)
 {
-	private_netns();
+	netns_private();
 	struct dp_ipset *s = (struct dp_ipset *)1;
 	size_t n = 7;
 	char why[160];
@@ -249,8 +235,8 @@ END_TEST
 /* Without CAP_NET_ADMIN the kernel refuses the list: -EPERM, and why says what is needed. */
 START_TEST(test_read_eperm)
 {
-	private_netns();
-	run("ipset create KUBE-CLUSTER-IP hash:ip,port");
+	netns_private();
+	netns_run("ipset create KUBE-CLUSTER-IP hash:ip,port");
 	ck_assert_int_eq(setgroups(0, NULL), 0);
 	ck_assert_int_eq(setgid(65534), 0);
 	ck_assert_int_eq(setuid(65534), 0); /* from root: every capability goes */

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests of dp_kube_ipvs0: the comparison on tables, the reader on a real interface. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <check.h>
-#include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +14,7 @@
 
 #include "check_main.h"
 #include "dp_kube_ipvs0.h"
+#include "netns.h"
 
 static struct dp_addr A(const char *text) {
 	struct dp_addr a;
@@ -108,18 +106,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ the real kernel */
 
-static void run(const char *cmd)
-{
-	int rc = system(cmd);
-	ck_assert_msg(rc == 0, "`%s` failed (%d)", cmd, rc);
-}
-
-static void private_netns(void)
-{
-	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s (run as root)",
-		      strerror(errno));
-}
-
 /*
  * kube-ipvs0 as kube-proxy makes it: a dummy link, left down. A kernel without the dummy
  * driver gets an ifb link instead (another link with no carrier that takes addresses): the
@@ -127,7 +113,8 @@ static void private_netns(void)
  */
 static void make_kube_ipvs0(void)
 {
-	run("ip link add kube-ipvs0 type dummy 2>/dev/null || ip link add kube-ipvs0 type ifb");
+	netns_run(
+	    "ip link add kube-ipvs0 type dummy 2>/dev/null || ip link add kube-ipvs0 type ifb");
 }
 
 /* The witness: the addresses `ip -j addr show kube-ipvs0` lists, as "addr/prefix" strings. */
@@ -157,14 +144,15 @@ static size_t witness(char out[][64], size_t max)
 
 START_TEST(test_read_real)
 {
-	private_netns();
+	netns_private();
 	make_kube_ipvs0();
-	run("ip addr add 10.96.0.1/32 dev kube-ipvs0 && ip addr add 10.96.0.10/32 dev kube-ipvs0 "
+	netns_run(
+	    "ip addr add 10.96.0.1/32 dev kube-ipvs0 && ip addr add 10.96.0.10/32 dev kube-ipvs0 "
 	    "&& "
 	    "ip addr add 192.168.49.200/32 dev kube-ipvs0 && "
 	    "ip addr add fd00:10:96::1/128 dev kube-ipvs0");
 	/* Another interface's addresses are not kube-ipvs0's. */
-	run("ip link add other type ifb && ip addr add 10.96.0.99/32 dev other");
+	netns_run("ip link add other type ifb && ip addr add 10.96.0.99/32 dev other");
 
 	struct dp_addrs have;
 	char why[160] = "unset";
@@ -206,7 +194,7 @@ END_TEST
 /* No kube-ipvs0 (iptables or nftables mode): not an error. Then one with no address. */
 START_TEST(test_read_absent_and_empty)
 {
-	private_netns();
+	netns_private();
 	struct dp_addrs have;
 	char why[160] = "unset";
 	ck_assert_int_eq(dp_kube_ipvs0_read(&have, why, sizeof(why)), 0);
