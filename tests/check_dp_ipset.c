@@ -220,6 +220,36 @@ START_TEST(test_read_real)
 }
 END_TEST
 
+/*
+ * Many sets: libipset prints into an 8 KiB buffer and hands it over each time it fills, so
+ * the list arrives in pieces that must be joined (a set may be cut between two).
+ */
+START_TEST(test_read_many)
+{
+	netns_private();
+	netns_run("i=0; while [ $i -lt 300 ]; do echo \"create KUBE-TEST-$i hash:ip maxelem $((i + "
+		  "1))\"; "
+		  "i=$((i + 1)); done | ipset restore");
+	netns_run("ipset add KUBE-TEST-0 192.0.2.1 && ipset add KUBE-TEST-299 192.0.2.1");
+	struct dp_ipset *s;
+	size_t n;
+	char why[160];
+	ck_assert_int_eq(dp_ipset_read(&s, &n, why, sizeof(why)), 0);
+	ck_assert_uint_eq(n, 300);
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "KUBE-TEST-%zu", i);
+		const struct dp_ipset *c = find(s, n, name);
+		ck_assert_msg(c != NULL, "%s not read", name);
+		ck_assert_str_eq(c->type, "hash:ip");
+		ck_assert_uint_eq(c->maxelem, i + 1);
+		ck_assert_uint_eq(c->entries, i == 0 || i == 299 ? 1 : 0);
+		ck_assert(c->full == (i == 0));
+	}
+	free(s);
+}
+END_TEST
+
 START_TEST(test_read_none)
 {
 	netns_private();
@@ -267,7 +297,9 @@ int main(void)
 {
 	const struct check_case table[] = {
 	    {"parse", 0, {test_parse_recorded, test_parse_hostile}},
-	    {"read", 0, {test_read_real, test_read_none, test_read_eperm, test_read_absent}},
+	    {"read",
+	     0,
+	     {test_read_real, test_read_many, test_read_none, test_read_eperm, test_read_absent}},
 	};
 	return check_main_cases("dp_ipset", table, sizeof(table) / sizeof(table[0]));
 }
