@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hash.h"
 #include "kube_join.h"
 
 /*
@@ -27,128 +28,61 @@
  * - A removed real server is not deleted but set to weight 0 until its connections end.
  */
 
-/* ---- an open-addressing multimap: fixed-size byte keys -> uint32_t ---- */
+/* ---- the tables: fixed-size byte keys -> uint32_t, duplicates allowed (hash.h) ---- */
 
 /*
- * Each slot keeps its value and 32 bits of the key's hash (0: empty) side by side, so a
- * probe reads one small array and looks at a key only when the hash bits agree: at 100,000
- * endpoints the tables outgrow the caches and every avoided key read is a miss saved.
+ * hash_index keeps each value beside 32 bits of its key's hash, so a probe reads one small
+ * array and looks at a key only when the hash bits agree: at 100,000 endpoints the tables
+ * outgrow the caches and every avoided key read is a miss saved. The key is the record.
  */
-struct hslot {
-	uint32_t val, h;
-};
-
-struct htab {
-	uint8_t *keys;
-	struct hslot *slots;
-	size_t cap, ksize;
-};
-
-static int ht_init(struct htab *t, size_t ksize, size_t n)
+static int ht_init(struct hash_index *t, size_t ksize, size_t n)
 {
-	size_t cap = 16;
-	while (cap < 2 * n + 1)
-		cap *= 2;
-	t->cap = cap;
-	t->ksize = ksize;
-	t->keys = malloc(cap * ksize);
-	t->slots = calloc(cap, sizeof(*t->slots));
-	return t->keys && t->slots ? 0 : -ENOMEM;
+	return hash_index_init(t, ksize, n);
 }
 
-static void ht_free(struct htab *t)
-{
-	free(t->keys);
-	free(t->slots);
-	memset(t, 0, sizeof(*t));
-}
-
-static uint64_t ht_hash(const struct htab *t, const void *key)
+static uint64_t ht_hash(const struct hash_index *t, const void *key)
 {
 	/* Four bytes at a time (every key here is a multiple of 4), then a 64-bit finaliser. */
 	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_FNV1A_INIT;
 	size_t i = 0;
-	for (; i + 4 <= t->ksize; i += 4) {
+	for (; i + 4 <= t->rec_size; i += 4) {
 		uint32_t w;
 		memcpy(&w, p + i, 4);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
+		h = hash_mix(h, w);
 	}
-	for (; i < t->ksize; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h = hash_fnv1a(h, p + i, t->rec_size - i);
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return h;
 }
 
-/* The hash bits kept in a slot: the high half, never 0. */
-static uint32_t ht_tag(uint64_t h)
-{
-	return (uint32_t)(h >> 32) | 1;
-}
-
-/* Constant sizes let the compiler inline the comparison. */
-static bool key_eq(const void *a, const void *b, size_t n)
-{
-	switch (n) {
-	case 4:
-		return memcmp(a, b, 4) == 0;
-	case 8:
-		return memcmp(a, b, 8) == 0;
-	case 20:
-		return memcmp(a, b, 20) == 0;
-	case 24:
-		return memcmp(a, b, 24) == 0;
-	default:
-		return memcmp(a, b, n) == 0;
-	}
-}
-
 /* Adds (duplicates allowed). The table was sized for every entry at ht_init. */
-static void ht_add(struct htab *t, const void *key, uint32_t val)
+static void ht_add(struct hash_index *t, const void *key, uint32_t val)
 {
-	uint64_t h = ht_hash(t, key);
-	size_t i = (size_t)h & (t->cap - 1);
-	while (t->slots[i].h)
-		i = (i + 1) & (t->cap - 1);
-	t->slots[i].h = ht_tag(h);
-	t->slots[i].val = val;
-	memcpy(t->keys + i * t->ksize, key, t->ksize);
+	hash_index_add(t, ht_hash(t, key), val, key);
 }
 
-/* A walk over the entries of one key. */
-struct ht_iter {
-	size_t i;
-	uint32_t tag;
-};
-
-static struct ht_iter ht_start(const struct htab *t, const void *key)
+static struct hash_probe ht_start(const struct hash_index *t, const void *key)
 {
-	uint64_t h = ht_hash(t, key);
-	return (struct ht_iter){(size_t)h & (t->cap - 1), ht_tag(h)};
+	return hash_index_probe(t, ht_hash(t, key));
 }
 
-static bool ht_next(const struct htab *t, const void *key, struct ht_iter *it, uint32_t *val)
+/* The next entry of key along it, its value into *val. */
+static bool ht_next(const struct hash_index *t, const void *key, struct hash_probe *it,
+		    uint32_t *val)
 {
-	size_t i = it->i;
-	while (t->slots[i].h) {
-		size_t cur = i;
-		i = (i + 1) & (t->cap - 1);
-		if (t->slots[cur].h == it->tag && key_eq(t->keys + cur * t->ksize, key, t->ksize)) {
-			it->i = i;
-			*val = t->slots[cur].val;
-			return true;
-		}
-	}
-	it->i = i;
-	return false;
+	size_t slot;
+	if (!hash_index_next(t, it, hash_eq_bytes, key, &slot))
+		return false;
+	*val = hash_index_val(t, slot);
+	return true;
 }
 
-static bool ht_find(const struct htab *t, const void *key, uint32_t *val)
+static bool ht_find(const struct hash_index *t, const void *key, uint32_t *val)
 {
-	struct ht_iter it = ht_start(t, key);
+	struct hash_probe it = ht_start(t, key);
 	return ht_next(t, key, &it, val);
 }
 
@@ -237,12 +171,11 @@ static struct dest_key dest_key(uint32_t vs, int af, const struct ipvs_addr *a, 
 
 static struct name_key name_key(const char *ns, const char *name)
 {
-	struct name_key k = {0xcbf29ce484222325ULL};
-	for (const char *p = ns ? ns : ""; *p; p++)
-		k.h = (k.h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	k.h = (k.h ^ 0xff) * 0x100000001b3ULL; /* a separator no name contains */
-	for (const char *p = name ? name : ""; *p; p++)
-		k.h = (k.h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	static const uint8_t sep = 0xff; /* a separator no name contains */
+	struct name_key k;
+	k.h = hash_fnv1a_str(HASH_FNV1A_INIT, ns ? ns : "");
+	k.h = hash_fnv1a(k.h, &sep, 1);
+	k.h = hash_fnv1a_str(k.h, name ? name : "");
 	return k;
 }
 
@@ -341,7 +274,7 @@ struct ctx {
 	size_t n_sp;
 	struct vip *vips;
 	size_t n_vips;
-	struct htab vip_t, node_t, np_t, name_t, ep_t, dest_t, vs_t;
+	struct hash_index vip_t, node_t, np_t, name_t, ep_t, dest_t, vs_t;
 	struct epref *eps;
 	size_t n_eps;
 	size_t *csr_base; /* eps of service port id p: eps[csr_base[p] .. csr_base[p + 1]) */
@@ -445,7 +378,7 @@ static int build_service_tables(struct ctx *c)
 static int32_t find_service(const struct ctx *c, const char *ns, const char *name)
 {
 	struct name_key nk = name_key(ns, name);
-	struct ht_iter it = ht_start(&c->name_t, &nk);
+	struct hash_probe it = ht_start(&c->name_t, &nk);
 	uint32_t v;
 	while (ht_next(&c->name_t, &nk, &it, &v)) {
 		const struct kube_service *svc = &c->k->services[v];
@@ -686,7 +619,7 @@ static bool find_dest(const struct ctx *c, size_t vs, int af, const struct ipvs_
 }
 
 static int check_real_servers(struct ctx *c, size_t vs, struct kube_drain_tracker *tracker,
-			      struct htab *old_drain, struct drain_entry *new_drain,
+			      struct hash_index *old_drain, struct drain_entry *new_drain,
 			      size_t *n_new_drain, double now)
 {
 	const struct ipvs_service *v = &c->s->services[vs];
@@ -783,7 +716,7 @@ static void find_owner(struct ctx *c, size_t vs)
 		o->kind = c->vips[val].kind;
 	} else {
 		struct np_key nk = {v->protocol, v->port};
-		struct ht_iter it = ht_start(&c->np_t, &nk);
+		struct hash_probe it = ht_start(&c->np_t, &nk);
 		while (ht_next(&c->np_t, &nk, &it, &val)) {
 			const struct vip *np = &c->vips[val];
 			/* The proxier of this family only serves Services with a ClusterIP in it.
@@ -852,13 +785,13 @@ static void ctx_free(struct ctx *c)
 	free(c->vips);
 	free(c->eps);
 	free(c->csr_base);
-	ht_free(&c->vip_t);
-	ht_free(&c->node_t);
-	ht_free(&c->np_t);
-	ht_free(&c->name_t);
-	ht_free(&c->ep_t);
-	ht_free(&c->dest_t);
-	ht_free(&c->vs_t);
+	hash_index_free(&c->vip_t);
+	hash_index_free(&c->node_t);
+	hash_index_free(&c->np_t);
+	hash_index_free(&c->name_t);
+	hash_index_free(&c->ep_t);
+	hash_index_free(&c->dest_t);
+	hash_index_free(&c->vs_t);
 }
 
 static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
@@ -866,7 +799,7 @@ static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
 	const struct snapshot *s = c->s;
 	const struct kube_state *k = c->k;
 	struct kube_join *j = c->j;
-	struct htab old_drain = {0};
+	struct hash_index old_drain = {0};
 	struct drain_entry *new_drain = NULL;
 	size_t n_new_drain = 0, n_dests = 0, n_zero = 0;
 	int r = -ENOMEM;
@@ -985,7 +918,7 @@ static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
 	}
 	r = 0;
 out:
-	ht_free(&old_drain);
+	hash_index_free(&old_drain);
 	free(new_drain);
 	return r;
 }

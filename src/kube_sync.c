@@ -13,114 +13,79 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "kube_http.h"
 #include "kube_parse.h"
 #include "kube_sync.h"
 #include "nls.h"
 
-/* ---- a small string -> index map (open addressing, tombstones) ---- */
+/* ---- a small string -> index map: a hash_index whose record owns its key ---- */
 
-struct smap_e {
-	char *key;
+struct smap_rec {
+	char *key; /* owned */
 	size_t idx;
-	bool dead;
 };
 
 struct smap {
-	struct smap_e *e;
-	size_t cap, used; /* used counts live and dead slots */
+	struct hash_index ix;
 };
+
+#define SMAP_EMPTY ((struct smap){HASH_INDEX_EMPTY(sizeof(struct smap_rec))})
 
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a_str(HASH_FNV1A_INIT, s);
+}
+
+static uint64_t smap_rec_hash(const void *rec)
+{
+	return str_hash(((const struct smap_rec *)rec)->key);
+}
+
+static bool smap_rec_eq(const void *key, const void *rec, size_t rec_size)
+{
+	(void)rec_size;
+	return strcmp(((const struct smap_rec *)rec)->key, key) == 0;
 }
 
 static void smap_clear(struct smap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->e[i].key);
-	free(m->e);
-	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < m->ix.cap; i++)
+		if (hash_index_live(&m->ix, i))
+			free(((struct smap_rec *)hash_index_rec(&m->ix, i))->key);
+	hash_index_free(&m->ix);
 }
 
-static struct smap_e *smap_find(const struct smap *m, const char *key)
+static struct smap_rec *smap_find(const struct smap *m, const char *key)
 {
-	if (!m->cap)
+	size_t slot;
+	if (!hash_index_find(&m->ix, str_hash(key), smap_rec_eq, key, &slot))
 		return NULL;
-	for (size_t i = (size_t)str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		struct smap_e *e = &m->e[i];
-		if (!e->key && !e->dead)
-			return NULL;
-		if (e->key && strcmp(e->key, key) == 0)
-			return e;
-	}
-}
-
-static int smap_put(struct smap *m, const char *key, size_t idx);
-
-static int smap_grow(struct smap *m)
-{
-	struct smap old = *m;
-	size_t cap = old.cap ? old.cap * 2 : 64;
-	/* Mostly tombstones: rehash at the same size. */
-	size_t live = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		live += old.e[i].key != NULL;
-	if (old.cap && live * 4 < old.cap)
-		cap = old.cap;
-	m->e = calloc(cap, sizeof(*m->e));
-	if (!m->e) {
-		*m = old;
-		return -ENOMEM;
-	}
-	m->cap = cap;
-	m->used = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.e[i].key) {
-			smap_put(m, old.e[i].key, old.e[i].idx);
-			free(old.e[i].key);
-		}
-	free(old.e);
-	return 0;
+	return hash_index_rec(&m->ix, slot);
 }
 
 static int smap_put(struct smap *m, const char *key, size_t idx)
 {
-	struct smap_e *e = smap_find(m, key);
+	struct smap_rec *e = smap_find(m, key);
 	if (e) {
 		e->idx = idx;
 		return 0;
 	}
-	if ((m->used + 1) * 2 > m->cap && smap_grow(m) != 0)
+	if (hash_index_reserve(&m->ix, 1, smap_rec_hash) != 0)
 		return -ENOMEM;
-	for (size_t i = (size_t)str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		e = &m->e[i];
-		if (!e->key) {
-			e->key = strdup(key);
-			if (!e->key)
-				return -ENOMEM;
-			if (!e->dead)
-				m->used++;
-			e->dead = false;
-			e->idx = idx;
-			return 0;
-		}
-	}
+	struct smap_rec r = {strdup(key), idx};
+	if (!r.key)
+		return -ENOMEM;
+	hash_index_add(&m->ix, str_hash(key), 0, &r);
+	return 0;
 }
 
 static void smap_del(struct smap *m, const char *key)
 {
-	struct smap_e *e = smap_find(m, key);
-	if (e) {
-		free(e->key);
-		e->key = NULL;
-		e->dead = true;
+	size_t slot;
+	if (hash_index_find(&m->ix, str_hash(key), smap_rec_eq, key, &slot)) {
+		free(((struct smap_rec *)hash_index_rec(&m->ix, slot))->key);
+		hash_index_remove(&m->ix, slot);
 	}
 }
 
@@ -616,7 +581,7 @@ static int apply_event(struct informer *inf, const struct kube_watch_event *ev)
 	item_key(inf->kind, &item, key, sizeof(key));
 	size_t *n;
 	void **arr = state_array(k, inf->kind, &n);
-	struct smap_e *e = smap_find(&k->map[inf->kind], key);
+	struct smap_rec *e = smap_find(&k->map[inf->kind], key);
 	if (ev->type == KUBE_WATCH_DELETED) {
 		item_free(inf->kind, &item);
 		if (!e)
@@ -831,10 +796,7 @@ static void poll_done(const struct kube_reply *r, void *arg)
 /* FNV-1a over a reply body: polls answer the same thing most of the time. */
 static uint64_t body_digest(const char *b, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)b[i]) * 0x100000001b3ULL;
-	return h ^ n;
+	return hash_fnv1a(HASH_FNV1A_INIT, b, n) ^ n;
 }
 
 static void poll_done_inner(const struct kube_reply *r, struct poller *p)
@@ -1112,6 +1074,8 @@ struct kube_sync *kube_sync_start(const struct kube_sync_opts *o)
 	if (!k)
 		return NULL;
 	k->opts = *o;
+	for (int i = 0; i < K_COUNT; i++)
+		k->map[i] = SMAP_EMPTY;
 	if (k->opts.poll_interval <= 0)
 		k->opts.poll_interval = 10;
 	if (pipe2(k->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
