@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "clock.h"
 #include "feed.h"
 #include "json_read.h"
 #include "output_json.h"
@@ -90,22 +91,10 @@ static bool replay_next(struct feed *f, struct snapshot *s)
 	return ok;
 }
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* CPU time of this thread, the kernel's work in its netlink dumps included. */
 static double thread_cpu(void)
 {
-	return clock_s(CLOCK_THREAD_CPUTIME_ID);
-}
-
-static double mono_now(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
+	return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Writes s to the recording, if any, and hands it to the UI (s is taken over). */
@@ -282,7 +271,7 @@ static int publish_model(struct feed *f)
 static void live_tick(struct feed *f, bool conns, bool focus_only, double interval)
 {
 	struct collector *c = f->collector;
-	double now = mono_now();
+	double now = clock_mono();
 	int err = 0;
 
 	collector_set_connections(c, conns);
@@ -407,21 +396,6 @@ static void read_once(struct feed *f, bool connections, bool focus_only, double 
 	publish(f, &s);
 }
 
-static void deadline_after(struct timespec *ts, double seconds)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	double t = (double)ts->tv_sec + (double)ts->tv_nsec / 1e9 + seconds;
-	ts->tv_sec = (time_t)t;
-	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
-}
-
-static bool deadline_passed(const struct timespec *ts)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
-}
-
 static void *run(void *arg)
 {
 	struct feed *f = arg;
@@ -444,8 +418,7 @@ static void *run(void *arg)
 				break;
 		}
 		/* A focus change alone reads the new focus and keeps the schedule. */
-		bool focus_only = !first && !f->step && f->focus_changed &&
-				  !deadline_passed(&next);
+		bool focus_only = !first && !f->step && f->focus_changed && !clock_passed(&next);
 		first = false;
 		f->step = false;
 		bool conns = f->connections;
@@ -457,7 +430,7 @@ static void *run(void *arg)
 			sweep_set_limits(&f->sweep, f->sweep_base, f->sweep_max);
 		pthread_mutex_unlock(&f->lock);
 		if (!focus_only)
-			deadline_after(&next, interval);
+			clock_deadline(CLOCK_MONOTONIC, interval, &next);
 		read_once(f, conns, focus_only, interval);
 		pthread_mutex_lock(&f->lock);
 	}

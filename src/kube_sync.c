@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hash.h"
 #include "kube_http.h"
 #include "kube_parse.h"
@@ -298,13 +299,6 @@ struct kube_sync {
 	char errors[K_COUNT + P_COUNT][256];
 };
 
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Exponential backoff with jitter, at least what Retry-After asked. */
 static double backoff(unsigned failures, double retry_after)
 {
@@ -366,7 +360,7 @@ static void first_result(struct kube_sync *k)
 
 static void publish(struct kube_sync *k, bool force)
 {
-	double t = now_mono();
+	double t = clock_mono();
 	if (!k->dirty || (!force && t - k->last_publish < 0.5))
 		return;
 	struct kube_state copy;
@@ -501,7 +495,7 @@ static void list_done(const struct kube_reply *r, void *arg)
 					 strerror(ENOMEM));
 				set_error(k, (int)inf->kind, msg);
 				inf->phase = INF_IDLE;
-				inf->retry_at = now_mono() + backoff(inf->failures++, 0);
+				inf->retry_at = clock_mono() + backoff(inf->failures++, 0);
 				return;
 			}
 			inf->failures = 0;
@@ -530,7 +524,7 @@ static void list_done(const struct kube_reply *r, void *arg)
 	tmp_free(inf);
 	inf->cont[0] = '\0';
 	inf->phase = INF_IDLE;
-	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
+	inf->retry_at = clock_mono() + backoff(inf->failures++, r->retry_after);
 	set_error(k, (int)inf->kind, msg);
 	/*
 	 * A refusal (401, 403, 404...) will not change by waiting: the first picture is this
@@ -674,7 +668,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		 */
 		inf->relist = false;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono();
+		inf->retry_at = clock_mono();
 		if (inf->watch_events == 0 && inf->watch_failures++ > 0)
 			inf->retry_at += backoff(inf->watch_failures - 1, r->retry_after);
 		return;
@@ -683,11 +677,11 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		/* An ERROR event (said by watch_line): list again, after the watch's backoff. */
 		inf->watch_failed = true;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
+		inf->retry_at = clock_mono() + backoff(inf->watch_failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error && inf->watch_events == 0 &&
-	    (inf->watch_bad > 0 || now_mono() - inf->watch_started < 1.0)) {
+	    (inf->watch_bad > 0 || clock_mono() - inf->watch_started < 1.0)) {
 		/*
 		 * Nothing but garbage, or over at once (as client-go's "very short watch"): not a
 		 * watch that worked. Watching again at once would hammer the server in a loop:
@@ -704,7 +698,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		set_error(k, (int)inf->kind, msg);
 		inf->watch_failed = true;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
+		inf->retry_at = clock_mono() + backoff(inf->watch_failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error) {
@@ -722,7 +716,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 	set_error(k, (int)inf->kind, msg);
 	inf->watch_failed = true;
 	inf->phase = INF_IDLE;
-	inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
+	inf->retry_at = clock_mono() + backoff(inf->watch_failures++, r->retry_after);
 }
 
 static void start_watch(struct informer *inf)
@@ -741,7 +735,7 @@ static void start_watch(struct informer *inf)
 		.arg = inf,
 	};
 	inf->phase = INF_WATCHING;
-	inf->watch_started = now_mono();
+	inf->watch_started = clock_mono();
 	inf->watch_events = inf->watch_bad = 0;
 	inf->watch_error = false;
 	inf->req = kube_http_start(k->http, &o);
@@ -815,7 +809,7 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 		 * a big cluster a publish is a deep copy of the state and a join in the UI).
 		 */
 		p->failures = 0;
-		p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+		p->next_at = clock_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
 		set_error(k, K_COUNT + (int)p->id, NULL);
 		return;
 	}
@@ -867,7 +861,8 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 		kube_state_free(&tmp);
 		if (rc >= 0) {
 			p->failures = 0;
-			p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+			p->next_at =
+			    clock_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
 			p->have_body = true;
 			p->body = digest;
 			k->dirty = true;
@@ -889,13 +884,13 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 			k->dirty = true;
 		*known = false;
 		p->have_body = false;
-		p->next_at = now_mono() + k->opts.poll_interval;
+		p->next_at = clock_mono() + k->opts.poll_interval;
 		set_error(k, K_COUNT + (int)p->id, NULL);
 		return;
 	} else {
 		describe(r, p->path, msg, sizeof(msg));
 	}
-	p->next_at = now_mono() + backoff(p->failures++, r->retry_after);
+	p->next_at = clock_mono() + backoff(p->failures++, r->retry_after);
 	set_error(k, K_COUNT + (int)p->id, msg);
 }
 
@@ -972,7 +967,7 @@ static void start_poll(struct poller *p)
 		.on_done = poll_done,
 		.arg = p,
 	};
-	p->next_at = now_mono() + 3600; /* until it answers */
+	p->next_at = clock_mono() + 3600; /* until it answers */
 	p->req = kube_http_start(k->http, &o);
 }
 
@@ -1051,7 +1046,7 @@ static void *run(void *arg)
 
 	double next_local = 0;
 	while (!stopping(k)) {
-		double t = now_mono();
+		double t = clock_mono();
 		for (int i = 0; i < K_COUNT; i++)
 			if (k->inf[i].phase == INF_IDLE && !k->inf[i].req && t >= k->inf[i].retry_at)
 				start_list(&k->inf[i]);
@@ -1175,10 +1170,7 @@ bool kube_sync_take(struct kube_sync *k, struct kube_state *out)
 bool kube_sync_wait(struct kube_sync *k, double timeout)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + timeout;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	clock_deadline(CLOCK_REALTIME, timeout, &ts);
 	pthread_mutex_lock(&k->lock);
 	while (!k->first_done)
 		if (pthread_cond_timedwait(&k->cond, &k->lock, &ts) == ETIMEDOUT)
