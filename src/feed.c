@@ -3,17 +3,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cancel.h"
 #include "clock.h"
 #include "feed.h"
 #include "json_read.h"
+#include "mailbox.h"
 #include "output_json.h"
 #include "rates.h"
 #include "sweep.h"
@@ -22,7 +21,8 @@ struct feed {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int pipe[2];
+	struct mailbox box;	/* the latest snapshot, for the UI */
+	struct snapshot latest; /* box's slot */
 
 	struct collector *collector;
 	FILE *replay, *record;
@@ -30,8 +30,6 @@ struct feed {
 	/* Under lock. */
 	double interval;
 	bool paused, step, stop, connections, replay_ended;
-	bool have_latest;
-	struct snapshot latest;
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
 	bool have_rec_prev;
@@ -54,24 +52,15 @@ struct feed {
 	size_t n_removed, cap_removed;
 };
 
-static void wake_ui(struct feed *f)
+static void latest_drop(void *s)
 {
-	char c = 1;
-	/* A full pipe already means "something is waiting". */
-	if (write(f->pipe[1], &c, 1) < 0 && errno != EAGAIN)
-		return;
+	snapshot_free(s);
 }
 
+/* Hands s to the UI (s is taken over and left empty). */
 static void publish(struct feed *f, struct snapshot *s)
 {
-	pthread_mutex_lock(&f->lock);
-	if (f->have_latest)
-		snapshot_free(&f->latest);
-	f->latest = *s;
-	f->have_latest = true;
-	pthread_mutex_unlock(&f->lock);
-	memset(s, 0, sizeof(*s));
-	wake_ui(f);
+	mailbox_put(&f->box, s);
 }
 
 /* Reads the next recording line into s; false at the end. Bad lines are skipped. */
@@ -390,7 +379,7 @@ static void read_once(struct feed *f, bool connections, bool focus_only, double 
 		pthread_mutex_lock(&f->lock);
 		f->replay_ended = true;
 		pthread_mutex_unlock(&f->lock);
-		wake_ui(f);
+		mailbox_wake(&f->box);
 		return;
 	}
 	publish(f, &s);
@@ -450,7 +439,7 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	f->sweep_max = SWEEP_PERIOD_MAX_S;
 	f->replay = replay;
 	f->record = record;
-	if (pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (mailbox_init(&f->box, &f->latest, sizeof(f->latest), latest_drop) != 0) {
 		free(f);
 		return NULL;
 	}
@@ -475,8 +464,7 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	return f;
 fail:
 	collector_free(f->collector);
-	close(f->pipe[0]);
-	close(f->pipe[1]);
+	mailbox_destroy(&f->box);
 	free(f);
 	return NULL;
 }
@@ -495,38 +483,24 @@ void feed_stop(struct feed *f)
 	pthread_join(f->thread, NULL);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
-	if (f->have_latest)
-		snapshot_free(&f->latest);
 	snapshot_free(&f->last_recorded);
 	if (f->have_rec_prev)
 		snapshot_free(&f->rec_prev);
 	model_drop(f);
 	free(f->removed);
 	collector_free(f->collector);
-	close(f->pipe[0]);
-	close(f->pipe[1]);
+	mailbox_destroy(&f->box);
 	free(f);
 }
 
 int feed_fd(const struct feed *f)
 {
-	return f->pipe[0];
+	return mailbox_fd(&f->box);
 }
 
 bool feed_take(struct feed *f, struct snapshot *out)
 {
-	char buf[64];
-	while (read(f->pipe[0], buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&f->lock);
-	bool have = f->have_latest;
-	if (have) {
-		*out = f->latest;
-		memset(&f->latest, 0, sizeof(f->latest));
-		f->have_latest = false;
-	}
-	pthread_mutex_unlock(&f->lock);
-	return have;
+	return mailbox_take(&f->box, out);
 }
 
 static void set_and_signal(struct feed *f, bool *field, bool value)

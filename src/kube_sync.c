@@ -4,7 +4,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include "hash.h"
 #include "kube_http.h"
 #include "kube_parse.h"
+#include "mailbox.h"
 #include "kube_sync.h"
 #include "nls.h"
 
@@ -277,11 +277,11 @@ struct kube_sync {
 	bool thread_started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int pipe[2];
+	struct mailbox box;	  /* the latest published copy, for the UI */
+	struct kube_state latest; /* box's slot */
 
 	/* Under lock. */
-	bool stop, first_done, have_latest;
-	struct kube_state latest;
+	bool stop, first_done;
 
 	/* The thread's own. */
 	struct kube_credentials cred;
@@ -358,6 +358,11 @@ static void first_result(struct kube_sync *k)
 	pthread_mutex_unlock(&k->lock);
 }
 
+static void latest_drop(void *st)
+{
+	kube_state_free(st);
+}
+
 static void publish(struct kube_sync *k, bool force)
 {
 	double t = clock_mono();
@@ -366,18 +371,9 @@ static void publish(struct kube_sync *k, bool force)
 	struct kube_state copy;
 	if (kube_state_copy(&copy, &k->st) != 0)
 		return;
-	pthread_mutex_lock(&k->lock);
-	if (k->have_latest)
-		kube_state_free(&k->latest);
-	k->latest = copy;
-	k->have_latest = true;
-	pthread_mutex_unlock(&k->lock);
+	mailbox_put(&k->box, &copy);
 	k->dirty = false;
 	k->last_publish = t;
-	char c = 1;
-	if (write(k->pipe[1], &c, 1) < 0) {
-		/* Full: a wake-up is already pending. */
-	}
 }
 
 static void maybe_first_result(struct kube_sync *k)
@@ -1073,7 +1069,7 @@ struct kube_sync *kube_sync_start(const struct kube_sync_opts *o)
 		k->map[i] = SMAP_EMPTY;
 	if (k->opts.poll_interval <= 0)
 		k->opts.poll_interval = 10;
-	if (pipe2(k->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (mailbox_init(&k->box, &k->latest, sizeof(k->latest), latest_drop) != 0) {
 		free(k);
 		return NULL;
 	}
@@ -1137,34 +1133,20 @@ void kube_sync_stop(struct kube_sync *k)
 	if (k->have_cred)
 		kube_credentials_free(&k->cred);
 	kube_state_free(&k->st);
-	if (k->have_latest)
-		kube_state_free(&k->latest);
+	mailbox_destroy(&k->box);
 	pthread_cond_destroy(&k->cond);
 	pthread_mutex_destroy(&k->lock);
-	close(k->pipe[0]);
-	close(k->pipe[1]);
 	free(k);
 }
 
 int kube_sync_fd(const struct kube_sync *k)
 {
-	return k->pipe[0];
+	return mailbox_fd(&k->box);
 }
 
 bool kube_sync_take(struct kube_sync *k, struct kube_state *out)
 {
-	char buf[64];
-	while (read(k->pipe[0], buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&k->lock);
-	bool have = k->have_latest;
-	if (have) {
-		*out = k->latest;
-		memset(&k->latest, 0, sizeof(k->latest));
-		k->have_latest = false;
-	}
-	pthread_mutex_unlock(&k->lock);
-	return have;
+	return mailbox_take(&k->box, out);
 }
 
 bool kube_sync_wait(struct kube_sync *k, double timeout)
