@@ -250,82 +250,85 @@ static int publish_model(struct feed *f)
 }
 
 /*
- * One refresh of a live feed. Over netlink: the header and totals; the service dump when
- * a sweep pass is due; the focus (stats and real servers); the sweep's share of the rest.
- * focus_only: only the focus services not read in the last half interval (the focus just
- * changed). The first refresh publishes as soon as the service dump is in, before any
- * real server is read. Without netlink (the /proc fallback, or IPVS unavailable) every
- * refresh is a whole read, as collector_read().
+ * The first read of a live feed: the table, published as soon as it is in. *done when the
+ * refresh ends here (a whole snapshot without netlink was published, or the feed stops);
+ * otherwise the model is made. 0, or an error to start over with.
  */
-static void live_tick(struct feed *f, bool conns, bool focus_only, double interval)
+static int live_first(struct feed *f, double now, bool *done)
 {
-	struct collector *c = f->collector;
-	double now = clock_mono();
-	int err = 0;
-
-	collector_set_connections(c, conns);
-	if (!f->have_model) {
-		if (focus_only)
-			return;
-		struct snapshot s;
-		if (collector_read_start(c, &s) != 0 || stopping(f)) {
-			/* Stopping: a read cut short is no snapshot, not even in the recording. */
-			snapshot_free(&s);
-			return;
-		}
-		if (s.source != IPVS_SOURCE_NETLINK) {
-			record_and_publish(f, &s);
-			return;
-		}
-		f->model = s;
-		f->have_model = true;
-		sweep_pass_started(&f->sweep, now);
-		/* The first frame; then the model gets a services array of its own again. */
-		if (model_reindex(f) != 0 || publish_model(f) != 0 ||
-		    snapshot_own_services(&f->model) != 0)
-			goto restart;
-	} else if (focus_only) {
-		if (snapshot_own_services(&f->model) != 0)
-			goto restart;
-	} else {
-		/*
-		 * The model's services array is the one the dashboard holds: a dump replaces
-		 * it with a new one, anything else changes a copy (snapshot_own_services).
-		 */
-		err = collector_read_header(c, &f->model);
-		bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
-		if (!err && !dump)
-			err = snapshot_own_services(&f->model);
-		if (dump) {
-			double cpu0 = thread_cpu();
-			struct snapshot fresh;
-			err = collector_read_services(c, &fresh);
-			if (!err)
-				err = model_merge(f, &fresh);
-			if (!err)
-				sweep_pass_started(&f->sweep, now);
-			/*
-			 * Services new to the table: their real servers now rather than when the
-			 * pass gets to them, so that a new service is whole within a pass of
-			 * appearing (as many as a refresh's share of the sweep, at least 64).
-			 */
-			size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
-			if (q < 64)
-				q = 64;
-			for (size_t i = 0; i < f->model.n_services && q && !err; i++) {
-				struct ipvs_service *svc = &f->model.services[i];
-				if (svc->dests_pending) {
-					err = reread(f, svc, false);
-					q--;
-				}
-			}
-			/* Counted to the pass just started: the last one's set its period. */
-			sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
-		}
-		if (err)
-			goto restart;
+	struct snapshot s;
+	*done = true;
+	if (collector_read_start(f->collector, &s) != 0 || stopping(f)) {
+		/* Stopping: a read cut short is no snapshot, not even in the recording. */
+		snapshot_free(&s);
+		return 0;
 	}
+	if (s.source != IPVS_SOURCE_NETLINK) {
+		record_and_publish(f, &s);
+		return 0;
+	}
+	*done = false;
+	f->model = s;
+	f->have_model = true;
+	sweep_pass_started(&f->sweep, now);
+	/* The first frame; then the model gets a services array of its own again. */
+	if (model_reindex(f) != 0 || publish_model(f) != 0 || snapshot_own_services(&f->model) != 0)
+		return -ENOMEM;
+	return 0;
+}
 
+/*
+ * Services new to the table: their real servers now rather than when the pass gets to
+ * them, so that a new service is whole within a pass of appearing (as many as a refresh's
+ * share of the sweep, at least 64).
+ */
+static int read_new_services(struct feed *f, double now, double interval)
+{
+	int err = 0;
+	size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
+	if (q < 64)
+		q = 64;
+	for (size_t i = 0; i < f->model.n_services && q && !err; i++) {
+		struct ipvs_service *svc = &f->model.services[i];
+		if (svc->dests_pending) {
+			err = reread(f, svc, false);
+			q--;
+		}
+	}
+	return err;
+}
+
+/* The header and totals, and the service dump when a sweep pass is due. 0 or an error. */
+static int live_table(struct feed *f, double now, double interval)
+{
+	/*
+	 * The model's services array is the one the dashboard holds: a dump replaces it with
+	 * a new one, anything else changes a copy (snapshot_own_services).
+	 */
+	int err = collector_read_header(f->collector, &f->model);
+	bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
+	if (!err && !dump)
+		err = snapshot_own_services(&f->model);
+	if (dump) {
+		double cpu0 = thread_cpu();
+		struct snapshot fresh;
+		err = collector_read_services(f->collector, &fresh);
+		if (!err)
+			err = model_merge(f, &fresh);
+		if (!err)
+			sweep_pass_started(&f->sweep, now);
+		if (!err)
+			err = read_new_services(f, now, interval);
+		/* Counted to the pass just started: the last one's set its period. */
+		sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
+	}
+	return err;
+}
+
+/* The focus services' stats and real servers (focus_only: those not read lately). */
+static int read_focus(struct feed *f, bool focus_only, double now, double interval)
+{
+	int err = 0;
 	pthread_mutex_lock(&f->lock);
 	size_t n_focus = f->n_focus;
 	memcpy(f->work_focus, f->focus, n_focus * sizeof(*f->focus));
@@ -338,24 +341,61 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 			continue;
 		err = reread(f, svc, true);
 	}
-	if (!focus_only && !err) {
-		double cpu0 = thread_cpu();
-		size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
-		while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
-			struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
-			if (svc->dests_mono >= now)
-				continue; /* just read for the focus */
-			err = reread(f, svc, false);
-		}
-		sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
+	return err;
+}
+
+/* This refresh's share of the sweep: real servers of the services after the cursor. */
+static int read_sweep_share(struct feed *f, double now, double interval)
+{
+	int err = 0;
+	double cpu0 = thread_cpu();
+	size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
+	while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
+		struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
+		if (svc->dests_mono >= now)
+			continue; /* just read for the focus */
+		err = reread(f, svc, false);
 	}
+	sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
+	return err;
+}
+
+/*
+ * One refresh of a live feed. Over netlink: the header and totals; the service dump when
+ * a sweep pass is due; the focus (stats and real servers); the sweep's share of the rest.
+ * focus_only: only the focus services not read in the last half interval (the focus just
+ * changed). The first refresh publishes as soon as the service dump is in, before any
+ * real server is read. Without netlink (the /proc fallback, or IPVS unavailable) every
+ * refresh is a whole read, as collector_read().
+ */
+static void live_tick(struct feed *f, bool conns, bool focus_only, double interval)
+{
+	double now = clock_mono();
+	int err = 0;
+
+	collector_set_connections(f->collector, conns);
+	if (!f->have_model) {
+		bool done;
+		if (focus_only)
+			return;
+		err = live_first(f, now, &done);
+		if (done)
+			return;
+	} else if (focus_only) {
+		err = snapshot_own_services(&f->model);
+	} else {
+		err = live_table(f, now, interval);
+	}
+	if (!err)
+		err = read_focus(f, focus_only, now, interval);
+	if (!focus_only && !err)
+		err = read_sweep_share(f, now, interval);
 	if (!err)
 		err = model_compact(f);
 	if (!err)
 		err = publish_model(f);
 	if (!err)
 		return;
-restart:
 	/* A read failed (rmmod ip_vs, a lost socket): start over, which words the error. */
 	f->n_removed = 0;
 	model_drop(f);
