@@ -40,8 +40,8 @@ static inline uint64_t hash_mix(uint64_t h, uint64_t w)
  * its key to 64 bits and gives an equality. Each slot holds a uint32_t value and 32 bits of
  * the hash side by side (a probe reads one small array and compares a key only when those
  * agree), and beside it a record of rec_size bytes the caller fills (its key, a count...).
- * Entries of one key are found in the order they were added. The index owns its arrays, not
- * what a record points to.
+ * Entries of one key are found in the order they were added (while none is removed: an
+ * add may reuse a removed slot). The index owns its arrays, not what a record points to.
  */
 struct hash_slot {
 	uint32_t val, tag; /* tag 0: empty, HASH_TAG_REMOVED: removed, else odd */
