@@ -2,15 +2,13 @@
 /* The thread an action runs in, so the dashboard keeps drawing while it works or waits. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "action_run.h"
+#include "mailbox.h"
 
 struct action_run {
 	struct action_request req;
@@ -18,7 +16,7 @@ struct action_run {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int pipe[2];
+	struct mailbox box; /* wakes the UI: no slot, the state below is under lock */
 	/* Under lock. */
 	char lines[ACTION_RUN_LINES][ACTION_RUN_LINE];
 	bool warn[ACTION_RUN_LINES];
@@ -28,14 +26,6 @@ struct action_run {
 	int rc;
 };
 
-static void wake(struct action_run *a)
-{
-	char c = 1;
-	if (write(a->pipe[1], &c, 1) < 0) {
-		/* Full: the UI has a wake-up pending already. */
-	}
-}
-
 static void on_say(void *arg, bool warn, const char *line)
 {
 	struct action_run *a = arg;
@@ -44,7 +34,7 @@ static void on_say(void *arg, bool warn, const char *line)
 	snprintf(a->lines[i], ACTION_RUN_LINE, "%s", line);
 	a->warn[i] = warn;
 	pthread_mutex_unlock(&a->lock);
-	wake(a);
+	mailbox_wake(&a->box);
 }
 
 static bool on_ask(void *arg, const char *question)
@@ -59,7 +49,7 @@ static bool on_ask(void *arg, const char *question)
 	a->asking = true;
 	a->answered = false;
 	pthread_mutex_unlock(&a->lock);
-	wake(a);
+	mailbox_wake(&a->box);
 	pthread_mutex_lock(&a->lock);
 	while (!a->answered && !a->closing)
 		pthread_cond_wait(&a->cond, &a->lock);
@@ -104,7 +94,7 @@ static void *run(void *arg)
 	a->done = true;
 	a->rc = rc;
 	pthread_mutex_unlock(&a->lock);
-	wake(a);
+	mailbox_wake(&a->box);
 	return NULL;
 }
 
@@ -119,13 +109,12 @@ struct action_run *action_run_start(const struct action_request *req)
 	a->req.svc.n_dests = a->req.svc.cap_dests = 0;
 	if (req->snap && snapshot_copy_table(&a->snap, req->snap) != 0)
 		goto fail;
-	if (pipe2(a->pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+	if (mailbox_init(&a->box, NULL, 0, NULL) != 0)
 		goto fail;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
 	if (pthread_create(&a->thread, NULL, run, a) != 0) {
-		close(a->pipe[0]);
-		close(a->pipe[1]);
+		mailbox_destroy(&a->box);
 		pthread_cond_destroy(&a->cond);
 		pthread_mutex_destroy(&a->lock);
 		goto fail;
@@ -139,14 +128,12 @@ fail:
 
 int action_run_fd(const struct action_run *a)
 {
-	return a->pipe[0];
+	return mailbox_fd(&a->box);
 }
 
 size_t action_run_lines(struct action_run *a, char (*lines)[ACTION_RUN_LINE], bool *warn)
 {
-	char buf[64];
-	while (read(a->pipe[0], buf, sizeof(buf)) > 0)
-		;
+	mailbox_drain(&a->box);
 	pthread_mutex_lock(&a->lock);
 	size_t n = a->n_lines < ACTION_RUN_LINES ? a->n_lines : ACTION_RUN_LINES;
 	size_t first = a->n_lines - n;
@@ -201,8 +188,7 @@ void action_run_free(struct action_run *a)
 	pthread_join(a->thread, NULL);
 	pthread_cond_destroy(&a->cond);
 	pthread_mutex_destroy(&a->lock);
-	close(a->pipe[0]);
-	close(a->pipe[1]);
+	mailbox_destroy(&a->box);
 	snapshot_free(&a->snap);
 	free(a);
 }

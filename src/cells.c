@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <wchar.h>
 
 #include "cells.h"
@@ -130,19 +129,6 @@ int cells_fputs(const char *s, FILE *f)
 		n -= used;
 	}
 	return 0;
-}
-
-bool cells_clock(double t, char *buf, size_t len)
-{
-	/* time_t holds any of these; localtime_r can still fail (no such year in struct tm). */
-	struct tm tm;
-	time_t tt;
-	if (!(t >= 0 && t <= CELLS_CLOCK_MAX) || (tt = (time_t)t, !localtime_r(&tt, &tm)) ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
-		snprintf(buf, len, "?");
-		return false;
-	}
-	return true;
 }
 
 char *cells_human(double v, char *buf, size_t len)

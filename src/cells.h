@@ -27,13 +27,6 @@ char *cells_safe(const char *s, char *buf, size_t len);
 /* Writes s to f made safe as cells_safe does, whatever its length. EOF on a write error. */
 int cells_fputs(const char *s, FILE *f);
 
-/* 9999-12-31T23:59:59Z: the last second cells_clock shows. */
-#define CELLS_CLOCK_MAX 253402300799.0
-/*
- * Unix time t as local "YYYY-MM-DD HH:MM:SS" in buf; "?" and false when t is not a time a
- * clock shows (NaN, before 1970, after 9999) or the calendar conversion fails.
- */
-bool cells_clock(double t, char *buf, size_t len);
 /* Human-readable count: 999, 1.2K, 35M, 4.0G (powers of 1000). buf needs 16 bytes. */
 char *cells_human(double v, char *buf, size_t len);
 

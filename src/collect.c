@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "clock.h"
 #include "collect.h"
 #include "ipvs_nl.h"
 #include "ipvs_proc.h"
@@ -37,13 +38,6 @@ void collector_free(struct collector *c)
 		return;
 	ipvs_nl_close(c->nl);
 	free(c);
-}
-
-static double clock_seconds(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void proc_path(const struct collector *c, const char *name, char *buf, size_t len)

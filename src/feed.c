@@ -3,16 +3,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cancel.h"
+#include "clock.h"
 #include "feed.h"
 #include "json_read.h"
+#include "mailbox.h"
 #include "output_json.h"
 #include "rates.h"
 #include "sweep.h"
@@ -21,7 +21,8 @@ struct feed {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int pipe[2];
+	struct mailbox box;	/* the latest snapshot, for the UI */
+	struct snapshot latest; /* box's slot */
 
 	struct collector *collector;
 	FILE *replay, *record;
@@ -29,8 +30,6 @@ struct feed {
 	/* Under lock. */
 	double interval;
 	bool paused, step, stop, connections, replay_ended;
-	bool have_latest;
-	struct snapshot latest;
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
 	bool have_rec_prev;
@@ -53,24 +52,15 @@ struct feed {
 	size_t n_removed, cap_removed;
 };
 
-static void wake_ui(struct feed *f)
+static void latest_drop(void *s)
 {
-	char c = 1;
-	/* A full pipe already means "something is waiting". */
-	if (write(f->pipe[1], &c, 1) < 0 && errno != EAGAIN)
-		return;
+	snapshot_free(s);
 }
 
+/* Hands s to the UI (s is taken over and left empty). */
 static void publish(struct feed *f, struct snapshot *s)
 {
-	pthread_mutex_lock(&f->lock);
-	if (f->have_latest)
-		snapshot_free(&f->latest);
-	f->latest = *s;
-	f->have_latest = true;
-	pthread_mutex_unlock(&f->lock);
-	memset(s, 0, sizeof(*s));
-	wake_ui(f);
+	mailbox_put(&f->box, s);
 }
 
 /* Reads the next recording line into s; false at the end. Bad lines are skipped. */
@@ -90,22 +80,10 @@ static bool replay_next(struct feed *f, struct snapshot *s)
 	return ok;
 }
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* CPU time of this thread, the kernel's work in its netlink dumps included. */
 static double thread_cpu(void)
 {
-	return clock_s(CLOCK_THREAD_CPUTIME_ID);
-}
-
-static double mono_now(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
+	return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Writes s to the recording, if any, and hands it to the UI (s is taken over). */
@@ -272,82 +250,85 @@ static int publish_model(struct feed *f)
 }
 
 /*
- * One refresh of a live feed. Over netlink: the header and totals; the service dump when
- * a sweep pass is due; the focus (stats and real servers); the sweep's share of the rest.
- * focus_only: only the focus services not read in the last half interval (the focus just
- * changed). The first refresh publishes as soon as the service dump is in, before any
- * real server is read. Without netlink (the /proc fallback, or IPVS unavailable) every
- * refresh is a whole read, as collector_read().
+ * The first read of a live feed: the table, published as soon as it is in. *done when the
+ * refresh ends here (a whole snapshot without netlink was published, or the feed stops);
+ * otherwise the model is made. 0, or an error to start over with.
  */
-static void live_tick(struct feed *f, bool conns, bool focus_only, double interval)
+static int live_first(struct feed *f, double now, bool *done)
 {
-	struct collector *c = f->collector;
-	double now = mono_now();
-	int err = 0;
-
-	collector_set_connections(c, conns);
-	if (!f->have_model) {
-		if (focus_only)
-			return;
-		struct snapshot s;
-		if (collector_read_start(c, &s) != 0 || stopping(f)) {
-			/* Stopping: a read cut short is no snapshot, not even in the recording. */
-			snapshot_free(&s);
-			return;
-		}
-		if (s.source != IPVS_SOURCE_NETLINK) {
-			record_and_publish(f, &s);
-			return;
-		}
-		f->model = s;
-		f->have_model = true;
-		sweep_pass_started(&f->sweep, now);
-		/* The first frame; then the model gets a services array of its own again. */
-		if (model_reindex(f) != 0 || publish_model(f) != 0 ||
-		    snapshot_own_services(&f->model) != 0)
-			goto restart;
-	} else if (focus_only) {
-		if (snapshot_own_services(&f->model) != 0)
-			goto restart;
-	} else {
-		/*
-		 * The model's services array is the one the dashboard holds: a dump replaces
-		 * it with a new one, anything else changes a copy (snapshot_own_services).
-		 */
-		err = collector_read_header(c, &f->model);
-		bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
-		if (!err && !dump)
-			err = snapshot_own_services(&f->model);
-		if (dump) {
-			double cpu0 = thread_cpu();
-			struct snapshot fresh;
-			err = collector_read_services(c, &fresh);
-			if (!err)
-				err = model_merge(f, &fresh);
-			if (!err)
-				sweep_pass_started(&f->sweep, now);
-			/*
-			 * Services new to the table: their real servers now rather than when the
-			 * pass gets to them, so that a new service is whole within a pass of
-			 * appearing (as many as a refresh's share of the sweep, at least 64).
-			 */
-			size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
-			if (q < 64)
-				q = 64;
-			for (size_t i = 0; i < f->model.n_services && q && !err; i++) {
-				struct ipvs_service *svc = &f->model.services[i];
-				if (svc->dests_pending) {
-					err = reread(f, svc, false);
-					q--;
-				}
-			}
-			/* Counted to the pass just started: the last one's set its period. */
-			sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
-		}
-		if (err)
-			goto restart;
+	struct snapshot s;
+	*done = true;
+	if (collector_read_start(f->collector, &s) != 0 || stopping(f)) {
+		/* Stopping: a read cut short is no snapshot, not even in the recording. */
+		snapshot_free(&s);
+		return 0;
 	}
+	if (s.source != IPVS_SOURCE_NETLINK) {
+		record_and_publish(f, &s);
+		return 0;
+	}
+	*done = false;
+	f->model = s;
+	f->have_model = true;
+	sweep_pass_started(&f->sweep, now);
+	/* The first frame; then the model gets a services array of its own again. */
+	if (model_reindex(f) != 0 || publish_model(f) != 0 || snapshot_own_services(&f->model) != 0)
+		return -ENOMEM;
+	return 0;
+}
 
+/*
+ * Services new to the table: their real servers now rather than when the pass gets to
+ * them, so that a new service is whole within a pass of appearing (as many as a refresh's
+ * share of the sweep, at least 64).
+ */
+static int read_new_services(struct feed *f, double now, double interval)
+{
+	int err = 0;
+	size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
+	if (q < 64)
+		q = 64;
+	for (size_t i = 0; i < f->model.n_services && q && !err; i++) {
+		struct ipvs_service *svc = &f->model.services[i];
+		if (svc->dests_pending) {
+			err = reread(f, svc, false);
+			q--;
+		}
+	}
+	return err;
+}
+
+/* The header and totals, and the service dump when a sweep pass is due. 0 or an error. */
+static int live_table(struct feed *f, double now, double interval)
+{
+	/*
+	 * The model's services array is the one the dashboard holds: a dump replaces it with
+	 * a new one, anything else changes a copy (snapshot_own_services).
+	 */
+	int err = collector_read_header(f->collector, &f->model);
+	bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
+	if (!err && !dump)
+		err = snapshot_own_services(&f->model);
+	if (dump) {
+		double cpu0 = thread_cpu();
+		struct snapshot fresh;
+		err = collector_read_services(f->collector, &fresh);
+		if (!err)
+			err = model_merge(f, &fresh);
+		if (!err)
+			sweep_pass_started(&f->sweep, now);
+		if (!err)
+			err = read_new_services(f, now, interval);
+		/* Counted to the pass just started: the last one's set its period. */
+		sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
+	}
+	return err;
+}
+
+/* The focus services' stats and real servers (focus_only: those not read lately). */
+static int read_focus(struct feed *f, bool focus_only, double now, double interval)
+{
+	int err = 0;
 	pthread_mutex_lock(&f->lock);
 	size_t n_focus = f->n_focus;
 	memcpy(f->work_focus, f->focus, n_focus * sizeof(*f->focus));
@@ -360,24 +341,61 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 			continue;
 		err = reread(f, svc, true);
 	}
-	if (!focus_only && !err) {
-		double cpu0 = thread_cpu();
-		size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
-		while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
-			struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
-			if (svc->dests_mono >= now)
-				continue; /* just read for the focus */
-			err = reread(f, svc, false);
-		}
-		sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
+	return err;
+}
+
+/* This refresh's share of the sweep: real servers of the services after the cursor. */
+static int read_sweep_share(struct feed *f, double now, double interval)
+{
+	int err = 0;
+	double cpu0 = thread_cpu();
+	size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
+	while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
+		struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
+		if (svc->dests_mono >= now)
+			continue; /* just read for the focus */
+		err = reread(f, svc, false);
 	}
+	sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
+	return err;
+}
+
+/*
+ * One refresh of a live feed. Over netlink: the header and totals; the service dump when
+ * a sweep pass is due; the focus (stats and real servers); the sweep's share of the rest.
+ * focus_only: only the focus services not read in the last half interval (the focus just
+ * changed). The first refresh publishes as soon as the service dump is in, before any
+ * real server is read. Without netlink (the /proc fallback, or IPVS unavailable) every
+ * refresh is a whole read, as collector_read().
+ */
+static void live_tick(struct feed *f, bool conns, bool focus_only, double interval)
+{
+	double now = clock_mono();
+	int err = 0;
+
+	collector_set_connections(f->collector, conns);
+	if (!f->have_model) {
+		bool done;
+		if (focus_only)
+			return;
+		err = live_first(f, now, &done);
+		if (done)
+			return;
+	} else if (focus_only) {
+		err = snapshot_own_services(&f->model);
+	} else {
+		err = live_table(f, now, interval);
+	}
+	if (!err)
+		err = read_focus(f, focus_only, now, interval);
+	if (!focus_only && !err)
+		err = read_sweep_share(f, now, interval);
 	if (!err)
 		err = model_compact(f);
 	if (!err)
 		err = publish_model(f);
 	if (!err)
 		return;
-restart:
 	/* A read failed (rmmod ip_vs, a lost socket): start over, which words the error. */
 	f->n_removed = 0;
 	model_drop(f);
@@ -401,25 +419,10 @@ static void read_once(struct feed *f, bool connections, bool focus_only, double 
 		pthread_mutex_lock(&f->lock);
 		f->replay_ended = true;
 		pthread_mutex_unlock(&f->lock);
-		wake_ui(f);
+		mailbox_wake(&f->box);
 		return;
 	}
 	publish(f, &s);
-}
-
-static void deadline_after(struct timespec *ts, double seconds)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	double t = (double)ts->tv_sec + (double)ts->tv_nsec / 1e9 + seconds;
-	ts->tv_sec = (time_t)t;
-	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
-}
-
-static bool deadline_passed(const struct timespec *ts)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
 static void *run(void *arg)
@@ -444,8 +447,7 @@ static void *run(void *arg)
 				break;
 		}
 		/* A focus change alone reads the new focus and keeps the schedule. */
-		bool focus_only = !first && !f->step && f->focus_changed &&
-				  !deadline_passed(&next);
+		bool focus_only = !first && !f->step && f->focus_changed && !clock_passed(&next);
 		first = false;
 		f->step = false;
 		bool conns = f->connections;
@@ -457,7 +459,7 @@ static void *run(void *arg)
 			sweep_set_limits(&f->sweep, f->sweep_base, f->sweep_max);
 		pthread_mutex_unlock(&f->lock);
 		if (!focus_only)
-			deadline_after(&next, interval);
+			clock_deadline(CLOCK_MONOTONIC, interval, &next);
 		read_once(f, conns, focus_only, interval);
 		pthread_mutex_lock(&f->lock);
 	}
@@ -477,7 +479,7 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	f->sweep_max = SWEEP_PERIOD_MAX_S;
 	f->replay = replay;
 	f->record = record;
-	if (pipe2(f->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (mailbox_init(&f->box, &f->latest, sizeof(f->latest), latest_drop) != 0) {
 		free(f);
 		return NULL;
 	}
@@ -502,8 +504,7 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	return f;
 fail:
 	collector_free(f->collector);
-	close(f->pipe[0]);
-	close(f->pipe[1]);
+	mailbox_destroy(&f->box);
 	free(f);
 	return NULL;
 }
@@ -522,38 +523,24 @@ void feed_stop(struct feed *f)
 	pthread_join(f->thread, NULL);
 	pthread_cond_destroy(&f->cond);
 	pthread_mutex_destroy(&f->lock);
-	if (f->have_latest)
-		snapshot_free(&f->latest);
 	snapshot_free(&f->last_recorded);
 	if (f->have_rec_prev)
 		snapshot_free(&f->rec_prev);
 	model_drop(f);
 	free(f->removed);
 	collector_free(f->collector);
-	close(f->pipe[0]);
-	close(f->pipe[1]);
+	mailbox_destroy(&f->box);
 	free(f);
 }
 
 int feed_fd(const struct feed *f)
 {
-	return f->pipe[0];
+	return mailbox_fd(&f->box);
 }
 
 bool feed_take(struct feed *f, struct snapshot *out)
 {
-	char buf[64];
-	while (read(f->pipe[0], buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&f->lock);
-	bool have = f->have_latest;
-	if (have) {
-		*out = f->latest;
-		memset(&f->latest, 0, sizeof(f->latest));
-		f->have_latest = false;
-	}
-	pthread_mutex_unlock(&f->lock);
-	return have;
+	return mailbox_take(&f->box, out);
 }
 
 static void set_and_signal(struct feed *f, bool *field, bool value)

@@ -21,6 +21,7 @@
 #include <linux/ip_vs.h>
 
 #include "cancel.h"
+#include "clock.h"
 #include "ipvs_nl.h"
 #include "ipvs_parse.h"
 
@@ -513,13 +514,6 @@ static int on_daemon(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int on_service(const struct nlmsghdr *h, void *arg)
 {
 	struct snapshot *s = arg;
@@ -608,7 +602,7 @@ static int read_dests(const struct ipvs_nl *nl, struct chan *ch, struct ipvs_ser
 	/* The kernel refused, or sent what we cannot parse: this service only goes unknown. */
 	svc->dests_known = !r.fn_err && !r.kernel_err;
 	svc->dests_pending = false;
-	svc->dests_mono = mono_now();
+	svc->dests_mono = clock_mono();
 	return 0;
 }
 
@@ -710,7 +704,7 @@ static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
 		return err;
 	/* 20,000 services grew the array to room for 32,768: 2.7 MB unused. */
 	snapshot_trim_services(s);
-	double now = mono_now();
+	double now = clock_mono();
 	for (size_t i = *first; i < s->n_services; i++) {
 		s->services[i].stats_mono = now;
 		s->services[i].dests_pending = true;
@@ -752,7 +746,7 @@ int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc)
 	/* One datagram and the ACK: the small socket does. */
 	err = request(&nl->dest[0], req, on_one_service, svc);
 	if (!err)
-		svc->stats_mono = mono_now();
+		svc->stats_mono = clock_mono();
 	return err;
 }
 

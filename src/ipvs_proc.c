@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "hash.h"
 #include "ipvs_proc.h"
 
 /*
@@ -696,77 +697,59 @@ int ipvs_proc_read_stats(const char *path, struct ipvs_stats *total)
 
 /*
  * Counts by a fixed-size binary key (formatting text for a million lines would cost more
- * than parsing them): open addressing, linear probing, grown at 70% load.
+ * than parsing them): a hash_index whose record is the key and its count.
  */
 #define AGG_KEY_LEN 28
 
-struct agg_slot {
+struct agg_rec {
 	uint8_t key[AGG_KEY_LEN];
-	uint32_t hash; /* 0: empty slot */
 	uint64_t count;
 };
 
 struct agg {
-	struct agg_slot *slots;
-	size_t cap, n;
+	struct hash_index ix;
+	size_t n;
 };
 
-static uint32_t agg_hash(const uint8_t *key)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (size_t i = 0; i < AGG_KEY_LEN; i++) {
-		h ^= key[i];
-		h *= 0x100000001b3ull;
+#define AGG_EMPTY                                                                                  \
+	{                                                                                          \
+		.ix = HASH_INDEX_EMPTY(sizeof(struct agg_rec))                                     \
 	}
+
+static uint64_t agg_hash(const uint8_t *key)
+{
+	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, key, AGG_KEY_LEN);
 	h ^= h >> 29;
-	uint32_t r = (uint32_t)(h ^ (h >> 32));
-	return r ? r : 1;
+	return h ^ (h >> 32);
 }
 
-static int agg_grow(struct agg *a)
+static uint64_t agg_rec_hash(const void *rec)
 {
-	size_t ncap = a->cap ? a->cap * 2 : 64;
-	struct agg_slot *ns = calloc(ncap, sizeof(*ns));
+	return agg_hash(((const struct agg_rec *)rec)->key);
+}
 
-	if (!ns)
-		return -ENOMEM;
-	for (size_t i = 0; i < a->cap; i++) {
-		struct agg_slot *o = &a->slots[i];
-		if (!o->hash)
-			continue;
-		size_t j = o->hash & (ncap - 1);
-		while (ns[j].hash)
-			j = (j + 1) & (ncap - 1);
-		ns[j] = *o;
-	}
-	free(a->slots);
-	a->slots = ns;
-	a->cap = ncap;
-	return 0;
+static bool agg_rec_eq(const void *key, const void *rec, size_t rec_size)
+{
+	(void)rec_size;
+	return memcmp(((const struct agg_rec *)rec)->key, key, AGG_KEY_LEN) == 0;
 }
 
 static int agg_add(struct agg *a, const uint8_t *key)
 {
-	uint32_t h = agg_hash(key);
+	uint64_t h = agg_hash(key);
+	size_t slot;
 
-	if ((a->n + 1) * 10 > a->cap * 7 && agg_grow(a) < 0)
-		return -ENOMEM;
-	size_t j = h & (a->cap - 1);
-	for (;;) {
-		struct agg_slot *sl = &a->slots[j];
-		if (!sl->hash) {
-			memcpy(sl->key, key, AGG_KEY_LEN);
-			sl->hash = h;
-			sl->count = 1;
-			a->n++;
-			return 0;
-		}
-		if (sl->hash == h && memcmp(sl->key, key, AGG_KEY_LEN) == 0) {
-			sl->count++;
-			return 0;
-		}
-		j = (j + 1) & (a->cap - 1);
+	if (a->n && hash_index_find(&a->ix, h, agg_rec_eq, key, &slot)) {
+		((struct agg_rec *)hash_index_rec(&a->ix, slot))->count++;
+		return 0;
 	}
+	if (hash_index_reserve(&a->ix, 1, agg_rec_hash) < 0)
+		return -ENOMEM;
+	struct agg_rec r = {.count = 1};
+	memcpy(r.key, key, AGG_KEY_LEN);
+	hash_index_add(&a->ix, h, 0, &r);
+	a->n++;
+	return 0;
 }
 
 /* Key layouts. service: proto[8] af port[2] addr[16]; dest: af port[2] addr[16]; state[16]. */
@@ -849,21 +832,22 @@ static int agg_export(struct agg *a, enum agg_kind kind, struct ipvs_conn_count 
 	if (a->n) {
 		c = calloc(a->n, sizeof(*c));
 		if (!c) {
-			free(a->slots);
-			memset(a, 0, sizeof(*a));
+			hash_index_free(&a->ix);
+			a->n = 0;
 			return -ENOMEM;
 		}
-		for (size_t i = 0; i < a->cap; i++) {
-			if (!a->slots[i].hash)
+		for (size_t i = 0; i < a->ix.cap; i++) {
+			if (!hash_index_live(&a->ix, i))
 				continue;
-			agg_format(kind, a->slots[i].key, c[n].key, sizeof(c[n].key));
-			c[n].count = a->slots[i].count;
+			const struct agg_rec *r = hash_index_rec(&a->ix, i);
+			agg_format(kind, r->key, c[n].key, sizeof(c[n].key));
+			c[n].count = r->count;
 			n++;
 		}
 		qsort(c, n, sizeof(*c), count_cmp);
 	}
-	free(a->slots);
-	memset(a, 0, sizeof(*a));
+	hash_index_free(&a->ix);
+	a->n = 0;
 	*out = c;
 	*n_out = n;
 	return 0;
@@ -938,7 +922,7 @@ static int keep_conn(struct ipvs_conn_table *t, size_t *cap, size_t limit,
 int ipvs_proc_read_conns(const char *path, size_t limit, struct ipvs_conn_table *t,
 			 const unsigned *cancel)
 {
-	struct agg by_service = {0}, by_dest = {0}, by_state = {0};
+	struct agg by_service = AGG_EMPTY, by_dest = AGG_EMPTY, by_state = AGG_EMPTY;
 	struct line_reader lr;
 	size_t cap = 0, len;
 	bool header = false;
@@ -998,9 +982,9 @@ int ipvs_proc_read_conns(const char *path, size_t limit, struct ipvs_conn_table 
 		err = agg_export(&by_dest, AGG_DEST, &t->by_dest, &t->n_by_dest);
 	if (!err)
 		err = agg_export(&by_state, AGG_STATE, &t->by_state, &t->n_by_state);
-	free(by_service.slots);
-	free(by_dest.slots);
-	free(by_state.slots);
+	hash_index_free(&by_service.ix);
+	hash_index_free(&by_dest.ix);
+	hash_index_free(&by_state.ix);
 	if (err) {
 		ipvs_conn_table_free(t);
 		return err;

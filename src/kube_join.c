@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hash.h"
 #include "kube_join.h"
 
 /*
@@ -27,128 +28,61 @@
  * - A removed real server is not deleted but set to weight 0 until its connections end.
  */
 
-/* ---- an open-addressing multimap: fixed-size byte keys -> uint32_t ---- */
+/* ---- the tables: fixed-size byte keys -> uint32_t, duplicates allowed (hash.h) ---- */
 
 /*
- * Each slot keeps its value and 32 bits of the key's hash (0: empty) side by side, so a
- * probe reads one small array and looks at a key only when the hash bits agree: at 100,000
- * endpoints the tables outgrow the caches and every avoided key read is a miss saved.
+ * hash_index keeps each value beside 32 bits of its key's hash, so a probe reads one small
+ * array and looks at a key only when the hash bits agree: at 100,000 endpoints the tables
+ * outgrow the caches and every avoided key read is a miss saved. The key is the record.
  */
-struct hslot {
-	uint32_t val, h;
-};
-
-struct htab {
-	uint8_t *keys;
-	struct hslot *slots;
-	size_t cap, ksize;
-};
-
-static int ht_init(struct htab *t, size_t ksize, size_t n)
+static int ht_init(struct hash_index *t, size_t ksize, size_t n)
 {
-	size_t cap = 16;
-	while (cap < 2 * n + 1)
-		cap *= 2;
-	t->cap = cap;
-	t->ksize = ksize;
-	t->keys = malloc(cap * ksize);
-	t->slots = calloc(cap, sizeof(*t->slots));
-	return t->keys && t->slots ? 0 : -ENOMEM;
+	return hash_index_init(t, ksize, n);
 }
 
-static void ht_free(struct htab *t)
-{
-	free(t->keys);
-	free(t->slots);
-	memset(t, 0, sizeof(*t));
-}
-
-static uint64_t ht_hash(const struct htab *t, const void *key)
+static uint64_t ht_hash(const struct hash_index *t, const void *key)
 {
 	/* Four bytes at a time (every key here is a multiple of 4), then a 64-bit finaliser. */
 	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_FNV1A_INIT;
 	size_t i = 0;
-	for (; i + 4 <= t->ksize; i += 4) {
+	for (; i + 4 <= t->rec_size; i += 4) {
 		uint32_t w;
 		memcpy(&w, p + i, 4);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
+		h = hash_mix(h, w);
 	}
-	for (; i < t->ksize; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h = hash_fnv1a(h, p + i, t->rec_size - i);
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return h;
 }
 
-/* The hash bits kept in a slot: the high half, never 0. */
-static uint32_t ht_tag(uint64_t h)
-{
-	return (uint32_t)(h >> 32) | 1;
-}
-
-/* Constant sizes let the compiler inline the comparison. */
-static bool key_eq(const void *a, const void *b, size_t n)
-{
-	switch (n) {
-	case 4:
-		return memcmp(a, b, 4) == 0;
-	case 8:
-		return memcmp(a, b, 8) == 0;
-	case 20:
-		return memcmp(a, b, 20) == 0;
-	case 24:
-		return memcmp(a, b, 24) == 0;
-	default:
-		return memcmp(a, b, n) == 0;
-	}
-}
-
 /* Adds (duplicates allowed). The table was sized for every entry at ht_init. */
-static void ht_add(struct htab *t, const void *key, uint32_t val)
+static void ht_add(struct hash_index *t, const void *key, uint32_t val)
 {
-	uint64_t h = ht_hash(t, key);
-	size_t i = (size_t)h & (t->cap - 1);
-	while (t->slots[i].h)
-		i = (i + 1) & (t->cap - 1);
-	t->slots[i].h = ht_tag(h);
-	t->slots[i].val = val;
-	memcpy(t->keys + i * t->ksize, key, t->ksize);
+	hash_index_add(t, ht_hash(t, key), val, key);
 }
 
-/* A walk over the entries of one key. */
-struct ht_iter {
-	size_t i;
-	uint32_t tag;
-};
-
-static struct ht_iter ht_start(const struct htab *t, const void *key)
+static struct hash_probe ht_start(const struct hash_index *t, const void *key)
 {
-	uint64_t h = ht_hash(t, key);
-	return (struct ht_iter){(size_t)h & (t->cap - 1), ht_tag(h)};
+	return hash_index_probe(t, ht_hash(t, key));
 }
 
-static bool ht_next(const struct htab *t, const void *key, struct ht_iter *it, uint32_t *val)
+/* The next entry of key along it, its value into *val. */
+static bool ht_next(const struct hash_index *t, const void *key, struct hash_probe *it,
+		    uint32_t *val)
 {
-	size_t i = it->i;
-	while (t->slots[i].h) {
-		size_t cur = i;
-		i = (i + 1) & (t->cap - 1);
-		if (t->slots[cur].h == it->tag && key_eq(t->keys + cur * t->ksize, key, t->ksize)) {
-			it->i = i;
-			*val = t->slots[cur].val;
-			return true;
-		}
-	}
-	it->i = i;
-	return false;
+	size_t slot;
+	if (!hash_index_next(t, it, hash_eq_bytes, key, &slot))
+		return false;
+	*val = hash_index_val(t, slot);
+	return true;
 }
 
-static bool ht_find(const struct htab *t, const void *key, uint32_t *val)
+static bool ht_find(const struct hash_index *t, const void *key, uint32_t *val)
 {
-	struct ht_iter it = ht_start(t, key);
+	struct hash_probe it = ht_start(t, key);
 	return ht_next(t, key, &it, val);
 }
 
@@ -169,15 +103,12 @@ struct np_key {
 	uint16_t proto, port;
 };
 
-struct ep_key { /* an endpoint of one Service port: (service port id, family, address, port) */
-	uint32_t sp;
-	uint16_t port;
-	uint8_t af, pad;
-	uint8_t addr[16];
-};
-
-struct dest_key { /* a real server of one virtual service */
-	uint32_t vs;
+/*
+ * (group, family, address, port): an endpoint of one Service port (group: the service port
+ * id) or a real server of one virtual service (group: its index).
+ */
+struct member_key {
+	uint32_t group;
 	uint16_t port;
 	uint8_t af, pad;
 	uint8_t addr[16];
@@ -213,22 +144,12 @@ static struct addr_key addr_key(int af, const struct ipvs_addr *a)
 	return k;
 }
 
-static struct ep_key ep_key(uint32_t sp, int af, const struct ipvs_addr *a, uint16_t port)
+static struct member_key member_key(uint32_t group, int af, const struct ipvs_addr *a,
+				    uint16_t port)
 {
-	struct ep_key k;
+	struct member_key k;
 	memset(&k, 0, sizeof(k));
-	k.sp = sp;
-	k.port = port;
-	k.af = (uint8_t)af;
-	fill_addr(k.addr, af, a);
-	return k;
-}
-
-static struct dest_key dest_key(uint32_t vs, int af, const struct ipvs_addr *a, uint16_t port)
-{
-	struct dest_key k;
-	memset(&k, 0, sizeof(k));
-	k.vs = vs;
+	k.group = group;
 	k.port = port;
 	k.af = (uint8_t)af;
 	fill_addr(k.addr, af, a);
@@ -237,12 +158,11 @@ static struct dest_key dest_key(uint32_t vs, int af, const struct ipvs_addr *a, 
 
 static struct name_key name_key(const char *ns, const char *name)
 {
-	struct name_key k = {0xcbf29ce484222325ULL};
-	for (const char *p = ns ? ns : ""; *p; p++)
-		k.h = (k.h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	k.h = (k.h ^ 0xff) * 0x100000001b3ULL; /* a separator no name contains */
-	for (const char *p = name ? name : ""; *p; p++)
-		k.h = (k.h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	static const uint8_t sep = 0xff; /* a separator no name contains */
+	struct name_key k;
+	k.h = hash_fnv1a_str(HASH_FNV1A_INIT, ns ? ns : "");
+	k.h = hash_fnv1a(k.h, &sep, 1);
+	k.h = hash_fnv1a_str(k.h, name ? name : "");
 	return k;
 }
 
@@ -263,6 +183,15 @@ struct drain_key { /* virtual service + real server identity; 44 bytes, no paddi
 struct drain_entry {
 	struct drain_key key;
 	double first;
+};
+
+/* The drain tracker during one join: the last join's entries by key, this one's so far. */
+struct drains {
+	struct kube_drain_tracker *tracker; /* NULL: no tracking */
+	struct hash_index old;		    /* tracker->table by key */
+	struct drain_entry *next;	    /* room for every weight-0 real server */
+	size_t n_next;
+	double now;
 };
 
 static struct drain_key drain_key(const struct ipvs_service *svc, const struct ipvs_dest *d)
@@ -341,7 +270,7 @@ struct ctx {
 	size_t n_sp;
 	struct vip *vips;
 	size_t n_vips;
-	struct htab vip_t, node_t, np_t, name_t, ep_t, dest_t, vs_t;
+	struct hash_index vip_t, node_t, np_t, name_t, ep_t, dest_t, vs_t;
 	struct epref *eps;
 	size_t n_eps;
 	size_t *csr_base; /* eps of service port id p: eps[csr_base[p] .. csr_base[p + 1]) */
@@ -445,7 +374,7 @@ static int build_service_tables(struct ctx *c)
 static int32_t find_service(const struct ctx *c, const char *ns, const char *name)
 {
 	struct name_key nk = name_key(ns, name);
-	struct ht_iter it = ht_start(&c->name_t, &nk);
+	struct hash_probe it = ht_start(&c->name_t, &nk);
 	uint32_t v;
 	while (ht_next(&c->name_t, &nk, &it, &v)) {
 		const struct kube_service *svc = &c->k->services[v];
@@ -474,22 +403,15 @@ static int ep_rank(const struct kube_endpoint *e)
  */
 #define GROUP_SCAN 32
 
-static int build_endpoint_tables(struct ctx *c)
+/*
+ * The Service port id of each slice port (sport, by first[slice] + port; SIZE_MAX when it
+ * maps to none), and how many endpoints each Service port gets, counted into
+ * csr_base[sp + 2]. Returns the total.
+ */
+static size_t map_slice_ports(struct ctx *c, const size_t *first, size_t *sport)
 {
 	const struct kube_state *k = c->k;
-	size_t n_sport = 0, total = 0, big = 0;
-	int r = -ENOMEM;
-
-	/* Each slice port's Service port id, SIZE_MAX when it maps to none. */
-	size_t *first = malloc((k->n_slices + 1) * sizeof(*first));
-	for (size_t i = 0; first && i < k->n_slices; i++) {
-		first[i] = n_sport;
-		n_sport += k->slices[i].n_ports;
-	}
-	size_t *sport = malloc((n_sport ? n_sport : 1) * sizeof(*sport));
-	c->csr_base = calloc(c->n_sp + 2, sizeof(*c->csr_base));
-	if (!first || !sport || !c->csr_base)
-		goto out;
+	size_t total = 0;
 	for (size_t i = 0; i < k->n_slices; i++) {
 		const struct kube_slice *sl = &k->slices[i];
 		int32_t si = -1;
@@ -520,12 +442,16 @@ static int build_endpoint_tables(struct ctx *c)
 				}
 		}
 	}
-	/* Group by Service port: csr_base[sp + 1] is where group sp is filled from. */
+	return total;
+}
+
+/* Fills eps grouped by Service port: group sp is then [csr_base[sp], csr_base[sp + 1]). */
+static void group_endpoints(struct ctx *c, const size_t *first, const size_t *sport)
+{
+	const struct kube_state *k = c->k;
+	/* csr_base[sp + 1] is where group sp is filled from. */
 	for (size_t p = 0; p < c->n_sp; p++)
 		c->csr_base[p + 2] += c->csr_base[p + 1];
-	c->eps = malloc((total ? total : 1) * sizeof(*c->eps));
-	if (!c->eps)
-		goto out;
 	for (size_t i = 0; i < k->n_slices; i++) {
 		const struct kube_slice *sl = &k->slices[i];
 		for (size_t p = 0; p < sl->n_ports; p++) {
@@ -539,18 +465,21 @@ static int build_endpoint_tables(struct ctx *c)
 							   sl->ports[p].port};
 		}
 	}
-	/* Now group sp is [csr_base[sp], csr_base[sp + 1]). Big groups get a table. */
+}
+
+/*
+ * The same endpoint can be in two slices of a Service (while one replaces the other):
+ * keep one, the one kube-proxy would rather use. Compacts the groups in place; big groups
+ * get their entries in ep_t.
+ */
+static int dedupe_endpoints(struct ctx *c)
+{
+	size_t big = 0, w = 0;
 	for (size_t p = 0; p < c->n_sp; p++)
 		if (c->csr_base[p + 1] - c->csr_base[p] > GROUP_SCAN)
 			big += c->csr_base[p + 1] - c->csr_base[p];
-	if (ht_init(&c->ep_t, sizeof(struct ep_key), big) < 0)
-		goto out;
-
-	/*
-	 * The same endpoint can be in two slices of a Service (while one replaces the other):
-	 * keep one, the one kube-proxy would rather use. Compacts the groups in place.
-	 */
-	size_t w = 0;
+	if (ht_init(&c->ep_t, sizeof(struct member_key), big) < 0)
+		return -ENOMEM;
 	for (size_t p = 0; p < c->n_sp; p++) {
 		size_t from = c->csr_base[p], to = c->csr_base[p + 1], start = w;
 		bool table = to - from > GROUP_SCAN;
@@ -561,8 +490,8 @@ static int build_endpoint_tables(struct ctx *c)
 			uint32_t old;
 			bool dup = false;
 			if (table) {
-				struct ep_key key =
-				    ep_key((uint32_t)p, ep->ip.af, &ep->ip.addr, ref.port);
+				struct member_key key =
+				    member_key((uint32_t)p, ep->ip.af, &ep->ip.addr, ref.port);
 				dup = ht_find(&c->ep_t, &key, &old);
 				if (!dup)
 					ht_add(&c->ep_t, &key, (uint32_t)w);
@@ -584,7 +513,30 @@ static int build_endpoint_tables(struct ctx *c)
 	}
 	c->csr_base[c->n_sp] = w;
 	c->n_eps = w;
-	r = 0;
+	return 0;
+}
+
+static int build_endpoint_tables(struct ctx *c)
+{
+	const struct kube_state *k = c->k;
+	size_t n_sport = 0, total;
+	int r = -ENOMEM;
+
+	size_t *first = malloc((k->n_slices + 1) * sizeof(*first));
+	for (size_t i = 0; first && i < k->n_slices; i++) {
+		first[i] = n_sport;
+		n_sport += k->slices[i].n_ports;
+	}
+	size_t *sport = malloc((n_sport ? n_sport : 1) * sizeof(*sport));
+	c->csr_base = calloc(c->n_sp + 2, sizeof(*c->csr_base));
+	if (!first || !sport || !c->csr_base)
+		goto out;
+	total = map_slice_ports(c, first, sport);
+	c->eps = malloc((total ? total : 1) * sizeof(*c->eps));
+	if (!c->eps)
+		goto out;
+	group_endpoints(c, first, sport);
+	r = dedupe_endpoints(c);
 out:
 	free(first);
 	free(sport);
@@ -651,7 +603,7 @@ static bool find_ep(const struct ctx *c, size_t sp, int af, const struct ipvs_ad
 		    uint16_t port, uint32_t *e)
 {
 	if (c->csr_base[sp + 1] - c->csr_base[sp] > GROUP_SCAN) {
-		struct ep_key key = ep_key((uint32_t)sp, af, addr, port);
+		struct member_key key = member_key((uint32_t)sp, af, addr, port);
 		return ht_find(&c->ep_t, &key, e);
 	}
 	for (size_t i = c->csr_base[sp]; i < c->csr_base[sp + 1]; i++) {
@@ -671,7 +623,7 @@ static bool find_dest(const struct ctx *c, size_t vs, int af, const struct ipvs_
 {
 	const struct ipvs_service *v = &c->s->services[vs];
 	if (v->n_dests > GROUP_SCAN) {
-		struct dest_key key = dest_key((uint32_t)vs, af, addr, port);
+		struct member_key key = member_key((uint32_t)vs, af, addr, port);
 		return ht_find(&c->dest_t, &key, d);
 	}
 	for (size_t i = 0; i < v->n_dests; i++) {
@@ -685,9 +637,22 @@ static bool find_dest(const struct ctx *c, size_t vs, int af, const struct ipvs_
 	return false;
 }
 
-static int check_real_servers(struct ctx *c, size_t vs, struct kube_drain_tracker *tracker,
-			      struct htab *old_drain, struct drain_entry *new_drain,
-			      size_t *n_new_drain, double now)
+/* How long real server dst of v (its drift entry dr) has been at weight 0, when tracking. */
+static void track_drain(struct drains *dn, const struct ipvs_service *v,
+			const struct ipvs_dest *dst, struct kube_drift_drain *dr)
+{
+	if (!dn->tracker)
+		return;
+	struct drain_entry *ne = &dn->next[dn->n_next++];
+	uint32_t old;
+	ne->key = drain_key(v, dst);
+	ne->first = dn->now;
+	if (dn->old.cap && ht_find(&dn->old, &ne->key, &old))
+		ne->first = ((struct drain_entry *)dn->tracker->table)[old].first;
+	dr->seconds = dn->now - ne->first;
+}
+
+static int check_real_servers(struct ctx *c, size_t vs, struct drains *dn)
 {
 	const struct ipvs_service *v = &c->s->services[vs];
 	struct kube_join *j = c->j;
@@ -716,16 +681,7 @@ static int check_real_servers(struct ctx *c, size_t vs, struct kube_drain_tracke
 			dr->dest = (uint32_t)d;
 			dr->slice = ref->slice;
 			dr->endpoint = ref->endpoint;
-			if (tracker) {
-				struct drain_entry *ne = &new_drain[(*n_new_drain)++];
-				uint32_t old;
-				ne->key = drain_key(v, dst);
-				ne->first = now;
-				if (old_drain->cap && ht_find(old_drain, &ne->key, &old))
-					ne->first =
-					    ((struct drain_entry *)tracker->table)[old].first;
-				dr->seconds = now - ne->first;
-			}
+			track_drain(dn, v, dst, dr);
 			continue;
 		}
 		if (ep && (!x.checkable || ep_in(c, &x, ep)))
@@ -783,7 +739,7 @@ static void find_owner(struct ctx *c, size_t vs)
 		o->kind = c->vips[val].kind;
 	} else {
 		struct np_key nk = {v->protocol, v->port};
-		struct ht_iter it = ht_start(&c->np_t, &nk);
+		struct hash_probe it = ht_start(&c->np_t, &nk);
 		while (ht_next(&c->np_t, &nk, &it, &val)) {
 			const struct vip *np = &c->vips[val];
 			/* The proxier of this family only serves Services with a ClusterIP in it.
@@ -852,24 +808,22 @@ static void ctx_free(struct ctx *c)
 	free(c->vips);
 	free(c->eps);
 	free(c->csr_base);
-	ht_free(&c->vip_t);
-	ht_free(&c->node_t);
-	ht_free(&c->np_t);
-	ht_free(&c->name_t);
-	ht_free(&c->ep_t);
-	ht_free(&c->dest_t);
-	ht_free(&c->vs_t);
+	hash_index_free(&c->vip_t);
+	hash_index_free(&c->node_t);
+	hash_index_free(&c->np_t);
+	hash_index_free(&c->name_t);
+	hash_index_free(&c->ep_t);
+	hash_index_free(&c->dest_t);
+	hash_index_free(&c->vs_t);
 }
 
-static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
+/* The result arrays every virtual service has a place in: owners and real server refs. */
+static int alloc_results(struct ctx *c, size_t *n_zero)
 {
 	const struct snapshot *s = c->s;
 	const struct kube_state *k = c->k;
 	struct kube_join *j = c->j;
-	struct htab old_drain = {0};
-	struct drain_entry *new_drain = NULL;
-	size_t n_new_drain = 0, n_dests = 0, n_zero = 0;
-	int r = -ENOMEM;
+	size_t n_dests = 0;
 
 	if (k->config.known)
 		snprintf(j->sched_expected, sizeof(j->sched_expected), "%s",
@@ -883,7 +837,7 @@ static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
 		j->rs_base[i] = n_dests;
 		n_dests += s->services[i].n_dests;
 		for (size_t d = 0; d < s->services[i].n_dests; d++)
-			n_zero += s->services[i].dests[d].weight == 0;
+			*n_zero += s->services[i].dests[d].weight == 0;
 	}
 	j->rs_base[s->n_services] = n_dests;
 	j->rs = malloc((n_dests ? n_dests : 1) * sizeof(*j->rs));
@@ -891,65 +845,96 @@ static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
 		return -ENOMEM;
 	for (size_t i = 0; i < n_dests; i++)
 		j->rs[i] = (struct kube_rs_ref){-1, -1};
+	return 0;
+}
 
-	if ((r = build_service_tables(c)) < 0 || (r = build_endpoint_tables(c)) < 0)
-		return r;
-	r = -ENOMEM;
+/* Appends index i to the list arr (n entries, cap allocated). 0 or -ENOMEM. */
+#define APPEND_INDEX(arr, n, cap, i)                                                               \
+	__extension__({                                                                            \
+		uint32_t *u_ = APPEND(arr, n, cap);                                                \
+		u_ ? (*u_ = (uint32_t)(i), 0) : -ENOMEM;                                           \
+	})
+
+/*
+ * Each virtual service's owner, and the lists that follow from it alone (unowned, wrong
+ * scheduler, wrong affinity); the real servers of big owned ones go into dest_t.
+ */
+static int find_owners(struct ctx *c)
+{
+	const struct snapshot *s = c->s;
+	struct kube_join *j = c->j;
 	size_t n_big = 0;
+
 	for (size_t i = 0; i < s->n_services; i++)
 		if (s->services[i].n_dests > GROUP_SCAN)
 			n_big += s->services[i].n_dests;
-	if (ht_init(&c->dest_t, sizeof(struct dest_key), n_big) < 0)
-		return r;
+	if (ht_init(&c->dest_t, sizeof(struct member_key), n_big) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < s->n_services; i++) {
 		find_owner(c, i);
 		const struct ipvs_service *v = &s->services[i];
 		if (j->owners[i].service < 0) {
-			uint32_t *u = APPEND(j->unowned, j->n_unowned, c->cap_unowned);
-			if (!u)
-				return r;
-			*u = (uint32_t)i;
+			if (APPEND_INDEX(j->unowned, j->n_unowned, c->cap_unowned, i) < 0)
+				return -ENOMEM;
 			continue;
 		}
 		j->n_owned++;
 		for (size_t d = 0; v->n_dests > GROUP_SCAN && d < v->n_dests; d++) {
 			const struct ipvs_dest *dst = &v->dests[d];
-			struct dest_key key =
-			    dest_key((uint32_t)i, dst->af ? dst->af : v->af, &dst->addr, dst->port);
+			struct member_key key = member_key((uint32_t)i, dst->af ? dst->af : v->af,
+							   &dst->addr, dst->port);
 			ht_add(&c->dest_t, &key, (uint32_t)d);
 		}
-		if (j->owners[i].sched_mismatch) {
-			uint32_t *u = APPEND(j->sched, j->n_sched, c->cap_sched);
-			if (!u)
-				return r;
-			*u = (uint32_t)i;
-		}
-		if (j->owners[i].affinity_mismatch) {
-			uint32_t *u = APPEND(j->affinity, j->n_affinity, c->cap_affinity);
-			if (!u)
-				return r;
-			*u = (uint32_t)i;
-		}
+		if (j->owners[i].sched_mismatch &&
+		    APPEND_INDEX(j->sched, j->n_sched, c->cap_sched, i) < 0)
+			return -ENOMEM;
+		if (j->owners[i].affinity_mismatch &&
+		    APPEND_INDEX(j->affinity, j->n_affinity, c->cap_affinity, i) < 0)
+			return -ENOMEM;
 	}
+	return 0;
+}
 
-	if (tracker) {
-		struct drain_entry *old = tracker->table;
-		if (tracker->n && ht_init(&old_drain, sizeof(struct drain_key), tracker->n) < 0)
-			goto out;
-		for (size_t i = 0; i < tracker->n; i++)
-			ht_add(&old_drain, &old[i].key, (uint32_t)i);
-		new_drain = malloc((n_zero ? n_zero : 1) * sizeof(*new_drain));
-		if (!new_drain)
-			goto out;
-	}
-	for (size_t i = 0; i < s->n_services; i++) {
-		if (j->owners[i].service < 0 || !s->services[i].dests_known)
-			continue;
-		if ((r = check_real_servers(c, i, tracker, &old_drain, new_drain, &n_new_drain,
-					    now)) < 0)
-			goto out;
-	}
-	/* Weight-0 real servers of virtual services no Service owns are drained all the same. */
+/* Indexes the tracker's entries by key and makes room for n_zero new ones. */
+static int drains_begin(struct drains *dn, struct kube_drain_tracker *tracker, size_t n_zero,
+			double now)
+{
+	memset(dn, 0, sizeof(*dn));
+	dn->tracker = tracker;
+	dn->now = now;
+	if (!tracker)
+		return 0;
+	struct drain_entry *old = tracker->table;
+	if (tracker->n && ht_init(&dn->old, sizeof(struct drain_key), tracker->n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < tracker->n; i++)
+		ht_add(&dn->old, &old[i].key, (uint32_t)i);
+	dn->next = malloc((n_zero ? n_zero : 1) * sizeof(*dn->next));
+	return dn->next ? 0 : -ENOMEM;
+}
+
+/* The tracker keeps this join's entries. */
+static void drains_commit(struct drains *dn)
+{
+	if (!dn->tracker)
+		return;
+	free(dn->tracker->table);
+	dn->tracker->table = dn->next;
+	dn->tracker->n = dn->tracker->cap = dn->n_next;
+	dn->next = NULL;
+}
+
+static void drains_free(struct drains *dn)
+{
+	hash_index_free(&dn->old);
+	free(dn->next);
+}
+
+/* Weight-0 real servers of virtual services no Service owns are drained all the same. */
+static int drain_unowned(struct ctx *c, struct drains *dn)
+{
+	const struct snapshot *s = c->s;
+	struct kube_join *j = c->j;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct ipvs_service *v = &s->services[i];
 		if (j->owners[i].service >= 0 || !v->dests_known)
@@ -958,35 +943,41 @@ static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
 			if (v->dests[d].weight != 0)
 				continue;
 			struct kube_drift_drain *dr = APPEND(j->drain, j->n_drain, c->cap_drain);
-			r = -ENOMEM;
 			if (!dr)
-				goto out;
+				return -ENOMEM;
 			dr->vs = (uint32_t)i;
 			dr->dest = (uint32_t)d;
 			dr->slice = dr->endpoint = -1;
-			if (tracker) {
-				struct drain_entry *ne = &new_drain[n_new_drain++];
-				uint32_t o;
-				ne->key = drain_key(v, &v->dests[d]);
-				ne->first = now;
-				if (old_drain.cap && ht_find(&old_drain, &ne->key, &o))
-					ne->first = ((struct drain_entry *)tracker->table)[o].first;
-				dr->seconds = now - ne->first;
-			}
+			track_drain(dn, v, &v->dests[d], dr);
 		}
 	}
-	if ((r = find_unserved(c)) < 0)
+	return 0;
+}
+
+static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
+{
+	const struct snapshot *s = c->s;
+	struct drains dn;
+	size_t n_zero = 0;
+	int r;
+
+	if ((r = alloc_results(c, &n_zero)) < 0 || (r = build_service_tables(c)) < 0 ||
+	    (r = build_endpoint_tables(c)) < 0 || (r = find_owners(c)) < 0)
+		return r;
+	if ((r = drains_begin(&dn, tracker, n_zero, now)) < 0)
 		goto out;
-	if (tracker) {
-		free(tracker->table);
-		tracker->table = new_drain;
-		tracker->n = tracker->cap = n_new_drain;
-		new_drain = NULL;
+	for (size_t i = 0; i < s->n_services; i++) {
+		if (c->j->owners[i].service < 0 || !s->services[i].dests_known)
+			continue;
+		if ((r = check_real_servers(c, i, &dn)) < 0)
+			goto out;
 	}
+	if ((r = drain_unowned(c, &dn)) < 0 || (r = find_unserved(c)) < 0)
+		goto out;
+	drains_commit(&dn);
 	r = 0;
 out:
-	ht_free(&old_drain);
-	free(new_drain);
+	drains_free(&dn);
 	return r;
 }
 
@@ -1065,6 +1056,5 @@ const char *kube_owner_kind_name(enum kube_owner_kind kind)
 _Static_assert(sizeof(struct vs_key) == 24, "vs_key padding");
 _Static_assert(sizeof(struct addr_key) == 20, "addr_key padding");
 _Static_assert(sizeof(struct np_key) == 4, "np_key padding");
-_Static_assert(sizeof(struct ep_key) == 24, "ep_key padding");
-_Static_assert(sizeof(struct dest_key) == 24, "dest_key padding");
+_Static_assert(sizeof(struct member_key) == 24, "member_key padding");
 _Static_assert(sizeof(struct drain_key) == 44, "drain_key padding");

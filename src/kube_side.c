@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "kube_side.h"
 #include "nls.h"
 
@@ -93,19 +94,13 @@ static void mark_drift(struct kube_side *ks, size_t n)
 		ks->vs_drift[j->affinity[x]] = 1;
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
 static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	for (size_t i = 0; i < n; i += 8) {
 		uint64_t w = 0;
 		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
-		h = mix(h, w);
+		h = hash_mix(h, w);
 	}
 	return h;
 }
@@ -118,19 +113,20 @@ static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
  */
 static uint64_t table_digest(const struct snapshot *s)
 {
-	uint64_t h = mix(0xcbf29ce484222325ULL, s->n_services);
+	uint64_t h = hash_mix(HASH_FNV1A_INIT, s->n_services);
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct ipvs_service *v = &s->services[i];
-		h = mix(h, (uint64_t)(uint32_t)v->af << 32 | (uint64_t)v->protocol << 16 | v->port);
-		h = mix(h, (uint64_t)v->fwmark << 32 | v->flags);
-		h = mix(h, (uint64_t)v->timeout << 32 | (uint64_t)v->dests_known << 1);
+		h = hash_mix(h, (uint64_t)(uint32_t)v->af << 32 | (uint64_t)v->protocol << 16 |
+				    v->port);
+		h = hash_mix(h, (uint64_t)v->fwmark << 32 | v->flags);
+		h = hash_mix(h, (uint64_t)v->timeout << 32 | (uint64_t)v->dests_known << 1);
 		h = mix_bytes(h, v->addr.bytes, sizeof(v->addr.bytes));
 		h = mix_bytes(h, v->sched, strnlen(v->sched, sizeof(v->sched)));
-		h = mix(h, v->n_dests);
+		h = hash_mix(h, v->n_dests);
 		for (size_t d = 0; d < v->n_dests; d++) {
 			const struct ipvs_dest *x = &v->dests[d];
-			h = mix(h, (uint64_t)(uint32_t)x->af << 32 | x->port);
-			h = mix(h, (uint64_t)(uint32_t)x->weight);
+			h = hash_mix(h, (uint64_t)(uint32_t)x->af << 32 | x->port);
+			h = hash_mix(h, (uint64_t)(uint32_t)x->weight);
 			h = mix_bytes(h, x->addr.bytes, sizeof(x->addr.bytes));
 		}
 	}

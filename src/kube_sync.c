@@ -4,7 +4,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,114 +12,81 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "hash.h"
 #include "kube_http.h"
 #include "kube_parse.h"
+#include "mailbox.h"
 #include "kube_sync.h"
 #include "nls.h"
 
-/* ---- a small string -> index map (open addressing, tombstones) ---- */
+/* ---- a small string -> index map: a hash_index whose record owns its key ---- */
 
-struct smap_e {
-	char *key;
+struct smap_rec {
+	char *key; /* owned */
 	size_t idx;
-	bool dead;
 };
 
 struct smap {
-	struct smap_e *e;
-	size_t cap, used; /* used counts live and dead slots */
+	struct hash_index ix;
 };
+
+#define SMAP_EMPTY ((struct smap){HASH_INDEX_EMPTY(sizeof(struct smap_rec))})
 
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a_str(HASH_FNV1A_INIT, s);
+}
+
+static uint64_t smap_rec_hash(const void *rec)
+{
+	return str_hash(((const struct smap_rec *)rec)->key);
+}
+
+static bool smap_rec_eq(const void *key, const void *rec, size_t rec_size)
+{
+	(void)rec_size;
+	return strcmp(((const struct smap_rec *)rec)->key, key) == 0;
 }
 
 static void smap_clear(struct smap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->e[i].key);
-	free(m->e);
-	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < m->ix.cap; i++)
+		if (hash_index_live(&m->ix, i))
+			free(((struct smap_rec *)hash_index_rec(&m->ix, i))->key);
+	hash_index_free(&m->ix);
 }
 
-static struct smap_e *smap_find(const struct smap *m, const char *key)
+static struct smap_rec *smap_find(const struct smap *m, const char *key)
 {
-	if (!m->cap)
+	size_t slot;
+	if (!hash_index_find(&m->ix, str_hash(key), smap_rec_eq, key, &slot))
 		return NULL;
-	for (size_t i = (size_t)str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		struct smap_e *e = &m->e[i];
-		if (!e->key && !e->dead)
-			return NULL;
-		if (e->key && strcmp(e->key, key) == 0)
-			return e;
-	}
-}
-
-static int smap_put(struct smap *m, const char *key, size_t idx);
-
-static int smap_grow(struct smap *m)
-{
-	struct smap old = *m;
-	size_t cap = old.cap ? old.cap * 2 : 64;
-	/* Mostly tombstones: rehash at the same size. */
-	size_t live = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		live += old.e[i].key != NULL;
-	if (old.cap && live * 4 < old.cap)
-		cap = old.cap;
-	m->e = calloc(cap, sizeof(*m->e));
-	if (!m->e) {
-		*m = old;
-		return -ENOMEM;
-	}
-	m->cap = cap;
-	m->used = 0;
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.e[i].key) {
-			smap_put(m, old.e[i].key, old.e[i].idx);
-			free(old.e[i].key);
-		}
-	free(old.e);
-	return 0;
+	return hash_index_rec(&m->ix, slot);
 }
 
 static int smap_put(struct smap *m, const char *key, size_t idx)
 {
-	struct smap_e *e = smap_find(m, key);
+	struct smap_rec *e = smap_find(m, key);
 	if (e) {
 		e->idx = idx;
 		return 0;
 	}
-	if ((m->used + 1) * 2 > m->cap && smap_grow(m) != 0)
+	if (hash_index_reserve(&m->ix, 1, smap_rec_hash) != 0)
 		return -ENOMEM;
-	for (size_t i = (size_t)str_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		e = &m->e[i];
-		if (!e->key) {
-			e->key = strdup(key);
-			if (!e->key)
-				return -ENOMEM;
-			if (!e->dead)
-				m->used++;
-			e->dead = false;
-			e->idx = idx;
-			return 0;
-		}
-	}
+	struct smap_rec r = {strdup(key), idx};
+	if (!r.key)
+		return -ENOMEM;
+	hash_index_add(&m->ix, str_hash(key), 0, &r);
+	return 0;
 }
 
 static void smap_del(struct smap *m, const char *key)
 {
-	struct smap_e *e = smap_find(m, key);
-	if (e) {
-		free(e->key);
-		e->key = NULL;
-		e->dead = true;
+	size_t slot;
+	if (hash_index_find(&m->ix, str_hash(key), smap_rec_eq, key, &slot)) {
+		free(((struct smap_rec *)hash_index_rec(&m->ix, slot))->key);
+		hash_index_remove(&m->ix, slot);
 	}
 }
 
@@ -311,11 +277,11 @@ struct kube_sync {
 	bool thread_started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	int pipe[2];
+	struct mailbox box;	  /* the latest published copy, for the UI */
+	struct kube_state latest; /* box's slot */
 
 	/* Under lock. */
-	bool stop, first_done, have_latest;
-	struct kube_state latest;
+	bool stop, first_done;
 
 	/* The thread's own. */
 	struct kube_credentials cred;
@@ -332,13 +298,6 @@ struct kube_sync {
 	double last_publish;
 	char errors[K_COUNT + P_COUNT][256];
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Exponential backoff with jitter, at least what Retry-After asked. */
 static double backoff(unsigned failures, double retry_after)
@@ -399,26 +358,22 @@ static void first_result(struct kube_sync *k)
 	pthread_mutex_unlock(&k->lock);
 }
 
+static void latest_drop(void *st)
+{
+	kube_state_free(st);
+}
+
 static void publish(struct kube_sync *k, bool force)
 {
-	double t = now_mono();
+	double t = clock_mono();
 	if (!k->dirty || (!force && t - k->last_publish < 0.5))
 		return;
 	struct kube_state copy;
 	if (kube_state_copy(&copy, &k->st) != 0)
 		return;
-	pthread_mutex_lock(&k->lock);
-	if (k->have_latest)
-		kube_state_free(&k->latest);
-	k->latest = copy;
-	k->have_latest = true;
-	pthread_mutex_unlock(&k->lock);
+	mailbox_put(&k->box, &copy);
 	k->dirty = false;
 	k->last_publish = t;
-	char c = 1;
-	if (write(k->pipe[1], &c, 1) < 0) {
-		/* Full: a wake-up is already pending. */
-	}
 }
 
 static void maybe_first_result(struct kube_sync *k)
@@ -536,7 +491,7 @@ static void list_done(const struct kube_reply *r, void *arg)
 					 strerror(ENOMEM));
 				set_error(k, (int)inf->kind, msg);
 				inf->phase = INF_IDLE;
-				inf->retry_at = now_mono() + backoff(inf->failures++, 0);
+				inf->retry_at = clock_mono() + backoff(inf->failures++, 0);
 				return;
 			}
 			inf->failures = 0;
@@ -565,7 +520,7 @@ static void list_done(const struct kube_reply *r, void *arg)
 	tmp_free(inf);
 	inf->cont[0] = '\0';
 	inf->phase = INF_IDLE;
-	inf->retry_at = now_mono() + backoff(inf->failures++, r->retry_after);
+	inf->retry_at = clock_mono() + backoff(inf->failures++, r->retry_after);
 	set_error(k, (int)inf->kind, msg);
 	/*
 	 * A refusal (401, 403, 404...) will not change by waiting: the first picture is this
@@ -616,7 +571,7 @@ static int apply_event(struct informer *inf, const struct kube_watch_event *ev)
 	item_key(inf->kind, &item, key, sizeof(key));
 	size_t *n;
 	void **arr = state_array(k, inf->kind, &n);
-	struct smap_e *e = smap_find(&k->map[inf->kind], key);
+	struct smap_rec *e = smap_find(&k->map[inf->kind], key);
 	if (ev->type == KUBE_WATCH_DELETED) {
 		item_free(inf->kind, &item);
 		if (!e)
@@ -709,7 +664,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		 */
 		inf->relist = false;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono();
+		inf->retry_at = clock_mono();
 		if (inf->watch_events == 0 && inf->watch_failures++ > 0)
 			inf->retry_at += backoff(inf->watch_failures - 1, r->retry_after);
 		return;
@@ -718,11 +673,11 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		/* An ERROR event (said by watch_line): list again, after the watch's backoff. */
 		inf->watch_failed = true;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
+		inf->retry_at = clock_mono() + backoff(inf->watch_failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error && inf->watch_events == 0 &&
-	    (inf->watch_bad > 0 || now_mono() - inf->watch_started < 1.0)) {
+	    (inf->watch_bad > 0 || clock_mono() - inf->watch_started < 1.0)) {
 		/*
 		 * Nothing but garbage, or over at once (as client-go's "very short watch"): not a
 		 * watch that worked. Watching again at once would hammer the server in a loop:
@@ -739,7 +694,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 		set_error(k, (int)inf->kind, msg);
 		inf->watch_failed = true;
 		inf->phase = INF_IDLE;
-		inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
+		inf->retry_at = clock_mono() + backoff(inf->watch_failures++, r->retry_after);
 		return;
 	}
 	if (r->status == 200 && !r->error) {
@@ -757,7 +712,7 @@ static void watch_done(const struct kube_reply *r, void *arg)
 	set_error(k, (int)inf->kind, msg);
 	inf->watch_failed = true;
 	inf->phase = INF_IDLE;
-	inf->retry_at = now_mono() + backoff(inf->watch_failures++, r->retry_after);
+	inf->retry_at = clock_mono() + backoff(inf->watch_failures++, r->retry_after);
 }
 
 static void start_watch(struct informer *inf)
@@ -776,7 +731,7 @@ static void start_watch(struct informer *inf)
 		.arg = inf,
 	};
 	inf->phase = INF_WATCHING;
-	inf->watch_started = now_mono();
+	inf->watch_started = clock_mono();
 	inf->watch_events = inf->watch_bad = 0;
 	inf->watch_error = false;
 	inf->req = kube_http_start(k->http, &o);
@@ -831,10 +786,7 @@ static void poll_done(const struct kube_reply *r, void *arg)
 /* FNV-1a over a reply body: polls answer the same thing most of the time. */
 static uint64_t body_digest(const char *b, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)b[i]) * 0x100000001b3ULL;
-	return h ^ n;
+	return hash_fnv1a(HASH_FNV1A_INIT, b, n) ^ n;
 }
 
 static void poll_done_inner(const struct kube_reply *r, struct poller *p)
@@ -853,7 +805,7 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 		 * a big cluster a publish is a deep copy of the state and a join in the UI).
 		 */
 		p->failures = 0;
-		p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+		p->next_at = clock_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
 		set_error(k, K_COUNT + (int)p->id, NULL);
 		return;
 	}
@@ -905,7 +857,8 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 		kube_state_free(&tmp);
 		if (rc >= 0) {
 			p->failures = 0;
-			p->next_at = now_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
+			p->next_at =
+			    clock_mono() + (p->id == P_VERSION ? 600 : k->opts.poll_interval);
 			p->have_body = true;
 			p->body = digest;
 			k->dirty = true;
@@ -927,13 +880,13 @@ static void poll_done_inner(const struct kube_reply *r, struct poller *p)
 			k->dirty = true;
 		*known = false;
 		p->have_body = false;
-		p->next_at = now_mono() + k->opts.poll_interval;
+		p->next_at = clock_mono() + k->opts.poll_interval;
 		set_error(k, K_COUNT + (int)p->id, NULL);
 		return;
 	} else {
 		describe(r, p->path, msg, sizeof(msg));
 	}
-	p->next_at = now_mono() + backoff(p->failures++, r->retry_after);
+	p->next_at = clock_mono() + backoff(p->failures++, r->retry_after);
 	set_error(k, K_COUNT + (int)p->id, msg);
 }
 
@@ -1010,7 +963,7 @@ static void start_poll(struct poller *p)
 		.on_done = poll_done,
 		.arg = p,
 	};
-	p->next_at = now_mono() + 3600; /* until it answers */
+	p->next_at = clock_mono() + 3600; /* until it answers */
 	p->req = kube_http_start(k->http, &o);
 }
 
@@ -1089,7 +1042,7 @@ static void *run(void *arg)
 
 	double next_local = 0;
 	while (!stopping(k)) {
-		double t = now_mono();
+		double t = clock_mono();
 		for (int i = 0; i < K_COUNT; i++)
 			if (k->inf[i].phase == INF_IDLE && !k->inf[i].req && t >= k->inf[i].retry_at)
 				start_list(&k->inf[i]);
@@ -1112,9 +1065,11 @@ struct kube_sync *kube_sync_start(const struct kube_sync_opts *o)
 	if (!k)
 		return NULL;
 	k->opts = *o;
+	for (int i = 0; i < K_COUNT; i++)
+		k->map[i] = SMAP_EMPTY;
 	if (k->opts.poll_interval <= 0)
 		k->opts.poll_interval = 10;
-	if (pipe2(k->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (mailbox_init(&k->box, &k->latest, sizeof(k->latest), latest_drop) != 0) {
 		free(k);
 		return NULL;
 	}
@@ -1178,43 +1133,26 @@ void kube_sync_stop(struct kube_sync *k)
 	if (k->have_cred)
 		kube_credentials_free(&k->cred);
 	kube_state_free(&k->st);
-	if (k->have_latest)
-		kube_state_free(&k->latest);
+	mailbox_destroy(&k->box);
 	pthread_cond_destroy(&k->cond);
 	pthread_mutex_destroy(&k->lock);
-	close(k->pipe[0]);
-	close(k->pipe[1]);
 	free(k);
 }
 
 int kube_sync_fd(const struct kube_sync *k)
 {
-	return k->pipe[0];
+	return mailbox_fd(&k->box);
 }
 
 bool kube_sync_take(struct kube_sync *k, struct kube_state *out)
 {
-	char buf[64];
-	while (read(k->pipe[0], buf, sizeof(buf)) > 0)
-		;
-	pthread_mutex_lock(&k->lock);
-	bool have = k->have_latest;
-	if (have) {
-		*out = k->latest;
-		memset(&k->latest, 0, sizeof(k->latest));
-		k->have_latest = false;
-	}
-	pthread_mutex_unlock(&k->lock);
-	return have;
+	return mailbox_take(&k->box, out);
 }
 
 bool kube_sync_wait(struct kube_sync *k, double timeout)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + timeout;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	clock_deadline(CLOCK_REALTIME, timeout, &ts);
 	pthread_mutex_lock(&k->lock);
 	while (!k->first_done)
 		if (pthread_cond_timedwait(&k->cond, &k->lock, &ts) == ETIMEDOUT)

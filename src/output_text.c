@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "cells.h"
+#include "clock.h"
 #include "nls.h"
 #include "kube_side.h"
 #include "kube_text.h"
@@ -105,7 +106,7 @@ static void write_header(FILE *f, const struct snapshot *s, bool exact)
 {
 	char tbuf[64], b[6][24], safe[2][sizeof(s->ipvs_error)];
 	/* Text from the kernel or a recording goes through cells_safe: never raw to a terminal. */
-	cells_clock(s->time, tbuf, sizeof(tbuf));
+	clock_text(s->time, tbuf, sizeof(tbuf));
 	fprintf(f, "ipvstop %s - %s - %s\n", PACKAGE_VERSION,
 		cells_safe(s->host, safe[0], sizeof(safe[0])), tbuf);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "hash.h"
 #include "rates.h"
 
 static double delta(uint64_t prev, uint64_t cur)
@@ -29,16 +30,24 @@ bool rates_compute(const struct ipvs_stats *prev, const struct ipvs_stats *cur, 
 	return true;
 }
 
+/*
+ * The services of a snapshot by identity. A record is a service's index, not its address:
+ * the snapshot may move its array (the feed's model grows) while the index is kept.
+ */
 struct rates_index {
 	const struct snapshot *snap;
-	size_t mask;
-	size_t *slots; /* service index + 1; 0 is empty */
+	struct hash_index ix;
+};
+
+/* What a lookup compares records with. */
+struct rates_key {
+	const struct snapshot *snap;
+	const struct ipvs_service *svc;
 };
 
 static uint64_t service_hash(const struct ipvs_service *s)
 {
 	/* FNV-1a over the identity fields. */
-	uint64_t h = 1469598103934665603ull;
 	uint8_t key[16 + 4 + 2 + 2 + 4];
 	size_t n = 0;
 	memset(key, 0, sizeof(key));
@@ -52,11 +61,16 @@ static uint64_t service_hash(const struct ipvs_service *s)
 		n = 20;
 	}
 	key[n++] = (uint8_t)s->af;
-	for (size_t i = 0; i < n; i++) {
-		h ^= key[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return hash_fnv1a(HASH_FNV1A_INIT, key, n);
+}
+
+static bool service_rec_eq(const void *key, const void *rec, size_t rec_size)
+{
+	const struct rates_key *k = key;
+	size_t i;
+	(void)rec_size;
+	memcpy(&i, rec, sizeof(i));
+	return service_same(&k->snap->services[i], k->svc);
 }
 
 struct rates_index *rates_index_new(const struct snapshot *prev)
@@ -64,22 +78,13 @@ struct rates_index *rates_index_new(const struct snapshot *prev)
 	struct rates_index *ix = calloc(1, sizeof(*ix));
 	if (!ix)
 		return NULL;
-	size_t cap = 16;
-	while (cap < prev->n_services * 2)
-		cap *= 2;
-	ix->slots = calloc(cap, sizeof(*ix->slots));
-	if (!ix->slots) {
+	if (hash_index_init(&ix->ix, sizeof(size_t), prev->n_services) < 0) {
 		free(ix);
 		return NULL;
 	}
-	ix->mask = cap - 1;
 	ix->snap = prev;
-	for (size_t i = 0; i < prev->n_services; i++) {
-		size_t h = (size_t)service_hash(&prev->services[i]) & ix->mask;
-		while (ix->slots[h])
-			h = (h + 1) & ix->mask;
-		ix->slots[h] = i + 1;
-	}
+	for (size_t i = 0; i < prev->n_services; i++)
+		hash_index_add(&ix->ix, service_hash(&prev->services[i]), (uint32_t)i, &i);
 	return ix;
 }
 
@@ -87,20 +92,19 @@ void rates_index_free(struct rates_index *ix)
 {
 	if (!ix)
 		return;
-	free(ix->slots);
+	hash_index_free(&ix->ix);
 	free(ix);
 }
 
 const struct ipvs_service *rates_index_find(const struct rates_index *ix,
 					    const struct ipvs_service *svc)
 {
-	size_t h = (size_t)service_hash(svc) & ix->mask;
-	for (; ix->slots[h]; h = (h + 1) & ix->mask) {
-		const struct ipvs_service *p = &ix->snap->services[ix->slots[h] - 1];
-		if (service_same(p, svc))
-			return p;
-	}
-	return NULL;
+	struct rates_key key = {ix->snap, svc};
+	size_t slot, i;
+	if (!hash_index_find(&ix->ix, service_hash(svc), service_rec_eq, &key, &slot))
+		return NULL;
+	memcpy(&i, hash_index_rec(&ix->ix, slot), sizeof(i));
+	return &ix->snap->services[i];
 }
 
 const struct ipvs_dest *rates_find_dest(const struct ipvs_service *prev_svc,

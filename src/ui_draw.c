@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cells.h"
+#include "clock.h"
 #include "feed.h"
 #include "keymap.h"
 #include "kube_text.h"
@@ -481,7 +482,7 @@ static void draw_header_ages(const struct ui *u)
 		double age = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - s->mono;
 		if (u->opts->replay) {
 			char tb[32];
-			cells_clock(s->time, tb, sizeof(tb));
+			clock_text(s->time, tb, sizeof(tb));
 			snprintf(line + n, sizeof(line) - n, _("  recorded %s"), tb);
 		} else {
 			snprintf(line + n, sizeof(line) - n, _("  updated %.1fs ago, every %gs"),

@@ -57,20 +57,6 @@ START_TEST(test_safe)
 }
 END_TEST
 
-START_TEST(test_clock)
-{
-	char buf[64];
-	/* cells_clock: a time no clock shows is '?', never an overflowing conversion. */
-	ck_assert(!cells_clock(1.795e19, buf, sizeof(buf)));
-	ck_assert_str_eq(buf, "?");
-	ck_assert(!cells_clock(-1, buf, sizeof(buf)));
-	ck_assert(!cells_clock(0.0 / 0.0, buf, sizeof(buf)));
-	ck_assert(cells_clock(1795000000, buf, sizeof(buf)));
-	ck_assert_int_eq((int)strlen(buf), 19);
-	ck_assert(cells_clock(CELLS_CLOCK_MAX, buf, sizeof(buf)));
-}
-END_TEST
-
 START_TEST(test_human)
 {
 	char buf[64];
@@ -86,7 +72,7 @@ int main(void)
 	const struct check_case table[] = {
 	    {"width", 0, {test_width_and_pad}},
 	    {"safe", 0, {test_safe}},
-	    {"numbers", 0, {test_clock, test_human}},
+	    {"numbers", 0, {test_human}},
 	};
 	return check_main_cases("cells", table, sizeof(table) / sizeof(table[0]));
 }
