@@ -290,11 +290,11 @@ START_TEST(test_configmap)
 	cJSON_Delete(j);
 
 	conf = fixture("config-not-kube-proxy.conf", NULL);
-	ck_assert_int_eq(kube_parse_proxy_config(conf, &c), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse(conf, &c), -EINVAL);
 	ck_assert(!c.known);
 	free(conf);
 	conf = fixture("config-minimal.conf", NULL);
-	ck_assert_int_eq(kube_parse_proxy_config(conf, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(conf, &c), 0);
 	ck_assert(c.known);
 	ck_assert_str_eq(c.mode, "");
 	free(conf);
@@ -305,80 +305,79 @@ START_TEST(test_proxy_config_text)
 {
 	struct kube_proxy_config c;
 	/* CRLF, YAML 1.1 booleans, null, ~, flow style left alone, double-quote escapes. */
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\r\n"
-						 "mode: \"ip\\\"vs\"\r\n"
-						 "ipvs:\r\n"
-						 "  scheduler: ~\r\n"
-						 "  strictARP: yes\r\n"
-						 "  tcpTimeout: null\r\n",
-						 &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\r\n"
+					       "mode: \"ip\\\"vs\"\r\n"
+					       "ipvs:\r\n"
+					       "  scheduler: ~\r\n"
+					       "  strictARP: yes\r\n"
+					       "  tcpTimeout: null\r\n",
+					       &c),
 			 0);
 	ck_assert_str_eq(c.mode, "ip\"vs");
 	ck_assert_str_eq(c.scheduler, "");
 	ck_assert(c.strict_arp);
 	ck_assert_str_eq(c.tcp_timeout, "");
 
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "ipvs: {scheduler: sh}\n"
-						 "mode: 'it''s'\n",
-						 &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "ipvs: {scheduler: sh}\n"
+					       "mode: 'it''s'\n",
+					       &c),
 			 0);
 	ck_assert_str_eq(c.scheduler, "");
 	ck_assert_str_eq(c.mode, "it's");
 
 	/* A child of another block, and a key with the same name deeper down, are not ipvs's. */
 	ck_assert_int_eq(
-	    kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-				    "iptables:\n  scheduler: sh\n"
-				    "ipvs:\n  nested:\n    scheduler: lc\n  strictARP: On\n",
-				    &c),
+	    kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+				  "iptables:\n  scheduler: sh\n"
+				  "ipvs:\n  nested:\n    scheduler: lc\n  strictARP: On\n",
+				  &c),
 	    0);
 	ck_assert_str_eq(c.scheduler, "");
 	ck_assert(c.strict_arp);
 
 	/* Values that do not fit: -E2BIG, and which field it is, for the error said. */
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "mode: averyveryverylongmodename\n",
-						 &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "mode: averyveryverylongmodename\n",
+					       &c),
 			 -E2BIG);
 	ck_assert(!c.known);
 	ck_assert_str_eq(c.too_long, "mode");
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "mode: ipvs\n"
-						 "ipvs:\n"
-						 "  strictARP: true\n"
-						 "  scheduler: \"weighted-least-connection\"\n",
-						 &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "mode: ipvs\n"
+					       "ipvs:\n"
+					       "  strictARP: true\n"
+					       "  scheduler: \"weighted-least-connection\"\n",
+					       &c),
 			 -E2BIG);
 	ck_assert(!c.known);
 	ck_assert_str_eq(c.mode, "");
 	ck_assert_str_eq(c.too_long, "ipvs.scheduler");
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "ipvs:\n"
-						 "  udpTimeout: '0h0m0.000000001s'\n",
-						 &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "ipvs:\n"
+					       "  udpTimeout: '0h0m0.000000001s'\n",
+					       &c),
 			 -E2BIG);
 	ck_assert_str_eq(c.too_long, "ipvs.udpTimeout");
 	/* 15 bytes fit; a kind too long is not KubeProxyConfiguration. */
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "ipvs:\n"
-						 "  scheduler: abcdefghijklmno\n",
-						 &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "ipvs:\n"
+					       "  scheduler: abcdefghijklmno\n",
+					       &c),
 			 0);
 	ck_assert_str_eq(c.scheduler, "abcdefghijklmno");
 	ck_assert_ptr_null(c.too_long);
-	ck_assert_int_eq(
-	    kube_parse_proxy_config("kind: KubeProxyConfigurationKubeProxyConfiguration"
-				    "KubeProxyConfiguration\n",
-				    &c),
-	    -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfigurationKubeProxyConfiguration"
+					       "KubeProxyConfiguration\n",
+					       &c),
+			 -EINVAL);
 	ck_assert_ptr_null(c.too_long);
 	/* No kind, nothing. */
-	ck_assert_int_eq(kube_parse_proxy_config("mode: ipvs\n", &c), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse("mode: ipvs\n", &c), -EINVAL);
 	ck_assert_ptr_null(c.too_long);
-	ck_assert_int_eq(kube_parse_proxy_config("", &c), -EINVAL);
-	ck_assert_int_eq(kube_parse_proxy_config(NULL, &c), -EINVAL);
-	ck_assert_int_eq(kube_parse_proxy_config("\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", &c),
+	ck_assert_int_eq(kube_proxy_conf_parse("", &c), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse(NULL, &c), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse("\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", &c),
 			 -EINVAL);
 }
 END_TEST
@@ -901,8 +900,8 @@ END_TEST
 static char *set(const char *text, const char *key, const char *value, const char *diff)
 {
 	char *out, *d;
-	ck_assert_int_eq(kube_config_set_field(text, key, value, &out), 0);
-	ck_assert_int_eq(kube_config_diff(text, out, &d), 0);
+	ck_assert_int_eq(kube_proxy_conf_set(text, key, value, &out), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff(text, out, &d), 0);
 	ck_assert_str_eq(d, diff);
 	free(d);
 	return out;
@@ -913,16 +912,16 @@ START_TEST(test_set_field_kubeadm)
 	struct kube_proxy_config c;
 	char *conf = fixture("config-kubeadm.conf", NULL);
 	char *a = set(conf, "mode", "ipvs", "-mode: \"\"\n+mode: \"ipvs\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
 	ck_assert_str_eq(c.mode, "ipvs");
 	char *b = set(a, "ipvs.scheduler", "wlc", "-  scheduler: \"\"\n+  scheduler: \"wlc\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(b, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(b, &c), 0);
 	ck_assert_str_eq(c.mode, "ipvs");
 	ck_assert_str_eq(c.scheduler, "wlc");
 	ck_assert_int_eq(strlen(b), strlen(conf) + 4 + 3);
 	/* Another ipvs key, and back to the original. */
 	char *x = set(b, "ipvs.strictARP", "true", "-  strictARP: false\n+  strictARP: true\n");
-	ck_assert_int_eq(kube_parse_proxy_config(x, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(x, &c), 0);
 	ck_assert(c.strict_arp);
 	free(x);
 	x = set(conf, "clientConnection.burst", "10", "-  burst: 0\n+  burst: 10\n");
@@ -938,19 +937,19 @@ START_TEST(test_set_field_kubeadm)
 	/* Not a KubeProxyConfiguration; keys and values it will not write. */
 	char *out = (char *)"x";
 	char *other = fixture("config-not-kube-proxy.conf", NULL);
-	ck_assert_int_eq(kube_config_set_field(other, "mode", "ipvs", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(other, "mode", "ipvs", &out), -EINVAL);
 	ck_assert_ptr_null(out);
 	free(other);
-	ck_assert_int_eq(kube_config_set_field(conf, "ipvs.a.b", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "ipvs.", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "mo de", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "mode", "ip\nvs", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "mode", NULL, &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "ipvs.a.b", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "ipvs.", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "mo de", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "mode", "ip\nvs", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "mode", NULL, &out), -EINVAL);
 	/* A key whose value is a map is not a scalar to set. */
-	ck_assert_int_eq(kube_config_set_field(conf, "conntrack", "x", &out), -ENOTSUP);
-	ck_assert_int_eq(kube_config_set_field(conf, "logging.options", "x", &out), -ENOTSUP);
-	ck_assert_int_eq(kube_config_set_field(conf, "kind.x", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "conntrack", "x", &out), -ENOTSUP);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "logging.options", "x", &out), -ENOTSUP);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "kind.x", "x", &out), -EINVAL);
 	free(conf);
 }
 END_TEST
@@ -963,7 +962,7 @@ START_TEST(test_set_field_styles)
 	char *a = set(conf, "ipvs.scheduler", "it's",
 		      "-    scheduler: 'wlc'   # weighted least-connection\n"
 		      "+    scheduler: 'it''s'   # weighted least-connection\n");
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
 	ck_assert_str_eq(c.scheduler, "it's");
 	free(a);
 	/* Bare stays bare, with its comment; a value that needs quotes gets "". */
@@ -975,7 +974,7 @@ START_TEST(test_set_field_styles)
 	free(a);
 	a = set(conf, "ipvs.tcpFinTimeout", "a\"b\\c",
 		"-    tcpFinTimeout: \"30s\"\n+    tcpFinTimeout: \"a\\\"b\\\\c\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
 	ck_assert_str_eq(c.tcp_fin_timeout, "a\"b\\c");
 	free(a);
 	/* Absent in a block: in alphabetical place, at the block's indentation. */
@@ -992,10 +991,10 @@ START_TEST(test_set_field_styles)
 	conf = fixture("config-minimal.conf", NULL);
 	a = set(conf, "ipvs.scheduler", "rr", "+ipvs:\n+  scheduler: \"rr\"\n");
 	ck_assert_ptr_nonnull(strstr(a, "v1alpha1\nipvs:\n  scheduler: \"rr\"\nkind:"));
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
 	ck_assert_str_eq(c.scheduler, "rr");
 	char *b = set(a, "mode", "ipvs", "+mode: \"ipvs\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(b, &c), 0);
+	ck_assert_int_eq(kube_proxy_conf_parse(b, &c), 0);
 	ck_assert_str_eq(c.mode, "ipvs");
 	free(a);
 	free(b);
@@ -1022,14 +1021,14 @@ START_TEST(test_set_field_styles)
 	free(a);
 	char *out;
 	ck_assert_int_eq(
-	    kube_config_set_field("kind: KubeProxyConfiguration\nipvs: {scheduler: rr}\n",
-				  "ipvs.scheduler", "sh", &out),
+	    kube_proxy_conf_set("kind: KubeProxyConfiguration\nipvs: {scheduler: rr}\n",
+				"ipvs.scheduler", "sh", &out),
 	    -ENOTSUP);
-	ck_assert_int_eq(kube_config_set_field("kind: KubeProxyConfiguration\nipvs: 3\n",
-					       "ipvs.scheduler", "sh", &out),
+	ck_assert_int_eq(kube_proxy_conf_set("kind: KubeProxyConfiguration\nipvs: 3\n",
+					     "ipvs.scheduler", "sh", &out),
 			 -EINVAL);
 	ck_assert_int_eq(
-	    kube_config_set_field("kind: KubeProxyConfiguration\nmode: [a]\n", "mode", "sh", &out),
+	    kube_proxy_conf_set("kind: KubeProxyConfiguration\nmode: [a]\n", "mode", "sh", &out),
 	    -ENOTSUP);
 }
 END_TEST
@@ -1051,13 +1050,13 @@ START_TEST(test_set_field_null_block_with_children)
 	struct kube_proxy_config c;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		char *out = (char *)"x";
-		ck_assert_int_eq(kube_parse_proxy_config(texts[i], &c), 0);
-		ck_assert_int_eq(kube_config_set_field(texts[i], "ipvs.scheduler", "lc", &out),
+		ck_assert_int_eq(kube_proxy_conf_parse(texts[i], &c), 0);
+		ck_assert_int_eq(kube_proxy_conf_set(texts[i], "ipvs.scheduler", "lc", &out),
 				 -EINVAL);
 		ck_assert_ptr_null(out);
 		/* a top-level key of the same text is still set */
-		ck_assert_int_eq(kube_config_set_field(texts[i], "mode", "nftables", &out), 0);
-		ck_assert_int_eq(kube_parse_proxy_config(out, &c), 0);
+		ck_assert_int_eq(kube_proxy_conf_set(texts[i], "mode", "nftables", &out), 0);
+		ck_assert_int_eq(kube_proxy_conf_parse(out, &c), 0);
 		ck_assert_str_eq(c.mode, "nftables");
 		free(out);
 	}
@@ -1067,19 +1066,19 @@ END_TEST
 START_TEST(test_diff)
 {
 	char *d;
-	ck_assert_int_eq(kube_config_diff("a\nb\n", "a\nb\n", &d), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\n", "a\nb\n", &d), 0);
 	ck_assert_str_eq(d, "");
 	free(d);
-	ck_assert_int_eq(kube_config_diff("", "", &d), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff("", "", &d), 0);
 	ck_assert_str_eq(d, "");
 	free(d);
-	ck_assert_int_eq(kube_config_diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\nf\n", &d), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\nf\n", &d), 0);
 	ck_assert_str_eq(d, "-b\n+B\n-e\n+E\n+f\n");
 	free(d);
-	ck_assert_int_eq(kube_config_diff("x\r\ny\r\n", "x\r\nz\r\n", &d), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff("x\r\ny\r\n", "x\r\nz\r\n", &d), 0);
 	ck_assert_str_eq(d, "-y\n+z\n");
 	free(d);
-	ck_assert_int_eq(kube_config_diff("a\nb\n", NULL, &d), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\n", NULL, &d), 0);
 	ck_assert_str_eq(d, "-a\n-b\n");
 	free(d);
 }
@@ -1110,10 +1109,10 @@ START_TEST(test_truncations)
 		struct kube_proxy_config c;
 		char *cut = strndup(t, n), *out;
 		ck_assert_ptr_nonnull(cut);
-		kube_parse_proxy_config(cut, &c);
-		int r = kube_config_set_field(cut, "ipvs.scheduler", "sh", &out);
+		kube_proxy_conf_parse(cut, &c);
+		int r = kube_proxy_conf_set(cut, "ipvs.scheduler", "sh", &out);
 		if (r == 0) {
-			ck_assert_int_eq(kube_parse_proxy_config(out, &c), 0);
+			ck_assert_int_eq(kube_proxy_conf_parse(out, &c), 0);
 			ck_assert_str_eq(c.scheduler, "sh");
 			free(out);
 		} else {
