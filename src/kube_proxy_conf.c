@@ -459,11 +459,197 @@ static bool value_empty(const struct yline *l)
 	return l->vlen == 0 || (!l->quote && yvalue(l, v, sizeof(v)) == 0 && !v[0]);
 }
 
+/* Splits "block.child" or "child" (block "" then). -EINVAL unless each part is a plain key. */
+static int split_key(const char *key, char block[64], char child[64])
+{
+	const char *dot = strchr(key, '.');
+	block[0] = '\0';
+	if (dot) {
+		if ((size_t)(dot - key) >= 64 || strlen(dot + 1) >= 64 ||
+		    !key_ok(key, (size_t)(dot - key)) || !key_ok(dot + 1, strlen(dot + 1)))
+			return -EINVAL;
+		memcpy(block, key, (size_t)(dot - key));
+		block[dot - key] = '\0';
+		strcpy(child, dot + 1);
+	} else {
+		if (strlen(key) >= 64 || !key_ok(key, strlen(key)))
+			return -EINVAL;
+		strcpy(child, key);
+	}
+	return 0;
+}
+
+/* One edit: the text split in lines, what to set, and the new text being written. */
+struct edit {
+	const char *text;
+	struct yline *ls;
+	size_t n;
+	const char *nl; /* the line end of the first line, used for new lines */
+	const char *block, *child, *value;
+	struct sbuf b;
+};
+
+/* Where the key is looked for: lines [from, to) at indentation indent. */
+struct scope {
+	size_t from, to;
+	int indent;
+};
+
+/* No such block: adds "block:\n  child: v" among the top-level keys, in sorted place. */
+static void add_block(struct edit *e)
+{
+	const struct yline *ls = e->ls;
+	size_t n = e->n, at = n;
+	for (size_t i = 0; i < n && at == n; i++)
+		if (ls[i].indent == 0 && ls[i].key && key_cmp(&ls[i], e->block) > 0)
+			at = i;
+	sb_add(&e->b, e->text, at < n ? (size_t)(ls[at].start - e->text) : strlen(e->text));
+	if (e->b.len && e->b.p[e->b.len - 1] != '\n')
+		sb_str(&e->b, e->nl);
+	sb_str(&e->b, e->block);
+	sb_str(&e->b, ":");
+	sb_str(&e->b, e->nl);
+	sb_new_line(&e->b, 2, e->child, e->value, e->nl);
+	if (at < n)
+		sb_str(&e->b, ls[at].start);
+}
+
+/*
+ * "ipvs: {}" or "ipvs: null" (line L, followed by lines [from, to) up to the next top-level
+ * key): the block becomes "ipvs:" and gets its child. Lines indented under it are not YAML (a
+ * scalar has no children); turning the line into a block would adopt them, and a scheduler
+ * among them would then be read instead of the one set.
+ */
+static int fill_empty_block(struct edit *e, const struct yline *L, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (e->ls[i].indent > 0)
+			return -EINVAL;
+	sb_add(&e->b, e->text, (size_t)(L->start - e->text));
+	sb_add(&e->b, L->start, L->colon + 1);
+	size_t rest = L->voff + L->vlen;
+	while (rest < L->len && L->start[rest] == ' ')
+		rest++;
+	if (rest < L->len) {
+		sb_add(&e->b, " ", 1);
+		sb_add(&e->b, L->start + rest, L->len - rest);
+	}
+	sb_str(&e->b, e->nl);
+	sb_new_line(&e->b, 2, e->child, e->value, e->nl);
+	sb_str(&e->b, L->start + L->len + L->eol);
+	return 0;
+}
+
+/*
+ * The scope of a child of e->block: the lines after the block's key up to the next top-level
+ * key, at the indentation of its first key (2 when it has none). Returns 0 with *sc set, 1
+ * when the edit is already written (the block was absent or empty), or -EINVAL/-ENOTSUP.
+ */
+static int block_scope(struct edit *e, struct scope *sc)
+{
+	const struct yline *ls = e->ls;
+	size_t n = e->n, bl = n;
+	for (size_t i = 0; i < n; i++)
+		if (ls[i].indent == 0 && key_is(&ls[i], e->block))
+			bl = i;
+	if (bl == n) {
+		add_block(e);
+		return 1;
+	}
+	const struct yline *L = &ls[bl];
+	if (L->vlen && !L->quote && L->start[L->voff] == '{') {
+		if (!(L->vlen == 2 && L->start[L->voff + 1] == '}'))
+			return -ENOTSUP;
+	} else if (!value_empty(L)) {
+		return -EINVAL; /* ipvs: 3 */
+	}
+	sc->from = bl + 1;
+	sc->to = sc->from;
+	sc->indent = -1;
+	while (sc->to < n && (ls[sc->to].indent != 0)) {
+		if (ls[sc->to].indent > 0 && sc->indent < 0 && ls[sc->to].key)
+			sc->indent = ls[sc->to].indent;
+		sc->to++;
+	}
+	if (!value_empty(L) || L->vlen) {
+		int r = fill_empty_block(e, L, sc->from, sc->to);
+		return r < 0 ? r : 1;
+	}
+	if (sc->indent < 0)
+		sc->indent = 2;
+	return 0;
+}
+
+/* Rewrites line at, the key's; -ENOTSUP when its value is not a scalar. */
+static int set_line(struct edit *e, size_t at, int indent)
+{
+	const struct yline *l = &e->ls[at];
+	size_t nx = next_content(e->ls, e->n, at + 1);
+	if (l->quote == 0 && l->vlen &&
+	    (l->start[l->voff] == '{' || l->start[l->voff] == '[' || l->start[l->voff] == '|' ||
+	     l->start[l->voff] == '>'))
+		return -ENOTSUP;
+	if (value_empty(l) && nx < e->n && e->ls[nx].indent > indent)
+		return -ENOTSUP; /* a map or a list, not a scalar */
+	sb_add(&e->b, e->text, (size_t)(l->start - e->text));
+	sb_set_line(&e->b, l, e->value);
+	sb_str(&e->b, l->start + l->len + l->eol);
+	return 0;
+}
+
+/* Absent: adds the key before the first key of the scope that sorts after it, else after the
+ * scope's last line. */
+static void insert_line(struct edit *e, const struct scope *sc)
+{
+	const struct yline *ls = e->ls;
+	size_t n = e->n, ins = n;
+	for (size_t i = sc->from; i < sc->to && ins == n; i++)
+		if (ls[i].indent == sc->indent && ls[i].key && key_cmp(&ls[i], e->child) > 0)
+			ins = i;
+	if (ins == n && e->block[0]) {
+		ins = sc->from;
+		for (size_t i = sc->from; i < sc->to; i++)
+			if (ls[i].indent > 0)
+				ins = i + 1;
+	}
+	if (ins < n) {
+		sb_add(&e->b, e->text, (size_t)(ls[ins].start - e->text));
+		if (e->b.len && e->b.p[e->b.len - 1] != '\n')
+			sb_str(&e->b, e->nl);
+		sb_new_line(&e->b, sc->indent, e->child, e->value, e->nl);
+		sb_str(&e->b, ls[ins].start);
+	} else {
+		sb_str(&e->b, e->text);
+		if (e->b.len && e->b.p[e->b.len - 1] != '\n')
+			sb_str(&e->b, e->nl);
+		sb_new_line(&e->b, sc->indent, e->child, e->value, e->nl);
+	}
+}
+
+/* Writes the edit into e->b: the key's line rewritten, or a new line. */
+static int set_in_lines(struct edit *e)
+{
+	struct scope sc = {0, e->n, 0};
+	int r;
+	if (e->block[0] && (r = block_scope(e, &sc)) != 0)
+		return r < 0 ? r : 0;
+	/*
+	 * The key's line in scope, at the scope's indentation: the last one, which is the one
+	 * read when a key is repeated (lenient decoding, and kube_proxy_conf_parse).
+	 */
+	size_t at = e->n;
+	for (size_t i = sc.from; i < sc.to; i++)
+		if (e->ls[i].indent == sc.indent && key_is(&e->ls[i], e->child))
+			at = i;
+	if (at < e->n)
+		return set_line(e, at, sc.indent);
+	insert_line(e, &sc);
+	return 0;
+}
+
 int kube_proxy_conf_set(const char *text, const char *key, const char *value, char **out)
 {
-	struct yline *ls = NULL;
-	size_t n = 0;
-	struct sbuf b = {0};
+	char block[64], child[64];
 	int r;
 
 	*out = NULL;
@@ -472,159 +658,24 @@ int kube_proxy_conf_set(const char *text, const char *key, const char *value, ch
 	for (const char *p = value; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return -EINVAL;
-	const char *dot = strchr(key, '.');
-	char block[64] = "", child[64];
-	if (dot) {
-		if ((size_t)(dot - key) >= sizeof(block) || strlen(dot + 1) >= sizeof(child) ||
-		    !key_ok(key, (size_t)(dot - key)) || !key_ok(dot + 1, strlen(dot + 1)))
-			return -EINVAL;
-		memcpy(block, key, (size_t)(dot - key));
-		block[dot - key] = '\0';
-		strcpy(child, dot + 1);
-	} else {
-		if (strlen(key) >= sizeof(child) || !key_ok(key, strlen(key)))
-			return -EINVAL;
-		strcpy(child, key);
-	}
-
+	if (split_key(key, block, child) < 0)
+		return -EINVAL;
 	struct kube_proxy_config check;
 	memset(&check, 0, sizeof(check));
 	if (kube_proxy_conf_parse(text, &check) < 0)
 		return -EINVAL;
-	if ((r = ylines(text, &ls, &n)) < 0)
+
+	struct edit e = {.text = text, .block = block, .child = child, .value = value};
+	if ((r = ylines(text, &e.ls, &e.n)) < 0)
 		return r;
-	const char *nl = n && ls[0].eol == 2 ? "\r\n" : "\n";
-
-	/* The scope: the whole text for a top-level key, the block's lines for a child. */
-	size_t from = 0, to = n, bl = n;
-	int indent = 0;
-	if (block[0]) {
-		for (size_t i = 0; i < n; i++)
-			if (ls[i].indent == 0 && key_is(&ls[i], block))
-				bl = i;
-		if (bl == n) {
-			/* No block: add "block:\n  child: v" among the top-level keys. */
-			size_t at = n;
-			for (size_t i = 0; i < n && at == n; i++)
-				if (ls[i].indent == 0 && ls[i].key && key_cmp(&ls[i], block) > 0)
-					at = i;
-			sb_add(&b, text, at < n ? (size_t)(ls[at].start - text) : strlen(text));
-			if (b.len && b.p[b.len - 1] != '\n')
-				sb_str(&b, nl);
-			sb_str(&b, block);
-			sb_str(&b, ":");
-			sb_str(&b, nl);
-			sb_new_line(&b, 2, child, value, nl);
-			if (at < n)
-				sb_str(&b, ls[at].start);
-			goto done;
-		}
-		const struct yline *L = &ls[bl];
-		if (L->vlen && !L->quote && L->start[L->voff] == '{') {
-			if (!(L->vlen == 2 && L->start[L->voff + 1] == '}')) {
-				r = -ENOTSUP;
-				goto fail;
-			}
-		} else if (!value_empty(L)) {
-			r = -EINVAL; /* ipvs: 3 */
-			goto fail;
-		}
-		from = bl + 1;
-		to = from;
-		indent = -1;
-		while (to < n && (ls[to].indent != 0)) {
-			if (ls[to].indent > 0 && indent < 0 && ls[to].key)
-				indent = ls[to].indent;
-			to++;
-		}
-		if (!value_empty(L) || L->vlen) {
-			/*
-			 * "ipvs: {}" or "ipvs: null": the block becomes "ipvs:" and gets its child.
-			 * Lines indented under it are not YAML (a scalar has no children); turning
-			 * the line into a block would adopt them, and a scheduler among them would
-			 * then be read instead of the one set.
-			 */
-			for (size_t i = from; i < to; i++) {
-				if (ls[i].indent > 0) {
-					r = -EINVAL;
-					goto fail;
-				}
-			}
-			sb_add(&b, text, (size_t)(L->start - text));
-			sb_add(&b, L->start, L->colon + 1);
-			size_t rest = L->voff + L->vlen;
-			while (rest < L->len && L->start[rest] == ' ')
-				rest++;
-			if (rest < L->len) {
-				sb_add(&b, " ", 1);
-				sb_add(&b, L->start + rest, L->len - rest);
-			}
-			sb_str(&b, nl);
-			sb_new_line(&b, 2, child, value, nl);
-			sb_str(&b, L->start + L->len + L->eol);
-			goto done;
-		}
-		if (indent < 0)
-			indent = 2;
+	e.nl = e.n && e.ls[0].eol == 2 ? "\r\n" : "\n";
+	r = set_in_lines(&e);
+	free(e.ls);
+	if (r < 0) {
+		free(e.b.p);
+		return r;
 	}
-
-	/*
-	 * The key's line in scope, at the scope's indentation: the last one, which is the one
-	 * read when a key is repeated (lenient decoding, and kube_proxy_conf_parse).
-	 */
-	size_t at = n;
-	for (size_t i = from; i < to; i++)
-		if (ls[i].indent == indent && key_is(&ls[i], child))
-			at = i;
-	if (at < n) {
-		const struct yline *l = &ls[at];
-		size_t nx = next_content(ls, n, at + 1);
-		if (l->quote == 0 && l->vlen &&
-		    (l->start[l->voff] == '{' || l->start[l->voff] == '[' ||
-		     l->start[l->voff] == '|' || l->start[l->voff] == '>')) {
-			r = -ENOTSUP;
-			goto fail;
-		}
-		if (value_empty(l) && nx < n && ls[nx].indent > indent) {
-			r = -ENOTSUP; /* a map or a list, not a scalar */
-			goto fail;
-		}
-		sb_add(&b, text, (size_t)(l->start - text));
-		sb_set_line(&b, l, value);
-		sb_str(&b, l->start + l->len + l->eol);
-		goto done;
-	}
-
-	/* Absent: before the first key that sorts after it, else after the scope's last line. */
-	size_t ins = n;
-	for (size_t i = from; i < to && ins == n; i++)
-		if (ls[i].indent == indent && ls[i].key && key_cmp(&ls[i], child) > 0)
-			ins = i;
-	if (ins == n && block[0]) {
-		ins = from;
-		for (size_t i = from; i < to; i++)
-			if (ls[i].indent > 0)
-				ins = i + 1;
-	}
-	if (ins < n) {
-		sb_add(&b, text, (size_t)(ls[ins].start - text));
-		if (b.len && b.p[b.len - 1] != '\n')
-			sb_str(&b, nl);
-		sb_new_line(&b, indent, child, value, nl);
-		sb_str(&b, ls[ins].start);
-	} else {
-		sb_str(&b, text);
-		if (b.len && b.p[b.len - 1] != '\n')
-			sb_str(&b, nl);
-		sb_new_line(&b, indent, child, value, nl);
-	}
-done:
-	free(ls);
-	return sb_done(&b, out);
-fail:
-	free(ls);
-	free(b.p);
-	return r;
+	return sb_done(&e.b, out);
 }
 
 /* ---- a line diff ---- */
