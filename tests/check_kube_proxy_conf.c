@@ -285,6 +285,89 @@ START_TEST(test_set_null_block_with_children)
 }
 END_TEST
 
+/*
+ * The shapes of config.conf that tools other than kubeadm write (kubeadm's own is
+ * config-kubeadm.conf above), each edited to exactly the text expected, or refused.
+ */
+static const struct shape {
+	const char *text, *key, *value;
+	const char *want; /* NULL: refused with err */
+	int err;
+} shapes[] = {
+    /* Single quotes, no quotes, comments after values: kept, only the value changes. */
+    {"kind: KubeProxyConfiguration\nmode: 'iptables'\n", "mode", "ipvs",
+     "kind: KubeProxyConfiguration\nmode: 'ipvs'\n", 0},
+    {"kind: KubeProxyConfiguration\nmode: iptables\n", "mode", "ipvs",
+     "kind: KubeProxyConfiguration\nmode: ipvs\n", 0},
+    {"kind: KubeProxyConfiguration\nmode: iptables   # the default\nipvs:\n"
+     "  scheduler: rr # round robin\n",
+     "ipvs.scheduler", "wlc",
+     "kind: KubeProxyConfiguration\nmode: iptables   # the default\nipvs:\n"
+     "  scheduler: wlc # round robin\n",
+     0},
+    {"kind: KubeProxyConfiguration\nipvs:\n  strictARP: no # MetalLB wants yes\n", "ipvs.strictARP",
+     "true", "kind: KubeProxyConfiguration\nipvs:\n  strictARP: true # MetalLB wants yes\n", 0},
+    /* CRLF line ends: kept, and a new line gets them too. */
+    {"kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: rr\r\n",
+     "ipvs.scheduler", "lc",
+     "kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: lc\r\n", 0},
+    {"kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: rr\r\n",
+     "ipvs.syncPeriod", "30s",
+     "kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: rr\r\n"
+     "  syncPeriod: \"30s\"\r\n",
+     0},
+    /* A document start, a byte order mark, UTF-8 in a comment: the bytes found all the same. */
+    {"---\nkind: KubeProxyConfiguration\nmode: iptables\n", "mode", "ipvs",
+     "---\nkind: KubeProxyConfiguration\nmode: ipvs\n", 0},
+    {"\xef\xbb\xbf# f\xc3\xbcr MetalLB \xe2\x9c\x93\nkind: KubeProxyConfiguration\nmode: x\n",
+     "mode", "ipvs",
+     "\xef\xbb\xbf# f\xc3\xbcr MetalLB \xe2\x9c\x93\nkind: KubeProxyConfiguration\nmode: ipvs\n",
+     0},
+    /* A new key after a list goes after its last item. */
+    {"kind: KubeProxyConfiguration\nipvs:\n  excludeCIDRs:\n  - 10.0.0.0/8\n", "ipvs.tcpTimeout",
+     "1s",
+     "kind: KubeProxyConfiguration\nipvs:\n  excludeCIDRs:\n  - 10.0.0.0/8\n  tcpTimeout: \"1s\"\n",
+     0},
+    /* Flow style with content, block scalars: refused. */
+    {"kind: KubeProxyConfiguration\nipvs: {scheduler: rr}\n", "ipvs.scheduler", "sh", NULL,
+     -ENOTSUP},
+    {"kind: KubeProxyConfiguration\nmode: |\n  iptables\n", "mode", "ipvs", NULL, -ENOTSUP},
+};
+
+START_TEST(test_shapes)
+{
+	const struct shape *s = &shapes[_i];
+	char *out = (char *)"x";
+	int r = kube_proxy_conf_set(s->text, s->key, s->value, &out);
+	if (!s->want) {
+		ck_assert_msg(r == s->err, "shape %d: %d, not %d", _i, r, s->err);
+		ck_assert_ptr_null(out);
+		return;
+	}
+	ck_assert_msg(r == 0, "shape %d: %d", _i, r);
+	ck_assert_str_eq(out, s->want);
+	struct kube_proxy_config c;
+	ck_assert_int_eq(kube_proxy_conf_parse(out, &c), 0);
+	free(out);
+}
+END_TEST
+
+/* What the reader makes of the same shapes: the values, whatever the style. */
+START_TEST(test_shapes_read)
+{
+	struct kube_proxy_config c;
+	ck_assert_int_eq(
+	    kube_proxy_conf_parse("---\nkind: 'KubeProxyConfiguration'\r\n"
+				  "mode: iptables # default\r\n"
+				  "ipvs:\r\n  scheduler: 'wlc'\r\n  strictARP: \"true\"\r\n",
+				  &c),
+	    0);
+	ck_assert_str_eq(c.mode, "iptables");
+	ck_assert_str_eq(c.scheduler, "wlc");
+	ck_assert(c.strict_arp);
+}
+END_TEST
+
 /* Every prefix of a config: an error or an edit that reads back, never a crash. */
 START_TEST(test_set_truncations)
 {
@@ -344,6 +427,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_set_styles);
 	tcase_add_test(tc, test_set_null_block_with_children);
 	tcase_add_test(tc, test_set_truncations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shapes");
+	tcase_add_loop_test(tc, test_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
+	tcase_add_test(tc, test_shapes_read);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("diff");
 	tcase_add_test(tc, test_diff);
