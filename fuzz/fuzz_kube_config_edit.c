@@ -7,7 +7,7 @@
  * Input: TEXT, optionally followed by a NUL and the VALUE to set (default "ipvs"), and by
  * another NUL and a KEY tried besides "mode" and "ipvs.scheduler".
  * Checks what the header promises: after a successful edit of mode or ipvs.scheduler to a
- * value that fits, kube_parse_proxy_config reads that value back from the new text; the
+ * value that fits, kube_proxy_conf_parse reads that value back from the new text; the
  * diff of a text with itself is empty.
  */
 #include "config.h"
@@ -21,9 +21,9 @@
 
 #include "fuzz_common.h"
 #include "kube_model.h"
-#include "kube_parse.h"
+#include "kube_proxy_conf.h"
 
-/* What kube_parse_proxy_config should read back after value was set (null and ~ written bare
+/* What kube_proxy_conf_parse should read back after value was set (null and ~ written bare
  * read as "", quoted as themselves). */
 static bool reads_back(const char *key, const char *value, const struct kube_proxy_config *c)
 {
@@ -37,7 +37,7 @@ static bool reads_back(const char *key, const char *value, const struct kube_pro
 static void edit(const char *text, const char *key, const char *value)
 {
 	char *out = NULL, *diff = NULL;
-	if (kube_config_set_field(text, key, value, &out) != 0) {
+	if (kube_proxy_conf_set(text, key, value, &out) != 0) {
 		if (out) {
 			fprintf(stderr, "fuzz_kube_config_edit: output left on error\n");
 			abort();
@@ -51,8 +51,8 @@ static void edit(const char *text, const char *key, const char *value)
 	struct kube_proxy_config before, after;
 	bool checked = !strcmp(key, "mode") || !strcmp(key, "ipvs.scheduler");
 	if (checked && strlen(value) < sizeof(after.mode) &&
-	    kube_parse_proxy_config(text, &before) == 0) {
-		if (kube_parse_proxy_config(out, &after) != 0) {
+	    kube_proxy_conf_parse(text, &before) == 0) {
+		if (kube_proxy_conf_parse(out, &after) != 0) {
 			fprintf(stderr, "fuzz_kube_config_edit: setting %s to '%s' made the text "
 					"unreadable\n",
 				key, value);
@@ -64,7 +64,7 @@ static void edit(const char *text, const char *key, const char *value)
 			abort();
 		}
 	}
-	if (kube_config_diff(text, out, &diff) == 0)
+	if (kube_proxy_conf_diff(text, out, &diff) == 0)
 		free(diff);
 	free(out);
 }
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		edit(text, key, value);
 
 	char *diff = NULL;
-	if (kube_config_diff(text, text, &diff) == 0) {
+	if (kube_proxy_conf_diff(text, text, &diff) == 0) {
 		if (diff[0]) {
 			fprintf(stderr, "fuzz_kube_config_edit: a text differs from itself\n");
 			abort();
@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(diff);
 	}
 	/* Two unrelated texts: the value as the new text. */
-	if (kube_config_diff(text, value, &diff) == 0)
+	if (kube_proxy_conf_diff(text, value, &diff) == 0)
 		free(diff);
 
 	free(buf);

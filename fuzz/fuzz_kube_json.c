@@ -42,8 +42,8 @@ static void parse_object(const cJSON *obj)
 		kube_proxy_pod_free(&pod);
 	(void)kube_parse_configmap(obj, &cfg, NULL);
 	if (kube_parse_configmap(obj, &cfg, &text) == 0 && text) {
-		/* the text kube_config_set_field edits: parse it once more on its own */
-		(void)kube_parse_proxy_config(text, &cfg);
+		/* the text kube_proxy_conf_set edits: parse it once more on its own */
+		(void)kube_proxy_conf_parse(text, &cfg);
 	}
 	free(text);
 	(void)kube_parse_daemonset(obj, &ds);
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char *text = fuzz_strndup(data, size);
 	struct kube_proxy_config cfg;
-	(void)kube_parse_proxy_config(text, &cfg);
+	(void)kube_proxy_conf_parse(text, &cfg);
 	free(text);
 
 	free(body);

@@ -829,7 +829,7 @@ static int kp_new_text(const struct kp_switch *s, const struct cm *m, const char
 	*out = NULL;
 	if (restore && wrote && strcmp(m->text, wrote) == 0)
 		return (*out = strdup(restore)) ? 0 : -ENOMEM;
-	return kube_config_set_field(m->text, s->key, value, out);
+	return kube_proxy_conf_set(m->text, s->key, value, out);
 }
 
 /* The diff, indented; for a mode, what an empty one means. */
@@ -927,7 +927,7 @@ static int kp_attempt(struct kp_switch *s, const struct cm *m, const char *value
 		return 1;
 	}
 	int rc = kp_new_text(s, m, value, restore, wrote, &newtext);
-	if (rc == 0 && kube_config_diff(m->text, newtext, &diff) != 0)
+	if (rc == 0 && kube_proxy_conf_diff(m->text, newtext, &diff) != 0)
 		rc = -EINVAL;
 	if (rc != 0) {
 		say(io, true, "%s", _("config.conf cannot be edited safely (not block YAML?)."));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Kubernetes API JSON (and kube-proxy's config text and log) -> kube_model structs; no I/O. */
+/* Kubernetes API JSON (and kube-proxy's log) -> kube_model structs; no I/O. */
 #ifndef IPVSTOP_KUBE_PARSE_H
 #define IPVSTOP_KUBE_PARSE_H
 
@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "kube_model.h"
+#include "kube_proxy_conf.h"
 
 /*
  * Conventions of the object parsers below:
@@ -53,24 +54,13 @@ int kube_parse_proxy_pod(const cJSON *obj, struct kube_proxy_pod *out);
 
 /*
  * ConfigMap kube-system/kube-proxy: metadata.resourceVersion and data["config.conf"] read by
- * kube_parse_proxy_config. When text is not NULL, *text receives a copy of config.conf (owned
- * by the caller; NULL on error), the input of kube_config_set_field.
+ * kube_proxy_conf_parse. When text is not NULL, *text receives a copy of config.conf (owned
+ * by the caller; NULL on error), the input of kube_proxy_conf_set.
  * Returns 0; -ENOENT when there is no data["config.conf"]; -EINVAL when the ConfigMap or the
  * text is malformed; -E2BIG when a value (or metadata.resourceVersion) does not fit its
  * field, out->too_long naming it; -ENOMEM. out->known is true only on success.
  */
 int kube_parse_configmap(const cJSON *obj, struct kube_proxy_config *out, char **text);
-
-/*
- * The KubeProxyConfiguration YAML text (block style, as kubeadm writes it): top-level mode,
- * and under ipvs: scheduler, strictARP, tcpTimeout, tcpFinTimeout, udpTimeout. Values may be
- * bare, "double" or 'single' quoted; null and ~ read as "". resource_version is untouched.
- * Returns 0 (out->known set), -EINVAL when the text has no `kind: KubeProxyConfiguration`, or
- * -E2BIG when a value does not fit its field: out->too_long then names it ("mode",
- * "ipvs.scheduler", "ipvs.strictARP", "ipvs.tcpTimeout", "ipvs.tcpFinTimeout",
- * "ipvs.udpTimeout").
- */
-int kube_parse_proxy_config(const char *text, struct kube_proxy_config *out);
 
 /*
  * DaemonSet kube-system/kube-proxy: --proxy-mode=X or --proxy-mode X in any container's
@@ -172,30 +162,5 @@ int kube_parse_watch_event(const char *line, size_t len, struct kube_watch_event
 void kube_watch_event_free(struct kube_watch_event *ev);
 /* True when the event says the watch must start again with a fresh list (ERROR 410 Gone). */
 bool kube_watch_needs_relist(const struct kube_watch_event *ev);
-
-/*
- * Sets a field of KubeProxyConfiguration text: key "mode" (or another top-level key) or
- * "ipvs.scheduler" (or another "block.key", one level deep). Only the line of that key
- * changes (its last occurrence, the one a reader takes): indentation, the key, a trailing
- * comment and the quoting style of the old value ("x", 'x' or bare) are kept; every other
- * line is copied byte for byte. A bare value stays bare when the new one can be (a plain
- * word, or a boolean or integer replacing one: strictARP: true); otherwise it is written
- * "quoted". An absent key is added as key: "value" in its block, before the first key that
- * sorts after it (kubeadm writes keys sorted), creating "ipvs:" when needed.
- * *out receives the new text (owned by the caller; NULL on error). Returns 0; -EINVAL when
- * text is not a KubeProxyConfiguration, the key is not of that form, the value holds a
- * control character, or the block is a scalar (ipvs: 3) or an empty one (ipvs: null,
- * ipvs: {}) with lines indented under it; -ENOTSUP when the key's value is a
- * map, a list or a flow collection (ipvs: {scheduler: rr}) this line editor will not
- * rewrite; -ENOMEM.
- */
-int kube_config_set_field(const char *text, const char *key, const char *value, char **out);
-
-/*
- * The lines that differ between two texts, as "-old line\n" for each removed line followed by
- * "+new line\n" for each added line of a changed stretch, stretches in order. *out is owned by
- * the caller ("" when the texts are equal). Returns 0 or -ENOMEM.
- */
-int kube_config_diff(const char *old_text, const char *new_text, char **out);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Unit tests of kube_parse: API JSON, kube-proxy's config text and log, against fixtures. */
+/* Unit tests of kube_parse: API JSON and kube-proxy's log, against fixtures. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -288,98 +288,6 @@ START_TEST(test_configmap)
 	j = fixture_json("daemonset-kube-proxy.json");
 	ck_assert_int_eq(kube_parse_configmap(j, &c, &text), -EINVAL);
 	cJSON_Delete(j);
-
-	conf = fixture("config-not-kube-proxy.conf", NULL);
-	ck_assert_int_eq(kube_parse_proxy_config(conf, &c), -EINVAL);
-	ck_assert(!c.known);
-	free(conf);
-	conf = fixture("config-minimal.conf", NULL);
-	ck_assert_int_eq(kube_parse_proxy_config(conf, &c), 0);
-	ck_assert(c.known);
-	ck_assert_str_eq(c.mode, "");
-	free(conf);
-}
-END_TEST
-
-START_TEST(test_proxy_config_text)
-{
-	struct kube_proxy_config c;
-	/* CRLF, YAML 1.1 booleans, null, ~, flow style left alone, double-quote escapes. */
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\r\n"
-						 "mode: \"ip\\\"vs\"\r\n"
-						 "ipvs:\r\n"
-						 "  scheduler: ~\r\n"
-						 "  strictARP: yes\r\n"
-						 "  tcpTimeout: null\r\n",
-						 &c),
-			 0);
-	ck_assert_str_eq(c.mode, "ip\"vs");
-	ck_assert_str_eq(c.scheduler, "");
-	ck_assert(c.strict_arp);
-	ck_assert_str_eq(c.tcp_timeout, "");
-
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "ipvs: {scheduler: sh}\n"
-						 "mode: 'it''s'\n",
-						 &c),
-			 0);
-	ck_assert_str_eq(c.scheduler, "");
-	ck_assert_str_eq(c.mode, "it's");
-
-	/* A child of another block, and a key with the same name deeper down, are not ipvs's. */
-	ck_assert_int_eq(
-	    kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-				    "iptables:\n  scheduler: sh\n"
-				    "ipvs:\n  nested:\n    scheduler: lc\n  strictARP: On\n",
-				    &c),
-	    0);
-	ck_assert_str_eq(c.scheduler, "");
-	ck_assert(c.strict_arp);
-
-	/* Values that do not fit: -E2BIG, and which field it is, for the error said. */
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "mode: averyveryverylongmodename\n",
-						 &c),
-			 -E2BIG);
-	ck_assert(!c.known);
-	ck_assert_str_eq(c.too_long, "mode");
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "mode: ipvs\n"
-						 "ipvs:\n"
-						 "  strictARP: true\n"
-						 "  scheduler: \"weighted-least-connection\"\n",
-						 &c),
-			 -E2BIG);
-	ck_assert(!c.known);
-	ck_assert_str_eq(c.mode, "");
-	ck_assert_str_eq(c.too_long, "ipvs.scheduler");
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "ipvs:\n"
-						 "  udpTimeout: '0h0m0.000000001s'\n",
-						 &c),
-			 -E2BIG);
-	ck_assert_str_eq(c.too_long, "ipvs.udpTimeout");
-	/* 15 bytes fit; a kind too long is not KubeProxyConfiguration. */
-	ck_assert_int_eq(kube_parse_proxy_config("kind: KubeProxyConfiguration\n"
-						 "ipvs:\n"
-						 "  scheduler: abcdefghijklmno\n",
-						 &c),
-			 0);
-	ck_assert_str_eq(c.scheduler, "abcdefghijklmno");
-	ck_assert_ptr_null(c.too_long);
-	ck_assert_int_eq(
-	    kube_parse_proxy_config("kind: KubeProxyConfigurationKubeProxyConfiguration"
-				    "KubeProxyConfiguration\n",
-				    &c),
-	    -EINVAL);
-	ck_assert_ptr_null(c.too_long);
-	/* No kind, nothing. */
-	ck_assert_int_eq(kube_parse_proxy_config("mode: ipvs\n", &c), -EINVAL);
-	ck_assert_ptr_null(c.too_long);
-	ck_assert_int_eq(kube_parse_proxy_config("", &c), -EINVAL);
-	ck_assert_int_eq(kube_parse_proxy_config(NULL, &c), -EINVAL);
-	ck_assert_int_eq(kube_parse_proxy_config("\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", &c),
-			 -EINVAL);
 }
 END_TEST
 
@@ -897,195 +805,7 @@ START_TEST(test_objects_lenient)
 }
 END_TEST
 
-/* set_field then parse back, and check that the diff is exactly the expected lines. */
-static char *set(const char *text, const char *key, const char *value, const char *diff)
-{
-	char *out, *d;
-	ck_assert_int_eq(kube_config_set_field(text, key, value, &out), 0);
-	ck_assert_int_eq(kube_config_diff(text, out, &d), 0);
-	ck_assert_str_eq(d, diff);
-	free(d);
-	return out;
-}
-
-START_TEST(test_set_field_kubeadm)
-{
-	struct kube_proxy_config c;
-	char *conf = fixture("config-kubeadm.conf", NULL);
-	char *a = set(conf, "mode", "ipvs", "-mode: \"\"\n+mode: \"ipvs\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
-	ck_assert_str_eq(c.mode, "ipvs");
-	char *b = set(a, "ipvs.scheduler", "wlc", "-  scheduler: \"\"\n+  scheduler: \"wlc\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(b, &c), 0);
-	ck_assert_str_eq(c.mode, "ipvs");
-	ck_assert_str_eq(c.scheduler, "wlc");
-	ck_assert_int_eq(strlen(b), strlen(conf) + 4 + 3);
-	/* Another ipvs key, and back to the original. */
-	char *x = set(b, "ipvs.strictARP", "true", "-  strictARP: false\n+  strictARP: true\n");
-	ck_assert_int_eq(kube_parse_proxy_config(x, &c), 0);
-	ck_assert(c.strict_arp);
-	free(x);
-	x = set(conf, "clientConnection.burst", "10", "-  burst: 0\n+  burst: 10\n");
-	free(x);
-	char *d = set(b, "mode", "", "-mode: \"ipvs\"\n+mode: \"\"\n");
-	char *e = set(d, "ipvs.scheduler", "", "-  scheduler: \"wlc\"\n+  scheduler: \"\"\n");
-	ck_assert_str_eq(e, conf);
-	free(a);
-	free(b);
-	free(d);
-	free(e);
-
-	/* Not a KubeProxyConfiguration; keys and values it will not write. */
-	char *out = (char *)"x";
-	char *other = fixture("config-not-kube-proxy.conf", NULL);
-	ck_assert_int_eq(kube_config_set_field(other, "mode", "ipvs", &out), -EINVAL);
-	ck_assert_ptr_null(out);
-	free(other);
-	ck_assert_int_eq(kube_config_set_field(conf, "ipvs.a.b", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "ipvs.", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "mo de", "x", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "mode", "ip\nvs", &out), -EINVAL);
-	ck_assert_int_eq(kube_config_set_field(conf, "mode", NULL, &out), -EINVAL);
-	/* A key whose value is a map is not a scalar to set. */
-	ck_assert_int_eq(kube_config_set_field(conf, "conntrack", "x", &out), -ENOTSUP);
-	ck_assert_int_eq(kube_config_set_field(conf, "logging.options", "x", &out), -ENOTSUP);
-	ck_assert_int_eq(kube_config_set_field(conf, "kind.x", "x", &out), -EINVAL);
-	free(conf);
-}
-END_TEST
-
-START_TEST(test_set_field_styles)
-{
-	struct kube_proxy_config c;
-	char *conf = fixture("config-ipvs-edited.conf", NULL);
-	/* Single quotes, the comment and four spaces kept; the nested scheduler untouched. */
-	char *a = set(conf, "ipvs.scheduler", "it's",
-		      "-    scheduler: 'wlc'   # weighted least-connection\n"
-		      "+    scheduler: 'it''s'   # weighted least-connection\n");
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
-	ck_assert_str_eq(c.scheduler, "it's");
-	free(a);
-	/* Bare stays bare, with its comment; a value that needs quotes gets "". */
-	a = set(conf, "mode", "nftables", "-mode: ipvs # was \"\"\n+mode: nftables # was \"\"\n");
-	free(a);
-	a = set(conf, "mode", "", "-mode: ipvs # was \"\"\n+mode: \"\" # was \"\"\n");
-	free(a);
-	a = set(conf, "mode", "true", "-mode: ipvs # was \"\"\n+mode: \"true\" # was \"\"\n");
-	free(a);
-	a = set(conf, "ipvs.tcpFinTimeout", "a\"b\\c",
-		"-    tcpFinTimeout: \"30s\"\n+    tcpFinTimeout: \"a\\\"b\\\\c\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
-	ck_assert_str_eq(c.tcp_fin_timeout, "a\"b\\c");
-	free(a);
-	/* Absent in a block: in alphabetical place, at the block's indentation. */
-	a = set(conf, "ipvs.minSyncPeriod", "1s", "+    minSyncPeriod: \"1s\"\n");
-	ck_assert_ptr_nonnull(strstr(a, "    - 10.0.0.0/8\n    minSyncPeriod: \"1s\"\n"
-					"    scheduler:"));
-	free(a);
-	a = set(conf, "ipvs.zzz", "1", "+    zzz: \"1\"\n");
-	ck_assert_ptr_nonnull(strstr(a, "        scheduler: sh\n    zzz: \"1\"\nkind:"));
-	free(a);
-	free(conf);
-
-	/* No ipvs block, no mode, no final newline: added in kubeadm's order. */
-	conf = fixture("config-minimal.conf", NULL);
-	a = set(conf, "ipvs.scheduler", "rr", "+ipvs:\n+  scheduler: \"rr\"\n");
-	ck_assert_ptr_nonnull(strstr(a, "v1alpha1\nipvs:\n  scheduler: \"rr\"\nkind:"));
-	ck_assert_int_eq(kube_parse_proxy_config(a, &c), 0);
-	ck_assert_str_eq(c.scheduler, "rr");
-	char *b = set(a, "mode", "ipvs", "+mode: \"ipvs\"\n");
-	ck_assert_int_eq(kube_parse_proxy_config(b, &c), 0);
-	ck_assert_str_eq(c.mode, "ipvs");
-	free(a);
-	free(b);
-	free(conf);
-	a = set("kind: KubeProxyConfiguration", "mode", "ipvs",
-		"+mode: \"ipvs\"\n"); /* the diff is of lines, not of line ends */
-	ck_assert_str_eq(a, "kind: KubeProxyConfiguration\nmode: \"ipvs\"\n");
-	free(a);
-
-	/* CRLF kept; "ipvs: {}" and "ipvs: null" become a block; flow with content refused. */
-	a = set("kind: KubeProxyConfiguration\r\nipvs: {}\r\nmode: \"\"\r\n", "ipvs.scheduler",
-		"sh", "-ipvs: {}\n+ipvs:\n+  scheduler: \"sh\"\n");
-	ck_assert_str_eq(a, "kind: KubeProxyConfiguration\r\nipvs:\r\n  scheduler: \"sh\"\r\n"
-			    "mode: \"\"\r\n");
-	free(a);
-	a = set("ipvs: null # none\nkind: KubeProxyConfiguration\n", "ipvs.scheduler", "sh",
-		"-ipvs: null # none\n+ipvs: # none\n+  scheduler: \"sh\"\n");
-	free(a);
-	a = set("ipvs:\nkind: KubeProxyConfiguration\n", "ipvs.scheduler", "sh",
-		"+  scheduler: \"sh\"\n");
-	free(a);
-	a = set("kind: KubeProxyConfiguration\nmode: # unset\n", "mode", "ipvs",
-		"-mode: # unset\n+mode: ipvs # unset\n");
-	free(a);
-	char *out;
-	ck_assert_int_eq(
-	    kube_config_set_field("kind: KubeProxyConfiguration\nipvs: {scheduler: rr}\n",
-				  "ipvs.scheduler", "sh", &out),
-	    -ENOTSUP);
-	ck_assert_int_eq(kube_config_set_field("kind: KubeProxyConfiguration\nipvs: 3\n",
-					       "ipvs.scheduler", "sh", &out),
-			 -EINVAL);
-	ck_assert_int_eq(
-	    kube_config_set_field("kind: KubeProxyConfiguration\nmode: [a]\n", "mode", "sh", &out),
-	    -ENOTSUP);
-}
-END_TEST
-
-/*
- * Found by fuzz/fuzz_kube_config_edit: "ipvs: null" (or "ipvs: {}") followed by lines
- * indented under it, which is not YAML. The reader ignores those lines (the key has a
- * value), but set_field turned the line into "ipvs:" and added the scheduler below it, so
- * the old lines joined the block and their scheduler, the later one, was read back instead
- * of the one set. Such a text is refused.
- */
-START_TEST(test_set_field_null_block_with_children)
-{
-	static const char *const texts[] = {
-	    "kind: KubeProxyConfiguration\nipvs: null\n  scheduler: rr\nmode: ipvs\n",
-	    "kind: KubeProxyConfiguration\nipvs: {}\n\n  # old\n  scheduler: 'rr'\n",
-	    "ipvs: ~\n  tcpTimeout: 0s\r\n  scheduler: rr\r\nkind: KubeProxyConfiguration\n",
-	};
-	struct kube_proxy_config c;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		char *out = (char *)"x";
-		ck_assert_int_eq(kube_parse_proxy_config(texts[i], &c), 0);
-		ck_assert_int_eq(kube_config_set_field(texts[i], "ipvs.scheduler", "lc", &out),
-				 -EINVAL);
-		ck_assert_ptr_null(out);
-		/* a top-level key of the same text is still set */
-		ck_assert_int_eq(kube_config_set_field(texts[i], "mode", "nftables", &out), 0);
-		ck_assert_int_eq(kube_parse_proxy_config(out, &c), 0);
-		ck_assert_str_eq(c.mode, "nftables");
-		free(out);
-	}
-}
-END_TEST
-
-START_TEST(test_diff)
-{
-	char *d;
-	ck_assert_int_eq(kube_config_diff("a\nb\n", "a\nb\n", &d), 0);
-	ck_assert_str_eq(d, "");
-	free(d);
-	ck_assert_int_eq(kube_config_diff("", "", &d), 0);
-	ck_assert_str_eq(d, "");
-	free(d);
-	ck_assert_int_eq(kube_config_diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\nf\n", &d), 0);
-	ck_assert_str_eq(d, "-b\n+B\n-e\n+E\n+f\n");
-	free(d);
-	ck_assert_int_eq(kube_config_diff("x\r\ny\r\n", "x\r\nz\r\n", &d), 0);
-	ck_assert_str_eq(d, "-y\n+z\n");
-	free(d);
-	ck_assert_int_eq(kube_config_diff("a\nb\n", NULL, &d), 0);
-	ck_assert_str_eq(d, "-a\n-b\n");
-	free(d);
-}
-END_TEST
-
-/* Every prefix of a page, a config and a watch line: an error or a result, never a crash. */
+/* Every prefix of a page and a watch line: an error or a result, never a crash. */
 START_TEST(test_truncations)
 {
 	size_t len;
@@ -1101,24 +821,6 @@ START_TEST(test_truncations)
 		/* Only the final newline may go. */
 		ck_assert_msg(r == (n == len - 1 ? 4 : -EINVAL), "prefix %zu: %d", n, r);
 		kube_state_free(&k);
-		free(cut);
-	}
-	free(t);
-
-	t = fixture("config-ipvs-edited.conf", &len);
-	for (size_t n = 0; n <= len; n++) {
-		struct kube_proxy_config c;
-		char *cut = strndup(t, n), *out;
-		ck_assert_ptr_nonnull(cut);
-		kube_parse_proxy_config(cut, &c);
-		int r = kube_config_set_field(cut, "ipvs.scheduler", "sh", &out);
-		if (r == 0) {
-			ck_assert_int_eq(kube_parse_proxy_config(out, &c), 0);
-			ck_assert_str_eq(c.scheduler, "sh");
-			free(out);
-		} else {
-			ck_assert_ptr_null(out);
-		}
 		free(cut);
 	}
 	free(t);
@@ -1199,7 +901,6 @@ int main(void)
 	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_nodes_and_pods);
 	tcase_add_test(tc, test_configmap);
-	tcase_add_test(tc, test_proxy_config_text);
 	tcase_add_test(tc, test_daemonset);
 	tcase_add_test(tc, test_version);
 	tcase_add_loop_test(tc, test_proxier_log, 0, (int)(sizeof(logs) / sizeof(logs[0])));
@@ -1212,10 +913,6 @@ int main(void)
 	tcase_add_loop_test(tc, test_objects_malformed, 0,
 			    (int)(sizeof(bad_objects) / sizeof(bad_objects[0])));
 	tcase_add_test(tc, test_objects_lenient);
-	tcase_add_test(tc, test_set_field_kubeadm);
-	tcase_add_test(tc, test_set_field_styles);
-	tcase_add_test(tc, test_set_field_null_block_with_children);
-	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_mutations);
 	suite_add_tcase(s, tc);

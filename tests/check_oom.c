@@ -873,7 +873,7 @@ static int op_text(const void *arg, struct digest *d)
 			dg(d, "%s\n", mode);
 	} else {
 		struct kube_proxy_config cfg;
-		rc = kube_parse_proxy_config(body, &cfg);
+		rc = kube_proxy_conf_parse(body, &cfg);
 		oom_off();
 		if (rc == 0)
 			dg(d, "%s %s %d %s %s %s\n", cfg.mode, cfg.scheduler, cfg.strict_arp,
@@ -1013,7 +1013,7 @@ START_TEST(test_kube_objects)
 }
 END_TEST
 
-/* ---- the config.conf edit (kube_config_set_field, kube_config_diff: what actions.c runs) ---- */
+/* ---- the config.conf edit (kube_proxy_conf_set, kube_proxy_conf_diff: what actions.c runs) ---- */
 
 struct edit_arg {
 	const char *file, *key, *value;
@@ -1025,9 +1025,9 @@ static int op_edit(const void *arg, struct digest *d)
 	char *text = fixture_read(a->file, NULL);
 	char *out = NULL, *diff = NULL;
 	oom_on();
-	int rc = kube_config_set_field(text, a->key, a->value, &out);
+	int rc = kube_proxy_conf_set(text, a->key, a->value, &out);
 	if (rc == 0)
-		rc = kube_config_diff(text, out, &diff);
+		rc = kube_proxy_conf_diff(text, out, &diff);
 	oom_off();
 	if (rc == 0)
 		dg(d, "%s----\n%s", out, diff);
@@ -1051,7 +1051,7 @@ START_TEST(test_config_edit)
 	assert_injection_works();
 	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		char what[128];
-		snprintf(what, sizeof(what), "kube_config_set_field %s %s",
+		snprintf(what, sizeof(what), "kube_proxy_conf_set %s %s",
 			 strrchr(edits[i].file, '/') + 1, edits[i].key);
 		oom_loop(what, op_edit, &edits[i]);
 	}

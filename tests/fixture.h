@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fixture.c: what the unit tests share to read their fixtures and to parse Kubernetes lists
- * (tests/check_kube_parse.c, tests/check_oom.c, tests/check_ipvs_proc.c, tests/check_modules.c).
- * Failures to read are Check assertions.
+ * (tests/check_kube_parse.c, tests/check_kube_proxy_conf.c, tests/check_oom.c,
+ * tests/check_ipvs_proc.c, tests/check_modules.c). Failures to read are Check assertions.
  */
 #ifndef IPVSTOP_TESTS_FIXTURE_H
 #define IPVSTOP_TESTS_FIXTURE_H

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests of kube_proxy_conf: reading, editing and diffing kube-proxy's config.conf. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "fixture.h"
+#include "kube_model.h"
+#include "kube_proxy_conf.h"
+
+/* A fixture of tests/fixtures/kube-api (owned by the caller), its length in *len. */
+static char *fixture(const char *name, size_t *len)
+{
+	char rel[512];
+	snprintf(rel, sizeof(rel), "tests/fixtures/kube-api/%s", name);
+	return fixture_read(rel, len);
+}
+
+/* Texts that are or are not a KubeProxyConfiguration, as files. */
+START_TEST(test_parse_fixtures)
+{
+	struct kube_proxy_config c;
+	char *conf;
+	conf = fixture("config-not-kube-proxy.conf", NULL);
+	ck_assert_int_eq(kube_proxy_conf_parse(conf, &c), -EINVAL);
+	ck_assert(!c.known);
+	free(conf);
+	conf = fixture("config-minimal.conf", NULL);
+	ck_assert_int_eq(kube_proxy_conf_parse(conf, &c), 0);
+	ck_assert(c.known);
+	ck_assert_str_eq(c.mode, "");
+	free(conf);
+}
+END_TEST
+
+START_TEST(test_proxy_config_text)
+{
+	struct kube_proxy_config c;
+	/* CRLF, YAML 1.1 booleans, null, ~, flow style left alone, double-quote escapes. */
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\r\n"
+					       "mode: \"ip\\\"vs\"\r\n"
+					       "ipvs:\r\n"
+					       "  scheduler: ~\r\n"
+					       "  strictARP: yes\r\n"
+					       "  tcpTimeout: null\r\n",
+					       &c),
+			 0);
+	ck_assert_str_eq(c.mode, "ip\"vs");
+	ck_assert_str_eq(c.scheduler, "");
+	ck_assert(c.strict_arp);
+	ck_assert_str_eq(c.tcp_timeout, "");
+
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "ipvs: {scheduler: sh}\n"
+					       "mode: 'it''s'\n",
+					       &c),
+			 0);
+	ck_assert_str_eq(c.scheduler, "");
+	ck_assert_str_eq(c.mode, "it's");
+
+	/* A child of another block, and a key with the same name deeper down, are not ipvs's. */
+	ck_assert_int_eq(
+	    kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+				  "iptables:\n  scheduler: sh\n"
+				  "ipvs:\n  nested:\n    scheduler: lc\n  strictARP: On\n",
+				  &c),
+	    0);
+	ck_assert_str_eq(c.scheduler, "");
+	ck_assert(c.strict_arp);
+
+	/* Values that do not fit: -E2BIG, and which field it is, for the error said. */
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "mode: averyveryverylongmodename\n",
+					       &c),
+			 -E2BIG);
+	ck_assert(!c.known);
+	ck_assert_str_eq(c.too_long, "mode");
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "mode: ipvs\n"
+					       "ipvs:\n"
+					       "  strictARP: true\n"
+					       "  scheduler: \"weighted-least-connection\"\n",
+					       &c),
+			 -E2BIG);
+	ck_assert(!c.known);
+	ck_assert_str_eq(c.mode, "");
+	ck_assert_str_eq(c.too_long, "ipvs.scheduler");
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "ipvs:\n"
+					       "  udpTimeout: '0h0m0.000000001s'\n",
+					       &c),
+			 -E2BIG);
+	ck_assert_str_eq(c.too_long, "ipvs.udpTimeout");
+	/* 15 bytes fit; a kind too long is not KubeProxyConfiguration. */
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
+					       "ipvs:\n"
+					       "  scheduler: abcdefghijklmno\n",
+					       &c),
+			 0);
+	ck_assert_str_eq(c.scheduler, "abcdefghijklmno");
+	ck_assert_ptr_null(c.too_long);
+	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfigurationKubeProxyConfiguration"
+					       "KubeProxyConfiguration\n",
+					       &c),
+			 -EINVAL);
+	ck_assert_ptr_null(c.too_long);
+	/* No kind, nothing. */
+	ck_assert_int_eq(kube_proxy_conf_parse("mode: ipvs\n", &c), -EINVAL);
+	ck_assert_ptr_null(c.too_long);
+	ck_assert_int_eq(kube_proxy_conf_parse("", &c), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse(NULL, &c), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_parse("\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", &c),
+			 -EINVAL);
+}
+END_TEST
+
+/* kube_proxy_conf_set then parse back, and check that the diff is exactly the expected lines. */
+static char *set(const char *text, const char *key, const char *value, const char *diff)
+{
+	char *out, *d;
+	ck_assert_int_eq(kube_proxy_conf_set(text, key, value, &out), 0);
+	ck_assert_int_eq(kube_proxy_conf_diff(text, out, &d), 0);
+	ck_assert_str_eq(d, diff);
+	free(d);
+	return out;
+}
+
+START_TEST(test_set_kubeadm)
+{
+	struct kube_proxy_config c;
+	char *conf = fixture("config-kubeadm.conf", NULL);
+	char *a = set(conf, "mode", "ipvs", "-mode: \"\"\n+mode: \"ipvs\"\n");
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
+	ck_assert_str_eq(c.mode, "ipvs");
+	char *b = set(a, "ipvs.scheduler", "wlc", "-  scheduler: \"\"\n+  scheduler: \"wlc\"\n");
+	ck_assert_int_eq(kube_proxy_conf_parse(b, &c), 0);
+	ck_assert_str_eq(c.mode, "ipvs");
+	ck_assert_str_eq(c.scheduler, "wlc");
+	ck_assert_int_eq(strlen(b), strlen(conf) + 4 + 3);
+	/* Another ipvs key, and back to the original. */
+	char *x = set(b, "ipvs.strictARP", "true", "-  strictARP: false\n+  strictARP: true\n");
+	ck_assert_int_eq(kube_proxy_conf_parse(x, &c), 0);
+	ck_assert(c.strict_arp);
+	free(x);
+	x = set(conf, "clientConnection.burst", "10", "-  burst: 0\n+  burst: 10\n");
+	free(x);
+	char *d = set(b, "mode", "", "-mode: \"ipvs\"\n+mode: \"\"\n");
+	char *e = set(d, "ipvs.scheduler", "", "-  scheduler: \"wlc\"\n+  scheduler: \"\"\n");
+	ck_assert_str_eq(e, conf);
+	free(a);
+	free(b);
+	free(d);
+	free(e);
+
+	/* Not a KubeProxyConfiguration; keys and values it will not write. */
+	char *out = (char *)"x";
+	char *other = fixture("config-not-kube-proxy.conf", NULL);
+	ck_assert_int_eq(kube_proxy_conf_set(other, "mode", "ipvs", &out), -EINVAL);
+	ck_assert_ptr_null(out);
+	free(other);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "ipvs.a.b", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "ipvs.", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "mo de", "x", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "mode", "ip\nvs", &out), -EINVAL);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "mode", NULL, &out), -EINVAL);
+	/* A key whose value is a map is not a scalar to set. */
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "conntrack", "x", &out), -ENOTSUP);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "logging.options", "x", &out), -ENOTSUP);
+	ck_assert_int_eq(kube_proxy_conf_set(conf, "kind.x", "x", &out), -EINVAL);
+	free(conf);
+}
+END_TEST
+
+START_TEST(test_set_styles)
+{
+	struct kube_proxy_config c;
+	char *conf = fixture("config-ipvs-edited.conf", NULL);
+	/* Single quotes, the comment and four spaces kept; the nested scheduler untouched. */
+	char *a = set(conf, "ipvs.scheduler", "it's",
+		      "-    scheduler: 'wlc'   # weighted least-connection\n"
+		      "+    scheduler: 'it''s'   # weighted least-connection\n");
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
+	ck_assert_str_eq(c.scheduler, "it's");
+	free(a);
+	/* Bare stays bare, with its comment; a value that needs quotes gets "". */
+	a = set(conf, "mode", "nftables", "-mode: ipvs # was \"\"\n+mode: nftables # was \"\"\n");
+	free(a);
+	a = set(conf, "mode", "", "-mode: ipvs # was \"\"\n+mode: \"\" # was \"\"\n");
+	free(a);
+	a = set(conf, "mode", "true", "-mode: ipvs # was \"\"\n+mode: \"true\" # was \"\"\n");
+	free(a);
+	a = set(conf, "ipvs.tcpFinTimeout", "a\"b\\c",
+		"-    tcpFinTimeout: \"30s\"\n+    tcpFinTimeout: \"a\\\"b\\\\c\"\n");
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
+	ck_assert_str_eq(c.tcp_fin_timeout, "a\"b\\c");
+	free(a);
+	/* Absent in a block: in alphabetical place, at the block's indentation. */
+	a = set(conf, "ipvs.minSyncPeriod", "1s", "+    minSyncPeriod: \"1s\"\n");
+	ck_assert_ptr_nonnull(strstr(a, "    - 10.0.0.0/8\n    minSyncPeriod: \"1s\"\n"
+					"    scheduler:"));
+	free(a);
+	a = set(conf, "ipvs.zzz", "1", "+    zzz: \"1\"\n");
+	ck_assert_ptr_nonnull(strstr(a, "        scheduler: sh\n    zzz: \"1\"\nkind:"));
+	free(a);
+	free(conf);
+
+	/* No ipvs block, no mode, no final newline: added in kubeadm's order. */
+	conf = fixture("config-minimal.conf", NULL);
+	a = set(conf, "ipvs.scheduler", "rr", "+ipvs:\n+  scheduler: \"rr\"\n");
+	ck_assert_ptr_nonnull(strstr(a, "v1alpha1\nipvs:\n  scheduler: \"rr\"\nkind:"));
+	ck_assert_int_eq(kube_proxy_conf_parse(a, &c), 0);
+	ck_assert_str_eq(c.scheduler, "rr");
+	char *b = set(a, "mode", "ipvs", "+mode: \"ipvs\"\n");
+	ck_assert_int_eq(kube_proxy_conf_parse(b, &c), 0);
+	ck_assert_str_eq(c.mode, "ipvs");
+	free(a);
+	free(b);
+	free(conf);
+	a = set("kind: KubeProxyConfiguration", "mode", "ipvs",
+		"+mode: \"ipvs\"\n"); /* the diff is of lines, not of line ends */
+	ck_assert_str_eq(a, "kind: KubeProxyConfiguration\nmode: \"ipvs\"\n");
+	free(a);
+
+	/* CRLF kept; "ipvs: {}" and "ipvs: null" become a block; flow with content refused. */
+	a = set("kind: KubeProxyConfiguration\r\nipvs: {}\r\nmode: \"\"\r\n", "ipvs.scheduler",
+		"sh", "-ipvs: {}\n+ipvs:\n+  scheduler: \"sh\"\n");
+	ck_assert_str_eq(a, "kind: KubeProxyConfiguration\r\nipvs:\r\n  scheduler: \"sh\"\r\n"
+			    "mode: \"\"\r\n");
+	free(a);
+	a = set("ipvs: null # none\nkind: KubeProxyConfiguration\n", "ipvs.scheduler", "sh",
+		"-ipvs: null # none\n+ipvs: # none\n+  scheduler: \"sh\"\n");
+	free(a);
+	a = set("ipvs:\nkind: KubeProxyConfiguration\n", "ipvs.scheduler", "sh",
+		"+  scheduler: \"sh\"\n");
+	free(a);
+	a = set("kind: KubeProxyConfiguration\nmode: # unset\n", "mode", "ipvs",
+		"-mode: # unset\n+mode: ipvs # unset\n");
+	free(a);
+	char *out;
+	ck_assert_int_eq(
+	    kube_proxy_conf_set("kind: KubeProxyConfiguration\nipvs: {scheduler: rr}\n",
+				"ipvs.scheduler", "sh", &out),
+	    -ENOTSUP);
+	ck_assert_int_eq(kube_proxy_conf_set("kind: KubeProxyConfiguration\nipvs: 3\n",
+					     "ipvs.scheduler", "sh", &out),
+			 -EINVAL);
+	ck_assert_int_eq(
+	    kube_proxy_conf_set("kind: KubeProxyConfiguration\nmode: [a]\n", "mode", "sh", &out),
+	    -ENOTSUP);
+}
+END_TEST
+
+/*
+ * Found by fuzz/fuzz_kube_config_edit: "ipvs: null" (or "ipvs: {}") followed by lines
+ * indented under it, which is not YAML. The reader ignores those lines (the key has a
+ * value), but the editor turned the line into "ipvs:" and added the scheduler below it, so
+ * the old lines joined the block and their scheduler, the later one, was read back instead
+ * of the one set. Such a text is refused.
+ */
+START_TEST(test_set_null_block_with_children)
+{
+	static const char *const texts[] = {
+	    "kind: KubeProxyConfiguration\nipvs: null\n  scheduler: rr\nmode: ipvs\n",
+	    "kind: KubeProxyConfiguration\nipvs: {}\n\n  # old\n  scheduler: 'rr'\n",
+	    "ipvs: ~\n  tcpTimeout: 0s\r\n  scheduler: rr\r\nkind: KubeProxyConfiguration\n",
+	};
+	struct kube_proxy_config c;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *out = (char *)"x";
+		ck_assert_int_eq(kube_proxy_conf_parse(texts[i], &c), 0);
+		ck_assert_int_eq(kube_proxy_conf_set(texts[i], "ipvs.scheduler", "lc", &out),
+				 -EINVAL);
+		ck_assert_ptr_null(out);
+		/* a top-level key of the same text is still set */
+		ck_assert_int_eq(kube_proxy_conf_set(texts[i], "mode", "nftables", &out), 0);
+		ck_assert_int_eq(kube_proxy_conf_parse(out, &c), 0);
+		ck_assert_str_eq(c.mode, "nftables");
+		free(out);
+	}
+}
+END_TEST
+
+/*
+ * The shapes of config.conf that tools other than kubeadm write (kubeadm's own is
+ * config-kubeadm.conf above), each edited to exactly the text expected, or refused.
+ */
+static const struct shape {
+	const char *text, *key, *value;
+	const char *want; /* NULL: refused with err */
+	int err;
+} shapes[] = {
+    /* Single quotes, no quotes, comments after values: kept, only the value changes. */
+    {"kind: KubeProxyConfiguration\nmode: 'iptables'\n", "mode", "ipvs",
+     "kind: KubeProxyConfiguration\nmode: 'ipvs'\n", 0},
+    {"kind: KubeProxyConfiguration\nmode: iptables\n", "mode", "ipvs",
+     "kind: KubeProxyConfiguration\nmode: ipvs\n", 0},
+    {"kind: KubeProxyConfiguration\nmode: iptables   # the default\nipvs:\n"
+     "  scheduler: rr # round robin\n",
+     "ipvs.scheduler", "wlc",
+     "kind: KubeProxyConfiguration\nmode: iptables   # the default\nipvs:\n"
+     "  scheduler: wlc # round robin\n",
+     0},
+    {"kind: KubeProxyConfiguration\nipvs:\n  strictARP: no # MetalLB wants yes\n", "ipvs.strictARP",
+     "true", "kind: KubeProxyConfiguration\nipvs:\n  strictARP: true # MetalLB wants yes\n", 0},
+    /* CRLF line ends: kept, and a new line gets them too. */
+    {"kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: rr\r\n",
+     "ipvs.scheduler", "lc",
+     "kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: lc\r\n", 0},
+    {"kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: rr\r\n",
+     "ipvs.syncPeriod", "30s",
+     "kind: KubeProxyConfiguration\r\nmode: iptables\r\nipvs:\r\n  scheduler: rr\r\n"
+     "  syncPeriod: \"30s\"\r\n",
+     0},
+    /* A document start, a byte order mark, UTF-8 in a comment: the bytes found all the same. */
+    {"---\nkind: KubeProxyConfiguration\nmode: iptables\n", "mode", "ipvs",
+     "---\nkind: KubeProxyConfiguration\nmode: ipvs\n", 0},
+    {"\xef\xbb\xbf# f\xc3\xbcr MetalLB \xe2\x9c\x93\nkind: KubeProxyConfiguration\nmode: x\n",
+     "mode", "ipvs",
+     "\xef\xbb\xbf# f\xc3\xbcr MetalLB \xe2\x9c\x93\nkind: KubeProxyConfiguration\nmode: ipvs\n",
+     0},
+    /* A new key after a list goes after its last item. */
+    {"kind: KubeProxyConfiguration\nipvs:\n  excludeCIDRs:\n  - 10.0.0.0/8\n", "ipvs.tcpTimeout",
+     "1s",
+     "kind: KubeProxyConfiguration\nipvs:\n  excludeCIDRs:\n  - 10.0.0.0/8\n  tcpTimeout: \"1s\"\n",
+     0},
+    /* Flow style with content, block scalars: refused. */
+    {"kind: KubeProxyConfiguration\nipvs: {scheduler: rr}\n", "ipvs.scheduler", "sh", NULL,
+     -ENOTSUP},
+    {"kind: KubeProxyConfiguration\nmode: |\n  iptables\n", "mode", "ipvs", NULL, -ENOTSUP},
+};
+
+START_TEST(test_shapes)
+{
+	const struct shape *s = &shapes[_i];
+	char *out = (char *)"x";
+	int r = kube_proxy_conf_set(s->text, s->key, s->value, &out);
+	if (!s->want) {
+		ck_assert_msg(r == s->err, "shape %d: %d, not %d", _i, r, s->err);
+		ck_assert_ptr_null(out);
+		return;
+	}
+	ck_assert_msg(r == 0, "shape %d: %d", _i, r);
+	ck_assert_str_eq(out, s->want);
+	struct kube_proxy_config c;
+	ck_assert_int_eq(kube_proxy_conf_parse(out, &c), 0);
+	free(out);
+}
+END_TEST
+
+/* What the reader makes of the same shapes: the values, whatever the style. */
+START_TEST(test_shapes_read)
+{
+	struct kube_proxy_config c;
+	ck_assert_int_eq(
+	    kube_proxy_conf_parse("---\nkind: 'KubeProxyConfiguration'\r\n"
+				  "mode: iptables # default\r\n"
+				  "ipvs:\r\n  scheduler: 'wlc'\r\n  strictARP: \"true\"\r\n",
+				  &c),
+	    0);
+	ck_assert_str_eq(c.mode, "iptables");
+	ck_assert_str_eq(c.scheduler, "wlc");
+	ck_assert(c.strict_arp);
+}
+END_TEST
+
+/* Every prefix of a config: an error or an edit that reads back, never a crash. */
+START_TEST(test_set_truncations)
+{
+	size_t len;
+	char *t;
+
+	t = fixture("config-ipvs-edited.conf", &len);
+	for (size_t n = 0; n <= len; n++) {
+		struct kube_proxy_config c;
+		char *cut = strndup(t, n), *out;
+		ck_assert_ptr_nonnull(cut);
+		kube_proxy_conf_parse(cut, &c);
+		int r = kube_proxy_conf_set(cut, "ipvs.scheduler", "sh", &out);
+		if (r == 0) {
+			ck_assert_int_eq(kube_proxy_conf_parse(out, &c), 0);
+			ck_assert_str_eq(c.scheduler, "sh");
+			free(out);
+		} else {
+			ck_assert_ptr_null(out);
+		}
+		free(cut);
+	}
+	free(t);
+}
+END_TEST
+
+START_TEST(test_diff)
+{
+	char *d;
+	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\n", "a\nb\n", &d), 0);
+	ck_assert_str_eq(d, "");
+	free(d);
+	ck_assert_int_eq(kube_proxy_conf_diff("", "", &d), 0);
+	ck_assert_str_eq(d, "");
+	free(d);
+	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\nf\n", &d), 0);
+	ck_assert_str_eq(d, "-b\n+B\n-e\n+E\n+f\n");
+	free(d);
+	ck_assert_int_eq(kube_proxy_conf_diff("x\r\ny\r\n", "x\r\nz\r\n", &d), 0);
+	ck_assert_str_eq(d, "-y\n+z\n");
+	free(d);
+	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\n", NULL, &d), 0);
+	ck_assert_str_eq(d, "-a\n-b\n");
+	free(d);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("kube_proxy_conf");
+	TCase *tc = tcase_create("parse");
+	tcase_add_test(tc, test_parse_fixtures);
+	tcase_add_test(tc, test_proxy_config_text);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("set");
+	tcase_add_test(tc, test_set_kubeadm);
+	tcase_add_test(tc, test_set_styles);
+	tcase_add_test(tc, test_set_null_block_with_children);
+	tcase_add_test(tc, test_set_truncations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shapes");
+	tcase_add_loop_test(tc, test_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
+	tcase_add_test(tc, test_shapes_read);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("diff");
+	tcase_add_test(tc, test_diff);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_main(suite());
+}
