@@ -21,7 +21,7 @@ top=$(cd "$here/.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
-all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read"
+all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read fuzz_dp_nft"
 targets=${FUZZ_TARGETS:-$all}
 cc=${FUZZ_CC:-clang}
 cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -34,7 +34,7 @@ command -v "$cc" >/dev/null 2>&1 || {
 }
 
 # The largest input each target is given: a few netlink messages' worth, a /proc file of a
-# few hundred lines, a kubeconfig, an API list page, a config.conf, a recording line.
+# few hundred lines, a kubeconfig, an API list page, a config.conf, a recording line, an nft table.
 max_len() {
 	case $1 in
 	fuzz_ipvs_netlink) echo 4096 ;;
@@ -43,6 +43,7 @@ max_len() {
 	fuzz_kube_json) echo 65536 ;;
 	fuzz_kube_config_edit) echo 8192 ;;
 	fuzz_json_read) echo 65536 ;;
+	fuzz_dp_nft) echo 65536 ;;
 	esac
 }
 
@@ -52,6 +53,7 @@ dict() {
 	fuzz_kubeconfig) echo "$here/dicts/kubeconfig.dict" ;;
 	fuzz_kube_json | fuzz_json_read) echo "$here/dicts/json.dict" ;;
 	fuzz_kube_config_edit) echo "$here/dicts/kube_proxy_config.dict" ;;
+	fuzz_dp_nft) echo "$here/dicts/dp_nft.dict" ;;
 	*) echo "" ;;
 	esac
 }
