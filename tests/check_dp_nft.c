@@ -186,6 +186,73 @@ START_TEST(test_chain_names)
 }
 END_TEST
 
+/*
+ * On cp-1 no endpoint of frontend (externalTrafficPolicy Local) runs: its external- chains
+ * have no final goto and no-endpoint-services drops its load-balancer IP. The frontend keeps
+ * what the rules give traffic from outside: no endpoint. Its ClusterIP is unchanged.
+ */
+START_TEST(test_policy_local_elsewhere)
+{
+	static const struct want_fe want[] = {
+	    {DPF_EXTERNAL_IP,
+	     AF_INET,
+	     TCP,
+	     "192.168.122.240",
+	     80,
+	     "default",
+	     "frontend",
+	     "http",
+	     true,
+	     false,
+	     {{0}}},
+	    {DPF_EXTERNAL_IP,
+	     AF_INET,
+	     TCP,
+	     "192.168.122.240",
+	     443,
+	     "default",
+	     "frontend",
+	     "https",
+	     true,
+	     false,
+	     {{0}}},
+	    {DPF_NODE_PORT,
+	     AF_INET,
+	     TCP,
+	     "",
+	     31080,
+	     "default",
+	     "frontend",
+	     "http",
+	     true,
+	     false,
+	     {{0}}},
+	    {DPF_NODE_PORT,
+	     AF_INET,
+	     TCP,
+	     "",
+	     31443,
+	     "default",
+	     "frontend",
+	     "https",
+	     true,
+	     false,
+	     {{0}}},
+	};
+	struct dataplane dp = {0};
+	ck_assert_int_eq(parse_fixture("cp-1-ip.json", &dp), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct dp_frontend *f = find_fe(&dp, &want[i]);
+		ck_assert_msg(f, "no frontend %s:%u", want[i].addr, want[i].port);
+		check_fe(f, &want[i]);
+	}
+	check_fe(find_fe(&dp, &basic_want[3]), &basic_want[3]);
+	ck_assert_uint_eq(dp.n_fe, N_BASIC - 1);
+	ck_assert_uint_eq(dp.planes[DP_NFTABLES].n_unrecognised, 0);
+	dataplane_free(&dp);
+}
+END_TEST
+
 /* ----------------------------------------------------- shapes not known */
 
 START_TEST(test_unknown_shapes)
@@ -475,7 +542,7 @@ END_TEST
 int main(void)
 {
 	const struct check_case table[] = {
-	    {"scenario", 60, {test_basic, test_chain_names}},
+	    {"scenario", 60, {test_basic, test_chain_names, test_policy_local_elsewhere}},
 	    {"unknown", 60, {test_unknown_shapes, test_odd_shapes}},
 	    {"hostile", 120, {test_bad_docs, test_truncated, test_huge}},
 	    {"live", 60, {test_live_netns}},
