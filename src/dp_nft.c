@@ -21,6 +21,8 @@
 #define DP_NFT_MAX_JSON ((size_t)1 << 30)
 /* external- -> service-/local- -> endpoint-: kube-proxy's longest path is three chains. */
 #define DP_NFT_MAX_DEPTH 3
+/* Endpoints of one frontend searched for a repeat before one is appended. */
+#define DP_NFT_MERGE_MAX 1024
 
 enum ch_kind {
 	CH_UNKNOWN = 0, /* a name this reader does not know */
@@ -636,7 +638,11 @@ static int fe_add_ep(struct dp_frontend *f, const struct nft_doc *d, const struc
 		     double share)
 {
 	struct dp_endpoint e = {.af = d->af, .addr = ep->ep_addr, .port = ep->ep_port};
-	for (size_t i = 0; i < f->n_eps; i++)
+	/*
+	 * kube-proxy gives an endpoint one slot; merging repeats is for other writers, and only
+	 * on short lists, so that a hostile vmap of a million slots stays linear.
+	 */
+	for (size_t i = 0; i < f->n_eps && f->n_eps <= DP_NFT_MERGE_MAX; i++)
 		if (f->eps[i].port == e.port && !addr_cmp(&f->eps[i].addr, &e.addr)) {
 			f->eps[i].share += share; /* one endpoint in several slots */
 			return 0;
