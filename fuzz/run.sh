@@ -22,7 +22,7 @@ seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read \
-	fuzz_kp_metrics fuzz_dp_ipset"
+	fuzz_kp_metrics fuzz_dp_ipset fuzz_dp_nft"
 targets=${FUZZ_TARGETS:-$all}
 cc=${FUZZ_CC:-clang}
 cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -36,7 +36,7 @@ command -v "$cc" >/dev/null 2>&1 || {
 
 # The largest input each target is given: a few netlink messages' worth, a /proc file of a
 # few hundred lines, a kubeconfig, an API list page, a config.conf, a recording line, a
-# kube-proxy /metrics reply, an ipset header list.
+# kube-proxy /metrics reply, an ipset header list, an nft table.
 max_len() {
 	case $1 in
 	fuzz_ipvs_netlink) echo 4096 ;;
@@ -47,6 +47,7 @@ max_len() {
 	fuzz_json_read) echo 65536 ;;
 	fuzz_kp_metrics) echo 65536 ;;
 	fuzz_dp_ipset) echo 16384 ;;
+	fuzz_dp_nft) echo 65536 ;;
 	esac
 }
 
@@ -58,6 +59,7 @@ dict() {
 	fuzz_kube_config_edit) echo "$here/dicts/kube_proxy_config.dict" ;;
 	fuzz_kp_metrics) echo "$here/dicts/kp_metrics.dict" ;;
 	fuzz_dp_ipset) echo "$here/dicts/dp_ipset.dict" ;;
+	fuzz_dp_nft) echo "$here/dicts/dp_nft.dict" ;;
 	*) echo "" ;;
 	esac
 }
