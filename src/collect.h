@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "dataplane.h"
 #include "snapshot.h"
 
 enum collect_source {
@@ -18,6 +19,14 @@ struct collect_opts {
 	bool connections;  /* read /proc/net/ip_vs_conn too */
 	size_t conn_limit; /* entries kept (all are counted) */
 	const char *proc_net; /* directory holding ip_vs* (NULL: /proc/net) */
+	/* The node's other data planes (dataplane.h); all false: not read. */
+	struct dataplane_opts dataplane;
+	/*
+	 * Seconds a data-plane read is reused for, at least 20 times what the last read took:
+	 * kube-proxy's rules at 10,000 Services take seconds to list (doc/performance.md), too
+	 * much for every refresh. 0: every read, unless the last one was slow.
+	 */
+	double dataplane_period;
 };
 
 struct collector;

@@ -6,8 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "dataplane.h"
+#include "dp_nft.h"
+#include "modules.h"
+#include "nls.h"
 
 const char *dp_plane_name(enum dp_plane_kind k)
 {
@@ -77,5 +83,85 @@ void dataplane_free(struct dataplane *dp)
 	for (size_t i = 0; i < dp->n_fe; i++)
 		dp_frontend_free(&dp->fe[i]);
 	free(dp->fe);
+	free(dp->ipsets);
+	dp_addrs_free(&dp->kube_ipvs0);
 	memset(dp, 0, sizeof(*dp));
+}
+
+struct dataplane *dataplane_new(void)
+{
+	struct dataplane *dp = calloc(1, sizeof(*dp));
+	if (dp)
+		dp->refs = 1;
+	return dp;
+}
+
+struct dataplane *dataplane_ref(struct dataplane *dp)
+{
+	if (dp)
+		__atomic_add_fetch(&dp->refs, 1, __ATOMIC_RELAXED);
+	return dp;
+}
+
+void dataplane_unref(struct dataplane *dp)
+{
+	if (dp && __atomic_sub_fetch(&dp->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		dataplane_free(dp);
+		free(dp);
+	}
+}
+
+/*
+ * Whether plane k may be read: its kernel module is loaded or built in. Listing nftables or
+ * x_tables makes the kernel load the module when it is not (a request from a CAP_NET_ADMIN
+ * process), and reading must change nothing; so an absent module is said, not loaded.
+ * Where the modules directory cannot be read (a container), the read goes ahead.
+ */
+static bool may_read(struct dataplane *dp, enum dp_plane_kind k, const char *module)
+{
+	char dir[300];
+	struct utsname u;
+	enum module_state st = MODULE_MISSING;
+	modules_state(NULL, NULL, module, &st);
+	if (st == MODULE_LOADED || st == MODULE_BUILTIN)
+		return true;
+	if (uname(&u) != 0)
+		return true;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s/modules.dep", u.release);
+	if (access(dir, R_OK) != 0)
+		return true;
+	snprintf(dp->planes[k].why, sizeof(dp->planes[k].why),
+		 _("%s is not loaded: not read (reading would load it)"), module);
+	return false;
+}
+
+int dataplane_read(const struct dataplane_opts *o, struct dataplane **out)
+{
+	struct dataplane *dp = dataplane_new();
+	*out = NULL;
+	if (!dp)
+		return -ENOMEM;
+	double t0 = clock_seconds(CLOCK_MONOTONIC);
+	/* A reader out of memory stops the read; any other failure is the plane's own. */
+	int err = o->nftables && may_read(dp, DP_NFTABLES, "nf_tables") ? dp_nft_read(dp) : 0;
+	if (err != -ENOMEM && o->ipsets) {
+		dp->ipsets_read = true;
+		dp->ipsets_error = dp_ipset_read(&dp->ipsets, &dp->n_ipsets, dp->ipsets_why,
+						 sizeof(dp->ipsets_why));
+		err = dp->ipsets_error;
+	}
+	if (err != -ENOMEM && o->kube_ipvs0) {
+		dp->kube_ipvs0_read = true;
+		dp->kube_ipvs0_error = dp_kube_ipvs0_read(&dp->kube_ipvs0, dp->kube_ipvs0_why,
+							  sizeof(dp->kube_ipvs0_why));
+		err = dp->kube_ipvs0_error;
+	}
+	if (err == -ENOMEM) {
+		dataplane_unref(dp);
+		return -ENOMEM;
+	}
+	dp->read_mono = clock_seconds(CLOCK_MONOTONIC);
+	dp->read_seconds = dp->read_mono - t0;
+	*out = dp;
+	return 0;
 }

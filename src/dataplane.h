@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dp_ipset.h"
+#include "dp_kube_ipvs0.h"
 #include "snapshot.h" /* struct ipvs_addr */
 
 /*
@@ -91,7 +93,43 @@ struct dataplane {
 	struct dp_plane planes[DP_N_PLANES];
 	struct dp_frontend *fe;
 	size_t n_fe, cap_fe;
+
+	/* What ipvs mode needs besides the IPVS table: kube-proxy's ipsets and kube-ipvs0. */
+	bool ipsets_read;
+	int ipsets_error; /* 0, or -errno (-ENOENT: no ip_set in this kernel) */
+	char ipsets_why[160];
+	struct dp_ipset *ipsets; /* owned, the KUBE-* sets */
+	size_t n_ipsets;
+	bool kube_ipvs0_read;
+	int kube_ipvs0_error;
+	char kube_ipvs0_why[160];
+	struct dp_addrs kube_ipvs0; /* owned */
+
+	double read_seconds; /* how long the read took (wall clock), for the header and JSON */
+	double read_mono;    /* when it ended (CLOCK_MONOTONIC seconds) */
+	unsigned refs;       /* dataplane_new / _ref / _unref */
 };
+
+/*
+ * What to read (each plane's reader is read-only). A reader without the capability it
+ * needs records its error in its plane and the others go on.
+ */
+struct dataplane_opts {
+	bool nftables, iptables, ipsets, kube_ipvs0;
+};
+
+/* A new, empty dataplane with one reference (NULL on ENOMEM). */
+struct dataplane *dataplane_new(void);
+/* Adds a reference and returns dp (NULL stays NULL). */
+struct dataplane *dataplane_ref(struct dataplane *dp);
+/* Drops a reference; the last one frees dp. Thread-safe counts; accepts NULL. */
+void dataplane_unref(struct dataplane *dp);
+
+/*
+ * Reads this node's data planes into a new dataplane (*out, one reference). Returns 0, or
+ * -ENOMEM (nothing stored). Each plane's failure is recorded in it, never returned.
+ */
+int dataplane_read(const struct dataplane_opts *o, struct dataplane **out);
 
 /*
  * Appends a frontend to dp, taking ownership of every pointer in *f (f is zeroed). The

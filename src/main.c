@@ -43,6 +43,7 @@ struct options {
 	struct kube_side_opts kube;
 	double kube_wait;
 	bool readonly, force, yes;
+	bool no_dataplane; /* --no-dataplane: the IPVS table only */
 	/* Actions from the command line (the same code as the dashboard's keys). */
 	bool load_modules;
 	const char *set_scheduler; /* "tcp:10.0.0.1:80=wlc[,fallback][,port]" */
@@ -79,6 +80,8 @@ static void usage(FILE *f)
 		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
 		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
 		"      --replay=FILE        play a recording instead of reading the kernel\n"
+		"      --no-dataplane       -b/-j: leave out kube-proxy's nftables rules, ipsets\n"
+		"                           and kube-ipvs0 (the dataplane section)\n"
 		"      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
 		"      --context=NAME       the kubeconfig context to use\n"
 		"      --no-kube            do not read the Kubernetes API\n"
@@ -121,7 +124,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
        OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
        OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
-       OPT_PROXY_MODE };
+       OPT_PROXY_MODE, OPT_NO_DATAPLANE };
 
 static const struct option longopts[] = {
 	{"batch", no_argument, NULL, 'b'},
@@ -148,6 +151,7 @@ static const struct option longopts[] = {
 	{"set-scheduler", required_argument, NULL, OPT_SET_SCHED},
 	{"kube-scheduler", required_argument, NULL, OPT_KUBE_SCHED},
 	{"proxy-mode", required_argument, NULL, OPT_PROXY_MODE},
+	{"no-dataplane", no_argument, NULL, OPT_NO_DATAPLANE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -237,6 +241,9 @@ static int output_option(int c, const char *arg, struct options *o)
 		return -1;
 	case OPT_REPLAY:
 		o->replay_path = arg;
+		return -1;
+	case OPT_NO_DATAPLANE:
+		o->no_dataplane = true;
 		return -1;
 	}
 	return 0;
@@ -651,6 +658,13 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The data planes besides IPVS go into -b and -j; the dashboard has no pane for them yet
+	 * and its reading thread must not wait on them.
+	 */
+	if (o.mode != MODE_UI && !o.no_dataplane)
+		o.collect.dataplane =
+			(struct dataplane_opts){.nftables = true, .ipsets = true, .kube_ipvs0 = true};
 
 	if (o.mode == MODE_UI) {
 		struct ui_opts uo = {

@@ -11,6 +11,7 @@
 
 #include "json_writer.h"
 #include "output_json.h"
+#include "output_dataplane.h"
 #include "output_kube.h"
 #include "rates.h"
 
@@ -297,6 +298,8 @@ int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev,
 		write_conns(&w, &s->conns);
 	if (kv)
 		output_kube_section(&w, kv, s);
+	if (s->dp)
+		output_dataplane_section(&w, s->dp, s->mono);
 	jw_open(&w, "modules", '[');
 	for (size_t i = 0; i < s->n_modules; i++) {
 		jw_open(&w, NULL, '{');

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dataplane.h"
 #include "snapshot.h"
 
 void ipvs_conn_table_free(struct ipvs_conn_table *t)
@@ -127,6 +128,7 @@ void snapshot_free(struct snapshot *s)
 	free(s->modules);
 	free(s->sysctls);
 	ipvs_conn_table_free(&s->conns);
+	dataplane_unref(s->dp);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -154,6 +156,7 @@ static void copy_header(struct snapshot *dst, const struct snapshot *src)
 	dst->n_sysctls = 0;
 	dst->have_conns = false;
 	memset(&dst->conns, 0, sizeof(dst->conns));
+	dst->dp = NULL;
 }
 
 int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
@@ -232,6 +235,7 @@ int snapshot_copy_extras(struct snapshot *dst, const struct snapshot *src)
 		ipvs_conn_table_free(d);
 		dst->have_conns = false;
 	}
+	dst->dp = err ? NULL : dataplane_ref(src->dp);
 	return err;
 }
 

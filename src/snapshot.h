@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct dataplane; /* dataplane.h */
+
 /* Counters and the kernel's own rate estimates (struct ip_vs_kstats / STATS64). */
 struct ipvs_stats {
 	uint64_t conns, inpkts, outpkts, inbytes, outbytes;
@@ -180,6 +182,12 @@ struct snapshot {
 
 	bool have_conns;
 	struct ipvs_conn_table conns;
+
+	/*
+	 * The node's data planes besides the IPVS table (dataplane.h), read at their own pace:
+	 * reference-counted, shared by the snapshots of one read. NULL when not read.
+	 */
+	struct dataplane *dp;
 };
 
 /* A virtual service's identity, as the kernel keys it (fwmark services: af and fwmark). */
@@ -233,7 +241,8 @@ int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
 
 /*
  * Copies src's modules, sysctls and connection table into dst (whose own are overwritten,
- * not freed). Returns 0 or -ENOMEM (dst then has none of them).
+ * not freed), and shares its data planes (a reference). Returns 0 or -ENOMEM (dst then has
+ * none of them).
  */
 int snapshot_copy_extras(struct snapshot *dst, const struct snapshot *src);
 

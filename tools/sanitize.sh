@@ -376,6 +376,7 @@ if [ "${SAN_SKIP_VALGRIND:-0}" != 1 ]; then
 				#!/bin/sh
 				exec valgrind -q --error-exitcode=42 --leak-check=full \\
 					--errors-for-leak-kinds=definite --show-leak-kinds=definite \\
+					--suppressions="$src/tests/valgrind-oom.supp" \\
 					--log-file="$reports/$1.vg.%p" "$obj/ipvstop" "\$@"
 			EOF
 			chmod +x "$wrap/ipvstop"

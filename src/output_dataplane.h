@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The JSON document's "dataplane" section (doc/json-schema.md). */
+#ifndef IPVSTOP_OUTPUT_DATAPLANE_H
+#define IPVSTOP_OUTPUT_DATAPLANE_H
+
+#include "dataplane.h"
+#include "json_writer.h"
+
+/*
+ * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0} of dp as a member of the object
+ * open in w; mono is the snapshot's time (the data planes' age is said against it).
+ */
+void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono);
+
+#endif
