@@ -282,6 +282,12 @@ struct kube_sync {
 
 	/* Under lock. */
 	bool stop, first_done;
+	/*
+	 * A caller's kube_sync_wait ran out after wait_expired seconds (0: not): the thread says
+	 * so in the errors of the requests still unanswered, publishes, and sets wait_said.
+	 */
+	double wait_expired;
+	bool wait_said;
 
 	/* The thread's own. */
 	struct kube_credentials cred;
@@ -1018,6 +1024,47 @@ static bool stopping(struct kube_sync *k)
 	return s;
 }
 
+/*
+ * The first picture is late (kube_sync_wait gave up after `after` seconds): each list or
+ * poll with no answer yet says so in its error slot, so that -j's document says what went
+ * wrong ("GET /api/v1/services: no answer in 5 s"), not only that it is not synced. An
+ * answer that comes later replaces it.
+ */
+static void say_unanswered(struct kube_sync *k, double after)
+{
+	char msg[256];
+	for (int i = 0; i < K_COUNT; i++) {
+		const struct informer *inf = &k->inf[i];
+		if (inf->phase == INF_LISTING && !inf->failed_once && !k->errors[i][0]) {
+			snprintf(msg, sizeof(msg), _("GET %s: no answer in %g s"), inf->path, after);
+			set_error(k, i, msg);
+		}
+	}
+	for (int i = 0; i < P_COUNT; i++) {
+		const struct poller *p = &k->poll[i];
+		if (!p->answered && p->req && !k->errors[K_COUNT + i][0]) {
+			snprintf(msg, sizeof(msg), _("GET %s: no answer in %g s"), p->path, after);
+			set_error(k, K_COUNT + i, msg);
+		}
+	}
+	publish(k, true);
+}
+
+/* Answers a kube_sync_wait that ran out, once. */
+static void answer_late_wait(struct kube_sync *k)
+{
+	pthread_mutex_lock(&k->lock);
+	double after = k->wait_said ? 0 : k->wait_expired;
+	pthread_mutex_unlock(&k->lock);
+	if (after <= 0)
+		return;
+	say_unanswered(k, after);
+	pthread_mutex_lock(&k->lock);
+	k->wait_said = true;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
 static void *run(void *arg)
 {
 	struct kube_sync *k = arg;
@@ -1054,6 +1101,7 @@ static void *run(void *arg)
 			next_local = t + k->opts.poll_interval;
 		}
 		kube_http_run(k->http, 250);
+		answer_late_wait(k);
 		publish(k, false);
 	}
 	return NULL;
@@ -1158,6 +1206,14 @@ bool kube_sync_wait(struct kube_sync *k, double timeout)
 		if (pthread_cond_timedwait(&k->cond, &k->lock, &ts) == ETIMEDOUT)
 			break;
 	bool done = k->first_done;
+	if (!done && k->thread_started && !k->stop) {
+		/* Ask the thread to say what is unanswered, and wait (briefly) until it has. */
+		k->wait_expired = timeout;
+		clock_deadline(CLOCK_REALTIME, 2, &ts);
+		while (!k->wait_said && !k->first_done)
+			if (pthread_cond_timedwait(&k->cond, &k->lock, &ts) == ETIMEDOUT)
+				break;
+	}
 	pthread_mutex_unlock(&k->lock);
 	return done;
 }

@@ -221,6 +221,16 @@ run_json hang-body --kube-wait 3
 el=$(($(date +%s) - t0))
 check "a hang in the middle of the body does not hang -j (${el}s)" "$out/hang-body.json" \
 	"not k[\"synced\"] and $el <= 8"
+check "and the document says what went wrong (kube.error)" "$out/hang-body.json" \
+	'err == "GET /api/v1/services: no answer in 3 s"'
+ctl '{"action":"clear-faults"}'
+# No answer at all (before the headers): -j ends at --kube-wait, and says which request.
+ctl '{"action":"fault","kind":"hang","path":"/api/v1/services","watch":false,"count":0}'
+t0=$(date +%s)
+run_json hang --kube-wait 2
+el=$(($(date +%s) - t0))
+check "an API server that never answers: -j ends after --kube-wait (${el}s), not synced, and says why" \
+	"$out/hang.json" "not k[\"synced\"] and err == \"GET /api/v1/services: no answer in 2 s\" and $el <= 7"
 ctl '{"action":"clear-faults"}'
 ctl '{"action":"release"}'
 
