@@ -358,6 +358,12 @@ static const struct shape {
     {"kind: KubeProxyConfiguration\nmode: x\n---\nkind: Other\n", "mode", "ipvs", NULL, -ENOTSUP},
     {"kind: KubeProxyConfiguration\nmode: x\n...\n", "mode", "ipvs", NULL, -ENOTSUP},
     {"kind: KubeProxyConfiguration\rmode: x\r", "mode", "ipvs", NULL, -ENOTSUP},
+    /*
+     * Found by fuzz_kube_config_edit on the line editor: a last line " a:\r" is no key to a
+     * line reader until a key added after it makes the \r a CRLF, and the scheduler added
+     * under ipvs then sat below a key it did not belong to and was not read back.
+     */
+    {"kind: KubeProxyConfiguration\nipvs:\n a:\r", "ipvs.scheduler", "x", NULL, -ENOTSUP},
     /* Not YAML at all (a tab indents, an unclosed quote): not read, not edited. */
     {"kind: KubeProxyConfiguration\nipvs:\n\tscheduler: rr\n", "mode", "ipvs", NULL, -EINVAL},
     {"kind: KubeProxyConfiguration\nmode: \"ipvs\n", "mode", "ipvs", NULL, -EINVAL},
