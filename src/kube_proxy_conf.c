@@ -610,6 +610,9 @@ static int insert_in(struct edit *e, const yaml_node_t *map, const char *key, bo
 {
 	const yaml_node_pair_t *first = map->data.mapping.pairs.start;
 	size_t indent = 0, end;
+	for (const yaml_node_pair_t *p = first; p < map->data.mapping.pairs.top; p++)
+		if (ynode(&e->d, p->key)->type != YAML_SCALAR_NODE)
+			return -ENOTSUP; /* "? a: b" keys: where a new key's line goes is unclear */
 	for (const yaml_node_pair_t *p = first; p < map->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = ynode(&e->d, p->key);
 		if (ykey_cmp(k, key) <= 0)

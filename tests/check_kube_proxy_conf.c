@@ -364,6 +364,9 @@ static const struct shape {
      * under ipvs then sat below a key it did not belong to and was not read back.
      */
     {"kind: KubeProxyConfiguration\nipvs:\n a:\r", "ipvs.scheduler", "x", NULL, -ENOTSUP},
+    /* A map as a key ("? ..."): also found by the fuzzer; a new key would join that map. */
+    {"kind: KubeProxyConfiguration\nipvs:\n  ?\n   strictARP: true\n", "ipvs.scheduler", "x", NULL,
+     -ENOTSUP},
     /* Not YAML at all (a tab indents, an unclosed quote): not read, not edited. */
     {"kind: KubeProxyConfiguration\nipvs:\n\tscheduler: rr\n", "mode", "ipvs", NULL, -EINVAL},
     {"kind: KubeProxyConfiguration\nmode: \"ipvs\n", "mode", "ipvs", NULL, -EINVAL},
