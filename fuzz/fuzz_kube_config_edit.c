@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: kube-proxy's config.conf (from the ConfigMap: any cluster admin, or
- * anyone who can edit that ConfigMap, writes it) through the line editor that the dashboard
+ * anyone who can edit that ConfigMap, writes it) through the editor that the dashboard
  * uses to switch the proxy mode and the IPVS scheduler, and the diff it shows before saving.
  *
  * Input: TEXT, optionally followed by a NUL and the VALUE to set (default "ipvs"), and by

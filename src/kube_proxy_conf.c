@@ -4,181 +4,212 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <yaml.h>
+
 #include "kube_proxy_conf.h"
 
-/* ---- KubeProxyConfiguration YAML: a line reader for the block style kubeadm writes ---- */
+/* ---- the text as libyaml reads it ---- */
 
-struct yline {
-	const char *start; /* the line */
-	size_t len;	   /* without the line end */
-	size_t eol;	   /* bytes of the line end: 0 (last line), 1 "\n", 2 "\r\n" */
-	int indent;	   /* leading spaces; -1 for a blank or comment-only line */
-	bool item;	   /* a sequence item "- ..." */
-	const char *key;   /* NULL when not a "key:" line */
-	size_t klen;
-	size_t colon;	   /* offset of the ':' after the key */
-	size_t voff, vlen; /* the value as written (quotes included), before any comment */
-	char quote;	   /* '"', '\'' or 0 for a bare value */
+/* The first YAML document of a text; every node keeps its place in the text (marks). */
+struct ydoc {
+	const char *text; /* what libyaml parsed: orig, or clean */
+	const char *orig;
+	char *clean; /* owned: orig with the bytes libyaml refuses as 'x'; NULL if none */
+	yaml_document_t doc;
+	bool loaded;
+	bool more;		 /* something follows the first document ("..." or "---") */
+	const yaml_node_t *root; /* NULL when the document is empty */
 };
 
-static void yline_parse(struct yline *l)
+/*
+ * The length of the UTF-8 character at p that libyaml reads: printable, or a tab or line
+ * break it knows. 0 for anything else: a control character, a byte that is not UTF-8, and
+ * NEL, LS and PS, which YAML 1.1 reads as line breaks and a line reader does not.
+ */
+static int yreadable(const unsigned char *p)
 {
-	const char *s = l->start, *e = s + l->len;
-	const char *p = s;
-	l->key = NULL;
-	l->item = false;
-	l->quote = 0;
-	l->voff = l->vlen = 0;
-	while (p < e && *p == ' ')
-		p++;
-	if (p == e || *p == '#' ||
-	    (e - p >= 3 && (!memcmp(p, "---", 3) || !memcmp(p, "...", 3)) &&
-	     (e - p == 3 || p[3] == ' '))) {
-		l->indent = -1;
-		return;
+	uint32_t c = *p;
+	int n = c < 0x80		? 0
+		: c >= 0xc2 && c < 0xe0 ? 1
+		: c >= 0xe0 && c < 0xf0 ? 2
+		: c >= 0xf0 && c < 0xf5 ? 3
+					: -1;
+	if (n < 0)
+		return 0;
+	if (n)
+		c &= 0x3fu >> n;
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3fu);
 	}
-	l->indent = (int)(p - s);
-	if (*p == '-' && (p + 1 == e || p[1] == ' ')) {
-		l->item = true;
-		return;
-	}
-	const char *k = p, *ke;
-	if (*p == '"' || *p == '\'') {
-		char q = *p++;
-		k = p;
-		while (p < e && *p != q)
-			p++;
-		if (p == e)
-			return;
-		ke = p++;
-		if (p == e || *p != ':')
-			return;
-	} else {
-		while (p < e && !(*p == ':' && (p + 1 == e || p[1] == ' ' || p[1] == '\t'))) {
-			if (*p == '#' && p > k && (p[-1] == ' ' || p[-1] == '\t'))
-				return;
-			p++;
-		}
-		if (p == e)
-			return;
-		ke = p;
-		while (ke > k && (ke[-1] == ' ' || ke[-1] == '\t'))
-			ke--;
-	}
-	if (ke == k)
-		return;
-	l->key = k;
-	l->klen = (size_t)(ke - k);
-	l->colon = (size_t)(p - s);
-	p++; /* ':' */
-	while (p < e && (*p == ' ' || *p == '\t'))
-		p++;
-	l->voff = (size_t)(p - s);
-	if (p == e || *p == '#')
-		return;
-	if (*p == '"' || *p == '\'') {
-		char q = *p;
-		const char *v = p++;
-		while (p < e) {
-			if (q == '"' && *p == '\\' && p + 1 < e) {
-				p += 2;
-				continue;
-			}
-			if (*p == q) {
-				if (q == '\'' && p + 1 < e && p[1] == '\'') {
-					p += 2;
-					continue;
-				}
-				break;
-			}
-			p++;
-		}
-		if (p < e) {
-			l->quote = q;
-			l->vlen = (size_t)(p + 1 - v);
-			return;
-		}
-		p = v; /* unterminated: read it as a bare value */
-	}
-	const char *v = p;
-	while (p < e && !(*p == '#' && (p[-1] == ' ' || p[-1] == '\t')))
-		p++;
-	while (p > v && (p[-1] == ' ' || p[-1] == '\t'))
-		p--;
-	l->vlen = (size_t)(p - v);
+	if ((n == 2 && c < 0x800) || (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+		return 0; /* overlong, or beyond Unicode */
+	if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
+	    (c >= 0x80 && c < 0xa0) || (c >= 0xd800 && c < 0xe000) || c == 0x2028 || c == 0x2029 ||
+	    c == 0xfffe || c == 0xffff)
+		return 0;
+	return n + 1;
 }
 
-/* Splits text into lines; *out is owned by the caller. */
-static int ylines(const char *text, struct yline **out, size_t *n)
+/*
+ * libyaml refuses a whole text for one control character or byte that is not UTF-8; the line
+ * reader this module had read such texts, and a hostile ConfigMap does hold them (an escape
+ * sequence in a scheduler). libyaml parses a copy where each such byte is an 'x', which is no
+ * indicator and no line break: the structure and every offset stay, and yvalue takes a value
+ * holding one from the original bytes. *clean is NULL when the text has none.
+ */
+static int yclean(const char *text, char **clean)
 {
-	size_t cap = 1;
-	for (const char *p = text; *p; p++)
-		cap += *p == '\n';
-	*out = calloc(cap, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	*n = 0;
-	const char *p = text;
-	while (*p) {
-		struct yline *l = &(*out)[(*n)++];
-		const char *nl = strchr(p, '\n');
-		l->start = p;
-		if (nl) {
-			l->len = (size_t)(nl - p);
-			l->eol = 1;
-			if (l->len && nl[-1] == '\r') {
-				l->len--;
-				l->eol = 2;
-			}
-			p = nl + 1;
-		} else {
-			l->len = strlen(p);
-			l->eol = 0;
-			p += l->len;
+	const unsigned char *p = (const unsigned char *)text;
+	*clean = NULL;
+	for (size_t i = 0; p[i];) {
+		int n = yreadable(p + i);
+		if (n) {
+			i += (size_t)n;
+			continue;
 		}
-		yline_parse(l);
+		if (!*clean && !(*clean = strdup(text)))
+			return -ENOMEM;
+		(*clean)[i++] = 'x';
 	}
 	return 0;
 }
 
-static bool key_is(const struct yline *l, const char *k)
+/* Loads text's first document. Returns 0, -EINVAL when it is not YAML, or -ENOMEM. */
+static int ydoc_load(struct ydoc *d, const char *text)
 {
-	return l->key && l->klen == strlen(k) && memcmp(l->key, k, l->klen) == 0;
+	yaml_parser_t p;
+	yaml_document_t next;
+	int r = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->orig = d->text = text;
+	if ((r = yclean(text, &d->clean)) < 0)
+		return r;
+	if (d->clean)
+		d->text = d->clean;
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)d->text, strlen(d->text));
+	if (!yaml_parser_load(&p, &d->doc)) {
+		r = p.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		goto out;
+	}
+	d->loaded = true;
+	d->root = yaml_document_get_root_node(&d->doc);
+	d->more = !d->doc.end_implicit;
+	if (!yaml_parser_load(&p, &next)) {
+		if (p.error == YAML_MEMORY_ERROR)
+			r = -ENOMEM;
+		d->more = true;
+	} else {
+		d->more = d->more || yaml_document_get_root_node(&next) != NULL;
+		yaml_document_delete(&next);
+	}
+out:
+	yaml_parser_delete(&p);
+	return r;
 }
 
-/* The value of a line, unquoted, into buf; null and ~ read as "". -E2BIG if it does not fit. */
-static int yvalue(const struct yline *l, char *buf, size_t len)
+static void ydoc_free(struct ydoc *d)
 {
-	const char *v = l->start + l->voff;
-	size_t n = l->vlen, o = 0;
-	if (!l->quote) {
-		if ((n == 4 &&
-		     (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4))) ||
-		    (n == 1 && *v == '~'))
-			n = 0;
-		if (n >= len)
-			return -E2BIG;
-		memcpy(buf, v, n);
-		buf[n] = '\0';
-		return 0;
-	}
-	for (size_t i = 1; i + 1 < n; i++) {
-		char c = v[i];
-		if (l->quote == '"' && c == '\\' && i + 2 < n) {
-			c = v[++i];
-			c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
-		} else if (l->quote == '\'' && c == '\'') {
-			i++;
+	if (d->loaded)
+		yaml_document_delete(&d->doc);
+	d->loaded = false;
+	free(d->clean);
+	d->clean = NULL;
+}
+
+static const yaml_node_t *ynode(const struct ydoc *d, int id)
+{
+	return yaml_document_get_node((yaml_document_t *)&d->doc, id);
+}
+
+/*
+ * The byte offset of a mark: libyaml counts characters (a UTF-8 sequence is one, the byte
+ * order mark none, "\r\n" two), and it has checked that the text is UTF-8.
+ */
+static size_t ybyte(const struct ydoc *d, const yaml_mark_t *m)
+{
+	const unsigned char *s = (const unsigned char *)d->text, *p = s;
+	if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		p += 3;
+	for (size_t i = 0; i < m->index && *p; i++)
+		p += *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+	return (size_t)(p - s);
+}
+
+static bool yscalar_is(const yaml_node_t *n, const char *s)
+{
+	return n && n->type == YAML_SCALAR_NODE && n->data.scalar.length == strlen(s) &&
+	       memcmp(n->data.scalar.value, s, n->data.scalar.length) == 0;
+}
+
+/* YAML 1.1 nulls as go-yaml resolves them: an empty plain scalar, ~, null, Null, NULL. */
+static bool ynull(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	return n->data.scalar.length == 0 || yscalar_is(n, "~") || yscalar_is(n, "null") ||
+	       yscalar_is(n, "Null") || yscalar_is(n, "NULL");
+}
+
+/*
+ * A scalar whose bytes libyaml read with an 'x' for a byte it refuses, from the original
+ * bytes: a bare or quoted value on one line (in "double quotes", the escapes \" \\ and \/
+ * only: those kube_proxy_conf_set writes). Returns 0, -E2BIG, or -EINVAL for another one.
+ */
+static int yoriginal(const struct ydoc *d, const yaml_node_t *n, char *buf, size_t len)
+{
+	size_t s = ybyte(d, &n->start_mark), t = ybyte(d, &n->end_mark), o = 0;
+	yaml_scalar_style_t st = n->data.scalar.style;
+	if (memchr(d->orig + s, '\n', t - s) || (st != YAML_PLAIN_SCALAR_STYLE && t - s < 2) ||
+	    st == YAML_LITERAL_SCALAR_STYLE || st == YAML_FOLDED_SCALAR_STYLE)
+		return -EINVAL;
+	if (st != YAML_PLAIN_SCALAR_STYLE)
+		s++, t--;
+	for (size_t i = s; i < t; i++) {
+		char c = d->orig[i];
+		if (st == YAML_SINGLE_QUOTED_SCALAR_STYLE && c == '\'')
+			i++; /* '' */
+		if (st == YAML_DOUBLE_QUOTED_SCALAR_STYLE && c == '\\') {
+			c = d->orig[++i];
+			if (c != '"' && c != '\\' && c != '/')
+				return -EINVAL;
 		}
 		if (o + 1 >= len)
 			return -E2BIG;
 		buf[o++] = c;
 	}
 	buf[o] = '\0';
+	return 0;
+}
+
+/*
+ * A scalar's value into buf; null, a map and a list read as "". -E2BIG if it does not fit,
+ * -EINVAL for a value with a byte libyaml refuses that yoriginal cannot read.
+ */
+static int yvalue(const struct ydoc *d, const yaml_node_t *n, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (n->type != YAML_SCALAR_NODE || ynull(n))
+		return 0;
+	if (d->clean) {
+		size_t s = ybyte(d, &n->start_mark), t = ybyte(d, &n->end_mark);
+		if (memcmp(d->orig + s, d->clean + s, t - s) != 0) {
+			return yoriginal(d, n, buf, len);
+		}
+	}
+	if (n->data.scalar.length >= len)
+		return -E2BIG;
+	memcpy(buf, n->data.scalar.value, n->data.scalar.length);
+	buf[n->data.scalar.length] = '\0';
 	return 0;
 }
 
@@ -193,11 +224,85 @@ static bool ytrue(const char *v)
 	return false;
 }
 
+/* A field of the ipvs block: where it goes in struct kube_proxy_config. */
+struct ipvs_field {
+	const char *key, *name;
+	size_t off, size; /* size 0: strictARP, a boolean */
+};
+
+#define FIELD(k, m)                                                                                \
+	{                                                                                          \
+		k, "ipvs." k, offsetof(struct kube_proxy_config, m),                               \
+		    sizeof(((struct kube_proxy_config *)0)->m)                                     \
+	}
+static const struct ipvs_field ipvs_fields[] = {
+    FIELD("scheduler", scheduler),    {"strictARP", "ipvs.strictARP", 0, 0},
+    FIELD("tcpTimeout", tcp_timeout), FIELD("tcpFinTimeout", tcp_fin_timeout),
+    FIELD("udpTimeout", udp_timeout),
+};
+#undef FIELD
+
+/*
+ * The ipvs block's fields, in the order written (a repeated key: the last one wins). A flow
+ * map (ipvs: {scheduler: rr}) is left alone, as kube_proxy_conf_set leaves it.
+ */
+static int read_ipvs(const struct ydoc *d, const yaml_node_t *map, struct kube_proxy_config *out,
+		     const char **field)
+{
+	if (map->type != YAML_MAPPING_NODE || map->data.mapping.style != YAML_BLOCK_MAPPING_STYLE)
+		return 0;
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = ynode(d, p->key), *v = ynode(d, p->value);
+		for (size_t i = 0; i < sizeof(ipvs_fields) / sizeof(ipvs_fields[0]); i++) {
+			const struct ipvs_field *f = &ipvs_fields[i];
+			if (!yscalar_is(k, f->key))
+				continue;
+			*field = f->name;
+			char b[64];
+			int r = f->size ? yvalue(d, v, (char *)out + f->off, f->size)
+					: yvalue(d, v, b, sizeof(b));
+			if (r < 0)
+				return r;
+			if (!f->size)
+				out->strict_arp = ytrue(b);
+		}
+	}
+	return 0;
+}
+
+/* The top-level keys: kind, mode and the ipvs block. Sets *kind when kind is ours. */
+static int read_root(const struct ydoc *d, struct kube_proxy_config *out, bool *kind,
+		     const char **field)
+{
+	const yaml_node_t *root = d->root;
+	char v[64];
+	int r = 0;
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return 0;
+	for (const yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top && r == 0; p++) {
+		const yaml_node_t *k = ynode(d, p->key), *val = ynode(d, p->value);
+		if (yscalar_is(k, "kind")) {
+			/* Longer than v: not KubeProxyConfiguration. */
+			*kind = yvalue(d, val, v, sizeof(v)) == 0 &&
+				strcmp(v, "KubeProxyConfiguration") == 0;
+		} else if (yscalar_is(k, "mode")) {
+			*field = "mode";
+			r = yvalue(d, val, out->mode, sizeof(out->mode));
+		} else if (yscalar_is(k, "ipvs")) {
+			r = read_ipvs(d, val, out, field);
+		}
+	}
+	return r;
+}
+
 int kube_proxy_conf_parse(const char *text, struct kube_proxy_config *out)
 {
-	struct yline *ls;
-	size_t n;
 	char rv[sizeof(out->resource_version)];
+	const char *field = NULL; /* the key being read, for a value that does not fit */
+	bool kind = false;
+	struct ydoc d;
 	int r;
 
 	memcpy(rv, out->resource_version, sizeof(rv));
@@ -205,59 +310,9 @@ int kube_proxy_conf_parse(const char *text, struct kube_proxy_config *out)
 	memcpy(out->resource_version, rv, sizeof(rv));
 	if (!text)
 		return -EINVAL;
-	if ((r = ylines(text, &ls, &n)) < 0)
-		return r;
-	bool kind = false, in_ipvs = false;
-	int child = -1;
-	char v[64];
-	const char *field = NULL; /* the key being read, for a value that does not fit */
-	r = 0;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		const struct yline *l = &ls[i];
-		if (l->indent < 0)
-			continue;
-		if (l->indent == 0) {
-			in_ipvs = false;
-			if (!l->key)
-				continue;
-			if (key_is(l, "kind")) {
-				/* Longer than v: not KubeProxyConfiguration. */
-				kind = yvalue(l, v, sizeof(v)) == 0 &&
-				       strcmp(v, "KubeProxyConfiguration") == 0;
-			} else if (key_is(l, "mode")) {
-				field = "mode";
-				r = yvalue(l, out->mode, sizeof(out->mode));
-			} else if (key_is(l, "ipvs")) {
-				in_ipvs = l->vlen == 0;
-				child = -1;
-			}
-			continue;
-		}
-		if (!in_ipvs || !l->key)
-			continue;
-		if (child < 0)
-			child = l->indent;
-		if (l->indent != child)
-			continue;
-		if (key_is(l, "scheduler")) {
-			field = "ipvs.scheduler";
-			r = yvalue(l, out->scheduler, sizeof(out->scheduler));
-		} else if (key_is(l, "strictARP")) {
-			field = "ipvs.strictARP";
-			r = yvalue(l, v, sizeof(v));
-			out->strict_arp = r == 0 && ytrue(v);
-		} else if (key_is(l, "tcpTimeout")) {
-			field = "ipvs.tcpTimeout";
-			r = yvalue(l, out->tcp_timeout, sizeof(out->tcp_timeout));
-		} else if (key_is(l, "tcpFinTimeout")) {
-			field = "ipvs.tcpFinTimeout";
-			r = yvalue(l, out->tcp_fin_timeout, sizeof(out->tcp_fin_timeout));
-		} else if (key_is(l, "udpTimeout")) {
-			field = "ipvs.udpTimeout";
-			r = yvalue(l, out->udp_timeout, sizeof(out->udp_timeout));
-		}
-	}
-	free(ls);
+	if ((r = ydoc_load(&d, text)) == 0)
+		r = read_root(&d, out, &kind, &field);
+	ydoc_free(&d);
 	if (r == 0 && !kind)
 		r = -EINVAL;
 	if (r < 0) {
@@ -271,7 +326,7 @@ int kube_proxy_conf_parse(const char *text, struct kube_proxy_config *out)
 	return 0;
 }
 
-/* ---- editing config.conf ---- */
+/* ---- writing values ---- */
 
 struct sbuf {
 	char *p;
@@ -392,31 +447,6 @@ static void sb_value(struct sbuf *b, const char *v, char quote)
 	sb_add(b, "\"", 1);
 }
 
-/* Copies line l with its value replaced. */
-static void sb_set_line(struct sbuf *b, const struct yline *l, const char *v)
-{
-	const char *s = l->start;
-	if (l->vlen) {
-		char old[64];
-		sb_add(b, s, l->voff);
-		if (!l->quote && yvalue(l, old, sizeof(old)) == 0 && bare_same_type(old, v))
-			sb_str(b, v);
-		else
-			sb_value(b, v, l->quote);
-		sb_add(b, s + l->voff + l->vlen, l->len - l->voff - l->vlen + l->eol);
-		return;
-	}
-	/* "key:" or "key: # comment" */
-	sb_add(b, s, l->colon + 1);
-	sb_add(b, " ", 1);
-	sb_value(b, v, 0);
-	if (l->voff < l->len) {
-		sb_add(b, " ", 1);
-		sb_add(b, s + l->voff, l->len - l->voff);
-	}
-	sb_add(b, s + l->len, l->eol);
-}
-
 static void sb_new_line(struct sbuf *b, int indent, const char *key, const char *v, const char *nl)
 {
 	for (int i = 0; i < indent; i++)
@@ -435,28 +465,6 @@ static bool key_ok(const char *k, size_t n)
 		if (!isalnum((unsigned char)k[i]) && k[i] != '_' && k[i] != '-')
 			return false;
 	return true;
-}
-
-static int key_cmp(const struct yline *l, const char *k)
-{
-	size_t n = strlen(k), m = l->klen < n ? l->klen : n;
-	int c = memcmp(l->key, k, m);
-	return c ? c : (l->klen > n) - (l->klen < n);
-}
-
-/* The next line at or after i that is not blank; n when none. */
-static size_t next_content(const struct yline *ls, size_t n, size_t i)
-{
-	while (i < n && ls[i].indent < 0)
-		i++;
-	return i;
-}
-
-/* Whether l's value is nothing or null: a block may follow. */
-static bool value_empty(const struct yline *l)
-{
-	char v[8];
-	return l->vlen == 0 || (!l->quote && yvalue(l, v, sizeof(v)) == 0 && !v[0]);
 }
 
 /* Splits "block.child" or "child" (block "" then). -EINVAL unless each part is a plain key. */
@@ -479,172 +487,261 @@ static int split_key(const char *key, char block[64], char child[64])
 	return 0;
 }
 
-/* One edit: the text split in lines, what to set, and the new text being written. */
+/* ---- editing: the bytes of one value replaced, or one line added ---- */
+
+/* One edit: the text as libyaml read it, what to set, and the new text being written. */
 struct edit {
+	struct ydoc d;
 	const char *text;
-	struct yline *ls;
-	size_t n;
 	const char *nl; /* the line end of the first line, used for new lines */
 	const char *block, *child, *value;
 	struct sbuf b;
 };
 
-/* Where the key is looked for: lines [from, to) at indentation indent. */
-struct scope {
-	size_t from, to;
-	int indent;
-};
-
-/* No such block: adds "block:\n  child: v" among the top-level keys, in sorted place. */
-static void add_block(struct edit *e)
+/* Compares a scalar key with k as strcmp does (a key that is not a scalar sorts first). */
+static int ykey_cmp(const yaml_node_t *n, const char *k)
 {
-	const struct yline *ls = e->ls;
-	size_t n = e->n, at = n;
-	for (size_t i = 0; i < n && at == n; i++)
-		if (ls[i].indent == 0 && ls[i].key && key_cmp(&ls[i], e->block) > 0)
-			at = i;
-	sb_add(&e->b, e->text, at < n ? (size_t)(ls[at].start - e->text) : strlen(e->text));
+	if (n->type != YAML_SCALAR_NODE)
+		return -1;
+	size_t len = n->data.scalar.length, kl = strlen(k), m = len < kl ? len : kl;
+	int c = memcmp(n->data.scalar.value, k, m);
+	return c ? c : (len > kl) - (len < kl);
+}
+
+/* The value of map's key (the last one: a repeated key reads as its last); NULL if absent. */
+static const yaml_node_t *yget(const struct ydoc *d, const yaml_node_t *map, const char *key)
+{
+	const yaml_node_t *v = NULL;
+	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++)
+		if (yscalar_is(ynode(d, p->key), key))
+			v = ynode(d, p->value);
+	return v;
+}
+
+/* Whether node n is reached from more than one place (an alias shares it with its anchor). */
+static bool yshared(const struct ydoc *d, const yaml_node_t *n)
+{
+	int id = (int)(n - d->doc.nodes.start) + 1, refs = 0;
+	for (const yaml_node_t *x = d->doc.nodes.start; x < d->doc.nodes.top; x++) {
+		if (x->type == YAML_MAPPING_NODE) {
+			for (const yaml_node_pair_t *p = x->data.mapping.pairs.start;
+			     p < x->data.mapping.pairs.top; p++)
+				refs += (p->key == id) + (p->value == id);
+		} else if (x->type == YAML_SEQUENCE_NODE) {
+			for (const yaml_node_item_t *i = x->data.sequence.items.start;
+			     i < x->data.sequence.items.top; i++)
+				refs += *i == id;
+		}
+	}
+	return refs > 1;
+}
+
+/* Where n ends in the text: its last scalar's end for a block collection. */
+static size_t yend(const struct ydoc *d, const yaml_node_t *n)
+{
+	if (n->type == YAML_MAPPING_NODE && n->data.mapping.style == YAML_BLOCK_MAPPING_STYLE &&
+	    n->data.mapping.pairs.top > n->data.mapping.pairs.start)
+		return yend(d, ynode(d, n->data.mapping.pairs.top[-1].value));
+	if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.style == YAML_BLOCK_SEQUENCE_STYLE &&
+	    n->data.sequence.items.top > n->data.sequence.items.start)
+		return yend(d, ynode(d, n->data.sequence.items.top[-1]));
+	return ybyte(d, &n->end_mark);
+}
+
+/* The start of the line holding byte at. */
+static size_t line_start(const char *text, size_t at)
+{
+	while (at > 0 && text[at - 1] != '\n')
+		at--;
+	return at;
+}
+
+/* The end of the line holding byte at, before "\r\n" or "\n". */
+static size_t line_end(const char *text, size_t at)
+{
+	at += strcspn(text + at, "\n");
+	return at > 0 && text[at] == '\n' && text[at - 1] == '\r' ? at - 1 : at;
+}
+
+/* After the line end of the line holding byte at (the text's end on the last line). */
+static size_t next_line(const char *text, size_t at)
+{
+	at += strcspn(text + at, "\n");
+	return text[at] ? at + 1 : at;
+}
+
+/*
+ * Copies text up to at, then the line "indent child: value" (after "block:" when with_block:
+ * the block is new), then the rest of the text.
+ */
+static void insert_at(struct edit *e, size_t at, size_t indent, bool with_block)
+{
+	sb_add(&e->b, e->text, at);
 	if (e->b.len && e->b.p[e->b.len - 1] != '\n')
 		sb_str(&e->b, e->nl);
-	sb_str(&e->b, e->block);
-	sb_str(&e->b, ":");
-	sb_str(&e->b, e->nl);
-	sb_new_line(&e->b, 2, e->child, e->value, e->nl);
-	if (at < n)
-		sb_str(&e->b, ls[at].start);
+	if (with_block) {
+		sb_str(&e->b, e->block);
+		sb_str(&e->b, ":");
+		sb_str(&e->b, e->nl);
+		indent = 2;
+	}
+	sb_new_line(&e->b, (int)indent, e->child, e->value, e->nl);
+	sb_str(&e->b, e->text + at);
+}
+
+/* The start of key k's line, the key being the first thing on it; -1 when it is not. */
+static long key_line(const struct edit *e, const yaml_node_t *k, size_t *indent)
+{
+	size_t at = ybyte(&e->d, &k->start_mark), ls = line_start(e->text, at);
+	for (size_t i = ls; i < at; i++)
+		if (e->text[i] != ' ')
+			return -1;
+	*indent = at - ls;
+	return (long)ls;
 }
 
 /*
- * "ipvs: {}" or "ipvs: null" (line L, followed by lines [from, to) up to the next top-level
- * key): the block becomes "ipvs:" and gets its child. Lines indented under it are not YAML (a
- * scalar has no children); turning the line into a block would adopt them, and a scheduler
- * among them would then be read instead of the one set.
+ * Adds key: "value" to map (or "block:" and its child when with_block), before the first key
+ * that sorts after it (kubeadm writes keys sorted), else after the map's last line (the
+ * text's end for the top level).
  */
-static int fill_empty_block(struct edit *e, const struct yline *L, size_t from, size_t to)
+static int insert_in(struct edit *e, const yaml_node_t *map, const char *key, bool with_block)
 {
-	for (size_t i = from; i < to; i++)
-		if (e->ls[i].indent > 0)
-			return -EINVAL;
-	sb_add(&e->b, e->text, (size_t)(L->start - e->text));
-	sb_add(&e->b, L->start, L->colon + 1);
-	size_t rest = L->voff + L->vlen;
-	while (rest < L->len && L->start[rest] == ' ')
-		rest++;
-	if (rest < L->len) {
-		sb_add(&e->b, " ", 1);
-		sb_add(&e->b, L->start + rest, L->len - rest);
-	}
-	sb_str(&e->b, e->nl);
-	sb_new_line(&e->b, 2, e->child, e->value, e->nl);
-	sb_str(&e->b, L->start + L->len + L->eol);
-	return 0;
-}
-
-/*
- * The scope of a child of e->block: the lines after the block's key up to the next top-level
- * key, at the indentation of its first key (2 when it has none). Returns 0 with *sc set, 1
- * when the edit is already written (the block was absent or empty), or -EINVAL/-ENOTSUP.
- */
-static int block_scope(struct edit *e, struct scope *sc)
-{
-	const struct yline *ls = e->ls;
-	size_t n = e->n, bl = n;
-	for (size_t i = 0; i < n; i++)
-		if (ls[i].indent == 0 && key_is(&ls[i], e->block))
-			bl = i;
-	if (bl == n) {
-		add_block(e);
-		return 1;
-	}
-	const struct yline *L = &ls[bl];
-	if (L->vlen && !L->quote && L->start[L->voff] == '{') {
-		if (!(L->vlen == 2 && L->start[L->voff + 1] == '}'))
+	const yaml_node_pair_t *first = map->data.mapping.pairs.start;
+	size_t indent = 0, end;
+	for (const yaml_node_pair_t *p = first; p < map->data.mapping.pairs.top; p++)
+		if (ynode(&e->d, p->key)->type != YAML_SCALAR_NODE)
+			return -ENOTSUP; /* "? a: b" keys: where a new key's line goes is unclear */
+	for (const yaml_node_pair_t *p = first; p < map->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = ynode(&e->d, p->key);
+		if (ykey_cmp(k, key) <= 0)
+			continue;
+		long at = key_line(e, k, &indent);
+		if (at < 0)
 			return -ENOTSUP;
-	} else if (!value_empty(L)) {
-		return -EINVAL; /* ipvs: 3 */
+		insert_at(e, (size_t)at, indent, with_block);
+		return 0;
 	}
-	sc->from = bl + 1;
-	sc->to = sc->from;
-	sc->indent = -1;
-	while (sc->to < n && (ls[sc->to].indent != 0)) {
-		if (ls[sc->to].indent > 0 && sc->indent < 0 && ls[sc->to].key)
-			sc->indent = ls[sc->to].indent;
-		sc->to++;
+	if (map == e->d.root) {
+		insert_at(e, strlen(e->text), 0, with_block);
+		return 0;
 	}
-	if (!value_empty(L) || L->vlen) {
-		int r = fill_empty_block(e, L, sc->from, sc->to);
-		return r < 0 ? r : 1;
-	}
-	if (sc->indent < 0)
-		sc->indent = 2;
-	return 0;
-}
-
-/* Rewrites line at, the key's; -ENOTSUP when its value is not a scalar. */
-static int set_line(struct edit *e, size_t at, int indent)
-{
-	const struct yline *l = &e->ls[at];
-	size_t nx = next_content(e->ls, e->n, at + 1);
-	if (l->quote == 0 && l->vlen &&
-	    (l->start[l->voff] == '{' || l->start[l->voff] == '[' || l->start[l->voff] == '|' ||
-	     l->start[l->voff] == '>'))
+	if (key_line(e, ynode(&e->d, first->key), &indent) < 0)
 		return -ENOTSUP;
-	if (value_empty(l) && nx < e->n && e->ls[nx].indent > indent)
-		return -ENOTSUP; /* a map or a list, not a scalar */
-	sb_add(&e->b, e->text, (size_t)(l->start - e->text));
-	sb_set_line(&e->b, l, e->value);
-	sb_str(&e->b, l->start + l->len + l->eol);
+	/* After the line of its last value (a block scalar ends at the next line's start). */
+	end = yend(&e->d, map);
+	if (end == 0 || e->text[end - 1] != '\n')
+		end = next_line(e->text, end);
+	insert_at(e, end, indent, false);
 	return 0;
 }
 
-/* Absent: adds the key before the first key of the scope that sorts after it, else after the
- * scope's last line. */
-static void insert_line(struct edit *e, const struct scope *sc)
+/*
+ * Replaces the bytes of scalar n with the value: in the old value's quoting style ("x", 'x',
+ * or bare when the new value can be: a plain word, or a boolean or integer replacing one).
+ * "key:" with no value gets " value" after the colon, before any comment.
+ */
+static int replace_scalar(struct edit *e, const yaml_node_t *n)
 {
-	const struct yline *ls = e->ls;
-	size_t n = e->n, ins = n;
-	for (size_t i = sc->from; i < sc->to && ins == n; i++)
-		if (ls[i].indent == sc->indent && ls[i].key && key_cmp(&ls[i], e->child) > 0)
-			ins = i;
-	if (ins == n && e->block[0]) {
-		ins = sc->from;
-		for (size_t i = sc->from; i < sc->to; i++)
-			if (ls[i].indent > 0)
-				ins = i + 1;
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+	    n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE || yshared(&e->d, n))
+		return -ENOTSUP; /* a map, a list, a block scalar, an alias's target */
+	size_t s = ybyte(&e->d, &n->start_mark), t = ybyte(&e->d, &n->end_mark);
+	if (e->text[s] == '&' || e->text[s] == '!')
+		return -ENOTSUP; /* an anchor or a tag would go with the old value */
+	sb_add(&e->b, e->text, s);
+	if (s == t) {
+		size_t p = s + strspn(e->text + s, " \t");
+		sb_add(&e->b, " ", 1);
+		sb_value(&e->b, e->value, 0);
+		if (p < line_end(e->text, p))
+			sb_add(&e->b, " ", 1); /* a comment follows */
+		sb_str(&e->b, e->text + p);
+		return 0;
 	}
-	if (ins < n) {
-		sb_add(&e->b, e->text, (size_t)(ls[ins].start - e->text));
-		if (e->b.len && e->b.p[e->b.len - 1] != '\n')
-			sb_str(&e->b, e->nl);
-		sb_new_line(&e->b, sc->indent, e->child, e->value, e->nl);
-		sb_str(&e->b, ls[ins].start);
-	} else {
-		sb_str(&e->b, e->text);
-		if (e->b.len && e->b.p[e->b.len - 1] != '\n')
-			sb_str(&e->b, e->nl);
-		sb_new_line(&e->b, sc->indent, e->child, e->value, e->nl);
-	}
+	char quote = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE   ? '\''
+		     : n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ? '"'
+									       : 0;
+	char old[64];
+	if (!quote && yvalue(&e->d, n, old, sizeof(old)) == 0 && bare_same_type(old, e->value))
+		sb_str(&e->b, e->value);
+	else
+		sb_value(&e->b, e->value, quote);
+	sb_str(&e->b, e->text + t);
+	return 0;
 }
 
-/* Writes the edit into e->b: the key's line rewritten, or a new line. */
-static int set_in_lines(struct edit *e)
+/*
+ * "ipvs: {}" or "ipvs: null" (n, the value of the block's key): the line becomes "ipvs:"
+ * (keeping a comment) and the child is added under it.
+ */
+static int fill_empty_block(struct edit *e, const yaml_node_t *n)
 {
-	struct scope sc = {0, e->n, 0};
-	int r;
-	if (e->block[0] && (r = block_scope(e, &sc)) != 0)
-		return r < 0 ? r : 0;
-	/*
-	 * The key's line in scope, at the scope's indentation: the last one, which is the one
-	 * read when a key is repeated (lenient decoding, and kube_proxy_conf_parse).
-	 */
-	size_t at = e->n;
-	for (size_t i = sc.from; i < sc.to; i++)
-		if (e->ls[i].indent == sc.indent && key_is(&e->ls[i], e->child))
-			at = i;
-	if (at < e->n)
-		return set_line(e, at, sc.indent);
-	insert_line(e, &sc);
+	size_t s = ybyte(&e->d, &n->start_mark), t = ybyte(&e->d, &n->end_mark), colon = s;
+	if (e->text[s] == '&' || e->text[s] == '!')
+		return -ENOTSUP;
+	while (colon > 0 && (e->text[colon - 1] == ' ' || e->text[colon - 1] == '\t'))
+		colon--;
+	if (colon == 0 || e->text[colon - 1] != ':')
+		return -ENOTSUP; /* the value is not on the key's line */
+	size_t rest = t + strspn(e->text + t, " "), end = line_end(e->text, t);
+	sb_add(&e->b, e->text, colon);
+	if (rest < end) {
+		sb_add(&e->b, " ", 1);
+		sb_add(&e->b, e->text + rest, end - rest);
+	}
+	sb_str(&e->b, e->nl);
+	sb_new_line(&e->b, 2, e->child, e->value, e->nl);
+	sb_str(&e->b, e->text + next_line(e->text, t));
 	return 0;
+}
+
+/* Sets e->child in block e->block, whose value is n. */
+static int set_in_block(struct edit *e, const yaml_node_t *n)
+{
+	if (n->type == YAML_SCALAR_NODE) {
+		if (!ynull(n))
+			return -EINVAL; /* ipvs: 3 */
+		if (n->start_mark.index == n->end_mark.index) {
+			/* "ipvs:" with nothing under it */
+			size_t s = ybyte(&e->d, &n->start_mark);
+			insert_at(e, next_line(e->text, s), 2, false);
+			return 0;
+		}
+		return fill_empty_block(e, n);
+	}
+	if (n->type != YAML_MAPPING_NODE || yshared(&e->d, n))
+		return -ENOTSUP;
+	if (n->data.mapping.style != YAML_BLOCK_MAPPING_STYLE)
+		return n->data.mapping.pairs.top == n->data.mapping.pairs.start
+			   ? fill_empty_block(e, n)
+			   : -ENOTSUP; /* ipvs: {scheduler: rr} */
+	const yaml_node_t *v = yget(&e->d, n, e->child);
+	return v ? replace_scalar(e, v) : insert_in(e, n, e->child, false);
+}
+
+/*
+ * Writes the edit into e->b. Only a block-style top level is edited, in a text of one
+ * document, with line ends libyaml and a reader of lines agree on.
+ */
+static int set_in_doc(struct edit *e)
+{
+	const yaml_node_t *root = e->d.root;
+	if (e->d.more || !root || root->type != YAML_MAPPING_NODE ||
+	    root->data.mapping.style != YAML_BLOCK_MAPPING_STYLE ||
+	    root->data.mapping.pairs.top == root->data.mapping.pairs.start ||
+	    ynode(&e->d, root->data.mapping.pairs.start->key)->start_mark.column != 0)
+		return -ENOTSUP;
+	for (const char *p = e->text; (p = strchr(p, '\r')); p++)
+		if (p[1] != '\n')
+			return -ENOTSUP;
+	if (!e->block[0]) {
+		const yaml_node_t *v = yget(&e->d, root, e->child);
+		return v ? replace_scalar(e, v) : insert_in(e, root, e->child, false);
+	}
+	const yaml_node_t *bl = yget(&e->d, root, e->block);
+	return bl ? set_in_block(e, bl) : insert_in(e, root, e->block, true);
 }
 
 int kube_proxy_conf_set(const char *text, const char *key, const char *value, char **out)
@@ -666,16 +763,26 @@ int kube_proxy_conf_set(const char *text, const char *key, const char *value, ch
 		return -EINVAL;
 
 	struct edit e = {.text = text, .block = block, .child = child, .value = value};
-	if ((r = ylines(text, &e.ls, &e.n)) < 0)
-		return r;
-	e.nl = e.n && e.ls[0].eol == 2 ? "\r\n" : "\n";
-	r = set_in_lines(&e);
-	free(e.ls);
+	const char *nl = strchr(text, '\n');
+	e.nl = nl && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
+	if ((r = ydoc_load(&e.d, text)) == 0)
+		r = set_in_doc(&e);
+	ydoc_free(&e.d);
 	if (r < 0) {
 		free(e.b.p);
 		return r;
 	}
-	return sb_done(&e.b, out);
+	if ((r = sb_done(&e.b, out)) < 0)
+		return r;
+	/* A last guard: what is written is still YAML. */
+	r = ydoc_load(&e.d, *out);
+	ydoc_free(&e.d);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+		return r == -ENOMEM ? r : -ENOTSUP;
+	}
+	return 0;
 }
 
 /* ---- a line diff ---- */

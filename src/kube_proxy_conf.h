@@ -6,31 +6,36 @@
 #include "kube_model.h"
 
 /*
- * The KubeProxyConfiguration YAML text (block style, as kubeadm writes it): top-level mode,
- * and under ipvs: scheduler, strictARP, tcpTimeout, tcpFinTimeout, udpTimeout. Values may be
- * bare, "double" or 'single' quoted; null and ~ read as "". resource_version is untouched.
- * Returns 0 (out->known set), -EINVAL when the text has no `kind: KubeProxyConfiguration`, or
- * -E2BIG when a value does not fit its field: out->too_long then names it ("mode",
- * "ipvs.scheduler", "ipvs.strictARP", "ipvs.tcpTimeout", "ipvs.tcpFinTimeout",
- * "ipvs.udpTimeout").
+ * The KubeProxyConfiguration YAML text, read with libyaml (its first document): top-level
+ * mode, and in a block-style ipvs map: scheduler, strictARP, tcpTimeout, tcpFinTimeout,
+ * udpTimeout (a repeated key: the last one; a flow-style ipvs: {...} is not read). null, ~ and
+ * an empty value read as "", a map or a list as "". Control characters and bytes that are not
+ * UTF-8, which libyaml refuses, are read as they are in a value on one line (not in one with
+ * escapes or over several lines: -EINVAL). resource_version is untouched.
+ * Returns 0 (out->known set), -EINVAL when the text is not YAML or has no
+ * `kind: KubeProxyConfiguration`, -ENOMEM, or -E2BIG when a value does not fit its field:
+ * out->too_long then names it ("mode", "ipvs.scheduler", "ipvs.strictARP", "ipvs.tcpTimeout",
+ * "ipvs.tcpFinTimeout", "ipvs.udpTimeout").
  */
 int kube_proxy_conf_parse(const char *text, struct kube_proxy_config *out);
 
 /*
  * Sets a field of KubeProxyConfiguration text: key "mode" (or another top-level key) or
- * "ipvs.scheduler" (or another "block.key", one level deep). Only the line of that key
- * changes (its last occurrence, the one a reader takes): indentation, the key, a trailing
- * comment and the quoting style of the old value ("x", 'x' or bare) are kept; every other
- * line is copied byte for byte. A bare value stays bare when the new one can be (a plain
+ * "ipvs.scheduler" (or another "block.key", one level deep). libyaml finds the value's bytes
+ * (of the last occurrence of the key, the one a reader takes) and only those change: every
+ * other byte, comments, indentation, line ends and the quoting style of the old value ("x",
+ * 'x' or bare) included, is kept. A bare value stays bare when the new one can be (a plain
  * word, or a boolean or integer replacing one: strictARP: true); otherwise it is written
- * "quoted". An absent key is added as key: "value" in its block, before the first key that
- * sorts after it (kubeadm writes keys sorted), creating "ipvs:" when needed.
+ * "quoted". An absent key is added as a line key: "value" in its block, before the first key
+ * that sorts after it (kubeadm writes keys sorted) or after the block's last line, creating
+ * "ipvs:" when needed; "ipvs: {}" and "ipvs: null" become "ipvs:" with the key under it.
  * *out receives the new text (owned by the caller; NULL on error). Returns 0; -EINVAL when
- * text is not a KubeProxyConfiguration, the key is not of that form, the value holds a
- * control character, or the block is a scalar (ipvs: 3) or an empty one (ipvs: null,
- * ipvs: {}) with lines indented under it; -ENOTSUP when the key's value is a
- * map, a list or a flow collection (ipvs: {scheduler: rr}) this line editor will not
- * rewrite; -ENOMEM.
+ * text is not YAML or not a KubeProxyConfiguration, the key is not of that form, the value
+ * holds a control character, or the block is a scalar (ipvs: 3); -ENOTSUP for what
+ * cannot be edited safely: a value that is a map, a list or a block scalar (| >), a flow
+ * collection with content (ipvs: {scheduler: rr}), a value with an anchor or a tag or shared
+ * through an alias, a top level in flow style or not at column 0, more than one document
+ * (or "..."), a lone \r line end; -ENOMEM.
  */
 int kube_proxy_conf_set(const char *text, const char *key, const char *value, char **out);
 
