@@ -13,7 +13,6 @@
 #include "feed.h"
 #include "json_read.h"
 #include "mailbox.h"
-#include "output_json.h"
 #include "rates.h"
 #include "sweep.h"
 
@@ -25,7 +24,9 @@ struct feed {
 	struct snapshot latest; /* box's slot */
 
 	struct collector *collector;
-	FILE *replay, *record;
+	FILE *replay;
+	struct feed_recorder record; /* write NULL: none */
+	int record_err;               /* under lock: the first failed write, or 0 */
 
 	/* Under lock. */
 	double interval;
@@ -86,16 +87,31 @@ static double thread_cpu(void)
 	return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
+int feed_record_error(struct feed *f)
+{
+	pthread_mutex_lock(&f->lock);
+	int err = f->record_err;
+	pthread_mutex_unlock(&f->lock);
+	return err;
+}
+
 /* Writes s to the recording, if any, and hands it to the UI (s is taken over). */
 static void record_and_publish(struct feed *f, struct snapshot *s)
 {
-	if (f->record) {
+	if (f->record.write) {
 		/* Rows are of different ages: each is compared with its own previous reading. */
 		struct snapshot prev;
 		bool have_prev = f->last_recorded.mono > 0 &&
 				 rates_prev_next(&prev, f->have_rec_prev ? &f->rec_prev : NULL,
 						 &f->last_recorded, s) == 0;
-		output_json(f->record, s, have_prev ? &prev : NULL, NULL);
+		int err = f->record.write(f->record.arg, s, have_prev ? &prev : NULL);
+		if (err) {
+			/* Said by the dashboard; nothing more is written to a broken recording. */
+			pthread_mutex_lock(&f->lock);
+			f->record_err = err;
+			pthread_mutex_unlock(&f->lock);
+			f->record.write = NULL;
+		}
 		if (f->have_rec_prev)
 			snapshot_free(&f->rec_prev);
 		f->rec_prev = prev;
@@ -468,7 +484,7 @@ static void *run(void *arg)
 }
 
 struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *replay,
-			FILE *record)
+			const struct feed_recorder *record)
 {
 	struct feed *f = calloc(1, sizeof(*f));
 	if (!f)
@@ -478,7 +494,8 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 	f->sweep_base = SWEEP_PERIOD_S;
 	f->sweep_max = SWEEP_PERIOD_MAX_S;
 	f->replay = replay;
-	f->record = record;
+	if (record)
+		f->record = *record;
 	if (mailbox_init(&f->box, &f->latest, sizeof(f->latest), latest_drop) != 0) {
 		free(f);
 		return NULL;

@@ -11,13 +11,26 @@
 struct feed;
 
 /*
+ * Where a live feed's snapshots are recorded: write is called in the feed's thread with
+ * each snapshot and, when there is one, what its computed rates compare against (prev may
+ * be NULL). It returns 0 or -errno; after a failure the feed records nothing more and
+ * feed_record_error says why. The feed does not know the format (output_json.c does).
+ */
+struct feed_recorder {
+	int (*write)(void *arg, const struct snapshot *s, const struct snapshot *prev);
+	void *arg;
+};
+
+/*
  * Starts a live feed reading with opts every interval seconds, or, when replay is not
  * NULL, a feed playing that JSON Lines recording (one record per interval). record, when
- * not NULL, receives every live snapshot as JSON Lines. The feed owns neither FILE.
- * Returns NULL and sets errno on failure.
+ * not NULL, is handed every live snapshot (copied: the caller's struct may go). The feed
+ * does not own the replay FILE. Returns NULL and sets errno on failure.
  */
 struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *replay,
-			FILE *record);
+			const struct feed_recorder *record);
+/* 0, or the -errno of the recording's first failed write (nothing was recorded since). */
+int feed_record_error(struct feed *f);
 void feed_stop(struct feed *f);
 
 /* A file descriptor that becomes readable when a new snapshot is waiting. */

@@ -18,6 +18,7 @@
 #include "kube_side.h"
 #include "kube_text.h"
 #include "nls.h"
+#include "output_json.h"
 #include "snapshot.h"
 #include "ui.h"
 #include "ui_internal.h"
@@ -416,6 +417,25 @@ static void update_focus(struct ui *u)
 }
 
 /* A new IPVS snapshot, a new cluster state, or both: join again and redo the rows. */
+/* The recording, written in the feed's thread: the same JSON Lines as -j. */
+static int record_write(void *arg, const struct snapshot *s, const struct snapshot *prev)
+{
+	return output_json(arg, s, prev, NULL);
+}
+
+/* A recording that could not be written is said once; the dashboard goes on without it. */
+static void say_record_error(struct ui *u)
+{
+	int err = u->record_failed ? 0 : feed_record_error(u->feed);
+	if (!err)
+		return;
+	char msg[300];
+	snprintf(msg, sizeof(msg),
+		 _("writing the recording failed: %s; nothing more is recorded"), strerror(-err));
+	ui_set_status(u, true, msg);
+	u->record_failed = true;
+}
+
 static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 {
 	struct snapshot s;
@@ -427,6 +447,7 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	}
 	if (got)
 		u->step_pending = false;
+	say_record_error(u);
 	if (got) {
 		if (u->have)
 			snapshot_free(&u->cur);
@@ -556,7 +577,9 @@ int ui_run(const struct ui_opts *opts)
 	struct utsname un;
 	snprintf(u.kernel, sizeof(u.kernel), "%s", uname(&un) == 0 ? un.release : "?");
 
-	u.feed = feed_start(&opts->collect, opts->interval, opts->replay, opts->record);
+	struct feed_recorder rec = {.write = record_write, .arg = opts->record};
+	u.feed = feed_start(&opts->collect, opts->interval, opts->replay,
+			    opts->record ? &rec : NULL);
 	if (!u.feed) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(errno));
 		return 1;

@@ -67,6 +67,7 @@ struct ui {
 	bool have;
 	double interval;
 	bool paused, exact, help, color;
+	bool record_failed; /* the recording's write error was said */
 	enum pane_id focus;
 	bool conns_open;
 	enum sort_key sort;

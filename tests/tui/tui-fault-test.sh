@@ -159,6 +159,12 @@ done
 "$IPVSTOP" -j -n 2 -d 0.1 --replay "$work/rec.jsonl" > /dev/full 2> "$work/full.err"; rc=$?
 [ "$rc" = 1 ] && grep -q "No space left" "$work/full.err" && ok "-j > /dev/full: the error is said, status 1" \
 	|| not_ok "-j > /dev/full: the error is said, status 1 (rc=$rc)" "$work/full.err"
+# The dashboard recording to a full disk: said on its status line, the dashboard goes on.
+start record-full 120 30 LANG=C.UTF-8 TERM=screen-256color -- --no-kube --record /dev/full -d 0.5
+expect "dashboard --record /dev/full: the failed write is said" "writing the recording failed: No space left on device" 10
+keys '?'
+expect "dashboard --record /dev/full: and keys still work (? opens the help)" "F10" 5
+keys q
 
 # --- hostile kernel strings (a replayed recording) ----------------------------------------------
 for loc in C.UTF-8 C; do
