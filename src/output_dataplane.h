@@ -3,6 +3,8 @@
 #ifndef IPVSTOP_OUTPUT_DATAPLANE_H
 #define IPVSTOP_OUTPUT_DATAPLANE_H
 
+#include <stdio.h>
+
 #include "dataplane.h"
 #include "json_writer.h"
 
@@ -11,5 +13,8 @@
  * open in w; mono is the snapshot's time (the data planes' age is said against it).
  */
 void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono);
+
+/* The batch text's part (translated): a line per plane, ipsets, kube-ipvs0, the frontends. */
+void output_dataplane_text(FILE *f, const struct dataplane *dp);
 
 #endif

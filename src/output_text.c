@@ -12,6 +12,7 @@
 #include "nls.h"
 #include "kube_side.h"
 #include "kube_text.h"
+#include "output_dataplane.h"
 #include "output_text.h"
 
 struct totals {
@@ -236,6 +237,8 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 		}
 	}
 	fputc('\n', f);
+	if (s->dp)
+		output_dataplane_text(f, s->dp);
 	if (fflush(f) != 0 || ferror(f))
 		return -(errno ? errno : EIO);
 	return 0;

@@ -168,6 +168,15 @@ k0 = dp["kube_ipvs0"]
 check("kube-ipvs0: present, its addresses as ip says (%s)" % ", ".join(have),
       k0["present"] and sorted(addr(a) for a in k0["addresses"]) == have, (k0, have))
 
+# Batch text: the same planes and frontends, for people.
+batch = open(os.path.join(d, "batch.txt")).read()
+check("batch text: the nftables plane with its %d frontends and %d rules" % (len(fronts), plane["rules"]),
+      ("nftables         %d frontends, %d rules" % (len(fronts), plane["rules"])) in batch, batch[-3000:])
+fl = [l for l in batch.splitlines() if l.startswith("  nftables ") and "frontends" not in l]
+check("batch text: a line per frontend (%d)" % len(fl), len(fl) == len(fronts), len(fl))
+check("batch text: the full ipset is said", "KUBE-CLUSTER-IP FULL (4 of maxelem 4" in batch, batch[-3000:])
+check("batch text: kube-ipvs0's addresses counted", "kube-ipvs0       %d addresses" % len(have) in batch)
+
 # --no-dataplane: the IPVS document alone.
 check("--no-dataplane: no dataplane section", "dataplane" not in load("nodp.json"))
 

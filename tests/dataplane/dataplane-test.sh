@@ -39,6 +39,7 @@ ip addr add 10.96.0.10/32 dev kube-ipvs0
 ip addr add 10.96.0.1/32 dev kube-ipvs0
 ip addr add 10.96.99.99/32 dev kube-ipvs0
 "$IPVSTOP" -j -n 1 --no-kube > doc.json 2> doc.err
+LANG=C "$IPVSTOP" -b -n 1 --no-kube > batch.txt 2>&1
 nft -j list table ip kube-proxy > nft-ip.json
 nft -j list table ip6 kube-proxy > nft-ip6.json
 ipset list -t > ipset.txt
