@@ -183,11 +183,11 @@ static int fe_note(struct dp_frontend *f, const char *what)
 }
 
 /* What a rule's note says, as the frontend's: "KUBE-SEP-X: match owner". */
-static int fe_note_rule(const struct walk *w, struct dp_frontend *f, const struct dp_ipt_rule *r,
-			const char *what)
+static int fe_note_rule(const struct dp_ipt_table *t, struct dp_frontend *f,
+			const struct dp_ipt_rule *r, const char *what)
 {
 	char buf[200];
-	snprintf(buf, sizeof(buf), "%s: %s", w->t->chains[r->chain], what);
+	snprintf(buf, sizeof(buf), "%s: %s", t->chains[r->chain], what);
 	return fe_note(f, buf);
 }
 
@@ -198,7 +198,7 @@ static int sep_endpoint(const struct walk *w, struct dp_frontend *f, int c, doub
 	int n_dnat = 0;
 	for (uint32_t i = w->first[c]; i != NO_RULE; i = w->next[i]) {
 		const struct dp_ipt_rule *r = &w->t->rules[i];
-		if (r->note && fe_note_rule(w, f, r, r->note) < 0)
+		if (r->note && fe_note_rule(w->t, f, r, r->note) < 0)
 			return -ENOMEM;
 		if (r->recent_set)
 			f->affinity = true;
@@ -209,7 +209,7 @@ static int sep_endpoint(const struct walk *w, struct dp_frontend *f, int c, doub
 		}
 	}
 	if (n_dnat != 1)
-		return fe_note_rule(w, f, &(struct dp_ipt_rule){.chain = (uint32_t)c},
+		return fe_note_rule(w->t, f, &(struct dp_ipt_rule){.chain = (uint32_t)c},
 				    n_dnat ? "more than one DNAT" : "no DNAT");
 	return dp_frontend_add_endpoint(f, &ep);
 }
@@ -228,7 +228,7 @@ static int walk_service(const struct walk *w, struct dp_frontend *f, int c, int 
 	bool any_sep = false;
 	for (uint32_t i = w->first[c]; i != NO_RULE; i = w->next[i]) {
 		const struct dp_ipt_rule *r = &w->t->rules[i];
-		if (r->note && fe_note_rule(w, f, r, r->note) < 0)
+		if (r->note && fe_note_rule(w->t, f, r, r->note) < 0)
 			return -ENOMEM;
 		const char *to = r->target_name;
 		int tc = chain_of(w, r);
@@ -252,7 +252,7 @@ static int walk_service(const struct walk *w, struct dp_frontend *f, int c, int 
 		} else if (r->target != DP_IPT_T_RETURN && r->target != DP_IPT_T_NONE) {
 			char buf[120];
 			snprintf(buf, sizeof(buf), "target %.60s", to ? to : "?");
-			if (fe_note_rule(w, f, r, buf) < 0)
+			if (fe_note_rule(w->t, f, r, buf) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -298,45 +298,68 @@ static enum dp_frontend_kind kind_of(const char *comment, const char *chain)
 	return DPF_UNKNOWN;
 }
 
+/*
+ * The frontend rule r (of KUBE-SERVICES, KUBE-NODEPORTS or KUBE-EXTERNAL-SERVICES) is for:
+ * owner, address, protocol, port; a rule that is not one of each is noted.
+ */
+static int frontend_of(const struct dp_ipt_table *t, const struct dp_ipt_rule *r,
+		       enum dp_plane_kind which, enum dp_frontend_kind kind, struct dp_frontend *f)
+{
+	int full = r->af == AF_INET6 ? 128 : 32;
+	bool node_port = kind == DPF_NODE_PORT;
+	*f = (struct dp_frontend){
+	    .plane = which, .kind = kind, .af = r->af, .protocol = r->proto, .port = r->dport_lo};
+	if (r->dst_len == full && !r->dst_inv)
+		f->addr = r->dst;
+	int err = set_owner(f, r->comment);
+	if (!err) {
+		bool jumps = r->target == DP_IPT_T_JUMP || r->target == DP_IPT_T_GOTO;
+		f->chain = strdup(jumps && r->target_name ? r->target_name : "");
+		err = f->chain ? 0 : -ENOMEM;
+	}
+	if (!err && r->note)
+		err = fe_note_rule(t, f, r, r->note);
+	if (!err && ((!node_port && r->dst_len != full) || r->dst_inv || !r->has_dport ||
+		     r->dport_inv || r->dport_lo != r->dport_hi || r->proto_inv || !r->proto))
+		err = fe_note_rule(t, f, r, _("not one address, protocol and port"));
+	return err;
+}
+
+static bool rejects(const struct dp_ipt_rule *r)
+{
+	return r->target == DP_IPT_T_REJECT || r->target == DP_IPT_T_DROP ||
+	       (r->target == DP_IPT_T_JUMP && has_prefix(r->target_name, "KUBE-MARK-DROP"));
+}
+
+static int add(struct dataplane *dp, struct dp_frontend *f)
+{
+	if (f->unrecognised)
+		dp->planes[f->plane].n_unrecognised++;
+	return dataplane_add(dp, f);
+}
+
 /* A frontend for rule r (of KUBE-SERVICES or KUBE-NODEPORTS), its endpoints, into dp. */
 static int add_frontend(const struct walk *w, const struct dp_ipt_rule *r, bool node_port)
 {
-	struct dp_frontend f = {.plane = w->which, .af = r->af, .protocol = r->proto};
-	int full = r->af == AF_INET6 ? 128 : 32;
-	int err = set_owner(&f, r->comment);
-	if (!err) {
-		f.chain = strdup(r->target_name ? r->target_name : "");
-		err = f.chain ? 0 : -ENOMEM;
-	}
-	f.kind = node_port ? DPF_NODE_PORT : kind_of(r->comment, r->target_name);
-	f.port = r->dport_lo;
-	if (r->dst_len == full && !r->dst_inv)
-		f.addr = r->dst;
-	if (!err && r->note)
-		err = fe_note_rule(w, &f, r, r->note);
-	if (!err && ((!node_port && r->dst_len != full) || r->dst_inv || !r->has_dport ||
-		     r->dport_inv || r->dport_lo != r->dport_hi || r->proto_inv || !r->proto))
-		err = fe_note_rule(w, &f, r, _("not one address, protocol and port"));
+	struct dp_frontend f;
+	int err = frontend_of(w->t, r, w->which,
+			      node_port ? DPF_NODE_PORT : kind_of(r->comment, r->target_name), &f);
 	int c = chain_of(w, r);
-	if (!err && r->target == DP_IPT_T_JUMP && has_prefix(r->target_name, "KUBE-MARK-DROP"))
+	if (!err && rejects(r)) {
 		f.no_endpoints = true;
-	else if (!err && (r->target == DP_IPT_T_REJECT || r->target == DP_IPT_T_DROP))
-		f.no_endpoints = true;
-	else if (!err && c >= 0 && is_service_chain(r->target_name))
+	} else if (!err && c >= 0 && is_service_chain(r->target_name)) {
 		err = walk_service(w, &f, c, 0);
-	else if (!err) {
+	} else if (!err) {
 		char buf[120];
 		snprintf(buf, sizeof(buf), "target %.60s", r->target_name ? r->target_name : "?");
 		f.kind = DPF_UNKNOWN;
-		err = fe_note_rule(w, &f, r, buf);
+		err = fe_note_rule(w->t, &f, r, buf);
 	}
 	if (err) {
 		dp_frontend_free(&f);
 		return err;
 	}
-	if (f.unrecognised)
-		w->dp->planes[w->which].n_unrecognised++;
-	return dataplane_add(w->dp, &f);
+	return add(w->dp, &f);
 }
 
 /* KUBE-NODEPORTS: a frontend per port; rules that only mark for masquerading are skipped. */
@@ -407,7 +430,82 @@ int dp_ipt_interpret(const struct dp_ipt_table *t, struct dataplane *dp, enum dp
 	return err;
 }
 
+/* The frontend of plane which that f (just read from the filter table) is, or NULL. */
+static struct dp_frontend *same_frontend(struct dataplane *dp, const struct dp_frontend *f)
+{
+	for (size_t i = 0; i < dp->n_fe; i++) {
+		struct dp_frontend *g = &dp->fe[i];
+		if (g->plane == f->plane && g->af == f->af && g->protocol == f->protocol &&
+		    g->port == f->port &&
+		    (g->kind == DPF_NODE_PORT) == (f->kind == DPF_NODE_PORT) &&
+		    !memcmp(&g->addr, &f->addr, sizeof(f->addr)))
+			return g;
+	}
+	return NULL;
+}
+
+int dp_ipt_interpret_filter(const struct dp_ipt_table *t, struct dataplane *dp,
+			    enum dp_plane_kind which)
+{
+	int svc = dp_ipt_table_find(t, "KUBE-SERVICES");
+	int ext = dp_ipt_table_find(t, "KUBE-EXTERNAL-SERVICES");
+	for (size_t i = 0; i < t->n_rules; i++) {
+		const struct dp_ipt_rule *r = &t->rules[i];
+		if ((r->chain != (uint32_t)svc && r->chain != (uint32_t)ext) || !rejects(r))
+			continue;
+		enum dp_frontend_kind kind = r->chain == (uint32_t)svc ? DPF_CLUSTER_IP
+					     : r->dst_local	       ? DPF_NODE_PORT
+								       : DPF_EXTERNAL_IP;
+		struct dp_frontend f;
+		int err = frontend_of(t, r, which, kind, &f);
+		if (err) {
+			dp_frontend_free(&f);
+			return err;
+		}
+		f.no_endpoints = true;
+		/* Linear, but only Services without endpoints have such rules. */
+		struct dp_frontend *g = same_frontend(dp, &f);
+		if (g) {
+			g->no_endpoints = true;
+			dp_frontend_free(&f);
+		} else if ((err = add(dp, &f)) < 0) {
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* --- the entry point --- */
+
+/* Reads table of one family with plane which's transport into t. */
+static int read_table(enum dp_plane_kind which, int af, const char *table, struct dp_ipt_table *t,
+		      bool *absent, char *why, size_t size)
+{
+	if (which == DP_IPTABLES_NFT)
+		return dp_ipt_nft_read_table(af, table, t, absent, why, size);
+	return dp_ipt_legacy_read_table(af, table, t, absent, why, size);
+}
+
+/* nat first (the frontends), then filter (the Services kube-proxy rejects). */
+static int read_family(struct dataplane *dp, enum dp_plane_kind which, int af, char *why,
+		       size_t size)
+{
+	static const char *const tables[] = {"nat", "filter"};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		struct dp_ipt_table t = {0};
+		bool absent = false;
+		int err = read_table(which, af, tables[i], &t, &absent, why, size);
+		if (!err && !absent)
+			err = i == 0 ? dp_ipt_interpret(&t, dp, which)
+				     : dp_ipt_interpret_filter(&t, dp, which);
+		dp_ipt_table_free(&t);
+		if (err)
+			return err;
+		if (i == 0 && !dp->planes[which].present)
+			return 0; /* not kube-proxy's: no need for its filter rules */
+	}
+	return 0;
+}
 
 int dp_ipt_read(struct dataplane *dp, enum dp_plane_kind which)
 {
@@ -416,15 +514,8 @@ int dp_ipt_read(struct dataplane *dp, enum dp_plane_kind which)
 	static const int afs[] = {AF_INET, AF_INET6};
 	dp->planes[which].read = true;
 	for (size_t i = 0; i < sizeof(afs) / sizeof(afs[0]); i++) {
-		struct dp_ipt_table t = {0};
 		char why[160] = "";
-		bool absent = false;
-		int err = which == DP_IPTABLES_NFT
-			      ? dp_ipt_nft_read_table(afs[i], &t, &absent, why, sizeof(why))
-			      : dp_ipt_legacy_read_table(afs[i], &t, &absent, why, sizeof(why));
-		if (!err && !absent)
-			err = dp_ipt_interpret(&t, dp, which);
-		dp_ipt_table_free(&t);
+		int err = read_family(dp, which, afs[i], why, sizeof(why));
 		if (err) {
 			dataplane_set_error(dp, which, err, why[0] ? why : strerror(-err));
 			return err;

@@ -104,12 +104,24 @@ void dp_ipt_table_free(struct dp_ipt_table *t);
  */
 int dp_ipt_interpret(const struct dp_ipt_table *t, struct dataplane *dp, enum dp_plane_kind which);
 
-/* The transports: read table "nat" of family af (AF_INET / AF_INET6) into t. */
 /*
- * Both return 0 (t filled; a table that does not exist leaves t empty and sets *absent),
- * or -errno with why (size bytes) saying what failed.
+ * Adds a frontend marked no_endpoints for each REJECT or DROP of the filter table's
+ * KUBE-SERVICES (cluster IPs) and KUBE-EXTERNAL-SERVICES (NodePorts, external and load
+ * balancer IPs: the rule does not say which, they are external-ip), where kube-proxy
+ * rejects Services without endpoints. A frontend the nat table already gave is marked
+ * instead of added twice. Returns 0 or -ENOMEM.
  */
-int dp_ipt_nft_read_table(int af, struct dp_ipt_table *t, bool *absent, char *why, size_t size);
-int dp_ipt_legacy_read_table(int af, struct dp_ipt_table *t, bool *absent, char *why, size_t size);
+int dp_ipt_interpret_filter(const struct dp_ipt_table *t, struct dataplane *dp,
+			    enum dp_plane_kind which);
+
+/*
+ * The transports: read table (iptables' "nat" or "filter") of family af (AF_INET /
+ * AF_INET6) into t. Both return 0 (t filled; a table that does not exist leaves t empty
+ * and sets *absent), or -errno with why (size bytes) saying what failed.
+ */
+int dp_ipt_nft_read_table(int af, const char *table, struct dp_ipt_table *t, bool *absent,
+			  char *why, size_t size);
+int dp_ipt_legacy_read_table(int af, const char *table, struct dp_ipt_table *t, bool *absent,
+			     char *why, size_t size);
 
 #endif

@@ -113,11 +113,11 @@ static int decode_v6(const struct ip6t_entry *e, const char *label, struct dp_ip
 }
 
 /*
- * Whether /proc/net/ip{,6}_tables_names lists nat in this network namespace. Asking
- * libiptc for a table the namespace does not have would make the kernel load
- * iptable_nat: a reader must not change the node.
+ * Whether /proc/net/ip{,6}_tables_names lists table in this network namespace. Asking
+ * libiptc for a table the namespace does not have would make the kernel load its module
+ * (iptable_nat): a reader must not change the node.
  */
-static int has_nat(int af, bool *yes)
+static int has_table(int af, const char *table, bool *yes)
 {
 	const char *path =
 	    af == AF_INET6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names";
@@ -126,9 +126,11 @@ static int has_nat(int af, bool *yes)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno; /* ENOENT: x_tables not loaded at all */
 	char line[64];
-	while (fgets(line, sizeof(line), f))
-		if (!strcmp(line, "nat\n"))
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, table))
 			*yes = true;
+	}
 	fclose(f);
 	return 0;
 }
@@ -166,16 +168,17 @@ static int read_rules(int af, struct xtc_handle *h, struct dp_ipt_table *t)
 	return 0;
 }
 
-int dp_ipt_legacy_read_table(int af, struct dp_ipt_table *t, bool *absent, char *why, size_t size)
+int dp_ipt_legacy_read_table(int af, const char *table, struct dp_ipt_table *t, bool *absent,
+			     char *why, size_t size)
 {
 	bool yes;
-	int err = has_nat(af, &yes);
+	int err = has_table(af, table, &yes);
 	*absent = !yes;
 	if (err)
 		return fail(err, why, size, "ip_tables_names", strerror(-err));
 	if (!yes)
 		return 0;
-	struct xtc_handle *h = af == AF_INET6 ? ip6tc_init("nat") : iptc_init("nat");
+	struct xtc_handle *h = af == AF_INET6 ? ip6tc_init(table) : iptc_init(table);
 	if (!h) {
 		err = errno ? -errno : -EIO;
 		if (err == -ENOENT) { /* gone since the names were read */
@@ -184,7 +187,7 @@ int dp_ipt_legacy_read_table(int af, struct dp_ipt_table *t, bool *absent, char 
 		}
 		if (err == -EPERM || err == -EACCES)
 			return fail(-EPERM, why, size, _("iptables-legacy"),
-				    _("reading the nat table needs CAP_NET_ADMIN (run as root)"));
+				    _("reading iptables needs CAP_NET_ADMIN (run as root)"));
 		return fail(err, why, size, _("iptables-legacy"),
 			    af == AF_INET6 ? ip6tc_strerror(errno) : iptc_strerror(errno));
 	}

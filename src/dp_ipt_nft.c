@@ -213,6 +213,7 @@ static int udata_comment(struct dp_ipt_rule *r, const struct nftnl_rule *nr)
 
 struct dump {
 	int af;
+	const char *table;
 	struct dp_ipt_table *t;
 	int err;
 };
@@ -229,7 +230,7 @@ static int on_chain(const struct nlmsghdr *nlh, void *data)
 	const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
 	const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
 	int ci = 0;
-	if (table && name && !strcmp(table, "nat"))
+	if (table && name && !strcmp(table, d->table))
 		ci = dp_ipt_table_chain(d->t, name);
 	nftnl_chain_free(c);
 	if (ci < 0) {
@@ -251,7 +252,7 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 	const char *table = nftnl_rule_get_str(nr, NFTNL_RULE_TABLE);
 	const char *chain = nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN);
 	int err = 0;
-	if (table && chain && !strcmp(table, "nat")) {
+	if (table && chain && !strcmp(table, d->table)) {
 		int ci = dp_ipt_table_chain(d->t, chain);
 		struct dp_ipt_rule r = {
 		    .chain = (uint32_t)ci, .af = d->af, .dst_len = -1, .src_len = -1};
@@ -279,11 +280,11 @@ static int dump(struct mnl_socket *nl, uint16_t type, uint16_t family, mnl_cb_t 
 {
 	uint32_t seq = (uint32_t)time(NULL) + type;
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, family, NLM_F_DUMP, seq);
-	if (type == NFT_MSG_GETRULE) { /* only table nat's rules */
+	if (type == NFT_MSG_GETRULE) { /* only the table's rules */
 		struct nftnl_rule *r = nftnl_rule_alloc();
 		if (!r)
 			return -ENOMEM;
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "nat");
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, d->table);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		nftnl_rule_free(r);
 	}
@@ -302,10 +303,11 @@ static int dump(struct mnl_socket *nl, uint16_t type, uint16_t family, mnl_cb_t 
 	}
 }
 
-int dp_ipt_nft_read_table(int af, struct dp_ipt_table *t, bool *absent, char *why, size_t size)
+int dp_ipt_nft_read_table(int af, const char *table, struct dp_ipt_table *t, bool *absent,
+			  char *why, size_t size)
 {
 	uint16_t family = af == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	struct dump d = {.af = af, .t = t};
+	struct dump d = {.af = af, .table = table, .t = t};
 	*absent = false;
 	/* Large enough for the kernel to fill with many rules per read (it sends <= 32 KiB). */
 	size_t bufsize = 64 * 1024;
@@ -323,7 +325,7 @@ int dp_ipt_nft_read_table(int af, struct dp_ipt_table *t, bool *absent, char *wh
 	}
 	int err = dump(nl, NFT_MSG_GETCHAIN, family, on_chain, &d, buf, bufsize);
 	if (!err && t->n_chains == 0)
-		*absent = true; /* no table "nat" in this family (or nf_tables not loaded) */
+		*absent = true; /* no such table in this family (or nf_tables not loaded) */
 	else if (!err)
 		err = dump(nl, NFT_MSG_GETRULE, family, on_rule, &d, buf, bufsize);
 	mnl_socket_close(nl);
@@ -334,7 +336,7 @@ int dp_ipt_nft_read_table(int af, struct dp_ipt_table *t, bool *absent, char *wh
 	}
 	if (err == -EPERM || err == -EACCES) {
 		snprintf(why, size, "%s: %s", _("iptables-nft"),
-			 _("reading the nat table needs CAP_NET_ADMIN (run as root)"));
+			 _("reading iptables needs CAP_NET_ADMIN (run as root)"));
 		return -EPERM;
 	}
 	if (err)
