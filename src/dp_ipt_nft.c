@@ -214,6 +214,8 @@ static int udata_comment(struct dp_ipt_rule *r, const struct nftnl_rule *nr)
 struct dump {
 	int af;
 	const char *table;
+	const char *chain; /* of a GETRULE dump */
+	uint32_t seq;
 	struct dp_ipt_table *t;
 	int err;
 };
@@ -278,13 +280,14 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 static int dump(struct mnl_socket *nl, uint16_t type, uint16_t family, mnl_cb_t cb, struct dump *d,
 		char *buf, size_t size)
 {
-	uint32_t seq = (uint32_t)time(NULL) + type;
+	uint32_t seq = ++d->seq;
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, type, family, NLM_F_DUMP, seq);
-	if (type == NFT_MSG_GETRULE) { /* only the table's rules */
+	if (type == NFT_MSG_GETRULE) { /* only the chain's rules */
 		struct nftnl_rule *r = nftnl_rule_alloc();
 		if (!r)
 			return -ENOMEM;
 		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, d->table);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, d->chain);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		nftnl_rule_free(r);
 	}
@@ -307,7 +310,7 @@ int dp_ipt_nft_read_table(int af, const char *table, struct dp_ipt_table *t, boo
 			  char *why, size_t size)
 {
 	uint16_t family = af == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	struct dump d = {.af = af, .table = table, .t = t};
+	struct dump d = {.af = af, .table = table, .t = t, .seq = (uint32_t)time(NULL)};
 	*absent = false;
 	/* Large enough for the kernel to fill with many rules per read (it sends <= 32 KiB). */
 	size_t bufsize = 64 * 1024;
@@ -326,8 +329,17 @@ int dp_ipt_nft_read_table(int af, const char *table, struct dp_ipt_table *t, boo
 	int err = dump(nl, NFT_MSG_GETCHAIN, family, on_chain, &d, buf, bufsize);
 	if (!err && t->n_chains == 0)
 		*absent = true; /* no such table in this family (or nf_tables not loaded) */
-	else if (!err)
+	/*
+	 * One dump per chain: the kernel resumes a table-wide rule dump by walking every rule
+	 * already sent, which made 330,000 rules take two minutes; a chain's dump starts at
+	 * its chain (found by hash).
+	 */
+	for (size_t c = 0, n = t->n_chains; !err && !*absent && c < n; c++) {
+		d.chain = t->chains[c];
 		err = dump(nl, NFT_MSG_GETRULE, family, on_rule, &d, buf, bufsize);
+		if (err == -ENOENT) /* deleted since the chains were read */
+			err = 0;
+	}
 	mnl_socket_close(nl);
 	free(buf);
 	if (err == -ENOENT) {
