@@ -90,10 +90,11 @@ void dp_ipt_rule_free(struct dp_ipt_rule *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int dp_ipt_rule_note(struct dp_ipt_rule *r, const char *what)
+/* Appends what to *note (owned, may be NULL), "; "-separated. Returns 0 or -ENOMEM. */
+static int append_note(char **note, const char *what)
 {
-	size_t old = r->note ? strlen(r->note) : 0;
-	char *n = realloc(r->note, old + strlen(what) + 3);
+	size_t old = *note ? strlen(*note) : 0;
+	char *n = realloc(*note, old + strlen(what) + 3);
 	if (!n)
 		return -ENOMEM;
 	if (old)
@@ -101,8 +102,13 @@ int dp_ipt_rule_note(struct dp_ipt_rule *r, const char *what)
 	else
 		n[0] = '\0';
 	strcat(n, what);
-	r->note = n;
+	*note = n;
 	return 0;
+}
+
+int dp_ipt_rule_note(struct dp_ipt_rule *r, const char *what)
+{
+	return append_note(&r->note, what);
 }
 
 int dp_ipt_table_add_rule(struct dp_ipt_table *t, struct dp_ipt_rule *r)
@@ -168,18 +174,8 @@ static bool is_service_chain(const char *name)
 
 static int fe_note(struct dp_frontend *f, const char *what)
 {
-	size_t old = f->note ? strlen(f->note) : 0;
-	char *n = realloc(f->note, old + strlen(what) + 3);
-	if (!n)
-		return -ENOMEM;
-	if (old)
-		memcpy(n + old, "; ", 3);
-	else
-		n[0] = '\0';
-	strcat(n, what);
-	f->note = n;
 	f->unrecognised = true;
-	return 0;
+	return append_note(&f->note, what);
 }
 
 /* What a rule's note says, as the frontend's: "KUBE-SEP-X: match owner". */
