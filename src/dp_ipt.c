@@ -263,18 +263,22 @@ static int walk_service(const struct walk *w, struct dp_frontend *f, int c, int 
 /* "ns/name:port rest" (or "ns/name rest": a port without a name) into f's owner fields. */
 static int set_owner(struct dp_frontend *f, const char *comment)
 {
-	const char *end = comment ? strchr(comment, ' ') : NULL;
-	size_t n = comment ? (end ? (size_t)(end - comment) : strlen(comment)) : 0;
-	const char *slash = comment ? memchr(comment, '/', n) : NULL;
-	const char *colon = slash ? memchr(slash, ':', n - (size_t)(slash - comment)) : NULL;
-	if (!slash)
-		n = 0;
-	const char *name = slash ? slash + 1 : "";
-	const char *name_end = colon ? colon : comment + n;
-	const char *port = colon ? colon + 1 : "";
-	f->svc_namespace = strndup(slash ? comment : "", slash ? (size_t)(slash - comment) : 0);
-	f->svc_name = strndup(name, slash ? (size_t)(name_end - name) : 0);
-	f->svc_port = strndup(port, colon ? (size_t)(comment + n - port) : 0);
+	const char *c = comment ? comment : "";
+	size_t n = strcspn(c, " "); /* the first word: kube-proxy's ServicePortName */
+	const char *slash = memchr(c, '/', n);
+	size_t ns_len = 0, name_len = 0, port_at = n, port_len = 0;
+	if (slash) {
+		ns_len = (size_t)(slash - c);
+		const char *colon = memchr(slash, ':', n - ns_len);
+		name_len = (size_t)((colon ? colon : c + n) - (slash + 1));
+		if (colon) {
+			port_at = (size_t)(colon + 1 - c);
+			port_len = n - port_at;
+		}
+	}
+	f->svc_namespace = strndup(c, ns_len);
+	f->svc_name = strndup(slash ? slash + 1 : c, name_len);
+	f->svc_port = strndup(c + port_at, port_len);
 	return f->svc_namespace && f->svc_name && f->svc_port ? 0 : -ENOMEM;
 }
 
@@ -465,55 +469,6 @@ int dp_ipt_interpret_filter(const struct dp_ipt_table *t, struct dataplane *dp,
 			g->no_endpoints = true;
 			dp_frontend_free(&f);
 		} else if ((err = add(dp, &f)) < 0) {
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* --- the entry point --- */
-
-/* Reads table of one family with plane which's transport into t. */
-static int read_table(enum dp_plane_kind which, int af, const char *table, struct dp_ipt_table *t,
-		      bool *absent, char *why, size_t size)
-{
-	if (which == DP_IPTABLES_NFT)
-		return dp_ipt_nft_read_table(af, table, t, absent, why, size);
-	return dp_ipt_legacy_read_table(af, table, t, absent, why, size);
-}
-
-/* nat first (the frontends), then filter (the Services kube-proxy rejects). */
-static int read_family(struct dataplane *dp, enum dp_plane_kind which, int af, char *why,
-		       size_t size)
-{
-	static const char *const tables[] = {"nat", "filter"};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		struct dp_ipt_table t = {0};
-		bool absent = false;
-		int err = read_table(which, af, tables[i], &t, &absent, why, size);
-		if (!err && !absent)
-			err = i == 0 ? dp_ipt_interpret(&t, dp, which)
-				     : dp_ipt_interpret_filter(&t, dp, which);
-		dp_ipt_table_free(&t);
-		if (err)
-			return err;
-		if (i == 0 && !dp->planes[which].present)
-			return 0; /* not kube-proxy's: no need for its filter rules */
-	}
-	return 0;
-}
-
-int dp_ipt_read(struct dataplane *dp, enum dp_plane_kind which)
-{
-	if (which != DP_IPTABLES_NFT && which != DP_IPTABLES_LEGACY)
-		return -EINVAL;
-	static const int afs[] = {AF_INET, AF_INET6};
-	dp->planes[which].read = true;
-	for (size_t i = 0; i < sizeof(afs) / sizeof(afs[0]); i++) {
-		char why[160] = "";
-		int err = read_family(dp, which, afs[i], why, sizeof(why));
-		if (err) {
-			dataplane_set_error(dp, which, err, why[0] ? why : strerror(-err));
 			return err;
 		}
 	}
