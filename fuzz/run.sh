@@ -21,7 +21,7 @@ top=$(cd "$here/.." && pwd)
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
-all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read"
+all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read fuzz_dp_ipt"
 targets=${FUZZ_TARGETS:-$all}
 cc=${FUZZ_CC:-clang}
 cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -43,6 +43,7 @@ max_len() {
 	fuzz_kube_json) echo 65536 ;;
 	fuzz_kube_config_edit) echo 8192 ;;
 	fuzz_json_read) echo 65536 ;;
+	fuzz_dp_ipt) echo 1024 ;;
 	esac
 }
 
