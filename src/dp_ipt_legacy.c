@@ -174,6 +174,9 @@ int dp_ipt_legacy_read_table(int af, const char *table, struct dp_ipt_table *t, 
 	bool yes;
 	int err = has_table(af, table, &yes);
 	*absent = !yes;
+	if (err == -EACCES || err == -EPERM) /* the names file is root's, mode 0440 */
+		return fail(-EPERM, why, size, _("iptables-legacy"),
+			    _("reading iptables needs CAP_NET_ADMIN (run as root)"));
 	if (err)
 		return fail(err, why, size, "ip_tables_names", strerror(-err));
 	if (!yes)
