@@ -22,7 +22,7 @@ seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read \
-	fuzz_kp_metrics fuzz_dp_ipset fuzz_dp_nft"
+	fuzz_kp_metrics fuzz_dp_ipset fuzz_dp_nft fuzz_dp_ipt"
 targets=${FUZZ_TARGETS:-$all}
 cc=${FUZZ_CC:-clang}
 cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -48,6 +48,7 @@ max_len() {
 	fuzz_kp_metrics) echo 65536 ;;
 	fuzz_dp_ipset) echo 16384 ;;
 	fuzz_dp_nft) echo 65536 ;;
+	fuzz_dp_ipt) echo 1024 ;;
 	esac
 }
 
