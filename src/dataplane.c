@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "dataplane.h"
+#include "dp_ipt.h"
 #include "dp_nft.h"
 #include "modules.h"
 #include "nls.h"
@@ -144,6 +145,11 @@ int dataplane_read(const struct dataplane_opts *o, struct dataplane **out)
 	double t0 = clock_seconds(CLOCK_MONOTONIC);
 	/* A reader out of memory stops the read; any other failure is the plane's own. */
 	int err = o->nftables && may_read(dp, DP_NFTABLES, "nf_tables") ? dp_nft_read(dp) : 0;
+	if (err != -ENOMEM && o->iptables && may_read(dp, DP_IPTABLES_NFT, "nf_tables"))
+		err = dp_ipt_read(dp, DP_IPTABLES_NFT);
+	/* Legacy looks at /proc/net/ip_tables_names itself: an absent table is not asked for. */
+	if (err != -ENOMEM && o->iptables)
+		err = dp_ipt_read(dp, DP_IPTABLES_LEGACY);
 	if (err != -ENOMEM && o->ipsets) {
 		dp->ipsets_read = true;
 		dp->ipsets_error = dp_ipset_read(&dp->ipsets, &dp->n_ipsets, dp->ipsets_why,

@@ -664,7 +664,8 @@ int main(int argc, char **argv)
 	 */
 	if (o.mode != MODE_UI && !o.no_dataplane)
 		o.collect.dataplane =
-			(struct dataplane_opts){.nftables = true, .ipsets = true, .kube_ipvs0 = true};
+			(struct dataplane_opts){
+			.nftables = true, .iptables = true, .ipsets = true, .kube_ipvs0 = true};
 
 	if (o.mode == MODE_UI) {
 		struct ui_opts uo = {

@@ -61,6 +61,56 @@ passed=$((passed + $(grep -c '^ok - ' "$work/check.out")))
 failed=$((failed + $(grep -c '^not ok - ' "$work/check.out")))
 grep -qE '^(ok|not ok) - ' "$work/check.out" || not_ok "check-dataplane.py said nothing" "$work/check.out"
 
+# iptables mode, both backends at once (a node between two kube-proxy versions, or a switch
+# half done): the same rules restored into iptables-nft and iptables-legacy, ipvstop against
+# the generator's truth and what each backend's iptables-save prints.
+python3 "$here/gen-kube-iptables.py" --scenario "$here/../kube/scenarios/basic.json" --node worker-2 \
+	--out "$work/ipt.rules" --truth "$work/ipt.truth" || not_ok "gen-kube-iptables.py failed"
+cat > "$work/ipt.sh" <<'SH'
+set -e
+cd "$1"
+for b in nft legacy; do
+	iptables-$b-restore < ipt.rules
+	iptables-$b-save -t nat > save-$b.txt
+done
+"$IPVSTOP" -j -n 1 --no-kube > ipt.json 2> ipt.err
+SH
+if IPVSTOP=$IPVSTOP unshare -n sh "$work/ipt.sh" "$work" > "$work/ipt.log" 2>&1; then
+	ok "iptables: kube-proxy's rules restored into both backends; ipvstop -j ran"
+else
+	not_ok "iptables: the rules could not be restored, or ipvstop failed" "$work/ipt.log"
+fi
+python3 - "$work" > "$work/ipt.out" 2>&1 <<'PY'
+import json, os, sys
+d = sys.argv[1]
+doc = json.load(open(os.path.join(d, "ipt.json")))["dataplane"]
+truth = sorted(l.strip() for l in open(os.path.join(d, "ipt.truth")) if l.strip())
+def line(f):
+    eps = ",".join("%s:%d@%.6f" % (e["address"], e["port"], e["share"] or 0) for e in f["endpoints"])
+    owner = "%s/%s:%s" % (f["service"]["namespace"], f["service"]["name"], f["service"]["port"]) if f["service"] else "-"
+    return "%s %s %s %d %s aff=%d noep=%d eps=%s" % (f["kind"], f["protocol"], f["address"] or "*",
+        f["port"], owner, f["affinity"], f["no_endpoints"], eps)
+for plane in ("iptables-nft", "iptables-legacy"):
+    got = sorted(line(f) for f in doc["frontends"] if f["plane"] == plane)
+    p = doc["planes"][plane]
+    save = open(os.path.join(d, "save-%s.txt" % plane.split("-")[1])).read().splitlines()
+    rules = sum(1 for l in save if l.startswith("-A "))
+    svc = sum(1 for l in save if l.startswith("-A KUBE-SERVICES "))
+    ok = p["read"] and p["present"] and p["error"] is None
+    print(("ok" if ok else "not ok") + " - %s: read, present, no error" % plane)
+    print(("ok" if got == truth else "not ok") + " - %s: the %d frontends the scenario implies, with their endpoints and shares" % (plane, len(truth)))
+    if got != truth:
+        print("    missing: %s; extra: %s" % (sorted(set(truth) - set(got))[:3], sorted(set(got) - set(truth))[:3]))
+    # the filter table's rules are counted too where the reader reads them
+    print(("ok" if p["services_rules"] == svc and p["rules"] >= rules else "not ok") +
+          " - %s: KUBE-SERVICES has %d rules and nat %d, as iptables-save says (ipvstop: %d, %d)" % (plane, svc, rules, p["services_rules"], p["rules"]))
+print(("ok" if doc["planes"]["nftables"]["present"] is False else "not ok") + " - iptables-nft's nat table is not taken for kube-proxy's nftables mode")
+PY
+cat "$work/ipt.out"
+passed=$((passed + $(grep -c '^ok - ' "$work/ipt.out")))
+failed=$((failed + $(grep -c '^not ok - ' "$work/ipt.out")))
+grep -q '^ok - ' "$work/ipt.out" || not_ok "the iptables check said nothing" "$work/ipt.out"
+
 # An empty namespace: every plane read, none present, no error.
 unshare -n "$IPVSTOP" -j -n 1 --no-kube > "$work/empty.json" 2>&1
 if python3 - "$work/empty.json" <<'PY'
