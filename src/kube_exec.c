@@ -520,6 +520,18 @@ out:
 static int exec_program(const char *cmd, char **prog, char *err, size_t errlen)
 {
 	*prog = strchr(cmd, '/') ? strdup(cmd) : find_in_path(cmd);
+	/*
+	 * A path that cannot be executed is said before spawning: posix_spawn reports a failed
+	 * execve only where the child shares the parent's memory (CLONE_VFORK), which valgrind
+	 * and some emulators do not give, and the plugin would look like one that exited 127.
+	 */
+	if (*prog && access(*prog, X_OK) != 0) {
+		int e = errno;
+		free(*prog);
+		*prog = NULL;
+		return kube_io_fail(err, errlen, -e, _("exec plugin '%s' cannot be run: %s"), cmd,
+				    strerror(e));
+	}
 	if (*prog)
 		return 0;
 	if (strchr(cmd, '/'))
