@@ -19,6 +19,7 @@
 #include "kube_text.h"
 #include "nls.h"
 #include "output_json.h"
+#include "signals.h"
 #include "snapshot.h"
 #include "ui.h"
 #include "ui_internal.h"
@@ -465,18 +466,8 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 /* INT, TERM and HUP end the loop; a fatal signal restores the terminal first. */
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGFPE, &sa, NULL);
-	sigaction(SIGABRT, &sa, NULL);
+	signals_catch_stop(on_stop_signal);
+	signals_catch_fatal(on_fatal_signal);
 }
 
 /* curses in cbreak mode, keys without waiting, Esc at once. False: no terminal. */
