@@ -19,6 +19,7 @@
 #include "mailbox.h"
 #include "kube_sync.h"
 #include "nls.h"
+#include "worker.h"
 
 /* ---- a small string -> index map: a hash_index whose record owns its key ---- */
 
@@ -993,8 +994,7 @@ struct kube_sync *kube_sync_start(const struct kube_sync_opts *o)
 		free(k);
 		return NULL;
 	}
-	pthread_mutex_init(&k->lock, NULL);
-	pthread_cond_init(&k->cond, NULL);
+	worker_lock_init(&k->lock, &k->cond, CLOCK_REALTIME);
 	if (o->node_name)
 		snprintf(k->node_name, sizeof(k->node_name), "%s", o->node_name);
 	else if (gethostname(k->node_name, sizeof(k->node_name) - 1) != 0)
@@ -1038,9 +1038,7 @@ void kube_sync_stop(struct kube_sync *k)
 {
 	if (!k)
 		return;
-	pthread_mutex_lock(&k->lock);
-	k->stop = true;
-	pthread_mutex_unlock(&k->lock);
+	worker_set(&k->lock, &k->cond, &k->stop, true);
 	if (k->thread_started) {
 		kube_http_wakeup(k->http);
 		pthread_join(k->thread, NULL);
@@ -1054,8 +1052,7 @@ void kube_sync_stop(struct kube_sync *k)
 		kube_credentials_free(&k->cred);
 	kube_state_free(&k->st);
 	mailbox_destroy(&k->box);
-	pthread_cond_destroy(&k->cond);
-	pthread_mutex_destroy(&k->lock);
+	worker_lock_destroy(&k->lock, &k->cond);
 	free(k);
 }
 
