@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "cancel.h"
 #include "clock.h"
 #include "feed.h"
@@ -196,14 +197,8 @@ static int model_merge(struct feed *f, struct snapshot *fresh)
 
 static int note_removed(struct feed *f, size_t i)
 {
-	if (f->n_removed == f->cap_removed) {
-		size_t cap = f->cap_removed ? f->cap_removed * 2 : 16;
-		size_t *p = realloc(f->removed, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		f->removed = p;
-		f->cap_removed = cap;
-	}
+	if (array_reserve(&f->removed, f->n_removed, &f->cap_removed, sizeof(*f->removed), 16))
+		return -ENOMEM;
 	f->removed[f->n_removed++] = i;
 	return 0;
 }

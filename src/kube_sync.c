@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "hash.h"
 #include "kube_http.h"
@@ -469,15 +470,9 @@ static int apply_event(struct informer *inf, const struct kube_watch_event *ev)
 		item_free(inf->kind, (char *)*arr + e->idx * sz);
 		memcpy((char *)*arr + e->idx * sz, &item, sz);
 	} else {
-		if (*n == k->cap[inf->kind]) {
-			size_t cap = *n ? *n * 2 : 64;
-			void *p = realloc(*arr, cap * sz);
-			if (!p) {
-				item_free(inf->kind, &item);
-				return -ENOMEM;
-			}
-			*arr = p;
-			k->cap[inf->kind] = cap;
+		if (array_reserve(arr, *n, &k->cap[inf->kind], sz, 64)) {
+			item_free(inf->kind, &item);
+			return -ENOMEM;
 		}
 		memcpy((char *)*arr + *n * sz, &item, sz);
 		(*n)++;
