@@ -287,3 +287,11 @@ void jw_null(struct jw *w, const char *key)
 	put(w, "null", 4);
 	w->need_comma = true;
 }
+
+void jw_u64_object(struct jw *w, const char *key, const struct jw_u64_member *m)
+{
+	jw_open(w, key, '{');
+	for (; m->key; m++)
+		jw_u64(w, m->key, m->v);
+	jw_close(w, '}');
+}

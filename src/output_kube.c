@@ -176,15 +176,16 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	const struct kube_state *k = kv->k;
 	char key[160], rs[96], buf[512];
 	jw_open(w, "drift", '{');
-	jw_open(w, "counts", '{');
-	jw_u64(w, "missing_endpoints", j->n_missing);
-	jw_u64(w, "unexplained_real_servers", j->n_extra);
-	jw_u64(w, "draining", j->n_drain);
-	jw_u64(w, "unowned_virtual_services", j->n_unowned);
-	jw_u64(w, "services_without_virtual_service", j->n_unserved);
-	jw_u64(w, "scheduler_mismatch", j->n_sched);
-	jw_u64(w, "affinity_mismatch", j->n_affinity);
-	jw_close(w, '}');
+	jw_u64_object(w, "counts",
+		      (const struct jw_u64_member[]){
+			      {"missing_endpoints", j->n_missing},
+			      {"unexplained_real_servers", j->n_extra},
+			      {"draining", j->n_drain},
+			      {"unowned_virtual_services", j->n_unowned},
+			      {"services_without_virtual_service", j->n_unserved},
+			      {"scheduler_mismatch", j->n_sched},
+			      {"affinity_mismatch", j->n_affinity},
+			      {NULL, 0}});
 
 	jw_open(w, "missing_endpoints", '[');
 	for (size_t i = 0; i < j->n_missing; i++) {
@@ -295,12 +296,12 @@ void output_kube_section(struct jw *w, const struct kube_view *kv, const struct 
 	/* KEP-5495: IPVS mode is deprecated from Kubernetes 1.35; nftables is the successor. */
 	jw_bool(w, "ipvs_deprecated", k->minor >= 35);
 	jw_bool(w, "synced", k->synced);
-	jw_open(w, "counts", '{');
-	jw_u64(w, "services", k->n_services);
-	jw_u64(w, "endpointslices", k->n_slices);
-	jw_u64(w, "nodes", k->n_nodes);
-	jw_u64(w, "kube_proxy_pods", k->n_proxies);
-	jw_close(w, '}');
+	jw_u64_object(w, "counts",
+		      (const struct jw_u64_member[]){{"services", k->n_services},
+						     {"endpointslices", k->n_slices},
+						     {"nodes", k->n_nodes},
+						     {"kube_proxy_pods", k->n_proxies},
+						     {NULL, 0}});
 	if (k->enabled) {
 		write_proxy(w, kv, s);
 		if (kv->j)
