@@ -9,6 +9,7 @@
 
 #include "action_run.h"
 #include "mailbox.h"
+#include "worker.h"
 
 struct action_run {
 	struct action_request req;
@@ -111,12 +112,10 @@ struct action_run *action_run_start(const struct action_request *req)
 		goto fail;
 	if (mailbox_init(&a->box, NULL, 0, NULL) != 0)
 		goto fail;
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->cond, NULL);
+	worker_lock_init(&a->lock, &a->cond, CLOCK_REALTIME);
 	if (pthread_create(&a->thread, NULL, run, a) != 0) {
 		mailbox_destroy(&a->box);
-		pthread_cond_destroy(&a->cond);
-		pthread_mutex_destroy(&a->lock);
+		worker_lock_destroy(&a->lock, &a->cond);
 		goto fail;
 	}
 	return a;
@@ -181,13 +180,9 @@ void action_run_free(struct action_run *a)
 {
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->lock);
-	a->closing = true;
-	pthread_cond_broadcast(&a->cond);
-	pthread_mutex_unlock(&a->lock);
+	worker_set(&a->lock, &a->cond, &a->closing, true);
 	pthread_join(a->thread, NULL);
-	pthread_cond_destroy(&a->cond);
-	pthread_mutex_destroy(&a->lock);
+	worker_lock_destroy(&a->lock, &a->cond);
 	mailbox_destroy(&a->box);
 	snapshot_free(&a->snap);
 	free(a);

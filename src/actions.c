@@ -38,6 +38,15 @@ __attribute__((format(printf, 3, 4))) static void say(const struct action_io *io
 	io->say(io->arg, warn, line);
 }
 
+/* Asks question; on a no, says what (not) happens instead and returns false. */
+static bool ask_or_say(const struct action_io *io, const char *question, const char *on_no)
+{
+	if (io->ask(io->arg, question))
+		return true;
+	say(io, false, "%s", on_no);
+	return false;
+}
+
 /* Who did it: the person behind sudo when there is one. */
 static const char *who(void)
 {
@@ -135,10 +144,8 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 	say(io, false, "%s",
 	    _("They are loaded with libkmod as modprobe would, with the modprobe.d blacklist "
 	      "applied and no install commands run."));
-	if (!io->ask(io->arg, _("Load them now?"))) {
-		say(io, false, "%s", _("Cancelled: nothing was loaded."));
+	if (!ask_or_say(io, _("Load them now?"), _("Cancelled: nothing was loaded.")))
 		return -ECANCELED;
-	}
 	int failed = 0;
 	for (size_t i = 0; i < n; i++) {
 		enum module_state st;
@@ -160,10 +167,9 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 						  : "/etc/modules-load.d/ipvs.conf";
 	say(io, false, _("To load them at every boot, %s can list them (systemd-modules-load)."),
 	    conf);
-	if (!io->ask(io->arg, _("Write that file too?"))) {
-		say(io, false, "%s", _("Not written: they stay loaded until the next reboot."));
+	if (!ask_or_say(io, _("Write that file too?"),
+			_("Not written: they stay loaded until the next reboot.")))
 		return 0;
-	}
 	/* Names already in the file stay once; a new file gets a word on where it came from. */
 	char have[8192] = "\n";
 	FILE *old = fopen(conf, "r");
@@ -237,10 +243,8 @@ int action_set_scheduler(const struct action_env *env, const struct ipvs_service
 	say(io, false, "%s",
 	    _("Persistence, netmask, the other flags and the persistence engine are kept as they "
 	      "are."));
-	if (!io->ask(io->arg, _("Change it now?"))) {
-		say(io, false, "%s", _("Cancelled: the kernel was not changed."));
+	if (!ask_or_say(io, _("Change it now?"), _("Cancelled: the kernel was not changed.")))
 		return -ECANCELED;
-	}
 	int err = ipvs_nl_open(&nl);
 	if (!err)
 		err = ipvs_nl_set_service(nl, &want);
@@ -939,10 +943,9 @@ static int kp_attempt(struct kp_switch *s, const struct cm *m, const char *value
 		kp_show_diff(s, diff, value, io);
 		body = cm_with_text(m, newtext);
 		rc = body ? kp_dry_run(s, body, io) : -ENOMEM;
-		if (rc == 0 && !io->ask(io->arg, _("Write it and restart kube-proxy on every node?"))) {
-			say(io, false, "%s", _("Cancelled: nothing was changed."));
+		if (rc == 0 && !ask_or_say(io, _("Write it and restart kube-proxy on every node?"),
+					   _("Cancelled: nothing was changed.")))
 			rc = -ECANCELED;
-		}
 		if (rc == 0)
 			rc = kp_put(s, body, value, io);
 		if (rc == 0) {

@@ -2,6 +2,7 @@
 /* Display-cell measurement and padding for translated column headers and values. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,11 @@ int cells_width(const char *s)
 	return w;
 }
 
-char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
+/*
+ * Copies what of s fits in width cells and len - 1 bytes into buf, each character that
+ * cannot be shown as one '?'. Returns the bytes written (no NUL); *cells the cells taken.
+ */
+static size_t copy_safe(const char *s, int width, char *buf, size_t len, int *cells)
 {
 	size_t n = strlen(s), out = 0;
 	int w = 0;
@@ -70,7 +75,7 @@ char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
 		int cw;
 		size_t take = next_safe(s, n, &used, &cw);
 		size_t bytes = take ? take : 1;
-		if (w + cw > width || out + bytes + 1 > len)
+		if (cw > width - w || out + bytes + 1 > len)
 			break;
 		if (take)
 			memcpy(buf + out, s, take);
@@ -81,6 +86,14 @@ char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
 		s += used;
 		n -= used;
 	}
+	*cells = w;
+	return out;
+}
+
+char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
+{
+	int w;
+	size_t out = copy_safe(s, width, buf, len, &w);
 	size_t pad = width > w ? (size_t)(width - w) : 0;
 	if (out + pad + 1 > len)
 		pad = len - out - 1;
@@ -96,23 +109,8 @@ char *cells_pad(const char *s, int width, int right, char *buf, size_t len)
 
 char *cells_safe(const char *s, char *buf, size_t len)
 {
-	size_t n = strlen(s), out = 0;
-	while (n > 0) {
-		size_t used;
-		int cw;
-		size_t take = next_safe(s, n, &used, &cw);
-		size_t bytes = take ? take : 1;
-		if (out + bytes + 1 > len)
-			break;
-		if (take)
-			memcpy(buf + out, s, take);
-		else
-			buf[out] = '?';
-		out += bytes;
-		s += used;
-		n -= used;
-	}
-	buf[out] = '\0';
+	int w;
+	buf[copy_safe(s, INT_MAX, buf, len, &w)] = '\0';
 	return buf;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
 #include "dataplane.h"
 #include "dp_ipt.h"
@@ -53,15 +54,9 @@ int dp_frontend_add_endpoint(struct dp_frontend *f, const struct dp_endpoint *ep
 
 int dataplane_add(struct dataplane *dp, struct dp_frontend *f)
 {
-	if (dp->n_fe == dp->cap_fe) {
-		size_t cap = dp->cap_fe ? dp->cap_fe * 2 : 64;
-		struct dp_frontend *p = realloc(dp->fe, cap * sizeof(*p));
-		if (!p) {
-			dp_frontend_free(f);
-			return -ENOMEM;
-		}
-		dp->fe = p;
-		dp->cap_fe = cap;
+	if (array_reserve(&dp->fe, dp->n_fe, &dp->cap_fe, sizeof(*dp->fe), 64)) {
+		dp_frontend_free(f);
+		return -ENOMEM;
 	}
 	if ((unsigned)f->plane < DP_N_PLANES)
 		dp->planes[f->plane].n_frontends++;

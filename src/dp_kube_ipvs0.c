@@ -15,6 +15,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
+#include "array.h"
 #include "dp_kube_ipvs0.h"
 #include "nls.h"
 
@@ -88,14 +89,8 @@ static int collect(struct nl_cache *cache, int ifindex, struct dp_addrs *out)
 		int alen = addr_len(af);
 		if (alen == 0 || nl_addr_get_len(local) != (unsigned)alen)
 			continue;
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct dp_addr *p = realloc(out->a, ncap * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			out->a = p;
-			cap = ncap;
-		}
+		if (array_reserve(&out->a, out->n, &cap, sizeof(*out->a), 16))
+			return -ENOMEM;
 		struct dp_addr *d = &out->a[out->n++];
 		memset(d, 0, sizeof(*d));
 		d->af = af;

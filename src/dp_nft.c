@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "array.h"
 #include "dp_nft.h"
 
 /* Far above the listing of 100,000 endpoints (about 60 MB): a bound, not a limit in use. */
@@ -445,14 +446,8 @@ static int read_objects(struct nft_doc *d, const cJSON *list)
 				return -EINVAL;
 			if (!of_table(d, obj))
 				continue;
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				struct nft_chain *p = realloc(d->ch, nc * sizeof(*p));
-				if (!p)
-					return -ENOMEM;
-				d->ch = p;
-				cap = nc;
-			}
+			if (array_reserve(&d->ch, n, &cap, sizeof(*d->ch), 256))
+				return -ENOMEM;
 			d->ch[n] = (struct nft_chain){.name = name, .kind = chain_kind(name)};
 			n++;
 			d->n_ch = n;

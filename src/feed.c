@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "cancel.h"
 #include "clock.h"
 #include "feed.h"
@@ -15,6 +16,7 @@
 #include "mailbox.h"
 #include "rates.h"
 #include "sweep.h"
+#include "worker.h"
 
 struct feed {
 	pthread_t thread;
@@ -195,14 +197,8 @@ static int model_merge(struct feed *f, struct snapshot *fresh)
 
 static int note_removed(struct feed *f, size_t i)
 {
-	if (f->n_removed == f->cap_removed) {
-		size_t cap = f->cap_removed ? f->cap_removed * 2 : 16;
-		size_t *p = realloc(f->removed, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		f->removed = p;
-		f->cap_removed = cap;
-	}
+	if (array_reserve(&f->removed, f->n_removed, &f->cap_removed, sizeof(*f->removed), 16))
+		return -ENOMEM;
 	f->removed[f->n_removed++] = i;
 	return 0;
 }
@@ -505,16 +501,10 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 		if (!f->collector)
 			goto fail;
 	}
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_mutex_init(&f->lock, NULL);
+	worker_lock_init(&f->lock, &f->cond, CLOCK_MONOTONIC);
 	int err = pthread_create(&f->thread, NULL, run, f);
 	if (err) {
-		pthread_cond_destroy(&f->cond);
-		pthread_mutex_destroy(&f->lock);
+		worker_lock_destroy(&f->lock, &f->cond);
 		errno = err;
 		goto fail;
 	}
@@ -530,16 +520,12 @@ void feed_stop(struct feed *f)
 {
 	if (!f)
 		return;
-	pthread_mutex_lock(&f->lock);
-	f->stop = true;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->lock);
+	worker_set(&f->lock, &f->cond, &f->stop, true);
 	/* A read in progress ends at its next datagram or 1,024 connection entries. */
 	if (f->collector)
 		collector_cancel(f->collector, CANCEL_ALL);
 	pthread_join(f->thread, NULL);
-	pthread_cond_destroy(&f->cond);
-	pthread_mutex_destroy(&f->lock);
+	worker_lock_destroy(&f->lock, &f->cond);
 	snapshot_free(&f->last_recorded);
 	if (f->have_rec_prev)
 		snapshot_free(&f->rec_prev);
@@ -560,14 +546,6 @@ bool feed_take(struct feed *f, struct snapshot *out)
 	return mailbox_take(&f->box, out);
 }
 
-static void set_and_signal(struct feed *f, bool *field, bool value)
-{
-	pthread_mutex_lock(&f->lock);
-	*field = value;
-	pthread_cond_signal(&f->cond);
-	pthread_mutex_unlock(&f->lock);
-}
-
 void feed_set_interval(struct feed *f, double interval)
 {
 	pthread_mutex_lock(&f->lock);
@@ -577,12 +555,12 @@ void feed_set_interval(struct feed *f, double interval)
 
 void feed_set_paused(struct feed *f, bool paused)
 {
-	set_and_signal(f, &f->paused, paused);
+	worker_set(&f->lock, &f->cond, &f->paused, paused);
 }
 
 void feed_step(struct feed *f)
 {
-	set_and_signal(f, &f->step, true);
+	worker_set(&f->lock, &f->cond, &f->step, true);
 }
 
 void feed_set_connections(struct feed *f, bool on)

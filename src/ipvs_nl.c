@@ -20,6 +20,7 @@
 #include <linux/genetlink.h>
 #include <linux/ip_vs.h>
 
+#include "array.h"
 #include "cancel.h"
 #include "clock.h"
 #include "ipvs_nl.h"
@@ -556,14 +557,8 @@ static int on_dest(const struct nlmsghdr *h, void *arg)
 	int err = ipvs_parse_dest(h, sc->af, &d);
 	if (err)
 		return err;
-	if (sc->n_dests == sc->cap_dests) {
-		size_t cap = sc->cap_dests ? sc->cap_dests * 2 : 64;
-		struct ipvs_dest *p = realloc(sc->dests, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		sc->dests = p;
-		sc->cap_dests = cap;
-	}
+	if (array_reserve(&sc->dests, sc->n_dests, &sc->cap_dests, sizeof(*sc->dests), 64))
+		return -ENOMEM;
 	sc->dests[sc->n_dests++] = d;
 	return 0;
 }

@@ -753,23 +753,26 @@ static int agg_add(struct agg *a, const uint8_t *key)
 }
 
 /* Key layouts. service: proto[8] af port[2] addr[16]; dest: af port[2] addr[16]; state[16]. */
+/* af port[2] addr[16] at k: the part a service key and a destination key share. */
+static void key_endpoint(uint8_t *k, int af, uint16_t port, const struct ipvs_addr *addr)
+{
+	k[0] = af == AF_INET6 ? 6 : 4;
+	k[1] = (uint8_t)(port >> 8);
+	k[2] = (uint8_t)port;
+	memcpy(k + 3, addr->bytes, 16);
+}
+
 static void key_service(uint8_t *k, const struct ipvs_conn *c)
 {
 	memset(k, 0, AGG_KEY_LEN);
 	memcpy(k, c->protocol, strnlen(c->protocol, 8));
-	k[8] = c->af == AF_INET6 ? 6 : 4;
-	k[9] = (uint8_t)(c->virt_port >> 8);
-	k[10] = (uint8_t)c->virt_port;
-	memcpy(k + 11, c->virt.bytes, 16);
+	key_endpoint(k + 8, c->af, c->virt_port, &c->virt);
 }
 
 static void key_dest(uint8_t *k, const struct ipvs_conn *c)
 {
 	memset(k, 0, AGG_KEY_LEN);
-	k[0] = c->dest_af == AF_INET6 ? 6 : 4;
-	k[1] = (uint8_t)(c->dest_port >> 8);
-	k[2] = (uint8_t)c->dest_port;
-	memcpy(k + 3, c->dest.bytes, 16);
+	key_endpoint(k, c->dest_af, c->dest_port, &c->dest);
 }
 
 static void key_state(uint8_t *k, const struct ipvs_conn *c)

@@ -101,6 +101,7 @@ static size_t utf8_len(const unsigned char *p, size_t *bad)
 static void put_str(struct jw *w, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char short_plain[] = "\"\\\n\t", short_escaped[] = "\"\\nt";
 	const unsigned char *p = (const unsigned char *)str, *run = p;
 	put_c(w, '"');
 	while (*p) {
@@ -124,24 +125,15 @@ static void put_str(struct jw *w, const char *str)
 			run = p;
 			continue;
 		}
-		switch (c) {
-		case '"':
-			put(w, "\\\"", 2);
-			break;
-		case '\\':
-			put(w, "\\\\", 2);
-			break;
-		case '\n':
-			put(w, "\\n", 2);
-			break;
-		case '\t':
-			put(w, "\\t", 2);
-			break;
-		default: {
+		/* ", \, newline and tab have a short escape (c is never NUL here). */
+		const char *q = strchr(short_plain, c);
+		if (q) {
+			char e[2] = {'\\', short_escaped[q - short_plain]};
+			put(w, e, sizeof(e));
+		} else {
 			/* The other control characters and DEL, as \u00XX (lower-case hex). */
 			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 			put(w, e, sizeof(e));
-		}
 		}
 		p++;
 		run = p;
@@ -159,23 +151,6 @@ static char *digits(char *end, uint64_t v)
 		v /= 10;
 	} while (v);
 	return p;
-}
-
-static void put_u64(struct jw *w, uint64_t v)
-{
-	char b[24];
-	char *p = digits(b + sizeof(b), v);
-	put(w, p, (size_t)(b + sizeof(b) - p));
-}
-
-static void put_i64(struct jw *w, int64_t v)
-{
-	if (v < 0) {
-		put_c(w, '-');
-		put_u64(w, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64(w, (uint64_t)v);
-	}
 }
 
 /*
@@ -250,18 +225,28 @@ void jw_string(struct jw *w, const char *key, const char *val)
 	w->need_comma = true;
 }
 
-void jw_u64(struct jw *w, const char *key, uint64_t v)
+/* A member whose value is the n bytes of JSON text at text. */
+static void member(struct jw *w, const char *key, const char *text, size_t n)
 {
 	jw_key(w, key);
-	put_u64(w, v);
+	put(w, text, n);
 	w->need_comma = true;
+}
+
+void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	char b[24];
+	char *p = digits(b + sizeof(b), v);
+	member(w, key, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jw_i64(struct jw *w, const char *key, int64_t v)
 {
-	jw_key(w, key);
-	put_i64(w, v);
-	w->need_comma = true;
+	char b[24];
+	char *p = digits(b + sizeof(b), v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	member(w, key, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jw_double(struct jw *w, const char *key, double v)
@@ -273,17 +258,18 @@ void jw_double(struct jw *w, const char *key, double v)
 
 void jw_bool(struct jw *w, const char *key, bool v)
 {
-	jw_key(w, key);
-	if (v)
-		put(w, "true", 4);
-	else
-		put(w, "false", 5);
-	w->need_comma = true;
+	member(w, key, v ? "true" : "false", v ? 4 : 5);
 }
 
 void jw_null(struct jw *w, const char *key)
 {
-	jw_key(w, key);
-	put(w, "null", 4);
-	w->need_comma = true;
+	member(w, key, "null", 4);
+}
+
+void jw_u64_object(struct jw *w, const char *key, const struct jw_u64_member *m)
+{
+	jw_open(w, key, '{');
+	for (; m->key; m++)
+		jw_u64(w, m->key, m->v);
+	jw_close(w, '}');
 }

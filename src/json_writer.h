@@ -42,4 +42,12 @@ void jw_double(struct jw *w, const char *key, double v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
 
+/* One member of an object of counters; a NULL key ends the list. */
+struct jw_u64_member {
+	const char *key;
+	uint64_t v;
+};
+/* "key":{"m[0].key":m[0].v,...}: an object of unsigned members, in the order given. */
+void jw_u64_object(struct jw *w, const char *key, const struct jw_u64_member *m);
+
 #endif

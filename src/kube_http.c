@@ -258,6 +258,19 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* A client certificate or key: PEM from memory when there is some, else the file, else none. */
+static void set_pem(CURL *e, unsigned char *data, size_t len, const char *file,
+		    CURLoption blob_opt, CURLoption type_opt, CURLoption file_opt)
+{
+	if (data && len) {
+		struct curl_blob b = {.data = data, .len = len, .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(e, blob_opt, &b);
+		curl_easy_setopt(e, type_opt, "PEM");
+	} else if (file) {
+		curl_easy_setopt(e, file_opt, file);
+	}
+}
+
 static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token, char *err,
 		      size_t errlen)
 {
@@ -314,22 +327,10 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	} else if (c->ca_file) {
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	}
-	if (c->cert_data && c->cert_len) {
-		struct curl_blob b = {.data = c->cert_data, .len = c->cert_len,
-				      .flags = CURL_BLOB_COPY};
-		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
-		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-	} else if (c->cert_file) {
-		curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert_file);
-	}
-	if (c->key_data && c->key_len) {
-		struct curl_blob b = {.data = c->key_data, .len = c->key_len,
-				      .flags = CURL_BLOB_COPY};
-		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
-		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-	} else if (c->key_file) {
-		curl_easy_setopt(e, CURLOPT_SSLKEY, c->key_file);
-	}
+	set_pem(e, c->cert_data, c->cert_len, c->cert_file, CURLOPT_SSLCERT_BLOB,
+		CURLOPT_SSLCERTTYPE, CURLOPT_SSLCERT);
+	set_pem(e, c->key_data, c->key_len, c->key_file, CURLOPT_SSLKEY_BLOB, CURLOPT_SSLKEYTYPE,
+		CURLOPT_SSLKEY);
 
 	r->headers = curl_slist_append(NULL, "Accept: application/json");
 	if (token && token[0]) {

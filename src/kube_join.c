@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "hash.h"
 #include "kube_join.h"
 
@@ -286,13 +287,7 @@ static const struct kube_endpoint *ep_of(const struct ctx *c, const struct epref
 /* Room for one more element of size at base (n used, *cap allocated): the base, or NULL. */
 static void *grow(void *base, size_t n, size_t *cap, size_t size)
 {
-	if (n < *cap)
-		return base;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *p = realloc(base, ncap * size);
-	if (p)
-		*cap = ncap;
-	return p;
+	return array_reserve(&base, n, cap, size, 16) ? NULL : base;
 }
 
 /* Appends a zeroed element to array arr of n elements; its address, or NULL on ENOMEM. */

@@ -149,4 +149,7 @@ void kube_proxy_pod_free(struct kube_proxy_pod *p);
 /* Frees everything and zeroes *k. */
 void kube_state_free(struct kube_state *k);
 
+/* Deep copy of a state (for publishing). Returns 0 or -ENOMEM (dst then empty). */
+int kube_state_copy(struct kube_state *dst, const struct kube_state *src);
+
 #endif

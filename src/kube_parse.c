@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "kube_parse.h"
 
 /* ---- small JSON accessors: absent and null are the same; a wrong type is an error ---- */
@@ -929,14 +930,8 @@ int kube_items_add(const cJSON *obj, void *arg)
 {
 	struct kube_items *it = arg;
 	size_t sz = kube_item_size(it->kind);
-	if (it->n == it->cap) {
-		size_t cap = it->cap ? it->cap * 2 : 16;
-		void *p = realloc(it->v, cap * sz);
-		if (!p)
-			return -ENOMEM;
-		it->v = p;
-		it->cap = cap;
-	}
+	if (array_reserve(&it->v, it->n, &it->cap, sz, 16))
+		return -ENOMEM;
 	int r = kube_item_parse(it->kind, obj, (char *)it->v + it->n * sz);
 	if (r == -ENOMEM)
 		return r;

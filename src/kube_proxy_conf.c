@@ -214,14 +214,23 @@ static int yvalue(const struct ydoc *d, const yaml_node_t *n, char *buf, size_t 
 }
 
 /* YAML 1.1 booleans, as sigs.k8s.io/yaml (go-yaml v2) resolves them. */
-static bool ytrue(const char *v)
-{
-	static const char *const t[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
+static const char *const yaml_true[] = {"true", "True", "TRUE", "yes", "Yes", "YES",
 					"on",	"On",	"ON",	"y",   "Y"};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(v, t[i]) == 0)
+static const char *const yaml_false[] = {"false", "False", "FALSE", "no", "No", "NO",
+					 "off",	  "Off",   "OFF",   "n",  "N"};
+#define N_YAML_BOOLS (sizeof(yaml_true) / sizeof(yaml_true[0]))
+
+static bool one_of(const char *v, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v, set[i]) == 0)
 			return true;
 	return false;
+}
+
+static bool ytrue(const char *v)
+{
+	return one_of(v, yaml_true, N_YAML_BOOLS);
 }
 
 /* A field of the ipvs block: where it goes in struct kube_proxy_config. */
@@ -393,12 +402,7 @@ static bool bare_ok(const char *v)
 
 static bool ybool(const char *v)
 {
-	static const char *const f[] = {"false", "False", "FALSE", "no", "No", "NO",
-					"off",	 "Off",	  "OFF",   "n",	 "N"};
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcmp(v, f[i]) == 0)
-			return true;
-	return ytrue(v);
+	return one_of(v, yaml_false, N_YAML_BOOLS) || ytrue(v);
 }
 
 static bool yint(const char *v)

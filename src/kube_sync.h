@@ -34,7 +34,4 @@ bool kube_sync_take(struct kube_sync *k, struct kube_state *out);
  */
 bool kube_sync_wait(struct kube_sync *k, double timeout);
 
-/* Deep copy of a state (for publishing). Returns 0 or -ENOMEM (dst then empty). */
-int kube_state_copy(struct kube_state *dst, const struct kube_state *src);
-
 #endif

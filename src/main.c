@@ -21,6 +21,7 @@
 #include "actions.h"
 #include "ipvs_nl.h"
 #include "kube_side.h"
+#include "signals.h"
 #include "snapshot.h"
 #include "ui.h"
 #include "ui_term.h"
@@ -681,12 +682,7 @@ int main(int argc, char **argv)
 		};
 		rc = ui_run(&uo);
 	} else {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		signals_catch_stop(on_signal);
 		rc = run(&o, record, replay);
 	}
 	if (record && fclose(record) != 0 && rc == 0) {

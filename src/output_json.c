@@ -22,20 +22,12 @@ static void write_stats(struct jw *w, const struct ipvs_stats *st)
 		jw_null(w, "rates");
 		return;
 	}
-	jw_open(w, "stats", '{');
-	jw_u64(w, "conns", st->conns);
-	jw_u64(w, "inpkts", st->inpkts);
-	jw_u64(w, "outpkts", st->outpkts);
-	jw_u64(w, "inbytes", st->inbytes);
-	jw_u64(w, "outbytes", st->outbytes);
-	jw_close(w, '}');
-	jw_open(w, "rates", '{');
-	jw_u64(w, "cps", st->cps);
-	jw_u64(w, "inpps", st->inpps);
-	jw_u64(w, "outpps", st->outpps);
-	jw_u64(w, "inbps", st->inbps);
-	jw_u64(w, "outbps", st->outbps);
-	jw_close(w, '}');
+	jw_u64_object(w, "stats", (const struct jw_u64_member[]){
+		{"conns", st->conns}, {"inpkts", st->inpkts}, {"outpkts", st->outpkts},
+		{"inbytes", st->inbytes}, {"outbytes", st->outbytes}, {NULL, 0}});
+	jw_u64_object(w, "rates", (const struct jw_u64_member[]){
+		{"cps", st->cps}, {"inpps", st->inpps}, {"outpps", st->outpps},
+		{"inbps", st->inbps}, {"outbps", st->outbps}, {NULL, 0}});
 }
 
 /* Rates ipvstop computed from the previous snapshot; null for a new object or first read. */
@@ -259,11 +251,11 @@ static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snap
 	}
 	jw_u64(w, "conn_tab_size", s->conn_tab_size);
 	if (s->timeouts_known) {
-		jw_open(w, "timeouts", '{');
-		jw_u64(w, "tcp", s->timeout_tcp);
-		jw_u64(w, "tcp_fin", s->timeout_tcp_fin);
-		jw_u64(w, "udp", s->timeout_udp);
-		jw_close(w, '}');
+		jw_u64_object(w, "timeouts",
+			      (const struct jw_u64_member[]){{"tcp", s->timeout_tcp},
+							     {"tcp_fin", s->timeout_tcp_fin},
+							     {"udp", s->timeout_udp},
+							     {NULL, 0}});
 	} else {
 		jw_null(w, "timeouts");
 	}

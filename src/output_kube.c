@@ -170,21 +170,49 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 	jw_close(w, '}');
 }
 
+/* Opens {"virtual_service":..,"real_server":.. for destination dest of service vs; returns it. */
+static const struct ipvs_dest *open_real_server(struct jw *w, const struct snapshot *s, size_t vs,
+						size_t dest)
+{
+	const struct ipvs_dest *d = &s->services[vs].dests[dest];
+	char key[160], rs[96];
+	vs_key(&s->services[vs], key, sizeof(key));
+	ipvs_hostport_str(d->af, &d->addr, d->port, rs, sizeof(rs));
+	jw_open(w, NULL, '{');
+	jw_string(w, "virtual_service", key);
+	jw_string(w, "real_server", rs);
+	return d;
+}
+
+/* "name":[...] the keys of the n virtual services at snapshot indexes idx. */
+static void write_vs_list(struct jw *w, const char *name, const struct snapshot *s,
+			  const uint32_t *idx, size_t n)
+{
+	char key[160];
+	jw_open(w, name, '[');
+	for (size_t i = 0; i < n; i++) {
+		vs_key(&s->services[idx[i]], key, sizeof(key));
+		jw_string(w, NULL, key);
+	}
+	jw_close(w, ']');
+}
+
 static void write_drift(struct jw *w, const struct kube_view *kv, const struct snapshot *s)
 {
 	const struct kube_join *j = kv->j;
 	const struct kube_state *k = kv->k;
 	char key[160], rs[96], buf[512];
 	jw_open(w, "drift", '{');
-	jw_open(w, "counts", '{');
-	jw_u64(w, "missing_endpoints", j->n_missing);
-	jw_u64(w, "unexplained_real_servers", j->n_extra);
-	jw_u64(w, "draining", j->n_drain);
-	jw_u64(w, "unowned_virtual_services", j->n_unowned);
-	jw_u64(w, "services_without_virtual_service", j->n_unserved);
-	jw_u64(w, "scheduler_mismatch", j->n_sched);
-	jw_u64(w, "affinity_mismatch", j->n_affinity);
-	jw_close(w, '}');
+	jw_u64_object(w, "counts",
+		      (const struct jw_u64_member[]){
+			      {"missing_endpoints", j->n_missing},
+			      {"unexplained_real_servers", j->n_extra},
+			      {"draining", j->n_drain},
+			      {"unowned_virtual_services", j->n_unowned},
+			      {"services_without_virtual_service", j->n_unserved},
+			      {"scheduler_mismatch", j->n_sched},
+			      {"affinity_mismatch", j->n_affinity},
+			      {NULL, 0}});
 
 	jw_open(w, "missing_endpoints", '[');
 	for (size_t i = 0; i < j->n_missing; i++) {
@@ -205,12 +233,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	jw_open(w, "unexplained_real_servers", '[');
 	for (size_t i = 0; i < j->n_extra; i++) {
 		const struct kube_drift_extra *x = &j->extra[i];
-		const struct ipvs_dest *d = &s->services[x->vs].dests[x->dest];
-		vs_key(&s->services[x->vs], key, sizeof(key));
-		ipvs_hostport_str(d->af, &d->addr, d->port, rs, sizeof(rs));
-		jw_open(w, NULL, '{');
-		jw_string(w, "virtual_service", key);
-		jw_string(w, "real_server", rs);
+		open_real_server(w, s, x->vs, x->dest);
 		endpoint_fields(w, k, x->slice, x->endpoint);
 		jw_close(w, '}');
 	}
@@ -219,12 +242,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	jw_open(w, "draining", '[');
 	for (size_t i = 0; i < j->n_drain; i++) {
 		const struct kube_drift_drain *x = &j->drain[i];
-		const struct ipvs_dest *d = &s->services[x->vs].dests[x->dest];
-		vs_key(&s->services[x->vs], key, sizeof(key));
-		ipvs_hostport_str(d->af, &d->addr, d->port, rs, sizeof(rs));
-		jw_open(w, NULL, '{');
-		jw_string(w, "virtual_service", key);
-		jw_string(w, "real_server", rs);
+		const struct ipvs_dest *d = open_real_server(w, s, x->vs, x->dest);
 		jw_double(w, "seconds", x->seconds);
 		jw_u64(w, "active_conns", d->active_conns);
 		jw_u64(w, "inactive_conns", d->inactive_conns);
@@ -233,12 +251,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	}
 	jw_close(w, ']');
 
-	jw_open(w, "unowned_virtual_services", '[');
-	for (size_t i = 0; i < j->n_unowned; i++) {
-		vs_key(&s->services[j->unowned[i]], key, sizeof(key));
-		jw_string(w, NULL, key);
-	}
-	jw_close(w, ']');
+	write_vs_list(w, "unowned_virtual_services", s, j->unowned, j->n_unowned);
 
 	jw_open(w, "services_without_virtual_service", '[');
 	for (size_t i = 0; i < j->n_unserved; i++) {
@@ -267,12 +280,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
-	jw_open(w, "affinity_mismatch", '[');
-	for (size_t i = 0; i < j->n_affinity; i++) {
-		vs_key(&s->services[j->affinity[i]], key, sizeof(key));
-		jw_string(w, NULL, key);
-	}
-	jw_close(w, ']');
+	write_vs_list(w, "affinity_mismatch", s, j->affinity, j->n_affinity);
 	jw_close(w, '}');
 }
 
@@ -295,12 +303,12 @@ void output_kube_section(struct jw *w, const struct kube_view *kv, const struct 
 	/* KEP-5495: IPVS mode is deprecated from Kubernetes 1.35; nftables is the successor. */
 	jw_bool(w, "ipvs_deprecated", k->minor >= 35);
 	jw_bool(w, "synced", k->synced);
-	jw_open(w, "counts", '{');
-	jw_u64(w, "services", k->n_services);
-	jw_u64(w, "endpointslices", k->n_slices);
-	jw_u64(w, "nodes", k->n_nodes);
-	jw_u64(w, "kube_proxy_pods", k->n_proxies);
-	jw_close(w, '}');
+	jw_u64_object(w, "counts",
+		      (const struct jw_u64_member[]){{"services", k->n_services},
+						     {"endpointslices", k->n_slices},
+						     {"nodes", k->n_nodes},
+						     {"kube_proxy_pods", k->n_proxies},
+						     {NULL, 0}});
 	if (k->enabled) {
 		write_proxy(w, kv, s);
 		if (kv->j)

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -19,6 +20,7 @@
 #include "kube_text.h"
 #include "nls.h"
 #include "output_json.h"
+#include "signals.h"
 #include "snapshot.h"
 #include "ui.h"
 #include "ui_internal.h"
@@ -43,6 +45,16 @@ void ui_set_status(struct ui *u, bool error, const char *msg)
 {
 	snprintf(u->status, sizeof(u->status), "%.255s", msg);
 	u->status_error = error;
+}
+
+void ui_set_statusf(struct ui *u, bool error, const char *fmt, ...)
+{
+	char msg[300]; /* more than the status line keeps */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ui_set_status(u, error, msg);
 }
 
 static struct cursor *focused_cursor(struct ui *u, size_t *n)
@@ -147,9 +159,7 @@ static void change_interval(struct ui *u, int dir)
 		i++;
 	u->interval = intervals[i];
 	feed_set_interval(u->feed, u->interval);
-	char msg[128];
-	snprintf(msg, sizeof(msg), _("Refreshing every %g s."), u->interval);
-	ui_set_status(u, false, msg);
+	ui_set_statusf(u, false, _("Refreshing every %g s."), u->interval);
 }
 
 /* Keys while the filter prompt is open: Esc clears, Enter applies, the rest edit the text. */
@@ -429,10 +439,8 @@ static void say_record_error(struct ui *u)
 	int err = u->record_failed ? 0 : feed_record_error(u->feed);
 	if (!err)
 		return;
-	char msg[300];
-	snprintf(msg, sizeof(msg),
-		 _("writing the recording failed: %s; nothing more is recorded"), strerror(-err));
-	ui_set_status(u, true, msg);
+	ui_set_statusf(u, true, _("writing the recording failed: %s; nothing more is recorded"),
+		       strerror(-err));
 	u->record_failed = true;
 }
 
@@ -465,18 +473,8 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 /* INT, TERM and HUP end the loop; a fatal signal restores the terminal first. */
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGFPE, &sa, NULL);
-	sigaction(SIGABRT, &sa, NULL);
+	signals_catch_stop(on_stop_signal);
+	signals_catch_fatal(on_fatal_signal);
 }
 
 /* curses in cbreak mode, keys without waiting, Esc at once. False: no terminal. */

@@ -144,6 +144,9 @@ struct ui {
 
 /* The status line: msg (copied, cut at 255 bytes); error draws it as a warning. */
 void ui_set_status(struct ui *u, bool error, const char *msg);
+/* The same, formatted as printf does. */
+__attribute__((format(printf, 3, 4))) void ui_set_statusf(struct ui *u, bool error,
+							    const char *fmt, ...);
 
 /* ---- ui_rows.c: which rows the panes show ---- */
 

@@ -84,9 +84,7 @@ void ui_modal_scheduler(struct ui *u)
 	if (!why && !svc)
 		why = _("select a virtual service first");
 	if (why) {
-		char msg[300];
-		snprintf(msg, sizeof(msg), _("s: %s"), why);
-		ui_set_status(u, true, msg);
+		ui_set_statusf(u, true, _("s: %s"), why);
 		return;
 	}
 	u->act_svc = *svc;
@@ -145,9 +143,7 @@ void ui_modal_mode(struct ui *u)
 	if (!why && (!u->kv || !u->kv->k->enabled))
 		why = _("the Kubernetes API is not read (see the header)");
 	if (why) {
-		char msg[300];
-		snprintf(msg, sizeof(msg), _("m: %s"), why);
-		ui_set_status(u, true, msg);
+		ui_set_statusf(u, true, _("m: %s"), why);
 		return;
 	}
 	const char *now = kube_configured_mode(u->kv->k);
@@ -170,9 +166,7 @@ void ui_modal_modules(struct ui *u)
 {
 	const char *why = action_blocked(u, false);
 	if (why) {
-		char msg[300];
-		snprintf(msg, sizeof(msg), _("l: %s"), why);
-		ui_set_status(u, true, msg);
+		ui_set_statusf(u, true, _("l: %s"), why);
 		return;
 	}
 	struct action_request req;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <regex.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +85,21 @@ static int cmp_u64(uint64_t a, uint64_t b)
 	return a < b ? -1 : a > b;
 }
 
+/* The rate a rate key (SORT_CPS .. SORT_OUTBPS) sorts by. */
+static uint64_t sort_rate(const struct ipvs_stats *st, enum sort_key key)
+{
+	static const size_t at[] = {
+		[SORT_CPS] = offsetof(struct ipvs_stats, cps),
+		[SORT_INPPS] = offsetof(struct ipvs_stats, inpps),
+		[SORT_OUTPPS] = offsetof(struct ipvs_stats, outpps),
+		[SORT_INBPS] = offsetof(struct ipvs_stats, inbps),
+		[SORT_OUTBPS] = offsetof(struct ipvs_stats, outbps),
+	};
+	uint64_t v;
+	memcpy(&v, (const char *)st + at[key], sizeof(v));
+	return v;
+}
+
 static int compare_services(const void *pa, const void *pb, void *arg)
 {
 	const struct ui *u = arg;
@@ -101,19 +117,11 @@ static int compare_services(const void *pa, const void *pb, void *arg)
 		c = u->sums ? cmp_u64(u->sums[ia].inact, u->sums[ib].inact) : 0;
 		break;
 	case SORT_CPS:
-		c = cmp_u64(a->stats.cps, b->stats.cps);
-		break;
 	case SORT_INPPS:
-		c = cmp_u64(a->stats.inpps, b->stats.inpps);
-		break;
 	case SORT_OUTPPS:
-		c = cmp_u64(a->stats.outpps, b->stats.outpps);
-		break;
 	case SORT_INBPS:
-		c = cmp_u64(a->stats.inbps, b->stats.inbps);
-		break;
 	case SORT_OUTBPS:
-		c = cmp_u64(a->stats.outbps, b->stats.outbps);
+		c = cmp_u64(sort_rate(&a->stats, u->sort), sort_rate(&b->stats, u->sort));
 		break;
 	case SORT_RS:
 		c = cmp_u64(a->n_dests, b->n_dests);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Growing a plain malloc'd array by doubling: the one append step the parsers share. */
+#ifndef IPVSTOP_ARRAY_H
+#define IPVSTOP_ARRAY_H
+
+#include <stddef.h>
+
+/*
+ * Room for element n in the array at *(T **)arrp (elements of size bytes, *cap allocated):
+ * when n == *cap, reallocates it to twice *cap, or first elements when *cap is 0.
+ * 0, or -ENOMEM with the array and *cap unchanged.
+ */
+int array_reserve(void *arrp, size_t n, size_t *cap, size_t size, size_t first);
+
+#endif
