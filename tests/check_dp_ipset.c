@@ -293,13 +293,7 @@ START_TEST(test_read_absent)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"parse", 0, {test_parse_recorded, test_parse_hostile}},
-	    {"read",
-	     0,
-	     {test_read_real, test_read_many, test_read_none, test_read_eperm, test_read_absent}},
-	};
-	return check_main_cases("dp_ipset", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("dp_ipset", {"parse", 0, {test_parse_recorded, test_parse_hostile}},
+	   {"read",
+	    0,
+	    {test_read_real, test_read_many, test_read_none, test_read_eperm, test_read_absent}})

@@ -466,17 +466,10 @@ START_TEST(test_document_hostile_strings)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"strings",
-	     120,
-	     {test_escapes, test_utf8_valid_kept, test_utf8_invalid_replaced,
-	      test_random_bytes_valid}},
-	    {"numbers", 120, {test_integers, test_doubles, test_doubles_not_finite}},
-	    {"documents",
-	     120,
-	     {test_nesting, test_larger_than_buffer, test_document_hostile_strings}},
-	};
-	return check_main_cases("json_writer", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN(
+    "json_writer",
+    {"strings",
+     120,
+     {test_escapes, test_utf8_valid_kept, test_utf8_invalid_replaced, test_random_bytes_valid}},
+    {"numbers", 120, {test_integers, test_doubles, test_doubles_not_finite}},
+    {"documents", 120, {test_nesting, test_larger_than_buffer, test_document_hostile_strings}})

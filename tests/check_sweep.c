@@ -125,13 +125,8 @@ START_TEST(test_budget_stretches_pass)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"schedule",
-	     0,
-	     {test_quota_covers_pass, test_small_table_whole, test_removed_moves_cursor}},
-	    {"budget", 0, {test_budget_stretches_pass}},
-	};
-	return check_main_cases("sweep", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("sweep",
+	   {"schedule",
+	    0,
+	    {test_quota_covers_pass, test_small_table_whole, test_removed_moves_cursor}},
+	   {"budget", 0, {test_budget_stretches_pass}})
