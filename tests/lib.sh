@@ -15,5 +15,13 @@ ok_note() { :; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; not_ok_details "${2:-}"; }
 not_ok_details() { if [ -n "$1" ] && [ -f "$1" ]; then cat "$1"; fi; }
 
+# need_tools TOOL...: the host tools the test runs; a missing one ends it with status 99 (a
+# hard error, never a silent skip), named with the test's name.
+need_tools() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$(basename "$0" .sh): $t is missing"; exit 99; }
+	done
+}
+
 # summary: the last line; fails when a check failed (the script's exit status).
 summary() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }

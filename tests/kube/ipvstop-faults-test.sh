@@ -21,9 +21,9 @@
 set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
-for t in python3 tmux openssl curl; do
-	command -v "$t" >/dev/null || { echo "ipvstop-faults-test: $t is missing"; exit 99; }
-done
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+need_tools python3 tmux openssl curl
 
 work=$(mktemp -d)
 chmod 700 "$work"
@@ -42,8 +42,6 @@ cleanup() {
 trap cleanup EXIT
 exec > >(tee "$out/test.log") 2>&1
 
-# shellcheck source=tests/lib.sh
-. "$here/../lib.sh"
 t_start=$(date +%s)
 section() { echo "# --- $1 (at $(($(date +%s) - t_start))s)"; }
 not_ok_details() { if [ -n "$1" ] && [ -f "$1" ]; then head -c 3000 "$1"; echo; fi; }
