@@ -452,21 +452,20 @@ def main():
             return f(r, "%.2fx (estimate)"), None if r is None else r <= 0.3
         trow("snapshot <= 0.3x ipvsadm -Ln --stats (native estimate)", t_snap_native)
 
-        def t_mem(n, S, D):
-            m = g.med("maxrss_kb", size=n, what="ipvstop_json")
-            if m is None or base_rss is None:
+        def per_rs(m, m0, D):
+            """Bytes per real server of m KiB over the empty table's m0: <= 200 B."""
+            if m is None or m0 is None:
                 return "n/a", None
-            b = (m - base_rss) * 1024 / D
+            b = (m - m0) * 1024 / D
             return "%.0f B" % b, b <= 200
+
+        def t_mem(n, S, D):
+            return per_rs(g.med("maxrss_kb", size=n, what="ipvstop_json"), base_rss, D)
         trow("<= 200 B per real server (-j -n 1)", t_mem)
 
         def t_mem_ui(n, S, D):
-            b0 = g.med("hwm_kb", size="empty", what="ui_pty_window")
-            m = g.med("hwm_kb", size=n, what="ui_pty_window")
-            if m is None or b0 is None:
-                return "n/a", None
-            b = (m - b0) * 1024 / D
-            return "%.0f B" % b, b <= 200
+            return per_rs(g.med("hwm_kb", size=n, what="ui_pty_window"),
+                          g.med("hwm_kb", size="empty", what="ui_pty_window"), D)
         trow("<= 200 B per real server (dashboard, steady state)", t_mem_ui)
 
         def t_hz(n, S, D):

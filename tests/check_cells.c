@@ -67,12 +67,5 @@ START_TEST(test_human)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"width", 0, {test_width_and_pad}},
-	    {"safe", 0, {test_safe}},
-	    {"numbers", 0, {test_human}},
-	};
-	return check_main_cases("cells", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("cells", {"width", 0, {test_width_and_pad}}, {"safe", 0, {test_safe}},
+	   {"numbers", 0, {test_human}})

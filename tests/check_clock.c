@@ -40,11 +40,4 @@ START_TEST(test_seconds_and_deadlines)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"text", 0, {test_text}},
-	    {"seconds", 0, {test_seconds_and_deadlines}},
-	};
-	return check_main_cases("clock", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("clock", {"text", 0, {test_text}}, {"seconds", 0, {test_seconds_and_deadlines}})

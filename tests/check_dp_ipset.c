@@ -25,6 +25,19 @@ static const struct dp_ipset *find(const struct dp_ipset *s, size_t n, const cha
 	return NULL;
 }
 
+/* The set name is in s, with that type, family, number of entries, maxelem and fullness. */
+static void check_set(const struct dp_ipset *s, size_t n, const char *name, const char *type,
+		      const char *family, uint64_t entries, uint64_t maxelem, bool full)
+{
+	const struct dp_ipset *c = find(s, n, name);
+	ck_assert_msg(c != NULL, "no set %s", name);
+	ck_assert_str_eq(c->type, type);
+	ck_assert_str_eq(c->family, family);
+	ck_assert_uint_eq(c->entries, entries);
+	ck_assert_uint_eq(c->maxelem, maxelem);
+	ck_assert(c->full == full);
+}
+
 /*
  * tests/fixtures/ipset/list-headers.txt is `ipset list -t` (ipset 7.17, Linux 6.x) of kube-
  * proxy's sets made in a private network namespace, KUBE-CLUSTER-IP with maxelem 3 and 3
@@ -39,31 +52,11 @@ START_TEST(test_parse_recorded)
 	ck_assert_int_eq(dp_ipset_parse_list(text, len, &s, &n), 0);
 	ck_assert_uint_eq(n, 10);
 
-	const struct dp_ipset *c = find(s, n, "KUBE-CLUSTER-IP");
-	ck_assert_ptr_nonnull(c);
-	ck_assert_str_eq(c->type, "hash:ip,port");
-	ck_assert_str_eq(c->family, "inet");
-	ck_assert_uint_eq(c->entries, 3);
-	ck_assert_uint_eq(c->maxelem, 3);
-	ck_assert(c->full);
-
-	c = find(s, n, "KUBE-LOOP-BACK");
-	ck_assert_str_eq(c->type, "hash:ip,port,ip");
-	ck_assert_uint_eq(c->entries, 1);
-	ck_assert_uint_eq(c->maxelem, 65536);
-	ck_assert(!c->full);
-
+	check_set(s, n, "KUBE-CLUSTER-IP", "hash:ip,port", "inet", 3, 3, true);
+	check_set(s, n, "KUBE-LOOP-BACK", "hash:ip,port,ip", "inet", 1, 65536, false);
 	/* A bitmap has a range, no maxelem: never full. */
-	c = find(s, n, "KUBE-NODE-PORT-TCP");
-	ck_assert_str_eq(c->type, "bitmap:port");
-	ck_assert_str_eq(c->family, "");
-	ck_assert_uint_eq(c->entries, 1);
-	ck_assert_uint_eq(c->maxelem, 0);
-	ck_assert(!c->full);
-
-	c = find(s, n, "KUBE-6-CLUSTER-IP");
-	ck_assert_str_eq(c->family, "inet6");
-	ck_assert_uint_eq(c->entries, 1);
+	check_set(s, n, "KUBE-NODE-PORT-TCP", "bitmap:port", "", 1, 0, false);
+	check_set(s, n, "KUBE-6-CLUSTER-IP", "hash:ip,port", "inet6", 1, 65536, false);
 
 	ck_assert(find(s, n, "KUBE-NODE-PORT-SCTP-HASH"));
 	ck_assert(find(s, n, "KUBE-HEALTH-CHECK-NODE-PORT"));
@@ -293,13 +286,7 @@ START_TEST(test_read_absent)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"parse", 0, {test_parse_recorded, test_parse_hostile}},
-	    {"read",
-	     0,
-	     {test_read_real, test_read_many, test_read_none, test_read_eperm, test_read_absent}},
-	};
-	return check_main_cases("dp_ipset", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("dp_ipset", {"parse", 0, {test_parse_recorded, test_parse_hostile}},
+	   {"read",
+	    0,
+	    {test_read_real, test_read_many, test_read_none, test_read_eperm, test_read_absent}})

@@ -210,11 +210,5 @@ START_TEST(test_read_absent_and_empty)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"compare", 0, {test_compare}},
-	    {"read", 0, {test_read_real, test_read_absent_and_empty}},
-	};
-	return check_main_cases("dp_kube_ipvs0", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("dp_kube_ipvs0", {"compare", 0, {test_compare}},
+	   {"read", 0, {test_read_real, test_read_absent_and_empty}})

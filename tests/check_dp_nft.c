@@ -539,13 +539,7 @@ START_TEST(test_live_netns)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"scenario", 60, {test_basic, test_chain_names, test_policy_local_elsewhere}},
-	    {"unknown", 60, {test_unknown_shapes, test_odd_shapes}},
-	    {"hostile", 120, {test_bad_docs, test_truncated, test_huge}},
-	    {"live", 60, {test_live_netns}},
-	};
-	return check_main_cases("dp_nft", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("dp_nft", {"scenario", 60, {test_basic, test_chain_names, test_policy_local_elsewhere}},
+	   {"unknown", 60, {test_unknown_shapes, test_odd_shapes}},
+	   {"hostile", 120, {test_bad_docs, test_truncated, test_huge}},
+	   {"live", 60, {test_live_netns}})

@@ -707,16 +707,11 @@ START_TEST(test_connections_off_cancels_list)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"focus",
-	     30,
-	     {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
-	      test_focus_change_read_at_once}},
-	    {"table", 30, {test_new_and_removed_services, test_snapshots_share_unread_rows}},
-	    {"budget", 30, {test_budget_through_feed}},
-	    {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}},
-	};
-	return check_main_cases("feed", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("feed",
+	   {"focus",
+	    30,
+	    {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
+	     test_focus_change_read_at_once}},
+	   {"table", 30, {test_new_and_removed_services, test_snapshots_share_unread_rows}},
+	   {"budget", 30, {test_budget_through_feed}},
+	   {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}})

@@ -125,11 +125,5 @@ START_TEST(test_index_grows)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"fnv1a", 0, {test_fnv1a}},
-	    {"index", 0, {test_index_multimap, test_index_grows}},
-	};
-	return check_main_cases("hash", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("hash", {"fnv1a", 0, {test_fnv1a}},
+	   {"index", 0, {test_index_multimap, test_index_grows}})

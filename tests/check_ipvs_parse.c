@@ -1369,29 +1369,24 @@ START_TEST(test_nl_no_socket_calls)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"services",
-	     0,
-	     {test_service_tcp4_stats64, test_service_udp6, test_service_sctp, test_service_fwmark,
-	      test_service_persistent_netmask, test_service_sh_flags, test_service_pe_name,
-	      test_service_stats_only, test_service_addr_4_bytes,
-	      test_service_unknown_attrs_ignored}},
-	    {"destinations",
-	     0,
-	     {test_dest_values, test_dest_every_fwd_method, test_dest_mixed_family,
-	      test_dest_no_family_attr, test_dest_tunnel}},
-	    {"info", 0, {test_info, test_config, test_daemon_master_backup}},
-	    /* Valgrind runs these a hundred times slower. */
-	    {"malformed",
-	     120,
-	     {test_truncated_every_length, test_byte_flips, test_attr_len_past_end,
-	      test_nest_not_nested, test_wrong_sizes, test_missing_required}},
-	    {"builders",
-	     0,
-	     {test_build_round_trip, test_build_identity_only, test_build_rejects,
-	      test_nl_no_socket_calls}},
-	};
-	return check_main_cases("ipvs_parse", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("ipvs_parse",
+	   {"services",
+	    0,
+	    {test_service_tcp4_stats64, test_service_udp6, test_service_sctp, test_service_fwmark,
+	     test_service_persistent_netmask, test_service_sh_flags, test_service_pe_name,
+	     test_service_stats_only, test_service_addr_4_bytes,
+	     test_service_unknown_attrs_ignored}},
+	   {"destinations",
+	    0,
+	    {test_dest_values, test_dest_every_fwd_method, test_dest_mixed_family,
+	     test_dest_no_family_attr, test_dest_tunnel}},
+	   {"info", 0, {test_info, test_config, test_daemon_master_backup}},
+	   /* Valgrind runs these a hundred times slower. */
+	   {"malformed",
+	    120,
+	    {test_truncated_every_length, test_byte_flips, test_attr_len_past_end,
+	     test_nest_not_nested, test_wrong_sizes, test_missing_required}},
+	   {"builders",
+	    0,
+	    {test_build_round_trip, test_build_identity_only, test_build_rejects,
+	     test_nl_no_socket_calls}})

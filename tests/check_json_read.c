@@ -129,11 +129,5 @@ START_TEST(test_json_read_time_range)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"round_trip", 0, {test_json_round_trip}},
-	    {"ranges", 0, {test_json_read_out_of_range_numbers, test_json_read_time_range}},
-	};
-	return check_main_cases("json_read", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("json_read", {"round_trip", 0, {test_json_round_trip}},
+	   {"ranges", 0, {test_json_read_out_of_range_numbers, test_json_read_time_range}})

@@ -62,27 +62,17 @@ static char *str_json(const char *s)
  */
 static void old_str(FILE *f, const char *s)
 {
+	/* The characters it wrote as a backslash and one more. */
+	static const char *const esc[128] = {
+	    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\t'] = "\\t"};
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
+		if (*p < 128 && esc[*p])
+			fputs(esc[*p], f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
 	}
 	fputc('"', f);
 }
@@ -466,17 +456,10 @@ START_TEST(test_document_hostile_strings)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"strings",
-	     120,
-	     {test_escapes, test_utf8_valid_kept, test_utf8_invalid_replaced,
-	      test_random_bytes_valid}},
-	    {"numbers", 120, {test_integers, test_doubles, test_doubles_not_finite}},
-	    {"documents",
-	     120,
-	     {test_nesting, test_larger_than_buffer, test_document_hostile_strings}},
-	};
-	return check_main_cases("json_writer", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN(
+    "json_writer",
+    {"strings",
+     120,
+     {test_escapes, test_utf8_valid_kept, test_utf8_invalid_replaced, test_random_bytes_valid}},
+    {"numbers", 120, {test_integers, test_doubles, test_doubles_not_finite}},
+    {"documents", 120, {test_nesting, test_larger_than_buffer, test_document_hostile_strings}})

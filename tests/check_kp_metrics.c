@@ -327,11 +327,6 @@ START_TEST(test_hostile)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"recorded", 0, {test_recorded_dual_stack, test_recorded_hung, test_hung_cases}},
-	    {"format", 0, {test_format, test_malformed_lines, test_hostile}},
-	};
-	return check_main_cases("kp_metrics", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("kp_metrics",
+	   {"recorded", 0, {test_recorded_dual_stack, test_recorded_hung, test_hung_cases}},
+	   {"format", 0, {test_format, test_malformed_lines, test_hostile}})

@@ -753,14 +753,7 @@ START_TEST(test_scale)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"owners", 60, {test_owners}},
-	    {"real_servers", 60, {test_real_servers, test_drain_tracker}},
-	    {"config", 60, {test_unknown_node_and_config}},
-	    {"edges", 60, {test_empty, test_big_and_duplicates}},
-	    {"scale", 60, {test_scale}},
-	};
-	return check_main_cases("kube_join", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("kube_join", {"owners", 60, {test_owners}},
+	   {"real_servers", 60, {test_real_servers, test_drain_tracker}},
+	   {"config", 60, {test_unknown_node_and_config}},
+	   {"edges", 60, {test_empty, test_big_and_duplicates}}, {"scale", 60, {test_scale}})

@@ -46,11 +46,5 @@ START_TEST(test_compare_timeouts)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"durations", 0, {test_durations}},
-	    {"timeouts", 0, {test_compare_timeouts}},
-	};
-	return check_main_cases("kube_text", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("kube_text", {"durations", 0, {test_durations}},
+	   {"timeouts", 0, {test_compare_timeouts}})

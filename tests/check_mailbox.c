@@ -116,11 +116,4 @@ START_TEST(test_threads)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"slot", 0, {test_latest_wins, test_threads}},
-	    {"wake", 0, {test_wake_only}},
-	};
-	return check_main_cases("mailbox", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("mailbox", {"slot", 0, {test_latest_wins, test_threads}}, {"wake", 0, {test_wake_only}})

@@ -24,4 +24,17 @@ struct check_case {
 /* check_main() of the suite name made of the n cases, in order. */
 int check_main_cases(const char *name, const struct check_case *cases, size_t n);
 
+/*
+ * The main() of a unit test program: check_main_cases() of the suite name made of the cases
+ * that follow, in order. No semicolon after it (it is a function definition):
+ *   CHECK_MAIN("hash", {"fnv1a", 0, {test_fnv1a}}, {"index", 0, {test_index_grows}})
+ */
+#define CHECK_MAIN(name, ...)                                                                      \
+	int main(void)                                                                             \
+	{                                                                                          \
+		const struct check_case check_main_table_[] = {__VA_ARGS__};                       \
+		return check_main_cases(name, check_main_table_,                                   \
+					sizeof(check_main_table_) / sizeof(check_main_table_[0])); \
+	}
+
 #endif

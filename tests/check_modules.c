@@ -317,15 +317,10 @@ START_TEST(test_sysctls_absent)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"modules",
-	     0,
-	     {test_watched, test_fixture_states, test_builtin_from_libkmod_index,
-	      test_no_module_support, test_nothing_loaded, test_agrees_with_sysfs,
-	      test_load_allowlist}},
-	    {"sysctls", 0, {test_sysctls, test_sysctls_absent}},
-	};
-	return check_main_cases("modules", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("modules",
+	   {"modules",
+	    0,
+	    {test_watched, test_fixture_states, test_builtin_from_libkmod_index,
+	     test_no_module_support, test_nothing_loaded, test_agrees_with_sysfs,
+	     test_load_allowlist}},
+	   {"sysctls", 0, {test_sysctls, test_sysctls_absent}})

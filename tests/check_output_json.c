@@ -217,13 +217,7 @@ START_TEST(test_json_write_error)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"fields", 0, {test_json_fields, test_json_proc_source}},
-	    {"rates", 0, {test_json_computed_rates}},
-	    {"unavailable", 0, {test_json_unavailable_and_conns}},
-	    {"errors", 0, {test_json_write_error}},
-	};
-	return check_main_cases("output_json", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("output_json", {"fields", 0, {test_json_fields, test_json_proc_source}},
+	   {"rates", 0, {test_json_computed_rates}},
+	   {"unavailable", 0, {test_json_unavailable_and_conns}},
+	   {"errors", 0, {test_json_write_error}})

@@ -52,10 +52,4 @@ START_TEST(test_text_frame)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"frame", 0, {test_text_frame}},
-	};
-	return check_main_cases("output_text", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("output_text", {"frame", 0, {test_text_frame}})

@@ -160,12 +160,5 @@ START_TEST(test_row_rates)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"rates", 0, {test_rates}},
-	    {"index", 0, {test_rates_index}},
-	    {"rows", 0, {test_row_rates}},
-	};
-	return check_main_cases("rates", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("rates", {"rates", 0, {test_rates}}, {"index", 0, {test_rates_index}},
+	   {"rows", 0, {test_row_rates}})

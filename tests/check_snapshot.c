@@ -125,12 +125,5 @@ START_TEST(test_copy_table)
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"services", 0, {test_add_and_grow, test_identity, test_netmask_prefix}},
-	    {"names", 0, {test_names}},
-	    {"copies", 0, {test_copy_table}},
-	};
-	return check_main_cases("snapshot", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("snapshot", {"services", 0, {test_add_and_grow, test_identity, test_netmask_prefix}},
+	   {"names", 0, {test_names}}, {"copies", 0, {test_copy_table}})

@@ -81,6 +81,14 @@ START_TEST(test_removed_moves_cursor)
 }
 END_TEST
 
+/* A pass that cost cost seconds of CPU, then the next one started at t: the period it gets. */
+static double period_after(struct sweep *w, double cost, double t)
+{
+	sweep_add_cost(w, cost);
+	sweep_pass_started(w, t);
+	return w->period;
+}
+
 START_TEST(test_budget_stretches_pass)
 {
 	struct sweep w;
@@ -88,9 +96,7 @@ START_TEST(test_budget_stretches_pass)
 	sweep_pass_started(&w, 0);
 	ck_assert(w.period == 10.0);
 	/* Cheap passes keep the base period. */
-	sweep_add_cost(&w, 0.1);
-	sweep_pass_started(&w, 10.0);
-	ck_assert(w.period == 10.0);
+	ck_assert(period_after(&w, 0.1, 10.0) == 10.0);
 	ck_assert(w.last_cost == 0.1);
 	/* Half a second a pass: 25 s, so that passes cost 2% of a core. */
 	sweep_add_cost(&w, 0.3);
@@ -103,35 +109,24 @@ START_TEST(test_budget_stretches_pass)
 	/* The quota spreads the pass over the longer period: a 25th a refresh. */
 	ck_assert_uint_eq(sweep_quota(&w, 20000, 20.0, 1.0), 800);
 	/* Never longer than the maximum; back to the base when cheap again. */
-	sweep_add_cost(&w, 5.0);
-	sweep_pass_started(&w, 45.0);
-	ck_assert(w.period == 60.0);
+	ck_assert(period_after(&w, 5.0, 45.0) == 60.0);
 	sweep_pass_started(&w, 105.0);
 	ck_assert(w.period == 10.0);
 	/* A fixed period (max = base) is never stretched; new limits: the base at once. */
 	sweep_init(&w, 1.0, 0.5);
 	ck_assert(w.max == 1.0);
 	sweep_pass_started(&w, 0);
-	sweep_add_cost(&w, 5.0);
-	sweep_pass_started(&w, 1.0);
-	ck_assert(w.period == 1.0);
+	ck_assert(period_after(&w, 5.0, 1.0) == 1.0);
 	sweep_set_limits(&w, 10.0, 60.0);
 	ck_assert(w.period == 10.0);
-	sweep_add_cost(&w, 5.0);
-	sweep_pass_started(&w, 11.0);
-	ck_assert(w.period == 60.0);
+	ck_assert(period_after(&w, 5.0, 11.0) == 60.0);
 	sweep_set_limits(&w, 10.0, 20.0);
 	ck_assert(w.period == 10.0);
 }
 END_TEST
 
-int main(void)
-{
-	const struct check_case table[] = {
-	    {"schedule",
-	     0,
-	     {test_quota_covers_pass, test_small_table_whole, test_removed_moves_cursor}},
-	    {"budget", 0, {test_budget_stretches_pass}},
-	};
-	return check_main_cases("sweep", table, sizeof(table) / sizeof(table[0]));
-}
+CHECK_MAIN("sweep",
+	   {"schedule",
+	    0,
+	    {test_quota_covers_pass, test_small_table_whole, test_removed_moves_cursor}},
+	   {"budget", 0, {test_budget_stretches_pass}})

@@ -21,21 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
 #include "json_read.h"
 #include "output_json.h"
 #include "snapshot.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double tv(const struct timeval *t)
-{
-	return (double)t->tv_sec + (double)t->tv_usec / 1e6;
-}
 
 /* A stream that counts what it is given and keeps none of it (stdio still buffers). */
 static ssize_t count_write(void *cookie, const char *buf, size_t n)

@@ -19,15 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
 #include "dataplane.h"
 #include "dp_nft.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int main(int argc, char **argv)
 {

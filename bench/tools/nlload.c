@@ -27,18 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
+
 #define WINDOW 256
 
 static int fd;
 static uint32_t seq_no = 1;
 static long in_flight, errors;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct msg {
 	unsigned char buf[512];

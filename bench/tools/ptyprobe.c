@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
+
 static int master_fd;
 static pid_t child;
 static double t_start;
@@ -70,13 +72,6 @@ static double conns_key_t = -1;
 static const char *marks[MAX_MARKS];
 static double mark_t[MAX_MARKS];
 static int n_marks;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool child_gone;
 

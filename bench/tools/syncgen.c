@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
+
 #define SYNC_GROUP "224.0.0.81"
 #define SYNC_PORT 8848
 #define TCP_S_ESTABLISHED 1
@@ -60,13 +62,6 @@ struct __attribute__((packed)) sync_mesg {
 	int8_t version;
 	uint16_t spare;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Sum of ActiveConn + InActConn over every real server of /proc/net/ip_vs. */
 static long long count_conns(int fd)

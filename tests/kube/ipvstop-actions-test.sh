@@ -7,14 +7,10 @@
 # crash-loops after the switch (its last lines, the switch back), no RBAC rights,
 # --readonly, a refused confirmation, and the dashboard's 'm' key cancelled and confirmed.
 set -u
-: "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
+sock="ipvstop-act-$$"
 # shellcheck source=tests/kube/kube-lib.sh
 . "$here/kube-lib.sh"
-sock="ipvstop-act-$$"
-T() { tmux -L "$sock" "$@"; }
-# shellcheck source=tests/lib.sh
-. "$here/../lib.sh"
 
 # A cluster where worker-2's kernel cannot run nftables: kube-proxy crash-loops there.
 python3 - "$here/scenarios/basic.json" "$work/scenario.json" <<'PY'

@@ -21,9 +21,9 @@
 set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
-for t in python3 tmux openssl curl; do
-	command -v "$t" >/dev/null || { echo "ipvstop-faults-test: $t is missing"; exit 99; }
-done
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+need_tools python3 tmux openssl curl
 
 work=$(mktemp -d)
 chmod 700 "$work"
@@ -42,8 +42,6 @@ cleanup() {
 trap cleanup EXIT
 exec > >(tee "$out/test.log") 2>&1
 
-# shellcheck source=tests/lib.sh
-. "$here/../lib.sh"
 t_start=$(date +%s)
 section() { echo "# --- $1 (at $(($(date +%s) - t_start))s)"; }
 not_ok_details() { if [ -n "$1" ] && [ -f "$1" ]; then head -c 3000 "$1"; echo; fi; }
@@ -162,33 +160,34 @@ for code in 401 403 404 409 410 429 500 503; do
 done
 ctl '{"action":"clear-faults"}'
 
+# retried CODE RETRY-AFTER NAME WAIT: one CODE with that Retry-After (a JSON value) on the
+# service list, then -j into $out/NAME.json with --kube-wait WAIT; gap: how long the retry
+# waited (list_gap).
+retried() {
+	ctl "{\"action\":\"fault\",\"code\":$1,\"retryAfter\":$2,\"path\":\"/api/v1/services\",\"watch\":false,\"count\":1}"
+	mark=$(nreq)
+	run_json "$3" --kube-wait "$4"
+	gap=$(list_gap "$mark")
+}
+
 # Retry-After honoured: 429 and 503 with 3 s and 2 s.
 for spec in "429 3" "503 2"; do
 	set -- $spec
-	ctl "{\"action\":\"fault\",\"code\":$1,\"retryAfter\":$2,\"path\":\"/api/v1/services\",\"watch\":false,\"count\":1}"
-	mark=$(nreq)
-	run_json "retry-after-$1" --kube-wait 15
-	gap=$(list_gap "$mark")
+	retried "$1" "$2" "retry-after-$1" 15
 	check "$1 with Retry-After: $2: the cluster is read after it" "$out/retry-after-$1.json" 'k["synced"]'
 	awk -v g="$gap" -v w="$2" 'BEGIN { exit !(g != "none" && g >= w - 0.05 && g < w + 5) }' &&
 		ok "$1 with Retry-After: $2: the retry waited ${gap}s" || not_ok "$1 with Retry-After: $2: the retry waited ${gap}s"
 done
 # Negative, garbled and past: ignored, the usual backoff (0.5-1.5 s) applies.
 for ra in '"-5"' '"soon"' '"Wed, 21 Oct 2015 07:28:00 GMT"'; do
-	ctl "{\"action\":\"fault\",\"code\":429,\"retryAfter\":$ra,\"path\":\"/api/v1/services\",\"watch\":false,\"count\":1}"
-	mark=$(nreq)
-	run_json retry-after-odd --kube-wait 10
-	gap=$(list_gap "$mark")
+	retried 429 "$ra" retry-after-odd 10
 	awk -v g="$gap" 'BEGIN { exit !(g != "none" && g < 4) }' && grep -q '"synced":true' "$out/retry-after-odd.json" &&
 		ok "429 with Retry-After: $ra is ignored: retried after ${gap}s, the cluster read" ||
 		not_ok "429 with Retry-After: $ra is ignored: retried after ${gap}s, the cluster read" "$out/retry-after-odd.json"
 done
 # An HTTP date (RFC 9110 allows one), 4 s from now: honoured like 4 seconds (curl reads it).
 ra=$(date -u -d '+4 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
-ctl "{\"action\":\"fault\",\"code\":429,\"retryAfter\":\"$ra\",\"path\":\"/api/v1/services\",\"watch\":false,\"count\":1}"
-mark=$(nreq)
-run_json retry-after-date --kube-wait 15
-gap=$(list_gap "$mark")
+retried 429 "\"$ra\"" retry-after-date 15
 awk -v g="$gap" 'BEGIN { exit !(g != "none" && g >= 2.5 && g < 9) }' && grep -q '"synced":true' "$out/retry-after-date.json" &&
 	ok "429 with Retry-After: an HTTP date 4 s ahead: the retry waited ${gap}s, the cluster read" ||
 	not_ok "429 with Retry-After: an HTTP date 4 s ahead: the retry waited ${gap}s" "$out/retry-after-date.json"

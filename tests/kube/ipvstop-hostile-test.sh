@@ -10,7 +10,6 @@
 # SIGHUP and ^C while the dashboard's mode picker or its confirmation is open (the terminal
 # restored, nothing written to the cluster), and a closed pipe behind -j/-b with the cluster on.
 set -u
-: "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/kube/kube-lib.sh
 . "$here/kube-lib.sh"

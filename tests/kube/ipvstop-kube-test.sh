@@ -7,25 +7,11 @@
 # dashboard in tmux, and injects API faults (hang, 401, 403, 429, 500, 410) to check that
 # ipvstop says what is wrong and never stops answering.
 set -u
-: "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
-for t in python3 tmux kubectl openssl; do
-	command -v "$t" >/dev/null || { echo "ipvstop-kube-test: $t is missing"; exit 99; }
-done
-
-work=$(mktemp -d)
 sock="ipvstop-kube-$$"
-T() { tmux -L "$sock" "$@"; }
-server_pid=""
-cleanup() {
-	T kill-server 2>/dev/null
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-# shellcheck source=tests/lib.sh
-. "$here/../lib.sh"
+# shellcheck source=tests/kube/kube-lib.sh
+. "$here/kube-lib.sh"
+need_tools kubectl
 check() { # check NAME PYTHON-EXPRESSION-OVER-d (the JSON document in $work/doc.json)
 	if python3 - "$work/doc.json" "$2" > "$work/check.out" 2>&1 <<'PY'
 import json, sys
@@ -52,13 +38,8 @@ PY
 }
 control() { python3 "$here/apiserver.py" control --state "$work/state" "$1" > /dev/null; }
 
-mkdir -p "$work/state" "$work/certs"
-python3 "$here/apiserver.py" --state "$work/state" --cert-dir "$work/certs" \
-	--scenario "$here/scenarios/basic.json" > "$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do [ -f "$work/state/ready.json" ] && break; sleep 0.1; done
-[ -f "$work/state/ready.json" ] || { echo "the API test server did not start"; cat "$work/server.log"; exit 99; }
-export KUBECONFIG="$work/state/kubeconfig"
+cp "$here/scenarios/basic.json" "$work/scenario.json"
+start_server
 python3 "$here/ipvs-from-scenario.py" "$here/scenarios/basic.json" --drift > "$work/table.jsonl"
 run_json() { "$IPVSTOP" -j -n 1 --replay "$work/table.jsonl" --node worker-1 "$@" > "$work/doc.json" 2> "$work/err"; }
 

@@ -6,14 +6,10 @@
 # and a switch to ipvs that crash-loops on one node and is undone. Each run's exit status,
 # its last lines and the ConfigMap's bytes are checked; then the same undo in the dashboard.
 set -u
-: "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
+sock="ipvstop-mode-$$"
 # shellcheck source=tests/kube/kube-lib.sh
 . "$here/kube-lib.sh"
-sock="ipvstop-mode-$$"
-T() { tmux -L "$sock" "$@"; }
-# shellcheck source=tests/lib.sh
-. "$here/../lib.sh"
 
 # scenario SHAPE CRASH: basic.json with config.conf in that shape; CRASH=1: worker-2's kernel
 # lacks ip_vs, so kube-proxy crash-loops there in ipvs mode.

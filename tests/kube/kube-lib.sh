@@ -1,17 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# shellcheck shell=bash disable=SC2154 # here: set by the test that sources this
+# shellcheck shell=bash disable=SC2154 # here, sock: set by the test that sources this
 # kube-lib.sh: sourced by the tests that run ipvstop against the API test server
-# (ipvstop-actions-test.sh, ipvstop-hostile-test.sh; bash). Before sourcing: here (this
-# directory). The test defines T (its tmux server) and writes its scenario to
-# $work/scenario.json before start_server.
+# (ipvstop-actions-test.sh, ipvstop-mode-test.sh, ipvstop-hostile-test.sh,
+# ipvstop-kube-test.sh; bash). Before sourcing: here (this directory) and sock (the name of
+# the test's tmux server, for T). The test writes its scenario to $work/scenario.json before
+# start_server.
 #
-# Checks the host tools (python3 tmux openssl: exit 99 when one is missing, never a silent
-# skip); makes work (a temporary directory), removed at exit with the tmux server and the API
-# server; exports KUBECONFIG (the server's admin kubeconfig, there once start_server ran).
+# Checks IPVSTOP (the binary under test) and the host tools (python3 tmux openssl: exit 99
+# when one is missing, never a silent skip); sources tests/lib.sh (ok, not_ok, summary);
+# defines T (tmux on the test's server); makes work (a temporary directory), removed at exit
+# with the tmux server and the API server; exports KUBECONFIG (the server's admin
+# kubeconfig, there once start_server ran).
 
-for t in python3 tmux openssl; do
-	command -v "$t" >/dev/null || { echo "$(basename "$0" .sh): $t is missing"; exit 99; }
-done
+: "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
+# shellcheck source=tests/lib.sh
+. "$here/../lib.sh"
+need_tools python3 tmux openssl
+T() { tmux -L "$sock" "$@"; }
 work=$(mktemp -d)
 server_pid=""
 cleanup() { T kill-server 2>/dev/null; [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }

@@ -58,14 +58,6 @@ start() {
 }
 pid() { cat "$work/$tag.pid"; }
 capture() { T capture-pane -p -t f > "$work/screen"; }
-wait_for() {
-	for _ in $(seq 1 $(( ${2:-5} * 10 ))); do
-		capture
-		grep -qE -- "$1" "$work/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else not_ok "$1 (wanted /$2/)" "$work/screen"; fi; }
 keys() { T send-keys -t f "$@"; sleep 0.2; }
 # restored NAME: after the program ended, the terminal is as it was before.

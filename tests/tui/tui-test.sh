@@ -20,16 +20,6 @@ trap cleanup EXIT
 . "$here/../lib.sh"
 not_ok_details() { echo "---- screen ----"; cat "$work/screen"; echo "----------------"; }
 capture() { T capture-pane -p -t tui > "$work/screen"; }
-# wait_for PATTERN [SECONDS]: until the screen shows PATTERN (grep -E).
-wait_for() {
-	local i
-	for i in $(seq 1 $(( ${2:-5} * 10 ))); do
-		capture
-		grep -qE -- "$1" "$work/screen" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else not_ok "$1 (wanted /$2/)"; fi; }
 expect_not() {
 	capture
