@@ -123,10 +123,7 @@ grep -q "no (no terminal to ask on" "$work/out" && grep -q "Cancelled" "$work/ou
 # --- the dashboard's m key ------------------------------------------------------------------
 start_server
 python3 "$here/ipvs-from-scenario.py" "$here/scenarios/basic.json" > "$work/table.jsonl"
-T -f /dev/null new-session -d -s a -x 160 -y 50 \
-	"env LANG=C.UTF-8 KUBECONFIG=$KUBECONFIG TERM=screen-256color $IPVSTOP --node worker-1 --force -d 30; echo EXITED rc=\$?; sleep 30"
-wait_for() { for _ in $(seq 1 $(( ${2:-8} * 10 ))); do T capture-pane -p -t a > "$work/screen"; grep -qE -- "$1" "$work/screen" && return 0; sleep 0.1; done; return 1; }
-expect() { if wait_for "$2" "${3:-8}"; then ok "$1"; else not_ok "$1 (wanted /$2/)" "$work/screen"; fi; }
+dashboard --force -d 30
 expect "dashboard: the cluster is read" "kube-proxy configured iptables"
 T send-keys -t a m
 expect "m: a picker of modes, the configured one marked" "iptables \(current\)"

@@ -23,6 +23,16 @@ cleanup() { T kill-server 2>/dev/null; [ -n "$server_pid" ] && kill "$server_pid
 trap cleanup EXIT
 export KUBECONFIG="$work/state/kubeconfig"
 
+# dashboard ARGS...: ipvstop's dashboard for node worker-1 in tmux session a (160x50), on the
+# API test server; "EXITED rc=N" shows when it ends. capture and expect read that screen;
+# expect NAME PATTERN [SECONDS] waits 8 s by default (a test may define its own after this).
+dashboard() {
+	T -f /dev/null new-session -d -s a -x 160 -y 50 \
+		"env LANG=C.UTF-8 KUBECONFIG=$KUBECONFIG TERM=screen-256color $IPVSTOP --node worker-1 $*; echo EXITED rc=\$?; sleep 30"
+}
+capture() { T capture-pane -p -t a > "$work/screen"; }
+expect() { if wait_for "$2" "${3:-8}"; then ok "$1"; else not_ok "$1 (wanted /$2/)" "$work/screen"; fi; }
+
 # start_server: (again) apiserver.py on $work/scenario.json, with a fresh state; exit 99 if it
 # does not come up.
 start_server() {
