@@ -108,27 +108,30 @@ void dataplane_unref(struct dataplane *dp)
 }
 
 /*
- * Whether plane k may be read: its kernel module is loaded or built in. Listing nftables or
- * x_tables makes the kernel load the module when it is not (a request from a CAP_NET_ADMIN
- * process), and reading must change nothing; so an absent module is said, not loaded.
- * Where the modules directory cannot be read (a container), the read goes ahead.
+ * Whether a plane whose kernel module is module may be read: it is loaded or built in.
+ * Listing nftables or x_tables makes the kernel load the module when it is not (a request
+ * from a CAP_NET_ADMIN process), and reading must change nothing; so an absent module is
+ * said (not_read), not loaded. Where the modules directory cannot be read (a container),
+ * the read goes ahead.
  */
-static bool may_read(struct dataplane *dp, enum dp_plane_kind k, const char *module)
+static bool module_readable(const char *module)
 {
 	char dir[300];
 	struct utsname u;
 	enum module_state st = MODULE_MISSING;
 	modules_state(NULL, NULL, module, &st);
-	if (st == MODULE_LOADED || st == MODULE_BUILTIN)
-		return true;
-	if (uname(&u) != 0)
+	if (st == MODULE_LOADED || st == MODULE_BUILTIN || uname(&u) != 0)
 		return true;
 	snprintf(dir, sizeof(dir), "/lib/modules/%s/modules.dep", u.release);
-	if (access(dir, R_OK) != 0)
-		return true;
+	return access(dir, R_OK) != 0;
+}
+
+/* Plane k was not read because module is not loaded: said in its why. Returns 0. */
+static int not_read(struct dataplane *dp, enum dp_plane_kind k, const char *module)
+{
 	snprintf(dp->planes[k].why, sizeof(dp->planes[k].why),
 		 _("%s is not loaded: not read (reading would load it)"), module);
-	return false;
+	return 0;
 }
 
 int dataplane_read(const struct dataplane_opts *o, struct dataplane **out)
@@ -139,9 +142,14 @@ int dataplane_read(const struct dataplane_opts *o, struct dataplane **out)
 		return -ENOMEM;
 	double t0 = clock_seconds(CLOCK_MONOTONIC);
 	/* A reader out of memory stops the read; any other failure is the plane's own. */
-	int err = o->nftables && may_read(dp, DP_NFTABLES, "nf_tables") ? dp_nft_read(dp) : 0;
-	if (err != -ENOMEM && o->iptables && may_read(dp, DP_IPTABLES_NFT, "nf_tables"))
-		err = dp_ipt_read(dp, DP_IPTABLES_NFT);
+	/* nftables and iptables-nft both live in nf_tables: its state is asked once. */
+	bool nf_tables = (o->nftables || o->iptables) && module_readable("nf_tables");
+	int err = 0;
+	if (o->nftables)
+		err = nf_tables ? dp_nft_read(dp) : not_read(dp, DP_NFTABLES, "nf_tables");
+	if (err != -ENOMEM && o->iptables)
+		err = nf_tables ? dp_ipt_read(dp, DP_IPTABLES_NFT)
+				: not_read(dp, DP_IPTABLES_NFT, "nf_tables");
 	/* Legacy looks at /proc/net/ip_tables_names itself: an absent table is not asked for. */
 	if (err != -ENOMEM && o->iptables)
 		err = dp_ipt_read(dp, DP_IPTABLES_LEGACY);
