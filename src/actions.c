@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action_call.h"
+#include "action_verify.h"
 #include "actions.h"
 #include "ipvs_nl.h"
 #include "kube_http.h"
@@ -302,67 +304,6 @@ int action_set_scheduler_of(const struct action_env *env, const struct ipvs_serv
 }
 
 /* ---- kube-proxy's ConfigMap and DaemonSet ---- */
-
-struct call {
-	bool done;
-	long status;
-	char *body;
-	size_t len;
-	char err[256];
-};
-
-static void call_done(const struct kube_reply *r, void *arg)
-{
-	struct call *c = arg;
-	c->done = true;
-	c->status = r->status;
-	c->body = malloc(r->len + 1);
-	if (c->body) {
-		memcpy(c->body, r->body, r->len);
-		c->body[r->len] = '\0';
-		c->len = r->len;
-	}
-	snprintf(c->err, sizeof(c->err), "%s", r->error ? r->error : "");
-}
-
-/* One request, waited for (this runs in the action's own thread, never the UI's). */
-static int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
-		const char *body, struct call *c)
-{
-	memset(c, 0, sizeof(*c));
-	struct kube_request_opts o = {
-		.method = method,
-		.path = path,
-		.content_type = ctype,
-		.body = body,
-		.timeout_ms = 20000,
-		.on_done = call_done,
-		.arg = c,
-	};
-	if (!kube_http_start(h, &o))
-		return -ENOMEM;
-	while (!c->done)
-		kube_http_run(h, 200);
-	return 0;
-}
-
-static void call_free(struct call *c)
-{
-	free(c->body);
-	c->body = NULL;
-}
-
-/* "HTTP 409 Conflict: <message>" from a failed call. */
-static void call_error(const struct call *c, char *buf, size_t len)
-{
-	struct kube_status st;
-	if (c->status == 0)
-		snprintf(buf, len, _("no answer: %s"), c->err);
-	else if (c->body && kube_parse_status(c->body, c->len, &st) == 0)
-		snprintf(buf, len, "HTTP %ld %s: %s", c->status, st.reason, st.message);
-	else
-		snprintf(buf, len, "HTTP %ld", c->status);
-}
 
 #define CM_PATH "/api/v1/namespaces/kube-system/configmaps/kube-proxy"
 #define DS_PATH "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy"
@@ -1007,6 +948,25 @@ static void kp_after_mode(const struct kp_switch *s, const char *value,
 }
 
 /*
+ * The switch rolled out: where ipvstop runs on one of the cluster's nodes, its new data plane
+ * is read until it carries the Services (action_verify.c). Returns 0 or -errno (said).
+ */
+static int kp_verify_here(const struct kp_switch *s, const char *mode, const struct action_io *io)
+{
+	char host[256] = "";
+	const char *node = s->env->node_name;
+	if (!node || !*node)
+		node = gethostname(host, sizeof(host) - 1) == 0 ? host : "";
+	if (s->env->no_dataplane || !*node)
+		return 0;
+	for (size_t i = 0; i < s->rollout.n_seen; i++)
+		if (strcmp(s->rollout.seen[i].node, node) == 0)
+			return action_verify_dataplane(s->h, s->env, mode, node, io);
+	say(io, false, _("This machine (%s) runs no kube-proxy pod: its rules are not checked."), node);
+	return 0;
+}
+
+/*
  * A new mode crash-loops on a node: offer the way back, to exactly the text there was. A
  * switch undone is still a failure (-EIO): the last lines say what happened.
  */
@@ -1074,6 +1034,8 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 			rc = kp_switch_back(&s, kp_value_name(true, value), io);
 		else if (s.is_mode && s.new_text)
 			kp_after_mode(&s, value, io);
+		if (rc == 0 && s.is_mode && s.new_text)
+			rc = kp_verify_here(&s, kp_value_name(true, value), io);
 	}
 	kp_switch_reset(&s);
 	kube_http_free(s.h);
