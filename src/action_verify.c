@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,17 +18,6 @@
 #include "kube_parse.h"
 #include "nls.h"
 
-__attribute__((format(printf, 3, 4))) static void say(const struct action_io *io, bool warn,
-						      const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	io->say(io->arg, warn, line);
-}
-
 /* Every Service, one list (the action's client; kube_sync's state is the dashboard's). */
 static int list_services(struct kube_http *h, struct kube_items *it, const struct action_io *io)
 {
@@ -39,10 +27,11 @@ static int list_services(struct kube_http *h, struct kube_items *it, const struc
 	int rc = call(h, "GET", "/api/v1/services", NULL, NULL, &c);
 	if (rc == 0 && c.status != 200) {
 		call_error(&c, why, sizeof(why));
-		say(io, true, _("Listing the Services to verify this node failed: %s"), why);
+		action_say(io, true, _("Listing the Services to verify this node failed: %s"), why);
 		rc = -EIO;
 	} else if (rc == 0 && kube_parse_list(c.body, c.len, kube_items_add, it, NULL, 0, NULL, 0) < 0) {
-		say(io, true, "%s", _("The Services' list could not be read: this node is not verified."));
+		action_say(io, true, "%s",
+			   _("The Services' list could not be read: this node is not verified."));
 		rc = -EIO;
 	}
 	call_free(&c);
@@ -54,19 +43,21 @@ static int verdict(const struct dp_verify *v, const char *mode, const char *node
 		   const struct action_io *io)
 {
 	if (!v->readable) {
-		say(io, true, _("%s's %s rules cannot be read here (%s): this node is not verified."),
-		    node, mode, v->why[0] ? v->why : "?");
+		action_say(io, true,
+			   _("%s's %s rules cannot be read here (%s): this node is not verified."),
+			   node, mode, v->why[0] ? v->why : "?");
 		return 0;
 	}
 	if (dp_verify_ok(v)) {
-		say(io, false, _("Verified on %s: %s carries all %zu Services."), node, v->plane,
-		    v->n_services);
+		action_say(io, false, _("Verified on %s: %s carries all %zu Services."), node,
+			   v->plane, v->n_services);
 		return 0;
 	}
 	if (!v->present) {
-		say(io, true, _("On %s, kube-proxy's %s rules are still absent after %.0f s: "
-				"its Services are not served by %s."),
-		    node, mode, waited, mode);
+		action_say(io, true,
+			   _("On %s, kube-proxy's %s rules are still absent after %.0f s: "
+			     "its Services are not served by %s."),
+			   node, mode, waited, mode);
 		return -EIO;
 	}
 	char names[DP_VERIFY_MAX_MISSING * 130] = "";
@@ -75,8 +66,9 @@ static int verdict(const struct dp_verify *v, const char *mode, const char *node
 		strcat(names, v->missing[i]);
 	}
 	size_t lack = v->n_services - v->n_found;
-	say(io, true, _("On %s, %s lacks %zu of %zu Services after %.0f s: %s%s"), node, v->plane,
-	    lack, v->n_services, waited, names, lack > v->n_missing ? ", ..." : "");
+	action_say(io, true, _("On %s, %s lacks %zu of %zu Services after %.0f s: %s%s"), node,
+		   v->plane, lack, v->n_services, waited, names,
+		   lack > v->n_missing ? ", ..." : "");
 	return -EIO;
 }
 
@@ -91,7 +83,8 @@ int action_verify_dataplane(struct kube_http *h, const struct action_env *env, c
 		kube_items_free(&svcs);
 		return 0; /* the switch itself is done; the warning says what is not known */
 	}
-	say(io, false, _("Reading %s's %s rules against %zu Services..."), node, mode, svcs.n);
+	action_say(io, false, _("Reading %s's %s rules against %zu Services..."), node, mode,
+		   svcs.n);
 	struct dataplane_opts o = {.nftables = strcmp(mode, "nftables") == 0,
 				   .iptables = strcmp(mode, "iptables") == 0};
 	double limit = env->dataplane_wait > 0 ? env->dataplane_wait : 60;

@@ -26,6 +26,10 @@ struct action_io {
 	bool force; /* go on past a failed preflight (the question still comes) */
 };
 
+/* A line through io->say, formatted (the caller translates fmt). */
+__attribute__((format(printf, 3, 4))) void action_say(const struct action_io *io, bool warn,
+						      const char *fmt, ...);
+
 struct action_env {
 	struct kube_config_opts kube;  /* credentials, as for reading */
 	const char *node_name;         /* this node */
