@@ -268,18 +268,23 @@ END_TEST
 
 /* ------------------------------------------------------------------ outputs */
 
-static char *json_of(const struct dp_leftovers *lo)
+/* What output_dp_leftovers_json (inside an object) or _text writes for lo. */
+static char *output_of(const struct dp_leftovers *lo, bool json)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	ck_assert_ptr_nonnull(f);
-	struct jw w;
-	jw_init(&w, f);
-	jw_open(&w, NULL, '{');
-	output_dp_leftovers_json(&w, lo);
-	jw_close(&w, '}');
-	ck_assert_int_eq(jw_finish(&w), 0);
+	if (json) {
+		struct jw w;
+		jw_init(&w, f);
+		jw_open(&w, NULL, '{');
+		output_dp_leftovers_json(&w, lo);
+		jw_close(&w, '}');
+		ck_assert_int_eq(jw_finish(&w), 0);
+	} else {
+		output_dp_leftovers_text(f, lo);
+	}
 	fclose(f);
 	return buf;
 }
@@ -291,7 +296,7 @@ START_TEST(test_json)
 	struct dp_leftovers lo;
 	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_NFTABLES, &lo);
 	lo.mode_from = "proxyMode";
-	char *text = json_of(&lo);
+	char *text = output_of(&lo, true);
 	cJSON *doc = cJSON_Parse(text);
 	ck_assert_msg(doc != NULL, "%s", text);
 	ck_assert_str_eq(cJSON_GetObjectItem(doc, "leftovers_mode")->valuestring, "nftables");
@@ -318,7 +323,7 @@ START_TEST(test_json)
 
 	/* Unknown mode and no join: nulls, never a made-up number. */
 	dp_leftovers_find(n.dp, &n.s, NULL, DP_MODE_UNKNOWN, &lo);
-	text = json_of(&lo);
+	text = output_of(&lo, true);
 	doc = cJSON_Parse(text);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(doc, "leftovers_mode")));
@@ -330,17 +335,6 @@ START_TEST(test_json)
 }
 END_TEST
 
-static char *text_of(const struct dp_leftovers *lo)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(f);
-	output_dp_leftovers_text(f, lo);
-	fclose(f);
-	return buf;
-}
-
 START_TEST(test_text)
 {
 	struct node n;
@@ -348,7 +342,7 @@ START_TEST(test_text)
 	struct dp_leftovers lo;
 	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_NFTABLES, &lo);
 	lo.mode_from = "proxyMode";
-	char *t = text_of(&lo);
+	char *t = output_of(&lo, false);
 	ck_assert_msg(strstr(t, "kube-proxy runs nftables, from its proxyMode"), "%s", t);
 	ck_assert_msg(strstr(t, "ipvs-services    LEFTOVER of ipvs mode: kube-proxy's virtual "
 				"services: 3; cleaned by kube-proxy --cleanup"),
@@ -362,7 +356,7 @@ START_TEST(test_text)
 	free(t);
 
 	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_UNKNOWN, &lo);
-	t = text_of(&lo);
+	t = output_of(&lo, false);
 	ck_assert_msg(strstr(t, "running mode is unknown"), "%s", t);
 	ck_assert_msg(!strstr(t, "LEFTOVER") && !strstr(t, "--cleanup"), "%s", t);
 	ck_assert_msg(strstr(t, "kube-ipvs0       ipvs mode: addresses: 2\n"), "%s", t);
@@ -370,7 +364,7 @@ START_TEST(test_text)
 
 	/* Nothing present: nothing said. */
 	dp_leftovers_find(NULL, NULL, NULL, DP_MODE_NFTABLES, &lo);
-	t = text_of(&lo);
+	t = output_of(&lo, false);
 	ck_assert_str_eq(t, "");
 	free(t);
 	node_free(&n);

@@ -190,35 +190,38 @@ def kube_counts(r, lo, vs):
           e.get("count") == len(kp) and e.get("not_kube_proxy") == len(vs) - len(kp) == args.hand_made, e)
 
 
-b = load_run("b")
-if b:
-    lo, vs = judged("b", b, "ipvs", "log")
-    if len(lo) == len(ALL):
-        kube_counts("b", lo, vs)
-        left = sorted(w for w, e in lo.items() if e["leftover"])
-        # ipvs mode: the iptables chains lead to endpoints (KUBE-SVC-/KUBE-SEP-): iptables mode's
-        check("b: ipvs runs: the leftovers are iptables mode's chains and the nftables tables",
-              left == ["iptables-legacy", "iptables-nft", "nftables"], left)
-        check("b: kube-proxy in ipvs mode cleans nftables' tables when it starts (cleaned_at_start),"
-              " not iptables'", lo["nftables"]["cleaned_at_start"] and
-              not lo["iptables-nft"]["cleaned_at_start"], lo)
+def switched(r, mode, source, want):
+    """A run that knows kube-proxy's mode: its document and leftovers when whole, else None."""
+    doc = load_run(r)
+    if not doc:
+        return None, None
+    lo, vs = judged(r, doc, mode, source)
+    if len(lo) != len(ALL):
+        return None, None
+    kube_counts(r, lo, vs)
+    left = sorted(w for w, e in lo.items() if e["leftover"])
+    check("%s: %s runs: the leftovers are %s" % (r, mode, ", ".join(want)), left == sorted(want), left)
+    return doc, lo
 
-c = load_run("c")
+
+# ipvs mode: the iptables chains lead to endpoints (KUBE-SVC-/KUBE-SEP-): iptables mode's
+b, lo = switched("b", "ipvs", "log", ["iptables-legacy", "iptables-nft", "nftables"])
+if b:
+    check("b: kube-proxy in ipvs mode cleans nftables' tables when it starts (cleaned_at_start),"
+          " not iptables'", lo["nftables"]["cleaned_at_start"] and
+          not lo["iptables-nft"]["cleaned_at_start"], lo)
+
+want = [w for w in ALL if w != "nftables"]
+c, lo = switched("c", "nftables", "proxyMode", want)
 if c:
-    lo, vs = judged("c", c, "nftables", "proxyMode")
-    if len(lo) == len(ALL):
-        kube_counts("c", lo, vs)
-        left = sorted(w for w, e in lo.items() if e["leftover"])
-        want = sorted(w for w in ALL if w != "nftables")
-        check("c: after the switch to nftables: leftovers %s" % ", ".join(want), left == want, left)
-        check("c: nftables is in use, not a leftover", not lo["nftables"]["leftover"], lo["nftables"])
-        check("c: kube-proxy in nftables mode runs the ipvs and iptables cleanups at its start",
-              all(lo[w]["cleaned_at_start"] for w in want if w != "ipsets-v6") and
-              not lo["ipsets-v6"]["cleaned_at_start"], lo)
-        bt = c["_batch"]
-        check("c: batch text: kube-proxy runs nftables; each leftover said with its cleanup",
-              "kube-proxy runs nftables, from its proxyMode" in bt and
-              all(re.search(r"^  %s\s+LEFTOVER of \S+ mode: .*; (cleaned by kube-proxy --cleanup|kube-proxy's "
-                            r"cleanup leaves it)" % re.escape(w), bt, re.M) for w in want), bt[-2500:])
-        check("c: batch text: the cleanup also flushes the %d hand-made virtual services" % args.hand_made,
-              "that are not kube-proxy's: %d\n" % args.hand_made in bt, bt[-1500:])
+    check("c: nftables is in use, not a leftover", not lo["nftables"]["leftover"], lo["nftables"])
+    check("c: kube-proxy in nftables mode runs the ipvs and iptables cleanups at its start",
+          all(lo[w]["cleaned_at_start"] for w in want if w != "ipsets-v6") and
+          not lo["ipsets-v6"]["cleaned_at_start"], lo)
+    bt = c["_batch"]
+    check("c: batch text: kube-proxy runs nftables; each leftover said with its cleanup",
+          "kube-proxy runs nftables, from its proxyMode" in bt and
+          all(re.search(r"^  %s\s+LEFTOVER of \S+ mode: .*; (cleaned by kube-proxy --cleanup|kube-proxy's "
+                        r"cleanup leaves it)" % re.escape(w), bt, re.M) for w in want), bt[-2500:])
+    check("c: batch text: the cleanup also flushes the %d hand-made virtual services" % args.hand_made,
+          "that are not kube-proxy's: %d\n" % args.hand_made in bt, bt[-1500:])

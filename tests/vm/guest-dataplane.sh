@@ -121,13 +121,7 @@ chmod 755 "$D/a"
 
 # ---------------------------------------------------------------- network, cluster
 mark "network"
-modprobe virtio_net
-i=0
-while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do
-	usleep 100000
-	i=$((i + 1))
-done
-ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2
+net_up
 healthy=$(/usr/bin/curl -sS --max-time 5 -k "$KUBE_GUEST_URL/healthz" 2>&1)
 evidence "healthz: $healthy"
 [ "$healthy" = ok ]

@@ -55,16 +55,6 @@ XT=/usr/lib/x86_64-linux-gnu/xtables
 
 vm_test_dirs "${IPVSTOP_VM_DATAPLANE_RESULTS:-tests/vm/vm-dataplane-test.out}" check.txt apiserver.log
 chmod 0700 "$WORK"
-SERVER_PID=
-cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
-	vm_test_cleanup
-}
-trap cleanup EXIT
-
 vm_apiserver_start "$SCENARIO"
 vm_fetch_kernel
 vm_apiserver_ready

@@ -586,10 +586,19 @@ vm_summary() {
 # the scenario $1, state and certificates under $WORK, its log in $RESULTS/apiserver.log.
 # Bound to 127.0.0.1: QEMU's user network turns the guest's connections to 10.0.2.2 into
 # connections to the host's 127.0.0.1 (its certificate has 10.0.2.2 among its names).
-# vm_apiserver_start starts it (SERVER_PID; the caller kills it at exit); vm_apiserver_ready
-# waits for it and sets KUBE_URL, KUBE_GUEST_URL (what the guest uses) and KUBE_STATE (its
-# kubeconfig-guest holds inline credentials), or dies (99).
+# vm_apiserver_start starts it (SERVER_PID) and makes vm_apiserver_cleanup the exit trap (it
+# stops the server, then vm_test_cleanup); vm_apiserver_ready waits for it and sets
+# KUBE_URL, KUBE_GUEST_URL (what the guest uses) and KUBE_STATE (its kubeconfig-guest holds
+# inline credentials), or dies (99).
+vm_apiserver_cleanup() {
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	vm_test_cleanup
+}
 vm_apiserver_start() { # scenario
+	trap vm_apiserver_cleanup EXIT
 	KUBE_STATE=$WORK/state
 	mkdir -p "$KUBE_STATE" "$WORK/certs"
 	python3 "$VM_SRCDIR/../kube/apiserver.py" --state "$KUBE_STATE" --cert-dir "$WORK/certs" \
