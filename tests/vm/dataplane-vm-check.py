@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """dataplane-vm-check.py: holds what guest-dataplane.sh kept (vm-dataplane-test.sh) against
 the scenario and the guest's own tools. For each run DIR in a (mode unknown), b (kube-proxy's
-log: ipvs) and c (/proxyMode: nftables), DIR/doc.json and DIR/batch.txt are ipvstop's, and
+log: ipvs), c (/proxyMode: nftables) and d (after kube-proxy's cleanup), DIR/doc.json and DIR/batch.txt are ipvstop's, and
 DIR/ipvsadm.txt, save-nft.txt, save-legacy.txt, ipset.txt, addr.json, nft-ip*.json what
 ipvsadm, iptables-*-save, ipset, ip and nft listed right after it.
 
@@ -225,3 +225,20 @@ if c:
                         r"cleanup leaves it)" % re.escape(w), bt, re.M) for w in want), bt[-2500:])
     check("c: batch text: the cleanup also flushes the %d hand-made virtual services" % args.hand_made,
           "that are not kube-proxy's: %d\n" % args.hand_made in bt, bt[-1500:])
+
+# What kube-proxy's cleanup leaves (done by the guest with the tools): the KUBE-6- set (it
+# destroys the IPv4 names only) and iptables-legacy (it cleans the backend its iptables
+# uses); the IPVS table is empty, the hand-made services gone with the rest.
+d = load_run("d")
+if d:
+    lo = leftovers(d)
+    vs = ipvsadm_services(witness(d, "ipvsadm.txt"))
+    check("d: after the cleanup ipvsadm lists no virtual service: the %d hand-made went too"
+          % args.hand_made, vs == [], vs)
+    check("d: what remains is listed: ipsets-v6, iptables-legacy (leftovers), nftables (in use)",
+          sorted(lo) == ["ipsets-v6", "iptables-legacy", "nftables"] and
+          sorted(w for w, e in lo.items() if e["leftover"]) == ["ipsets-v6", "iptables-legacy"],
+          {w: e["leftover"] for w, e in lo.items()})
+    check("d: iptables-nft is not present any more (KUBE-MARK-DROP, kubelet's, alone is not kube-proxy's)",
+          d["dataplane"]["planes"]["iptables-nft"]["present"] is False and
+          "KUBE-MARK-DROP" in witness(d, "save-nft.txt"), d["dataplane"]["planes"]["iptables-nft"])

@@ -3,10 +3,10 @@
 #
 # guest-dataplane.sh: runs inside the test VM (vm-dataplane-test.sh). Loads kube-proxy's
 # state of every mode at once into the guest kernel with Debian's real tools, then runs
-# ipvstop three times (a: mode unknown; b: the cluster says worker-1's kube-proxy runs ipvs;
-# c: kube-proxy's /proxyMode says nftables, the switch) and keeps each document with what
-# the tools themselves list, for the host's checks (check-dataplane.py and
-# dataplane-vm-check.py). Never cleans anything: the leftovers are what is asserted.
+# ipvstop four times (a: mode unknown; b: the cluster says worker-1's kube-proxy runs ipvs;
+# c: kube-proxy's /proxyMode says nftables, the switch; d: after kube-proxy's cleanup, done
+# here with the tools) and keeps each document with what the tools themselves list, for the
+# host's checks (check-dataplane.py and dataplane-vm-check.py). ipvstop cleans nothing.
 #
 # Input (in the initramfs): /etc/dp/env (the API server's URL for the guest, the host's
 # clock, the node), rules.nft, ipt.rules, table.ipvsadm, kubeconfig (inline credentials:
@@ -14,7 +14,7 @@
 # /usr/bin, ipvsadm, ip in /usr/sbin.
 #
 # Results: $OUT/dataplane-results.txt ("ok N - name" / "not ok N - name: why [...]",
-# "complete N"), $OUT/dataplane/{a,b,c}/.
+# "complete N"), $OUT/dataplane/{a,b,c,d}/.
 
 set -u
 GUEST=dataplane
@@ -22,7 +22,7 @@ SHOTS=dataplane/shots
 # shellcheck source=tests/vm/guest-lib.sh
 . "$(dirname "$0")/guest-lib.sh"
 D=$OUT/dataplane
-mkdir -p "$D/a" "$D/b" "$D/c"
+mkdir -p "$D/a" "$D/b" "$D/c" "$D/d"
 # shellcheck disable=SC1091 # written by vm-dataplane-test.sh
 . /etc/dp/env
 NODE=${NODE:?}
@@ -69,6 +69,7 @@ step "ipvsadm adds two hand-made virtual services" sh -c '
 	/usr/sbin/ipvsadm -A -u 198.51.100.7:8443 -s rr'
 # As dataplane-test.sh makes them, so that check-dataplane.py holds here too; and an IPv6
 # set (kube-proxy's cleanup does not destroy those).
+# shellcheck disable=SC2016 # expanded by the inner sh
 step "ipset makes kube-proxy's sets, one full and one IPv6" sh -c '
 	ipset=/usr/bin/ipset
 	$ipset create KUBE-CLUSTER-IP hash:ip,port maxelem 4 &&
@@ -78,6 +79,7 @@ step "ipset makes kube-proxy's sets, one full and one IPv6" sh -c '
 	$ipset create KUBE-6-CLUSTER-IP hash:ip,port family inet6 &&
 	$ipset add KUBE-6-CLUSTER-IP fd00:10:96::4040,tcp:80 &&
 	$ipset create not-kube hash:ip'
+# shellcheck disable=SC2016 # expanded by the inner sh
 step "kube-ipvs0, a dummy link, holds three Service IPs" sh -c '
 	ip=/usr/sbin/ip
 	$ip link add kube-ipvs0 type dummy &&
@@ -152,5 +154,26 @@ evidence "virtual services after a: $n_a, after c: $n_vs" "$(ip link show kube-i
 	nft list table ip kube-proxy >/dev/null 2>&1 && ipset list -n | grep -q KUBE-CLUSTER-IP
 verdict "ipvstop removed nothing: the IPVS table ($n_vs), kube-ipvs0, nftables and ipsets are all still there" \
 	"something went" $?
+
+# ---------------------------------------------------------------- d. the cleanup
+# What `kube-proxy --cleanup` does (pkg/proxy/{ipvs,iptables}/cleanup.go), done here with
+# the tools, so that ipvstop's account of it can be held against what remains: the whole
+# IPVS table flushed (the hand-made services too), kube-ipvs0 deleted, the IPv4-named sets
+# destroyed, kube-proxy's iptables chains removed in the one backend its iptables uses
+# (nft here; kubelet's KUBE-MARK-DROP stays). The KUBE-6- set and iptables-legacy remain.
+mark "d"
+# shellcheck disable=SC2016 # expanded by the inner sh
+step "the cleanup as kube-proxy does it, with ipvsadm, ip, ipset and iptables-nft" sh -c '
+	/usr/sbin/ipvsadm -C &&
+	/usr/sbin/ip link del kube-ipvs0 &&
+	/usr/bin/ipset destroy KUBE-CLUSTER-IP && /usr/bin/ipset destroy KUBE-LOOP-BACK &&
+	for t in nat filter; do
+		iptables-nft -t $t -F || exit 1
+		for c in $(iptables-nft-save -t $t | sed -n "s/^:\(KUBE-[^ ]*\) .*/\1/p"); do
+			[ "$c" = KUBE-MARK-DROP ] || iptables-nft -t $t -X "$c" || exit 1
+		done
+	done'
+run "$D/d" "d (after the cleanup, /proxyMode: nftables)" --kubeconfig "$KC" --node "$NODE" \
+	--kube-wait 15
 
 echo "complete $n" >>"$RES"

@@ -9,17 +9,19 @@
 # table (tests/kube/ipvs-from-scenario.py). In the guest, guest-dataplane.sh loads all of it
 # with Debian's nft, iptables-nft, iptables-legacy, ipset and ipvsadm (copied from this host
 # with their libraries and xtables extensions), adds two hand-made virtual services, KUBE-*
-# ipsets (one full, one IPv6) and kube-ipvs0 (a dummy link), and runs ipvstop three times:
+# ipsets (one full, one IPv6) and kube-ipvs0 (a dummy link), and runs ipvstop four times:
 #   a. --no-kube: kube-proxy's mode unknown; the witnesses' listings saved beside it
 #      (nft -j, iptables-*-save, ipset list -t, ip -j addr, ipvsadm -Ln);
 #   b. with the API server double (the guest reaches it at 10.0.2.2): worker-1's kube-proxy
 #      log says ipvs, and the nftables tables are the other mode's (mid-migration);
 #   c. the switch: a fake kube-proxy on 127.0.0.1:10249 (busybox httpd) answers /proxyMode
 #      "nftables", so the IPVS services, kube-ipvs0, the ipsets and the iptables chains of
-#      both backends are leftovers, and the cleanup would also flush the 2 hand-made services.
+#      both backends are leftovers, and the cleanup would also flush the 2 hand-made services;
+#   d. after the guest does what `kube-proxy --cleanup` does, with the tools: the IPVS table
+#      empty (the hand-made services too), the KUBE-6- set and iptables-legacy left.
 # Back on the host, tests/dataplane/check-dataplane.py checks run a against the witnesses,
 # and dataplane-vm-check.py checks the iptables planes, the IPVS table and the leftovers of
-# a, b and c against the scenario and the guest's own listings.
+# a, b, c and d against the scenario and the guest's own listings.
 #
 # Environment: IPVSTOP (the binary; default $top_builddir/ipvstop), IPVSTOP_VM_TIMEOUT
 # (hard limit for the VM, seconds, default 240), IPVSTOP_VM_DATAPLANE_RESULTS (where the
@@ -32,7 +34,7 @@
 #
 # Run it alone:   IPVSTOP=$PWD/ipvstop sh tests/vm/vm-dataplane-test.sh
 # Outputs: serial.log, apiserver.log, out/dataplane-results.txt (the guest's checks),
-# out/dataplane/{a,b,c}/ (documents, batch text, witnesses), check.txt (the host's checks).
+# out/dataplane/{a,b,c,d}/ (documents, batch text, witnesses), check.txt (the host's checks).
 
 set -u
 # shellcheck disable=SC2034 # read by vm-lib.sh
