@@ -74,6 +74,13 @@ static void node_free(struct node *n)
 	snapshot_free(&n->s);
 }
 
+/* The node of node_init judged against mode, with its join. */
+static void judge_node(struct node *n, enum dp_mode mode, struct dp_leftovers *lo)
+{
+	node_init(n);
+	dp_leftovers_find(n->dp, &n->s, &n->j, mode, lo);
+}
+
 static const struct dp_leftover *E(const struct dp_leftovers *lo, enum dp_leftover_what w)
 {
 	return &lo->e[w];
@@ -132,9 +139,8 @@ END_TEST
 START_TEST(test_running_nftables)
 {
 	struct node n;
-	node_init(&n);
 	struct dp_leftovers lo;
-	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_NFTABLES, &lo);
+	judge_node(&n, DP_MODE_NFTABLES, &lo);
 	ck_assert_int_eq(lo.n_present, 7);
 	ck_assert_int_eq(lo.n_leftover, 6);
 	const struct dp_leftover *v = E(&lo, DPL_IPVS_SERVICES);
@@ -166,9 +172,8 @@ END_TEST
 START_TEST(test_running_ipvs)
 {
 	struct node n;
-	node_init(&n);
 	struct dp_leftovers lo;
-	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_IPVS, &lo);
+	judge_node(&n, DP_MODE_IPVS, &lo);
 	ck_assert(!E(&lo, DPL_IPVS_SERVICES)->leftover);
 	ck_assert(!E(&lo, DPL_KUBE_IPVS0)->leftover && !E(&lo, DPL_IPSETS)->leftover);
 	ck_assert(!E(&lo, DPL_IPSETS_V6)->leftover);
@@ -185,9 +190,8 @@ END_TEST
 START_TEST(test_running_iptables)
 {
 	struct node n;
-	node_init(&n);
 	struct dp_leftovers lo;
-	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_IPTABLES, &lo);
+	judge_node(&n, DP_MODE_IPTABLES, &lo);
 	for (int w = DPL_IPVS_SERVICES; w <= DPL_IPSETS_V6; w++) {
 		ck_assert_msg(E(&lo, w)->leftover, "%s", dp_leftover_name(w));
 		ck_assert_msg(!E(&lo, w)->cleaned_at_start, "%s", dp_leftover_name(w));
@@ -202,9 +206,8 @@ END_TEST
 START_TEST(test_mode_unknown)
 {
 	struct node n;
-	node_init(&n);
 	struct dp_leftovers lo;
-	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_UNKNOWN, &lo);
+	judge_node(&n, DP_MODE_UNKNOWN, &lo);
 	ck_assert_int_eq(lo.n_present, 7);
 	ck_assert_int_eq(lo.n_leftover, 0);
 	for (int w = 0; w < DPL_N; w++)
@@ -292,9 +295,8 @@ static char *output_of(const struct dp_leftovers *lo, bool json)
 START_TEST(test_json)
 {
 	struct node n;
-	node_init(&n);
 	struct dp_leftovers lo;
-	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_NFTABLES, &lo);
+	judge_node(&n, DP_MODE_NFTABLES, &lo);
 	lo.mode_from = "proxyMode";
 	char *text = output_of(&lo, true);
 	cJSON *doc = cJSON_Parse(text);
@@ -338,9 +340,8 @@ END_TEST
 START_TEST(test_text)
 {
 	struct node n;
-	node_init(&n);
 	struct dp_leftovers lo;
-	dp_leftovers_find(n.dp, &n.s, &n.j, DP_MODE_NFTABLES, &lo);
+	judge_node(&n, DP_MODE_NFTABLES, &lo);
 	lo.mode_from = "proxyMode";
 	char *t = output_of(&lo, false);
 	ck_assert_msg(strstr(t, "kube-proxy runs nftables, from its proxyMode"), "%s", t);
