@@ -9,6 +9,7 @@
 #include "dataplane.h"
 #include "json_writer.h"
 #include "output_dataplane.h"
+#include "output_dp_leftovers.h"
 
 static void write_planes(struct jw *w, const struct dataplane *dp)
 {
@@ -128,8 +129,10 @@ static void write_kube_ipvs0(struct jw *w, const struct dataplane *dp)
 	jw_close(w, '}');
 }
 
-void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono)
+void output_dataplane_section(struct jw *w, const struct snapshot *s, const struct kube_view *kv)
 {
+	const struct dataplane *dp = s->dp;
+	double mono = s->mono;
 	jw_open(w, "dataplane", '{');
 	jw_double(w, "read_seconds", dp->read_seconds);
 	jw_double(w, "age", mono > dp->read_mono ? mono - dp->read_mono : 0);
@@ -140,5 +143,8 @@ void output_dataplane_section(struct jw *w, const struct dataplane *dp, double m
 	jw_close(w, ']');
 	write_ipsets(w, dp);
 	write_kube_ipvs0(w, dp);
+	struct dp_leftovers lo;
+	dp_leftovers_of(s, kv, &lo);
+	output_dp_leftovers_json(w, &lo);
 	jw_close(w, '}');
 }

@@ -7,14 +7,19 @@
 
 #include "dataplane.h"
 #include "json_writer.h"
+#include "kube_side.h"
 
 /*
- * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0} of dp as a member of the object
- * open in w; mono is the snapshot's time (the data planes' age is said against it).
+ * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0, leftovers} of s->dp (not NULL)
+ * as a member of the object open in w; the data planes' age is said against s->mono, the
+ * leftovers judged against kube-proxy's mode in kv (may be NULL).
  */
-void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono);
+void output_dataplane_section(struct jw *w, const struct snapshot *s, const struct kube_view *kv);
 
-/* The batch text's part (translated): a line per plane, ipsets, kube-ipvs0, the frontends. */
-void output_dataplane_text(FILE *f, const struct dataplane *dp);
+/*
+ * The batch text's part (translated): a line per plane, ipsets, kube-ipvs0, the frontends,
+ * the leftovers of other modes.
+ */
+void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_view *kv);
 
 #endif

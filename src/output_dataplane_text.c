@@ -10,6 +10,7 @@
 #include "dataplane.h"
 #include "nls.h"
 #include "output_dataplane.h"
+#include "output_dp_leftovers.h"
 
 /* "nftables: 15 frontends, 100 rules" or why the plane says nothing. */
 static void plane_line(FILE *f, const struct dataplane *dp, enum dp_plane_kind k)
@@ -83,8 +84,9 @@ static void frontend_lines(FILE *f, const struct dp_frontend *fe)
 	}
 }
 
-void output_dataplane_text(FILE *f, const struct dataplane *dp)
+void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_view *kv)
 {
+	const struct dataplane *dp = s->dp;
 	char safe[200];
 	fputs(_("Data planes besides IPVS:\n"), f);
 	for (int k = DP_NFTABLES; k < DP_N_PLANES; k++)
@@ -102,4 +104,7 @@ void output_dataplane_text(FILE *f, const struct dataplane *dp)
 	for (size_t i = 0; i < dp->n_fe; i++)
 		frontend_lines(f, &dp->fe[i]);
 	fputc('\n', f);
+	struct dp_leftovers lo;
+	dp_leftovers_of(s, kv, &lo);
+	output_dp_leftovers_text(f, &lo);
 }
