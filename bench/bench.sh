@@ -23,17 +23,23 @@
 # 4. bench/report.py writes RESULTS/report.md: every number, as ratios to ipvsadm where
 #    one exists, and each target of the issue met or not.
 #
-# Usage: bench/bench.sh [--sizes s,m,l,xl] [--conns N] [--conn-size s|m|l|xl]
+# Usage: bench/bench.sh [--sizes s,m,k,l,xl] [--conns N] [--conn-size s|m|k|l|xl]
 #                       [--reps N] [--big-reps N] [--window SECONDS] [--no-vm]
-#                       [--no-kube] [--profile] [--results DIR]
-#   sizes: s 150/300, m 1,300/10,000, l 20,000/100,000, xl 50,000/150,000
-#   (services / real servers). Default: all four and a million connection entries on s
-#   (about 35 minutes on 2 cores without KVM; --sizes s,m,l saves about 15). --reps: repeats of each side-by-side pair (default 5; --big-reps
+#                       [--no-kube] [--profile] [--results DIR] [--snap-only]
+#                       [--one-cpu | --no-one-cpu]
+#   sizes: s 150/300, m 1,300/10,000, k 10,000/100,000, l 20,000/100,000, xl 50,000/150,000
+#   (services / real servers). Default: all five and a million connection entries on s
+#   (about 50 minutes on 2 cores without KVM, the one-vCPU boot included; --sizes s,m,l
+#   saves about 20). --reps: repeats of each side-by-side round (default 5; --big-reps
 #   on tables of 100,000 real servers and more, default 3). --window: seconds the
 #   dashboard is watched at 1 Hz (default 15). --profile adds perf profiles at every
 #   size and callgrind and massif on the tables of up to 10,000 real servers (slow).
+#   --snap-only: the 2-vCPU boot measures only the snapshots (`-j -n 1`, `-b -n 1`, the
+#   kernel's floor, ipvsadm), no dashboard and no connections. After it, a second boot with
+#   one vCPU measures the snapshots again at every size (--no-one-cpu: not).
 #   Results: DIR (default bench/results): report.md, out/ (from the VM: results.txt,
-#   commands.txt, profiles), host/ (the Kubernetes part), serial.log.
+#   commands.txt, profiles), out-1cpu/ (the one-vCPU boot), host/ (the Kubernetes part and
+#   the load average at each boot), serial.log, serial-1cpu.log.
 #
 # Environment: IPVSTOP (default ./ipvstop), IPVSTOP_BENCH_TIMEOUT (VM limit, seconds,
 # default 2400), IPVSTOP_BENCH_RESULTS (default of --results), IPVSTOP_BENCH_TOOLS (a
@@ -52,7 +58,7 @@ VM_SRCDIR=$TOP/tests/vm
 # shellcheck source=tests/vm/vm-lib.sh
 . "$TOP/tests/vm/vm-lib.sh"
 
-SIZES=s,m,l,xl
+SIZES=s,m,k,l,xl
 CONNS=1000000
 CONNSIZE=s
 REPS=5
@@ -61,6 +67,8 @@ WINDOW=15
 DO_VM=1
 DO_KUBE=1
 PROFILE=0
+PARTS=all
+ONECPU=1
 RESULTS=${IPVSTOP_BENCH_RESULTS:-${top_builddir:-.}/bench/results}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -73,6 +81,9 @@ while [ $# -gt 0 ]; do
 	--no-vm) DO_VM=0 ;;
 	--no-kube) DO_KUBE=0 ;;
 	--profile) PROFILE=1 ;;
+	--snap-only) PARTS=snap ;;
+	--one-cpu) ONECPU=1 ;;
+	--no-one-cpu) ONECPU=0 ;;
 	--results) RESULTS=$2; shift ;;
 	-h | --help)
 		awk 'NR > 2 && !/^#/ { exit } NR > 2 { sub(/^# ?/, ""); print }' "$0"
@@ -89,7 +100,7 @@ case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
 [ -x "$IPVSTOP" ] || vm_die "no ipvstop binary at $IPVSTOP (set IPVSTOP, or run make first)"
 mkdir -p "$RESULTS" || vm_die "cannot create $RESULTS"
 RESULTS=$(cd "$RESULTS" && pwd)
-rm -rf "$RESULTS/out" "$RESULTS/host"
+rm -rf "$RESULTS/out" "$RESULTS/out-1cpu" "$RESULTS/host"
 mkdir -p "$RESULTS/out" "$RESULTS/host"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ipvstop-bench.XXXXXX") || vm_die "mktemp failed"
 KUBE_PID=
@@ -136,7 +147,7 @@ echo "R what=host_env kernel=$(uname -r) cpus=$(nproc) model=$(sed -n 's/^model 
 # The JSON writer alone (output_json, behind -j and recordings), on this host: the second of
 # two records of each size written again and again (bench/tools/jsonwrite), with rates.
 if [ -x "$WORK/bin/jsonwrite" ]; then
-	for sz in s:150:300 m:1300:10000 l:20000:100000 xl:50000:150000; do
+	for sz in s:150:300 m:1300:10000 k:10000:100000 l:20000:100000 xl:50000:150000; do
 		n=${sz%%:*}
 		sd=${sz#*:}
 		case ",$SIZES," in *",$n,"*) ;; *) continue ;; esac
@@ -256,14 +267,29 @@ if [ $DO_VM = 1 ]; then
 	vm_build_initramfs "$WORK/initramfs.gz" test "$BENCH_DIR/guest-bench.sh"
 	vm_make_disk "$WORK/results.img" 1G
 	TIMEOUT=${IPVSTOP_BENCH_TIMEOUT:-2400}
-	vm_log "booting $VM_KVER (TCG, ${IPVSTOP_VM_SMP:-2} CPUs, $IPVSTOP_VM_MEM, timeout ${TIMEOUT}s): sizes $SIZES, $CONNS connections on $CONNSIZE"
+	conns=$CONNS
+	[ $PARTS = snap ] && conns=0
+	vm_log "booting $VM_KVER (TCG, ${IPVSTOP_VM_SMP:-2} CPUs, $IPVSTOP_VM_MEM, timeout ${TIMEOUT}s): sizes $SIZES, $conns connections on $CONNSIZE"
 	vm_log "serial log: $RESULTS/serial.log (follow it with tail -f)"
+	echo "R what=host_load when=boot load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 	vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT" \
-		"ipvstop.sizes=$SIZES ipvstop.conns=$CONNS ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE"
+		"ipvstop.sizes=$SIZES ipvstop.conns=$conns ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE ipvstop.parts=$PARTS"
 	qrc=$?
 	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
+	echo "R what=host_load when=end load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 	vm_extract_disk "$WORK/results.img" "$RESULTS/out"
 	[ -s "$RESULTS/out/results.txt" ] || vm_die "the guest wrote no results (see $RESULTS/serial.log)"
+	# One vCPU: the snapshots again, where the second netlink socket's thread cannot help.
+	if [ $ONECPU = 1 ]; then
+		vm_make_disk "$WORK/results1.img" 1G
+		vm_log "booting again with 1 vCPU: the snapshots at sizes $SIZES (serial log: $RESULTS/serial-1cpu.log)"
+		echo "R what=host_load when=boot1 load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
+		IPVSTOP_VM_SMP=1 vm_boot "$WORK/initramfs.gz" "$WORK/results1.img" "$RESULTS/serial-1cpu.log" "$TIMEOUT" \
+			"ipvstop.sizes=$SIZES ipvstop.conns=0 ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.profile=$PROFILE ipvstop.parts=snap"
+		vm_log "VM (1 vCPU) ran for ${VM_T_BOOT}s (exit $?)"
+		echo "R what=host_load when=end1 load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
+		vm_extract_disk "$WORK/results1.img" "$RESULTS/out-1cpu"
+	fi
 fi
 
 # ---------------------------------------------------------------- report

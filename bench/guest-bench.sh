@@ -13,9 +13,10 @@
 # key=value words; bench/report.py turns them into tables. Commands are in
 # $OUT/commands.txt as they were run.
 #
-# Kernel command line knobs (bench.sh sets them): ipvstop.sizes=s,m,l,xl
+# Kernel command line knobs (bench.sh sets them): ipvstop.sizes=s,m,k,l,xl
 # ipvstop.reps=5 ipvstop.bigreps=3 ipvstop.window=15 ipvstop.conns=1000000 ipvstop.connsize=s
-# ipvstop.profile=0|1 (perf and callgrind profiles, slow).
+# ipvstop.profile=0|1 (perf and callgrind profiles, slow). ipvstop.parts=all|snap (snap: only
+# the snapshots side by side with the kernel's floor and ipvsadm, the one-vCPU boot).
 
 set -u
 OUT=${OUT:-/out}
@@ -27,7 +28,7 @@ if [ "${1:-main}" = main ]; then
 	: >"$CMDS"
 fi
 
-SIZES=$(echo "${VM_ARG_sizes:-s,m,l,xl}" | tr ',' ' ')
+SIZES=$(echo "${VM_ARG_sizes:-s,m,k,l,xl}" | tr ',' ' ')
 REPS=${VM_ARG_reps:-5}
 # Fewer on the big tables, where one ipvsadm -Ln --stats takes a while.
 BIGREPS=${VM_ARG_bigreps:-3}
@@ -35,6 +36,7 @@ WINDOW=${VM_ARG_window:-15}
 CONNS=${VM_ARG_conns:-1000000}
 CONNSIZE=${VM_ARG_connsize:-s}
 PROFILE=${VM_ARG_profile:-0}
+PARTS=${VM_ARG_parts:-all}
 # One screen of the dashboard at 200x50: 41 rows in each pane.
 SCREEN_ROWS=41
 
@@ -84,6 +86,7 @@ size_of() { # NAME -> "SERVICES DESTS"
 	case $1 in
 	s) echo "150 300" ;;
 	m) echo "1300 10000" ;;
+	k) echo "10000 100000" ;;
 	l) echo "20000 100000" ;;
 	xl) echo "50000 150000" ;;
 	*) echo "" ;;
@@ -170,6 +173,7 @@ setup_and_empty() {
 		measure size=empty what=ipvstop_json "rep=$i" -- $IPVSTOP -j -n 1 --no-kube
 		i=$((i + 1))
 	done
+	[ "$PARTS" = snap ] && return 0
 	# The dashboard's own baseline (its peak RSS on an empty table), for bytes per real
 	# server in its steady state.
 	echo "ptyprobe -R 50 -C 200 -f 'Virtual services' -w 5 -n 1 -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
@@ -211,19 +215,40 @@ ui_tmux() {
 			w, (p1 - p0) / hz, (m1 - m0) / hz, ((p1 - p0) - (m1 - m0)) / hz, (s1 - s0) / hz, (b1 - b0) / hz }')" "$_rss"
 }
 
+# perf of a snapshot: -j and -b (OPT), flat by symbol, by library, and with callers.
+# shellcheck disable=SC2129 # each report has a file of its own; only stderr is shared
+perf_snap() { # NAME OPT TAG
+	echo "perf record -F 999 -g -o /run/perf.data -- $IPVSTOP $2 -n 1 --no-kube" >>"$CMDS"
+	perf record -q -F 999 -g -o /run/perf.data -- $IPVSTOP "$2" -n 1 --no-kube >/dev/null 2>>"$OUT/perf-$1.err"
+	perf report -i /run/perf.data --stdio --no-children --sort dso,sym -g none --percent-limit 0.3 \
+		>"$OUT/perf-$3-$1.txt" 2>>"$OUT/perf-$1.err"
+	perf report -i /run/perf.data --stdio --no-children --sort dso -g none \
+		>"$OUT/perf-$3-dso-$1.txt" 2>>"$OUT/perf-$1.err"
+	perf report -i /run/perf.data --stdio --children --sort sym -g none --percent-limit 2 \
+		>"$OUT/perf-$3-children-$1.txt" 2>>"$OUT/perf-$1.err"
+	perf report -i /run/perf.data --stdio --no-children --sort sym -g caller --percent-limit 5 \
+		>"$OUT/perf-$3-callers-$1.txt" 2>>"$OUT/perf-$1.err"
+	rm -f /run/perf.data
+}
+profile_snap() { # NAME
+	command -v perf >/dev/null 2>&1 || return 0
+	mark "$1: perf of the snapshots"
+	perf_snap "$1" -j ipvstop
+	perf_snap "$1" -b ipvstop-text
+	echo "perf record -F 999 -g -o /run/perf.data -- nlprobe -k 0 -r 1" >>"$CMDS"
+	perf record -q -F 999 -g -o /run/perf.data -- nlprobe -k 0 -r 1 >/dev/null 2>>"$OUT/perf-$1.err"
+	perf report -i /run/perf.data --stdio --no-children --sort dso,sym -g none --percent-limit 0.3 \
+		>"$OUT/perf-nlprobe-$1.txt" 2>>"$OUT/perf-$1.err"
+	rm -f /run/perf.data
+}
+
 # shellcheck disable=SC2129 # each report has a file of its own; only stderr is shared
 profile() { # NAME DESTS
 	_name=$1
 	if command -v perf >/dev/null 2>&1; then
 		mark "$_name: perf"
-		echo "perf record -F 999 -g -o /run/perf.data -- $IPVSTOP -j -n 1 --no-kube" >>"$CMDS"
-		perf record -q -F 999 -g -o /run/perf.data -- $IPVSTOP -j -n 1 --no-kube >/dev/null 2>"$OUT/perf-$_name.err"
-		perf report -i /run/perf.data --stdio --no-children --sort dso,sym -g none --percent-limit 0.3 \
-			>"$OUT/perf-ipvstop-$_name.txt" 2>>"$OUT/perf-$_name.err"
-		perf report -i /run/perf.data --stdio --no-children --sort dso -g none \
-			>"$OUT/perf-ipvstop-dso-$_name.txt" 2>>"$OUT/perf-$_name.err"
-		perf report -i /run/perf.data --stdio --no-children --sort sym -g caller --percent-limit 5 \
-			>"$OUT/perf-ipvstop-callers-$_name.txt" 2>>"$OUT/perf-$_name.err"
+		perf_snap "$_name" -j ipvstop
+		perf_snap "$_name" -b ipvstop-text
 		echo "perf record -F 999 -g -o /run/perf.data -- ipvsadm -Ln --stats" >>"$CMDS"
 		perf record -q -F 999 -g -o /run/perf.data -- /usr/sbin/ipvsadm -Ln --stats >/dev/null 2>>"$OUT/perf-$_name.err"
 		perf report -i /run/perf.data --stdio --no-children --sort dso,sym -g none --percent-limit 0.3 \
@@ -313,8 +338,18 @@ run_size() { # NAME
 	while [ $_i -le "$_reps" ]; do
 		measure "size=$_name" what=ipvsadm_stats "rep=$_i" -- ipvsadm -Ln --stats
 		measure "size=$_name" what=ipvstop_json "rep=$_i" -- $IPVSTOP -j -n 1 --no-kube
+		# The batch text frame, and the kernel's floor as a whole process (one socket, the
+		# same requests, nothing parsed or printed) in the same round: ipvstop / floor.
+		measure "size=$_name" what=ipvstop_text "rep=$_i" -- $IPVSTOP -b -n 1 --no-kube
+		measure "size=$_name" what=nl_floor "rep=$_i" -- nlprobe -k 0 -r 1
 		_i=$((_i + 1))
 	done
+	if [ "$PARTS" = snap ]; then
+		[ "$PROFILE" = 1 ] && profile_snap "$_name"
+		mark "size $_name: done"
+		checkpoint
+		return 0
+	fi
 	[ "$_D" -lt 100000 ] && measure "size=$_name" what=ipvsadm_plain rep=1 -- ipvsadm -Ln
 	measure "size=$_name" what=proc_ip_vs rep=1 -- cat /proc/net/ip_vs
 

@@ -11,7 +11,8 @@ import os
 import statistics
 import sys
 
-SIZES = [("s", 150, 300), ("m", 1300, 10000), ("l", 20000, 100000), ("xl", 50000, 150000)]
+SIZES = [("s", 150, 300), ("m", 1300, 10000), ("k", 10000, 100000), ("l", 20000, 100000),
+         ("xl", 50000, 150000)]
 SCREEN_ROWS = 41
 
 
@@ -99,6 +100,58 @@ def verdict(ok):
     return "n/a" if ok is None else ("**met**" if ok else "**not met**")
 
 
+def rep_ratios(g, n, num_what, den_what):
+    """ipvstop / reference for each repeat (the same round of the same run): median, min, max."""
+    a = {r.get("rep"): num(r.get("wall")) for r in g.sel_plain(size=n, what=den_what)}
+    b = {r.get("rep"): num(r.get("wall")) for r in g.sel_plain(size=n, what=num_what)}
+    rs = sorted(b[k] / a[k] for k in a if k in b and a[k] and b[k] is not None)
+    return (statistics.median(rs), rs[0], rs[-1]) if rs else None
+
+
+def floor_section(top, p):
+    """The snapshots against the kernel's floor (nlprobe, one socket, nothing parsed or
+    printed) and against ipvsadm, in the same rounds, for each boot (vCPUs) and size."""
+    runs = []
+    for d in ("out", "out-1cpu"):
+        g = Results(parse(os.path.join(top, d, "results.txt")))
+        env = g.one(what="env")
+        if env and g.sel(what="nl_floor"):
+            runs.append((env.get("cpus", "?"), g))
+    if not runs:
+        return
+    p("## Snapshots against the kernel's floor and ipvsadm (issue #16)")
+    p("")
+    p("Each round runs `ipvsadm -Ln --stats`, `ipvstop -j -n 1 --no-kube`, `ipvstop -b -n 1 "
+      "--no-kube` and the floor (`nlprobe -k 0 -r 1`: the same requests on one socket, nothing "
+      "parsed or printed) back to back; a ratio is the median over the rounds of the ratio within "
+      "a round [lowest, highest]. Wall seconds are medians.")
+    p("")
+    p("| size | vCPUs | rounds | floor s | ipvsadm s | `-j` s | `-b` s | `-j` / floor | `-b` / floor "
+      "| `-j` / ipvsadm | `-b` / ipvsadm | `-b` / `-j` |")
+    p("|" + "---|" * 12)
+
+    def rr(t):
+        return "n/a" if t is None else "%.2f [%.2f, %.2f]" % t
+    for n, S, D in SIZES:
+        for cpus, g in sorted(runs, key=lambda x: x[0]):
+            if not g.sel(size=n, what="nl_floor"):
+                continue
+            p("| %s %d / %d | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                n, S, D, cpus, len(g.sel_plain(size=n, what="nl_floor")),
+                f(g.med("wall", size=n, what="nl_floor")), f(g.med("wall", size=n, what="ipvsadm_stats")),
+                f(g.med("wall", size=n, what="ipvstop_json")), f(g.med("wall", size=n, what="ipvstop_text")),
+                rr(rep_ratios(g, n, "ipvstop_json", "nl_floor")), rr(rep_ratios(g, n, "ipvstop_text", "nl_floor")),
+                rr(rep_ratios(g, n, "ipvstop_json", "ipvsadm_stats")),
+                rr(rep_ratios(g, n, "ipvstop_text", "ipvsadm_stats")),
+                rr(rep_ratios(g, n, "ipvstop_text", "ipvstop_json"))))
+    h = Results(parse(os.path.join(top, "host", "results.txt")))
+    loads = ["%s %s" % (r.get("when"), r.get("load", "").replace("/", " ")) for r in h.sel(what="host_load")]
+    if loads:
+        p("")
+        p("Host load average (1, 5, 15 min) at each boot and end: " + "; ".join(loads) + ".")
+    p("")
+
+
 def main():
     top = sys.argv[1]
     g = Results(parse(os.path.join(top, "out", "results.txt")))
@@ -137,7 +190,8 @@ def main():
              f(h.med("user", what="calib_user", where="host"))))
     p("")
 
-    sizes = [s for s in SIZES if g.sel(size=s[0], what="load")]
+    floor_section(top, p)
+    sizes = [s for s in SIZES if g.sel(size=s[0], what="load") and g.sel(size=s[0], what="ui_pty_first")]
     base_rss = g.med("maxrss_kb", size="empty", what="ipvstop_json")
 
     if sizes:
