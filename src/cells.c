@@ -30,6 +30,14 @@ static size_t control_len(const char *s, size_t n)
 static size_t next_safe(const char *s, size_t n, size_t *used, int *cw)
 {
 	*cw = 1;
+	/*
+	 * Printable ASCII is one byte and one cell in every locale ipvstop runs in: no
+	 * mbrtowc()/wcwidth() for it (they were the batch frame's largest cost, bench/).
+	 */
+	if ((unsigned char)s[0] >= 0x20 && (unsigned char)s[0] < 0x7f) {
+		*used = 1;
+		return 1;
+	}
 	*used = control_len(s, n);
 	if (*used)
 		return 0;
@@ -129,11 +137,30 @@ int cells_fputs(const char *s, FILE *f)
 	return 0;
 }
 
+char *cells_u64(uint64_t v, char *buf, size_t len)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t n = (size_t)(tmp + sizeof(tmp) - p);
+	if (len == 0)
+		return buf;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 char *cells_human(double v, char *buf, size_t len)
 {
 	static const char units[] = {'K', 'M', 'G', 'T', 'P', 'E'};
 	if (v < 1000) {
-		if (v == (double)(long long)v)
+		if (v >= 0 && v == (double)(long long)v)
+			cells_u64((uint64_t)v, buf, len);
+		else if (v == (double)(long long)v)
 			snprintf(buf, len, "%lld", (long long)v);
 		else
 			snprintf(buf, len, "%.1f", v);

@@ -27,6 +27,8 @@ char *cells_safe(const char *s, char *buf, size_t len);
 /* Writes s to f made safe as cells_safe does, whatever its length. EOF on a write error. */
 int cells_fputs(const char *s, FILE *f);
 
+/* v in decimal, as printf's PRIu64 writes it (cut to len - 1 bytes). Returns buf. */
+char *cells_u64(uint64_t v, char *buf, size_t len);
 /* Human-readable count: 999, 1.2K, 35M, 4.0G (powers of 1000). buf needs 16 bytes. */
 char *cells_human(double v, char *buf, size_t len);
 

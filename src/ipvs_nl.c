@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,18 @@
  */
 #define IPVS_NL_DEST_CHANS 2
 #define IPVS_NL_PARALLEL_MIN 256
+
+/*
+ * The CPUs this process may run on. With one, a second reading thread only adds thread
+ * switches and the kernel's mutex handovers between the two dumps (bench/, one vCPU).
+ */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 2; /* unknown: as before */
+	return CPU_COUNT(&set);
+}
 
 /* One socket, its receive buffer, and the destinations of one service as they arrive. */
 struct chan {
@@ -202,9 +215,16 @@ int ipvs_nl_build_service_id(struct nl_msg *msg, const struct ipvs_service *svc)
 }
 
 /* A request of the IPVS family; NULL on ENOMEM. */
+/*
+ * Room for any request of ours: the largest, SET_SERVICE, is about 150 bytes. nlmsg_alloc()
+ * callocs a page, and a full read sends one GET_DEST a service: 10,000 pages cleared for
+ * requests of 60 bytes on a table of 10,000 services.
+ */
+#define IPVS_NL_REQ_SIZE 1024
+
 static struct nl_msg *new_request(const struct ipvs_nl *nl, uint8_t cmd, bool dump)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = nlmsg_alloc_size(IPVS_NL_REQ_SIZE);
 	if (!msg)
 		return NULL;
 	/*
@@ -634,7 +654,7 @@ static int read_all_dests(struct ipvs_nl *nl, struct snapshot *s, size_t first)
 	pthread_t th[IPVS_NL_DEST_CHANS];
 	size_t n_chans = 1;
 
-	if (s->n_services - first >= IPVS_NL_PARALLEL_MIN) {
+	if (s->n_services - first >= IPVS_NL_PARALLEL_MIN && usable_cpus() > 1) {
 		/* The extra sockets are opened on first use; without them, read with one. */
 		while (n_chans < IPVS_NL_DEST_CHANS &&
 		       (nl->dest[n_chans].sk || chan_open(&nl->dest[n_chans], dest_buf_size()) == 0)) {

@@ -98,15 +98,33 @@ static size_t utf8_len(const unsigned char *p, size_t *bad)
 	return need + 1;
 }
 
+/* Printable ASCII but " and \\: copied as they are. */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 static void put_str(struct jw *w, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
 	static const char short_plain[] = "\"\\\n\t", short_escaped[] = "\"\\nt";
 	const unsigned char *p = (const unsigned char *)str, *run = p;
+	while (plain(*p))
+		p++;
+	/* Nearly every key and value is plain ASCII: quoted into the buffer in one copy. */
+	size_t n = (size_t)(p - run);
+	if (!*p && n + 2 <= JW_BUF - w->n) {
+		char *b = w->buf + w->n;
+		b[0] = '"';
+		memcpy(b + 1, str, n);
+		b[n + 1] = '"';
+		w->n += n + 2;
+		return;
+	}
 	put_c(w, '"');
 	while (*p) {
 		unsigned char c = *p;
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (plain(c)) {
 			p++;
 			continue;
 		}

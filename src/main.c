@@ -400,6 +400,10 @@ static int run(const struct options *o, FILE *record, FILE *replay)
 	int rc = 0;
 
 	memset(snaps, 0, sizeof(snaps));
+	/* A frame is megabytes on a big table: stdio's page-sized buffer meant a write(2) a page. */
+	static char outbuf[64 * 1024];
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (!c) {
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
 		return 1;

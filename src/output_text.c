@@ -41,10 +41,9 @@ static void sum(const struct snapshot *s, struct totals *t)
 
 static const char *num(uint64_t v, bool exact, char *buf, size_t len)
 {
-	if (exact) {
-		snprintf(buf, len, "%" PRIu64, v);
-		return buf;
-	}
+	/* Below 1000 the human form is the exact one: no double formatting for it. */
+	if (exact || v < 1000)
+		return cells_u64(v, buf, len);
 	return cells_human((double)v, buf, len);
 }
 
@@ -61,20 +60,49 @@ static const struct column {
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
-/* extra: the Kubernetes owner or pod, after the fixed columns ("" for none). */
+/*
+ * extra: the Kubernetes owner or pod, after the fixed columns ("" for none). The fixed
+ * columns are gathered into one line and written with one call: a stdio call per cell was
+ * a tenth of the batch frame's time on 100,000 real servers (bench/).
+ */
 static void row(FILE *f, const char *const cells[NCOLS], const char *extra)
 {
-	char buf[256];
+	char line[NCOLS * 256 + 2], *p = line;
 	for (size_t i = 0; i < NCOLS; i++) {
 		if (i)
-			fputc(' ', f);
-		fputs(cells_pad(cells[i], columns[i].width, columns[i].right, buf, sizeof(buf)), f);
+			*p++ = ' ';
+		cells_pad(cells[i], columns[i].width, columns[i].right, p, 255);
+		p += strlen(p);
 	}
 	if (extra && extra[0]) {
-		fputc(' ', f);
+		*p++ = ' ';
+		fwrite(line, 1, (size_t)(p - line), f);
 		cells_fputs(extra, f);
+		fputc('\n', f);
+		return;
 	}
-	fputc('\n', f);
+	*p++ = '\n';
+	fwrite(line, 1, (size_t)(p - line), f);
+}
+
+/* "masq w 1": the forwarding method, the translated "w", the weight. */
+static void weight_cell(const struct ipvs_dest *d, const char *w_label, char *buf, size_t len)
+{
+	const char *fwd = ipvs_fwd_name(d->fwd);
+	size_t a = strlen(fwd), b = strlen(w_label);
+	if (a + b + 2 + 12 > len) {
+		snprintf(buf, len, "%s %s %d", fwd, w_label, d->weight);
+		return;
+	}
+	memcpy(buf, fwd, a);
+	buf[a] = ' ';
+	memcpy(buf + a + 1, w_label, b);
+	buf[a + 1 + b] = ' ';
+	char *p = buf + a + b + 2;
+	uint64_t m = d->weight < 0 ? (uint64_t)0 - (uint64_t)(int64_t)d->weight : (uint64_t)d->weight;
+	if (d->weight < 0)
+		*p++ = '-';
+	cells_u64(m, p, 12);
 }
 
 static void service_flags(const struct ipvs_service *svc, char *buf, size_t len)
@@ -185,6 +213,7 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 	for (size_t i = 0; i < NCOLS; i++)
 		cells[i] = _(columns[i].title);
 	row(f, cells, kv && kv->j ? _("KUBERNETES") : "");
+	const char *w_label = _("w"); /* once, not once a real server */
 
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct ipvs_service *svc = &s->services[i];
@@ -215,11 +244,10 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 		row(f, sc, kube);
 		for (size_t j = 0; j < svc->n_dests; j++) {
 			const struct ipvs_dest *d = &svc->dests[j];
-			char a[64], dname[80], wbuf[40];
-			snprintf(dname, sizeof(dname), "  -> %s",
-				 ipvs_hostport_str(d->af, &d->addr, d->port, a, sizeof(a)));
-			snprintf(wbuf, sizeof(wbuf), "%s %s %d", ipvs_fwd_name(d->fwd), _("w"),
-				 d->weight);
+			char dname[80], wbuf[40];
+			memcpy(dname, "  -> ", 5);
+			ipvs_hostport_str(d->af, &d->addr, d->port, dname + 5, 64);
+			weight_cell(d, w_label, wbuf, sizeof(wbuf));
 			const char *dc[NCOLS] = {
 				"",
 				dname,

@@ -334,8 +334,29 @@ const struct ipvs_service *snapshot_find_service(const struct snapshot *s,
 	return NULL;
 }
 
+/* IPv4 dotted quad into p (room for 16 bytes); returns the end, not terminated. */
+static char *v4_str(const struct ipvs_addr *a, char *p)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned b = a->bytes[i];
+		if (b >= 100)
+			*p++ = (char)('0' + b / 100);
+		if (b >= 10)
+			*p++ = (char)('0' + b / 10 % 10);
+		*p++ = (char)('0' + b % 10);
+		if (i < 3)
+			*p++ = '.';
+	}
+	return p;
+}
+
 const char *ipvs_addr_str(int af, const struct ipvs_addr *a, char *buf, size_t len)
 {
+	/* IPv4 by hand: inet_ntop() per row cost more than the rest of the row (bench/). */
+	if (af != AF_INET6 && len >= INET_ADDRSTRLEN) {
+		*v4_str(a, buf) = '\0';
+		return buf;
+	}
 	if (!inet_ntop(af == AF_INET6 ? AF_INET6 : AF_INET, a->bytes, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;
@@ -345,6 +366,21 @@ const char *ipvs_hostport_str(int af, const struct ipvs_addr *a, uint16_t port, 
 			      size_t len)
 {
 	char addr[64];
+	if (af != AF_INET6 && len >= sizeof("255.255.255.255:65535")) {
+		/* IPv4 by hand: inet_ntop() and snprintf() per row cost more than the rest. */
+		char *p = v4_str(a, buf);
+		*p++ = ':';
+		char d[5];
+		int n = 0;
+		do {
+			d[n++] = (char)('0' + port % 10);
+			port /= 10;
+		} while (port);
+		while (n)
+			*p++ = d[--n];
+		*p = '\0';
+		return buf;
+	}
 	ipvs_addr_str(af, a, addr, sizeof(addr));
 	snprintf(buf, len, af == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
 	return buf;

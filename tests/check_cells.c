@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <inttypes.h>
 
 #include "cells.h"
 #include "check_main.h"
@@ -67,5 +69,41 @@ START_TEST(test_human)
 }
 END_TEST
 
+/* cells_u64 writes what PRIu64 does, cut like snprintf when the buffer is short. */
+START_TEST(test_u64)
+{
+	static const uint64_t v[] = {0, 1, 9, 10, 999, 1000, 4294967295u, 4294967296u,
+				     18446744073709551615u};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char want[32], got[32];
+		snprintf(want, sizeof(want), "%" PRIu64, v[i]);
+		ck_assert_str_eq(cells_u64(v[i], got, sizeof(got)), want);
+		snprintf(want, 4, "%" PRIu64, v[i]);
+		ck_assert_str_eq(cells_u64(v[i], got, 4), want);
+	}
+	char buf[16];
+	ck_assert_str_eq(cells_human(0, buf, sizeof(buf)), "0");
+	ck_assert_str_eq(cells_human(-3, buf, sizeof(buf)), "-3");
+	ck_assert_str_eq(cells_human(2.5, buf, sizeof(buf)), "2.5");
+}
+END_TEST
+
+/* Printable ASCII takes a shortcut past mbrtowc(): the same cells and bytes as before it. */
+START_TEST(test_ascii_shortcut)
+{
+	const char *locales[] = {"C.UTF-8", "C"};
+	for (size_t l = 0; l < 2; l++) {
+		ck_assert_ptr_nonnull(setlocale(LC_CTYPE, locales[l]));
+		for (int c = 0x20; c < 0x7f; c++) {
+			char s[2] = {(char)c, 0}, buf[8], want[3] = {' ', (char)c, 0};
+			ck_assert_int_eq(cells_width(s), wcwidth((wchar_t)c));
+			ck_assert_str_eq(cells_pad(s, 2, 1, buf, sizeof(buf)), want);
+		}
+		char buf[16];
+		ck_assert_str_eq(cells_pad("a\x7f\x1f~", 5, 0, buf, sizeof(buf)), "a??~ ");
+	}
+}
+END_TEST
+
 CHECK_MAIN("cells", {"width", 0, {test_width_and_pad}}, {"safe", 0, {test_safe}},
-	   {"numbers", 0, {test_human}})
+	   {"numbers", 0, {test_human, test_u64}}, {"ascii", 0, {test_ascii_shortcut}})

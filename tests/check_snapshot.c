@@ -125,5 +125,32 @@ START_TEST(test_copy_table)
 }
 END_TEST
 
+/* The hand-made IPv4 text is inet_ntop()'s and "%s:%u"'s, byte for byte, edges included. */
+START_TEST(test_hostport_v4)
+{
+	static const uint8_t edge[] = {0, 1, 9, 10, 11, 99, 100, 101, 199, 200, 249, 250, 255};
+	static const uint16_t ports[] = {0, 1, 9, 10, 80, 99, 100, 999, 1000, 8080, 9999,
+					 10000, 65535};
+	unsigned seed = 16;
+	for (int i = 0; i < 20000; i++) {
+		struct ipvs_addr a;
+		memset(&a, 0, sizeof(a));
+		for (int b = 0; b < 4; b++)
+			a.bytes[b] = i < 13 * 13 ? edge[(b & 1 ? i / 13 : i % 13)]
+						 : (uint8_t)(rand_r(&seed) & 0xff);
+		uint16_t port = i < 13 ? ports[i] : (uint16_t)rand_r(&seed);
+		char want[64], ntop[INET_ADDRSTRLEN], got[64];
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, a.bytes, ntop, sizeof(ntop)));
+		snprintf(want, sizeof(want), "%s:%u", ntop, port);
+		ck_assert_str_eq(ipvs_hostport_str(AF_INET, &a, port, got, sizeof(got)), want);
+		ck_assert_str_eq(ipvs_addr_str(AF_INET, &a, got, sizeof(got)), ntop);
+	}
+	/* A buffer too small for the longest IPv4 text still gets a cut, terminated string. */
+	struct ipvs_addr a = {.bytes = {192, 168, 100, 200}};
+	char small[8];
+	ck_assert_str_eq(ipvs_hostport_str(AF_INET, &a, 65535, small, sizeof(small)), "192.168");
+}
+END_TEST
+
 CHECK_MAIN("snapshot", {"services", 0, {test_add_and_grow, test_identity, test_netmask_prefix}},
-	   {"names", 0, {test_names}}, {"copies", 0, {test_copy_table}})
+	   {"names", 0, {test_names, test_hostport_v4}}, {"copies", 0, {test_copy_table}})
