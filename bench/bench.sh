@@ -41,7 +41,9 @@
 #   commands.txt, profiles), out-1cpu/ (the one-vCPU boot), host/ (the Kubernetes part and
 #   the load average at each boot), serial.log, serial-1cpu.log.
 #
-# Environment: IPVSTOP (default ./ipvstop), IPVSTOP_BENCH_TIMEOUT (VM limit, seconds,
+# Environment: IPVSTOP (default ./ipvstop), IPVSTOP_BENCH_BASELINE (another ipvstop of the
+# same build configuration, e.g. main's: its -j and -b run in the same snapshot rounds, for
+# before / after in one run), IPVSTOP_BENCH_TIMEOUT (VM limit, seconds,
 # default 2400), IPVSTOP_BENCH_RESULTS (default of --results), IPVSTOP_BENCH_TOOLS (a
 # directory with the helpers already built; make bench sets it), CC and BENCH_CFLAGS
 # (to build the helpers otherwise), and vm-lib.sh's knobs (IPVSTOP_VM_MEM defaults to 3G here,
@@ -245,6 +247,10 @@ if [ $DO_VM = 1 ]; then
 	vm_check_host_tools
 	command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux)"
 	VM_EXTRA_BINS="tmux $WORK/bin/benchrun $WORK/bin/nlprobe $WORK/bin/nlload $WORK/bin/syncgen $WORK/bin/ptyprobe"
+	if [ -n "${IPVSTOP_BENCH_BASELINE:-}" ]; then
+		cp "$IPVSTOP_BENCH_BASELINE" "$WORK/bin/ipvstop-base" || vm_die "no baseline binary $IPVSTOP_BENCH_BASELINE"
+		VM_EXTRA_BINS="$VM_EXTRA_BINS $WORK/bin/ipvstop-base"
+	fi
 	VM_EXTRA_FILES="$WORK/calib.jsonl=/bench/calib.jsonl"
 	if [ $PROFILE = 1 ]; then
 		command -v perf >/dev/null 2>&1 && VM_EXTRA_BINS="$VM_EXTRA_BINS perf"

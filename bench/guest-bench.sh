@@ -342,6 +342,11 @@ run_size() { # NAME
 		# same requests, nothing parsed or printed) in the same round: ipvstop / floor.
 		measure "size=$_name" what=ipvstop_text "rep=$_i" -- $IPVSTOP -b -n 1 --no-kube
 		measure "size=$_name" what=nl_floor "rep=$_i" -- nlprobe -k 0 -r 1
+		# A baseline binary, when bench.sh was given one: before / after in the same rounds.
+		if [ -x /usr/bin/ipvstop-base ]; then
+			measure "size=$_name" what=base_json "rep=$_i" -- ipvstop-base -j -n 1 --no-kube
+			measure "size=$_name" what=base_text "rep=$_i" -- ipvstop-base -b -n 1 --no-kube
+		fi
 		_i=$((_i + 1))
 	done
 	if [ "$PARTS" = snap ]; then

@@ -144,6 +144,24 @@ def floor_section(top, p):
                 rr(rep_ratios(g, n, "ipvstop_json", "ipvsadm_stats")),
                 rr(rep_ratios(g, n, "ipvstop_text", "ipvsadm_stats")),
                 rr(rep_ratios(g, n, "ipvstop_text", "ipvstop_json"))))
+    base = [(cpus, g) for cpus, g in runs if g.sel(what="base_json")]
+    if base:
+        p("")
+        p("The baseline binary (IPVSTOP_BENCH_BASELINE) in the same rounds:")
+        p("")
+        p("| size | vCPUs | baseline `-j` s | baseline `-b` s | baseline `-j` / floor | baseline `-b` / floor "
+          "| `-j` / baseline `-j` | `-b` / baseline `-b` |")
+        p("|" + "---|" * 8)
+        for n, S, D in SIZES:
+            for cpus, g in sorted(base, key=lambda x: x[0]):
+                if not g.sel(size=n, what="base_json"):
+                    continue
+                p("| %s %d / %d | %s | %s | %s | %s | %s | %s | %s |" % (
+                    n, S, D, cpus, f(g.med("wall", size=n, what="base_json")),
+                    f(g.med("wall", size=n, what="base_text")),
+                    rr(rep_ratios(g, n, "base_json", "nl_floor")), rr(rep_ratios(g, n, "base_text", "nl_floor")),
+                    rr(rep_ratios(g, n, "ipvstop_json", "base_json")),
+                    rr(rep_ratios(g, n, "ipvstop_text", "base_text"))))
     h = Results(parse(os.path.join(top, "host", "results.txt")))
     loads = ["%s %s" % (r.get("when"), r.get("load", "").replace("/", " ")) for r in h.sel(what="host_load")]
     if loads:
