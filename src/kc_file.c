@@ -12,6 +12,7 @@
 #include "base64.h"
 #include "kc_file.h"
 #include "kube_io.h"
+#include "mem.h"
 #include "nls.h"
 
 #define MERGE_DEPTH_MAX 8 /* nested YAML merge keys (<<) followed */
@@ -20,45 +21,27 @@ void kc_file_free(struct kc_file *f)
 {
 	for (size_t i = 0; i < f->n_clusters; i++) {
 		struct kc_cluster *c = &f->clusters[i];
-		free(c->name);
-		free(c->server);
-		free(c->ca);
-		free(c->tls_server_name);
-		free(c->proxy_url);
-		free(c->ca_data);
+		mem_free_all(c->name, c->server, c->ca, c->tls_server_name, c->proxy_url,
+			     c->ca_data);
 	}
 	for (size_t i = 0; i < f->n_users; i++) {
 		struct kc_user *u = &f->users[i];
-		free(u->name);
-		free(u->cert);
-		free(u->key);
+		mem_free_all(u->name, u->cert, u->key, u->token_file, u->username, u->cert_data,
+			     u->auth_provider, u->exec.command, u->exec.api_version,
+			     u->exec.interactive_mode);
+		/* SECRET fields: wiped before they are freed. */
 		kube_io_wipe_free_str(u->token);
-		free(u->token_file);
-		free(u->username);
 		kube_io_wipe_free_str(u->password);
-		free(u->cert_data);
 		kube_io_wipe_free(u->key_data, u->key_len);
-		free(u->auth_provider);
 		kube_io_wipe_free_str(u->oidc_id_token);
-		free(u->exec.command);
-		free(u->exec.api_version);
-		free(u->exec.interactive_mode);
 		kube_io_free_strv(u->exec.args, u->exec.n_args, true);
 		kube_io_free_strv(u->exec.env, u->exec.n_env, true);
 	}
 	for (size_t i = 0; i < f->n_contexts; i++) {
 		struct kc_context *c = &f->contexts[i];
-		free(c->name);
-		free(c->cluster);
-		free(c->user);
-		free(c->namespace_);
+		mem_free_all(c->name, c->cluster, c->user, c->namespace_);
 	}
-	free(f->clusters);
-	free(f->users);
-	free(f->contexts);
-	free(f->current_context);
-	free(f->path);
-	free(f->dir);
+	mem_free_all(f->clusters, f->users, f->contexts, f->current_context, f->path, f->dir);
 	memset(f, 0, sizeof(*f));
 }
 

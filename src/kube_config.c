@@ -16,6 +16,7 @@
 #include "kube_config.h"
 #include "kube_exec.h"
 #include "kube_io.h"
+#include "mem.h"
 #include "nls.h"
 
 #define NAMESPACE_FILE_MAX 4096
@@ -685,29 +686,16 @@ void kube_credentials_free(struct kube_credentials *c)
 {
 	if (!c)
 		return;
-	free(c->source);
-	free(c->context);
-	free(c->cluster);
-	free(c->user);
-	free(c->namespace_);
-	free(c->server);
-	free(c->ca_file);
-	free(c->ca_data);
-	free(c->tls_server_name);
-	free(c->proxy_url);
-	free(c->cert_file);
-	free(c->cert_data);
-	free(c->key_file);
+	mem_free_all(c->source, c->context, c->cluster, c->user, c->namespace_, c->server,
+		     c->ca_file, c->ca_data, c->tls_server_name, c->proxy_url, c->cert_file,
+		     c->cert_data, c->key_file, c->token_file, c->username, c->exec_command,
+		     c->exec_api_version, c->exec_interactive_mode);
+	/* SECRET fields: wiped before they are freed. */
 	kube_io_wipe_free(c->key_data, c->key_len);
 	kube_io_wipe_free_str(c->token);
-	free(c->token_file);
-	free(c->username);
 	kube_io_wipe_free_str(c->password);
-	free(c->exec_command);
 	kube_io_free_strv(c->exec_args, c->n_exec_args, true);
 	kube_io_free_strv(c->exec_env, c->n_exec_env, true);
-	free(c->exec_api_version);
-	free(c->exec_interactive_mode);
 	kube_exec_cache_free(c->cache_);
 	memset(c, 0, sizeof(*c));
 }

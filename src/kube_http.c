@@ -10,6 +10,7 @@
 
 #include "kube_config.h"
 #include "kube_http.h"
+#include "mem.h"
 #include "nls.h"
 
 struct kube_req {
@@ -139,12 +140,7 @@ static void req_free(struct kube_req *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
-	free(r->method);
-	free(r->path);
-	free(r->content_type);
-	free(r->body);
-	free(r->buf);
-	free(r);
+	mem_free_all(r->method, r->path, r->content_type, r->body, r->buf, r);
 }
 
 void kube_http_free(struct kube_http *h)

@@ -12,6 +12,7 @@
 #include "array.h"
 #include "hash.h"
 #include "kube_join.h"
+#include "mem.h"
 
 /*
  * What kube-proxy's ipvs proxier does (kubernetes/kubernetes pkg/proxy/ipvs/proxier.go,
@@ -992,16 +993,8 @@ int kube_join(const struct snapshot *s, const struct kube_state *k,
 
 void kube_join_free(struct kube_join *j)
 {
-	free(j->owners);
-	free(j->rs);
-	free(j->rs_base);
-	free(j->missing);
-	free(j->extra);
-	free(j->drain);
-	free(j->unowned);
-	free(j->unserved);
-	free(j->sched);
-	free(j->affinity);
+	mem_free_all(j->owners, j->rs, j->rs_base, j->missing, j->extra, j->drain, j->unowned,
+		     j->unserved, j->sched, j->affinity);
 	memset(j, 0, sizeof(*j));
 }
 

@@ -12,14 +12,12 @@
 #include <sys/socket.h>
 
 #include "dataplane.h"
+#include "mem.h"
 #include "snapshot.h"
 
 void ipvs_conn_table_free(struct ipvs_conn_table *t)
 {
-	free(t->conns);
-	free(t->by_service);
-	free(t->by_dest);
-	free(t->by_state);
+	mem_free_all(t->conns, t->by_service, t->by_dest, t->by_state);
 	memset(t, 0, sizeof(*t));
 }
 
