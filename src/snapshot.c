@@ -393,15 +393,7 @@ const char *ipvs_fwd_name(uint32_t fwd)
 
 const char *module_state_name(enum module_state st)
 {
-	switch (st) {
-	case MODULE_LOADED:
-		return "loaded";
-	case MODULE_BUILTIN:
-		return "builtin";
-	case MODULE_AVAILABLE:
-		return "available";
-	case MODULE_MISSING:
-	default:
-		return "missing";
-	}
+	/* In the order of enum module_state. */
+	static const char *const names[] = {"missing", "available", "loaded", "builtin"};
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "missing";
 }
