@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,23 @@ static yaml_node_t *y_get(struct pctx *pc, yaml_node_t *map, const char *key)
 	return y_get_depth(pc, map, key, 0);
 }
 
+/*
+ * n as *out when it is a list (want: YAML_SEQUENCE_NODE) or a mapping (YAML_MAPPING_NODE);
+ * NULL when it is absent or null. Anything else: a message naming where and key, -EINVAL.
+ */
+static int y_want(struct pctx *pc, const char *where, const char *key, yaml_node_t *n,
+		  yaml_node_type_t want, yaml_node_t **out)
+{
+	*out = y_null(n) ? NULL : n;
+	if (!*out || n->type == want)
+		return 0;
+	if (want == YAML_SEQUENCE_NODE)
+		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+				    _("%s: %s: expected a list, not %s"), where, key, y_kind(n));
+	return kube_io_fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected a mapping, not %s"),
+			    where, key, y_kind(n));
+}
+
 static int y_scalar_dup(struct pctx *pc, yaml_node_t *n, const char *key, char **out)
 {
 	*out = NULL;
@@ -212,15 +230,12 @@ static int y_data(struct pctx *pc, yaml_node_t *map, const char *key, unsigned c
 
 static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***out, size_t *n)
 {
-	yaml_node_t *seq = y_get(pc, map, key);
+	yaml_node_t *seq;
 	*out = NULL;
 	*n = 0;
-	if (y_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a list, not %s"), pc->where, key,
-				    y_kind(seq));
+	int err = y_want(pc, pc->where, key, y_get(pc, map, key), YAML_SEQUENCE_NODE, &seq);
+	if (err < 0 || !seq)
+		return err;
 	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	char **v = calloc(cnt + 1, sizeof(*v));
 	if (!v)
@@ -240,29 +255,59 @@ static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***ou
 	return 0;
 }
 
+/* How y_fields() reads one field of an entry struct. */
+enum y_type { Y_STR, Y_BOOL, Y_DATA, Y_STRV };
+
+struct y_field {
+	const char *key;
+	unsigned char type;
+	size_t off;	/* the field in the entry struct */
+	size_t len_off; /* Y_DATA, Y_STRV: its length */
+};
+#define Y_FIELD(T, key, type, f) {key, type, offsetof(T, f), 0}
+#define Y_FIELD_N(T, key, type, f, len) {key, type, offsetof(T, f), offsetof(T, len)}
+
+/* The fields of the list (ended by a NULL key) from map into entry, in order. */
+static int y_fields(struct pctx *pc, yaml_node_t *map, const struct y_field *f, void *entry)
+{
+	char *base = entry;
+	int rc = 0;
+	for (; rc == 0 && f->key; f++) {
+		void *p = base + f->off;
+		size_t *len = (size_t *)(void *)(base + f->len_off);
+		if (f->type == Y_STR)
+			rc = y_str(pc, map, f->key, p);
+		else if (f->type == Y_BOOL)
+			rc = y_bool(pc, map, f->key, p);
+		else if (f->type == Y_DATA)
+			rc = y_data(pc, map, f->key, p, len);
+		else
+			rc = y_strv(pc, map, f->key, p, len);
+	}
+	return rc;
+}
+
+static const struct y_field exec_fields[] = {
+    Y_FIELD(struct kc_exec, "command", Y_STR, command),
+    Y_FIELD(struct kc_exec, "apiVersion", Y_STR, api_version),
+    Y_FIELD(struct kc_exec, "interactiveMode", Y_STR, interactive_mode),
+    Y_FIELD(struct kc_exec, "provideClusterInfo", Y_BOOL, provide_cluster_info),
+    Y_FIELD_N(struct kc_exec, "args", Y_STRV, args, n_args),
+    {NULL, 0, 0, 0},
+};
+
 static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 {
-	int rc;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_MAPPING_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: exec: expected a mapping, not %s"), pc->where,
-				    y_kind(n));
-	e->present = true;
-	if ((rc = y_str(pc, n, "command", &e->command)) < 0 ||
-	    (rc = y_str(pc, n, "apiVersion", &e->api_version)) < 0 ||
-	    (rc = y_str(pc, n, "interactiveMode", &e->interactive_mode)) < 0 ||
-	    (rc = y_bool(pc, n, "provideClusterInfo", &e->provide_cluster_info)) < 0 ||
-	    (rc = y_strv(pc, n, "args", &e->args, &e->n_args)) < 0)
+	yaml_node_t *env;
+	int rc = y_want(pc, pc->where, "exec", n, YAML_MAPPING_NODE, &n);
+	if (rc < 0 || !n)
 		return rc;
-	yaml_node_t *env = y_get(pc, n, "env");
-	if (y_null(env))
-		return 0;
-	if (env->type != YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: exec env: expected a list, not %s"), pc->where,
-				    y_kind(env));
+	e->present = true;
+	if ((rc = y_fields(pc, n, exec_fields, e)) < 0 ||
+	    (rc = y_want(pc, pc->where, "exec env", y_get(pc, n, "env"), YAML_SEQUENCE_NODE,
+			 &env)) < 0 ||
+	    !env)
+		return rc;
 	size_t cnt = (size_t)(env->data.sequence.items.top - env->data.sequence.items.start);
 	e->env = calloc(cnt + 1, sizeof(*e->env));
 	if (!e->env)
@@ -298,74 +343,89 @@ static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 	return 0;
 }
 
-static int parse_cluster(struct pctx *pc, yaml_node_t *n, struct kc_cluster *c)
+static const struct y_field user_fields[] = {
+    Y_FIELD(struct kc_user, "client-certificate", Y_STR, cert),
+    Y_FIELD_N(struct kc_user, "client-certificate-data", Y_DATA, cert_data, cert_len),
+    Y_FIELD(struct kc_user, "client-key", Y_STR, key),
+    Y_FIELD_N(struct kc_user, "client-key-data", Y_DATA, key_data, key_len),
+    Y_FIELD(struct kc_user, "token", Y_STR, token),
+    Y_FIELD(struct kc_user, "tokenFile", Y_STR, token_file),
+    Y_FIELD(struct kc_user, "username", Y_STR, username),
+    Y_FIELD(struct kc_user, "password", Y_STR, password),
+    {NULL, 0, 0, 0},
+};
+
+/* What a user has besides its plain fields: exec and an auth-provider. */
+static int parse_user_rest(struct pctx *pc, yaml_node_t *n, void *entry)
 {
+	struct kc_user *u = entry;
+	yaml_node_t *ap;
 	int rc;
-	if ((rc = y_str(pc, n, "server", &c->server)) < 0 ||
-	    (rc = y_str(pc, n, "certificate-authority", &c->ca)) < 0 ||
-	    (rc = y_data(pc, n, "certificate-authority-data", &c->ca_data, &c->ca_len)) < 0 ||
-	    (rc = y_bool(pc, n, "insecure-skip-tls-verify", &c->insecure)) < 0 ||
-	    (rc = y_str(pc, n, "tls-server-name", &c->tls_server_name)) < 0 ||
-	    (rc = y_str(pc, n, "proxy-url", &c->proxy_url)) < 0 ||
-	    (rc = y_bool(pc, n, "disable-compression", &c->disable_compression)) < 0)
+	if ((rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0 ||
+	    (rc = y_want(pc, pc->where, "auth-provider", y_get(pc, n, "auth-provider"),
+			 YAML_MAPPING_NODE, &ap)) < 0 ||
+	    !ap)
+		return rc;
+	if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
+		return rc;
+	if (!u->auth_provider && !(u->auth_provider = strdup("")))
+		return kube_io_oom(pc->err, pc->errlen);
+	yaml_node_t *cfg = y_get(pc, ap, "config");
+	if (!y_null(cfg) && cfg->type == YAML_MAPPING_NODE &&
+	    (rc = y_str(pc, cfg, "id-token", &u->oidc_id_token)) < 0)
 		return rc;
 	return 0;
 }
 
-static int parse_user(struct pctx *pc, yaml_node_t *n, struct kc_user *u)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "client-certificate", &u->cert)) < 0 ||
-	    (rc = y_data(pc, n, "client-certificate-data", &u->cert_data, &u->cert_len)) < 0 ||
-	    (rc = y_str(pc, n, "client-key", &u->key)) < 0 ||
-	    (rc = y_data(pc, n, "client-key-data", &u->key_data, &u->key_len)) < 0 ||
-	    (rc = y_str(pc, n, "token", &u->token)) < 0 ||
-	    (rc = y_str(pc, n, "tokenFile", &u->token_file)) < 0 ||
-	    (rc = y_str(pc, n, "username", &u->username)) < 0 ||
-	    (rc = y_str(pc, n, "password", &u->password)) < 0 ||
-	    (rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0)
-		return rc;
-	yaml_node_t *ap = y_get(pc, n, "auth-provider");
-	if (!y_null(ap)) {
-		if (ap->type != YAML_MAPPING_NODE)
-			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-					    _("%s: auth-provider: expected a mapping, not %s"),
-					    pc->where, y_kind(ap));
-		if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
-			return rc;
-		if (!u->auth_provider && !(u->auth_provider = strdup("")))
-			return kube_io_oom(pc->err, pc->errlen);
-		yaml_node_t *cfg = y_get(pc, ap, "config");
-		if (!y_null(cfg) && cfg->type == YAML_MAPPING_NODE &&
-		    (rc = y_str(pc, cfg, "id-token", &u->oidc_id_token)) < 0)
-			return rc;
-	}
-	return 0;
-}
+static const struct y_field cluster_fields[] = {
+    Y_FIELD(struct kc_cluster, "server", Y_STR, server),
+    Y_FIELD(struct kc_cluster, "certificate-authority", Y_STR, ca),
+    Y_FIELD_N(struct kc_cluster, "certificate-authority-data", Y_DATA, ca_data, ca_len),
+    Y_FIELD(struct kc_cluster, "insecure-skip-tls-verify", Y_BOOL, insecure),
+    Y_FIELD(struct kc_cluster, "tls-server-name", Y_STR, tls_server_name),
+    Y_FIELD(struct kc_cluster, "proxy-url", Y_STR, proxy_url),
+    Y_FIELD(struct kc_cluster, "disable-compression", Y_BOOL, disable_compression),
+    {NULL, 0, 0, 0},
+};
 
-static int parse_context(struct pctx *pc, yaml_node_t *n, struct kc_context *c)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "cluster", &c->cluster)) < 0 ||
-	    (rc = y_str(pc, n, "user", &c->user)) < 0 ||
-	    (rc = y_str(pc, n, "namespace", &c->namespace_)) < 0)
-		return rc;
-	return 0;
-}
+static const struct y_field context_fields[] = {
+    Y_FIELD(struct kc_context, "cluster", Y_STR, cluster),
+    Y_FIELD(struct kc_context, "user", Y_STR, user),
+    Y_FIELD(struct kc_context, "namespace", Y_STR, namespace_),
+    {NULL, 0, 0, 0},
+};
+
+/* The three named lists of a kubeconfig, and how their entries are read. */
+static const struct kc_list {
+	const char *list, *item; /* "clusters", each entry's "cluster" */
+	size_t esize;
+	size_t arr, n; /* where the array and its length are in struct kc_file */
+	const struct y_field *fields;
+	int (*rest)(struct pctx *pc, yaml_node_t *n, void *entry); /* or NULL */
+} kc_lists[] = {
+    {"clusters", "cluster", sizeof(struct kc_cluster), offsetof(struct kc_file, clusters),
+     offsetof(struct kc_file, n_clusters), cluster_fields, NULL},
+    {"users", "user", sizeof(struct kc_user), offsetof(struct kc_file, users),
+     offsetof(struct kc_file, n_users), user_fields, parse_user_rest},
+    {"contexts", "context", sizeof(struct kc_context), offsetof(struct kc_file, contexts),
+     offsetof(struct kc_file, n_contexts), context_fields, NULL},
+};
 
 /*
  * One of the named lists: clusters: [{name: x, cluster: {...}}]. Names must be unique within
  * a file (client-go refuses a duplicate name when it converts the list to a map).
  */
-static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root, const char *list,
-		      const char *item, const char *kind, void **arr, size_t *n, size_t esize)
+static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root,
+		      const struct kc_list *l, struct kc_file *f)
 {
-	yaml_node_t *seq = y_get(pc, root, list);
-	if (y_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a list, not %s"), fdisp, list, y_kind(seq));
+	const char *list = l->list, *kind = l->item;
+	size_t esize = l->esize;
+	void **arr = (void **)(void *)((char *)f + l->arr);
+	size_t *n = (size_t *)(void *)((char *)f + l->n);
+	yaml_node_t *seq;
+	int err = y_want(pc, fdisp, list, y_get(pc, root, list), YAML_SEQUENCE_NODE, &seq);
+	if (err < 0 || !seq)
+		return err;
 	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	char *a = calloc(cnt ? cnt : 1, esize);
 	if (!a)
@@ -393,20 +453,14 @@ static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root, con
 						    *name);
 		}
 		snprintf(pc->where, sizeof(pc->where), "%s: %s '%s'", fdisp, kind, *name);
-		yaml_node_t *body = y_get(pc, it, item);
-		if (y_null(body))
+		yaml_node_t *body;
+		if ((rc = y_want(pc, pc->where, l->item, y_get(pc, it, l->item), YAML_MAPPING_NODE,
+				 &body)) < 0)
+			return rc;
+		if (!body)
 			continue;
-		if (body->type != YAML_MAPPING_NODE)
-			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-					    _("%s: %s: expected a mapping, not %s"), pc->where,
-					    item, y_kind(body));
-		if (!strcmp(item, "cluster"))
-			rc = parse_cluster(pc, body, e);
-		else if (!strcmp(item, "user"))
-			rc = parse_user(pc, body, e);
-		else
-			rc = parse_context(pc, body, e);
-		if (rc < 0)
+		if ((rc = y_fields(pc, body, l->fields, e)) < 0 ||
+		    (l->rest && (rc = l->rest(pc, body, e)) < 0))
 			return rc;
 	}
 	return 0;
@@ -472,17 +526,8 @@ static int parse_root(struct pctx *pc, yaml_node_t *root, const char *fdisp, str
 		free(kind);
 		if (rc == 0)
 			rc = y_str(pc, root, "current-context", &f->current_context);
-		if (rc == 0)
-			rc = parse_list(pc, fdisp, root, "clusters", "cluster", "cluster",
-					(void **)&f->clusters, &f->n_clusters,
-					sizeof(struct kc_cluster));
-		if (rc == 0)
-			rc = parse_list(pc, fdisp, root, "users", "user", "user",
-					(void **)&f->users, &f->n_users, sizeof(struct kc_user));
-		if (rc == 0)
-			rc = parse_list(pc, fdisp, root, "contexts", "context", "context",
-					(void **)&f->contexts, &f->n_contexts,
-					sizeof(struct kc_context));
+		for (size_t i = 0; rc == 0 && i < sizeof(kc_lists) / sizeof(kc_lists[0]); i++)
+			rc = parse_list(pc, fdisp, root, &kc_lists[i], f);
 	}
 	return rc;
 }
