@@ -543,17 +543,11 @@ int kc_file_load(const char *path, const char *home, struct kc_file *f, char *er
 	char *buf;
 	size_t len;
 	memset(f, 0, sizeof(*f));
-	int rc = kube_io_read_file(path, KUBECONFIG_MAX, &buf, &len);
-	if (rc == -ENOENT)
-		return rc;
-	if (rc == -EFBIG)
-		return kube_io_fail(err, errlen, rc, _("%s: larger than %u MiB, not a kubeconfig"),
-				    fdisp, KUBECONFIG_MAX >> 20);
-	if (rc == -ENOMEM)
-		return kube_io_oom(err, errlen);
+	int rc = KUBE_IO_READ_FILE(path, KUBECONFIG_MAX, &buf, &len, false, err, errlen, fdisp,
+				   _("%s: larger than %u MiB, not a kubeconfig"),
+				   KUBECONFIG_MAX >> 20, _("%s: cannot be read: %s"));
 	if (rc < 0)
-		return kube_io_fail(err, errlen, rc, _("%s: cannot be read: %s"), fdisp,
-				    strerror(-rc));
+		return rc;
 	errno = ENOMEM;
 	if (!(f->path = strdup(path)) || !(f->dir = kube_io_abs_dir_of(path))) {
 		/* getcwd() fails when the current directory was removed */
