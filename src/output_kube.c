@@ -76,6 +76,22 @@ void output_kube_dest_label(struct jw *w, const struct kube_view *kv, size_t i, 
 	jw_close(w, '}');
 }
 
+/* A kube-proxy pod, one element of "nodes" (arg: the kube_view). */
+static void write_proxy_pod(struct jw *w, const void *elem, const void *arg)
+{
+	const struct kube_proxy_pod *p = elem;
+	const struct kube_view *kv = arg;
+	jw_string(w, "node", p->node);
+	jw_string(w, "pod", p->name);
+	jw_string(w, "phase", p->phase);
+	jw_bool(w, "ready", p->ready);
+	jw_u64(w, "restarts", p->restarts);
+	jw_string(w, "waiting", p->waiting_reason[0] ? p->waiting_reason : NULL);
+	jw_string(w, "mode", p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : NULL);
+	jw_bool(w, "this_node", p->node && kv->node_name && strcmp(p->node, kv->node_name) == 0);
+	jw_string(w, "log_tail", p->log_tail);
+}
+
 static void write_proxy(struct jw *w, const struct kube_view *kv, const struct snapshot *s)
 {
 	const struct kube_state *k = kv->k;
@@ -145,23 +161,8 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 	jw_bool(w, "mismatch", arp);
 	jw_close(w, '}');
 
-	jw_open(w, "nodes", '[');
-	for (size_t i = 0; i < k->n_proxies; i++) {
-		const struct kube_proxy_pod *p = &k->proxies[i];
-		jw_open(w, NULL, '{');
-		jw_string(w, "node", p->node);
-		jw_string(w, "pod", p->name);
-		jw_string(w, "phase", p->phase);
-		jw_bool(w, "ready", p->ready);
-		jw_u64(w, "restarts", p->restarts);
-		jw_string(w, "waiting", p->waiting_reason[0] ? p->waiting_reason : NULL);
-		jw_string(w, "mode",
-			  p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : NULL);
-		jw_bool(w, "this_node", p->node && kv->node_name && strcmp(p->node, kv->node_name) == 0);
-		jw_string(w, "log_tail", p->log_tail);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
+	jw_objects(w, "nodes", k->proxies, k->n_proxies, sizeof(k->proxies[0]), write_proxy_pod,
+		   kv);
 	jw_open(w, "this_node", '{');
 	jw_string(w, "name", kv->node_name);
 	jw_string(w, "proxy_mode", k->local_mode[0] ? k->local_mode : NULL);
