@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kp_metrics.h"
 #include "snapshot.h"
 
 /* An IP as Services and EndpointSlices carry it, parsed. */
@@ -131,6 +132,16 @@ struct kube_state {
 	/* This node: kube-proxy's own answer and the dummy interface of ipvs mode. */
 	char local_mode[16]; /* from 127.0.0.1:10249/proxyMode, "" unknown */
 	bool kube_ipvs0;
+	/*
+	 * kube-proxy's own /metrics on this node, read with /proxyMode. kp is the last reply
+	 * that parsed (kept when a later read fails: kp_error and kp_why then say why).
+	 */
+	bool kp_asked;	   /* a read was tried */
+	bool kp_read;	   /* kp holds a parsed reply */
+	double kp_time;	   /* when kp was read, Unix seconds */
+	int kp_error;	   /* 0, or -errno of the last read or parse */
+	char kp_why[256];  /* that error in words, "" when none */
+	struct kp_metrics kp;
 	/* This node's Node name ("" unknown): the local endpoints of the Local traffic policies. */
 	char local_node[256];
 };

@@ -45,6 +45,7 @@ int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o)
 	struct kube_sync_opts so = {
 		.node_name = ks->node,
 		.local_proxy_url = "http://127.0.0.1:10249/proxyMode",
+		.local_metrics_url = KP_METRICS_URL,
 		.poll_interval = 10,
 	};
 	kube_side_config_opts(o, &so.config);

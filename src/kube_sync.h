@@ -11,6 +11,7 @@ struct kube_sync_opts {
 	struct kube_config_opts config;
 	const char *node_name;       /* this node, for "this node" checks (NULL: hostname) */
 	const char *local_proxy_url; /* kube-proxy's own /proxyMode; NULL: not asked */
+	const char *local_metrics_url; /* its /metrics (read with /proxyMode); NULL: not asked */
 	double poll_interval;        /* seconds between reads of the kube-proxy objects */
 	long request_timeout_ms;     /* one non-watch request; 0: 15 s */
 };

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kube-proxy's own HTTP port on this node (/proxyMode, /metrics): one bounded GET. */
+#ifndef IPVSTOP_KP_LOCAL_H
+#define IPVSTOP_KP_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kp_metrics.h"
+#include "kube_model.h"
+
+/* kube-proxy's metrics port answers at once or not at all: a second is plenty. */
+#define KP_LOCAL_TIMEOUT_MS 1000L
+/* /proxyMode is a word; /metrics a few hundred KiB even on a big node. */
+#define KP_LOCAL_MAX_METRICS ((size_t)16 << 20)
+
+/*
+ * GETs url (plain http, no proxy, no credentials ever sent) in at most timeout_ms, the
+ * body cut at max bytes. *body (NUL-terminated, owned by the caller, free()) and *len are
+ * set on success only. Returns 0; -ETIMEDOUT (no answer in time), -ECONNREFUSED (nothing
+ * listens), -EBADMSG (an HTTP status other than 200), -EFBIG (a body over max), -ENOMEM,
+ * -EIO (anything else). why (may be NULL) gets the error in words (translated), "" on 0.
+ */
+int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size_t *len,
+		 char *why, size_t why_len);
+
+/*
+ * kube-proxy's /metrics at url read (kp_local_get, KP_LOCAL_TIMEOUT_MS, KP_LOCAL_MAX_METRICS)
+ * and parsed into *m. Returns 0, kp_local_get's errors, or kp_metrics_parse's (-EBADMSG:
+ * not the text format; -E2BIG); why (may be NULL) says it in words.
+ */
+int kp_local_read_metrics(const char *url, struct kp_metrics *m, char *why, size_t why_len);
+
+/*
+ * Reads kube-proxy's /metrics at url into st (kp_asked, kp_read, kp_time, kp_error, kp_why,
+ * kp; the last good reply stays when this read fails). mode_timed_out: /proxyMode on the
+ * same port just gave no answer in time; the metrics are not asked (a second more would say
+ * nothing new) and the error says so.
+ */
+void kp_local_poll_metrics(struct kube_state *st, const char *url, bool mode_timed_out);
+
+#endif
