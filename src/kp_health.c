@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "kp_health.h"
 #include "kube_model.h"
+#include "snapshot.h"
 #include "nls.h"
 
 /* The newest successful sync of any IP family (Unix seconds); false when none is known. */
@@ -218,4 +220,26 @@ bool kp_health_text(const struct kube_state *k, double now_wall, const struct kp
 		*warn = true;
 	}
 	return true;
+}
+
+bool kp_local_ipvs_mode(const struct kube_state *k)
+{
+	if (!k)
+		return false;
+	if (k->local_mode[0])
+		return strcmp(k->local_mode, "ipvs") == 0;
+	return k->kube_ipvs0;
+}
+
+void kp_conn_reuse_of(const struct snapshot *s, const struct kube_state *k,
+		      struct kp_conn_reuse *out)
+{
+	long value = -1;
+	for (size_t i = 0; s && i < s->n_sysctls; i++)
+		if (strcmp(s->sysctls[i].name, "net.ipv4.vs.conn_reuse_mode") == 0 &&
+		    s->sysctls[i].present)
+			value = s->sysctls[i].value;
+	struct utsname u;
+	const char *release = uname(&u) == 0 ? u.release : NULL;
+	kp_conn_reuse_check(value, release, kp_local_ipvs_mode(k), out);
 }

@@ -77,6 +77,17 @@ void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
 			 struct kp_conn_reuse *out);
 
 struct kube_state; /* kube_model.h */
+struct snapshot;   /* snapshot.h */
+
+/* True when kube-proxy runs in ipvs mode here: /proxyMode says so, or (unknown) kube-ipvs0. */
+bool kp_local_ipvs_mode(const struct kube_state *k);
+
+/*
+ * kp_conn_reuse_check of s's net.ipv4.vs.conn_reuse_mode (s may be NULL: unknown), this
+ * kernel's release (uname) and k's mode (k may be NULL: not ipvs).
+ */
+void kp_conn_reuse_of(const struct snapshot *s, const struct kube_state *k,
+		      struct kp_conn_reuse *out);
 
 /* The health from k's metrics (kube_sync read them) at now_wall; false when none were read. */
 bool kp_health_of(const struct kube_state *k, double now_wall, struct kp_health *h);

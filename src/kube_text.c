@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "kube_join.h"
 #include "kube_side.h"
 #include "kube_text.h"
+#include "kp_health.h"
 #include "nls.h"
 
 static void add(struct kube_text *t, bool warn, const char *text)
@@ -104,6 +106,18 @@ bool kube_strict_arp_mismatch(const struct kube_state *k, const struct snapshot 
 	       (*ignore != 1 || *announce != 2);
 }
 
+static void add_drift(struct kube_text *t, const struct kube_join *j);
+
+/* kube-proxy's health on this node (kp_health_text at s's time): false when not asked. */
+static bool kube_text_local_health(const struct kube_state *k, const struct snapshot *s,
+				   char *buf, bool *warn)
+{
+	struct kp_conn_reuse cr;
+	kp_conn_reuse_of(s, k, &cr);
+	return kp_health_text(k, s ? s->time : clock_seconds(CLOCK_REALTIME), &cr, buf,
+			      KUBE_TEXT_LEN, warn);
+}
+
 void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, struct kube_text *t)
 {
 	char line[KUBE_TEXT_LEN];
@@ -170,14 +184,26 @@ void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, str
 		warn = true;
 	}
 	add(t, warn, buf);
+	/* kube-proxy's health here: next to its line when it warns, else after the drift. */
+	char health[KUBE_TEXT_LEN];
+	bool hwarn = false, have_health = kube_text_local_health(k, s, health, &hwarn);
+	if (have_health && hwarn)
+		add(t, true, health);
 	if (k->minor >= 35 && strcmp(mode, "ipvs") == 0)
 		add(t, true,
 		    _("IPVS mode is deprecated from Kubernetes 1.35 (KEP-5495): plan a move to "
 		      "nftables"));
 
 	const struct kube_join *j = kv->j;
-	if (!j)
-		return;
+	if (j)
+		add_drift(t, j);
+	if (have_health && !hwarn)
+		add(t, false, health);
+}
+
+static void add_drift(struct kube_text *t, const struct kube_join *j)
+{
+	char line[KUBE_TEXT_LEN];
 	t->drift = j->n_missing + j->n_extra + j->n_unowned + j->n_unserved + j->n_sched +
 		   j->n_affinity;
 	snprintf(line, sizeof(line),

@@ -648,9 +648,9 @@ void ui_draw(struct ui *u)
 		doupdate();
 		return;
 	}
-	/* The Kubernetes summary takes up to three lines, fewer on a short terminal. */
+	/* The Kubernetes summary takes up to five lines, fewer on a short terminal. */
 	int kl = (int)(u->kt.n ? u->kt.n : 1);
-	int most = LINES >= 40 ? 4 : LINES >= 30 ? 3 : 2;
+	int most = LINES >= 40 ? 5 : LINES >= 30 ? 3 : 2;
 	if (kl > most)
 		kl = most;
 	u->head = 4 + kl;
