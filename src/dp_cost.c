@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "dp_cost.h"
+#include "kp_health.h"
+#include "kube_model.h"
 #include "nls.h"
 
 const char *dp_cost_how_name(enum dp_cost_how h)
@@ -73,6 +75,13 @@ void dp_cost_derive(const struct snapshot *s, const char *local_mode, bool have_
 		}
 		out->line[out->n++] = l;
 	}
+}
+
+void dp_cost_of(const struct snapshot *s, const struct kube_state *k, struct dp_cost *out)
+{
+	struct kp_health h;
+	bool have = kp_health_of(k, s->time, &h) && h.have_duration;
+	dp_cost_derive(s, k ? k->local_mode : NULL, have, h.sync_mean, h.sync_count, out);
 }
 
 const char *dp_cost_text(const struct dp_cost_line *l, char *buf, size_t len)

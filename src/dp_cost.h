@@ -47,6 +47,14 @@ struct dp_cost {
 void dp_cost_derive(const struct snapshot *s, const char *local_mode, bool have_sync,
 		    double sync_mean, double sync_count, struct dp_cost *out);
 
+struct kube_state; /* kube_model.h */
+
+/*
+ * dp_cost_derive of s with k's mode and measured sync (kp_health_of at s's time); k may be
+ * NULL (no kube-proxy known).
+ */
+void dp_cost_of(const struct snapshot *s, const struct kube_state *k, struct dp_cost *out);
+
 /* One line in words (translated): "a new connection walks up to 10012 rules ...". */
 const char *dp_cost_text(const struct dp_cost_line *l, char *buf, size_t len);
 

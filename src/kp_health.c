@@ -161,7 +161,8 @@ void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
 	memset(out, 0, sizeof(*out));
 	out->value = value;
 	out->kube_proxy_sets = -1;
-	if (value < 0 || !kp_kernel_version(release, &out->major, &out->minor))
+	out->kernel_known = kp_kernel_version(release, &out->major, &out->minor);
+	if (value < 0 || !out->kernel_known)
 		return;
 	out->known = true;
 	/* pkg/proxy/ipvs: connReuseMinSupportedKernelVersion 4.1, connReuseFixedKernelVersion 5.9. */
@@ -185,11 +186,11 @@ void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
 
 bool kp_health_of(const struct kube_state *k, double now_wall, struct kp_health *h)
 {
-	memset(h, 0, sizeof(*h));
-	if (!k || !k->kp_read)
-		return false;
-	kp_health_derive(&k->kp, now_wall, 0, h);
-	return true;
+	static const struct kp_metrics none;
+	bool read = k && k->kp_read;
+	/* Nothing read: every field says unknown (have_* false, rule counts -1). */
+	kp_health_derive(read ? &k->kp : &none, now_wall, 0, h);
+	return read;
 }
 
 bool kp_health_text(const struct kube_state *k, double now_wall, const struct kp_conn_reuse *cr,

@@ -59,6 +59,7 @@ bool kp_kernel_version(const char *release, int *major, int *minor);
  */
 struct kp_conn_reuse {
 	bool known;	/* the sysctl and the kernel release were read */
+	bool kernel_known; /* major and minor were read from the release */
 	long value;	/* the sysctl; -1 unknown (ip_vs not loaded) */
 	int major, minor;
 	int kube_proxy_sets; /* 0 on 4.1 <= kernel < 5.9, -1 where kube-proxy leaves it alone */

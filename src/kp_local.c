@@ -140,15 +140,15 @@ int kp_local_read_metrics(const char *url, struct kp_metrics *m, char *why, size
 	return 0;
 }
 
-void kp_local_poll_metrics(struct kube_state *st, const char *url, bool mode_timed_out)
+void kp_local_poll_metrics(struct kube_state *st, const char *url, const char *timed_out)
 {
 	char why[sizeof(st->kp_why)];
 	struct kp_metrics m;
 	int err;
-	if (mode_timed_out) {
+	if (timed_out) {
 		err = -ETIMEDOUT;
-		snprintf(why, sizeof(why), _("GET %s: not asked, /proxyMode gave no answer in %.1f s"),
-			 url, (double)KP_LOCAL_TIMEOUT_MS / 1000);
+		snprintf(why, sizeof(why), _("GET %s: no answer in %.1f s"), timed_out,
+			 (double)KP_LOCAL_TIMEOUT_MS / 1000);
 	} else {
 		err = kp_local_read_metrics(url, &m, why, sizeof(why));
 	}

@@ -33,10 +33,10 @@ int kp_local_read_metrics(const char *url, struct kp_metrics *m, char *why, size
 
 /*
  * Reads kube-proxy's /metrics at url into st (kp_asked, kp_read, kp_time, kp_error, kp_why,
- * kp; the last good reply stays when this read fails). mode_timed_out: /proxyMode on the
- * same port just gave no answer in time; the metrics are not asked (a second more would say
- * nothing new) and the error says so.
+ * kp; the last good reply stays when this read fails). timed_out: NULL, or the URL on the
+ * same port (/proxyMode) that just gave no answer in time: the metrics are then not asked (a
+ * second more would say nothing new) and the error names that URL.
  */
-void kp_local_poll_metrics(struct kube_state *st, const char *url, bool mode_timed_out);
+void kp_local_poll_metrics(struct kube_state *st, const char *url, const char *timed_out);
 
 #endif

@@ -867,7 +867,8 @@ static void poll_local(struct kube_sync *k)
 		k->dirty = true;
 	}
 	if (k->opts.local_metrics_url) {
-		kp_local_poll_metrics(&k->st, k->opts.local_metrics_url, err == -ETIMEDOUT);
+		kp_local_poll_metrics(&k->st, k->opts.local_metrics_url,
+				      err == -ETIMEDOUT ? k->opts.local_proxy_url : NULL);
 		k->dirty = true;
 	}
 }

@@ -5,19 +5,10 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "clock.h"
 #include "kp_health.h"
 #include "kube_side.h"
 #include "nls.h"
 #include "output_kp.h"
-
-void output_cost_of(const struct snapshot *s, const struct kube_view *kv, struct dp_cost *out)
-{
-	const struct kube_state *k = kv ? kv->k : NULL;
-	struct kp_health h;
-	bool have = kp_health_of(k, s->time, &h) && h.have_duration;
-	dp_cost_derive(s, k ? k->local_mode : NULL, have, h.sync_mean, h.sync_count, out);
-}
 
 static void number_or_null(struct jw *w, const char *key, bool have, double v)
 {
@@ -38,7 +29,7 @@ static void write_conn_reuse(struct jw *w, const struct kube_state *k, const str
 	else
 		jw_null(w, "value");
 	snprintf(ver, sizeof(ver), "%d.%d", cr.major, cr.minor);
-	jw_string(w, "kernel", cr.known ? ver : NULL);
+	jw_string(w, "kernel", cr.kernel_known ? ver : NULL);
 	if (cr.known && cr.kube_proxy_sets >= 0)
 		jw_i64(w, "kube_proxy_sets", cr.kube_proxy_sets);
 	else
@@ -96,7 +87,7 @@ void output_kp_health_json(struct jw *w, const struct kube_state *k, const struc
 void output_cost_json(struct jw *w, const struct snapshot *s, const struct kube_view *kv)
 {
 	struct dp_cost c;
-	output_cost_of(s, kv, &c);
+	dp_cost_of(s, kv ? kv->k : NULL, &c);
 	jw_open(w, "new_connection_cost", '[');
 	for (size_t i = 0; i < c.n; i++) {
 		const struct dp_cost_line *l = &c.line[i];
@@ -116,7 +107,7 @@ void output_cost_text(FILE *f, const struct snapshot *s, const struct kube_view 
 {
 	struct dp_cost c;
 	char buf[512];
-	output_cost_of(s, kv, &c);
+	dp_cost_of(s, kv ? kv->k : NULL, &c);
 	if (!c.n)
 		return;
 	fputs(_("What a new connection costs on this node (its first packet; the rest follow "

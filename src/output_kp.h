@@ -12,11 +12,10 @@
 
 struct kube_view; /* kube_side.h */
 
-/* s's cost with kv's kube-proxy (its mode and measured sync; kv may be NULL), at s's time. */
-void output_cost_of(const struct snapshot *s, const struct kube_view *kv, struct dp_cost *out);
-
-/* The "kube_proxy" member of kube.this_node (doc/json-schema.md): k's metrics' health at s's
- * time, and conn_reuse_mode against the kernel. */
+/*
+ * The "kube_proxy" member of kube.proxy.this_node (doc/json-schema.md): k's metrics' health
+ * at s's time, and conn_reuse_mode against the kernel.
+ */
 void output_kp_health_json(struct jw *w, const struct kube_state *k, const struct snapshot *s);
 
 /* The top-level "new_connection_cost" member: one object per plane present. */

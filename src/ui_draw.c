@@ -642,8 +642,11 @@ static void draw_help(const struct ui *u)
 void ui_draw(struct ui *u)
 {
 	erase();
-	if (u->help) {
-		draw_help(u);
+	if (u->help || u->kp_page) {
+		if (u->help)
+			draw_help(u);
+		else
+			ui_kp_draw(u);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;

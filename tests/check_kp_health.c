@@ -181,6 +181,7 @@ START_TEST(test_conn_reuse)
 			      "case %zu: known %d mismatch %d sets %d", i, cr.known, cr.mismatch,
 			      cr.kube_proxy_sets);
 		ck_assert(cr.mismatch == (cr.why != NULL));
+		ck_assert(cr.kernel_known == (strcmp(cases[i].release, "garbage") != 0));
 	}
 }
 END_TEST
@@ -194,6 +195,11 @@ START_TEST(test_state_text)
 	bool warn;
 	ck_assert(!kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn));
 	ck_assert_str_eq(buf, "");
+	struct kp_health h;
+	ck_assert(!kp_health_of(&k, 100, &h));
+	ck_assert(!h.have_last_sync && !h.have_duration && !h.have_pending && !h.have_failures);
+	ck_assert_double_eq(h.iptables_rules, -1);
+	ck_assert_double_eq(h.hung_threshold, KP_HEALTH_HUNG_MIN);
 
 	k.kp_asked = true;
 	k.kp_error = -ECONNREFUSED;
@@ -381,13 +387,13 @@ START_TEST(test_local_no_hang)
 	memset(&k, 0, sizeof(k));
 	k.kp_read = true;
 	k.kp.n_fam = 1;
-	kp_local_poll_metrics(&k, url, false);
+	kp_local_poll_metrics(&k, url, NULL);
 	ck_assert(k.kp_asked && k.kp_read);
 	ck_assert_uint_eq(k.kp.n_fam, 1);
 	ck_assert_int_eq(k.kp_error, -ECONNREFUSED);
-	kp_local_poll_metrics(&k, url, true);
+	kp_local_poll_metrics(&k, url, "http://127.0.0.1:1/proxyMode");
 	ck_assert_int_eq(k.kp_error, -ETIMEDOUT);
-	ck_assert_ptr_nonnull(strstr(k.kp_why, "not asked, /proxyMode gave no answer"));
+	ck_assert_str_eq(k.kp_why, "GET http://127.0.0.1:1/proxyMode: no answer in 1.0 s");
 }
 END_TEST
 
