@@ -50,8 +50,7 @@ static bool present(const struct snapshot *s, enum dp_plane_kind k, size_t *size
 		*size = s->n_services;
 		return s->ipvs_available && s->n_services > 0;
 	}
-	if (!s->dp || !s->dp->planes[k].read || s->dp->planes[k].error ||
-	    !s->dp->planes[k].present)
+	if (!s->dp || !s->dp->planes[k].read || s->dp->planes[k].error || !s->dp->planes[k].present)
 		return false;
 	const struct dp_plane *p = &s->dp->planes[k];
 	*how = k == DP_NFTABLES ? DPC_VMAP : DPC_LINEAR;
@@ -104,9 +103,10 @@ const char *dp_cost_text(const struct dp_cost_line *l, char *buf, size_t len)
 	if (n < 0 || (size_t)n >= len)
 		return buf;
 	if (l->have_sync)
-		snprintf(buf + n, len - (size_t)n,
-			 _("; kube-proxy runs it here and rewrites it in %.3f s a sync (mean of %.0f)"),
-			 l->sync_mean, l->sync_count);
+		snprintf(
+		    buf + n, len - (size_t)n,
+		    _("; kube-proxy runs it here and rewrites it in %.3f s a sync (mean of %.0f)"),
+		    l->sync_mean, l->sync_count);
 	else if (l->kube_proxy_runs)
 		snprintf(buf + n, len - (size_t)n, "%s", _("; kube-proxy runs it here"));
 	return buf;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "cells.h"
 #include "kp_health.h"
 #include "kube_model.h"
 #include "snapshot.h"
@@ -60,8 +61,8 @@ void kp_health_derive(const struct kp_metrics *m, double now_wall, double sync_p
 	memset(h, 0, sizeof(*h));
 	if (!(sync_period > 0))
 		sync_period = KP_HEALTH_SYNC_PERIOD;
-	h->hung_threshold = 2 * sync_period > KP_HEALTH_HUNG_MIN ? 2 * sync_period
-								 : KP_HEALTH_HUNG_MIN;
+	h->hung_threshold =
+	    2 * sync_period > KP_HEALTH_HUNG_MIN ? 2 * sync_period : KP_HEALTH_HUNG_MIN;
 	double last = 0;
 	if (newest_sync(m, &last)) {
 		h->have_last_sync = true;
@@ -83,18 +84,6 @@ void kp_health_derive(const struct kp_metrics *m, double now_wall, double sync_p
 	h->warn = h->hung || h->failures > 0;
 }
 
-__attribute__((format(printf, 4, 5))) static size_t cat(char *buf, size_t n, size_t len,
-							  const char *fmt, ...)
-{
-	if (n >= len)
-		return n;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	return w < 0 ? n : n + (size_t)w;
-}
-
 /* Seconds in words that stay short: "3 s", "95 s", "12 min", "5 h". */
 static const char *age_text(double s, char *buf, size_t len)
 {
@@ -113,23 +102,26 @@ const char *kp_health_line(const struct kp_health *h, char *buf, size_t len)
 	size_t n = 0;
 	buf[0] = '\0';
 	if (h->hung)
-		n = cat(buf, n, len, _("! kube-proxy sync hung for %s (queued, not done; %.0f s allowed)"),
-			age_text(h->hung_for, a, sizeof(a)), h->hung_threshold);
+		n = cells_catf(
+		    buf, n, len,
+		    _("! kube-proxy sync hung for %s (queued, not done; %.0f s allowed)"),
+		    age_text(h->hung_for, a, sizeof(a)), h->hung_threshold);
 	else if (h->have_last_sync)
-		n = cat(buf, n, len, _("kube-proxy here: synced %s ago"),
-			age_text(h->last_sync_age, a, sizeof(a)));
+		n = cells_catf(buf, n, len, _("kube-proxy here: synced %s ago"),
+			       age_text(h->last_sync_age, a, sizeof(a)));
 	else
-		n = cat(buf, n, len, "%s", _("kube-proxy here: no sync yet"));
+		n = cells_catf(buf, n, len, "%s", _("kube-proxy here: no sync yet"));
 	if (h->have_duration)
-		n = cat(buf, n, len, _(", %.2f s a sync (mean of %.0f)"), h->sync_mean, h->sync_count);
+		n = cells_catf(buf, n, len, _(", %.2f s a sync (mean of %.0f)"), h->sync_mean,
+			       h->sync_count);
 	if (h->failures > 0)
-		n = cat(buf, n, len, _("; ! %.0f sync failures"), h->failures);
+		n = cells_catf(buf, n, len, _("; ! %.0f sync failures"), h->failures);
 	double pending = h->endpoint_changes_pending + h->service_changes_pending;
 	if (h->have_pending && pending > 0)
-		n = cat(buf, n, len, _("; %.0f endpoint and %.0f service changes pending"),
-			h->endpoint_changes_pending, h->service_changes_pending);
+		n = cells_catf(buf, n, len, _("; %.0f endpoint and %.0f service changes pending"),
+			       h->endpoint_changes_pending, h->service_changes_pending);
 	if (h->iptables_rules >= 0)
-		cat(buf, n, len, _("; %.0f iptables rules"), h->iptables_rules);
+		cells_catf(buf, n, len, _("; %.0f iptables rules"), h->iptables_rules);
 	return buf;
 }
 
@@ -155,8 +147,7 @@ static bool version_lt(int ma, int mi, int ref_ma, int ref_mi)
 	return ma < ref_ma || (ma == ref_ma && mi < ref_mi);
 }
 
-void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
-			 struct kp_conn_reuse *out)
+void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode, struct kp_conn_reuse *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->value = value;
@@ -165,9 +156,10 @@ void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
 	if (value < 0 || !out->kernel_known)
 		return;
 	out->known = true;
-	/* pkg/proxy/ipvs: connReuseMinSupportedKernelVersion 4.1, connReuseFixedKernelVersion 5.9. */
-	bool sets = !version_lt(out->major, out->minor, 4, 1) &&
-		    version_lt(out->major, out->minor, 5, 9);
+	/* pkg/proxy/ipvs: connReuseMinSupportedKernelVersion 4.1, connReuseFixedKernelVersion 5.9.
+	 */
+	bool sets =
+	    !version_lt(out->major, out->minor, 4, 1) && version_lt(out->major, out->minor, 5, 9);
 	out->kube_proxy_sets = sets ? 0 : -1;
 	if (!ipvs_mode)
 		return;
@@ -178,9 +170,10 @@ void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
 			      "is dropped)");
 	} else if (!version_lt(out->major, out->minor, 5, 9) && value == 0) {
 		out->mismatch = true;
-		out->why = N_("conn_reuse_mode=0 on a kernel since 5.9, where kube-proxy leaves it "
-			      "alone: connections that reuse a port stay with their old real server, "
-			      "even one at weight 0");
+		out->why =
+		    N_("conn_reuse_mode=0 on a kernel since 5.9, where kube-proxy leaves it "
+		       "alone: connections that reuse a port stay with their old real server, "
+		       "even one at weight 0");
 	}
 }
 
@@ -207,17 +200,18 @@ bool kp_health_text(const struct kube_state *k, double now_wall, const struct kp
 		n = strlen(buf);
 		*warn = h.warn;
 		if (k->kp_error) {
-			n = cat(buf, n, len, _("; ! metrics not read again: %s"), k->kp_why);
+			n = cells_catf(buf, n, len, _("; ! metrics not read again: %s"), k->kp_why);
 			*warn = true;
 		}
 	} else {
-		n = cat(buf, n, len, _("kube-proxy here: no metrics (%s)"), k->kp_why);
+		n = cells_catf(buf, n, len, _("kube-proxy here: no metrics (%s)"), k->kp_why);
 		/* Nothing listening is a node without kube-proxy; a port that hangs is not. */
 		*warn = k->kp_error != -ECONNREFUSED;
 	}
 	if (cr && cr->mismatch) {
-		cat(buf, n, len, _("; ! net.ipv4.vs.conn_reuse_mode=%ld on kernel %d.%d: %s"),
-		    cr->value, cr->major, cr->minor, _(cr->why));
+		cells_catf(buf, n, len,
+			   _("; ! net.ipv4.vs.conn_reuse_mode=%ld on kernel %d.%d: %s"), cr->value,
+			   cr->major, cr->minor, _(cr->why));
 		*warn = true;
 	}
 	return true;

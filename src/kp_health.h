@@ -18,8 +18,8 @@ struct kp_health {
 	bool have_last_sync;
 	double last_sync_age; /* now - the newest last_timestamp_seconds of any family, s */
 	bool have_duration;
-	double sync_mean;  /* sum / count of kubeproxy_sync_proxy_rules_duration_seconds */
-	double sync_count; /* syncs measured */
+	double sync_mean;      /* sum / count of kubeproxy_sync_proxy_rules_duration_seconds */
+	double sync_count;     /* syncs measured */
 	double hung_threshold; /* max(KP_HEALTH_HUNG_MIN, 2 x the sync period), s */
 	bool hung;
 	double hung_for; /* seconds the oldest unfinished queued sync has waited (0 if none) */
@@ -58,9 +58,9 @@ bool kp_kernel_version(const char *release, int *major, int *minor);
  * 1 s delay that 1 caused with conntrack; torvalds/linux 35dfb013149f).
  */
 struct kp_conn_reuse {
-	bool known;	/* the sysctl and the kernel release were read */
+	bool known;	   /* the sysctl and the kernel release were read */
 	bool kernel_known; /* major and minor were read from the release */
-	long value;	/* the sysctl; -1 unknown (ip_vs not loaded) */
+	long value;	   /* the sysctl; -1 unknown (ip_vs not loaded) */
 	int major, minor;
 	int kube_proxy_sets; /* 0 on 4.1 <= kernel < 5.9, -1 where kube-proxy leaves it alone */
 	bool mismatch;
@@ -71,8 +71,9 @@ struct kp_conn_reuse {
  * Fills *out from value (the sysctl, -1 when absent), release (uname's) and whether this
  * node runs kube-proxy in ipvs mode (in another mode IPVS carries no Service: no mismatch).
  * A mismatch in ipvs mode: 4.1 <= kernel < 5.9 with a value other than 0 (kube-proxy did
- * not set it: new connections reusing a port wait 1 s), or 0 on a kernel >= 5.9 (set by hand or by an old kube-proxy: connections reusing a port
- * stay with their old real server, even one at weight 0).
+ * not set it: new connections reusing a port wait 1 s), or 0 on a kernel >= 5.9 (set by hand or by
+ * an old kube-proxy: connections reusing a port stay with their old real server, even one at weight
+ * 0).
  */
 void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode,
 			 struct kp_conn_reuse *out);

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "kp_local.h"
+#include "kube_io.h"
 #include "nls.h"
 
 struct body {
@@ -46,49 +47,37 @@ static size_t take(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
-static int fail(int err, char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int err, char *why, size_t why_len, const char *fmt, ...)
-{
-	if (why && why_len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, why_len, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 /* The transfer's end in -errno and words. */
 static int result(CURLcode res, long status, const struct body *b, const char *url, long ms,
 		  char *why, size_t why_len)
 {
 	if (b->nomem)
-		return fail(-ENOMEM, why, why_len, "%s", strerror(ENOMEM));
+		return kube_io_oom(why, why_len);
 	if (b->too_big)
-		return fail(-EFBIG, why, why_len, _("GET %s: the reply is over %zu bytes"), url,
-			    b->max);
+		return kube_io_fail(why, why_len, -EFBIG, _("GET %s: the reply is over %zu bytes"),
+				    url, b->max);
 	if (res == CURLE_OPERATION_TIMEDOUT)
-		return fail(-ETIMEDOUT, why, why_len, _("GET %s: no answer in %.1f s"), url,
-			    (double)ms / 1000);
+		return kube_io_fail(why, why_len, -ETIMEDOUT, _("GET %s: no answer in %.1f s"), url,
+				    (double)ms / 1000);
 	if (res == CURLE_COULDNT_CONNECT)
-		return fail(-ECONNREFUSED, why, why_len, _("GET %s: nothing listens there"), url);
+		return kube_io_fail(why, why_len, -ECONNREFUSED, _("GET %s: nothing listens there"),
+				    url);
 	if (res != CURLE_OK)
-		return fail(-EIO, why, why_len, "GET %s: %s", url, curl_easy_strerror(res));
+		return kube_io_fail(why, why_len, -EIO, "GET %s: %s", url, curl_easy_strerror(res));
 	if (status != 200)
-		return fail(-EBADMSG, why, why_len, _("GET %s: HTTP status %ld"), url, status);
+		return kube_io_fail(why, why_len, -EBADMSG, _("GET %s: HTTP status %ld"), url,
+				    status);
 	return 0;
 }
 
-int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size_t *len,
-		 char *why, size_t why_len)
+int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size_t *len, char *why,
+		 size_t why_len)
 {
 	if (why && why_len)
 		why[0] = '\0';
 	CURL *e = curl_easy_init();
 	if (!e)
-		return fail(-ENOMEM, why, why_len, "%s", strerror(ENOMEM));
+		return kube_io_oom(why, why_len);
 	struct body b = {.max = max};
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -114,7 +103,7 @@ int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size
 		return err;
 	}
 	if (!b.p && !(b.p = calloc(1, 1)))
-		return fail(-ENOMEM, why, why_len, "%s", strerror(ENOMEM));
+		return kube_io_oom(why, why_len);
 	*body = b.p;
 	*len = b.n;
 	return 0;
@@ -124,19 +113,20 @@ int kp_local_read_metrics(const char *url, struct kp_metrics *m, char *why, size
 {
 	char *body;
 	size_t len;
-	int err = kp_local_get(url, KP_LOCAL_TIMEOUT_MS, KP_LOCAL_MAX_METRICS, &body, &len, why,
-			       why_len);
+	int err =
+	    kp_local_get(url, KP_LOCAL_TIMEOUT_MS, KP_LOCAL_MAX_METRICS, &body, &len, why, why_len);
 	if (err)
 		return err;
 	err = kp_metrics_parse(body, len, m);
 	free(body);
 	if (err == -EBADMSG)
-		return fail(err, why, why_len,
-			    _("GET %s: not kube-proxy's metrics (no line of the Prometheus text "
-			      "format)"),
-			    url);
+		return kube_io_fail(
+		    why, why_len, err,
+		    _("GET %s: not kube-proxy's metrics (no line of the Prometheus text "
+		      "format)"),
+		    url);
 	if (err)
-		return fail(err, why, why_len, "GET %s: %s", url, strerror(-err));
+		return kube_io_fail(why, why_len, err, "GET %s: %s", url, strerror(-err));
 	return 0;
 }
 

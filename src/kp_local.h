@@ -21,8 +21,8 @@
  * listens), -EBADMSG (an HTTP status other than 200), -EFBIG (a body over max), -ENOMEM,
  * -EIO (anything else). why (may be NULL) gets the error in words (translated), "" on 0.
  */
-int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size_t *len,
-		 char *why, size_t why_len);
+int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size_t *len, char *why,
+		 size_t why_len);
 
 /*
  * kube-proxy's /metrics at url read (kp_local_get, KP_LOCAL_TIMEOUT_MS, KP_LOCAL_MAX_METRICS)

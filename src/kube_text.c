@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
 #include "clock.h"
 #include "kube_join.h"
 #include "kube_side.h"
@@ -20,18 +21,6 @@ static void add(struct kube_text *t, bool warn, const char *text)
 		return;
 	snprintf(t->line[t->n], KUBE_TEXT_LEN, "%s", text);
 	t->warn[t->n++] = warn;
-}
-
-__attribute__((format(printf, 4, 5))) static size_t cat(char *buf, size_t n, size_t len,
-							  const char *fmt, ...)
-{
-	if (n >= len)
-		return n;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	return w < 0 ? n : n + (size_t)w;
 }
 
 long kube_duration_seconds(const char *text)
@@ -148,39 +137,41 @@ void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, str
 	else
 		n = (size_t)snprintf(buf, sizeof(buf), "%s", _("kube-proxy configuration unknown"));
 	if (k->config.known && strcmp(mode, "ipvs") == 0)
-		n = cat(buf, n, sizeof(buf), _(", scheduler %s%s"),
-			k->config.scheduler[0] ? k->config.scheduler : "rr",
-			k->config.strict_arp ? _(", strictARP") : "");
+		n = cells_catf(buf, n, sizeof(buf), _(", scheduler %s%s"),
+			       k->config.scheduler[0] ? k->config.scheduler : "rr",
+			       k->config.strict_arp ? _(", strictARP") : "");
 	bool warn = false;
 	for (size_t i = 0; i < k->n_proxies; i++) {
 		const struct kube_proxy_pod *p = &k->proxies[i];
 		const char *m = p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : "?";
 		const char *what = p->waiting_reason[0] ? p->waiting_reason : m;
 		if (i)
-			n = cat(buf, n, sizeof(buf), ", %s %s", p->node ? p->node : p->name, what);
+			n = cells_catf(buf, n, sizeof(buf), ", %s %s", p->node ? p->node : p->name,
+				       what);
 		else
-			n = cat(buf, n, sizeof(buf), _("; nodes: %s %s"),
-				p->node ? p->node : p->name, what);
+			n = cells_catf(buf, n, sizeof(buf), _("; nodes: %s %s"),
+				       p->node ? p->node : p->name, what);
 		if (p->waiting_reason[0] || (strcmp(m, "?") != 0 && strcmp(m, mode) != 0))
 			warn = true;
 	}
 	if (k->local_mode[0] || k->kube_ipvs0)
-		n = cat(buf, n, sizeof(buf), _("; this node: %s%s"),
-			k->local_mode[0] ? k->local_mode : "?",
-			k->kube_ipvs0 ? _(" (kube-ipvs0 present)") : "");
+		n = cells_catf(buf, n, sizeof(buf), _("; this node: %s%s"),
+			       k->local_mode[0] ? k->local_mode : "?",
+			       k->kube_ipvs0 ? _(" (kube-ipvs0 present)") : "");
 	/* What kube-proxy was told beside what the kernel has. */
 	struct kube_timeout_cmp cmp[3];
 	if (kube_compare_timeouts(k, s, cmp))
 		for (int i = 0; i < 3; i++)
 			if (cmp[i].mismatch) {
-				n = cat(buf, n, sizeof(buf), _("; %s timeout configured %lds, kernel %lds"),
-					cmp[i].name, cmp[i].configured, cmp[i].kernel);
+				n = cells_catf(buf, n, sizeof(buf),
+					       _("; %s timeout configured %lds, kernel %lds"),
+					       cmp[i].name, cmp[i].configured, cmp[i].kernel);
 				warn = true;
 			}
 	long ign, ann;
 	if (kube_strict_arp_mismatch(k, s, &ign, &ann)) {
-		n = cat(buf, n, sizeof(buf), _("; strictARP but arp_ignore=%ld arp_announce=%ld"), ign,
-			ann);
+		n = cells_catf(buf, n, sizeof(buf),
+			       _("; strictARP but arp_ignore=%ld arp_announce=%ld"), ign, ann);
 		warn = true;
 	}
 	add(t, warn, buf);

@@ -50,7 +50,8 @@ static int put_wrapped(int y, const char *text, attr_t attr)
 	while (*text && y < LINES) {
 		size_t n = strlen(text), cut = n;
 		snprintf(line, sizeof(line), "%s", text);
-		/* The longest prefix ending at a space that fits; a word longer than the line is cut. */
+		/* The longest prefix ending at a space that fits; a word longer than the line is
+		 * cut. */
 		while (cut < sizeof(line) && cells_width(line) > width) {
 			char *sp = strrchr(line, ' ');
 			if (!sp || sp == line)
@@ -76,10 +77,11 @@ static int draw_health(const struct ui *u, int y, double now)
 	char line[1024];
 	ui_draw_put(y++, 0, COLS, _("kube-proxy on this node"), 0, A_BOLD);
 	if (!k || !k->kp_asked) {
-		ui_draw_put(y++, 2, COLS - 2,
-			    _("not read: its port (127.0.0.1:10249) is asked with the cluster, which "
-			      "is not read (see the header)"),
-			    0, A_DIM);
+		ui_draw_put(
+		    y++, 2, COLS - 2,
+		    _("not read: its port (127.0.0.1:10249) is asked with the cluster, which "
+		      "is not read (see the header)"),
+		    0, A_DIM);
 		return y;
 	}
 	snprintf(line, sizeof(line), _("mode (its /proxyMode): %s"),
@@ -92,21 +94,23 @@ static int draw_health(const struct ui *u, int y, double now)
 	y = put_wrapped(y, line, warn ? warn_attr(u) : A_NORMAL);
 	struct kp_health h;
 	if (kp_health_of(k, now, &h)) {
-		snprintf(line, sizeof(line),
-			 _("a queued sync not done after %.0f s is hung; failures since it started: "
-			   "%.0f iptables-restore, %.0f partial, %.0f nftables"),
-			 h.hung_threshold, h.restore_failures, h.partial_restore_failures,
-			 h.nft_sync_failures);
+		snprintf(
+		    line, sizeof(line),
+		    _("a queued sync not done after %.0f s is hung; failures since it started: "
+		      "%.0f iptables-restore, %.0f partial, %.0f nftables"),
+		    h.hung_threshold, h.restore_failures, h.partial_restore_failures,
+		    h.nft_sync_failures);
 		ui_draw_put(y++, 2, COLS - 2, line, 0, A_DIM);
 	}
 	if (cr.known) {
-		snprintf(line, sizeof(line),
-			 cr.kube_proxy_sets == 0
-			     ? _("net.ipv4.vs.conn_reuse_mode %ld on kernel %d.%d: kube-proxy in ipvs "
-				 "mode sets 0 on this kernel")
-			     : _("net.ipv4.vs.conn_reuse_mode %ld on kernel %d.%d: kube-proxy leaves it "
-				 "as it is on this kernel"),
-			 cr.value, cr.major, cr.minor);
+		snprintf(
+		    line, sizeof(line),
+		    cr.kube_proxy_sets == 0
+			? _("net.ipv4.vs.conn_reuse_mode %ld on kernel %d.%d: kube-proxy in ipvs "
+			    "mode sets 0 on this kernel")
+			: _("net.ipv4.vs.conn_reuse_mode %ld on kernel %d.%d: kube-proxy leaves it "
+			    "as it is on this kernel"),
+		    cr.value, cr.major, cr.minor);
 		y = put_wrapped(y, line, cr.mismatch ? warn_attr(u) : A_DIM);
 		if (cr.mismatch)
 			y = put_wrapped(y, _(cr.why), warn_attr(u));
@@ -134,8 +138,8 @@ static int draw_cost(const struct ui *u, int y)
 			    0, A_DIM);
 	if (u->have && !u->cur.dp)
 		ui_draw_put(y++, 2, COLS - 2,
-			    _("(kube-proxy's nftables and iptables rules are read by -b and -j)"), 0,
-			    A_DIM);
+			    _("(kube-proxy's nftables and iptables rules are read by -b and -j)"),
+			    0, A_DIM);
 	return y;
 }
 
@@ -143,8 +147,8 @@ void ui_kp_draw(const struct ui *u)
 {
 	int y = 0;
 	ui_draw_put(y++, 0, COLS,
-		    _("kube-proxy here and what a new connection costs (any key closes this page)"), 0,
-		    A_BOLD | A_REVERSE);
+		    _("kube-proxy here and what a new connection costs (any key closes this page)"),
+		    0, A_BOLD | A_REVERSE);
 	y++;
 	double now = clock_seconds(CLOCK_REALTIME);
 	y = draw_health(u, y, now) + 1;

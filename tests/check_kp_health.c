@@ -20,16 +20,6 @@
 #include "kp_local.h"
 #include "kube_model.h"
 
-static void parse_file(const char *name, struct kp_metrics *m)
-{
-	char rel[128];
-	snprintf(rel, sizeof(rel), "tests/fixtures/kube-proxy/%s", name);
-	size_t len;
-	char *text = fixture_read(rel, &len);
-	ck_assert_int_eq(kp_metrics_parse(text, len, m), 0);
-	free(text);
-}
-
 static void parse_str(const char *text, struct kp_metrics *m)
 {
 	ck_assert_int_eq(kp_metrics_parse(text, strlen(text), m), 0);
@@ -42,10 +32,11 @@ START_TEST(test_healthy)
 {
 	struct kp_metrics m;
 	parse_str(KP "last_timestamp_seconds 1000\n" KP "last_queued_timestamp_seconds 999\n" KP
-		  "duration_seconds_sum 1.2\n" KP "duration_seconds_count 10\n" KP
-		  "endpoint_changes_pending 0\n" KP "service_changes_pending 0\n" KP
-		  "iptables_total{table=\"nat\"} 120\n" KP "iptables_total{table=\"filter\"} 7\n" KP
-		  "iptables_restore_failures_total 0\n",
+		     "duration_seconds_sum 1.2\n" KP "duration_seconds_count 10\n" KP
+		     "endpoint_changes_pending 0\n" KP "service_changes_pending 0\n" KP
+		     "iptables_total{table=\"nat\"} 120\n" KP
+		     "iptables_total{table=\"filter\"} 7\n" KP
+		     "iptables_restore_failures_total 0\n",
 		  &m);
 	struct kp_health h;
 	kp_health_derive(&m, 1003, 0, &h);
@@ -75,7 +66,11 @@ END_TEST
 START_TEST(test_hung)
 {
 	struct kp_metrics m;
-	parse_file("metrics-hung.txt", &m); /* last 1715499400, queued 1715500000 */
+	size_t len;
+	char *text = fixture_read("tests/fixtures/kube-proxy/metrics-hung.txt", &len);
+	ck_assert_int_eq(kp_metrics_parse(text, len, &m),
+			 0); /* last 1715499400, queued 1715500000 */
+	free(text);
 	struct kp_health h;
 	kp_health_derive(&m, 1715500095, 0, &h);
 	ck_assert(h.hung);
@@ -87,8 +82,9 @@ START_TEST(test_hung)
 	ck_assert_double_eq(h.iptables_rules, -1); /* ipvs mode: no such metric */
 	char line[512];
 	kp_health_line(&h, line, sizeof(line));
-	ck_assert_msg(strncmp(line, "! kube-proxy sync hung for 95 s (queued, not done; 60 s "
-				    "allowed)",
+	ck_assert_msg(strncmp(line,
+			      "! kube-proxy sync hung for 95 s (queued, not done; 60 s "
+			      "allowed)",
 			      60) == 0,
 		      "%s", line);
 	ck_assert_ptr_nonnull(strstr(line, "; 37 endpoint and 4 service changes pending"));
@@ -112,9 +108,9 @@ START_TEST(test_failures)
 {
 	struct kp_metrics m;
 	parse_str(KP "iptables_restore_failures_total 2\n" KP
-		  "iptables_partial_restore_failures_total 1\n" KP
-		  "nftables_sync_failures_total{ip_family=\"IPv4\"} 3\n" KP
-		  "last_timestamp_seconds 0\n",
+		     "iptables_partial_restore_failures_total 1\n" KP
+		     "nftables_sync_failures_total{ip_family=\"IPv4\"} 3\n" KP
+		     "last_timestamp_seconds 0\n",
 		  &m);
 	struct kp_health h;
 	kp_health_derive(&m, 5000, 0, &h);
@@ -245,7 +241,8 @@ START_TEST(test_cost)
 	s.n_services = 412;
 	struct dataplane *dp = dataplane_new();
 	ck_assert_ptr_nonnull(dp);
-	dp->planes[DP_NFTABLES] = (struct dp_plane){.read = true, .present = true, .n_frontends = 410};
+	dp->planes[DP_NFTABLES] =
+	    (struct dp_plane){.read = true, .present = true, .n_frontends = 410};
 	dp->planes[DP_IPTABLES_NFT] =
 	    (struct dp_plane){.read = true, .present = true, .n_services_rules = 10012};
 	dp->planes[DP_IPTABLES_LEGACY] = (struct dp_plane){.read = true, .error = -EPERM};
@@ -343,20 +340,23 @@ START_TEST(test_local_get)
 	ck_assert_double_eq(m.fam[0].last_sync.value, 7);
 	server_stop(&sv);
 
-	server_start(&sv, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+	server_start(&sv,
+		     "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
 		     url, sizeof(url));
 	ck_assert_int_eq(kp_local_get(url, 1000, 100, &body, &len, why, sizeof(why)), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(why, "HTTP status 404"));
 	server_stop(&sv);
 
-	server_start(&sv, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n<html></html",
-		     url, sizeof(url));
+	server_start(
+	    &sv, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n<html></html",
+	    url, sizeof(url));
 	ck_assert_int_eq(kp_local_read_metrics(url, &m, why, sizeof(why)), -EBADMSG);
 	ck_assert_ptr_nonnull(strstr(why, "not kube-proxy's metrics"));
 	server_stop(&sv);
 
-	server_start(&sv, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
-			  "01234567890123456789",
+	server_start(&sv,
+		     "HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
+		     "01234567890123456789",
 		     url, sizeof(url));
 	ck_assert_int_eq(kp_local_get(url, 1000, 10, &body, &len, why, sizeof(why)), -EFBIG);
 	server_stop(&sv);
@@ -398,5 +398,5 @@ START_TEST(test_local_no_hang)
 END_TEST
 
 CHECK_MAIN("kp_health", {"health", 0, {test_healthy, test_hung, test_failures, test_state_text}},
-	   {"conn_reuse", 0, {test_kernel_version, test_conn_reuse}},
-	   {"cost", 0, {test_cost}}, {"local", 10, {test_local_get, test_local_no_hang}})
+	   {"conn_reuse", 0, {test_kernel_version, test_conn_reuse}}, {"cost", 0, {test_cost}},
+	   {"local", 10, {test_local_get, test_local_no_hang}})
