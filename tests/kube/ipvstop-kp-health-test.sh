@@ -32,8 +32,9 @@ python3 "$here/../dataplane/gen-kube-iptables.py" --scenario "$work/scenario.jso
 	--node worker-1 --out "$work/ipt.rules" || { echo "gen-kube-iptables.py failed"; exit 99; }
 python3 "$here/../dataplane/gen-kube-nft.py" "$work/scenario.json" --node worker-1 \
 	> "$work/rules.nft" || { echo "gen-kube-nft.py failed"; exit 99; }
-iptables-nft-restore < "$work/ipt.rules" && nft -f "$work/rules.nft" ||
-	{ echo "the node's rules could not be loaded"; exit 99; }
+if ! iptables-nft-restore < "$work/ipt.rules" || ! nft -f "$work/rules.nft"; then
+	echo "the node's rules could not be loaded"; exit 99
+fi
 svc_rules=$(iptables-nft-save -t nat | grep -c '^-A KUBE-SERVICES ')
 
 # kube_proxy STATE: kube-proxy's port in that state (none: nothing listens).
@@ -129,7 +130,7 @@ check_json none "-j: nothing listens there, not a warning" \
 
 # --- the dashboard: the header's line, the K page, no hang on a silent port ---------------------
 kube_proxy hung
-dashboard
+dashboard -d 1
 expect "dashboard: the header warns of the hung sync" "! kube-proxy sync hung for [0-9]+ s" 10
 T send-keys -t a K
 expect "dashboard: K shows kube-proxy here" "kube-proxy here and what a new connection costs"
@@ -143,12 +144,12 @@ expect "dashboard: q quits" "EXITED rc=0"
 T kill-session -t a
 
 kube_proxy healthy
-dashboard
+dashboard -d 1
 expect "dashboard: a healthy kube-proxy in the header" "kube-proxy here: synced [0-9]+ s ago, 0\.12 s a sync \(mean of 261\)" 10
 T kill-session -t a
 
 kube_proxy silent
-dashboard
+dashboard -d 1
 expect "dashboard: a silent port is said in the header" "kube-proxy here: no metrics \(GET http://127\.0\.0\.1:10249/proxyMode: no answer" 12
 T send-keys -t a q
 expect "dashboard: it still answers keys (q quits at once)" "EXITED rc=0" 3
