@@ -180,9 +180,9 @@ void kp_conn_reuse_check(long value, const char *release, bool ipvs_mode, struct
 bool kp_health_of(const struct kube_state *k, double now_wall, struct kp_health *h)
 {
 	static const struct kp_metrics none;
-	bool read = k && k->kp_read;
+	bool read = k && k->kp.read;
 	/* Nothing read: every field says unknown (have_* false, rule counts -1). */
-	kp_health_derive(read ? &k->kp : &none, now_wall, 0, h);
+	kp_health_derive(read ? &k->kp.m : &none, now_wall, 0, h);
 	return read;
 }
 
@@ -192,21 +192,21 @@ bool kp_health_text(const struct kube_state *k, double now_wall, const struct kp
 	struct kp_health h;
 	buf[0] = '\0';
 	*warn = false;
-	if (!k || !k->kp_asked)
+	if (!k || !k->kp.asked)
 		return false;
 	size_t n = 0;
 	if (kp_health_of(k, now_wall, &h)) {
 		kp_health_line(&h, buf, len);
 		n = strlen(buf);
 		*warn = h.warn;
-		if (k->kp_error) {
-			n = cells_catf(buf, n, len, _("; ! metrics not read again: %s"), k->kp_why);
+		if (k->kp.error) {
+			n = cells_catf(buf, n, len, _("; ! metrics not read again: %s"), k->kp.why);
 			*warn = true;
 		}
 	} else {
-		n = cells_catf(buf, n, len, _("kube-proxy here: no metrics (%s)"), k->kp_why);
+		n = cells_catf(buf, n, len, _("kube-proxy here: no metrics (%s)"), k->kp.why);
 		/* Nothing listening is a node without kube-proxy; a port that hangs is not. */
-		*warn = k->kp_error != -ECONNREFUSED;
+		*warn = k->kp.error != -ECONNREFUSED;
 	}
 	if (cr && cr->mismatch) {
 		cells_catf(buf, n, len,

@@ -130,9 +130,9 @@ int kp_local_read_metrics(const char *url, struct kp_metrics *m, char *why, size
 	return 0;
 }
 
-void kp_local_poll_metrics(struct kube_state *st, const char *url, const char *timed_out)
+void kp_local_poll_metrics(struct kp_local *st, const char *url, const char *timed_out)
 {
-	char why[sizeof(st->kp_why)];
+	char why[sizeof(st->why)];
 	struct kp_metrics m;
 	int err;
 	if (timed_out) {
@@ -142,12 +142,12 @@ void kp_local_poll_metrics(struct kube_state *st, const char *url, const char *t
 	} else {
 		err = kp_local_read_metrics(url, &m, why, sizeof(why));
 	}
-	st->kp_asked = true;
+	st->asked = true;
 	if (err == 0) {
-		st->kp = m;
-		st->kp_read = true;
-		st->kp_time = clock_seconds(CLOCK_REALTIME);
+		st->m = m;
+		st->read = true;
+		st->time = clock_seconds(CLOCK_REALTIME);
 	}
-	st->kp_error = err;
-	snprintf(st->kp_why, sizeof(st->kp_why), "%s", err ? why : "");
+	st->error = err;
+	snprintf(st->why, sizeof(st->why), "%s", err ? why : "");
 }

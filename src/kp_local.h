@@ -7,7 +7,6 @@
 #include <stddef.h>
 
 #include "kp_metrics.h"
-#include "kube_model.h"
 
 /* kube-proxy's metrics port answers at once or not at all: a second is plenty. */
 #define KP_LOCAL_TIMEOUT_MS 1000L
@@ -32,11 +31,24 @@ int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size
 int kp_local_read_metrics(const char *url, struct kp_metrics *m, char *why, size_t why_len);
 
 /*
- * Reads kube-proxy's /metrics at url into st (kp_asked, kp_read, kp_time, kp_error, kp_why,
- * kp; the last good reply stays when this read fails). timed_out: NULL, or the URL on the
+ * kube-proxy's own /metrics on this node as last read. m is the last reply that parsed, kept
+ * when a later read fails (error and why then say why). Plain data: copy it, never free it.
+ */
+struct kp_local {
+	bool asked;    /* a read was tried */
+	bool read;     /* m holds a parsed reply */
+	double time;   /* when m was read, Unix seconds */
+	int error;     /* 0, or -errno of the last read or parse */
+	char why[256]; /* that error in words, "" when none */
+	struct kp_metrics m;
+};
+
+/*
+ * Reads kube-proxy's /metrics at url into st (the last good reply stays when this read
+ * fails). timed_out: NULL, or the URL on the
  * same port (/proxyMode) that just gave no answer in time: the metrics are then not asked (a
  * second more would say nothing new) and the error names that URL.
  */
-void kp_local_poll_metrics(struct kube_state *st, const char *url, const char *timed_out);
+void kp_local_poll_metrics(struct kp_local *st, const char *url, const char *timed_out);
 
 #endif

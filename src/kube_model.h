@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kp_metrics.h"
+#include "kp_local.h"
 #include "snapshot.h"
 
 /* An IP as Services and EndpointSlices carry it, parsed. */
@@ -133,15 +133,11 @@ struct kube_state {
 	char local_mode[16]; /* from 127.0.0.1:10249/proxyMode, "" unknown */
 	bool kube_ipvs0;
 	/*
-	 * kube-proxy's own /metrics on this node, read with /proxyMode. kp is the last reply
-	 * that parsed (kept when a later read fails: kp_error and kp_why then say why).
+	 * kube-proxy's own /metrics on this node. kube_sync keeps it apart from the state it
+	 * publishes (metrics change at every read; a publish is a deep copy and a new join):
+	 * kube_side copies it in from kube_sync_local_metrics at every update.
 	 */
-	bool kp_asked;	   /* a read was tried */
-	bool kp_read;	   /* kp holds a parsed reply */
-	double kp_time;	   /* when kp was read, Unix seconds */
-	int kp_error;	   /* 0, or -errno of the last read or parse */
-	char kp_why[256];  /* that error in words, "" when none */
-	struct kp_metrics kp;
+	struct kp_local kp;
 	/* This node's Node name ("" unknown): the local endpoints of the Local traffic policies. */
 	char local_node[256];
 };

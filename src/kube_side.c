@@ -146,6 +146,9 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 		ks->have_state = true;
 		new_state = true;
 	}
+	/* kube-proxy's metrics: newest at every update, without a new state or join. */
+	if (ks->sync && ks->have_state)
+		kube_sync_local_metrics(ks->sync, &ks->state.kp);
 	bool want = ks->have_state && ks->state.enabled && ks->state.synced && s &&
 		    s->ipvs_available;
 	uint64_t digest = want ? table_digest(s) : 0;

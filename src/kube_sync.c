@@ -163,6 +163,8 @@ struct kube_sync {
 	 */
 	double wait_expired;
 	bool wait_said;
+	/* kube-proxy's /metrics here, apart from st: see kube_state.kp. */
+	struct kp_local local_kp;
 
 	/* The thread's own. */
 	struct kube_credentials cred;
@@ -867,9 +869,15 @@ static void poll_local(struct kube_sync *k)
 		k->dirty = true;
 	}
 	if (k->opts.local_metrics_url) {
-		kp_local_poll_metrics(&k->st, k->opts.local_metrics_url,
+		/* Read outside the lock (up to a second); only the copy is made under it. */
+		pthread_mutex_lock(&k->lock);
+		struct kp_local kp = k->local_kp;
+		pthread_mutex_unlock(&k->lock);
+		kp_local_poll_metrics(&kp, k->opts.local_metrics_url,
 				      err == -ETIMEDOUT ? k->opts.local_proxy_url : NULL);
-		k->dirty = true;
+		pthread_mutex_lock(&k->lock);
+		k->local_kp = kp;
+		pthread_mutex_unlock(&k->lock);
 	}
 }
 
@@ -1048,6 +1056,13 @@ int kube_sync_fd(const struct kube_sync *k)
 bool kube_sync_take(struct kube_sync *k, struct kube_state *out)
 {
 	return mailbox_take(&k->box, out);
+}
+
+void kube_sync_local_metrics(struct kube_sync *k, struct kp_local *out)
+{
+	pthread_mutex_lock(&k->lock);
+	*out = k->local_kp;
+	pthread_mutex_unlock(&k->lock);
 }
 
 bool kube_sync_wait(struct kube_sync *k, double timeout)

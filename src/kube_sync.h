@@ -30,6 +30,11 @@ int kube_sync_fd(const struct kube_sync *k);
 /* The newest state, a copy the caller frees with kube_state_free; false if none is new. */
 bool kube_sync_take(struct kube_sync *k, struct kube_state *out);
 /*
+ * kube-proxy's /metrics on this node as last read (a copy into *out). Kept apart from the
+ * published state: they change at every read, and a publish costs a deep copy and a join.
+ */
+void kube_sync_local_metrics(struct kube_sync *k, struct kp_local *out);
+/*
  * Waits until the first full list arrived, an error was met or credentials are missing,
  * at most timeout seconds (for -j and -b, which print complete documents). True if synced.
  */

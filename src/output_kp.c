@@ -69,10 +69,10 @@ void output_kp_health_json(struct jw *w, const struct kube_state *k, const struc
 	struct kp_health h;
 	bool have = kp_health_of(k, s->time, &h);
 	jw_open(w, "kube_proxy", '{');
-	jw_bool(w, "metrics_asked", k->kp_asked);
+	jw_bool(w, "metrics_asked", k->kp.asked);
 	jw_bool(w, "metrics_read", have);
-	jw_string(w, "error", k->kp_error ? k->kp_why : NULL);
-	number_or_null(w, "read_age", have, s->time > k->kp_time ? s->time - k->kp_time : 0);
+	jw_string(w, "error", k->kp.error ? k->kp.why : NULL);
+	number_or_null(w, "read_age", have, s->time > k->kp.time ? s->time - k->kp.time : 0);
 	write_health(w, &h);
 	char line[1024];
 	bool warn;

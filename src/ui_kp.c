@@ -76,7 +76,7 @@ static int draw_health(const struct ui *u, int y, double now)
 	const struct kube_state *k = u->kv ? u->kv->k : NULL;
 	char line[1024];
 	ui_draw_put(y++, 0, COLS, _("kube-proxy on this node"), 0, A_BOLD);
-	if (!k || !k->kp_asked) {
+	if (!k || !k->kp.asked) {
 		ui_draw_put(
 		    y++, 2, COLS - 2,
 		    _("not read: its port (127.0.0.1:10249) is asked with the cluster, which "

@@ -197,31 +197,31 @@ START_TEST(test_state_text)
 	ck_assert_double_eq(h.iptables_rules, -1);
 	ck_assert_double_eq(h.hung_threshold, KP_HEALTH_HUNG_MIN);
 
-	k.kp_asked = true;
-	k.kp_error = -ECONNREFUSED;
-	snprintf(k.kp_why, sizeof(k.kp_why), "GET x: nothing listens there");
+	k.kp.asked = true;
+	k.kp.error = -ECONNREFUSED;
+	snprintf(k.kp.why, sizeof(k.kp.why), "GET x: nothing listens there");
 	ck_assert(kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn));
 	ck_assert_str_eq(buf, "kube-proxy here: no metrics (GET x: nothing listens there)");
 	ck_assert(!warn);
-	k.kp_error = -ETIMEDOUT;
+	k.kp.error = -ETIMEDOUT;
 	kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn);
 	ck_assert(warn);
 
-	parse_str(KP "last_timestamp_seconds 90\n", &k.kp);
-	k.kp_read = true;
-	k.kp_error = 0;
+	parse_str(KP "last_timestamp_seconds 90\n", &k.kp.m);
+	k.kp.read = true;
+	k.kp.error = 0;
 	kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn);
 	ck_assert_str_eq(buf, "kube-proxy here: synced 10 s ago");
 	ck_assert(!warn);
-	k.kp_error = -EBADMSG;
-	snprintf(k.kp_why, sizeof(k.kp_why), "bad");
+	k.kp.error = -EBADMSG;
+	snprintf(k.kp.why, sizeof(k.kp.why), "bad");
 	kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn);
 	ck_assert_str_eq(buf, "kube-proxy here: synced 10 s ago; ! metrics not read again: bad");
 	ck_assert(warn);
 
 	struct kp_conn_reuse cr;
 	kp_conn_reuse_check(1, "5.4.0", true, &cr);
-	k.kp_error = 0;
+	k.kp.error = 0;
 	kp_health_text(&k, 100, &cr, buf, sizeof(buf), &warn);
 	ck_assert(warn);
 	ck_assert_ptr_nonnull(strstr(buf, "; ! net.ipv4.vs.conn_reuse_mode=1 on kernel 5.4: "));
@@ -385,15 +385,15 @@ START_TEST(test_local_no_hang)
 	/* The state keeps the last good metrics when a read fails, and says why. */
 	struct kube_state k;
 	memset(&k, 0, sizeof(k));
-	k.kp_read = true;
-	k.kp.n_fam = 1;
-	kp_local_poll_metrics(&k, url, NULL);
-	ck_assert(k.kp_asked && k.kp_read);
-	ck_assert_uint_eq(k.kp.n_fam, 1);
-	ck_assert_int_eq(k.kp_error, -ECONNREFUSED);
-	kp_local_poll_metrics(&k, url, "http://127.0.0.1:1/proxyMode");
-	ck_assert_int_eq(k.kp_error, -ETIMEDOUT);
-	ck_assert_str_eq(k.kp_why, "GET http://127.0.0.1:1/proxyMode: no answer in 1.0 s");
+	k.kp.read = true;
+	k.kp.m.n_fam = 1;
+	kp_local_poll_metrics(&k.kp, url, NULL);
+	ck_assert(k.kp.asked && k.kp.read);
+	ck_assert_uint_eq(k.kp.m.n_fam, 1);
+	ck_assert_int_eq(k.kp.error, -ECONNREFUSED);
+	kp_local_poll_metrics(&k.kp, url, "http://127.0.0.1:1/proxyMode");
+	ck_assert_int_eq(k.kp.error, -ETIMEDOUT);
+	ck_assert_str_eq(k.kp.why, "GET http://127.0.0.1:1/proxyMode: no answer in 1.0 s");
 }
 END_TEST
 
