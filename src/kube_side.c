@@ -45,6 +45,7 @@ int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o)
 	struct kube_sync_opts so = {
 		.node_name = ks->node,
 		.local_proxy_url = "http://127.0.0.1:10249/proxyMode",
+		.local_metrics_url = KP_METRICS_URL,
 		.poll_interval = 10,
 	};
 	kube_side_config_opts(o, &so.config);
@@ -145,6 +146,9 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 		ks->have_state = true;
 		new_state = true;
 	}
+	/* kube-proxy's metrics: newest at every update, without a new state or join. */
+	if (ks->sync && ks->have_state)
+		kube_sync_local_metrics(ks->sync, &ks->state.kp);
 	bool want = ks->have_state && ks->state.enabled && ks->state.synced && s &&
 		    s->ipvs_available;
 	uint64_t digest = want ? table_digest(s) : 0;

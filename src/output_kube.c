@@ -10,6 +10,7 @@
 #include "kube_side.h"
 #include "kube_text.h"
 #include "output_json.h"
+#include "output_kp.h"
 #include "output_kube.h"
 
 static void vs_key(const struct ipvs_service *svc, char *buf, size_t len)
@@ -166,6 +167,7 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 	jw_string(w, "name", kv->node_name);
 	jw_string(w, "proxy_mode", k->local_mode[0] ? k->local_mode : NULL);
 	jw_bool(w, "kube_ipvs0", k->kube_ipvs0);
+	output_kp_health_json(w, k, s);
 	jw_close(w, '}');
 	jw_close(w, '}');
 }
