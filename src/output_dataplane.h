@@ -8,13 +8,20 @@
 #include "dataplane.h"
 #include "json_writer.h"
 
-/*
- * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0} of dp as a member of the object
- * open in w; mono is the snapshot's time (the data planes' age is said against it).
- */
-void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono);
+struct kube_view; /* kube_side.h */
 
-/* The batch text's part (translated): a line per plane, ipsets, kube-ipvs0, the frontends. */
-void output_dataplane_text(FILE *f, const struct dataplane *dp);
+/*
+ * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0, drift} of dp as a member of the
+ * object open in w; mono is the snapshot's time (the data planes' age is said against it);
+ * kv (may be NULL) joins it with the cluster when its dpj is dp's.
+ */
+void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono,
+			      const struct kube_view *kv);
+
+/*
+ * The batch text's part (translated): a line per plane, ipsets, kube-ipvs0, the frontends
+ * (with their Services and pods when kv joins them), the drift.
+ */
+void output_dataplane_text(FILE *f, const struct dataplane *dp, const struct kube_view *kv);
 
 #endif

@@ -47,8 +47,8 @@ void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t 
 	jw_close(w, '}');
 }
 
-static void endpoint_fields(struct jw *w, const struct kube_state *k, int32_t slice,
-			    int32_t ep)
+void output_kube_endpoint_fields(struct jw *w, const struct kube_state *k, int32_t slice,
+				 int32_t ep)
 {
 	if (slice < 0 || ep < 0) {
 		jw_null(w, "pod");
@@ -72,7 +72,7 @@ void output_kube_dest_label(struct jw *w, const struct kube_view *kv, size_t i, 
 		return;
 	}
 	jw_open(w, "kube", '{');
-	endpoint_fields(w, kv->k, r->slice, r->endpoint);
+	output_kube_endpoint_fields(w, kv->k, r->slice, r->endpoint);
 	jw_close(w, '}');
 }
 
@@ -223,7 +223,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);
 		jw_string(w, "endpoint", rs);
-		endpoint_fields(w, k, (int32_t)m->slice, (int32_t)m->endpoint);
+		output_kube_endpoint_fields(w, k, (int32_t)m->slice, (int32_t)m->endpoint);
 		jw_bool(w, "fallback_terminating", m->terminating);
 		jw_bool(w, "at_weight_0", m->weight0);
 		jw_close(w, '}');
@@ -234,7 +234,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	for (size_t i = 0; i < j->n_extra; i++) {
 		const struct kube_drift_extra *x = &j->extra[i];
 		open_real_server(w, s, x->vs, x->dest);
-		endpoint_fields(w, k, x->slice, x->endpoint);
+		output_kube_endpoint_fields(w, k, x->slice, x->endpoint);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -246,7 +246,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		jw_double(w, "seconds", x->seconds);
 		jw_u64(w, "active_conns", d->active_conns);
 		jw_u64(w, "inactive_conns", d->inactive_conns);
-		endpoint_fields(w, k, x->slice, x->endpoint);
+		output_kube_endpoint_fields(w, k, x->slice, x->endpoint);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

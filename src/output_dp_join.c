@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The data planes' join with the cluster: JSON members and batch text lines. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cells.h"
+#include "dp_join.h"
+#include "json_writer.h"
+#include "kube_side.h"
+#include "nls.h"
+#include "output_dp_join.h"
+#include "output_kube.h"
+
+const struct dp_join *output_dp_join_of(const struct kube_view *kv, const struct dataplane *dp)
+{
+	return kv && kv->k && kv->dpj && kv->dpj->dp == dp ? kv->dpj : NULL;
+}
+
+static const struct dp_fe_owner *owner_of(const struct dp_join *j, size_t fe)
+{
+	return j && fe < j->n_fe && j->owners[fe].service >= 0 ? &j->owners[fe] : NULL;
+}
+
+/* "ns/name:port" of an owner (kube_join_owner_label's form). */
+static const char *owner_label(const struct kube_view *kv, const struct dp_fe_owner *o, char *buf,
+			       size_t len)
+{
+	struct kube_vs_owner vo = {.service = o->service, .port = o->port, .kind = o->kind};
+	return kube_join_owner_label(kv->k, &vo, buf, len);
+}
+
+void output_dp_join_frontend(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
+			     size_t fe)
+{
+	const struct dp_fe_owner *o = owner_of(j, fe);
+	char buf[512];
+	if (!o) {
+		jw_null(w, "kube");
+		return;
+	}
+	const struct kube_service *s = &kv->k->services[o->service];
+	jw_open(w, "kube", '{');
+	jw_string(w, "service", owner_label(kv, o, buf, sizeof(buf)));
+	jw_string(w, "namespace", s->ns);
+	jw_string(w, "name", s->name);
+	jw_string(w, "port_name", s->ports[o->port].name ? s->ports[o->port].name : "");
+	jw_string(w, "kind", kube_owner_kind_name(o->kind));
+	jw_bool(w, "name_mismatch", o->name_mismatch);
+	jw_bool(w, "kind_mismatch", o->kind_mismatch);
+	jw_bool(w, "affinity_mismatch", o->affinity_mismatch);
+	jw_close(w, '}');
+}
+
+void output_dp_join_endpoint(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
+			     size_t fe, size_t ep)
+{
+	const struct kube_rs_ref *r = j ? dp_join_ep(j, fe, ep) : NULL;
+	if (!r) {
+		jw_null(w, "kube");
+		return;
+	}
+	jw_open(w, "kube", '{');
+	output_kube_endpoint_fields(w, kv->k, r->slice, r->endpoint);
+	jw_close(w, '}');
+}
+
+/* The frontend an entry is about: "tcp 10.96.0.10:53" or "tcp *:30080" (a NodePort). */
+static const char *fe_label(const struct dp_frontend *f, char *buf, size_t len)
+{
+	char a[64];
+	const char *p = ipvs_proto_name(f->protocol);
+	if (f->kind == DPF_NODE_PORT)
+		snprintf(buf, len, "%s *:%u", p ? p : "?", f->port);
+	else
+		snprintf(buf, len, "%s %s", p ? p : "?",
+			 ipvs_hostport_str(f->af, &f->addr, f->port, a, sizeof(a)));
+	return buf;
+}
+
+/* The address:port of a drift entry: the rules' endpoint, or the cluster's (missing). */
+static const char *entry_addr(const struct kube_view *kv, const struct dp_join *j,
+			      const struct dp_drift_ep *x, char *buf, size_t len)
+{
+	const struct dp_frontend *f = &j->dp->fe[x->fe];
+	if (x->ep >= 0)
+		return ipvs_hostport_str(f->eps[x->ep].af, &f->eps[x->ep].addr, f->eps[x->ep].port,
+					 buf, len);
+	const struct kube_endpoint *e = &kv->k->slices[x->slice].endpoints[x->endpoint];
+	return ipvs_hostport_str(e->ip.af, &e->ip.addr, x->port, buf, len);
+}
+
+static void write_entries(struct jw *w, const char *key, const struct kube_view *kv,
+			  const struct dp_join *j, const struct dp_drift_ep *x, size_t n)
+{
+	char fe[96], a[96], svc[512];
+	jw_open(w, key, '[');
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_fe_owner *o = owner_of(j, x[i].fe);
+		jw_open(w, NULL, '{');
+		jw_string(w, "plane", dp_plane_name(j->dp->fe[x[i].fe].plane));
+		jw_string(w, "frontend", fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)));
+		jw_string(w, "service", o ? owner_label(kv, o, svc, sizeof(svc)) : NULL);
+		jw_string(w, "endpoint", entry_addr(kv, j, &x[i], a, sizeof(a)));
+		output_kube_endpoint_fields(w, kv->k, x[i].slice, x[i].endpoint);
+		if (x[i].ep < 0)
+			jw_bool(w, "fallback_terminating", x[i].fallback);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void write_unserved(struct jw *w, const struct kube_view *kv,
+			   const struct dp_plane_drift *pd)
+{
+	char a[96], buf[512];
+	if (!pd->unserved_checked) {
+		jw_null(w, "services_without_frontend");
+		return;
+	}
+	jw_open(w, "services_without_frontend", '[');
+	for (size_t i = 0; i < pd->n_unserved; i++) {
+		const struct kube_drift_unserved *u = &pd->unserved[i];
+		const struct kube_service *s = &kv->k->services[u->service];
+		const struct kube_ip *ip = &s->cluster_ips[u->ip];
+		struct kube_vs_owner o = {.service = (int32_t)u->service, .port = u->port};
+		jw_open(w, NULL, '{');
+		jw_string(w, "service", kube_join_owner_label(kv->k, &o, buf, sizeof(buf)));
+		jw_string(w, "protocol", ipvs_proto_name(s->ports[u->port].protocol));
+		jw_string(
+		    w, "cluster_ip",
+		    ipvs_hostport_str(ip->af, &ip->addr, s->ports[u->port].port, a, sizeof(a)));
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void write_plane_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
+			      enum dp_plane_kind p)
+{
+	const struct dp_plane_drift *pd = &j->planes[p];
+	char fe[96];
+	jw_open(w, dp_plane_name(p), '{');
+	jw_bool(w, "running", pd->running);
+	jw_u64_object(w, "counts",
+		      (const struct jw_u64_member[]){{"missing_endpoints", pd->n_missing},
+						     {"stale_endpoints", pd->n_stale},
+						     {"terminating_endpoints", pd->n_terminating},
+						     {"services_without_frontend", pd->n_unserved},
+						     {"unowned_frontends", pd->n_unowned},
+						     {"owner_mismatch", pd->n_mismatch},
+						     {"unchecked_frontends", pd->n_unchecked},
+						     {NULL, 0}});
+	write_entries(w, "missing_endpoints", kv, j, pd->missing, pd->n_missing);
+	write_entries(w, "stale_endpoints", kv, j, pd->stale, pd->n_stale);
+	write_entries(w, "terminating_endpoints", kv, j, pd->terminating, pd->n_terminating);
+	write_unserved(w, kv, pd);
+	jw_open(w, "unowned_frontends", '[');
+	for (size_t i = 0; i < pd->n_unowned; i++)
+		jw_string(w, NULL, fe_label(&j->dp->fe[pd->unowned[i]], fe, sizeof(fe)));
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j)
+{
+	jw_bool(w, "joined", j != NULL);
+	jw_string(w, "running_plane",
+		  j && j->running < DP_N_PLANES ? dp_plane_name(j->running) : NULL);
+	if (!j) {
+		jw_null(w, "drift");
+		return;
+	}
+	jw_open(w, "drift", '{');
+	for (int p = 0; p < DP_N_PLANES; p++)
+		if (j->planes[p].joined)
+			write_plane_drift(w, kv, j, (enum dp_plane_kind)p);
+	jw_close(w, '}');
+}
+
+void output_dp_join_ipset(struct jw *w, const struct dp_ipset *s)
+{
+	jw_string(w, "fill", dp_ipset_fill_name(dp_ipset_fill_of(s)));
+}
+
+static void write_addrs(struct jw *w, const char *key, const struct dp_addr *a, size_t n)
+{
+	char buf[64];
+	jw_open(w, key, '[');
+	for (size_t i = 0; i < n; i++)
+		jw_string(w, NULL, ipvs_addr_str(a[i].af, &a[i].addr, buf, sizeof(buf)));
+	jw_close(w, ']');
+}
+
+void output_dp_join_kube_ipvs0(struct jw *w, const struct dp_join *j)
+{
+	bool checked = j && j->kube_ipvs0_checked;
+	jw_bool(w, "checked", checked);
+	if (!checked) {
+		jw_null(w, "missing");
+		jw_null(w, "extra");
+		return;
+	}
+	write_addrs(w, "missing", j->kube_ipvs0.missing, j->kube_ipvs0.n_missing);
+	write_addrs(w, "extra", j->kube_ipvs0.extra, j->kube_ipvs0.n_extra);
+}
+
+/* ---- batch text ---- */
+
+void output_dp_join_frontend_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
+				  size_t fe)
+{
+	const struct dp_fe_owner *o = owner_of(j, fe);
+	char buf[512], safe[512];
+	if (!j)
+		return;
+	if (!o) {
+		fputs(_(" [no Service has this address]"), f);
+		return;
+	}
+	fprintf(f, " = %s (%s)",
+		cells_safe(owner_label(kv, o, buf, sizeof(buf)), safe, sizeof(safe)),
+		kube_owner_kind_name(o->kind));
+	if (o->name_mismatch)
+		fputs(_(" [the rules name another Service]"), f);
+	if (o->kind_mismatch)
+		fputs(_(" [the rules' kind differs]"), f);
+	if (o->affinity_mismatch)
+		fputs(_(" [session affinity differs]"), f);
+}
+
+void output_dp_join_endpoint_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
+				  size_t fe, size_t ep)
+{
+	const struct kube_rs_ref *r = j ? dp_join_ep(j, fe, ep) : NULL;
+	char safe[300];
+	if (!j)
+		return;
+	if (!r) {
+		fputs(_(" [no endpoint of the Service]"), f);
+		return;
+	}
+	const struct kube_endpoint *e = &kv->k->slices[r->slice].endpoints[r->endpoint];
+	fprintf(f, _(" pod %s"), cells_safe(e->pod ? e->pod : "-", safe, sizeof(safe)));
+	if (!e->ready)
+		fputs(_(" [not ready]"), f);
+	if (e->terminating)
+		fputs(_(" [terminating]"), f);
+}
+
+static void entry_lines(FILE *f, const char *what, const struct kube_view *kv,
+			const struct dp_join *j, const struct dp_drift_ep *x, size_t n)
+{
+	char fe[96], a[96], svc[512], safe[512];
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_fe_owner *o = owner_of(j, x[i].fe);
+		const struct kube_endpoint *e =
+		    x[i].slice >= 0 ? &kv->k->slices[x[i].slice].endpoints[x[i].endpoint] : NULL;
+		fprintf(
+		    f, "    %-12s %-26s %-24s %s", what,
+		    fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)),
+		    entry_addr(kv, j, &x[i], a, sizeof(a)),
+		    cells_safe(o ? owner_label(kv, o, svc, sizeof(svc)) : "-", safe, sizeof(safe)));
+		if (e && e->pod)
+			fprintf(f, _(" pod %s"), cells_safe(e->pod, safe, sizeof(safe)));
+		fputc('\n', f);
+	}
+}
+
+static void plane_drift_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
+			     enum dp_plane_kind p)
+{
+	const struct dp_plane_drift *pd = &j->planes[p];
+	char fe[96], a[96], buf[512], safe[512];
+	fprintf(f,
+		_("Drift of %s%s: %zu missing, %zu stale, %zu terminating still programmed, "
+		  "%zu Services without a frontend, %zu frontends of no Service, "
+		  "%zu owners differ\n"),
+		dp_plane_name(p), pd->running ? _(" (kube-proxy runs it)") : "", pd->n_missing,
+		pd->n_stale, pd->n_terminating, pd->n_unserved, pd->n_unowned, pd->n_mismatch);
+	entry_lines(f, _("missing"), kv, j, pd->missing, pd->n_missing);
+	entry_lines(f, _("stale"), kv, j, pd->stale, pd->n_stale);
+	entry_lines(f, _("terminating"), kv, j, pd->terminating, pd->n_terminating);
+	for (size_t i = 0; i < pd->n_unserved; i++) {
+		const struct kube_drift_unserved *u = &pd->unserved[i];
+		const struct kube_service *s = &kv->k->services[u->service];
+		const struct kube_ip *ip = &s->cluster_ips[u->ip];
+		const char *proto = ipvs_proto_name(s->ports[u->port].protocol);
+		struct kube_vs_owner o = {.service = (int32_t)u->service, .port = u->port};
+		snprintf(
+		    fe, sizeof(fe), "%s %s", proto ? proto : "?",
+		    ipvs_hostport_str(ip->af, &ip->addr, s->ports[u->port].port, a, sizeof(a)));
+		fprintf(f, "    %-12s %-26s %-24s %s\n", _("unserved"), fe, "-",
+			cells_safe(kube_join_owner_label(kv->k, &o, buf, sizeof(buf)), safe,
+				   sizeof(safe)));
+	}
+	for (size_t i = 0; i < pd->n_unowned; i++)
+		fprintf(f, "    %-12s %s\n", _("unowned"),
+			fe_label(&j->dp->fe[pd->unowned[i]], fe, sizeof(fe)));
+}
+
+static void addr_list(FILE *f, const char *what, const struct dp_addr *a, size_t n)
+{
+	char buf[64];
+	if (!n)
+		return;
+	fprintf(f, "    %s", what);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %s", ipvs_addr_str(a[i].af, &a[i].addr, buf, sizeof(buf)));
+	fputc('\n', f);
+}
+
+void output_dp_join_text(FILE *f, const struct kube_view *kv, const struct dp_join *j)
+{
+	char safe[64];
+	if (!j)
+		return;
+	for (int p = 0; p < DP_N_PLANES; p++)
+		if (j->planes[p].joined)
+			plane_drift_text(f, kv, j, (enum dp_plane_kind)p);
+	if (j->kube_ipvs0_checked) {
+		fprintf(f, _("kube-ipvs0 against the Service IPs: %zu missing, %zu extra\n"),
+			j->kube_ipvs0.n_missing, j->kube_ipvs0.n_extra);
+		addr_list(f, _("missing (unreachable):"), j->kube_ipvs0.missing,
+			  j->kube_ipvs0.n_missing);
+		addr_list(f, _("extra (stale):"), j->kube_ipvs0.extra, j->kube_ipvs0.n_extra);
+	}
+	for (size_t i = 0; i < j->n_ipsets; i++)
+		if (j->ipset_fill[i] == DP_IPSET_NEARLY_FULL)
+			fprintf(f, _("ipset %s nearly full: %llu of maxelem %llu\n"),
+				cells_safe(j->dp->ipsets[i].name, safe, sizeof(safe)),
+				(unsigned long long)j->dp->ipsets[i].entries,
+				(unsigned long long)j->dp->ipsets[i].maxelem);
+}
