@@ -82,14 +82,14 @@ static int kind_class_kube(enum kube_owner_kind k)
 static void judge_owner(const struct kube_state *k, const struct dp_frontend *f,
 			struct dp_fe_owner *o)
 {
-	const struct kube_service *svc = &k->services[o->service];
-	const struct kube_service_port *sp = &svc->ports[o->port];
+	const struct kube_service *svc = &k->services[o->o.service];
+	const struct kube_service_port *sp = &svc->ports[o->o.port];
 	if (f->svc_name && f->svc_name[0])
 		o->name_mismatch = !streq(f->svc_namespace, svc->ns) ||
 				   !streq(f->svc_name, svc->name) || !streq(f->svc_port, sp->name);
 	int c = kind_class_dp(f->kind);
-	o->kind_mismatch = c >= 0 && c != kind_class_kube(o->kind);
-	o->affinity_mismatch = f->affinity != svc->affinity_client_ip;
+	o->kind_mismatch = c >= 0 && c != kind_class_kube(o->o.kind);
+	o->o.affinity_mismatch = f->affinity != svc->affinity_client_ip;
 }
 
 /* One plane's frontends as a table of virtual services, and back. */
@@ -153,13 +153,13 @@ static void read_owners(const struct dataplane *dp, const struct kube_state *k,
 	for (size_t i = 0; i < t->s.n_services; i++) {
 		uint32_t fe = t->fe[i];
 		struct dp_fe_owner *o = &out->owners[fe];
-		o->service = kj->owners[i].service;
-		o->port = kj->owners[i].port;
-		o->kind = kj->owners[i].kind;
-		if (o->service >= 0) {
+		o->o = kj->owners[i];
+		o->o.affinity_mismatch = false; /* judged on the rules by judge_owner */
+		o->o.sched_mismatch = false;
+		if (o->o.service >= 0) {
 			judge_owner(k, &dp->fe[fe], o);
 			pd->n_mismatch +=
-			    o->name_mismatch || o->kind_mismatch || o->affinity_mismatch;
+			    o->name_mismatch || o->kind_mismatch || o->o.affinity_mismatch;
 		}
 		for (size_t d = 0; d < dp->fe[fe].n_eps; d++) {
 			const struct kube_rs_ref *r = kube_join_rs(kj, i, d);
@@ -242,20 +242,6 @@ static int join_plane(const struct dataplane *dp, const struct kube_state *k, en
 	return r;
 }
 
-/* kube-proxy skips these Services altogether (ShouldSkipService). */
-static bool proxied(const struct kube_service *svc)
-{
-	return !svc->headless && svc->type != KUBE_SVC_EXTERNAL_NAME && svc->n_cluster_ips > 0;
-}
-
-static bool has_family(const struct kube_service *svc, int af)
-{
-	for (size_t i = 0; i < svc->n_cluster_ips; i++)
-		if (svc->cluster_ips[i].af == af)
-			return true;
-	return false;
-}
-
 /*
  * The addresses kube-proxy's ipvs proxier binds to kube-ipvs0: every ClusterIP, externalIP
  * and load-balancer ingress IP of a proxied Service in a family it has a ClusterIP of.
@@ -267,14 +253,14 @@ static int service_addrs(const struct kube_state *k, struct dp_addr **out, size_
 	*n = 0;
 	for (size_t i = 0; i < k->n_services; i++) {
 		const struct kube_service *svc = &k->services[i];
-		if (!proxied(svc) || !svc->n_ports)
+		if (!kube_join_proxied(svc) || !svc->n_ports)
 			continue;
 		const struct kube_ip *lists[] = {svc->cluster_ips, svc->external_ips, svc->lb_ips};
 		const size_t counts[] = {svc->n_cluster_ips, svc->n_external_ips, svc->n_lb_ips};
 		for (size_t l = 0; l < 3; l++)
 			for (size_t a = 0; a < counts[l]; a++) {
 				const struct kube_ip *ip = &lists[l][a];
-				if (!ip->af || !has_family(svc, ip->af))
+				if (!ip->af || !kube_join_has_family(svc, ip->af))
 					continue;
 				if (array_reserve((void **)out, *n, &cap, sizeof(**out), 64) < 0)
 					return -ENOMEM;
@@ -320,7 +306,7 @@ static int alloc_owners(const struct dataplane *dp, struct dp_join *out)
 	if (!out->owners || !out->ep_base)
 		return -ENOMEM;
 	for (size_t i = 0; i < dp->n_fe; i++) {
-		out->owners[i].service = -1;
+		out->owners[i].o.service = -1;
 		out->ep_base[i] = n_eps;
 		n_eps += dp->fe[i].n_eps;
 	}

@@ -15,9 +15,12 @@
 
 /* The Service that owns one frontend, found by its address, protocol, port and kind. */
 struct dp_fe_owner {
-	int32_t service; /* index into kube_state.services; -1: no Service explains it */
-	uint32_t port;	 /* index into that Service's ports */
-	enum kube_owner_kind kind;
+	/*
+	 * As kube_join finds it for a virtual service (o.service -1: no Service explains it);
+	 * o.affinity_mismatch: sessionAffinity ClientIP without an affinity rule, or the reverse.
+	 * o.node_addr and o.sched_mismatch mean nothing here.
+	 */
+	struct kube_vs_owner o;
 	/* The rules name another Service or port than the one the address belongs to. */
 	bool name_mismatch;
 	/*
@@ -26,8 +29,6 @@ struct dp_fe_owner {
 	 * load-balancer IP without source ranges, so those two count as one).
 	 */
 	bool kind_mismatch;
-	/* sessionAffinity ClientIP without an affinity rule, or an affinity rule without it. */
-	bool affinity_mismatch;
 };
 
 /* One entry of a drift list: a frontend of dp (and one of its endpoints), an endpoint. */
@@ -62,7 +63,7 @@ struct dp_plane_drift {
 	size_t n_unserved;
 	uint32_t *unowned; /* frontends (dataplane.fe indexes) no Service explains */
 	size_t n_unowned;
-	size_t n_mismatch;  /* frontends with name_mismatch, kind_mismatch or affinity_mismatch */
+	size_t n_mismatch;  /* frontends with a name, kind or affinity mismatch */
 	size_t n_unchecked; /* frontends under a Local policy while this node's name is unknown */
 };
 

@@ -18,38 +18,23 @@ const struct dp_join *output_dp_join_of(const struct kube_view *kv, const struct
 	return kv && kv->k && kv->dpj && kv->dpj->dp == dp ? kv->dpj : NULL;
 }
 
-static const struct dp_fe_owner *owner_of(const struct dp_join *j, size_t fe)
+static const struct kube_vs_owner *owner_of(const struct dp_join *j, size_t fe)
 {
-	return j && fe < j->n_fe && j->owners[fe].service >= 0 ? &j->owners[fe] : NULL;
-}
-
-/* "ns/name:port" of an owner (kube_join_owner_label's form). */
-static const char *owner_label(const struct kube_view *kv, const struct dp_fe_owner *o, char *buf,
-			       size_t len)
-{
-	struct kube_vs_owner vo = {.service = o->service, .port = o->port, .kind = o->kind};
-	return kube_join_owner_label(kv->k, &vo, buf, len);
+	return j && fe < j->n_fe && j->owners[fe].o.service >= 0 ? &j->owners[fe].o : NULL;
 }
 
 void output_dp_join_frontend(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
 			     size_t fe)
 {
-	const struct dp_fe_owner *o = owner_of(j, fe);
-	char buf[512];
+	const struct kube_vs_owner *o = owner_of(j, fe);
 	if (!o) {
 		jw_null(w, "kube");
 		return;
 	}
-	const struct kube_service *s = &kv->k->services[o->service];
 	jw_open(w, "kube", '{');
-	jw_string(w, "service", owner_label(kv, o, buf, sizeof(buf)));
-	jw_string(w, "namespace", s->ns);
-	jw_string(w, "name", s->name);
-	jw_string(w, "port_name", s->ports[o->port].name ? s->ports[o->port].name : "");
-	jw_string(w, "kind", kube_owner_kind_name(o->kind));
-	jw_bool(w, "name_mismatch", o->name_mismatch);
-	jw_bool(w, "kind_mismatch", o->kind_mismatch);
-	jw_bool(w, "affinity_mismatch", o->affinity_mismatch);
+	output_kube_owner_fields(w, kv->k, o);
+	jw_bool(w, "name_mismatch", j->owners[fe].name_mismatch);
+	jw_bool(w, "kind_mismatch", j->owners[fe].kind_mismatch);
 	jw_close(w, '}');
 }
 
@@ -97,11 +82,12 @@ static void write_entries(struct jw *w, const char *key, const struct kube_view 
 	char fe[96], a[96], svc[512];
 	jw_open(w, key, '[');
 	for (size_t i = 0; i < n; i++) {
-		const struct dp_fe_owner *o = owner_of(j, x[i].fe);
+		const struct kube_vs_owner *o = owner_of(j, x[i].fe);
 		jw_open(w, NULL, '{');
 		jw_string(w, "plane", dp_plane_name(j->dp->fe[x[i].fe].plane));
 		jw_string(w, "frontend", fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)));
-		jw_string(w, "service", o ? owner_label(kv, o, svc, sizeof(svc)) : NULL);
+		jw_string(w, "service",
+			  o ? kube_join_owner_label(kv->k, o, svc, sizeof(svc)) : NULL);
 		jw_string(w, "endpoint", entry_addr(kv, j, &x[i], a, sizeof(a)));
 		output_kube_endpoint_fields(w, kv->k, x[i].slice, x[i].endpoint);
 		if (x[i].ep < 0)
@@ -211,7 +197,7 @@ void output_dp_join_kube_ipvs0(struct jw *w, const struct dp_join *j)
 void output_dp_join_frontend_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
 				  size_t fe)
 {
-	const struct dp_fe_owner *o = owner_of(j, fe);
+	const struct kube_vs_owner *o = owner_of(j, fe);
 	char buf[512], safe[512];
 	if (!j)
 		return;
@@ -220,11 +206,11 @@ void output_dp_join_frontend_text(FILE *f, const struct kube_view *kv, const str
 		return;
 	}
 	fprintf(f, " = %s (%s)",
-		cells_safe(owner_label(kv, o, buf, sizeof(buf)), safe, sizeof(safe)),
+		cells_safe(kube_join_owner_label(kv->k, o, buf, sizeof(buf)), safe, sizeof(safe)),
 		kube_owner_kind_name(o->kind));
-	if (o->name_mismatch)
+	if (j->owners[fe].name_mismatch)
 		fputs(_(" [the rules name another Service]"), f);
-	if (o->kind_mismatch)
+	if (j->owners[fe].kind_mismatch)
 		fputs(_(" [the rules' kind differs]"), f);
 	if (o->affinity_mismatch)
 		fputs(_(" [session affinity differs]"), f);
@@ -254,14 +240,14 @@ static void entry_lines(FILE *f, const char *what, const struct kube_view *kv,
 {
 	char fe[96], a[96], svc[512], safe[512];
 	for (size_t i = 0; i < n; i++) {
-		const struct dp_fe_owner *o = owner_of(j, x[i].fe);
+		const struct kube_vs_owner *o = owner_of(j, x[i].fe);
 		const struct kube_endpoint *e =
 		    x[i].slice >= 0 ? &kv->k->slices[x[i].slice].endpoints[x[i].endpoint] : NULL;
-		fprintf(
-		    f, "    %-12s %-26s %-24s %s", what,
-		    fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)),
-		    entry_addr(kv, j, &x[i], a, sizeof(a)),
-		    cells_safe(o ? owner_label(kv, o, svc, sizeof(svc)) : "-", safe, sizeof(safe)));
+		fprintf(f, "    %-12s %-26s %-24s %s", what,
+			fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)),
+			entry_addr(kv, j, &x[i], a, sizeof(a)),
+			cells_safe(o ? kube_join_owner_label(kv->k, o, svc, sizeof(svc)) : "-",
+				   safe, sizeof(safe)));
 		if (e && e->pod)
 			fprintf(f, _(" pod %s"), cells_safe(e->pod, safe, sizeof(safe)));
 		fputc('\n', f);

@@ -27,22 +27,28 @@ static void vs_key(const struct ipvs_service *svc, char *buf, size_t len)
 }
 
 
-void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i)
+void output_kube_owner_fields(struct jw *w, const struct kube_state *k,
+			      const struct kube_vs_owner *o)
 {
 	char buf[512];
-	if (!kv || !kv->j || i >= kv->j->n_owners || kv->j->owners[i].service < 0) {
-		jw_null(w, "kube");
-		return;
-	}
-	const struct kube_vs_owner *o = &kv->j->owners[i];
-	const struct kube_service *ks = &kv->k->services[o->service];
-	jw_open(w, "kube", '{');
-	jw_string(w, "service", kube_join_owner_label(kv->k, o, buf, sizeof(buf)));
+	const struct kube_service *ks = &k->services[o->service];
+	jw_string(w, "service", kube_join_owner_label(k, o, buf, sizeof(buf)));
 	jw_string(w, "namespace", ks->ns);
 	jw_string(w, "name", ks->name);
 	jw_string(w, "port_name", ks->ports[o->port].name ? ks->ports[o->port].name : "");
 	jw_string(w, "kind", kube_owner_kind_name(o->kind));
 	jw_bool(w, "affinity_mismatch", o->affinity_mismatch);
+}
+
+void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i)
+{
+	if (!kv || !kv->j || i >= kv->j->n_owners || kv->j->owners[i].service < 0) {
+		jw_null(w, "kube");
+		return;
+	}
+	const struct kube_vs_owner *o = &kv->j->owners[i];
+	jw_open(w, "kube", '{');
+	output_kube_owner_fields(w, kv->k, o);
 	jw_bool(w, "scheduler_mismatch", o->sched_mismatch);
 	jw_close(w, '}');
 }

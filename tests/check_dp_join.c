@@ -63,6 +63,39 @@ static struct dataplane *load_nft(void)
 	return dp;
 }
 
+/* One test's recording: the cluster, the node's data plane, their join. */
+struct rec {
+	struct kube_state k;
+	struct dataplane *dp;
+	struct dp_join j;
+};
+
+/* The recording with kube-proxy's mode; the join is made by the test (rec_join). */
+static struct rec *rec_open(const char *mode)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+	ck_assert_ptr_nonnull(r);
+	load_cluster(&r->k, mode);
+	r->dp = load_nft();
+	return r;
+}
+
+/* dp_join again (the last one freed first). */
+static struct dp_join *rec_join(struct rec *r)
+{
+	dp_join_free(&r->j);
+	ck_assert_int_eq(dp_join(r->dp, &r->k, &r->j), 0);
+	return &r->j;
+}
+
+static void rec_close(struct rec *r)
+{
+	dp_join_free(&r->j);
+	dataplane_unref(r->dp);
+	kube_state_free(&r->k);
+	free(r);
+}
+
 static struct ipvs_addr a4(const char *s)
 {
 	struct ipvs_addr a;
@@ -90,8 +123,8 @@ static const struct kube_service *owner_svc(const struct kube_state *k, const st
 					    int fe)
 {
 	ck_assert_int_ge(fe, 0);
-	ck_assert_int_ge(j->owners[fe].service, 0);
-	return &k->services[j->owners[fe].service];
+	ck_assert_int_ge(j->owners[fe].o.service, 0);
+	return &k->services[j->owners[fe].o.service];
 }
 
 static const struct kube_endpoint *ep_of(const struct kube_state *k, const struct dp_drift_ep *x)
@@ -108,29 +141,29 @@ static bool ep_is(const struct kube_state *k, const struct dp_drift_ep *x, const
 
 START_TEST(test_nft_drift)
 {
-	struct kube_state k;
-	struct dp_join j;
-	load_cluster(&k, "nftables");
-	struct dataplane *dp = load_nft();
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	const struct dp_plane_drift *pd = &j.planes[DP_NFTABLES];
-	ck_assert_int_eq(j.running, DP_NFTABLES);
+	struct rec *r = rec_open("nftables");
+	struct kube_state *k = &r->k;
+	struct dataplane *dp = r->dp;
+	const struct dp_join *j = &r->j;
+	rec_join(r);
+	const struct dp_plane_drift *pd = &j->planes[DP_NFTABLES];
+	ck_assert_int_eq(j->running, DP_NFTABLES);
 	ck_assert(pd->joined && pd->running && pd->unserved_checked);
-	ck_assert(!j.planes[DP_IPTABLES_NFT].joined && !j.planes[DP_IPTABLES_LEGACY].joined);
+	ck_assert(!j->planes[DP_IPTABLES_NFT].joined && !j->planes[DP_IPTABLES_LEGACY].joined);
 
 	/* web's ready 10.244.2.11 is not programmed: missing, on its only frontend */
 	ck_assert_uint_eq(pd->n_missing, 1);
 	int web = find_fe(dp, DP_NFTABLES, IPPROTO_TCP, "10.96.120.15", 80);
 	ck_assert_uint_eq(pd->missing[0].fe, (uint32_t)web);
 	ck_assert_int_eq(pd->missing[0].ep, -1);
-	ck_assert(ep_is(&k, &pd->missing[0], "10.244.2.11") && ep_of(&k, &pd->missing[0])->ready);
+	ck_assert(ep_is(k, &pd->missing[0], "10.244.2.11") && ep_of(k, &pd->missing[0])->ready);
 	ck_assert_uint_eq(pd->missing[0].port, 8080);
 	ck_assert(!pd->missing[0].fallback);
 	/* sticky's 10.244.2.99 is no endpoint at all: stale on its ClusterIP and external IP */
 	ck_assert_uint_eq(pd->n_stale, 2);
 	for (size_t i = 0; i < 2; i++) {
 		ck_assert_int_eq(pd->stale[i].slice, -1);
-		ck_assert_str_eq(owner_svc(&k, &j, (int)pd->stale[i].fe)->name, "sticky");
+		ck_assert_str_eq(owner_svc(k, j, (int)pd->stale[i].fe)->name, "sticky");
 		const struct dp_frontend *f = &dp->fe[pd->stale[i].fe];
 		struct ipvs_addr a = a4("10.244.2.99");
 		ck_assert(!memcmp(f->eps[pd->stale[i].ep].addr.bytes, a.bytes, 4));
@@ -138,54 +171,54 @@ START_TEST(test_nft_drift)
 	/* api's 10.244.2.22 is terminating (not serving) and still there: ClusterIP, NodePort */
 	ck_assert_uint_eq(pd->n_terminating, 2);
 	for (size_t i = 0; i < 2; i++) {
-		ck_assert(ep_is(&k, &pd->terminating[i], "10.244.2.22"));
-		ck_assert(ep_of(&k, &pd->terminating[i])->terminating);
-		ck_assert_str_eq(owner_svc(&k, &j, (int)pd->terminating[i].fe)->name, "api");
+		ck_assert(ep_is(k, &pd->terminating[i], "10.244.2.22"));
+		ck_assert(ep_of(k, &pd->terminating[i])->terminating);
+		ck_assert_str_eq(owner_svc(k, j, (int)pd->terminating[i].fe)->name, "api");
 	}
 	/* orders has no frontend */
 	ck_assert_uint_eq(pd->n_unserved, 1);
-	ck_assert_str_eq(k.services[pd->unserved[0].service].name, "orders");
+	ck_assert_str_eq(k->services[pd->unserved[0].service].name, "orders");
 	/* syslog's rules say syslog-old: both its frontends disagree on the name, nothing else */
 	ck_assert_uint_eq(pd->n_unowned, 0);
 	ck_assert_uint_eq(pd->n_mismatch, 2);
 	int sys_cip = find_fe(dp, DP_NFTABLES, IPPROTO_UDP, "10.96.90.14", 514);
 	int sys_np = find_fe(dp, DP_NFTABLES, IPPROTO_UDP, NULL, 30514);
-	ck_assert(j.owners[sys_cip].name_mismatch && !j.owners[sys_cip].kind_mismatch);
-	ck_assert(j.owners[sys_np].name_mismatch && j.owners[sys_np].kind == KUBE_OWNER_NODE_PORT);
-	ck_assert(!j.owners[web].name_mismatch && !j.owners[web].affinity_mismatch);
+	ck_assert(j->owners[sys_cip].name_mismatch && !j->owners[sys_cip].kind_mismatch);
+	ck_assert(j->owners[sys_np].name_mismatch &&
+		  j->owners[sys_np].o.kind == KUBE_OWNER_NODE_PORT);
+	ck_assert(!j->owners[web].name_mismatch && !j->owners[web].o.affinity_mismatch);
 	ck_assert_int_eq(pd->n_unchecked, 0);
 
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	rec_close(r);
 }
 END_TEST
 
 START_TEST(test_owners_and_pods)
 {
-	struct kube_state k;
-	struct dp_join j;
-	load_cluster(&k, "nftables");
-	struct dataplane *dp = load_nft();
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert_ptr_eq(j.dp, dp);
-	ck_assert_uint_eq(j.n_fe, dp->n_fe);
+	struct rec *r = rec_open("nftables");
+	struct kube_state *k = &r->k;
+	struct dataplane *dp = r->dp;
+	const struct dp_join *j = &r->j;
+	rec_join(r);
+	ck_assert_ptr_eq(j->dp, dp);
+	ck_assert_uint_eq(j->n_fe, dp->n_fe);
 	/* every frontend has its Service; the kinds agree */
 	for (size_t i = 0; i < dp->n_fe; i++) {
-		ck_assert_msg(j.owners[i].service >= 0, "frontend %zu", i);
-		ck_assert(!j.owners[i].kind_mismatch && !j.owners[i].affinity_mismatch);
+		ck_assert_msg(j->owners[i].o.service >= 0, "frontend %zu", i);
+		ck_assert(!j->owners[i].kind_mismatch && !j->owners[i].o.affinity_mismatch);
 	}
 	int lb = find_fe(dp, DP_NFTABLES, IPPROTO_TCP, "192.168.122.240", 443);
-	ck_assert_str_eq(owner_svc(&k, &j, lb)->name, "frontend");
-	ck_assert_int_eq(j.owners[lb].kind, KUBE_OWNER_LOAD_BALANCER);
-	ck_assert_str_eq(k.services[j.owners[lb].service].ports[j.owners[lb].port].name, "https");
+	ck_assert_str_eq(owner_svc(k, j, lb)->name, "frontend");
+	ck_assert_int_eq(j->owners[lb].o.kind, KUBE_OWNER_LOAD_BALANCER);
+	ck_assert_str_eq(k->services[j->owners[lb].o.service].ports[j->owners[lb].o.port].name,
+			 "https");
 	int ext = find_fe(dp, DP_NFTABLES, IPPROTO_TCP, "192.168.122.250", 9000);
-	ck_assert_int_eq(j.owners[ext].kind, KUBE_OWNER_EXTERNAL_IP);
+	ck_assert_int_eq(j->owners[ext].o.kind, KUBE_OWNER_EXTERNAL_IP);
 	/* the LoadBalancer's endpoints under Local: this node's pod only, ready, named */
 	ck_assert_uint_eq(dp->fe[lb].n_eps, 1);
-	const struct kube_rs_ref *r = dp_join_ep(&j, (size_t)lb, 0);
-	ck_assert_ptr_nonnull(r);
-	const struct kube_endpoint *e = &k.slices[r->slice].endpoints[r->endpoint];
+	const struct kube_rs_ref *ref = dp_join_ep(j, (size_t)lb, 0);
+	ck_assert_ptr_nonnull(ref);
+	const struct kube_endpoint *e = &k->slices[ref->slice].endpoints[ref->endpoint];
 	ck_assert(e->ready && !e->terminating);
 	ck_assert_str_eq(e->node, "worker-1");
 	ck_assert_ptr_nonnull(e->pod);
@@ -194,85 +227,76 @@ START_TEST(test_owners_and_pods)
 	int sticky = find_fe(dp, DP_NFTABLES, IPPROTO_TCP, "10.96.77.77", 9000);
 	size_t with = 0;
 	for (size_t i = 0; i < dp->fe[sticky].n_eps; i++)
-		with += dp_join_ep(&j, (size_t)sticky, i) != NULL;
+		with += dp_join_ep(j, (size_t)sticky, i) != NULL;
 	ck_assert_uint_eq(dp->fe[sticky].n_eps, 3);
 	ck_assert_uint_eq(with, 2);
-	ck_assert_ptr_null(dp_join_ep(&j, dp->n_fe, 0));
-	ck_assert_ptr_null(dp_join_ep(&j, (size_t)sticky, 3));
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	ck_assert_ptr_null(dp_join_ep(j, dp->n_fe, 0));
+	ck_assert_ptr_null(dp_join_ep(j, (size_t)sticky, 3));
+	rec_close(r);
 }
 END_TEST
 
 /* The rules' kind and affinity against the Service's, changed by hand on the recording. */
 START_TEST(test_kind_and_affinity_mismatch)
 {
-	struct kube_state k;
-	struct dp_join j;
-	load_cluster(&k, "nftables");
-	struct dataplane *dp = load_nft();
+	struct rec *r = rec_open("nftables");
+	struct dataplane *dp = r->dp;
+	const struct dp_join *j = &r->j;
 	int web = find_fe(dp, DP_NFTABLES, IPPROTO_TCP, "10.96.120.15", 80);
 	int ext = find_fe(dp, DP_NFTABLES, IPPROTO_TCP, "192.168.122.250", 9000);
 	dp->fe[web].kind = DPF_EXTERNAL_IP;
 	dp->fe[web].affinity = true;
 	dp->fe[ext].kind = DPF_LOAD_BALANCER; /* nftables cannot tell these apart: no mismatch */
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(j.owners[web].kind_mismatch && j.owners[web].affinity_mismatch);
-	ck_assert(!j.owners[web].name_mismatch);
-	ck_assert(!j.owners[ext].kind_mismatch);
-	ck_assert_uint_eq(j.planes[DP_NFTABLES].n_mismatch, 3);
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	rec_join(r);
+	ck_assert(j->owners[web].kind_mismatch && j->owners[web].o.affinity_mismatch);
+	ck_assert(!j->owners[web].name_mismatch);
+	ck_assert(!j->owners[ext].kind_mismatch);
+	ck_assert_uint_eq(j->planes[DP_NFTABLES].n_mismatch, 3);
+	rec_close(r);
 }
 END_TEST
 
 /* Which plane is kube-proxy's decides where Services without a frontend are looked for. */
 START_TEST(test_running_plane)
 {
-	struct kube_state k;
-	struct dp_join j;
-	load_cluster(&k, "");
-	struct dataplane *dp = load_nft();
+	struct rec *r = rec_open("");
+	struct kube_state *k = &r->k;
+	struct dataplane *dp = r->dp;
+	const struct dp_join *j = &r->j;
 	/* not known: every present plane is searched */
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert_int_eq(j.running, DP_N_PLANES);
-	ck_assert(j.planes[DP_NFTABLES].unserved_checked && !j.planes[DP_NFTABLES].running);
-	ck_assert_uint_eq(j.planes[DP_NFTABLES].n_unserved, 1);
-	dp_join_free(&j);
+	rec_join(r);
+	ck_assert_int_eq(j->running, DP_N_PLANES);
+	ck_assert(j->planes[DP_NFTABLES].unserved_checked && !j->planes[DP_NFTABLES].running);
+	ck_assert_uint_eq(j->planes[DP_NFTABLES].n_unserved, 1);
 	/* iptables: the nftables tables are a leftover, still joined, not searched */
-	snprintf(k.local_mode, sizeof(k.local_mode), "iptables");
+	snprintf(k->local_mode, sizeof(k->local_mode), "iptables");
 	dp->planes[DP_IPTABLES_NFT].read = true;
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert_int_eq(j.running, DP_IPTABLES_NFT);
-	ck_assert(j.planes[DP_NFTABLES].joined && !j.planes[DP_NFTABLES].unserved_checked);
-	ck_assert_uint_eq(j.planes[DP_NFTABLES].n_unserved, 0);
-	ck_assert_uint_eq(j.planes[DP_NFTABLES].n_missing, 1);
+	rec_join(r);
+	ck_assert_int_eq(j->running, DP_IPTABLES_NFT);
+	ck_assert(j->planes[DP_NFTABLES].joined && !j->planes[DP_NFTABLES].unserved_checked);
+	ck_assert_uint_eq(j->planes[DP_NFTABLES].n_unserved, 0);
+	ck_assert_uint_eq(j->planes[DP_NFTABLES].n_missing, 1);
 	/* the running plane, read and empty: every Service lacks its frontend there */
-	ck_assert(j.planes[DP_IPTABLES_NFT].joined && j.planes[DP_IPTABLES_NFT].running);
-	ck_assert_uint_ge(j.planes[DP_IPTABLES_NFT].n_unserved, 8);
-	dp_join_free(&j);
+	ck_assert(j->planes[DP_IPTABLES_NFT].joined && j->planes[DP_IPTABLES_NFT].running);
+	ck_assert_uint_ge(j->planes[DP_IPTABLES_NFT].n_unserved, 8);
 	/* iptables-legacy holds more of kube-proxy's rules: that one runs */
 	dp->planes[DP_IPTABLES_LEGACY].present = true;
 	dp->planes[DP_IPTABLES_LEGACY].n_frontends = 3;
-	ck_assert_int_eq(dp_join_running_plane(dp, &k), DP_IPTABLES_LEGACY);
+	ck_assert_int_eq(dp_join_running_plane(dp, k), DP_IPTABLES_LEGACY);
 	dp->planes[DP_IPTABLES_NFT].present = true;
 	dp->planes[DP_IPTABLES_NFT].n_frontends = 3;
-	ck_assert_int_eq(dp_join_running_plane(dp, &k), DP_IPTABLES_NFT);
+	ck_assert_int_eq(dp_join_running_plane(dp, k), DP_IPTABLES_NFT);
 	/* the ConfigMap when kube-proxy does not answer */
-	k.local_mode[0] = '\0';
-	k.config.known = true;
-	snprintf(k.config.mode, sizeof(k.config.mode), "ipvs");
-	ck_assert_int_eq(dp_join_running_plane(dp, &k), DP_IPVS);
+	k->local_mode[0] = '\0';
+	k->config.known = true;
+	snprintf(k->config.mode, sizeof(k->config.mode), "ipvs");
+	ck_assert_int_eq(dp_join_running_plane(dp, k), DP_IPVS);
 	/* a plane with an error is not joined */
 	dp->planes[DP_NFTABLES].error = -EPERM;
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(!j.planes[DP_NFTABLES].joined);
-	ck_assert(j.planes[DP_IPVS].running);
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	rec_join(r);
+	ck_assert(!j->planes[DP_NFTABLES].joined);
+	ck_assert(j->planes[DP_IPVS].running);
+	rec_close(r);
 }
 END_TEST
 
@@ -286,52 +310,46 @@ static void ipvs0_add(struct dataplane *dp, const char *addr)
 
 START_TEST(test_kube_ipvs0)
 {
-	struct kube_state k;
-	struct dp_join j;
 	char buf[64];
-	load_cluster(&k, "nftables");
-	struct dataplane *dp = load_nft();
+	struct rec *r = rec_open("nftables");
+	struct kube_state *k = &r->k;
+	struct dataplane *dp = r->dp;
+	const struct dp_join *j = &r->j;
 	/* not read: not checked */
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(!j.kube_ipvs0_checked);
-	dp_join_free(&j);
+	rec_join(r);
+	ck_assert(!j->kube_ipvs0_checked);
 	/* read, absent, kube-proxy not in ipvs mode: nothing to say */
 	dp->kube_ipvs0_read = true;
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(!j.kube_ipvs0_checked);
-	dp_join_free(&j);
+	rec_join(r);
+	ck_assert(!j->kube_ipvs0_checked);
 	/* absent in ipvs mode: every Service IP unreachable (12 of them, IPv6 too) */
-	snprintf(k.local_mode, sizeof(k.local_mode), "ipvs");
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(j.kube_ipvs0_checked);
-	ck_assert_uint_eq(j.kube_ipvs0.n_missing, 12);
-	ck_assert_uint_eq(j.kube_ipvs0.n_extra, 0);
-	dp_join_free(&j);
+	snprintf(k->local_mode, sizeof(k->local_mode), "ipvs");
+	rec_join(r);
+	ck_assert(j->kube_ipvs0_checked);
+	ck_assert_uint_eq(j->kube_ipvs0.n_missing, 12);
+	ck_assert_uint_eq(j->kube_ipvs0.n_extra, 0);
 	/* present (a leftover under nftables): one lacking, one of no Service */
-	snprintf(k.local_mode, sizeof(k.local_mode), "nftables");
+	snprintf(k->local_mode, sizeof(k->local_mode), "nftables");
 	dp->kube_ipvs0.present = true;
-	const char *have[] = {"10.96.0.1",	 "10.96.0.10",	    "10.96.120.15", "10.96.33.7",
-			      "10.96.200.4",	 "192.168.122.240", "10.96.77.77",  "192.168.122.250",
-			      "10.96.40.40",	 "10.96.90.14",	    "10.96.99.99"};
+	const char *have[] = {"10.96.0.1",   "10.96.0.10",	"10.96.120.15", "10.96.33.7",
+			      "10.96.200.4", "192.168.122.240", "10.96.77.77",	"192.168.122.250",
+			      "10.96.40.40", "10.96.90.14",	"10.96.99.99"};
 	for (size_t i = 0; i < sizeof(have) / sizeof(have[0]); i++)
 		ipvs0_add(dp, have[i]);
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(j.kube_ipvs0_checked);
-	ck_assert_uint_eq(j.kube_ipvs0.n_missing, 2); /* orders', and dual's IPv6 one */
-	ck_assert_str_eq(ipvs_addr_str(AF_INET, &j.kube_ipvs0.missing[0].addr, buf, sizeof(buf)),
+	rec_join(r);
+	ck_assert(j->kube_ipvs0_checked);
+	ck_assert_uint_eq(j->kube_ipvs0.n_missing, 2); /* orders', and dual's IPv6 one */
+	ck_assert_str_eq(ipvs_addr_str(AF_INET, &j->kube_ipvs0.missing[0].addr, buf, sizeof(buf)),
 			 "10.96.50.50");
-	ck_assert_int_eq(j.kube_ipvs0.missing[1].af, AF_INET6);
-	ck_assert_uint_eq(j.kube_ipvs0.n_extra, 1);
-	ck_assert_str_eq(ipvs_addr_str(AF_INET, &j.kube_ipvs0.extra[0].addr, buf, sizeof(buf)),
+	ck_assert_int_eq(j->kube_ipvs0.missing[1].af, AF_INET6);
+	ck_assert_uint_eq(j->kube_ipvs0.n_extra, 1);
+	ck_assert_str_eq(ipvs_addr_str(AF_INET, &j->kube_ipvs0.extra[0].addr, buf, sizeof(buf)),
 			 "10.96.99.99");
-	dp_join_free(&j);
 	/* an error reading it: not checked */
 	dp->kube_ipvs0_error = -EIO;
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert(!j.kube_ipvs0_checked);
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	rec_join(r);
+	ck_assert(!j->kube_ipvs0_checked);
+	rec_close(r);
 }
 END_TEST
 
@@ -357,10 +375,9 @@ START_TEST(test_ipset_fill)
 	ck_assert_str_eq(dp_ipset_fill_name(DP_IPSET_NEARLY_FULL), "nearly-full");
 
 	/* in the join: counted */
-	struct kube_state k;
-	struct dp_join j;
-	load_cluster(&k, "ipvs");
-	struct dataplane *dp = load_nft();
+	struct rec *r = rec_open("ipvs");
+	struct dataplane *dp = r->dp;
+	const struct dp_join *j = &r->j;
 	struct dp_ipset sets[3] = {{.name = "KUBE-CLUSTER-IP", .entries = 4, .maxelem = 4},
 				   {.name = "KUBE-LOOP-BACK", .entries = 9, .maxelem = 10},
 				   {.name = "KUBE-NODE-PORT-TCP", .entries = 1}};
@@ -368,36 +385,31 @@ START_TEST(test_ipset_fill)
 	ck_assert_ptr_nonnull(dp->ipsets);
 	memcpy(dp->ipsets, sets, sizeof(sets));
 	dp->n_ipsets = 3;
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	ck_assert_uint_eq(j.n_ipsets, 3);
-	ck_assert_int_eq(j.ipset_fill[0], DP_IPSET_FULL);
-	ck_assert_int_eq(j.ipset_fill[1], DP_IPSET_NEARLY_FULL);
-	ck_assert_int_eq(j.ipset_fill[2], DP_IPSET_OK);
-	ck_assert_uint_eq(j.n_ipsets_full, 1);
-	ck_assert_uint_eq(j.n_ipsets_nearly_full, 1);
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	rec_join(r);
+	ck_assert_uint_eq(j->n_ipsets, 3);
+	ck_assert_int_eq(j->ipset_fill[0], DP_IPSET_FULL);
+	ck_assert_int_eq(j->ipset_fill[1], DP_IPSET_NEARLY_FULL);
+	ck_assert_int_eq(j->ipset_fill[2], DP_IPSET_OK);
+	ck_assert_uint_eq(j->n_ipsets_full, 1);
+	ck_assert_uint_eq(j->n_ipsets_nearly_full, 1);
+	rec_close(r);
 }
 END_TEST
 
 /* Without this node's name, Local policies cannot be judged: those frontends are left out. */
 START_TEST(test_local_policy_unknown_node)
 {
-	struct kube_state k;
-	struct dp_join j;
-	load_cluster(&k, "nftables");
-	k.local_node[0] = '\0';
-	struct dataplane *dp = load_nft();
-	ck_assert_int_eq(dp_join(dp, &k, &j), 0);
-	const struct dp_plane_drift *pd = &j.planes[DP_NFTABLES];
+	struct rec *r = rec_open("nftables");
+	struct kube_state *k = &r->k;
+	const struct dp_join *j = &r->j;
+	k->local_node[0] = '\0';
+	rec_join(r);
+	const struct dp_plane_drift *pd = &j->planes[DP_NFTABLES];
 	/* frontend (externalTrafficPolicy Local): its LB IP and NodePort, for http and https */
 	ck_assert_uint_eq(pd->n_unchecked, 4);
 	ck_assert_uint_eq(pd->n_missing, 1);
 	ck_assert_uint_eq(pd->n_stale, 2);
-	dp_join_free(&j);
-	dataplane_unref(dp);
-	kube_state_free(&k);
+	rec_close(r);
 }
 END_TEST
 
@@ -438,9 +450,9 @@ START_TEST(test_cache)
 END_TEST
 
 CHECK_MAIN("dp_join",
-	   {"recorded", 0,
+	   {"recorded",
+	    0,
 	    {test_nft_drift, test_owners_and_pods, test_kind_and_affinity_mismatch,
 	     test_local_policy_unknown_node}},
-	   {"mode", 0, {test_running_plane}},
-	   {"ipvs-needs", 0, {test_kube_ipvs0, test_ipset_fill}},
+	   {"mode", 0, {test_running_plane}}, {"ipvs-needs", 0, {test_kube_ipvs0, test_ipset_fill}},
 	   {"cache", 0, {test_cache}})
