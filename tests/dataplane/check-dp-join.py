@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-# check-dp-join.py DIR PLANE: holds ipvstop's join of the node's data plane with the cluster
+# check-dp-join.py DIR PLANE [LEFTOVER]: holds ipvstop's join of the node's data plane with the cluster
 # (DIR/doc.json: -j -n 1; DIR/batch.txt: -b -n 1) against what dp-join-test.sh knows: the
 # drift it made (DIR/expect.json) and what kubectl read from the API server (DIR/svcs.json,
 # DIR/slices.json), each frontend's owner and each endpoint's pod judged on kubectl's words,
-# not ipvstop's. Prints "ok - ..." / "not ok - ..." lines.
+# not ipvstop's. LEFTOVER: a second plane holding the same rules (a switch half done), joined
+# too but not searched for Services without a frontend. Prints "ok - ..." / "not ok - ..."
+# lines.
 import ipaddress
 import json
 import os
 import sys
 
 d, plane = sys.argv[1], sys.argv[2]
+leftover = sys.argv[3] if len(sys.argv) > 3 else None
 
 
 def check(name, cond, detail=""):
@@ -44,8 +47,18 @@ if not isinstance(drift, dict):
     sys.exit(0)
 
 
-def entries(key):
-    return sorted("%s %s %s" % (e["frontend"], e["endpoint"], e["service"]) for e in drift[key])
+def entries(key, dr=drift):
+    return sorted("%s %s %s" % (e["frontend"], e["endpoint"], e["service"]) for e in dr[key])
+
+
+if leftover:
+    other = (dp.get("drift") or {}).get(leftover) or {}
+    check("the leftover %s is joined, not running, not searched for missing Services" % leftover,
+          other.get("running") is False and other.get("services_without_frontend", 0) is None, other)
+    got = [entries(k, other) for k in ("missing_endpoints", "stale_endpoints", "terminating_endpoints")
+           ] if other else None
+    check("the leftover %s: the same endpoint drift" % leftover,
+          got == [sorted(expect[k]) for k in ("missing", "stale", "terminating")], got)
 
 
 for key, want in (("missing_endpoints", expect["missing"]), ("stale_endpoints", expect["stale"]),
@@ -134,7 +147,14 @@ head = ("Drift of %s (kube-proxy runs it): %d missing, %d stale, %d terminating 
         "1 Services without a frontend, 0 frontends of no Service, %d owners differ"
         % (plane, len(expect["missing"]), len(expect["stale"]), len(expect["terminating"]), len(mism)))
 check("-b: the drift line", head in text, text[-3000:])
-lines = [l.split() for l in text.splitlines()]
+# the plane's drift lines: the indented ones under its "Drift of" line
+section, inside = [], False
+for l in text.splitlines():
+    if not l.startswith(" "):
+        inside = l.startswith("Drift of %s " % plane)
+    elif inside:
+        section.append(l)
+lines = [l.split() for l in section]
 for what, key in (("missing", "missing"), ("stale", "stale"), ("terminating", "terminating")):
     got = sorted(" ".join(l[1:5]) for l in lines if len(l) > 4 and l[0] == what and l[1] in ("tcp", "udp", "sctp"))
     check("-b: each %s endpoint listed" % what, got == sorted(expect[key]), got)

@@ -7,7 +7,8 @@
 # (an endpoint missing, one stale, a terminating one still programmed, the new Service
 # without a frontend, a Service renamed in the rules); gen-kube-nft.py and
 # gen-kube-iptables.py write kube-proxy's rules from it, loaded by the real nft and
-# iptables-nft-restore. kube-ipvs0 lacks one Service IP and holds one of none; ipset
+# iptables-nft-restore / iptables-legacy-restore: nftables mode, nftables mode with
+# iptables-nft's rules left over, iptables mode in each backend. kube-ipvs0 lacks one Service IP and holds one of none; ipset
 # KUBE-CLUSTER-IP is full, KUBE-NODE-PORT-TCP nearly. A stand-in for kube-proxy's
 # 127.0.0.1:10249/proxyMode says the mode. check-dp-join.py holds ipvstop -j -n 1 and -b -n 1
 # against that truth, the owners and pods against kubectl's lists. Needs root, unshare, nft,
@@ -17,7 +18,7 @@ set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 dpdir=$(cd "$(dirname "$0")" && pwd)
 if [ "${DP_JOIN_NETNS:-}" != 1 ]; then
-	for t in unshare nft iptables-nft-restore ip6tables-nft-restore ipset ip kubectl python3; do
+	for t in unshare nft iptables-nft-restore ip6tables-nft-restore iptables-legacy-restore ip6tables-legacy-restore ipset ip kubectl python3; do
 		command -v "$t" >/dev/null || { echo "dp-join-test: $t is missing (tools/deps.sh installs it)"; exit 99; }
 	done
 	[ "$(id -u)" = 0 ] || { echo "dp-join-test: needs root (a network namespace, nft, ipset)"; exit 99; }
@@ -77,13 +78,13 @@ PY
 	ipset add KUBE-LOOP-BACK 10.244.1.10,tcp:8080,10.244.1.10
 } > "$work/node.log" 2>&1 || { echo "kube-ipvs0 or the ipsets could not be made"; cat "$work/node.log"; exit 99; }
 
-# run_check PLANE: ipvstop -j and -b on worker-1, then check-dp-join.py.
+# run_check PLANE [LEFTOVER]: ipvstop -j and -b on worker-1, then check-dp-join.py.
 run_check() {
 	timeout 60 "$IPVSTOP" --node worker-1 -j -n 1 > "$work/doc.json" 2> "$work/doc.err" ||
 		not_ok "$1: ipvstop -j -n 1 ran" "$work/doc.err"
 	LANG=C timeout 60 "$IPVSTOP" --node worker-1 -b -n 1 > "$work/batch.txt" 2>&1 ||
 		not_ok "$1: ipvstop -b -n 1 ran" "$work/batch.txt"
-	python3 "$dpdir/check-dp-join.py" "$work" "$1" > "$work/check.out" 2>&1
+	python3 "$dpdir/check-dp-join.py" "$work" "$@" > "$work/check.out" 2>&1
 	cat "$work/check.out"
 	passed=$((passed + $(grep -c '^ok - ' "$work/check.out")))
 	failed=$((failed + $(grep -c '^not ok - ' "$work/check.out")))
@@ -101,14 +102,29 @@ if [ -n "${DP_JOIN_SAVE:-}" ]; then
 	for f in ip ip6; do nft -j list table $f kube-proxy > "$DP_JOIN_SAVE/nft-$f.json"; done
 fi
 
+# ipt_restore BACKEND: the node's iptables rules (both families) into iptables-BACKEND.
+ipt_restore() {
+	for f in 4 6; do
+		python3 "$dpdir/gen-kube-iptables.py" --scenario "$work/node.json" --node worker-1 --family $f \
+			--out "$work/ipt$f.rules" > "$work/gen.err" 2>&1 &&
+			"$( [ $f = 4 ] && echo iptables || echo ip6tables )-$1-restore" < "$work/ipt$f.rules" 2>> "$work/gen.err" ||
+			not_ok "iptables-$1: the node's IPv$f rules restored" "$work/gen.err"
+	done
+}
+
+# Half way from iptables to nftables: kube-proxy runs nftables, iptables-nft's rules remain.
+ipt_restore nft
+run_check nftables iptables-nft
+
 # iptables mode (iptables-nft): the same node's view, the nftables tables gone.
 nft delete table ip kube-proxy && nft delete table ip6 kube-proxy
-for f in 4 6; do
-	python3 "$dpdir/gen-kube-iptables.py" --scenario "$work/node.json" --node worker-1 --family $f \
-		--out "$work/ipt$f.rules" > "$work/gen.err" 2>&1 &&
-		"$( [ $f = 4 ] && echo iptables || echo ip6tables )-nft-restore" < "$work/ipt$f.rules" 2>> "$work/gen.err" ||
-		not_ok "iptables-nft: the node's IPv$f rules restored" "$work/gen.err"
-done
 proxy_mode iptables
 run_check iptables-nft
+
+# iptables mode (iptables-legacy): iptables-nft's rules gone, the same in x_tables.
+for t in iptables ip6tables; do
+	for c in nat filter; do $t-nft -t $c -F && $t-nft -t $c -X; done
+done
+ipt_restore legacy
+run_check iptables-legacy
 summary
