@@ -169,6 +169,20 @@ static void read_owners(const struct dataplane *dp, const struct kube_state *k,
 	}
 }
 
+/*
+ * Under a Local policy kube_join expects the cluster's endpoints when this node has none of
+ * its own. CategorizeEndpoints never sends Local traffic elsewhere: kube-proxy's nftables
+ * and iptables rules then hold no endpoint at all (external traffic is dropped), so a
+ * remote endpoint is never missing there.
+ */
+static bool remote_under_local(const struct kube_state *k, const struct kube_vs_owner *o,
+			       const struct kube_endpoint *e)
+{
+	const struct kube_service *svc = &k->services[o->service];
+	bool local = o->kind == KUBE_OWNER_CLUSTER_IP ? svc->internal_local : svc->local_traffic;
+	return local && k->local_node[0] && !(e->node && strcmp(e->node, k->local_node) == 0);
+}
+
 /* kube_join's drift, as this plane's: missing, stale, terminating, unowned, unserved. */
 static int read_drift(const struct kube_state *k, const struct plane_table *t, struct kube_join *kj,
 		      struct dp_plane_drift *pd)
@@ -181,6 +195,9 @@ static int read_drift(const struct kube_state *k, const struct plane_table *t, s
 		return -ENOMEM;
 	for (size_t i = 0; i < kj->n_missing; i++) {
 		const struct kube_drift_missing *m = &kj->missing[i];
+		if (remote_under_local(k, &kj->owners[m->vs],
+				       &k->slices[m->slice].endpoints[m->endpoint]))
+			continue;
 		pd->missing[pd->n_missing++] = (struct dp_drift_ep){
 		    .fe = t->fe[m->vs],
 		    .ep = -1,
