@@ -183,9 +183,21 @@ static bool remote_under_local(const struct kube_state *k, const struct kube_vs_
 	return local && k->local_node[0] && !(e->node && strcmp(e->node, k->local_node) == 0);
 }
 
-/* kube_join's drift, as this plane's: missing, stale, terminating, unowned, unserved. */
-static int read_drift(const struct kube_state *k, const struct plane_table *t, struct kube_join *kj,
-		      struct dp_plane_drift *pd)
+/* Where kube_join's indexes point: a table of virtual services, and (fe) their frontends. */
+struct drift_src {
+	const struct snapshot *s;
+	const uint32_t *fe; /* fe[i]: the dataplane.fe index of virtual service i; NULL: i */
+	bool rules;	    /* kube-proxy's nftables or iptables rules, not the IPVS table */
+};
+
+static uint32_t src_fe(const struct drift_src *src, uint32_t vs)
+{
+	return src->fe ? src->fe[vs] : vs;
+}
+
+/* kube_join's missing and extra entries, as missing, stale and terminating ones. */
+static int read_endpoints(const struct kube_state *k, const struct drift_src *src,
+			  const struct kube_join *kj, struct dp_plane_drift *pd)
 {
 	size_t n_ex = kj->n_extra ? kj->n_extra : 1;
 	pd->missing = malloc((kj->n_missing ? kj->n_missing : 1) * sizeof(*pd->missing));
@@ -195,11 +207,11 @@ static int read_drift(const struct kube_state *k, const struct plane_table *t, s
 		return -ENOMEM;
 	for (size_t i = 0; i < kj->n_missing; i++) {
 		const struct kube_drift_missing *m = &kj->missing[i];
-		if (remote_under_local(k, &kj->owners[m->vs],
-				       &k->slices[m->slice].endpoints[m->endpoint]))
+		if (src->rules && remote_under_local(k, &kj->owners[m->vs],
+						     &k->slices[m->slice].endpoints[m->endpoint]))
 			continue;
 		pd->missing[pd->n_missing++] = (struct dp_drift_ep){
-		    .fe = t->fe[m->vs],
+		    .fe = src_fe(src, m->vs),
 		    .ep = -1,
 		    .slice = (int32_t)m->slice,
 		    .endpoint = (int32_t)m->endpoint,
@@ -209,31 +221,42 @@ static int read_drift(const struct kube_state *k, const struct plane_table *t, s
 	}
 	for (size_t i = 0; i < kj->n_extra; i++) {
 		const struct kube_drift_extra *e = &kj->extra[i];
-		const struct ipvs_dest *d = &t->s.services[e->vs].dests[e->dest];
+		const struct ipvs_dest *d = &src->s->services[e->vs].dests[e->dest];
 		bool term = e->slice >= 0 && k->slices[e->slice].endpoints[e->endpoint].terminating;
 		struct dp_drift_ep *x =
 		    term ? &pd->terminating[pd->n_terminating++] : &pd->stale[pd->n_stale++];
 		*x = (struct dp_drift_ep){
-		    .fe = t->fe[e->vs],
+		    .fe = src_fe(src, e->vs),
 		    .ep = (int32_t)e->dest,
 		    .slice = e->slice,
 		    .endpoint = e->endpoint,
 		    .port = d->port,
 		};
 	}
+	return 0;
+}
+
+/* kube_join's drift, as a plane's: missing, stale, terminating, unowned, unserved. */
+static int read_drift(const struct kube_state *k, const struct drift_src *src,
+		      const struct kube_join *kj, struct dp_plane_drift *pd)
+{
+	int r = read_endpoints(k, src, kj, pd);
+	if (r < 0)
+		return r;
 	if (kj->n_unowned) {
 		pd->unowned = malloc(kj->n_unowned * sizeof(*pd->unowned));
 		if (!pd->unowned)
 			return -ENOMEM;
 		for (size_t i = 0; i < kj->n_unowned; i++)
-			pd->unowned[i] = t->fe[kj->unowned[i]];
+			pd->unowned[i] = src_fe(src, kj->unowned[i]);
 		pd->n_unowned = kj->n_unowned;
 	}
-	if (pd->unserved_checked) {
-		pd->unserved = kj->unserved; /* taken over */
+	if (pd->unserved_checked && kj->n_unserved) {
+		pd->unserved = malloc(kj->n_unserved * sizeof(*pd->unserved));
+		if (!pd->unserved)
+			return -ENOMEM;
+		memcpy(pd->unserved, kj->unserved, kj->n_unserved * sizeof(*pd->unserved));
 		pd->n_unserved = kj->n_unserved;
-		kj->unserved = NULL;
-		kj->n_unserved = 0;
 	}
 	pd->n_unchecked = kj->n_unchecked;
 	return 0;
@@ -251,8 +274,9 @@ static int join_plane(const struct dataplane *dp, const struct kube_state *k, en
 		r = kube_join(&t.s, k, NULL, 0, &kj);
 	if (r == 0) {
 		pd->joined = true;
+		struct drift_src src = {.s = &t.s, .fe = t.fe, .rules = true};
 		read_owners(dp, k, &t, &kj, out, pd);
-		r = read_drift(k, &t, &kj, pd);
+		r = read_drift(k, &src, &kj, pd);
 	}
 	kube_join_free(&kj);
 	plane_table_free(&t);
@@ -364,17 +388,35 @@ void dp_join_free(struct dp_join *j)
 	free(j->owners);
 	free(j->eps);
 	free(j->ep_base);
-	for (int p = 0; p < DP_N_PLANES; p++) {
-		struct dp_plane_drift *pd = &j->planes[p];
-		free(pd->missing);
-		free(pd->stale);
-		free(pd->terminating);
-		free(pd->unserved);
-		free(pd->unowned);
-	}
+	for (int p = 0; p < DP_N_PLANES; p++)
+		dp_plane_drift_free(&j->planes[p]);
 	dp_addr_diff_free(&j->kube_ipvs0);
 	free(j->ipset_fill);
 	memset(j, 0, sizeof(*j));
+}
+
+int dp_join_ipvs_drift(const struct snapshot *s, const struct kube_state *k,
+		       const struct kube_join *kj, enum dp_plane_kind running,
+		       struct dp_plane_drift *out)
+{
+	struct drift_src src = {.s = s};
+	memset(out, 0, sizeof(*out));
+	out->joined = true;
+	out->running = running == DP_IPVS;
+	out->unserved_checked = out->running || (running == DP_N_PLANES && s->n_services > 0);
+	for (size_t i = 0; i < kj->n_owners; i++)
+		out->n_mismatch += kj->owners[i].service >= 0 && kj->owners[i].affinity_mismatch;
+	return read_drift(k, &src, kj, out);
+}
+
+void dp_plane_drift_free(struct dp_plane_drift *pd)
+{
+	free(pd->missing);
+	free(pd->stale);
+	free(pd->terminating);
+	free(pd->unserved);
+	free(pd->unowned);
+	memset(pd, 0, sizeof(*pd));
 }
 
 const struct kube_rs_ref *dp_join_ep(const struct dp_join *j, size_t fe, size_t ep)

@@ -31,10 +31,14 @@ struct dp_fe_owner {
 	bool kind_mismatch;
 };
 
-/* One entry of a drift list: a frontend of dp (and one of its endpoints), an endpoint. */
+/*
+ * One entry of a drift list: a frontend (and one of its endpoints), an endpoint. For the
+ * IPVS table (dp_join_ipvs_drift) the frontend is a virtual service and its endpoints are
+ * its real servers.
+ */
 struct dp_drift_ep {
-	uint32_t fe;		 /* index into dataplane.fe */
-	int32_t ep;		 /* index into that frontend's eps; -1 in "missing" */
+	uint32_t fe;		 /* index into dataplane.fe (IPVS: snapshot services) */
+	int32_t ep;		 /* index into that frontend's eps (dests); -1 in "missing" */
 	int32_t slice, endpoint; /* kube_state.slices[slice].endpoints[endpoint], or -1 */
 	uint16_t port;		 /* the endpoint's port */
 	/* missing only: expected as the serving+terminating fallback (no endpoint ready). */
@@ -61,7 +65,7 @@ struct dp_plane_drift {
 	bool unserved_checked;
 	struct kube_drift_unserved *unserved;
 	size_t n_unserved;
-	uint32_t *unowned; /* frontends (dataplane.fe indexes) no Service explains */
+	uint32_t *unowned; /* frontends (indexes as fe above) no Service explains */
 	size_t n_unowned;
 	size_t n_mismatch;  /* frontends with a name, kind or affinity mismatch */
 	size_t n_unchecked; /* frontends under a Local policy while this node's name is unknown */
@@ -82,7 +86,7 @@ struct dp_join {
 	/* owned; eps[ep_base[i] + j] is fe[i].eps[j] (use dp_join_ep) */
 	struct kube_rs_ref *eps;
 	size_t *ep_base;
-	/* Per plane; the IPVS plane's drift is kube_join's (DP_IPVS stays unjoined here). */
+	/* Per plane; DP_IPVS stays unjoined here: dp_join_ipvs_drift makes it from kube_join. */
 	struct dp_plane_drift planes[DP_N_PLANES];
 	/* The plane kube-proxy runs on this node; DP_N_PLANES when the mode is not known. */
 	enum dp_plane_kind running;
@@ -113,6 +117,19 @@ enum dp_plane_kind dp_join_running_plane(const struct dataplane *dp, const struc
  */
 int dp_join(const struct dataplane *dp, const struct kube_state *k, struct dp_join *out);
 void dp_join_free(struct dp_join *j);
+
+/*
+ * The IPVS table's drift in the planes' terms, from kube_join's answers (kj joined s with
+ * k): missing (kj->missing, at weight 0 included), stale and terminating (kj->extra by the
+ * endpoint's condition), Services without a virtual service (when running is DP_IPVS, or
+ * not known and the table has services), virtual services of no Service, affinity
+ * mismatches. Its entries' fe and ep are snapshot service and destination indexes. Fills
+ * *out (zeroed first; free with dp_plane_drift_free, also on error). 0 or -ENOMEM.
+ */
+int dp_join_ipvs_drift(const struct snapshot *s, const struct kube_state *k,
+		       const struct kube_join *kj, enum dp_plane_kind running,
+		       struct dp_plane_drift *out);
+void dp_plane_drift_free(struct dp_plane_drift *pd);
 
 /* The EndpointSlice endpoint of dataplane.fe[fe].eps[ep], or NULL. */
 const struct kube_rs_ref *dp_join_ep(const struct dp_join *j, size_t fe, size_t ep);

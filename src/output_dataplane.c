@@ -135,9 +135,10 @@ static void write_kube_ipvs0(struct jw *w, const struct dataplane *dp, const str
 	jw_close(w, '}');
 }
 
-void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono,
-			      const struct kube_view *kv)
+void output_dataplane_section(struct jw *w, const struct snapshot *s, const struct kube_view *kv)
 {
+	const struct dataplane *dp = s->dp;
+	double mono = s->mono;
 	const struct dp_join *j = output_dp_join_of(kv, dp);
 	jw_open(w, "dataplane", '{');
 	jw_double(w, "read_seconds", dp->read_seconds);
@@ -149,6 +150,6 @@ void output_dataplane_section(struct jw *w, const struct dataplane *dp, double m
 	jw_close(w, ']');
 	write_ipsets(w, dp);
 	write_kube_ipvs0(w, dp, j);
-	output_dp_join_drift(w, kv, j);
+	output_dp_join_drift(w, kv, j, s);
 	jw_close(w, '}');
 }

@@ -11,17 +11,17 @@
 struct kube_view; /* kube_side.h */
 
 /*
- * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0, drift} of dp as a member of the
- * object open in w; mono is the snapshot's time (the data planes' age is said against it);
- * kv (may be NULL) joins it with the cluster when its dpj is dp's.
+ * Writes "dataplane": {planes, frontends, ipsets, kube_ipvs0, drift} of s->dp (not NULL) as
+ * a member of the object open in w (the data planes' age is said against s's time); kv (may
+ * be NULL) joins it with the cluster when its dpj is s->dp's, and its IPVS join gives the
+ * drift of s's IPVS table.
  */
-void output_dataplane_section(struct jw *w, const struct dataplane *dp, double mono,
-			      const struct kube_view *kv);
+void output_dataplane_section(struct jw *w, const struct snapshot *s, const struct kube_view *kv);
 
 /*
- * The batch text's part (translated): a line per plane, ipsets, kube-ipvs0, the frontends
- * (with their Services and pods when kv joins them), the drift.
+ * The batch text's part (translated) of s->dp (not NULL): a line per plane, ipsets,
+ * kube-ipvs0, the frontends (with their Services and pods when kv joins them), the drift.
  */
-void output_dataplane_text(FILE *f, const struct dataplane *dp, const struct kube_view *kv);
+void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_view *kv);
 
 #endif

@@ -88,8 +88,9 @@ static void frontend_lines(FILE *f, const struct dataplane *dp, size_t fi,
 	}
 }
 
-void output_dataplane_text(FILE *f, const struct dataplane *dp, const struct kube_view *kv)
+void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_view *kv)
 {
+	const struct dataplane *dp = s->dp;
 	const struct dp_join *j = output_dp_join_of(kv, dp);
 	char safe[200];
 	fputs(_("Data planes besides IPVS:\n"), f);
@@ -107,6 +108,6 @@ void output_dataplane_text(FILE *f, const struct dataplane *dp, const struct kub
 	}
 	for (size_t i = 0; i < dp->n_fe; i++)
 		frontend_lines(f, dp, i, kv, j);
-	output_dp_join_text(f, kv, j);
+	output_dp_join_text(f, kv, j, s);
 	fputc('\n', f);
 }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "cells.h"
 #include "dp_join.h"
@@ -51,45 +52,83 @@ void output_dp_join_endpoint(struct jw *w, const struct kube_view *kv, const str
 	jw_close(w, '}');
 }
 
-/* The frontend an entry is about: "tcp 10.96.0.10:53" or "tcp *:30080" (a NodePort). */
-static const char *fe_label(const struct dp_frontend *f, char *buf, size_t len)
+/* One plane's drift as the views write it: where its indexes point, and the cluster. */
+struct drift_view {
+	const struct kube_view *kv;
+	enum dp_plane_kind plane;
+	const struct dp_plane_drift *pd;
+	const struct dp_join *j;  /* the rules' planes: frontends are j->dp->fe */
+	const struct snapshot *s; /* DP_IPVS: frontends are s->services, owners kv->j's */
+};
+
+static const struct kube_vs_owner *dv_owner(const struct drift_view *dv, uint32_t fe)
+{
+	if (dv->plane != DP_IPVS)
+		return owner_of(dv->j, fe);
+	const struct kube_join *kj = dv->kv->j;
+	return fe < kj->n_owners && kj->owners[fe].service >= 0 ? &kj->owners[fe] : NULL;
+}
+
+/* The frontend an entry is about: "tcp 10.96.0.10:53", "tcp *:30080" (a NodePort), "fwmark 5". */
+static const char *dv_fe_label(const struct drift_view *dv, uint32_t fe, char *buf, size_t len)
 {
 	char a[64];
-	const char *p = ipvs_proto_name(f->protocol);
-	if (f->kind == DPF_NODE_PORT)
-		snprintf(buf, len, "%s *:%u", p ? p : "?", f->port);
+	uint16_t proto, port;
+	int af;
+	const struct ipvs_addr *addr;
+	if (dv->plane == DP_IPVS) {
+		const struct ipvs_service *v = &dv->s->services[fe];
+		if (v->fwmark) {
+			snprintf(buf, len, "fwmark %u", v->fwmark);
+			return buf;
+		}
+		proto = v->protocol, port = v->port, af = v->af, addr = &v->addr;
+	} else {
+		const struct dp_frontend *f = &dv->j->dp->fe[fe];
+		proto = f->protocol, port = f->port, af = f->af, addr = &f->addr;
+		if (f->kind == DPF_NODE_PORT)
+			addr = NULL;
+	}
+	const char *p = ipvs_proto_name(proto);
+	if (!addr)
+		snprintf(buf, len, "%s *:%u", p ? p : "?", port);
 	else
 		snprintf(buf, len, "%s %s", p ? p : "?",
-			 ipvs_hostport_str(f->af, &f->addr, f->port, a, sizeof(a)));
+			 ipvs_hostport_str(af, addr, port, a, sizeof(a)));
 	return buf;
 }
 
-/* The address:port of a drift entry: the rules' endpoint, or the cluster's (missing). */
-static const char *entry_addr(const struct kube_view *kv, const struct dp_join *j,
-			      const struct dp_drift_ep *x, char *buf, size_t len)
+/* The address:port of a drift entry: the node's endpoint, or the cluster's (missing). */
+static const char *dv_entry_addr(const struct drift_view *dv, const struct dp_drift_ep *x,
+				 char *buf, size_t len)
 {
-	const struct dp_frontend *f = &j->dp->fe[x->fe];
-	if (x->ep >= 0)
-		return ipvs_hostport_str(f->eps[x->ep].af, &f->eps[x->ep].addr, f->eps[x->ep].port,
-					 buf, len);
-	const struct kube_endpoint *e = &kv->k->slices[x->slice].endpoints[x->endpoint];
+	if (x->ep >= 0 && dv->plane == DP_IPVS) {
+		const struct ipvs_service *v = &dv->s->services[x->fe];
+		const struct ipvs_dest *d = &v->dests[x->ep];
+		return ipvs_hostport_str(d->af ? d->af : v->af, &d->addr, d->port, buf, len);
+	}
+	if (x->ep >= 0) {
+		const struct dp_endpoint *e = &dv->j->dp->fe[x->fe].eps[x->ep];
+		return ipvs_hostport_str(e->af, &e->addr, e->port, buf, len);
+	}
+	const struct kube_endpoint *e = &dv->kv->k->slices[x->slice].endpoints[x->endpoint];
 	return ipvs_hostport_str(e->ip.af, &e->ip.addr, x->port, buf, len);
 }
 
-static void write_entries(struct jw *w, const char *key, const struct kube_view *kv,
-			  const struct dp_join *j, const struct dp_drift_ep *x, size_t n)
+static void write_entries(struct jw *w, const char *key, const struct drift_view *dv,
+			  const struct dp_drift_ep *x, size_t n)
 {
 	char fe[96], a[96], svc[512];
+	const struct kube_state *k = dv->kv->k;
 	jw_open(w, key, '[');
 	for (size_t i = 0; i < n; i++) {
-		const struct kube_vs_owner *o = owner_of(j, x[i].fe);
+		const struct kube_vs_owner *o = dv_owner(dv, x[i].fe);
 		jw_open(w, NULL, '{');
-		jw_string(w, "plane", dp_plane_name(j->dp->fe[x[i].fe].plane));
-		jw_string(w, "frontend", fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)));
-		jw_string(w, "service",
-			  o ? kube_join_owner_label(kv->k, o, svc, sizeof(svc)) : NULL);
-		jw_string(w, "endpoint", entry_addr(kv, j, &x[i], a, sizeof(a)));
-		output_kube_endpoint_fields(w, kv->k, x[i].slice, x[i].endpoint);
+		jw_string(w, "plane", dp_plane_name(dv->plane));
+		jw_string(w, "frontend", dv_fe_label(dv, x[i].fe, fe, sizeof(fe)));
+		jw_string(w, "service", o ? kube_join_owner_label(k, o, svc, sizeof(svc)) : NULL);
+		jw_string(w, "endpoint", dv_entry_addr(dv, &x[i], a, sizeof(a)));
+		output_kube_endpoint_fields(w, k, x[i].slice, x[i].endpoint);
 		if (x[i].ep < 0)
 			jw_bool(w, "fallback_terminating", x[i].fallback);
 		jw_close(w, '}');
@@ -122,12 +161,11 @@ static void write_unserved(struct jw *w, const struct kube_view *kv,
 	jw_close(w, ']');
 }
 
-static void write_plane_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
-			      enum dp_plane_kind p)
+static void write_plane_drift(struct jw *w, const struct drift_view *dv)
 {
-	const struct dp_plane_drift *pd = &j->planes[p];
+	const struct dp_plane_drift *pd = dv->pd;
 	char fe[96];
-	jw_open(w, dp_plane_name(p), '{');
+	jw_open(w, dp_plane_name(dv->plane), '{');
 	jw_bool(w, "running", pd->running);
 	jw_u64_object(w, "counts",
 		      (const struct jw_u64_member[]){{"missing_endpoints", pd->n_missing},
@@ -138,19 +176,29 @@ static void write_plane_drift(struct jw *w, const struct kube_view *kv, const st
 						     {"owner_mismatch", pd->n_mismatch},
 						     {"unchecked_frontends", pd->n_unchecked},
 						     {NULL, 0}});
-	write_entries(w, "missing_endpoints", kv, j, pd->missing, pd->n_missing);
-	write_entries(w, "stale_endpoints", kv, j, pd->stale, pd->n_stale);
-	write_entries(w, "terminating_endpoints", kv, j, pd->terminating, pd->n_terminating);
-	write_unserved(w, kv, pd);
+	write_entries(w, "missing_endpoints", dv, pd->missing, pd->n_missing);
+	write_entries(w, "stale_endpoints", dv, pd->stale, pd->n_stale);
+	write_entries(w, "terminating_endpoints", dv, pd->terminating, pd->n_terminating);
+	write_unserved(w, dv->kv, pd);
 	jw_open(w, "unowned_frontends", '[');
 	for (size_t i = 0; i < pd->n_unowned; i++)
-		jw_string(w, NULL, fe_label(&j->dp->fe[pd->unowned[i]], fe, sizeof(fe)));
+		jw_string(w, NULL, dv_fe_label(dv, pd->unowned[i], fe, sizeof(fe)));
 	jw_close(w, ']');
 	jw_close(w, '}');
 }
 
-void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j)
+/* The IPVS table's drift in the planes' terms, when kv joined it (the caller frees *pd). */
+static bool ipvs_drift(const struct kube_view *kv, const struct dp_join *j,
+		       const struct snapshot *s, struct dp_plane_drift *pd)
 {
+	memset(pd, 0, sizeof(*pd));
+	return kv->j && s && dp_join_ipvs_drift(s, kv->k, kv->j, j->running, pd) == 0;
+}
+
+void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
+			  const struct snapshot *s)
+{
+	struct dp_plane_drift ipvs;
 	jw_bool(w, "joined", j != NULL);
 	jw_string(w, "running_plane",
 		  j && j->running < DP_N_PLANES ? dp_plane_name(j->running) : NULL);
@@ -159,9 +207,13 @@ void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct
 		return;
 	}
 	jw_open(w, "drift", '{');
-	for (int p = 0; p < DP_N_PLANES; p++)
+	if (ipvs_drift(kv, j, s, &ipvs))
+		write_plane_drift(w, &(struct drift_view){kv, DP_IPVS, &ipvs, j, s});
+	dp_plane_drift_free(&ipvs);
+	for (int p = DP_NFTABLES; p < DP_N_PLANES; p++)
 		if (j->planes[p].joined)
-			write_plane_drift(w, kv, j, (enum dp_plane_kind)p);
+			write_plane_drift(w, &(struct drift_view){kv, (enum dp_plane_kind)p,
+								  &j->planes[p], j, s});
 	jw_close(w, '}');
 }
 
@@ -235,55 +287,57 @@ void output_dp_join_endpoint_text(FILE *f, const struct kube_view *kv, const str
 		fputs(_(" [terminating]"), f);
 }
 
-static void entry_lines(FILE *f, const char *what, const struct kube_view *kv,
-			const struct dp_join *j, const struct dp_drift_ep *x, size_t n)
+static void entry_lines(FILE *f, const char *what, const struct drift_view *dv,
+			const struct dp_drift_ep *x, size_t n)
 {
 	char fe[96], a[96], svc[512], safe[512];
+	const struct kube_state *k = dv->kv->k;
 	for (size_t i = 0; i < n; i++) {
-		const struct kube_vs_owner *o = owner_of(j, x[i].fe);
+		const struct kube_vs_owner *o = dv_owner(dv, x[i].fe);
 		const struct kube_endpoint *e =
-		    x[i].slice >= 0 ? &kv->k->slices[x[i].slice].endpoints[x[i].endpoint] : NULL;
+		    x[i].slice >= 0 ? &k->slices[x[i].slice].endpoints[x[i].endpoint] : NULL;
 		fprintf(f, "    %-12s %-26s %-24s %s", what,
-			fe_label(&j->dp->fe[x[i].fe], fe, sizeof(fe)),
-			entry_addr(kv, j, &x[i], a, sizeof(a)),
-			cells_safe(o ? kube_join_owner_label(kv->k, o, svc, sizeof(svc)) : "-",
-				   safe, sizeof(safe)));
+			dv_fe_label(dv, x[i].fe, fe, sizeof(fe)),
+			dv_entry_addr(dv, &x[i], a, sizeof(a)),
+			cells_safe(o ? kube_join_owner_label(k, o, svc, sizeof(svc)) : "-", safe,
+				   sizeof(safe)));
 		if (e && e->pod)
 			fprintf(f, _(" pod %s"), cells_safe(e->pod, safe, sizeof(safe)));
 		fputc('\n', f);
 	}
 }
 
-static void plane_drift_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
-			     enum dp_plane_kind p)
+static void plane_drift_text(FILE *f, const struct drift_view *dv)
 {
-	const struct dp_plane_drift *pd = &j->planes[p];
+	const struct dp_plane_drift *pd = dv->pd;
+	const struct kube_state *k = dv->kv->k;
 	char fe[96], a[96], buf[512], safe[512];
 	fprintf(f,
 		_("Drift of %s%s: %zu missing, %zu stale, %zu terminating still programmed, "
 		  "%zu Services without a frontend, %zu frontends of no Service, "
 		  "%zu owners differ\n"),
-		dp_plane_name(p), pd->running ? _(" (kube-proxy runs it)") : "", pd->n_missing,
-		pd->n_stale, pd->n_terminating, pd->n_unserved, pd->n_unowned, pd->n_mismatch);
-	entry_lines(f, _("missing"), kv, j, pd->missing, pd->n_missing);
-	entry_lines(f, _("stale"), kv, j, pd->stale, pd->n_stale);
-	entry_lines(f, _("terminating"), kv, j, pd->terminating, pd->n_terminating);
+		dp_plane_name(dv->plane), pd->running ? _(" (kube-proxy runs it)") : "",
+		pd->n_missing, pd->n_stale, pd->n_terminating, pd->n_unserved, pd->n_unowned,
+		pd->n_mismatch);
+	entry_lines(f, _("missing"), dv, pd->missing, pd->n_missing);
+	entry_lines(f, _("stale"), dv, pd->stale, pd->n_stale);
+	entry_lines(f, _("terminating"), dv, pd->terminating, pd->n_terminating);
 	for (size_t i = 0; i < pd->n_unserved; i++) {
 		const struct kube_drift_unserved *u = &pd->unserved[i];
-		const struct kube_service *s = &kv->k->services[u->service];
+		const struct kube_service *s = &k->services[u->service];
 		const struct kube_ip *ip = &s->cluster_ips[u->ip];
 		const char *proto = ipvs_proto_name(s->ports[u->port].protocol);
 		struct kube_vs_owner o = {.service = (int32_t)u->service, .port = u->port};
 		snprintf(
 		    fe, sizeof(fe), "%s %s", proto ? proto : "?",
 		    ipvs_hostport_str(ip->af, &ip->addr, s->ports[u->port].port, a, sizeof(a)));
-		fprintf(f, "    %-12s %-26s %-24s %s\n", _("unserved"), fe, "-",
-			cells_safe(kube_join_owner_label(kv->k, &o, buf, sizeof(buf)), safe,
-				   sizeof(safe)));
+		fprintf(
+		    f, "    %-12s %-26s %-24s %s\n", _("unserved"), fe, "-",
+		    cells_safe(kube_join_owner_label(k, &o, buf, sizeof(buf)), safe, sizeof(safe)));
 	}
 	for (size_t i = 0; i < pd->n_unowned; i++)
 		fprintf(f, "    %-12s %s\n", _("unowned"),
-			fe_label(&j->dp->fe[pd->unowned[i]], fe, sizeof(fe)));
+			dv_fe_label(dv, pd->unowned[i], fe, sizeof(fe)));
 }
 
 static void addr_list(FILE *f, const char *what, const struct dp_addr *a, size_t n)
@@ -297,14 +351,20 @@ static void addr_list(FILE *f, const char *what, const struct dp_addr *a, size_t
 	fputc('\n', f);
 }
 
-void output_dp_join_text(FILE *f, const struct kube_view *kv, const struct dp_join *j)
+void output_dp_join_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
+			 const struct snapshot *s)
 {
+	struct dp_plane_drift ipvs;
 	char safe[64];
 	if (!j)
 		return;
-	for (int p = 0; p < DP_N_PLANES; p++)
+	if (ipvs_drift(kv, j, s, &ipvs))
+		plane_drift_text(f, &(struct drift_view){kv, DP_IPVS, &ipvs, j, s});
+	dp_plane_drift_free(&ipvs);
+	for (int p = DP_NFTABLES; p < DP_N_PLANES; p++)
 		if (j->planes[p].joined)
-			plane_drift_text(f, kv, j, (enum dp_plane_kind)p);
+			plane_drift_text(f, &(struct drift_view){kv, (enum dp_plane_kind)p,
+								 &j->planes[p], j, s});
 	if (j->kube_ipvs0_checked) {
 		fprintf(f, _("kube-ipvs0 against the Service IPs: %zu missing, %zu extra\n"),
 			j->kube_ipvs0.n_missing, j->kube_ipvs0.n_extra);

@@ -23,8 +23,12 @@ void output_dp_join_frontend(struct jw *w, const struct kube_view *kv, const str
 /* An endpoint's "kube": its pod, node, slice and conditions, or null. */
 void output_dp_join_endpoint(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
 			     size_t fe, size_t ep);
-/* "joined", "running_plane" and "drift" (one object per joined plane) of the section. */
-void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j);
+/*
+ * "joined", "running_plane" and "drift" of the section: one object per joined plane, and
+ * "ipvs" for s's IPVS table when kv joined it (kube_join, in the same terms).
+ */
+void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
+			  const struct snapshot *s);
 /* A set's "fill": "ok", "nearly-full" or "full". */
 void output_dp_join_ipset(struct jw *w, const struct dp_ipset *s);
 /* kube_ipvs0's "checked", "missing" and "extra" (null when not checked). */
@@ -38,7 +42,11 @@ void output_dp_join_frontend_text(FILE *f, const struct kube_view *kv, const str
 /* " pod ns/name [not ready] [terminating]" after an endpoint's line. */
 void output_dp_join_endpoint_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
 				  size_t fe, size_t ep);
-/* The drift of each joined plane, kube-ipvs0's differences and ipsets near maxelem. */
-void output_dp_join_text(FILE *f, const struct kube_view *kv, const struct dp_join *j);
+/*
+ * The drift of each joined plane (s's IPVS table's too when kv joined it), kube-ipvs0's
+ * differences and ipsets near maxelem.
+ */
+void output_dp_join_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
+			 const struct snapshot *s);
 
 #endif

@@ -291,7 +291,7 @@ int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev,
 	if (kv)
 		output_kube_section(&w, kv, s);
 	if (s->dp)
-		output_dataplane_section(&w, s->dp, s->mono, kv);
+		output_dataplane_section(&w, s, kv);
 	jw_open(&w, "modules", '[');
 	for (size_t i = 0; i < s->n_modules; i++) {
 		jw_open(&w, NULL, '{');

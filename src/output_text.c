@@ -238,7 +238,7 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 	}
 	fputc('\n', f);
 	if (s->dp)
-		output_dataplane_text(f, s->dp, kv);
+		output_dataplane_text(f, s, kv);
 	if (fflush(f) != 0 || ferror(f))
 		return -(errno ? errno : EIO);
 	return 0;

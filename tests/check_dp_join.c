@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -26,6 +27,10 @@
 #include "fixture.h"
 #include "kube_model.h"
 #include "kube_parse.h"
+#include "kube_side.h"
+#include "output_json.h"
+#include "output_text.h"
+#include "snapshot.h"
 
 static void load_list(const char *name, int (*add)(const cJSON *, void *), struct kube_state *k)
 {
@@ -453,6 +458,115 @@ START_TEST(test_local_policy_no_local_endpoint)
 }
 END_TEST
 
+static struct ipvs_service *vs_add(struct snapshot *s, const char *addr, uint16_t port)
+{
+	struct ipvs_service *v = snapshot_add_service(s);
+	ck_assert_ptr_nonnull(v);
+	v->af = AF_INET;
+	v->addr = a4(addr);
+	v->protocol = IPPROTO_TCP;
+	v->port = port;
+	v->dests_known = true;
+	return v;
+}
+
+static void rs_add(struct ipvs_service *v, const char *addr, uint16_t port, int weight)
+{
+	struct ipvs_dest *d = service_add_dest(v);
+	ck_assert_ptr_nonnull(d);
+	d->af = AF_INET;
+	d->addr = a4(addr);
+	d->port = port;
+	d->weight = weight;
+}
+
+/* The IPVS table's drift in the planes' terms, from kube_join's answers. */
+START_TEST(test_ipvs_drift)
+{
+	struct rec *r = rec_open("ipvs");
+	struct snapshot s;
+	struct kube_join kj;
+	struct dp_plane_drift pd;
+	memset(&s, 0, sizeof(s));
+	/* web: one ready endpoint of two, and the not-ready one */
+	struct ipvs_service *v = vs_add(&s, "10.96.120.15", 80);
+	rs_add(v, "10.244.1.10", 8080, 1);
+	rs_add(v, "10.244.2.12", 8080, 1);
+	/* api: its ready endpoint, and the terminating one at weight 1 */
+	v = vs_add(&s, "10.96.33.7", 8080);
+	rs_add(v, "10.244.1.20", 8080, 1);
+	rs_add(v, "10.244.2.22", 8080, 1);
+	/* made by hand */
+	v = vs_add(&s, "10.0.0.1", 80);
+	rs_add(v, "192.0.2.1", 80, 1);
+	ck_assert_int_eq(kube_join(&s, &r->k, NULL, 0, &kj), 0);
+	ck_assert_int_eq(dp_join_ipvs_drift(&s, &r->k, &kj, DP_IPVS, &pd), 0);
+	ck_assert(pd.joined && pd.running && pd.unserved_checked);
+	ck_assert_uint_eq(pd.n_missing, 1); /* web's 10.244.2.11 */
+	ck_assert_uint_eq(pd.missing[0].fe, 0);
+	ck_assert(ep_is(&r->k, &pd.missing[0], "10.244.2.11"));
+	ck_assert_uint_eq(pd.n_stale, 1); /* web's not-ready 10.244.2.12 */
+	ck_assert_uint_eq(pd.stale[0].fe, 0);
+	ck_assert_int_eq(pd.stale[0].ep, 1);
+	ck_assert(!ep_of(&r->k, &pd.stale[0])->ready);
+	ck_assert_uint_eq(pd.n_terminating, 1); /* api's 10.244.2.22 */
+	ck_assert_uint_eq(pd.terminating[0].fe, 1);
+	ck_assert_int_eq(pd.terminating[0].ep, 1);
+	ck_assert_uint_eq(pd.n_unowned, 1);
+	ck_assert_uint_eq(pd.unowned[0], 2);
+	ck_assert_uint_eq(pd.n_unserved, 11); /* 13 ClusterIP:ports, 2 with a virtual service */
+	dp_plane_drift_free(&pd);
+	/* another plane runs: Services without a virtual service are not looked for */
+	ck_assert_int_eq(dp_join_ipvs_drift(&s, &r->k, &kj, DP_NFTABLES, &pd), 0);
+	ck_assert(!pd.running && !pd.unserved_checked);
+	ck_assert_uint_eq(pd.n_unserved, 0);
+	ck_assert_uint_eq(pd.n_missing, 1);
+	dp_plane_drift_free(&pd);
+
+	/* -j and -b say it beside the nftables plane's (the table as s, its data planes r->dp) */
+	struct kube_view kv = {.k = &r->k, .j = &kj, .dpj = rec_join(r)};
+	s.dp = dataplane_ref(r->dp);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(output_json(f, &s, NULL, &kv), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	cJSON *doc = cJSON_Parse(text);
+	ck_assert_ptr_nonnull(doc);
+	const cJSON *dr = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "dataplane"), "drift");
+	const cJSON *ipvs = cJSON_GetObjectItem(dr, "ipvs");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(ipvs, "running")));
+	ck_assert(
+	    cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(dr, "nftables"), "running")));
+	const cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(ipvs, "stale_endpoints"), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(st, "frontend")->valuestring, "tcp 10.96.120.15:80");
+	ck_assert_str_eq(cJSON_GetObjectItem(st, "endpoint")->valuestring, "10.244.2.12:8080");
+	ck_assert_str_eq(cJSON_GetObjectItem(st, "service")->valuestring, "default/web:http");
+	ck_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(ipvs, "unowned_frontends"), 0)->valuestring,
+	    "tcp 10.0.0.1:80");
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(ipvs, "services_without_frontend")),
+			 11);
+	cJSON_Delete(doc);
+	free(text);
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(output_text(f, &s, true, &kv), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(strstr(text,
+				     "Drift of ipvs (kube-proxy runs it): 1 missing, 1 stale, "
+				     "1 terminating still programmed, 11 Services without"));
+	ck_assert_ptr_nonnull(strstr(text, "    stale        tcp 10.96.120.15:80        "
+					   "10.244.2.12:8080         default/web:http pod "));
+	ck_assert_ptr_nonnull(strstr(text, "Drift of nftables: 1 missing, 2 stale"));
+	free(text);
+	kube_join_free(&kj);
+	snapshot_free(&s);
+	rec_close(r);
+}
+END_TEST
+
 /* The views' join is made again only for a new state or a new read of the data planes. */
 START_TEST(test_cache)
 {
@@ -494,5 +608,5 @@ CHECK_MAIN("dp_join",
 	    0,
 	    {test_nft_drift, test_owners_and_pods, test_kind_and_affinity_mismatch,
 	     test_local_policy_unknown_node, test_local_policy_no_local_endpoint}},
-	   {"mode", 0, {test_running_plane}}, {"ipvs-needs", 0, {test_kube_ipvs0, test_ipset_fill}},
-	   {"cache", 0, {test_cache}})
+	   {"mode", 0, {test_running_plane, test_ipvs_drift}},
+	   {"ipvs-needs", 0, {test_kube_ipvs0, test_ipset_fill}}, {"cache", 0, {test_cache}})
