@@ -195,10 +195,29 @@ static bool ipvs_drift(const struct kube_view *kv, const struct dp_join *j,
 	return kv->j && s && dp_join_ipvs_drift(s, kv->k, kv->j, j->running, pd) == 0;
 }
 
+/* fn(dv, arg) for each joined plane's drift, the IPVS table's first when kv joined it. */
+static void each_drift(const struct kube_view *kv, const struct dp_join *j,
+		       const struct snapshot *s, void (*fn)(const struct drift_view *, void *),
+		       void *arg)
+{
+	struct dp_plane_drift ipvs;
+	if (ipvs_drift(kv, j, s, &ipvs))
+		fn(&(struct drift_view){kv, DP_IPVS, &ipvs, j, s}, arg);
+	dp_plane_drift_free(&ipvs);
+	for (int p = DP_NFTABLES; p < DP_N_PLANES; p++)
+		if (j->planes[p].joined)
+			fn(&(struct drift_view){kv, (enum dp_plane_kind)p, &j->planes[p], j, s},
+			   arg);
+}
+
+static void write_plane_drift_cb(const struct drift_view *dv, void *w)
+{
+	write_plane_drift(w, dv);
+}
+
 void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct dp_join *j,
 			  const struct snapshot *s)
 {
-	struct dp_plane_drift ipvs;
 	jw_bool(w, "joined", j != NULL);
 	jw_string(w, "running_plane",
 		  j && j->running < DP_N_PLANES ? dp_plane_name(j->running) : NULL);
@@ -207,13 +226,7 @@ void output_dp_join_drift(struct jw *w, const struct kube_view *kv, const struct
 		return;
 	}
 	jw_open(w, "drift", '{');
-	if (ipvs_drift(kv, j, s, &ipvs))
-		write_plane_drift(w, &(struct drift_view){kv, DP_IPVS, &ipvs, j, s});
-	dp_plane_drift_free(&ipvs);
-	for (int p = DP_NFTABLES; p < DP_N_PLANES; p++)
-		if (j->planes[p].joined)
-			write_plane_drift(w, &(struct drift_view){kv, (enum dp_plane_kind)p,
-								  &j->planes[p], j, s});
+	each_drift(kv, j, s, write_plane_drift_cb, w);
 	jw_close(w, '}');
 }
 
@@ -340,6 +353,11 @@ static void plane_drift_text(FILE *f, const struct drift_view *dv)
 			dv_fe_label(dv, pd->unowned[i], fe, sizeof(fe)));
 }
 
+static void plane_drift_text_cb(const struct drift_view *dv, void *f)
+{
+	plane_drift_text(f, dv);
+}
+
 static void addr_list(FILE *f, const char *what, const struct dp_addr *a, size_t n)
 {
 	char buf[64];
@@ -354,17 +372,10 @@ static void addr_list(FILE *f, const char *what, const struct dp_addr *a, size_t
 void output_dp_join_text(FILE *f, const struct kube_view *kv, const struct dp_join *j,
 			 const struct snapshot *s)
 {
-	struct dp_plane_drift ipvs;
 	char safe[64];
 	if (!j)
 		return;
-	if (ipvs_drift(kv, j, s, &ipvs))
-		plane_drift_text(f, &(struct drift_view){kv, DP_IPVS, &ipvs, j, s});
-	dp_plane_drift_free(&ipvs);
-	for (int p = DP_NFTABLES; p < DP_N_PLANES; p++)
-		if (j->planes[p].joined)
-			plane_drift_text(f, &(struct drift_view){kv, (enum dp_plane_kind)p,
-								 &j->planes[p], j, s});
+	each_drift(kv, j, s, plane_drift_text_cb, f);
 	if (j->kube_ipvs0_checked) {
 		fprintf(f, _("kube-ipvs0 against the Service IPs: %zu missing, %zu extra\n"),
 			j->kube_ipvs0.n_missing, j->kube_ipvs0.n_extra);
