@@ -34,8 +34,10 @@ here=$(cd "$dpdir/../kube" && pwd)
 mode_pid=""
 trap 'cleanup; [ -n "$mode_pid" ] && kill "$mode_pid" 2>/dev/null' EXIT
 
-python3 "$dpdir/drift-scenario.py" cluster "$here/scenarios/basic.json" "$work" &&
-	cp "$work/cluster.json" "$work/scenario.json" || { echo "drift-scenario.py failed"; exit 99; }
+if ! python3 "$dpdir/drift-scenario.py" cluster "$here/scenarios/basic.json" "$work"; then
+	echo "drift-scenario.py failed"; exit 99
+fi
+cp "$work/cluster.json" "$work/scenario.json"
 start_server
 for r in svcs:services slices:endpointslices nodes:nodes; do
 	kubectl get "${r#*:}" -A -o json > "$work/${r%%:*}.json" 2> "$work/kubectl.err" ||
@@ -73,7 +75,7 @@ PY
 	ipset create KUBE-CLUSTER-IP hash:ip,port maxelem 4
 	for p in 53 80 443 8080; do ipset add KUBE-CLUSTER-IP 10.96.0.10,tcp:$p; done
 	ipset create KUBE-NODE-PORT-TCP hash:ip,port maxelem 10
-	for p in $(seq 30001 30009); do ipset add KUBE-NODE-PORT-TCP 192.168.122.11,tcp:$p; done
+	for p in $(seq 30001 30009); do ipset add KUBE-NODE-PORT-TCP "192.168.122.11,tcp:$p"; done
 	ipset create KUBE-LOOP-BACK hash:ip,port,ip maxelem 100
 	ipset add KUBE-LOOP-BACK 10.244.1.10,tcp:8080,10.244.1.10
 } > "$work/node.log" 2>&1 || { echo "kube-ipvs0 or the ipsets could not be made"; cat "$work/node.log"; exit 99; }
@@ -92,8 +94,10 @@ run_check() {
 }
 
 # nftables mode.
-python3 "$dpdir/gen-kube-nft.py" "$work/node.json" --node worker-1 > "$work/rules.nft" &&
-	nft -f "$work/rules.nft" 2> "$work/nft.err" || not_ok "nftables: the node's rules loaded" "$work/nft.err"
+if ! { python3 "$dpdir/gen-kube-nft.py" "$work/node.json" --node worker-1 > "$work/rules.nft" &&
+	nft -f "$work/rules.nft"; } 2> "$work/nft.err"; then
+	not_ok "nftables: the node's rules loaded" "$work/nft.err"
+fi
 proxy_mode nftables
 run_check nftables
 # DP_JOIN_SAVE=DIR: what tests/check_dp_join.c's fixtures are (tests/fixtures/dp-join).
@@ -104,11 +108,15 @@ fi
 
 # ipt_restore BACKEND: the node's iptables rules (both families) into iptables-BACKEND.
 ipt_restore() {
+	local f tool
 	for f in 4 6; do
-		python3 "$dpdir/gen-kube-iptables.py" --scenario "$work/node.json" --node worker-1 --family $f \
-			--out "$work/ipt$f.rules" > "$work/gen.err" 2>&1 &&
-			"$( [ $f = 4 ] && echo iptables || echo ip6tables )-$1-restore" < "$work/ipt$f.rules" 2>> "$work/gen.err" ||
+		tool=iptables
+		[ $f = 6 ] && tool=ip6tables
+		if ! { python3 "$dpdir/gen-kube-iptables.py" --scenario "$work/node.json" --node worker-1 \
+			--family $f --out "$work/ipt$f.rules" && "$tool-$1-restore" < "$work/ipt$f.rules"; } \
+			> "$work/gen.err" 2>&1; then
 			not_ok "iptables-$1: the node's IPv$f rules restored" "$work/gen.err"
+		fi
 	done
 }
 
