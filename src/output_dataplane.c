@@ -10,6 +10,7 @@
 #include "json_writer.h"
 #include "output_dataplane.h"
 #include "output_dp_join.h"
+#include "output_dp_leftovers.h"
 
 static void write_planes(struct jw *w, const struct dataplane *dp)
 {
@@ -151,5 +152,8 @@ void output_dataplane_section(struct jw *w, const struct snapshot *s, const stru
 	write_ipsets(w, dp);
 	write_kube_ipvs0(w, dp, j);
 	output_dp_join_drift(w, kv, j, s);
+	struct dp_leftovers lo;
+	dp_leftovers_of(s, kv, &lo);
+	output_dp_leftovers_json(w, &lo);
 	jw_close(w, '}');
 }

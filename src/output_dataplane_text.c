@@ -11,6 +11,7 @@
 #include "nls.h"
 #include "output_dataplane.h"
 #include "output_dp_join.h"
+#include "output_dp_leftovers.h"
 
 /* "nftables: 15 frontends, 100 rules" or why the plane says nothing. */
 static void plane_line(FILE *f, const struct dataplane *dp, enum dp_plane_kind k)
@@ -110,4 +111,7 @@ void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_
 		frontend_lines(f, dp, i, kv, j);
 	output_dp_join_text(f, kv, j, s);
 	fputc('\n', f);
+	struct dp_leftovers lo;
+	dp_leftovers_of(s, kv, &lo);
+	output_dp_leftovers_text(f, &lo);
 }

@@ -87,15 +87,7 @@ lsmod >"$K/lsmod.txt" 2>&1
 # As QEMU's user network hands it out: 10.0.2.15/24, gateway 10.0.2.2 (the
 # host's 127.0.0.1).
 mark "network"
-modprobe virtio_net
-i=0
-while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do
-	usleep 100000
-	i=$((i + 1))
-done
-ip link set eth0 up &&
-	ip addr add 10.0.2.15/24 dev eth0 &&
-	ip route add default via 10.0.2.2
+net_up
 nrc=$?
 ip addr show >"$K/ip-addr.txt" 2>&1
 ip route show >"$K/ip-route.txt" 2>&1
