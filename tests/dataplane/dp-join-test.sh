@@ -3,7 +3,8 @@
 # dp-join-test.sh: the node's data plane joined with the cluster, through the real path, in a
 # network namespace of its own: the API test server (tests/kube/apiserver.py) serves the
 # basic scenario plus a new Service; kubectl reads its Services, EndpointSlices and Nodes;
-# drift-scenario.py turns what kubectl read into the node's last view, with deliberate drift
+# scenario-from-api.py and drift-scenario.py turn what kubectl read into the node's last
+# view, with deliberate drift
 # (an endpoint missing, one stale, a terminating one still programmed, the new Service
 # without a frontend, a Service renamed in the rules); gen-kube-nft.py and
 # gen-kube-iptables.py write kube-proxy's rules from it, loaded by the real nft and
@@ -43,8 +44,11 @@ for r in svcs:services slices:endpointslices nodes:nodes; do
 	kubectl get "${r#*:}" -A -o json > "$work/${r%%:*}.json" 2> "$work/kubectl.err" ||
 		not_ok "kubectl get ${r#*:} from the API test server" "$work/kubectl.err"
 done
-python3 "$dpdir/drift-scenario.py" node "$work/svcs.json" "$work/slices.json" "$work/nodes.json" \
-	"$work/node.json" > "$work/drift.err" 2>&1 || not_ok "the node's view made from kubectl's lists" "$work/drift.err"
+if ! { python3 "$dpdir/scenario-from-api.py" "$work/svcs.json" "$work/slices.json" "$work/nodes.json" \
+	"$work/from-api.json" --drop default/orders &&
+	python3 "$dpdir/drift-scenario.py" node "$work/from-api.json" "$work/node.json"; } > "$work/drift.err" 2>&1; then
+	not_ok "the node's view made from kubectl's lists" "$work/drift.err"
+fi
 
 # proxy_mode MODE: kube-proxy's /proxyMode on 127.0.0.1:10249 answers MODE.
 proxy_mode() {

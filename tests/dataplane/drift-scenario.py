@@ -3,16 +3,17 @@
 # drift-scenario.py: two views of one cluster for dp-join-test.sh: what the API server
 # serves (cluster.json, an apiserver.py scenario made from another one, with the drift the
 # test therefore knows in expect.json), and what the node's kube-proxy last programmed
-# (node.json, for gen-kube-nft.py / gen-kube-iptables.py), made from the Services,
-# EndpointSlices and Nodes kubectl read from that server, apart by deliberate drift:
+# (node.json, for gen-kube-nft.py / gen-kube-iptables.py), made from what kubectl read from
+# that server (scenario-from-api.py's output, default/orders dropped) by deliberate drift:
 #
 #   drift-scenario.py cluster tests/kube/scenarios/basic.json OUTDIR
-#   drift-scenario.py node SERVICES.json SLICES.json NODES.json OUTDIR/node.json
+#   drift-scenario.py node FROM-API.json OUTDIR/node.json
 #
 # - missing: default/web's ready endpoint 10.244.2.11 is not in the node's rules;
 # - stale: the node still sends default/sticky to 10.244.2.99, which the cluster has not;
 # - terminating: default/api's 10.244.2.22 is terminating in the cluster, still programmed;
-# - unserved: default/orders is new in the cluster, the node has no frontend for it;
+# - unserved: default/orders is new in the cluster, the node has no frontend for it (the
+#   --drop of scenario-from-api.py);
 # - owner: the node's rules name monitoring/syslog "syslog-old" (its address is syslog's).
 # The node step also writes node.json.ipvs0, the addresses for kube-ipvs0: the node's view's
 # Service IPs and one of no Service. The ipsets are made by the test.
@@ -25,45 +26,17 @@ def find(sc, name):
     return next((s for s in sc["services"] if s["metadata"]["name"] == name), None)
 
 
-def state_of(cond):
-    """apiserver.py's endpoint state names, from an EndpointSlice endpoint's conditions."""
-    if cond.get("ready", True):
-        return "ready"
-    if cond.get("serving") and cond.get("terminating"):
-        return "terminating-serving"
-    return "terminating" if cond.get("terminating") else "not-ready"
-
-
-def from_api(svcs, slices, nodes):
-    """The generators' scenario form of what kubectl listed."""
-    eps = {}
-    for sl in slices["items"]:
-        md = sl["metadata"]
-        key = (md["namespace"], (md.get("labels") or {}).get("kubernetes.io/service-name"))
-        for e in sl.get("endpoints") or []:
-            eps.setdefault(key, []).append({"ip": e["addresses"][0], "node": e.get("nodeName"),
-                                            "state": state_of(e.get("conditions") or {})})
-    out = {"nodes": [{"name": n["metadata"]["name"]} for n in nodes["items"]], "services": []}
-    for s in svcs["items"]:
-        md = s["metadata"]
-        out["services"].append({"metadata": {"name": md["name"], "namespace": md["namespace"]},
-                                "spec": s["spec"], "status": s.get("status") or {},
-                                "endpoints": eps.get((md["namespace"], md["name"]), [])})
-    return out
-
-
 def node_view(args):
-    node = from_api(*(json.load(open(a)) for a in args[:3]))
-    assert find(node, "orders"), "the API server does not serve default/orders"
-    node["services"] = [s for s in node["services"] if s["metadata"]["name"] != "orders"]
+    node = json.load(open(args[0]))
+    assert not find(node, "orders"), "default/orders should have been dropped"
     web = find(node, "web")
     web["endpoints"] = [e for e in web["endpoints"] if e["ip"] != "10.244.2.11"]
     find(node, "sticky")["endpoints"].append({"ip": "10.244.2.99", "node": "worker-2", "state": "ready"})
     api = [e for e in find(node, "api")["endpoints"] if e["ip"] == "10.244.2.22"]
-    assert api and api[0]["state"] == "terminating", api
+    assert api and api[0]["state"] != "ready", api
     api[0]["state"] = "ready"
     find(node, "syslog")["metadata"]["name"] = "syslog-old"
-    json.dump(node, open(args[3], "w"), indent=1)
+    json.dump(node, open(args[1], "w"), indent=1)
     # kube-ipvs0 as ipvs mode left it for this view: its Service IPs, and one of none
     have = ["10.96.99.99"]
     for s in node["services"]:
@@ -72,7 +45,7 @@ def node_view(args):
             continue
         have += (spec.get("clusterIPs") or [spec["clusterIP"]]) + (spec.get("externalIPs") or [])
         have += [i["ip"] for i in (s["status"].get("loadBalancer") or {}).get("ingress", []) if "ip" in i]
-    with open(args[3] + ".ipvs0", "w") as f:
+    with open(args[1] + ".ipvs0", "w") as f:
         f.write("\n".join(sorted(set(have))) + "\n")
 
 
