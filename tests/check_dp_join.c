@@ -30,6 +30,7 @@
 #include "kube_side.h"
 #include "output_json.h"
 #include "output_text.h"
+#include "sample.h"
 #include "snapshot.h"
 
 static void load_list(const char *name, int (*add)(const cJSON *, void *), struct kube_state *k)
@@ -458,28 +459,6 @@ START_TEST(test_local_policy_no_local_endpoint)
 }
 END_TEST
 
-static struct ipvs_service *vs_add(struct snapshot *s, const char *addr, uint16_t port)
-{
-	struct ipvs_service *v = snapshot_add_service(s);
-	ck_assert_ptr_nonnull(v);
-	v->af = AF_INET;
-	v->addr = a4(addr);
-	v->protocol = IPPROTO_TCP;
-	v->port = port;
-	v->dests_known = true;
-	return v;
-}
-
-static void rs_add(struct ipvs_service *v, const char *addr, uint16_t port, int weight)
-{
-	struct ipvs_dest *d = service_add_dest(v);
-	ck_assert_ptr_nonnull(d);
-	d->af = AF_INET;
-	d->addr = a4(addr);
-	d->port = port;
-	d->weight = weight;
-}
-
 /* The IPVS table's drift in the planes' terms, from kube_join's answers. */
 START_TEST(test_ipvs_drift)
 {
@@ -489,16 +468,16 @@ START_TEST(test_ipvs_drift)
 	struct dp_plane_drift pd;
 	memset(&s, 0, sizeof(s));
 	/* web: one ready endpoint of two, and the not-ready one */
-	struct ipvs_service *v = vs_add(&s, "10.96.120.15", 80);
-	rs_add(v, "10.244.1.10", 8080, 1);
-	rs_add(v, "10.244.2.12", 8080, 1);
+	struct ipvs_service *v = sample_add_v4(&s, "10.96.120.15", 80, IPPROTO_TCP);
+	sample_add_dest_v4(v, "10.244.1.10", 8080);
+	sample_add_dest_v4(v, "10.244.2.12", 8080);
 	/* api: its ready endpoint, and the terminating one at weight 1 */
-	v = vs_add(&s, "10.96.33.7", 8080);
-	rs_add(v, "10.244.1.20", 8080, 1);
-	rs_add(v, "10.244.2.22", 8080, 1);
+	v = sample_add_v4(&s, "10.96.33.7", 8080, IPPROTO_TCP);
+	sample_add_dest_v4(v, "10.244.1.20", 8080);
+	sample_add_dest_v4(v, "10.244.2.22", 8080);
 	/* made by hand */
-	v = vs_add(&s, "10.0.0.1", 80);
-	rs_add(v, "192.0.2.1", 80, 1);
+	v = sample_add_v4(&s, "10.0.0.1", 80, IPPROTO_TCP);
+	sample_add_dest_v4(v, "192.0.2.1", 80);
 	ck_assert_int_eq(kube_join(&s, &r->k, NULL, 0, &kj), 0);
 	ck_assert_int_eq(dp_join_ipvs_drift(&s, &r->k, &kj, DP_IPVS, &pd), 0);
 	ck_assert(pd.joined && pd.running && pd.unserved_checked);
