@@ -303,14 +303,14 @@ void output_dp_join_endpoint_text(FILE *f, const struct kube_view *kv, const str
 static void entry_lines(FILE *f, const char *what, const struct drift_view *dv,
 			const struct dp_drift_ep *x, size_t n)
 {
-	char fe[96], a[96], svc[512], safe[512];
+	char fe[96], a[96], svc[512], safe[512], label[64];
 	const struct kube_state *k = dv->kv->k;
+	cells_pad(what, 12, 0, label, sizeof(label)); /* translated: padded in cells */
 	for (size_t i = 0; i < n; i++) {
 		const struct kube_vs_owner *o = dv_owner(dv, x[i].fe);
 		const struct kube_endpoint *e =
 		    x[i].slice >= 0 ? &k->slices[x[i].slice].endpoints[x[i].endpoint] : NULL;
-		fprintf(f, "    %-12s %-26s %-24s %s", what,
-			dv_fe_label(dv, x[i].fe, fe, sizeof(fe)),
+		fprintf(f, "    %s %-26s %-24s %s", label, dv_fe_label(dv, x[i].fe, fe, sizeof(fe)),
 			dv_entry_addr(dv, &x[i], a, sizeof(a)),
 			cells_safe(o ? kube_join_owner_label(k, o, svc, sizeof(svc)) : "-", safe,
 				   sizeof(safe)));
@@ -324,7 +324,7 @@ static void plane_drift_text(FILE *f, const struct drift_view *dv)
 {
 	const struct dp_plane_drift *pd = dv->pd;
 	const struct kube_state *k = dv->kv->k;
-	char fe[96], a[96], buf[512], safe[512];
+	char fe[96], a[96], buf[512], safe[512], label[64];
 	fprintf(f,
 		_("Drift of %s%s: %zu missing, %zu stale, %zu terminating still programmed, "
 		  "%zu Services without a frontend, %zu frontends of no Service, "
@@ -345,11 +345,12 @@ static void plane_drift_text(FILE *f, const struct drift_view *dv)
 		    fe, sizeof(fe), "%s %s", proto ? proto : "?",
 		    ipvs_hostport_str(ip->af, &ip->addr, s->ports[u->port].port, a, sizeof(a)));
 		fprintf(
-		    f, "    %-12s %-26s %-24s %s\n", _("unserved"), fe, "-",
+		    f, "    %s %-26s %-24s %s\n",
+		    cells_pad(_("unserved"), 12, 0, label, sizeof(label)), fe, "-",
 		    cells_safe(kube_join_owner_label(k, &o, buf, sizeof(buf)), safe, sizeof(safe)));
 	}
 	for (size_t i = 0; i < pd->n_unowned; i++)
-		fprintf(f, "    %-12s %s\n", _("unowned"),
+		fprintf(f, "    %s %s\n", cells_pad(_("unowned"), 12, 0, label, sizeof(label)),
 			dv_fe_label(dv, pd->unowned[i], fe, sizeof(fe)));
 }
 
