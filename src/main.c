@@ -43,6 +43,7 @@ struct options {
 	struct collect_opts collect;
 	struct kube_side_opts kube;
 	double kube_wait;
+	double dataplane_wait; /* --dataplane-wait: a mode switch's check of this node's rules */
 	bool readonly, force, yes;
 	bool no_dataplane; /* --no-dataplane: the IPVS table only */
 	/* Actions from the command line (the same code as the dashboard's keys). */
@@ -98,7 +99,10 @@ static void usage(FILE *f)
 		"                           VS is tcp:ADDR:PORT, udp:..., sctp:..., fwmark:N\n"
 		"      --kube-scheduler=SCHED  kube-proxy's ipvs.scheduler, then restart it\n"
 		"      --proxy-mode=MODE    kube-proxy's mode (iptables, ipvs, nftables), then\n"
-		"                           restart it and follow the rollout\n"
+		"                           restart it and follow the rollout; on a node, wait\n"
+		"                           for its nftables or iptables rules to carry the\n"
+		"                           Services (--no-dataplane: not checked)\n"
+		"      --dataplane-wait=SECONDS  how long that wait may be (default 60)\n"
 		"      --yes                answer yes to every confirmation\n"
 		"      --force              go on past a failed preflight\n"
 		"  -h, --help               show this help and exit\n"
@@ -214,6 +218,8 @@ static const struct opt_rule opt_rules[] = {
 	{"proxy-mode", NULL, 0, TAKE_WORD, FIELD(proxy_mode), .words = mode_words,
 	 .bad = N_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n")},
 	{"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
+	{"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
+	 .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
 	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
 	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
 };
@@ -557,6 +563,8 @@ static int run_cli_actions(const struct options *o)
 	memset(&env, 0, sizeof(env));
 	kube_side_config_opts(&o->kube, &env.kube);
 	env.node_name = o->kube.node_name;
+	env.dataplane_wait = o->dataplane_wait;
+	env.no_dataplane = o->no_dataplane;
 	env.modules_load_conf = "/etc/modules-load.d/ipvs.conf";
 	const struct action_gate gate = {.readonly = o->readonly};
 	const char *why = actions_disabled_reason(&gate, true);

@@ -67,6 +67,7 @@ struct ui {
 	bool have;
 	double interval;
 	bool paused, exact, help, color;
+	bool kp_page; /* K: kube-proxy's health and a new connection's cost (ui_kp.c) */
 	bool record_failed; /* the recording's write error was said */
 	enum pane_id focus;
 	bool conns_open;
@@ -173,6 +174,11 @@ void ui_draw_put(int y, int x, int width, const char *text, int right, attr_t at
 void ui_draw_start_colors(struct ui *u);
 /* The whole screen: header, panes, status line, key bar, and an open modal window. */
 void ui_draw(struct ui *u);
+
+/* ---- ui_kp.c: the K page ---- */
+
+/* The whole screen: kube-proxy here, a new connection's cost per plane, and why. */
+void ui_kp_draw(const struct ui *u);
 
 /* ---- ui_modal.c: the action pickers, then the action's window ---- */
 
