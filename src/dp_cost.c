@@ -12,15 +12,8 @@
 
 const char *dp_cost_how_name(enum dp_cost_how h)
 {
-	switch (h) {
-	case DPC_LINEAR:
-		return "linear";
-	case DPC_HASH:
-		return "hash";
-	case DPC_VMAP:
-		return "verdict-map";
-	}
-	return "unknown";
+	static const char *const names[] = {"linear", "hash", "verdict-map"}; /* enum order */
+	return (unsigned)h < sizeof(names) / sizeof(names[0]) ? names[h] : "unknown";
 }
 
 /* Whether kube-proxy's /proxyMode names plane k ("iptables" covers both backends). */

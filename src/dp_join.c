@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "dp_join.h"
+#include "mem.h"
 
 /*
  * kube-proxy's nftables and iptables proxiers choose endpoints as its ipvs proxier does
@@ -352,12 +353,7 @@ static int alloc_owners(const struct dataplane *dp, struct dp_join *out)
 		n_eps += dp->fe[i].n_eps;
 	}
 	out->ep_base[dp->n_fe] = n_eps;
-	out->eps = malloc((n_eps ? n_eps : 1) * sizeof(*out->eps));
-	if (!out->eps)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_eps; i++)
-		out->eps[i] = (struct kube_rs_ref){-1, -1};
-	return 0;
+	return kube_rs_alloc(&out->eps, n_eps);
 }
 
 int dp_join(const struct dataplane *dp, const struct kube_state *k, struct dp_join *out)
@@ -411,20 +407,13 @@ int dp_join_ipvs_drift(const struct snapshot *s, const struct kube_state *k,
 
 void dp_plane_drift_free(struct dp_plane_drift *pd)
 {
-	free(pd->missing);
-	free(pd->stale);
-	free(pd->terminating);
-	free(pd->unserved);
-	free(pd->unowned);
+	mem_free_all(pd->missing, pd->stale, pd->terminating, pd->unserved, pd->unowned);
 	memset(pd, 0, sizeof(*pd));
 }
 
 const struct kube_rs_ref *dp_join_ep(const struct dp_join *j, size_t fe, size_t ep)
 {
-	if (!j->eps || fe >= j->n_fe || j->ep_base[fe] + ep >= j->ep_base[fe + 1])
-		return NULL;
-	const struct kube_rs_ref *r = &j->eps[j->ep_base[fe] + ep];
-	return r->slice >= 0 ? r : NULL;
+	return kube_rs_at(j->eps, j->ep_base, j->n_fe, fe, ep);
 }
 
 enum dp_ipset_fill dp_ipset_fill_of(const struct dp_ipset *s)
@@ -467,13 +456,6 @@ void dp_join_cache_free(struct dp_join_cache *c)
 
 const char *dp_ipset_fill_name(enum dp_ipset_fill f)
 {
-	switch (f) {
-	case DP_IPSET_OK:
-		return "ok";
-	case DP_IPSET_NEARLY_FULL:
-		return "nearly-full";
-	case DP_IPSET_FULL:
-		return "full";
-	}
-	return "ok";
+	static const char *const names[] = {"ok", "nearly-full", "full"}; /* enum order */
+	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "ok";
 }
