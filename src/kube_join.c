@@ -815,12 +815,7 @@ static int alloc_results(struct ctx *c, size_t *n_zero)
 			*n_zero += s->services[i].dests[d].weight == 0;
 	}
 	j->rs_base[s->n_services] = n_dests;
-	j->rs = malloc((n_dests ? n_dests : 1) * sizeof(*j->rs));
-	if (!j->rs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_dests; i++)
-		j->rs[i] = (struct kube_rs_ref){-1, -1};
-	return 0;
+	return kube_rs_alloc(&j->rs, n_dests);
 }
 
 /* Appends index i to the list arr (n entries, cap allocated). 0 or -ENOMEM. */
@@ -975,12 +970,28 @@ void kube_join_free(struct kube_join *j)
 	memset(j, 0, sizeof(*j));
 }
 
+const struct kube_rs_ref *kube_rs_at(const struct kube_rs_ref *refs, const size_t *base, size_t n,
+				     size_t i, size_t j)
+{
+	if (!refs || i >= n || base[i] + j >= base[i + 1])
+		return NULL;
+	const struct kube_rs_ref *r = &refs[base[i] + j];
+	return r->slice >= 0 ? r : NULL;
+}
+
+int kube_rs_alloc(struct kube_rs_ref **refs, size_t n)
+{
+	*refs = malloc((n ? n : 1) * sizeof(**refs));
+	if (!*refs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		(*refs)[i] = (struct kube_rs_ref){-1, -1};
+	return 0;
+}
+
 const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, size_t dest)
 {
-	if (!j->rs || vs >= j->n_owners || j->rs_base[vs] + dest >= j->rs_base[vs + 1])
-		return NULL;
-	const struct kube_rs_ref *r = &j->rs[j->rs_base[vs] + dest];
-	return r->slice >= 0 ? r : NULL;
+	return kube_rs_at(j->rs, j->rs_base, j->n_owners, vs, dest);
 }
 
 const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,

@@ -140,6 +140,14 @@ void kube_join_free(struct kube_join *j);
 
 /* The endpoint of snapshot services[vs].dests[dest], or NULL when the join has none. */
 const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, size_t dest);
+/*
+ * refs[base[i] + j] for element j of group i of n groups (base has n + 1 entries), when that
+ * element is joined to an endpoint; else NULL. The lookup kube_join_rs and dp_join_ep share.
+ */
+const struct kube_rs_ref *kube_rs_at(const struct kube_rs_ref *refs, const size_t *base,
+				     size_t n, size_t i, size_t j);
+/* *refs: n new refs (owned; room for one when n is 0), each joined to nothing. 0 or -ENOMEM. */
+int kube_rs_alloc(struct kube_rs_ref **refs, size_t n);
 
 /* "namespace/name:portname", or "namespace/name:port" for an unnamed port; buf returned. */
 const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,
