@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "clock.h"
 #include "kp_local.h"
 #include "kube_io.h"
@@ -29,21 +30,10 @@ static size_t take(char *data, size_t size, size_t n, void *arg)
 		b->too_big = true;
 		return 0; /* ends the transfer with CURLE_WRITE_ERROR */
 	}
-	if (b->n + add + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + add + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return 0;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (array_append_text(&b->p, &b->n, &b->cap, data, add, 4096) < 0) {
+		b->nomem = true;
+		return 0;
 	}
-	memcpy(b->p + b->n, data, add);
-	b->n += add;
-	b->p[b->n] = '\0';
 	return add;
 }
 
