@@ -48,35 +48,27 @@ enum dp_plane_kind dp_join_running_plane(const struct dataplane *dp, const struc
 	return DP_IPTABLES_NFT;
 }
 
-/* A ClusterIP, a NodePort, or an address from outside (external or load-balancer IP). */
+/*
+ * A ClusterIP (0), a NodePort (1), or an address from outside (2: external or load-balancer
+ * IP); -1 for a kind not known. The tables follow the enums' orders.
+ */
 static int kind_class_dp(enum dp_frontend_kind k)
 {
-	switch (k) {
-	case DPF_CLUSTER_IP:
-		return 0;
-	case DPF_NODE_PORT:
-		return 1;
-	case DPF_EXTERNAL_IP:
-	case DPF_LOAD_BALANCER:
-		return 2;
-	case DPF_UNKNOWN:
-		break;
-	}
-	return -1;
+	static const int class[] = {[DPF_CLUSTER_IP] = 0,
+				    [DPF_NODE_PORT] = 1,
+				    [DPF_EXTERNAL_IP] = 2,
+				    [DPF_LOAD_BALANCER] = 2,
+				    [DPF_UNKNOWN] = -1};
+	return (unsigned)k < sizeof(class) / sizeof(class[0]) ? class[k] : -1;
 }
 
 static int kind_class_kube(enum kube_owner_kind k)
 {
-	switch (k) {
-	case KUBE_OWNER_CLUSTER_IP:
-		return 0;
-	case KUBE_OWNER_NODE_PORT:
-		return 1;
-	case KUBE_OWNER_EXTERNAL_IP:
-	case KUBE_OWNER_LOAD_BALANCER:
-		return 2;
-	}
-	return -1;
+	static const int class[] = {[KUBE_OWNER_CLUSTER_IP] = 0,
+				    [KUBE_OWNER_EXTERNAL_IP] = 2,
+				    [KUBE_OWNER_LOAD_BALANCER] = 2,
+				    [KUBE_OWNER_NODE_PORT] = 1};
+	return (unsigned)k < sizeof(class) / sizeof(class[0]) ? class[k] : -1;
 }
 
 /* Compares the owner found by address with what the rules say of f. */
