@@ -331,21 +331,21 @@ static int ipvs_needs(const struct dataplane *dp, const struct kube_state *k, st
 	return r;
 }
 
+/* kube_rs_alloc's count: the endpoints of frontend i of dataplane dp. */
+static size_t eps_of(const void *dp, size_t i)
+{
+	return ((const struct dataplane *)dp)->fe[i].n_eps;
+}
+
 static int alloc_owners(const struct dataplane *dp, struct dp_join *out)
 {
-	size_t n_eps = 0;
 	out->n_fe = dp->n_fe;
 	out->owners = calloc(dp->n_fe ? dp->n_fe : 1, sizeof(*out->owners));
-	out->ep_base = calloc(dp->n_fe + 1, sizeof(*out->ep_base));
-	if (!out->owners || !out->ep_base)
+	if (!out->owners)
 		return -ENOMEM;
-	for (size_t i = 0; i < dp->n_fe; i++) {
+	for (size_t i = 0; i < dp->n_fe; i++)
 		out->owners[i].o.service = -1;
-		out->ep_base[i] = n_eps;
-		n_eps += dp->fe[i].n_eps;
-	}
-	out->ep_base[dp->n_fe] = n_eps;
-	return kube_rs_alloc(&out->eps, n_eps);
+	return kube_rs_alloc(&out->eps, &out->ep_base, dp->n_fe, eps_of, dp);
 }
 
 int dp_join(const struct dataplane *dp, const struct kube_state *k, struct dp_join *out)

@@ -792,30 +792,30 @@ static void ctx_free(struct ctx *c)
 	hash_index_free(&c->vs_t);
 }
 
+/* kube_rs_alloc's count: the real servers of service i of snapshot s. */
+static size_t dests_of(const void *s, size_t i)
+{
+	return ((const struct snapshot *)s)->services[i].n_dests;
+}
+
 /* The result arrays every virtual service has a place in: owners and real server refs. */
 static int alloc_results(struct ctx *c, size_t *n_zero)
 {
 	const struct snapshot *s = c->s;
 	const struct kube_state *k = c->k;
 	struct kube_join *j = c->j;
-	size_t n_dests = 0;
 
 	if (k->config.known)
 		snprintf(j->sched_expected, sizeof(j->sched_expected), "%s",
 			 k->config.scheduler[0] ? k->config.scheduler : "rr");
 	j->n_owners = s->n_services;
 	j->owners = calloc(s->n_services ? s->n_services : 1, sizeof(*j->owners));
-	j->rs_base = calloc(s->n_services + 1, sizeof(*j->rs_base));
-	if (!j->owners || !j->rs_base)
+	if (!j->owners)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->n_services; i++) {
-		j->rs_base[i] = n_dests;
-		n_dests += s->services[i].n_dests;
+	for (size_t i = 0; i < s->n_services; i++)
 		for (size_t d = 0; d < s->services[i].n_dests; d++)
 			*n_zero += s->services[i].dests[d].weight == 0;
-	}
-	j->rs_base[s->n_services] = n_dests;
-	return kube_rs_alloc(&j->rs, n_dests);
+	return kube_rs_alloc(&j->rs, &j->rs_base, s->n_services, dests_of, s);
 }
 
 /* Appends index i to the list arr (n entries, cap allocated). 0 or -ENOMEM. */
@@ -979,12 +979,20 @@ const struct kube_rs_ref *kube_rs_at(const struct kube_rs_ref *refs, const size_
 	return r->slice >= 0 ? r : NULL;
 }
 
-int kube_rs_alloc(struct kube_rs_ref **refs, size_t n)
+int kube_rs_alloc(struct kube_rs_ref **refs, size_t **base, size_t n,
+		  size_t (*count)(const void *groups, size_t i), const void *groups)
 {
-	*refs = malloc((n ? n : 1) * sizeof(**refs));
-	if (!*refs)
+	size_t total = 0;
+	if (!(*base = calloc(n + 1, sizeof(**base))))
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		(*base)[i] = total;
+		total += count(groups, i);
+	}
+	(*base)[n] = total;
+	if (!(*refs = malloc((total ? total : 1) * sizeof(**refs))))
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++)
 		(*refs)[i] = (struct kube_rs_ref){-1, -1};
 	return 0;
 }

@@ -146,8 +146,13 @@ const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, siz
  */
 const struct kube_rs_ref *kube_rs_at(const struct kube_rs_ref *refs, const size_t *base,
 				     size_t n, size_t i, size_t j);
-/* *refs: n new refs (owned; room for one when n is 0), each joined to nothing. 0 or -ENOMEM. */
-int kube_rs_alloc(struct kube_rs_ref **refs, size_t n);
+/*
+ * The layout kube_rs_at reads, for n groups of count(groups, i) elements each: *base (n + 1
+ * offsets) and *refs (all the elements, each joined to nothing; room for one when there are
+ * none), both owned. 0 or -ENOMEM.
+ */
+int kube_rs_alloc(struct kube_rs_ref **refs, size_t **base, size_t n,
+		  size_t (*count)(const void *groups, size_t i), const void *groups);
 
 /* "namespace/name:portname", or "namespace/name:port" for an unnamed port; buf returned. */
 const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,
