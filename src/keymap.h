@@ -32,6 +32,7 @@ enum action {
 	ACT_SCHEDULER, /* reserved for the actions: s */
 	ACT_PROXY_MODE, /* m */
 	ACT_MODULES,   /* l */
+	ACT_PLANE,     /* the next data plane in the services pane */
 };
 
 #define KEYMAP_MAX_KEYS 4

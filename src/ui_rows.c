@@ -23,9 +23,12 @@ void ui_rows_service_label(const struct ipvs_service *svc, char *buf, size_t len
 
 const char *ui_rows_proto_label(const struct ipvs_service *svc)
 {
-	if (svc->fwmark)
-		return "FWM";
-	switch (svc->protocol) {
+	return svc->fwmark ? "FWM" : ui_rows_proto_name(svc->protocol);
+}
+
+const char *ui_rows_proto_name(uint16_t protocol)
+{
+	switch (protocol) {
 	case 6:
 		return "TCP";
 	case 17:
@@ -251,13 +254,18 @@ void ui_rows_derive_totals(struct ui *u)
 
 const struct ipvs_service *ui_rows_selected(const struct ui *u)
 {
-	if (u->svc.sel >= u->n_order)
+	/* Another plane's frontends on screen: no virtual service is selected. */
+	if (u->svc.sel >= u->n_order || ui_dp_shown(u))
 		return NULL;
 	return &u->cur.services[u->order[u->svc.sel]];
 }
 
 void ui_rows_remember(struct ui *u)
 {
+	if (ui_dp_shown(u)) {
+		ui_dp_remember(u);
+		return;
+	}
 	const struct ipvs_service *svc = ui_rows_selected(u);
 	u->have_sel = svc != NULL;
 	if (svc) {
@@ -337,5 +345,6 @@ void ui_rows_refresh(struct ui *u)
 		u->dest.sel = nd ? nd - 1 : 0;
 	if (u->conn.sel >= u->n_conn_rows)
 		u->conn.sel = u->n_conn_rows ? u->n_conn_rows - 1 : 0;
+	ui_dp_refresh(u);
 }
 

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Draws another data plane's frontends (services pane) and the selected one's endpoints. */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nls.h"
+#include "ui_internal.h"
+
+static const struct column fe_cols[] = {
+	{N_("PROT"), 4, 0, -1, 90, false},
+	{N_("FRONTEND"), 0, 0, SORT_VIRTUAL, 100, false},
+	{N_("KIND"), 12, 0, SORT_SCHED, 70, false},
+	{N_("EPS"), 4, 1, SORT_RS, 85, false},
+	{N_("STATE"), 14, 0, -1, 60, false},
+	{N_("SERVICE (RULES)"), 0, 0, SORT_ACTIVE, 95, false},
+};
+#define N_FE_COLS ((int)(sizeof(fe_cols) / sizeof(fe_cols[0])))
+
+/* The pane's title: how many, the filter, and the plane's tag. */
+static void frontends_title(const struct ui *u, char *title, size_t len)
+{
+	size_t all = u->cur.dp->planes[u->plane].n_frontends;
+	const char *tag = dp_plane_name(u->plane);
+	if (u->have_re)
+		snprintf(title, len, _(" Frontends: %zu of %zu match /%s/  [%s] "), u->n_fe_order,
+			 all, u->filter, tag);
+	else
+		snprintf(title, len, _(" Frontends: %zu  [%s] "), all, tag);
+}
+
+/* Why the pane has no row: the plane's error, the filter, or nothing of kube-proxy's. */
+static void frontends_empty(const struct ui *u, const struct box *b)
+{
+	const struct dp_plane *p = &u->cur.dp->planes[u->plane];
+	char line[256];
+	attr_t a = A_DIM;
+	if (p->error || (!p->read && p->why[0])) {
+		snprintf(line, sizeof(line), _("%s not read: %s"), dp_plane_name(u->plane), p->why);
+		a = p->error ? ui_draw_warn(u) : A_DIM;
+	} else if (u->have_re) {
+		snprintf(line, sizeof(line), "%s", _("No frontend matches the filter (Esc clears it)."));
+	} else {
+		snprintf(line, sizeof(line), _("No kube-proxy frontends in %s on this node."),
+			 dp_plane_name(u->plane));
+	}
+	ui_draw_put(b->y + 2, b->x + 1, b->w - 1, line, 0, a);
+}
+
+void ui_dp_draw_frontends(struct ui *u, const struct box *b)
+{
+	char title[256];
+	int widths[N_FE_COLS];
+	frontends_title(u, title, sizeof(title));
+	ui_draw_title(u, b, PANE_SERVICES, title);
+	ui_draw_layout(u, fe_cols, N_FE_COLS, b->w, 21, widths);
+	ui_draw_columns_header(u, b, b->y + 1, fe_cols, N_FE_COLS, widths);
+	int rows = b->h - 2;
+	ui_draw_scroll(&u->fe, u->n_fe_order, rows);
+	if (u->focus == PANE_SERVICES)
+		u->rows_per_page = rows;
+	for (int r = 0; r < rows && u->fe.top + (size_t)r < u->n_fe_order; r++) {
+		size_t idx = u->fe.top + (size_t)r;
+		const struct dp_frontend *f = &u->cur.dp->fe[u->fe_order[idx]];
+		char label[96], owner[300], state[64], eps[24];
+		ui_dp_fe_label(f, label, sizeof(label));
+		ui_dp_owner_label(f, owner, sizeof(owner));
+		ui_dp_state_label(f, state, sizeof(state));
+		snprintf(eps, sizeof(eps), "%zu", f->n_eps);
+		const char *cells[N_FE_COLS] = {
+		    ui_rows_proto_name(f->protocol), label, ui_dp_kind_label(f->kind), eps, state,
+		    owner,
+		};
+		attr_t a = A_NORMAL;
+		if (idx == u->fe.sel)
+			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
+		else if (f->unrecognised || f->no_endpoints || f->n_eps == 0)
+			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
+		ui_draw_row(b, b->y + 2 + r, cells, fe_cols, N_FE_COLS, widths, a);
+	}
+	if (u->n_fe_order == 0 && rows > 0)
+		frontends_empty(u, b);
+}
+
+static const struct column ep_cols[] = {
+	{N_("ENDPOINT"), 0, 0, -1, 100, false},
+	{N_("SHARE"), 8, 1, -1, 90, false},
+};
+#define N_EP_COLS ((int)(sizeof(ep_cols) / sizeof(ep_cols[0])))
+
+/* Under the endpoints when there are none, or the rule was not understood: why. */
+static void endpoints_note(const struct ui *u, const struct box *b, const struct dp_frontend *f)
+{
+	char line[300];
+	if (f->unrecognised)
+		snprintf(line, sizeof(line), _("Not recognised: %s"),
+			 f->note && f->note[0] ? f->note : _("a rule shape this reader does not know"));
+	else if (f->no_endpoints)
+		snprintf(line, sizeof(line), "%s",
+			 _("No endpoint: the rules reject or drop its traffic (no ready endpoint)."));
+	else
+		snprintf(line, sizeof(line), "%s", _("This frontend has no endpoints."));
+	int y = b->y + 2 + (int)f->n_eps;
+	if (y < b->y + b->h)
+		ui_draw_put(y, b->x + 1, b->w - 1, line, 0, ui_draw_warn(u));
+}
+
+void ui_dp_draw_endpoints(struct ui *u, const struct box *b)
+{
+	char title[512], label[96], owner[300];
+	int widths[N_EP_COLS];
+	const struct dp_frontend *f = ui_dp_selected(u);
+	if (f) {
+		ui_dp_fe_label(f, label, sizeof(label));
+		ui_dp_owner_label(f, owner, sizeof(owner));
+		snprintf(title, sizeof(title), _(" Endpoints of %s %s (%s): %zu "),
+			 ui_rows_proto_name(f->protocol), label, owner, f->n_eps);
+	} else {
+		snprintf(title, sizeof(title), "%s", _(" Endpoints "));
+	}
+	ui_draw_title(u, b, PANE_DESTS, title);
+	ui_draw_layout(u, ep_cols, N_EP_COLS, b->w, 21, widths);
+	ui_draw_columns_header(u, b, b->y + 1, ep_cols, N_EP_COLS, widths);
+	int rows = b->h - 2;
+	size_t n = f ? f->n_eps : 0;
+	ui_draw_scroll(&u->ep, n, rows);
+	if (u->focus == PANE_DESTS)
+		u->rows_per_page = rows;
+	for (int r = 0; f && r < rows && u->ep.top + (size_t)r < n; r++) {
+		size_t idx = u->ep.top + (size_t)r;
+		const struct dp_endpoint *e = &f->eps[idx];
+		char share[16];
+		ipvs_hostport_str(e->af, &e->addr, e->port, label, sizeof(label));
+		if (e->share > 0)
+			snprintf(share, sizeof(share), "%.1f%%", e->share * 100);
+		else
+			snprintf(share, sizeof(share), "-");
+		const char *cells[N_EP_COLS] = {label, share};
+		attr_t a = idx == u->ep.sel && u->focus == PANE_DESTS ? A_REVERSE | A_BOLD : A_NORMAL;
+		ui_draw_row(b, b->y + 2 + r, cells, ep_cols, N_EP_COLS, widths, a);
+	}
+	if (f && (f->unrecognised || f->no_endpoints || n == 0) && rows > 0)
+		endpoints_note(u, b, f);
+}
