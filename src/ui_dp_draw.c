@@ -6,8 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cells.h"
 #include "nls.h"
 #include "ui_internal.h"
+
+int ui_dp_draw_header(const struct ui *u, int y)
+{
+	char line[512], tail[512];
+	bool warn;
+	if (!ui_dp_header(u, line, sizeof(line), tail, sizeof(tail), &warn))
+		return 0;
+	ui_draw_put(y, 0, COLS, line, 0, A_NORMAL);
+	int x = cells_width(line) + 2;
+	/* What could not be read, after it: a warning, or dim for a module not loaded. */
+	if (tail[0] && x < COLS)
+		ui_draw_put(y, x, COLS - x, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
+	return 1;
+}
 
 static const struct column fe_cols[] = {
 	{N_("PROT"), 4, 0, -1, 90, false},
@@ -54,13 +69,8 @@ void ui_dp_draw_frontends(struct ui *u, const struct box *b)
 	char title[256];
 	int widths[N_FE_COLS];
 	frontends_title(u, title, sizeof(title));
-	ui_draw_title(u, b, PANE_SERVICES, title);
-	ui_draw_layout(u, fe_cols, N_FE_COLS, b->w, 21, widths);
-	ui_draw_columns_header(u, b, b->y + 1, fe_cols, N_FE_COLS, widths);
-	int rows = b->h - 2;
-	ui_draw_scroll(&u->fe, u->n_fe_order, rows);
-	if (u->focus == PANE_SERVICES)
-		u->rows_per_page = rows;
+	int rows = ui_draw_pane(u, b, PANE_SERVICES, title, fe_cols, N_FE_COLS, 21, widths,
+				&u->fe, u->n_fe_order);
 	for (int r = 0; r < rows && u->fe.top + (size_t)r < u->n_fe_order; r++) {
 		size_t idx = u->fe.top + (size_t)r;
 		const struct dp_frontend *f = &u->cur.dp->fe[u->fe_order[idx]];
@@ -120,14 +130,9 @@ void ui_dp_draw_endpoints(struct ui *u, const struct box *b)
 	} else {
 		snprintf(title, sizeof(title), "%s", _(" Endpoints "));
 	}
-	ui_draw_title(u, b, PANE_DESTS, title);
-	ui_draw_layout(u, ep_cols, N_EP_COLS, b->w, 21, widths);
-	ui_draw_columns_header(u, b, b->y + 1, ep_cols, N_EP_COLS, widths);
-	int rows = b->h - 2;
 	size_t n = f ? f->n_eps : 0;
-	ui_draw_scroll(&u->ep, n, rows);
-	if (u->focus == PANE_DESTS)
-		u->rows_per_page = rows;
+	int rows = ui_draw_pane(u, b, PANE_DESTS, title, ep_cols, N_EP_COLS, 21, widths, &u->ep,
+				n);
 	for (int r = 0; f && r < rows && u->ep.top + (size_t)r < n; r++) {
 		size_t idx = u->ep.top + (size_t)r;
 		const struct dp_endpoint *e = &f->eps[idx];

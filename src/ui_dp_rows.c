@@ -14,10 +14,17 @@
 #include "nls.h"
 #include "ui_internal.h"
 
-/* The data planes in the order the header lists them and the key goes through them. */
+/* The newest read of the data planes, NULL before one (or when they are not read). */
 static const struct dataplane *dp_of(const struct ui *u)
 {
 	return u->have ? u->cur.dp : NULL;
+}
+
+/* Whether this run reads the other data planes (live, without --no-dataplane). */
+static bool dp_reading(const struct ui *u)
+{
+	const struct dataplane_opts *o = &u->opts->collect.dataplane;
+	return !u->opts->replay && (o->nftables || o->iptables || o->ipsets || o->kube_ipvs0);
 }
 
 /* Whether plane k has something on this node: virtual services, or kube-proxy's rules. */
@@ -174,12 +181,9 @@ static bool fe_matches(const struct ui *u, const struct dp_frontend *f)
 	if (regexec(&u->re, text, 0, NULL, 0) == 0)
 		return true;
 	/* An endpoint's address finds the frontends that send to it. */
-	for (size_t j = 0; j < f->n_eps; j++) {
-		ipvs_hostport_str(f->eps[j].af, &f->eps[j].addr, f->eps[j].port, label,
-				  sizeof(label));
-		if (regexec(&u->re, label, 0, NULL, 0) == 0)
+	for (size_t j = 0; j < f->n_eps; j++)
+		if (ui_rows_match_hostport(u, f->eps[j].af, &f->eps[j].addr, f->eps[j].port))
 			return true;
-	}
 	return false;
 }
 
@@ -323,7 +327,7 @@ void ui_dp_next_plane(struct ui *u)
 {
 	if (!dp_of(u)) {
 		ui_set_status(u, true,
-			      u->opts->collect.dataplane.nftables || u->opts->collect.dataplane.iptables
+			      dp_reading(u)
 				  ? _("The other data planes are being read.")
 				  : _("The other data planes are not read (a replay, or --no-dataplane)."));
 		return;
@@ -375,15 +379,21 @@ const char *ui_dp_sort_name(const struct ui *u)
 
 /* ---- the header ---- */
 
-/* "Data planes: ipvs 412 frontends, nftables 410; kube-proxy runs nftables; v: next". */
-static bool planes_line(const struct ui *u, char *line, size_t len)
+/*
+ * "Data planes: ipvs 412 frontends, nftables 410; kube-proxy runs nftables; v: show the
+ * next", or "reading..." before the first read, or that none has Service frontends.
+ */
+static void planes_line(const struct ui *u, char *line, size_t len)
 {
 	int present = 0;
 	for (int k = 0; k < DP_N_PLANES; k++)
 		present += plane_present(u, (enum dp_plane_kind)k);
-	if (present < 2)
-		return false;
 	size_t n = (size_t)snprintf(line, len, "%s", _("Data planes:"));
+	if (!dp_of(u) || !present) {
+		snprintf(line + n, len - n, " %s",
+			 dp_of(u) ? _("no Service frontends found") : _("reading..."));
+		return;
+	}
 	bool first = true;
 	for (int k = 0; k < DP_N_PLANES && n < len; k++) {
 		if (!plane_present(u, (enum dp_plane_kind)k))
@@ -401,9 +411,8 @@ static bool planes_line(const struct ui *u, char *line, size_t len)
 		n += (size_t)snprintf(line + n, len - n, _("; kube-proxy runs %s"), mode);
 	char key[16];
 	plane_key_name(key, sizeof(key));
-	if (n < len)
+	if (present > 1 && n < len)
 		snprintf(line + n, len - n, _("; %s: show the next"), key);
-	return true;
 }
 
 /* why without its plane's name in front ("iptables-nft: reading ..." says it twice). */
@@ -469,14 +478,14 @@ static bool unread_line(const struct ui *u, char *line, size_t len, bool *warn)
 	return true;
 }
 
-int ui_dp_header(const struct ui *u, char (*lines)[512], bool *warn)
+bool ui_dp_header(const struct ui *u, char *line, size_t len, char *tail, size_t tlen,
+		  bool *warn)
 {
-	int n = 0;
-	if (planes_line(u, lines[n], sizeof(lines[n]))) {
-		warn[n] = false;
-		n++;
-	}
-	if (unread_line(u, lines[n], sizeof(lines[n]), &warn[n]))
-		n++;
-	return n;
+	tail[0] = '\0';
+	*warn = false;
+	if (!dp_reading(u))
+		return false;
+	planes_line(u, line, len);
+	unread_line(u, tail, tlen, warn);
+	return true;
 }

@@ -58,8 +58,8 @@ void ui_draw_put(int y, int x, int width, const char *text, int right, attr_t at
  * Lays out columns in a box: widths[i] = 0 hides column i. Columns of the least priority
  * go first when the width runs out; flexible ones share what is left, up to a cap.
  */
-void ui_draw_layout(const struct ui *u, const struct column *cols, int n, int width,
-		    int flex_min, int *widths)
+static void layout(const struct ui *u, const struct column *cols, int n, int width,
+		   int flex_min, int *widths)
 {
 	bool kube = u->kv && u->kv->j;
 	int need = 0;
@@ -95,8 +95,8 @@ void ui_draw_layout(const struct ui *u, const struct column *cols, int n, int wi
 	}
 }
 
-void ui_draw_columns_header(const struct ui *u, const struct box *b, int y,
-			    const struct column *cols, int n, const int *widths)
+static void draw_columns_header(const struct ui *u, const struct box *b, int y,
+				const struct column *cols, int n, const int *widths)
 {
 	int x = b->x;
 	attr_t base = u->color ? COLOR_PAIR(CP_HEADER) | A_BOLD : A_BOLD;
@@ -132,7 +132,8 @@ void ui_draw_row(const struct box *b, int y, const char *const *cells,
 	}
 }
 
-void ui_draw_title(const struct ui *u, const struct box *b, enum pane_id id, const char *text)
+static void draw_title(const struct ui *u, const struct box *b, enum pane_id id,
+		       const char *text)
 {
 	attr_t a;
 	if (u->focus == id)
@@ -145,7 +146,7 @@ void ui_draw_title(const struct ui *u, const struct box *b, enum pane_id id, con
 	ui_draw_put(b->y, b->x, b->w, text, 0, a);
 }
 
-void ui_draw_scroll(struct cursor *c, size_t n, int rows)
+static void scroll_into_view(struct cursor *c, size_t n, int rows)
 {
 	if (rows <= 0)
 		return;
@@ -157,6 +158,20 @@ void ui_draw_scroll(struct cursor *c, size_t n, int rows)
 		c->top = c->sel - (size_t)rows + 1;
 	if (c->top + (size_t)rows > n)
 		c->top = n > (size_t)rows ? n - (size_t)rows : 0;
+}
+
+int ui_draw_pane(struct ui *u, const struct box *b, enum pane_id id, const char *title,
+		 const struct column *cols, int ncols, int flex_min, int *widths,
+		 struct cursor *c, size_t n)
+{
+	draw_title(u, b, id, title);
+	layout(u, cols, ncols, b->w, flex_min, widths);
+	draw_columns_header(u, b, b->y + 1, cols, ncols, widths);
+	int rows = b->h - 2;
+	scroll_into_view(c, n, rows);
+	if (u->focus == id)
+		u->rows_per_page = rows;
+	return rows;
 }
 
 static const struct column svc_cols[] = {
@@ -192,14 +207,9 @@ static void draw_services(struct ui *u, const struct box *b)
 	size_t tl = strlen(title);
 	if (ui_dp_tagged(u) && tl < sizeof(title))
 		snprintf(title + tl, sizeof(title) - tl, " [%s] ", dp_plane_name(DP_IPVS));
-	ui_draw_title(u, b, PANE_SERVICES, title);
-	ui_draw_layout(u, svc_cols, N_SVC_COLS, b->w, 21, widths);
-	ui_draw_columns_header(u, b, b->y + 1, svc_cols, N_SVC_COLS, widths);
-	int rows = b->h - 2;
+	int rows = ui_draw_pane(u, b, PANE_SERVICES, title, svc_cols, N_SVC_COLS, 21, widths,
+				&u->svc, u->n_order);
 	u->svc_rows = rows;
-	ui_draw_scroll(&u->svc, u->n_order, rows);
-	if (u->focus == PANE_SERVICES)
-		u->rows_per_page = rows;
 	for (int r = 0; r < rows && u->svc.top + (size_t)r < u->n_order; r++) {
 		size_t idx = u->svc.top + (size_t)r;
 		const struct ipvs_service *svc = &u->cur.services[u->order[idx]];
@@ -284,14 +294,9 @@ static void draw_dests(struct ui *u, const struct box *b)
 	} else {
 		snprintf(title, sizeof(title), "%s", _(" Real servers "));
 	}
-	ui_draw_title(u, b, PANE_DESTS, title);
-	ui_draw_layout(u, dest_cols, N_DEST_COLS, b->w, 21, widths);
-	ui_draw_columns_header(u, b, b->y + 1, dest_cols, N_DEST_COLS, widths);
-	int rows = b->h - 2;
 	size_t n = svc ? svc->n_dests : 0;
-	ui_draw_scroll(&u->dest, n, rows);
-	if (u->focus == PANE_DESTS)
-		u->rows_per_page = rows;
+	int rows = ui_draw_pane(u, b, PANE_DESTS, title, dest_cols, N_DEST_COLS, 21, widths,
+				&u->dest, n);
 	for (int r = 0; svc && r < rows && u->dest.top + (size_t)r < n; r++) {
 		size_t idx = u->dest.top + (size_t)r;
 		const struct ipvs_dest *d = &svc->dests[idx];
@@ -361,13 +366,8 @@ static void draw_conns(struct ui *u, const struct box *b)
 			 _(" Connections of %s: %zu shown; table %" PRIu64 " entries%s "), label,
 			 u->n_conn_rows, u->cur.conns.total,
 			 u->cur.conns.truncated ? _(" (list bounded)") : "");
-	ui_draw_title(u, b, PANE_CONNS, title);
-	ui_draw_layout(u, conn_cols, N_CONN_COLS, b->w, 22, widths);
-	ui_draw_columns_header(u, b, b->y + 1, conn_cols, N_CONN_COLS, widths);
-	int rows = b->h - 2;
-	ui_draw_scroll(&u->conn, u->n_conn_rows, rows);
-	if (u->focus == PANE_CONNS)
-		u->rows_per_page = rows;
+	int rows = ui_draw_pane(u, b, PANE_CONNS, title, conn_cols, N_CONN_COLS, 22, widths,
+				&u->conn, u->n_conn_rows);
 	for (int r = 0; r < rows && u->conn.top + (size_t)r < u->n_conn_rows; r++) {
 		size_t idx = u->conn.top + (size_t)r;
 		const struct ipvs_conn *c = &u->cur.conns.conns[u->conn_rows[idx]];
@@ -530,12 +530,8 @@ static void draw_header(const struct ui *u)
 		ui_draw_put(3, 0, COLS, u->cur.ipvs_error, 0, warn);
 	else if (u->have)
 		draw_modules(u, 3);
-	/* Then the data planes (when there is something to say of them). */
-	char dl[2][512];
-	bool dw[2];
-	int nd = ui_dp_header(u, dl, dw);
-	for (int i = 0; i < nd; i++)
-		ui_draw_put(4 + i, 0, COLS, dl[i], 0, dw[i] ? warn : A_NORMAL);
+	/* Then the data planes (when they are read). */
+	int nd = ui_dp_draw_header(u, 4);
 	/* Then the cluster, kube-proxy per node, drift. */
 	for (size_t i = 0; i < u->kt.n && (int)i + 4 + nd < u->head; i++)
 		ui_draw_put(4 + nd + (int)i, 0, COLS, u->kt.line[i], 0,
@@ -655,9 +651,9 @@ void ui_draw(struct ui *u)
 	int most = LINES >= 40 ? 4 : LINES >= 30 ? 3 : 2;
 	if (kl > most)
 		kl = most;
-	char dl[2][512];
-	bool dw[2];
-	u->head = 4 + ui_dp_header(u, dl, dw) + kl;
+	char dl[512], dt[512];
+	bool dw;
+	u->head = 4 + ui_dp_header(u, dl, sizeof(dl), dt, sizeof(dt), &dw) + kl;
 	const int head = u->head;
 	int avail = LINES - head - 2;
 	if (LINES < 12 || COLS < 40) {

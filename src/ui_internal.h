@@ -203,6 +203,9 @@ void ui_rows_remember(struct ui *u);
 void ui_rows_derive_totals(struct ui *u);
 /* Filters and sorts again, selects the same service, rebuilds the connection rows. */
 void ui_rows_refresh(struct ui *u);
+/* Whether the filter matches "address:port" ("[v6]:port"). */
+bool ui_rows_match_hostport(const struct ui *u, int af, const struct ipvs_addr *a,
+			    uint16_t port);
 /* "TCP", "UDP", "SCTP" or "?" for an IP protocol number: a static string. */
 const char *ui_rows_proto_name(uint16_t protocol);
 
@@ -223,10 +226,13 @@ void ui_dp_sort_next(struct ui *u);
 /* What frontends are sorted by, in words (translated). */
 const char *ui_dp_sort_name(const struct ui *u);
 /*
- * The header's data-plane lines: up to 2, into lines (each len bytes), warn[i] when line i
- * is a warning. Returns how many there are (0 without anything to say).
+ * The header's data-plane line, there from the first frame whenever the data planes are read
+ * (so that the panes do not move when the first read comes): the planes present into line,
+ * what could not be read into tail ("" when nothing), *warn when that is an error rather
+ * than a module not loaded. Returns false when the data planes are not read (no line).
  */
-int ui_dp_header(const struct ui *u, char (*lines)[512], bool *warn);
+bool ui_dp_header(const struct ui *u, char *line, size_t len, char *tail, size_t tlen,
+		  bool *warn);
 /* Whether titles tag the plane they show: more than one is present, or another is shown. */
 bool ui_dp_tagged(const struct ui *u);
 /* Labels of a frontend: "10.96.0.10:53" ("*:30080" for a NodePort), "ClusterIP", "ns/name:port". */
@@ -244,22 +250,25 @@ void ui_draw_put(int y, int x, int width, const char *text, int right, attr_t at
 void ui_draw_start_colors(struct ui *u);
 /* The whole screen: header, panes, status line, key bar, and an open modal window. */
 void ui_draw(struct ui *u);
-/* What every pane draws with (ui_dp_draw.c too): see each one in ui_draw.c. */
-void ui_draw_layout(const struct ui *u, const struct column *cols, int n, int width,
-		    int flex_min, int *widths);
-void ui_draw_columns_header(const struct ui *u, const struct box *b, int y,
-			    const struct column *cols, int n, const int *widths);
+/*
+ * A pane's frame in b: its title (marked when it has the focus), the ncols columns laid out
+ * into widths (flexible ones at least flex_min wide) with their header, and c kept in view
+ * over n rows. Returns how many rows of data the pane has room for.
+ */
+int ui_draw_pane(struct ui *u, const struct box *b, enum pane_id id, const char *title,
+		 const struct column *cols, int ncols, int flex_min, int *widths,
+		 struct cursor *c, size_t n);
+/* One row of a pane at line y: cells in the columns' widths, drawn with attr. */
 void ui_draw_row(const struct box *b, int y, const char *const *cells,
 		 const struct column *cols, int n, const int *widths, attr_t attr);
-void ui_draw_title(const struct ui *u, const struct box *b, enum pane_id id, const char *text);
-/* Keeps c's selection in a pane of rows lines over n rows. */
-void ui_draw_scroll(struct cursor *c, size_t n, int rows);
 /* What stands out (a warning): colour, or bold and underlined without colours. */
 attr_t ui_draw_warn(const struct ui *u);
 
 /* ---- ui_dp_draw.c: another data plane's frontends and endpoints in the two panes ---- */
 
 void ui_dp_draw_frontends(struct ui *u, const struct box *b);
+/* The header's data-plane line at y (ui_dp_header); returns the lines drawn, 0 or 1. */
+int ui_dp_draw_header(const struct ui *u, int y);
 void ui_dp_draw_endpoints(struct ui *u, const struct box *b);
 
 /* ---- ui_modal.c: the action pickers, then the action's window ---- */

@@ -58,6 +58,14 @@ void ui_rows_flags_label(const struct ipvs_service *svc, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
+bool ui_rows_match_hostport(const struct ui *u, int af, const struct ipvs_addr *a,
+			    uint16_t port)
+{
+	char label[96];
+	ipvs_hostport_str(af, a, port, label, sizeof(label));
+	return regexec(&u->re, label, 0, NULL, 0) == 0;
+}
+
 static bool service_matches(const struct ui *u, size_t idx)
 {
 	const struct ipvs_service *svc = &u->cur.services[idx];
@@ -74,12 +82,10 @@ static bool service_matches(const struct ui *u, size_t idx)
 	if (regexec(&u->re, text, 0, NULL, 0) == 0)
 		return true;
 	/* A real server's address finds the services it serves. */
-	for (size_t j = 0; j < svc->n_dests; j++) {
-		ipvs_hostport_str(svc->dests[j].af, &svc->dests[j].addr, svc->dests[j].port, label,
-			   sizeof(label));
-		if (regexec(&u->re, label, 0, NULL, 0) == 0)
+	for (size_t j = 0; j < svc->n_dests; j++)
+		if (ui_rows_match_hostport(u, svc->dests[j].af, &svc->dests[j].addr,
+					   svc->dests[j].port))
 			return true;
-	}
 	return false;
 }
 

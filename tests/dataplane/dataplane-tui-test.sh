@@ -89,7 +89,8 @@ start 150 50 "$IPVSTOP" --no-kube -d 1
 expect "the IPVS part says IPVS is not there" "^IPVS is not available"
 expect "the services pane shows nftables' $n_nft frontends, tagged" "^ Frontends: $n_nft +\[nftables\]"
 rows --doc "$work/nft.json" --plane nftables
-expect_not "one data plane: no data-plane line in the header" "^Data planes:"
+expect "one data plane: the header's data-plane line names it, no key to switch" \
+	"^Data planes: nftables $n_nft frontends *$"
 expect "the rule shape no kube-proxy writes shows as unrecognised" \
 	"^TCP +10\.96\.99\.1:80 +ClusterIP +0 +unrecognised +default/odd:http"
 # The frontend with the most endpoints, found by the filter, then its endpoints below.
@@ -184,8 +185,8 @@ keys q
 chmod 755 "$work"
 start 150 50 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	--bounding-set=-all "$IPVSTOP" --no-kube -d 1
-expect "no CAP_NET_ADMIN: one line names the planes not read" \
-	"^Not read: nftables, iptables-nft, iptables-legacy, ipsets \(no CAP_NET_ADMIN: run as root\)"
+expect "no CAP_NET_ADMIN: the data-plane line names the planes not read" \
+	"^Data planes: no Service frontends found +Not read: nftables, iptables-nft, iptables-legacy, ipsets \(no CAP_NET_ADMIN: run as root\)"
 expect "and the rest goes on" "^ Virtual services: 0 *$"
 expect "the header's other lines too" "^Services 0 +Real servers 0"
 keys q
