@@ -29,7 +29,7 @@ static const struct column fe_cols[] = {
 	{N_("FRONTEND"), 0, 0, SORT_VIRTUAL, 100, false},
 	{N_("KIND"), 12, 0, SORT_SCHED, 70, false},
 	{N_("EPS"), 4, 1, SORT_RS, 85, false},
-	{N_("STATE"), 14, 0, -1, 60, false},
+	{N_("STATE"), 12, 0, -1, 60, false}, /* "unrecognised", "no endpoints" */
 	{N_("SERVICE (RULES)"), 0, 0, SORT_ACTIVE, 95, false},
 };
 #define N_FE_COLS ((int)(sizeof(fe_cols) / sizeof(fe_cols[0])))

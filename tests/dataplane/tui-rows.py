@@ -111,7 +111,7 @@ def main():
             missing.append(rx.pattern)
             continue
         want = state_words(f)
-        # The STATE column is 14 cells wide: the first words are enough.
+        # The STATE column is 12 cells wide: the first words are enough.
         if not any(m.group(1).strip().startswith(want[:10]) for m in rows) or \
                 (not want and any(m.group(1).strip() for m in rows)):
             bad_state.append("%s: wanted state '%s', row says %s" %
