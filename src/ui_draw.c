@@ -572,6 +572,8 @@ static void draw_bar(const struct ui *u)
 		ui_draw_put(y, x, w, kn, 0, key);
 		x += w;
 		const char *l = _(bar_items[i].label);
+		if (bar_items[i].action == ACT_ENTER && ui_dp_shown(u))
+			l = _("Endpoints"); /* of another plane's frontend */
 		w = cells_width(l) + 1;
 		if (x + w > COLS)
 			break;

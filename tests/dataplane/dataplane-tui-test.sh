@@ -87,6 +87,7 @@ n_nft=$(python3 "$dir/tui-rows.py" /dev/null --doc "$work/nft.json" --plane nfta
 # --- nftables alone: the pane shows its frontends, tagged; the IPVS part says it is absent ---
 start 150 50 "$IPVSTOP" --no-kube -d 1
 expect "the IPVS part says IPVS is not there" "^IPVS is not available"
+expect "the key bar says Enter shows endpoints" "EnterEndpoints +cConns"
 expect "the services pane shows nftables' $n_nft frontends, tagged" "^ Frontends: $n_nft +\[nftables\]"
 rows --doc "$work/nft.json" --plane nftables
 expect "one data plane: the header's data-plane line names it, no key to switch" \
@@ -143,6 +144,7 @@ expect "v: iptables-legacy's" "^ Frontends: $n_ipt +\[iptables-legacy\]"
 rows --truth "$work/ipt.truth"
 keys v
 expect "v: the IPVS table, tagged" "^ Virtual services: 0 +\[ipvs\]"
+expect "and the key bar's Enter is real servers again" "EnterReal servers +cConns"
 expect "and its error still said" "^IPVS is not available"
 keys v
 expect "v: back to nftables" "^ Frontends: $n_all +\[nftables\]"
