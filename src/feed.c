@@ -37,6 +37,7 @@ struct feed {
 	bool paused, step, stop, connections, replay_ended;
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
+	double rec_dp_mono;            /* read_mono of the last data-plane read recorded */
 	bool have_rec_prev;
 	struct ipvs_svc_key focus[FEED_FOCUS_MAX];
 	size_t n_focus;
@@ -106,12 +107,22 @@ static void record_and_publish(struct feed *f, struct snapshot *s)
 	if (f->dpf && !s->dp)
 		s->dp = dp_feed_latest(f->dpf);
 	if (f->record.write) {
+		/*
+		 * Each read of the data planes is recorded once, with the first snapshot that
+		 * carries it: at 10,000 Services it is megabytes of JSON, too much for every line.
+		 */
+		struct dataplane *dp = s->dp;
+		if (dp && dp->read_mono == f->rec_dp_mono)
+			s->dp = NULL;
+		else if (dp)
+			f->rec_dp_mono = dp->read_mono;
 		/* Rows are of different ages: each is compared with its own previous reading. */
 		struct snapshot prev;
 		bool have_prev = f->last_recorded.mono > 0 &&
 				 rates_prev_next(&prev, f->have_rec_prev ? &f->rec_prev : NULL,
 						 &f->last_recorded, s) == 0;
 		int err = f->record.write(f->record.arg, s, have_prev ? &prev : NULL);
+		s->dp = dp;
 		if (err) {
 			/* Said by the dashboard; nothing more is written to a broken recording. */
 			pthread_mutex_lock(&f->lock);

@@ -85,7 +85,7 @@ fi
 n_nft=$(python3 "$dir/tui-rows.py" /dev/null --doc "$work/nft.json" --plane nftables --count)
 
 # --- nftables alone: the pane shows its frontends, tagged; the IPVS part says it is absent ---
-start 150 50 "$IPVSTOP" --no-kube -d 1
+start 150 50 "$IPVSTOP" --no-kube -d 1 --record "$work/rec.jsonl"
 expect "the IPVS part says IPVS is not there" "^IPVS is not available"
 expect "the key bar says Enter shows endpoints" "EnterEndpoints +cConns"
 expect "the services pane shows nftables' $n_nft frontends, tagged" "^ Frontends: $n_nft +\[nftables\]"
@@ -152,6 +152,20 @@ keys '?'
 expect "the help lists the key" "^ +v +the next data plane in the services pane"
 keys q
 expect "q quits with status 0" "^EXITED rc=0" 5
+# The recording holds each read of the data planes once, in the first record after it.
+if python3 - "$work/rec.jsonl" "$n_ipt" > "$work/rec.out" 2>&1 <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+with_dp = [r["dataplane"] for r in recs if "dataplane" in r]
+ages = [d["age"] for d in with_dp]
+assert len(recs) > len(with_dp) > 1, (len(recs), len(with_dp))
+assert all(a < 1.5 for a in ages), ages  # each is recorded as it comes, not later
+last = with_dp[-1]["planes"]
+assert last["iptables-nft"]["frontends"] == int(sys.argv[2]), last["iptables-nft"]
+print("%d records, %d with a data-plane read" % (len(recs), len(with_dp)))
+PY
+then ok "--record: each data-plane read once, the later ones with iptables' frontends ($(cat "$work/rec.out"))"
+else not_ok "--record: each data-plane read once" "$work/rec.out"; fi
 
 # --- kube-proxy says it runs iptables (its /proxyMode on :10249): that plane is shown ---
 cp "$scenario" "$work/scenario.json"
