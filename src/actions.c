@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action_call.h"
+#include "action_verify.h"
 #include "actions.h"
 #include "ipvs_nl.h"
 #include "kube_http.h"
@@ -27,8 +29,7 @@ const char *const actions_schedulers[] = {"rr",    "wrr", "lc", "wlc", "lblc", "
 					  "sh",    "sed", "nq", "fo",  "ovf",  "mh"};
 const size_t actions_n_schedulers = sizeof(actions_schedulers) / sizeof(actions_schedulers[0]);
 
-__attribute__((format(printf, 3, 4))) static void say(const struct action_io *io, bool warn,
-						      const char *fmt, ...)
+void action_say(const struct action_io *io, bool warn, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -43,7 +44,7 @@ static bool ask_or_say(const struct action_io *io, const char *question, const c
 {
 	if (io->ask(io->arg, question))
 		return true;
-	say(io, false, "%s", on_no);
+	action_say(io, false, "%s", on_no);
 	return false;
 }
 
@@ -132,7 +133,7 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 	char names[32][32], msg[256], list[1024] = "";
 	size_t n = actions_missing_modules(s, extra_sched, env->modules_dir, env->sysfs, names, 32);
 	if (n == 0) {
-		say(io, false, "%s", _("Every module IPVS needs here is loaded."));
+		action_say(io, false, "%s", _("Every module IPVS needs here is loaded."));
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -140,8 +141,9 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 			strncat(list, ",", sizeof(list) - strlen(list) - 1);
 		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
 	}
-	say(io, false, _("Missing: %s"), list);
-	say(io, false, "%s",
+	action_say(io, false, _("Missing: %s"), list);
+	action_say(
+	    io, false, "%s",
 	    _("They are loaded with libkmod as modprobe would, with the modprobe.d blacklist "
 	      "applied and no install commands run."));
 	if (!ask_or_say(io, _("Load them now?"), _("Cancelled: nothing was loaded.")))
@@ -152,11 +154,12 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 		/* An earlier one may have brought it in as a dependency: that is no change. */
 		modules_state(env->modules_dir, env->sysfs, names[i], &st);
 		if (st == MODULE_LOADED || st == MODULE_BUILTIN) {
-			say(io, false, _("%s: already there (loaded as a dependency)"), names[i]);
+			action_say(io, false, _("%s: already there (loaded as a dependency)"),
+				   names[i]);
 			continue;
 		}
 		int err = modules_load(names[i], msg, sizeof(msg));
-		say(io, err != 0, "%s: %s", names[i], msg);
+		action_say(io, err != 0, "%s: %s", names[i], msg);
 		audit("load-module", "absent", names[i], err ? strerror(-err) : "loaded");
 		if (err)
 			failed++;
@@ -165,8 +168,8 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 		return -EIO;
 	const char *conf = env->modules_load_conf ? env->modules_load_conf
 						  : "/etc/modules-load.d/ipvs.conf";
-	say(io, false, _("To load them at every boot, %s can list them (systemd-modules-load)."),
-	    conf);
+	action_say(io, false,
+		   _("To load them at every boot, %s can list them (systemd-modules-load)."), conf);
 	if (!ask_or_say(io, _("Write that file too?"),
 			_("Not written: they stay loaded until the next reboot.")))
 		return 0;
@@ -180,7 +183,7 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 	}
 	FILE *f = fopen(conf, "a");
 	if (!f) {
-		say(io, true, _("Cannot write %s: %s"), conf, strerror(errno));
+		action_say(io, true, _("Cannot write %s: %s"), conf, strerror(errno));
 		return -errno;
 	}
 	if (!old)
@@ -193,7 +196,7 @@ int action_load_modules(const struct action_env *env, const struct snapshot *s,
 	}
 	int bad = fclose(f) != 0;
 	audit("modules-load.d", "-", list, bad ? "write failed" : "written");
-	say(io, bad, bad ? _("Writing %s failed.") : _("Written: %s."), conf);
+	action_say(io, bad, bad ? _("Writing %s failed.") : _("Written: %s."), conf);
 	return bad ? -EIO : 0;
 }
 
@@ -239,8 +242,9 @@ int action_set_scheduler(const struct action_env *env, const struct ipvs_service
 		want.flags |= sched_flags & (IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2);
 	sched_text(svc->sched, svc->flags, before, sizeof(before));
 	sched_text(want.sched, want.flags, after, sizeof(after));
-	say(io, false, _("Virtual service %s: scheduler %s -> %s"), name, before, after);
-	say(io, false, "%s",
+	action_say(io, false, _("Virtual service %s: scheduler %s -> %s"), name, before, after);
+	action_say(
+	    io, false, "%s",
 	    _("Persistence, netmask, the other flags and the persistence engine are kept as they "
 	      "are."));
 	if (!ask_or_say(io, _("Change it now?"), _("Cancelled: the kernel was not changed.")))
@@ -249,10 +253,11 @@ int action_set_scheduler(const struct action_env *env, const struct ipvs_service
 	if (!err)
 		err = ipvs_nl_set_service(nl, &want);
 	if (err) {
-		say(io, true, _("The kernel refused: %s"),
-		    err == -ENOENT ? _("no such scheduler (is ip_vs_<sched> available?)")
-		    : err == -EPERM ? _("changing the kernel needs CAP_NET_ADMIN (run as root)")
-				    : strerror(-err));
+		action_say(io, true, _("The kernel refused: %s"),
+			   err == -ENOENT ? _("no such scheduler (is ip_vs_<sched> available?)")
+			   : err == -EPERM
+			       ? _("changing the kernel needs CAP_NET_ADMIN (run as root)")
+			       : strerror(-err));
 		audit("set-scheduler", before, after, strerror(-err));
 		ipvs_nl_close(nl);
 		return err;
@@ -267,8 +272,9 @@ int action_set_scheduler(const struct action_env *env, const struct ipvs_service
 		sched_text(got->sched, got->flags & (IPVS_SVC_SCHED1 | IPVS_SVC_SCHED2), seen,
 			   sizeof(seen));
 	bool ok = got && strcmp(seen, after) == 0;
-	say(io, !ok, ok ? _("Done: %s now uses %s.") : _("Not confirmed: %s reads back as %s."),
-	    name, seen);
+	action_say(io, !ok,
+		   ok ? _("Done: %s now uses %s.") : _("Not confirmed: %s reads back as %s."), name,
+		   seen);
 	audit("set-scheduler", before, after, ok ? "done" : "not confirmed");
 	snapshot_free(&now);
 	ipvs_nl_close(nl);
@@ -288,11 +294,12 @@ int action_set_scheduler_of(const struct action_env *env, const struct ipvs_serv
 	ipvs_nl_close(nl);
 	const struct ipvs_service *svc = err ? NULL : snapshot_find_service(&s, id);
 	if (err == -EPERM || err == -EACCES) {
-		say(io, true, "%s", _("changing the kernel needs CAP_NET_ADMIN (run as root)"));
+		action_say(io, true, "%s",
+			   _("changing the kernel needs CAP_NET_ADMIN (run as root)"));
 	} else if (!svc) {
 		vs_text(id, name, sizeof(name));
-		say(io, true, _("no virtual service %s in the kernel (%s)"), name,
-		    err ? strerror(-err) : _("not found"));
+		action_say(io, true, _("no virtual service %s in the kernel (%s)"), name,
+			   err ? strerror(-err) : _("not found"));
 		err = err ? err : -ENOENT;
 	} else {
 		err = action_set_scheduler(env, svc, sched, sched_flags, io);
@@ -302,67 +309,6 @@ int action_set_scheduler_of(const struct action_env *env, const struct ipvs_serv
 }
 
 /* ---- kube-proxy's ConfigMap and DaemonSet ---- */
-
-struct call {
-	bool done;
-	long status;
-	char *body;
-	size_t len;
-	char err[256];
-};
-
-static void call_done(const struct kube_reply *r, void *arg)
-{
-	struct call *c = arg;
-	c->done = true;
-	c->status = r->status;
-	c->body = malloc(r->len + 1);
-	if (c->body) {
-		memcpy(c->body, r->body, r->len);
-		c->body[r->len] = '\0';
-		c->len = r->len;
-	}
-	snprintf(c->err, sizeof(c->err), "%s", r->error ? r->error : "");
-}
-
-/* One request, waited for (this runs in the action's own thread, never the UI's). */
-static int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
-		const char *body, struct call *c)
-{
-	memset(c, 0, sizeof(*c));
-	struct kube_request_opts o = {
-		.method = method,
-		.path = path,
-		.content_type = ctype,
-		.body = body,
-		.timeout_ms = 20000,
-		.on_done = call_done,
-		.arg = c,
-	};
-	if (!kube_http_start(h, &o))
-		return -ENOMEM;
-	while (!c->done)
-		kube_http_run(h, 200);
-	return 0;
-}
-
-static void call_free(struct call *c)
-{
-	free(c->body);
-	c->body = NULL;
-}
-
-/* "HTTP 409 Conflict: <message>" from a failed call. */
-static void call_error(const struct call *c, char *buf, size_t len)
-{
-	struct kube_status st;
-	if (c->status == 0)
-		snprintf(buf, len, _("no answer: %s"), c->err);
-	else if (c->body && kube_parse_status(c->body, c->len, &st) == 0)
-		snprintf(buf, len, "HTTP %ld %s: %s", c->status, st.reason, st.message);
-	else
-		snprintf(buf, len, "HTTP %ld", c->status);
-}
 
 #define CM_PATH "/api/v1/namespaces/kube-system/configmaps/kube-proxy"
 #define DS_PATH "/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy"
@@ -483,8 +429,9 @@ static bool preflight(const struct action_env *env, const char *mode, const char
 	} else if (strcmp(mode, "nftables") == 0) {
 		mods[n++] = (typeof(mods[0])){"nf_tables", true};
 		if (!kernel_at_least(5, 13)) {
-			say(io, true, "%s",
-			    _("This kernel is older than 5.13, which kube-proxy's nftables mode needs."));
+			action_say(io, true, "%s",
+				   _("This kernel is older than 5.13, which kube-proxy's nftables "
+				     "mode needs."));
 			ok = false;
 		}
 	}
@@ -492,16 +439,18 @@ static bool preflight(const struct action_env *env, const char *mode, const char
 		enum module_state st;
 		modules_state(env->modules_dir, env->sysfs, mods[i].name, &st);
 		bool good = st == MODULE_LOADED || st == MODULE_BUILTIN;
-		say(io, !good, "  %-20s %s", mods[i].name,
-		    st == MODULE_LOADED	     ? _("loaded")
-		    : st == MODULE_BUILTIN   ? _("built in")
-		    : st == MODULE_AVAILABLE ? _("on disk, not loaded (press l, or modprobe)")
-					     : _("MISSING"));
+		action_say(io, !good, "  %-20s %s", mods[i].name,
+			   st == MODULE_LOADED	  ? _("loaded")
+			   : st == MODULE_BUILTIN ? _("built in")
+			   : st == MODULE_AVAILABLE
+			       ? _("on disk, not loaded (press l, or modprobe)")
+			       : _("MISSING"));
 		if (st == MODULE_MISSING)
 			ok = false;
 	}
 	if (n)
-		say(io, false, "%s",
+		action_say(
+		    io, false, "%s",
 		    _("Other nodes cannot be checked from here: kube-proxy crash-loops on a node "
 		      "whose kernel lacks them (it does not fall back)."));
 	return ok;
@@ -594,13 +543,14 @@ static void rollout_crash(struct kube_http *h, struct rollout *r, struct node_se
 	if (!r->crashed)
 		snprintf(r->crash_node, sizeof(r->crash_node), "%s", ns->node);
 	r->crashed = true;
-	say(io, true, _("Node %s: %s is in CrashLoopBackOff. Its last words:"), ns->node, p->name);
+	action_say(io, true, _("Node %s: %s is in CrashLoopBackOff. Its last words:"), ns->node,
+		   p->name);
 	snprintf(path, sizeof(path), "/api/v1/namespaces/kube-system/pods/%s/log?tailLines=8%s",
 		 p->name, p->restarts ? "&previous=true" : "");
 	if (call(h, "GET", path, NULL, NULL, &c) == 0 && c.status == 200) {
 		char *save = NULL;
 		for (char *l = strtok_r(c.body, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			say(io, true, "    %s", l);
+			action_say(io, true, "    %s", l);
 	}
 	call_free(&c);
 }
@@ -620,8 +570,8 @@ static void rollout_ready(struct kube_http *h, const struct rollout *r, struct n
 	bool good = !r->want_mode || strcmp(mode, r->want_mode) == 0;
 	if (good || mode[0]) {
 		ns->reported = true;
-		say(io, !good, _("Node %s: %s ready, its log says: %s"), ns->node, p->name,
-		    mode[0] ? mode : "?");
+		action_say(io, !good, _("Node %s: %s ready, its log says: %s"), ns->node, p->name,
+			   mode[0] ? mode : "?");
 	}
 	ns->ready = good;
 }
@@ -690,7 +640,8 @@ static int follow_rollout(const struct action_env *env, struct kube_http *h, con
 	while (difftime(time(NULL), start) < limit) {
 		size_t total, done;
 		if (io->cancelled && io->cancelled(io->arg)) {
-			say(io, true, "%s", _("Stopped following the rollout; it goes on without us."));
+			action_say(io, true, "%s",
+				   _("Stopped following the rollout; it goes on without us."));
 			return -ECANCELED;
 		}
 		if (rollout_poll(h, r, before, io, &total, &done) != 0)
@@ -698,17 +649,19 @@ static int follow_rollout(const struct action_env *env, struct kube_http *h, con
 		/* Every node: the DaemonSet's own count says how many pods there should be. */
 		unsigned desired = desired_pods(h);
 		if (desired > 0 && done >= desired && total >= desired) {
-			say(io, false, _("Rollout complete: %zu of %u nodes run the new kube-proxy."),
-			    done, desired);
+			action_say(io, false,
+				   _("Rollout complete: %zu of %u nodes run the new kube-proxy."),
+				   done, desired);
 			return 0;
 		}
 		if (r->crashed)
 			return -EIO;
 		sleep(1);
 	}
-	say(io, true, _("The rollout did not complete in %.0f s; see kubectl -n kube-system "
-			"rollout status ds/kube-proxy."),
-	    limit);
+	action_say(io, true,
+		   _("The rollout did not complete in %.0f s; see kubectl -n kube-system "
+		     "rollout status ds/kube-proxy."),
+		   limit);
 	return -ETIMEDOUT;
 }
 
@@ -736,10 +689,12 @@ static int restart_daemonset(struct kube_http *h, const char *when, const struct
 	int rc = 0;
 	if (c.status != 200) {
 		call_error(&c, why, sizeof(why));
-		say(io, true, _("Restarting DaemonSet kube-system/kube-proxy failed: %s"), why);
+		action_say(io, true, _("Restarting DaemonSet kube-system/kube-proxy failed: %s"),
+			   why);
 		rc = -EIO;
 	} else {
-		say(io, false, _("DaemonSet kube-system/kube-proxy restarted (restartedAt %s)."), when);
+		action_say(io, false,
+			   _("DaemonSet kube-system/kube-proxy restarted (restartedAt %s)."), when);
 	}
 	audit("restart-kube-proxy", "-", when, rc ? why : "patched");
 	call_free(&c);
@@ -786,7 +741,7 @@ static int kp_rights(struct kp_switch *s, const struct action_io *io)
 	if (can_i(s->h, "update", "", "configmaps", "kube-system", "kube-proxy", err, sizeof(err)) ||
 	    can_i(s->h, "patch", "apps", "daemonsets", "kube-system", "kube-proxy", err,
 		  sizeof(err))) {
-		say(io, true, _("Not possible with these credentials: %s"), err);
+		action_say(io, true, _("Not possible with these credentials: %s"), err);
 		return -EPERM;
 	}
 	return 0;
@@ -805,20 +760,23 @@ static int kp_announce(struct kp_switch *s, const struct cm *m, const char *valu
 		       const struct action_io *io)
 {
 	const char *old = kp_value_name(s->is_mode, s->old_raw);
-	say(io, false,
+	action_say(
+	    io, false,
 	    _("kube-proxy %s: %s -> %s (ConfigMap kube-system/kube-proxy, resourceVersion %s)"),
 	    s->is_mode ? _("mode") : _("IPVS scheduler"), old, kp_value_name(s->is_mode, value),
 	    m->cfg.resource_version);
 	if (s->is_mode && !preflight(s->env, value, m->cfg.scheduler, io)) {
-		say(io, true, "%s",
-		    io->force ? _("Preflight failed; going on because of --force.")
-			      : _("Preflight failed: not switching (kube-proxy would crash-loop "
-				  "instead of falling back). Use --force to override."));
+		action_say(io, true, "%s",
+			   io->force
+			       ? _("Preflight failed; going on because of --force.")
+			       : _("Preflight failed: not switching (kube-proxy would crash-loop "
+				   "instead of falling back). Use --force to override."));
 		if (!io->force)
 			return -EPERM;
 	}
 	if (s->is_mode && strcmp(value, "ipvs") == 0 && !m->cfg.strict_arp)
-		say(io, false, "%s", _("Note: MetalLB's L2 mode and similar need ipvs.strictARP: true."));
+		action_say(io, false, "%s",
+			   _("Note: MetalLB's L2 mode and similar need ipvs.strictARP: true."));
 	return 0;
 }
 
@@ -840,12 +798,13 @@ static int kp_new_text(const struct kp_switch *s, const struct cm *m, const char
 static void kp_show_diff(const struct kp_switch *s, char *diff, const char *value,
 			 const struct action_io *io)
 {
-	say(io, false, "%s", _("The change to config.conf:"));
+	action_say(io, false, "%s", _("The change to config.conf:"));
 	char *save = NULL;
 	for (char *l = strtok_r(diff, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		say(io, false, "    %s", l);
+		action_say(io, false, "    %s", l);
 	if (s->is_mode && !value[0])
-		say(io, false, "%s", _("(An empty mode is kube-proxy's default on Linux: iptables.)"));
+		action_say(io, false, "%s",
+			   _("(An empty mode is kube-proxy's default on Linux: iptables.)"));
 }
 
 /* The API server validates body first, without storing it. Returns 0 or -EIO (said). */
@@ -859,10 +818,10 @@ static int kp_dry_run(struct kp_switch *s, const char *body, const struct action
 	int rc = 0;
 	if (c.status != 200) {
 		call_error(&c, err, sizeof(err));
-		say(io, true, _("The API server's dry run refused it: %s"), err);
+		action_say(io, true, _("The API server's dry run refused it: %s"), err);
 		rc = -EIO;
 	} else {
-		say(io, false, "%s", _("Dry run accepted by the API server."));
+		action_say(io, false, "%s", _("Dry run accepted by the API server."));
 	}
 	call_free(&c);
 	return rc;
@@ -881,17 +840,18 @@ static int kp_put(struct kp_switch *s, const char *body, const char *value,
 		return -ENOMEM;
 	int rc = 0;
 	if (c.status == 409) {
-		say(io, true, "%s",
+		action_say(
+		    io, true, "%s",
 		    _("Someone changed the ConfigMap meanwhile (409 Conflict): reading it again."));
 		rc = -EAGAIN;
 	} else if (c.status != 200) {
 		call_error(&c, err, sizeof(err));
-		say(io, true, _("Writing the ConfigMap failed: %s"), err);
+		action_say(io, true, _("Writing the ConfigMap failed: %s"), err);
 		audit(what, before, after, err);
 		rc = -EIO;
 	} else {
 		audit(what, before, after, "written");
-		say(io, false, "%s", _("ConfigMap written."));
+		action_say(io, false, "%s", _("ConfigMap written."));
 	}
 	call_free(&c);
 	return rc;
@@ -925,19 +885,21 @@ static int kp_attempt(struct kp_switch *s, const struct cm *m, const char *value
 	if (!restore && s->is_mode && strcmp(s->old_raw, value) != 0 &&
 	    strcmp(kp_value_name(true, s->old_raw), kp_value_name(true, value)) == 0) {
 		/* mode: "" or no mode: against "iptables": the same mode, no restart. */
-		say(io, false, _("config.conf already means %s (an empty or missing mode is "
-				 "iptables): nothing to change."),
-		    kp_value_name(true, value));
+		action_say(io, false,
+			   _("config.conf already means %s (an empty or missing mode is "
+			     "iptables): nothing to change."),
+			   kp_value_name(true, value));
 		return 1;
 	}
 	int rc = kp_new_text(s, m, value, restore, wrote, &newtext);
 	if (rc == 0 && kube_proxy_conf_diff(m->text, newtext, &diff) != 0)
 		rc = -EINVAL;
 	if (rc != 0) {
-		say(io, true, "%s", _("config.conf cannot be edited safely (not block YAML?)."));
+		action_say(io, true, "%s",
+			   _("config.conf cannot be edited safely (not block YAML?)."));
 		rc = -EIO;
 	} else if (!diff[0]) {
-		say(io, false, "%s", _("config.conf already says so: nothing to change."));
+		action_say(io, false, "%s", _("config.conf already says so: nothing to change."));
 		rc = 1;
 	} else {
 		kp_show_diff(s, diff, value, io);
@@ -973,7 +935,8 @@ static int kp_write(struct kp_switch *s, const char *value, const char *restore,
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct cm m;
 		if (cm_read(s->h, &m, err, sizeof(err)) != 0) {
-			say(io, true, _("Reading ConfigMap kube-system/kube-proxy failed: %s"), err);
+			action_say(io, true,
+				   _("Reading ConfigMap kube-system/kube-proxy failed: %s"), err);
 			return -EIO;
 		}
 		snprintf(s->old_raw, sizeof(s->old_raw), "%s",
@@ -988,7 +951,7 @@ static int kp_write(struct kp_switch *s, const char *value, const char *restore,
 			return 0;
 		return rc ? rc : kp_restart(s, value, io);
 	}
-	say(io, true, "%s", _("The ConfigMap kept changing: giving up after three tries."));
+	action_say(io, true, "%s", _("The ConfigMap kept changing: giving up after three tries."));
 	return -EIO;
 }
 
@@ -999,11 +962,32 @@ static void kp_after_mode(const struct kp_switch *s, const char *value,
 	const char *old = kp_value_name(true, s->old_raw);
 	const char *now = kp_value_name(true, value);
 	if (strcmp(old, "ipvs") == 0 && strcmp(now, "ipvs") != 0)
-		say(io, false, "%s",
-		    _("IPVS virtual services and the kube-ipvs0 interface stay on each node "
-		      "until kube-proxy --cleanup runs there or the node reboots."));
+		action_say(io, false, "%s",
+			   _("IPVS virtual services and the kube-ipvs0 interface stay on each node "
+			     "until kube-proxy --cleanup runs there or the node reboots."));
 	if (s->minor >= 35 && strcmp(now, "nftables") != 0)
-		say(io, false, "%s", _("On Kubernetes 1.35 and later, nftables is the mode to move to."));
+		action_say(io, false, "%s",
+			   _("On Kubernetes 1.35 and later, nftables is the mode to move to."));
+}
+
+/*
+ * The switch rolled out: where ipvstop runs on one of the cluster's nodes, its new data plane
+ * is read until it carries the Services (action_verify.c). Returns 0 or -errno (said).
+ */
+static int kp_verify_here(const struct kp_switch *s, const char *mode, const struct action_io *io)
+{
+	char host[256] = "";
+	const char *node = s->env->node_name;
+	if (!node || !*node)
+		node = gethostname(host, sizeof(host) - 1) == 0 ? host : "";
+	if (s->env->no_dataplane || !*node)
+		return 0;
+	for (size_t i = 0; i < s->rollout.n_seen; i++)
+		if (strcmp(s->rollout.seen[i].node, node) == 0)
+			return action_verify_dataplane(s->h, s->env, mode, node, io);
+	action_say(io, false,
+		   _("This machine (%s) runs no kube-proxy pod: its rules are not checked."), node);
+	return 0;
 }
 
 /*
@@ -1019,9 +1003,10 @@ static int kp_switch_back(struct kp_switch *s, const char *value, const struct a
 	const char *to = kp_value_name(true, old_raw);
 	snprintf(q, sizeof(q), _("kube-proxy crash-loops on %s. Switch back to %s?"), node, to);
 	if (!io->ask(io->arg, q)) {
-		say(io, true, _("The switch to %s failed on %s; not switched back: kube-proxy still "
-				"crash-loops there."),
-		    value, node);
+		action_say(io, true,
+			   _("The switch to %s failed on %s; not switched back: kube-proxy still "
+			     "crash-loops there."),
+			   value, node);
 		return -EIO;
 	}
 	struct action_io again = *io;
@@ -1034,12 +1019,15 @@ static int kp_switch_back(struct kp_switch *s, const char *value, const struct a
 	if (s->new_text)
 		kp_after_mode(s, old_raw, io);
 	if (rc == 0)
-		say(io, true, _("The switch to %s failed on %s; switched back to %s: every node runs %s."),
+		action_say(
+		    io, true,
+		    _("The switch to %s failed on %s; switched back to %s: every node runs %s."),
 		    value, node, to, to);
 	else
-		say(io, true, _("The switch to %s failed on %s, and the switch back to %s did not "
-				"complete either."),
-		    value, node, to);
+		action_say(io, true,
+			   _("The switch to %s failed on %s, and the switch back to %s did not "
+			     "complete either."),
+			   value, node, to);
 	return -EIO;
 }
 
@@ -1049,7 +1037,7 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 	struct kube_credentials cred;
 	char err[512];
 	if (kube_config_load(&env->kube, &cred, err, sizeof(err)) != 0) {
-		say(io, true, _("No Kubernetes credentials: %s"), err);
+		action_say(io, true, _("No Kubernetes credentials: %s"), err);
 		return -ENOENT;
 	}
 	/*
@@ -1060,20 +1048,23 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 	s.h = kube_http_new(&cred, err, sizeof(err));
 	int rc = s.h ? kp_rights(&s, io) : -EIO;
 	if (!s.h)
-		say(io, true, "%s", err);
+		action_say(io, true, "%s", err);
 	if (rc == 0) {
 		kp_read_version(&s);
 		if (s.is_mode && s.minor >= 35 && strcmp(value, "ipvs") == 0)
-			say(io, true,
-			    _("Kubernetes %s: IPVS mode is deprecated from 1.35 (KEP-5495); nftables "
-			      "is the recommended successor."),
-			    s.version);
+			action_say(io, true,
+				   _("Kubernetes %s: IPVS mode is deprecated from 1.35 (KEP-5495); "
+				     "nftables "
+				     "is the recommended successor."),
+				   s.version);
 		rc = kp_write(&s, value, NULL, NULL, io);
 		if (rc == -EIO && s.rollout.crashed && s.is_mode &&
 		    strcmp(kp_value_name(true, s.old_raw), kp_value_name(true, value)) != 0)
 			rc = kp_switch_back(&s, kp_value_name(true, value), io);
 		else if (s.is_mode && s.new_text)
 			kp_after_mode(&s, value, io);
+		if (rc == 0 && s.is_mode && s.new_text)
+			rc = kp_verify_here(&s, kp_value_name(true, value), io);
 	}
 	kp_switch_reset(&s);
 	kube_http_free(s.h);

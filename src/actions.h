@@ -26,6 +26,10 @@ struct action_io {
 	bool force; /* go on past a failed preflight (the question still comes) */
 };
 
+/* A line through io->say, formatted (the caller translates fmt). */
+__attribute__((format(printf, 3, 4))) void action_say(const struct action_io *io, bool warn,
+						      const char *fmt, ...);
+
 struct action_env {
 	struct kube_config_opts kube;  /* credentials, as for reading */
 	const char *node_name;         /* this node */
@@ -33,6 +37,8 @@ struct action_env {
 	const char *sysfs;             /* NULL: /sys */
 	const char *modules_load_conf; /* "/etc/modules-load.d/ipvs.conf" (a parameter for tests) */
 	double rollout_timeout;        /* seconds to follow a kube-proxy restart (0: 180) */
+	double dataplane_wait; /* seconds for this node's new data plane after a mode switch (0: 60) */
+	bool no_dataplane;     /* --no-dataplane: a mode switch is not verified in this node's rules */
 };
 
 /* What decides whether a change is possible: the dashboard and the command line alike. */

@@ -43,6 +43,8 @@ const struct key_binding keymap_bindings[] = {
 	{ACT_PROXY_MODE, {'m'}, N_("m"),
 	 N_("switch kube-proxy's mode: iptables, ipvs, nftables (previewed, confirmed)")},
 	{ACT_MODULES, {'l'}, N_("l"), N_("load the kernel modules IPVS needs (confirmed)")},
+	{ACT_KUBE_PROXY, {'K'}, N_("K"),
+	 N_("kube-proxy here: its health, and what a new connection costs in each data plane")},
 };
 
 const size_t keymap_n_bindings = sizeof(keymap_bindings) / sizeof(keymap_bindings[0]);

@@ -218,13 +218,12 @@ void kube_drain_tracker_free(struct kube_drain_tracker *t)
 
 /* ---- the join ---- */
 
-/* kube-proxy skips these Services altogether (ShouldSkipService). */
-static bool proxied(const struct kube_service *svc)
+bool kube_join_proxied(const struct kube_service *svc)
 {
 	return !svc->headless && svc->type != KUBE_SVC_EXTERNAL_NAME && svc->n_cluster_ips > 0;
 }
 
-static bool has_family(const struct kube_service *svc, int af)
+bool kube_join_has_family(const struct kube_service *svc, int af)
 {
 	for (size_t i = 0; i < svc->n_cluster_ips; i++)
 		if (svc->cluster_ips[i].af == af)
@@ -309,7 +308,7 @@ static int build_service_tables(struct ctx *c)
 		const struct kube_service *svc = &k->services[i];
 		c->sp_base[i] = c->n_sp;
 		c->n_sp += svc->n_ports;
-		if (!proxied(svc))
+		if (!kube_join_proxied(svc))
 			continue;
 		n_vip += (svc->n_cluster_ips + svc->n_external_ips + svc->n_lb_ips) * svc->n_ports;
 		n_np += svc->n_ports;
@@ -329,7 +328,7 @@ static int build_service_tables(struct ctx *c)
 		const struct kube_service *svc = &k->services[i];
 		struct name_key nk = name_key(svc->ns, svc->name);
 		ht_add(&c->name_t, &nk, (uint32_t)i);
-		if (!proxied(svc))
+		if (!kube_join_proxied(svc))
 			continue;
 		static const enum kube_owner_kind kinds[] = {
 		    KUBE_OWNER_CLUSTER_IP, KUBE_OWNER_EXTERNAL_IP, KUBE_OWNER_LOAD_BALANCER};
@@ -340,7 +339,7 @@ static int build_service_tables(struct ctx *c)
 			for (size_t l = 0; l < 3; l++)
 				for (size_t a = 0; a < counts[l]; a++) {
 					const struct kube_ip *ip = &lists[l][a];
-					if (!ip->af || !has_family(svc, ip->af))
+					if (!ip->af || !kube_join_has_family(svc, ip->af))
 						continue;
 					struct vs_key key =
 					    vs_key(sp->protocol, ip->af, &ip->addr, sp->port);
@@ -412,7 +411,7 @@ static size_t map_slice_ports(struct ctx *c, const size_t *first, size_t *sport)
 		int32_t si = -1;
 		if (sl->service && sl->af)
 			si = find_service(c, sl->ns, sl->service);
-		if (si >= 0 && !proxied(&k->services[si]))
+		if (si >= 0 && !kube_join_proxied(&k->services[si]))
 			si = -1;
 		for (size_t p = 0; p < sl->n_ports; p++) {
 			const struct kube_slice_port *port = &sl->ports[p];
@@ -739,7 +738,7 @@ static void find_owner(struct ctx *c, size_t vs)
 			const struct vip *np = &c->vips[val];
 			/* The proxier of this family only serves Services with a ClusterIP in it.
 			 */
-			if (!has_family(&k->services[np->service], v->af))
+			if (!kube_join_has_family(&k->services[np->service], v->af))
 				continue;
 			struct addr_key ak = addr_key(v->af, &v->addr);
 			uint32_t node;
@@ -775,7 +774,7 @@ static int find_unserved(struct ctx *c)
 	}
 	for (size_t i = 0; i < k->n_services; i++) {
 		const struct kube_service *svc = &k->services[i];
-		if (!proxied(svc))
+		if (!kube_join_proxied(svc))
 			continue;
 		for (size_t p = 0; p < svc->n_ports; p++)
 			for (size_t a = 0; a < svc->n_cluster_ips; a++) {

@@ -144,6 +144,12 @@ const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, siz
 /* "namespace/name:portname", or "namespace/name:port" for an unnamed port; buf returned. */
 const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,
 				  char *buf, size_t len);
+/* kube-proxy skips these Services altogether (ShouldSkipService): false for a headless or
+ * ExternalName Service, or one without a ClusterIP. */
+bool kube_join_proxied(const struct kube_service *svc);
+/* The Service has a ClusterIP of family af: each proxier (one per family) serves it then. */
+bool kube_join_has_family(const struct kube_service *svc, int af);
+
 /* "cluster-ip", "external-ip", "load-balancer", "node-port". */
 const char *kube_owner_kind_name(enum kube_owner_kind kind);
 

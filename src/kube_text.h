@@ -11,7 +11,7 @@
 struct kube_state;
 struct kube_view; /* kube_side.h */
 
-#define KUBE_TEXT_LINES 4
+#define KUBE_TEXT_LINES 6
 #define KUBE_TEXT_LEN 512
 
 struct kube_text {

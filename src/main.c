@@ -43,6 +43,7 @@ struct options {
 	struct collect_opts collect;
 	struct kube_side_opts kube;
 	double kube_wait;
+	double dataplane_wait; /* --dataplane-wait: a mode switch's check of this node's rules */
 	bool readonly, force, yes;
 	bool no_dataplane; /* --no-dataplane: the IPVS table only */
 	/* Actions from the command line (the same code as the dashboard's keys). */
@@ -99,7 +100,10 @@ static void usage(FILE *f)
 		"                           VS is tcp:ADDR:PORT, udp:..., sctp:..., fwmark:N\n"
 		"      --kube-scheduler=SCHED  kube-proxy's ipvs.scheduler, then restart it\n"
 		"      --proxy-mode=MODE    kube-proxy's mode (iptables, ipvs, nftables), then\n"
-		"                           restart it and follow the rollout\n"
+		"                           restart it and follow the rollout; on a node, wait\n"
+		"                           for its nftables or iptables rules to carry the\n"
+		"                           Services (--no-dataplane: not checked)\n"
+		"      --dataplane-wait=SECONDS  how long that wait may be (default 60)\n"
 		"      --yes                answer yes to every confirmation\n"
 		"      --force              go on past a failed preflight\n"
 		"  -h, --help               show this help and exit\n"
@@ -126,7 +130,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
        OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
        OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
-       OPT_PROXY_MODE, OPT_NO_DATAPLANE };
+       OPT_PROXY_MODE, OPT_NO_DATAPLANE, OPT_DATAPLANE_WAIT };
 
 static const struct option longopts[] = {
 	{"batch", no_argument, NULL, 'b'},
@@ -154,6 +158,7 @@ static const struct option longopts[] = {
 	{"kube-scheduler", required_argument, NULL, OPT_KUBE_SCHED},
 	{"proxy-mode", required_argument, NULL, OPT_PROXY_MODE},
 	{"no-dataplane", no_argument, NULL, OPT_NO_DATAPLANE},
+	{"dataplane-wait", required_argument, NULL, OPT_DATAPLANE_WAIT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -272,6 +277,12 @@ static int kube_action_option(int c, const char *arg, struct options *o)
 		if (parse_seconds(arg, 0, 600, &o->kube_wait))
 			return -1;
 		fprintf(stderr, _("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n"),
+			PACKAGE, arg);
+		return 2;
+	case OPT_DATAPLANE_WAIT:
+		if (parse_seconds(arg, 0.1, 3600, &o->dataplane_wait))
+			return -1;
+		fprintf(stderr, _("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n"),
 			PACKAGE, arg);
 		return 2;
 	case OPT_READONLY:
@@ -557,6 +568,8 @@ static int run_cli_actions(const struct options *o)
 	memset(&env, 0, sizeof(env));
 	kube_side_config_opts(&o->kube, &env.kube);
 	env.node_name = o->kube.node_name;
+	env.dataplane_wait = o->dataplane_wait;
+	env.no_dataplane = o->no_dataplane;
 	env.modules_load_conf = "/etc/modules-load.d/ipvs.conf";
 	const struct action_gate gate = {.readonly = o->readonly};
 	const char *why = actions_disabled_reason(&gate, true);

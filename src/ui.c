@@ -333,6 +333,11 @@ static void act_help(struct ui *u)
 	u->help = true;
 }
 
+static void act_kube_proxy(struct ui *u)
+{
+	u->kp_page = true;
+}
+
 static void act_repaint(struct ui *u)
 {
 	(void)u;
@@ -378,6 +383,7 @@ static void (*const action_fns[])(struct ui *u) = {
 	[ACT_SCHEDULER] = ui_modal_scheduler,
 	[ACT_PROXY_MODE] = ui_modal_mode,
 	[ACT_MODULES] = ui_modal_modules,
+	[ACT_KUBE_PROXY] = act_kube_proxy,
 	[ACT_PLANE] = ui_dp_next_plane,
 };
 
@@ -393,9 +399,9 @@ static bool handle_key(struct ui *u, int key)
 		filter_key(u, key);
 		return true;
 	}
-	if (u->help) {
-		/* Any key closes the help; the quit keys it lists also quit from there. */
-		u->help = false;
+	if (u->help || u->kp_page) {
+		/* Any key closes the help (or K's page); the quit keys also quit from there. */
+		u->help = u->kp_page = false;
 		return keymap_lookup(key) != ACT_QUIT;
 	}
 	if (key == KEY_RESIZE) {

@@ -642,15 +642,18 @@ static void draw_help(const struct ui *u)
 void ui_draw(struct ui *u)
 {
 	erase();
-	if (u->help) {
-		draw_help(u);
+	if (u->help || u->kp_page) {
+		if (u->help)
+			draw_help(u);
+		else
+			ui_kp_draw(u);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	/* The Kubernetes summary takes up to three lines, fewer on a short terminal. */
+	/* The Kubernetes summary takes up to five lines, fewer on a short terminal. */
 	int kl = (int)(u->kt.n ? u->kt.n : 1);
-	int most = LINES >= 40 ? 4 : LINES >= 30 ? 3 : 2;
+	int most = LINES >= 40 ? 5 : LINES >= 30 ? 3 : 2;
 	if (kl > most)
 		kl = most;
 	char dl[512], dt[512];

@@ -92,6 +92,7 @@ struct ui {
 	bool have;
 	double interval;
 	bool paused, exact, help, color;
+	bool kp_page; /* K: kube-proxy's health and a new connection's cost (ui_kp.c) */
 	bool record_failed; /* the recording's write error was said */
 	enum pane_id focus;
 	bool conns_open;
@@ -270,6 +271,11 @@ void ui_dp_draw_frontends(struct ui *u, const struct box *b);
 /* The header's data-plane line at y (ui_dp_header); returns the lines drawn, 0 or 1. */
 int ui_dp_draw_header(const struct ui *u, int y);
 void ui_dp_draw_endpoints(struct ui *u, const struct box *b);
+
+/* ---- ui_kp.c: the K page ---- */
+
+/* The whole screen: kube-proxy here, a new connection's cost per plane, and why. */
+void ui_kp_draw(const struct ui *u);
 
 /* ---- ui_modal.c: the action pickers, then the action's window ---- */
 

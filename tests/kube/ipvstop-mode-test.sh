@@ -5,11 +5,44 @@
 # the API test server: a switch to ipvs and back, asking for iptables where it already is,
 # and a switch to ipvs that crash-loops on one node and is undone. Each run's exit status,
 # its last lines and the ConfigMap's bytes are checked; then the same undo in the dashboard.
+#
+# A switch to nftables or iptables ends with this node's rules read until they carry the
+# Services: the whole test runs in a private network namespace (the API test server, kubectl
+# and ipvstop with it), where it loads the rules kube-proxy would write for worker-1
+# (tests/dataplane/gen-kube-*.py from the same scenario) and checks what ipvstop says of them:
+# all there, absent, one Service missing, and rules that appear while it waits.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${IPVSTOP_MODE_NETNS:-}" ]; then
+	unshare -n true 2>/dev/null || { echo "ipvstop-mode-test: needs root and unshare -n"; exit 99; }
+	IPVSTOP_MODE_NETNS=1 exec unshare -n bash "$0" "$@"
+fi
+ip link set lo up || { echo "ipvstop-mode-test: no loopback in the namespace"; exit 99; }
 sock="ipvstop-mode-$$"
 # shellcheck source=tests/kube/kube-lib.sh
 . "$here/kube-lib.sh"
+need_tools nft iptables-nft-restore
+dp="$here/../dataplane"
+# rules MODE [--drop NS/NAME]: the rules kube-proxy of MODE writes on worker-1 for the Services
+# and EndpointSlices the API test server serves now (read with kubectl), loaded as it would
+# after its restart (--drop: without that Service); "none" clears every table (both modes live
+# in nf_tables).
+rules() {
+	local mode=$1
+	shift
+	nft flush ruleset
+	[ "$mode" = none ] && return 0
+	kubectl get svc -A -o json > "$work/svc.json" && kubectl get endpointslices -A -o json > "$work/eps.json" &&
+		kubectl get nodes -o json > "$work/nodes.json" &&
+		python3 "$dp/scenario-from-api.py" "$work/svc.json" "$work/eps.json" "$work/nodes.json" \
+			"$work/rules-sc.json" "$@" &&
+		case "$mode" in
+		nftables) python3 "$dp/gen-kube-nft.py" "$work/rules-sc.json" --node worker-1 > "$work/rules.nft" &&
+			nft -f "$work/rules.nft" ;;
+		iptables) python3 "$dp/gen-kube-iptables.py" --scenario "$work/rules-sc.json" --node worker-1 \
+			--out "$work/rules.ipt" && iptables-nft-restore < "$work/rules.ipt" ;;
+		esac || { echo "loading $mode rules failed"; exit 99; }
+}
 
 # scenario SHAPE CRASH: basic.json with config.conf in that shape; CRASH=1: worker-2's kernel
 # lacks ip_vs, so kube-proxy crash-loops there in ipvs mode.
@@ -60,10 +93,14 @@ for shape in kubeadm missing explicit; do
 	fi
 	grep -q '^kube-proxy mode: iptables -> ipvs ' "$work/out" && ok "$shape: the preview names the old mode iptables" \
 		|| not_ok "$shape: the preview names the old mode iptables" "$work/out"
+	rules iptables
 	run --proxy-mode iptables --yes
 	if [ "$rc" = 0 ] && [ "$(grep -c 'ready, its log says: iptables' "$work/out")" = 3 ] &&
 		! grep -q '^! ' "$work/out" && grep -q "Rollout complete: 3 of 3" "$work/out"; then
 		ok "$shape: the switch back to iptables is followed to its end on every node, status 0"
+		grep -q '^Verified on worker-1: iptables-nft carries all [1-9][0-9]* Services\.$' "$work/out" \
+			&& ok "$shape: and worker-1's iptables-nft rules are read and carry every Service" \
+			|| not_ok "$shape: worker-1's iptables-nft rules verified" "$work/out"
 	else
 		not_ok "$shape: the switch back to iptables is followed to its end (status $rc)" "$work/out"
 	fi
@@ -144,5 +181,71 @@ cmp -s "$work/cm.orig" "$work/cm.after" && ok "dashboard m: config.conf is back 
 T send-keys -t a x
 T send-keys -t a q
 expect "dashboard: quits" "EXITED rc=0"
+
+# --- the switch verified in this node's rules ------------------------------------------------
+scenario kubeadm 0
+start_server
+# What kube-proxy programs: every Service with a cluster IP and ports (kubectl is the witness).
+want=$(kubectl get svc -A -o json | python3 -c '
+import json, sys
+print(sum(1 for s in json.load(sys.stdin)["items"]
+          if s["spec"].get("type") != "ExternalName" and s["spec"].get("clusterIP") not in (None, "", "None")
+          and s["spec"].get("ports")))')
+rules nftables
+run --proxy-mode nftables --yes --force --dataplane-wait 5
+[ "$rc" = 0 ] && last_line_is "Verified on worker-1: nftables carries all $want Services." \
+	&& ok "nftables: worker-1's kube-proxy table carries all $want Services, said last, status 0" \
+	|| not_ok "nftables: verified in worker-1's table (status $rc, want $want)" "$work/out"
+grep -q "^Reading worker-1's nftables rules against" "$work/out" && ok "nftables: the check is announced" \
+	|| not_ok "nftables: the check is announced" "$work/out"
+
+rules none
+t0=$(date +%s)
+run --proxy-mode iptables --yes --dataplane-wait 3  # from nftables, just written
+t=$(($(date +%s) - t0))
+[ "$rc" = 1 ] && last_line_is "! On worker-1, kube-proxy's iptables rules are still absent after 3 s: its Services are not served by iptables." \
+	&& ok "iptables without its rules: status 1, the last line says they are absent" \
+	|| not_ok "iptables without its rules: status 1 and said (status $rc)" "$work/out"
+[ "$t" -lt 30 ] && ok "iptables without its rules: the wait ends at --dataplane-wait ($t s)" \
+	|| not_ok "iptables without its rules: the wait ends at --dataplane-wait ($t s)" "$work/out"
+
+# kube-proxy's rules lack one Service.
+gone=default/web
+rules nftables --drop "$gone"
+start_server
+run --proxy-mode nftables --yes --force --dataplane-wait 3
+[ "$rc" = 1 ] && last_line_is "! On worker-1, nftables lacks 1 of $want Services after 3 s: $gone" \
+	&& ok "nftables without $gone: status 1, the missing Service named" \
+	|| not_ok "nftables without $gone: status 1, named (status $rc)" "$work/out"
+
+# Rules that come while it waits (kube-proxy's first sync after its restart).
+rules none
+start_server
+(sleep 4; rules nftables) &
+loader=$!
+t0=$(date +%s)
+run --proxy-mode nftables --yes --force --dataplane-wait 40
+t=$(($(date +%s) - t0))
+wait "$loader"
+[ "$rc" = 0 ] && last_line_is "Verified on worker-1: nftables carries all $want Services." && [ "$t" -lt 30 ] \
+	&& ok "nftables rules loaded 4 s into the wait: found, verified, status 0 ($t s)" \
+	|| not_ok "nftables rules loaded during the wait (status $rc, $t s)" "$work/out"
+
+# --no-dataplane, and a machine that is not one of the nodes: nothing read, said so.
+rules none
+start_server
+run --proxy-mode nftables --yes --force --no-dataplane
+[ "$rc" = 0 ] && ! grep -q "Verified on\|are absent\|Reading worker-1" "$work/out" \
+	&& ok "--no-dataplane: the switch is not checked in this node's rules, status 0" \
+	|| not_ok "--no-dataplane: not checked (status $rc)" "$work/out"
+start_server
+timeout 90 "$IPVSTOP" --node laptop --proxy-mode nftables --yes --force > "$work/out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q "^This machine (laptop) runs no kube-proxy pod: its rules are not checked\.$" "$work/out" \
+	&& ok "on a machine that is not a node: said, not checked, status 0" \
+	|| not_ok "on a machine that is not a node (status $rc)" "$work/out"
+"$IPVSTOP" --proxy-mode nftables --dataplane-wait 0 > "$work/out" 2>&1
+[ "$?" = 2 ] && grep -q "dataplane-wait wants seconds" "$work/out" && ok "--dataplane-wait 0: refused, status 2" \
+	|| not_ok "--dataplane-wait 0: refused" "$work/out"
 
 summary

@@ -22,6 +22,7 @@
 #                           name: why [SHOTS/NN-name]") and what each check saw
 #   T, snap, keys, wait_for, wait_gone, expect, expect_gone, re_escape
 #                           the dashboard in tmux (server ipvstop-$GUEST)
+#   net_up                  eth0 on QEMU's user network (VM_NET=user)
 
 OUT=${OUT:-/out}
 SHOTS=${SHOTS:-$GUEST}
@@ -133,3 +134,18 @@ expect_gone() { # NAME PATTERN [SECONDS] [SESSION]
 }
 # re_escape TEXT: TEXT as a grep -E pattern that matches it literally.
 re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+
+# ---------------------------------------------------------------- the network
+# net_up: eth0 as QEMU's user network hands it out: 10.0.2.15/24, gateway 10.0.2.2 (the
+# host's 127.0.0.1). Returns ip's status.
+net_up() {
+	modprobe virtio_net
+	_i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $_i -lt 50 ]; do
+		usleep 100000
+		_i=$((_i + 1))
+	done
+	/usr/sbin/ip link set eth0 up &&
+		/usr/sbin/ip addr add 10.0.2.15/24 dev eth0 &&
+		/usr/sbin/ip route add default via 10.0.2.2
+}

@@ -59,47 +59,11 @@ NODE=worker-1
 vm_test_dirs "${IPVSTOP_VM_KUBE_RESULTS:-tests/vm/vm-kube-test.out}" kube-check.txt requests.jsonl \
 	apiserver.log table.ipvsadm
 chmod 0700 "$WORK"
-SERVER_PID=
-cleanup() {
-	if [ -n "$SERVER_PID" ]; then
-		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-	fi
-	vm_test_cleanup
-}
-trap cleanup EXIT
-
-# ---------------------------------------------------------------- the API server
-# Bound to 127.0.0.1: QEMU's user network turns the guest's connections to
-# 10.0.2.2 into connections to the host's 127.0.0.1 (its certificate has
-# 10.0.2.2 among its names, and its control endpoint takes 127.0.0.1).
-mkdir -p "$WORK/state" "$WORK/certs" "$WORK/guest"
-python3 "$KUBE_DIR/apiserver.py" --state "$WORK/state" --cert-dir "$WORK/certs" --port 0 \
-	--bind 127.0.0.1 --scenario "$SCENARIO" >"$RESULTS/apiserver.log" 2>&1 &
-SERVER_PID=$!
-
+mkdir -p "$WORK/guest"
+vm_apiserver_start "$SCENARIO"
 # The kernel meanwhile.
 vm_fetch_kernel
-
-i=0
-while [ ! -f "$WORK/state/ready.env" ] && [ $i -lt 200 ]; do
-	kill -0 "$SERVER_PID" 2>/dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
-if [ ! -f "$WORK/state/ready.env" ]; then
-	tail -n 20 "$RESULTS/apiserver.log" >&2
-	vm_die "the API server double did not start (see $RESULTS/apiserver.log)"
-fi
-KUBE_PORT=$(sed -n 's/^KUBE_PORT=//p' "$WORK/state/ready.env")
-KUBE_URL=$(sed -n 's/^KUBE_URL=//p' "$WORK/state/ready.env")
-KUBE_GUEST_URL=$(sed -n 's/^KUBE_GUEST_URL=//p' "$WORK/state/ready.env")
-[ -n "$KUBE_PORT" ] && [ -n "$KUBE_GUEST_URL" ] && [ -f "$WORK/state/kubeconfig-guest" ] ||
-	vm_die "the API server's ready.env lacks KUBE_PORT/KUBE_GUEST_URL or kubeconfig-guest"
-curl -sS --max-time 5 --cacert "$WORK/certs/ca.crt" "$KUBE_URL/healthz" >"$WORK/healthz" 2>&1 &&
-	[ "$(cat "$WORK/healthz")" = ok ] ||
-	vm_die "the API server does not answer $KUBE_URL/healthz: $(cat "$WORK/healthz")"
-vm_log "API server double on $KUBE_URL (the guest: $KUBE_GUEST_URL)"
+vm_apiserver_ready
 
 # ---------------------------------------------------------------- what the guest gets
 python3 "$KUBE_DIR/ipvs-from-scenario.py" "$SCENARIO" --node "$NODE" --drift --ipvsadm \

@@ -25,6 +25,9 @@
 # guest's /init before it runs the scripts (tools/sanitize.sh: ASAN_OPTIONS for an
 # AddressSanitizer ipvstop, whose runtime libraries vm_copy_bin copies like any other).
 #
+# Callers may set VM_EXTRA_MODULES: more kernel modules (names) for the guest, each with its
+# dependencies (vm-dataplane-test.sh: nf_tables, x_tables and ip_set modules).
+#
 # Callers may set VM_NET=user: vm_boot gives the guest a virtio NIC on QEMU's
 # user network (eth0 after modprobe virtio_net; the guest takes 10.0.2.15/24,
 # gateway 10.0.2.2, which reaches the host's 127.0.0.1). Unset: no NIC.
@@ -266,7 +269,7 @@ vm_build_initramfs() { # out mode script...
 	# Kernel modules and what modprobe/libkmod need to find them.
 	_mroot=$VM_KROOT/lib/modules/$VM_KVER
 	_mods=$(mktemp) || vm_die "mktemp failed"
-	for _m in $VM_MODULES_REQUIRED; do
+	for _m in $VM_MODULES_REQUIRED ${VM_EXTRA_MODULES:-}; do
 		modprobe -d "$VM_KROOT" -S "$VM_KVER" --show-depends "$_m" >>"$_mods" ||
 			vm_die "kernel $VM_KVER has no module $_m"
 	done
@@ -576,4 +579,49 @@ vm_summary() {
 	[ "$failed" = 0 ] || vm_log "all outputs are in $RESULTS"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
+}
+
+# ---------------------------------------------------------------- the API server double
+# For the VM tests that need a cluster (vm-dataplane-test.sh): tests/kube/apiserver.py with
+# the scenario $1, state and certificates under $WORK, its log in $RESULTS/apiserver.log.
+# Bound to 127.0.0.1: QEMU's user network turns the guest's connections to 10.0.2.2 into
+# connections to the host's 127.0.0.1 (its certificate has 10.0.2.2 among its names).
+# vm_apiserver_start starts it (SERVER_PID) and makes vm_apiserver_cleanup the exit trap (it
+# stops the server, then vm_test_cleanup); vm_apiserver_ready waits for it and sets
+# KUBE_URL, KUBE_GUEST_URL (what the guest uses) and KUBE_STATE (its kubeconfig-guest holds
+# inline credentials), or dies (99).
+vm_apiserver_cleanup() {
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	vm_test_cleanup
+}
+vm_apiserver_start() { # scenario
+	trap vm_apiserver_cleanup EXIT
+	KUBE_STATE=$WORK/state
+	mkdir -p "$KUBE_STATE" "$WORK/certs"
+	python3 "$VM_SRCDIR/../kube/apiserver.py" --state "$KUBE_STATE" --cert-dir "$WORK/certs" \
+		--port 0 --bind 127.0.0.1 --scenario "$1" >"$RESULTS/apiserver.log" 2>&1 &
+	SERVER_PID=$!
+}
+vm_apiserver_ready() {
+	_i=0
+	while [ ! -f "$KUBE_STATE/ready.env" ] && [ $_i -lt 200 ]; do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if [ ! -f "$KUBE_STATE/ready.env" ]; then
+		tail -n 20 "$RESULTS/apiserver.log" >&2
+		vm_die "the API server double did not start (see $RESULTS/apiserver.log)"
+	fi
+	KUBE_URL=$(sed -n 's/^KUBE_URL=//p' "$KUBE_STATE/ready.env")
+	KUBE_GUEST_URL=$(sed -n 's/^KUBE_GUEST_URL=//p' "$KUBE_STATE/ready.env")
+	[ -n "$KUBE_URL" ] && [ -n "$KUBE_GUEST_URL" ] && [ -f "$KUBE_STATE/kubeconfig-guest" ] ||
+		vm_die "the API server's ready.env lacks KUBE_URL/KUBE_GUEST_URL or kubeconfig-guest"
+	curl -sS --max-time 5 --cacert "$WORK/certs/ca.crt" "$KUBE_URL/healthz" >"$WORK/healthz" 2>&1 &&
+		[ "$(cat "$WORK/healthz")" = ok ] ||
+		vm_die "the API server does not answer $KUBE_URL/healthz: $(cat "$WORK/healthz")"
+	vm_log "API server double on $KUBE_URL (the guest: $KUBE_GUEST_URL)"
 }

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One Kubernetes request in the action's thread, waited for. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action_call.h"
+#include "kube_parse.h"
+#include "nls.h"
+
+static void call_done(const struct kube_reply *r, void *arg)
+{
+	struct call *c = arg;
+	c->done = true;
+	c->status = r->status;
+	c->body = malloc(r->len + 1);
+	if (c->body) {
+		memcpy(c->body, r->body, r->len);
+		c->body[r->len] = '\0';
+		c->len = r->len;
+	}
+	snprintf(c->err, sizeof(c->err), "%s", r->error ? r->error : "");
+}
+
+int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
+	 const char *body, struct call *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct kube_request_opts o = {
+		.method = method,
+		.path = path,
+		.content_type = ctype,
+		.body = body,
+		.timeout_ms = 20000,
+		.on_done = call_done,
+		.arg = c,
+	};
+	if (!kube_http_start(h, &o))
+		return -ENOMEM;
+	while (!c->done)
+		kube_http_run(h, 200);
+	return 0;
+}
+
+void call_free(struct call *c)
+{
+	free(c->body);
+	c->body = NULL;
+}
+
+void call_error(const struct call *c, char *buf, size_t len)
+{
+	struct kube_status st;
+	if (c->status == 0)
+		snprintf(buf, len, _("no answer: %s"), c->err);
+	else if (c->body && kube_parse_status(c->body, c->len, &st) == 0)
+		snprintf(buf, len, "HTTP %ld %s: %s", c->status, st.reason, st.message);
+	else
+		snprintf(buf, len, "HTTP %ld", c->status);
+}
