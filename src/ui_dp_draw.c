@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cells.h"
+#include "kube_text.h"
 #include "nls.h"
 #include "ui_internal.h"
 
@@ -97,7 +98,22 @@ void ui_dp_draw_frontends(struct ui *u, const struct box *b)
 static const struct column ep_cols[] = {
 	{N_("ENDPOINT"), 0, 0, -1, 100, false},
 	{N_("SHARE"), 8, 1, -1, 90, false},
+	{N_("POD"), 0, 0, -1, 75, false},
 };
+
+/*
+ * The pod of endpoint j of frontend fe (cur.dp->fe[fe]) from the data planes' join with the
+ * cluster, "-" when there is none (no cluster, or the join is of another read).
+ */
+static const char *ep_pod(const struct ui *u, size_t fe, size_t j, char *buf, size_t len)
+{
+	const struct dp_join *dj = u->kv ? u->kv->dpj : NULL;
+	bool same = dj && dj->dp == u->cur.dp;
+	kube_text_endpoint(same ? u->kv->k : NULL, same ? dp_join_ep(dj, fe, j) : NULL, buf, len);
+	if (!buf[0])
+		snprintf(buf, len, "-");
+	return buf;
+}
 #define N_EP_COLS ((int)(sizeof(ep_cols) / sizeof(ep_cols[0])))
 
 /* Under the endpoints when there are none, or the rule was not understood: why. */
@@ -136,13 +152,14 @@ void ui_dp_draw_endpoints(struct ui *u, const struct box *b)
 	for (int r = 0; f && r < rows && u->ep.top + (size_t)r < n; r++) {
 		size_t idx = u->ep.top + (size_t)r;
 		const struct dp_endpoint *e = &f->eps[idx];
-		char share[16];
+		char share[16], pod[300];
 		ipvs_hostport_str(e->af, &e->addr, e->port, label, sizeof(label));
 		if (e->share > 0)
 			snprintf(share, sizeof(share), "%.1f%%", e->share * 100);
 		else
 			snprintf(share, sizeof(share), "-");
-		const char *cells[N_EP_COLS] = {label, share};
+		const char *cells[N_EP_COLS] = {
+		    label, share, ep_pod(u, u->fe_order[u->fe.sel], idx, pod, sizeof(pod))};
 		attr_t a = idx == u->ep.sel && u->focus == PANE_DESTS ? A_REVERSE | A_BOLD : A_NORMAL;
 		ui_draw_row(b, b->y + 2 + r, cells, ep_cols, N_EP_COLS, widths, a);
 	}

@@ -15,7 +15,7 @@
 set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 dir=$(cd "$(dirname "$0")" && pwd)
-for t in unshare nft iptables-nft-restore iptables-legacy-restore ip setpriv; do
+for t in unshare nft iptables-nft-restore iptables-legacy-restore ip setpriv kubectl; do
 	command -v "$t" >/dev/null || { echo "dataplane-tui-test: $t is missing (tools/deps.sh installs it)"; exit 99; }
 done
 [ "$(id -u)" = 0 ] || { echo "dataplane-tui-test: needs root (a network namespace, nft)"; exit 99; }
@@ -187,6 +187,28 @@ start 150 50 "$IPVSTOP" --node worker-1 -d 1
 expect "the header says which plane kube-proxy runs" \
 	"^Data planes: nftables $n_all frontends, iptables-nft $n_ipt, iptables-legacy $n_ipt; kube-proxy runs iptables;" 20
 expect "and the pane shows it, not the plane with the most frontends" "^ Frontends: $n_ipt +\[iptables-nft\]"
+# The endpoints' pods, from the data planes' join with the cluster; kubectl says which.
+kubectl get endpointslices -A -o json > "$work/slices.json" 2> "$work/kubectl.err" ||
+	not_ok "kubectl get endpointslices" "$work/kubectl.err"
+keys / "$two" Enter Enter
+python3 - "$work/all.json" "$work/slices.json" "$two" > "$work/pods.txt" <<'PY'
+import json, sys
+fe = [f for f in json.load(open(sys.argv[1]))["dataplane"]["frontends"]
+      if f["plane"] == "iptables-nft" and "%s:%d" % (f["address"], f["port"]) == sys.argv[3]][0]
+pods = {}
+for sl in json.load(open(sys.argv[2]))["items"]:
+    for e in sl.get("endpoints") or []:
+        for a in e["addresses"]:
+            pods[a] = "%s/%s" % (sl["metadata"]["namespace"],
+                                 (e.get("targetRef") or {}).get("name", "?"))
+for e in fe["endpoints"]:
+    print("%s:%d %s" % (e["address"], e["port"], pods.get(e["address"], "NONE")))
+PY
+while read -r ep pod; do
+	expect "the endpoints pane names $ep's pod, as kubectl does ($pod)" \
+		"^$(re_escape "$ep") +[0-9.]+% +$(re_escape "$pod")( |$)"
+done < "$work/pods.txt"
+[ -s "$work/pods.txt" ] || not_ok "no endpoint of $two to look for"
 keys q
 
 # --- --no-dataplane: the IPVS table alone, as before ---

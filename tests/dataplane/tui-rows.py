@@ -12,7 +12,7 @@
 #   tui-rows.py SCREEN --truth ipt.truth [--count]
 #   tui-rows.py SCREEN --doc doc.json --plane nftables --endpoints ADDRESS:PORT
 # --count prints how many frontends there are and nothing else; --endpoints checks the
-# endpoints pane for the frontend at ADDRESS:PORT (rows ADDRESS:PORT SHARE%).
+# endpoints pane for the frontend at ADDRESS:PORT (rows ADDRESS:PORT SHARE% [POD]).
 import argparse
 import json
 import re
@@ -94,7 +94,7 @@ def main():
         if len(f) != 1:
             print("not ok - %s: one frontend at %s (%d found)" % (name, a.endpoints, len(f)))
             return
-        want = ["^%s +%s\\s*$" % (re.escape(hostport(ea, ep)),
+        want = ["^%s +%s( +\\S.*)?$" % (re.escape(hostport(ea, ep)),
                                   re.escape("%.1f%%" % (s * 100)) if s else "-")
                 for ea, ep, s in f[0]["eps"]]
         miss = [w for w in want if not any(re.search(w, l) for l in lines)]
