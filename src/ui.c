@@ -346,6 +346,10 @@ static void act_repaint(struct ui *u)
 
 static void act_drift(struct ui *u)
 {
+	if (ui_dp_shown(u)) {
+		ui_dp_drift(u);
+		return;
+	}
 	if (!u->kv || !u->kv->j) {
 		ui_set_status(u, true,
 			      _("No drift to show: the Kubernetes side is not read (see the "
@@ -587,6 +591,7 @@ static void free_ui(struct ui *u)
 		regfree(&u->re);
 	free(u->order);
 	free(u->fe_order);
+	free(u->fe_drift);
 	free(u->conn_rows);
 	free(u->sums);
 	free(u->mod_used);

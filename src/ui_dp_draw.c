@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cells.h"
+#include "dp_join.h"
 #include "kube_text.h"
 #include "nls.h"
 #include "ui_internal.h"
@@ -32,7 +33,29 @@ static const struct column fe_cols[] = {
 	{N_("EPS"), 4, 1, SORT_RS, 85, false},
 	{N_("STATE"), 12, 0, -1, 60, false}, /* "unrecognised", "no endpoints" */
 	{N_("SERVICE (RULES)"), 0, 0, SORT_ACTIVE, 95, false},
+	{N_("KUBERNETES SERVICE"), 0, 0, -1, 55, false},
 };
+
+/*
+ * The cluster's Service of frontend i, "!" in front when the cluster disagrees with it
+ * (said in text, so that it shows without colours); "-" without the join.
+ */
+static const char *cluster_owner(const struct ui *u, size_t i, char *buf, size_t len)
+{
+	const struct dp_join *dj = ui_dp_joined(u);
+	if (!dj) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	buf[0] = u->fe_drift && u->fe_drift[i] ? '!' : ' ';
+	buf[1] = ' ';
+	buf[2] = '\0';
+	if (dj->owners[i].o.service >= 0)
+		kube_join_owner_label(u->kv->k, &dj->owners[i].o, buf + 2, len - 2);
+	if (!buf[2])
+		snprintf(buf + 2, len - 2, "%s", _("(no Service)"));
+	return buf;
+}
 #define N_FE_COLS ((int)(sizeof(fe_cols) / sizeof(fe_cols[0])))
 
 /* The pane's title: how many, the filter, and the plane's tag. */
@@ -40,7 +63,10 @@ static void frontends_title(const struct ui *u, char *title, size_t len)
 {
 	size_t all = u->cur.dp->planes[u->plane].n_frontends;
 	const char *tag = dp_plane_name(u->plane);
-	if (u->have_re)
+	if (u->drift_only)
+		snprintf(title, len, _(" Frontends with drift: %zu of %zu  [%s] "), u->n_fe_order,
+			 all, tag);
+	else if (u->have_re)
 		snprintf(title, len, _(" Frontends: %zu of %zu match /%s/  [%s] "), u->n_fe_order,
 			 all, u->filter, tag);
 	else
@@ -56,8 +82,10 @@ static void frontends_empty(const struct ui *u, const struct box *b)
 	if (p->error || (!p->read && p->why[0])) {
 		snprintf(line, sizeof(line), _("%s not read: %s"), dp_plane_name(u->plane), p->why);
 		a = p->error ? ui_draw_warn(u) : A_DIM;
-	} else if (u->have_re) {
-		snprintf(line, sizeof(line), "%s", _("No frontend matches the filter (Esc clears it)."));
+	} else if (u->have_re || u->drift_only) {
+		snprintf(line, sizeof(line), "%s",
+			 u->drift_only ? _("No frontend with drift (d again: all).")
+				       : _("No frontend matches the filter (Esc clears it)."));
 	} else {
 		snprintf(line, sizeof(line), _("No kube-proxy frontends in %s on this node."),
 			 dp_plane_name(u->plane));
@@ -75,19 +103,20 @@ void ui_dp_draw_frontends(struct ui *u, const struct box *b)
 	for (int r = 0; r < rows && u->fe.top + (size_t)r < u->n_fe_order; r++) {
 		size_t idx = u->fe.top + (size_t)r;
 		const struct dp_frontend *f = &u->cur.dp->fe[u->fe_order[idx]];
-		char label[96], owner[300], state[64], eps[24];
+		char label[96], owner[300], state[64], eps[24], kube[300];
 		ui_dp_fe_label(f, label, sizeof(label));
 		ui_dp_owner_label(f, owner, sizeof(owner));
 		ui_dp_state_label(f, state, sizeof(state));
 		snprintf(eps, sizeof(eps), "%zu", f->n_eps);
 		const char *cells[N_FE_COLS] = {
 		    ui_rows_proto_name(f->protocol), label, ui_dp_kind_label(f->kind), eps, state,
-		    owner,
+		    owner, cluster_owner(u, u->fe_order[idx], kube, sizeof(kube)),
 		};
+		bool drift = u->fe_drift && u->fe_drift[u->fe_order[idx]];
 		attr_t a = A_NORMAL;
 		if (idx == u->fe.sel)
 			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
-		else if (f->unrecognised || f->no_endpoints || f->n_eps == 0)
+		else if (f->unrecognised || f->no_endpoints || f->n_eps == 0 || drift)
 			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
 		ui_draw_row(b, b->y + 2 + r, cells, fe_cols, N_FE_COLS, widths, a);
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dp_join.h"
 #include "keymap.h"
 #include "kube_model.h"
 #include "nls.h"
@@ -168,8 +169,48 @@ static bool same_key(const struct dp_frontend *f, const struct ui_fe_key *k)
 	return memcmp(&o, k, sizeof(o)) == 0;
 }
 
-static bool fe_matches(const struct ui *u, const struct dp_frontend *f)
+const struct dp_join *ui_dp_joined(const struct ui *u)
 {
+	const struct dp_join *dj = u->kv ? u->kv->dpj : NULL;
+	return dj && u->have && dj->dp == u->cur.dp && dj->n_fe == u->cur.dp->n_fe ? dj : NULL;
+}
+
+static void mark(unsigned char *drift, size_t n, const struct dp_drift_ep *e, size_t ne)
+{
+	for (size_t i = 0; i < ne; i++)
+		if (e[i].fe < n)
+			drift[e[i].fe] = 1;
+}
+
+/* Once per refresh: which frontends the join lists as drift, or have a mismatch. */
+static void derive_fe_drift(struct ui *u)
+{
+	const struct dp_join *dj = ui_dp_joined(u);
+	free(u->fe_drift);
+	u->fe_drift = NULL;
+	if (!dj || !(u->fe_drift = calloc(dj->n_fe ? dj->n_fe : 1, 1)))
+		return;
+	for (int p = DP_NFTABLES; p < DP_N_PLANES; p++) {
+		const struct dp_plane_drift *pd = &dj->planes[p];
+		mark(u->fe_drift, dj->n_fe, pd->missing, pd->n_missing);
+		mark(u->fe_drift, dj->n_fe, pd->stale, pd->n_stale);
+		mark(u->fe_drift, dj->n_fe, pd->terminating, pd->n_terminating);
+		for (size_t i = 0; i < pd->n_unowned; i++)
+			if (pd->unowned[i] < dj->n_fe)
+				u->fe_drift[pd->unowned[i]] = 1;
+	}
+	for (size_t i = 0; i < dj->n_fe; i++) {
+		const struct dp_fe_owner *o = &dj->owners[i];
+		if (o->name_mismatch || o->kind_mismatch || o->o.affinity_mismatch)
+			u->fe_drift[i] = 1;
+	}
+}
+
+static bool fe_matches(const struct ui *u, size_t i)
+{
+	const struct dp_frontend *f = &u->cur.dp->fe[i];
+	if (u->drift_only && !(u->fe_drift && u->fe_drift[i]))
+		return false;
 	if (!u->have_re)
 		return true;
 	char text[700], label[96], owner[300], state[64];
@@ -255,7 +296,7 @@ static void rebuild_fe_order(struct ui *u)
 	if (n == 0 || !(u->fe_order = malloc(n * sizeof(*u->fe_order))))
 		return;
 	for (size_t i = 0; i < dp->n_fe && u->n_fe_order < n; i++)
-		if (dp->fe[i].plane == u->plane && fe_matches(u, &dp->fe[i]))
+		if (dp->fe[i].plane == u->plane && fe_matches(u, i))
 			u->fe_order[u->n_fe_order++] = i;
 	qsort_r(u->fe_order, u->n_fe_order, sizeof(*u->fe_order), compare_fe, u);
 }
@@ -303,6 +344,7 @@ void ui_dp_refresh(struct ui *u)
 		u->n_fe_order = 0;
 		return;
 	}
+	derive_fe_drift(u);
 	rebuild_fe_order(u);
 	restore_fe_selection(u);
 }
@@ -350,6 +392,20 @@ void ui_dp_next_plane(struct ui *u)
 		u->focus = PANE_SERVICES;
 	ui_rows_refresh(u);
 	ui_set_statusf(u, false, _("The services pane shows %s."), dp_plane_name(k));
+}
+
+void ui_dp_drift(struct ui *u)
+{
+	/* Turning it off needs no join (it may have been turned on over the IPVS table). */
+	if (!u->drift_only && !ui_dp_joined(u)) {
+		ui_set_status(u, true,
+			      _("No drift to show: these frontends are not joined with the cluster "
+				"(see the header)."));
+		return;
+	}
+	ui_rows_remember(u);
+	u->drift_only = !u->drift_only;
+	ui_rows_refresh(u);
 }
 
 void ui_dp_sort_next(struct ui *u)

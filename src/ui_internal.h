@@ -178,6 +178,8 @@ struct ui {
 	struct cursor fe, ep;
 	struct ui_fe_key sel_fe;
 	bool have_sel_fe;
+	/* Per cur.dp->fe: 1 when the cluster disagrees with it (kv->dpj); NULL without a join. */
+	unsigned char *fe_drift;
 };
 
 /* ---- ui.c: the key loop ---- */
@@ -222,6 +224,10 @@ void ui_dp_remember(struct ui *u);
 void ui_dp_refresh(struct ui *u);
 /* The key: the next data plane on this node (or, when there is none, why in the status). */
 void ui_dp_next_plane(struct ui *u);
+/* The data planes' join with the cluster when it is of cur.dp, else NULL. */
+const struct dp_join *ui_dp_joined(const struct ui *u);
+/* 'd' on frontends: only those the cluster disagrees with, again for all. */
+void ui_dp_drift(struct ui *u);
 /* 'o' on frontends: the next of the sort keys that mean something for them. */
 void ui_dp_sort_next(struct ui *u);
 /* What frontends are sorted by, in words (translated). */

@@ -77,6 +77,7 @@ static void teardown(void)
 		regfree(&u.re);
 	free(u.order);
 	free(u.fe_order);
+	free(u.fe_drift);
 	free(u.conn_rows);
 	dataplane_unref(u.cur.dp);
 	free(ks.proxies);

@@ -121,6 +121,8 @@ expect "o: frontends sorted by endpoints" "^Sorted by endpoints\. Enter: endpoin
 expect "o: the EPS column is marked" " EPSv "
 keys c
 expect "c says connections are IPVS's own" "Connections are IPVS's own list"
+keys d
+expect "d without the cluster says why there is no drift to show" "^No drift to show: these frontends are not joined"
 
 # --- iptables rules restored into both backends while it runs: a migration half done ---
 for b in nft legacy; do
@@ -209,6 +211,20 @@ while read -r ep pod; do
 		"^$(re_escape "$ep") +[0-9.]+% +$(re_escape "$pod")( |$)"
 done < "$work/pods.txt"
 [ -s "$work/pods.txt" ] || not_ok "no endpoint of $two to look for"
+# The cluster's Service beside the rules' one; the frontend no Service explains is drift.
+keys Escape Escape v v v
+expect "v v v: nftables" "^ Frontends: $n_all +\[nftables\]"
+expect "the frontend no Service explains is marked, in text" \
+	"^TCP +10\.96\.99\.1:80 +ClusterIP +0 +unrecognised +default/odd:http +! \(no Service\)"
+expect "a frontend the cluster explains names the same Service as its rules" \
+	"^TCP +$(re_escape "$two") +ClusterIP +[0-9]+ +([a-z-]+/[a-z-]+:[a-z-]+) +\1 *$"
+capture
+marked=$(grep -cE '^(TCP|UDP|SCTP) .* ! ' "$work/screen")
+keys d
+expect "d: only the $marked marked frontends" "^ Frontends with drift: $marked of $n_all +\[nftables\]"
+expect "d: the unexplained one among them" "^TCP +10\.96\.99\.1:80 .* ! \(no Service\)"
+keys d
+expect "d again: every frontend" "^ Frontends: $n_all +\[nftables\]"
 keys q
 
 # --- --no-dataplane: the IPVS table alone, as before ---

@@ -65,7 +65,8 @@ def from_truth(path):
 def row_re(f):
     label = hostport(f["addr"], f["port"])
     label = re.escape(label) if label else r"(?:\*|\[\*\]):%d" % f["port"]
-    return re.compile(r"^%s +%s +%s +%d +(.*?) *%s\s*$" % (
+    # The cluster's Service follows ("-" without the cluster): not this script's to judge.
+    return re.compile(r"^%s +%s +%s +%d +(.*?) *%s( +\S.*)?$" % (
         f["proto"], label, re.escape(KINDS[f["kind"]]), len(f["eps"]), re.escape(f["owner"])))
 
 
