@@ -36,26 +36,6 @@ static const struct column fe_cols[] = {
 	{N_("KUBERNETES SERVICE"), 0, 0, -1, 55, false},
 };
 
-/*
- * The cluster's Service of frontend i, "!" in front when the cluster disagrees with it
- * (said in text, so that it shows without colours); "-" without the join.
- */
-static const char *cluster_owner(const struct ui *u, size_t i, char *buf, size_t len)
-{
-	const struct dp_join *dj = ui_dp_joined(u);
-	if (!dj) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	buf[0] = u->fe_drift && u->fe_drift[i] ? '!' : ' ';
-	buf[1] = ' ';
-	buf[2] = '\0';
-	if (dj->owners[i].o.service >= 0)
-		kube_join_owner_label(u->kv->k, &dj->owners[i].o, buf + 2, len - 2);
-	if (!buf[2])
-		snprintf(buf + 2, len - 2, "%s", _("(no Service)"));
-	return buf;
-}
 #define N_FE_COLS ((int)(sizeof(fe_cols) / sizeof(fe_cols[0])))
 
 /* The pane's title: how many, the filter, and the plane's tag. */
@@ -110,7 +90,7 @@ void ui_dp_draw_frontends(struct ui *u, const struct box *b)
 		snprintf(eps, sizeof(eps), "%zu", f->n_eps);
 		const char *cells[N_FE_COLS] = {
 		    ui_rows_proto_name(f->protocol), label, ui_dp_kind_label(f->kind), eps, state,
-		    owner, cluster_owner(u, u->fe_order[idx], kube, sizeof(kube)),
+		    owner, ui_dp_cluster_owner(u, u->fe_order[idx], kube, sizeof(kube)),
 		};
 		bool drift = u->fe_drift && u->fe_drift[u->fe_order[idx]];
 		attr_t a = A_NORMAL;

@@ -206,6 +206,27 @@ static void derive_fe_drift(struct ui *u)
 	}
 }
 
+/*
+ * The cluster's Service of frontend i, "!" in front when the cluster disagrees with it
+ * (said in text, so that it shows without colours); "-" without the join.
+ */
+const char *ui_dp_cluster_owner(const struct ui *u, size_t i, char *buf, size_t len)
+{
+	const struct dp_join *dj = ui_dp_joined(u);
+	if (!dj) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	buf[0] = u->fe_drift && u->fe_drift[i] ? '!' : ' ';
+	buf[1] = ' ';
+	buf[2] = '\0';
+	if (dj->owners[i].o.service >= 0)
+		kube_join_owner_label(u->kv->k, &dj->owners[i].o, buf + 2, len - 2);
+	if (!buf[2])
+		snprintf(buf + 2, len - 2, "%s", _("(no Service)"));
+	return buf;
+}
+
 static bool fe_matches(const struct ui *u, size_t i)
 {
 	const struct dp_frontend *f = &u->cur.dp->fe[i];
@@ -213,12 +234,13 @@ static bool fe_matches(const struct ui *u, size_t i)
 		return false;
 	if (!u->have_re)
 		return true;
-	char text[700], label[96], owner[300], state[64];
+	char text[1000], label[96], owner[300], state[64], kube[300];
 	ui_dp_fe_label(f, label, sizeof(label));
 	ui_dp_owner_label(f, owner, sizeof(owner));
 	ui_dp_state_label(f, state, sizeof(state));
-	snprintf(text, sizeof(text), "%s %s %s %s %s", ui_rows_proto_name(f->protocol), label,
-		 ui_dp_kind_label(f->kind), owner, state);
+	ui_dp_cluster_owner(u, i, kube, sizeof(kube));
+	snprintf(text, sizeof(text), "%s %s %s %s %s %s", ui_rows_proto_name(f->protocol), label,
+		 ui_dp_kind_label(f->kind), owner, state, kube);
 	if (regexec(&u->re, text, 0, NULL, 0) == 0)
 		return true;
 	/* An endpoint's address finds the frontends that send to it. */

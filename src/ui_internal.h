@@ -246,6 +246,11 @@ bool ui_dp_tagged(const struct ui *u);
 void ui_dp_fe_label(const struct dp_frontend *f, char *buf, size_t len);
 const char *ui_dp_kind_label(enum dp_frontend_kind k);
 void ui_dp_owner_label(const struct dp_frontend *f, char *buf, size_t len);
+/*
+ * The cluster's Service of frontend i (cur.dp->fe[i]), "!" in front when the cluster and
+ * the rules disagree; "-" without the join. Into buf (len bytes, at least 3); returns buf.
+ */
+const char *ui_dp_cluster_owner(const struct ui *u, size_t i, char *buf, size_t len);
 /* Its state in words ("unrecognised", "no endpoints", "affinity"), "" when nothing to say. */
 void ui_dp_state_label(const struct dp_frontend *f, char *buf, size_t len);
 

@@ -225,6 +225,8 @@ expect "d: only the $marked marked frontends" "^ Frontends with drift: $marked o
 expect "d: the unexplained one among them" "^TCP +10\.96\.99\.1:80 .* ! \(no Service\)"
 keys d
 expect "d again: every frontend" "^ Frontends: $n_all +\[nftables\]"
+keys / "no Service" Enter
+expect "/ matches the cluster's column too" "^ Frontends: 1 of $n_all match /no Service/ +\[nftables\]"
 keys q
 
 # --- --no-dataplane: the IPVS table alone, as before ---
