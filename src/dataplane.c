@@ -134,6 +134,13 @@ static int not_read(struct dataplane *dp, enum dp_plane_kind k, const char *modu
 	return 0;
 }
 
+double dataplane_reuse_seconds(const struct dataplane *last, double period)
+{
+	if (last && period < 20 * last->read_seconds)
+		period = 20 * last->read_seconds;
+	return period;
+}
+
 int dataplane_read(const struct dataplane_opts *o, struct dataplane **out)
 {
 	struct dataplane *dp = dataplane_new();

@@ -24,6 +24,8 @@ const struct key_binding keymap_bindings[] = {
 	 N_("back; clears the filter on the services pane")},
 	{ACT_CONNECTIONS, {'c'}, N_("c"), N_("connections of the selection (on demand)")},
 	{ACT_FILTER, {'/'}, N_("/"), N_("filter rows by a regular expression (Esc clears)")},
+	{ACT_PLANE, {'v'}, N_("v"),
+	 N_("the next data plane in the services pane: ipvs, nftables, iptables (when present)")},
 	{ACT_DRIFT, {'d'}, N_("d"),
 	 N_("only virtual services where the kernel and Kubernetes disagree (again: all)")},
 	{ACT_SORT_NEXT, {'o'}, N_("o"), N_("sort by the next column")},

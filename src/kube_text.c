@@ -216,11 +216,17 @@ const char *kube_text_owner(const struct kube_view *kv, size_t i, char *buf, siz
 
 const char *kube_text_pod(const struct kube_view *kv, size_t i, size_t j, char *buf, size_t len)
 {
+	return kube_text_endpoint(kv ? kv->k : NULL, kv && kv->j ? kube_join_rs(kv->j, i, j) : NULL,
+				  buf, len);
+}
+
+const char *kube_text_endpoint(const struct kube_state *k, const struct kube_rs_ref *r,
+			       char *buf, size_t len)
+{
 	buf[0] = '\0';
-	const struct kube_rs_ref *r = kv && kv->j ? kube_join_rs(kv->j, i, j) : NULL;
-	if (!r || r->slice < 0 || r->endpoint < 0)
+	if (!k || !r || r->slice < 0 || r->endpoint < 0)
 		return buf;
-	const struct kube_endpoint *e = &kv->k->slices[r->slice].endpoints[r->endpoint];
+	const struct kube_endpoint *e = &k->slices[r->slice].endpoints[r->endpoint];
 	snprintf(buf, len, "%s%s%s%s", e->pod ? e->pod : "?", e->node ? " @" : "",
 		 e->node ? e->node : "",
 		 e->terminating ? _(" terminating") : !e->ready ? _(" not ready") : "");

@@ -82,8 +82,9 @@ static void usage(FILE *f)
 		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
 		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
 		"      --replay=FILE        play a recording instead of reading the kernel\n"
-		"      --no-dataplane       -b/-j: leave out kube-proxy's nftables rules, ipsets\n"
-		"                           and kube-ipvs0 (the dataplane section)\n"
+		"      --no-dataplane       leave out kube-proxy's nftables and iptables rules,\n"
+		"                           ipsets and kube-ipvs0 (the dashboard's other data\n"
+		"                           planes, -b/-j's dataplane section)\n"
 		"      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
 		"      --context=NAME       the kubeconfig context to use\n"
 		"      --no-kube            do not read the Kubernetes API\n"
@@ -669,10 +670,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * The data planes besides IPVS go into -b and -j; the dashboard has no pane for them yet
-	 * and its reading thread must not wait on them.
+	 * The data planes besides IPVS: -b and -j print them, the dashboard shows their
+	 * frontends (its feed reads them in a thread of their own, dp_feed.h).
 	 */
-	if (o.mode != MODE_UI && !o.no_dataplane)
+	if (!o.no_dataplane)
 		o.collect.dataplane =
 			(struct dataplane_opts){
 			.nftables = true, .iptables = true, .ipsets = true, .kube_ipvs0 = true};

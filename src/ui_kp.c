@@ -138,7 +138,8 @@ static int draw_cost(const struct ui *u, int y)
 			    0, A_DIM);
 	if (u->have && !u->cur.dp)
 		ui_draw_put(y++, 2, COLS - 2,
-			    _("(kube-proxy's nftables and iptables rules are read by -b and -j)"),
+			    _("(kube-proxy's nftables and iptables rules are not read here: a "
+			      "replay, --no-dataplane, or their first read is under way)"),
 			    0, A_DIM);
 	return y;
 }
