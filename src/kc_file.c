@@ -256,33 +256,47 @@ static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***ou
 }
 
 /* How y_fields() reads one field of an entry struct. */
-enum y_type { Y_STR, Y_BOOL, Y_DATA, Y_STRV };
+enum y_type {
+	Y_STR,
+	Y_BOOL,
+	Y_STRV, /* a list of strings and its length */
+	Y_TWIN, /* a path field and its "-data" twin (base64), as kubeconfig pairs them */
+};
 
 struct y_field {
 	const char *key;
 	unsigned char type;
-	size_t off;	/* the field in the entry struct */
-	size_t len_off; /* Y_DATA, Y_STRV: its length */
+	size_t off;	 /* the field in the entry struct */
+	size_t data_off; /* Y_TWIN: the decoded -data field */
+	size_t len_off;	 /* Y_STRV, Y_TWIN: the length */
 };
-#define Y_FIELD(T, key, type, f) {key, type, offsetof(T, f), 0}
-#define Y_FIELD_N(T, key, type, f, len) {key, type, offsetof(T, f), offsetof(T, len)}
+#define Y_FIELD(T, key, type, f) {key, type, offsetof(T, f), 0, 0}
+#define Y_STRV_FIELD(T, key, f, len) {key, Y_STRV, offsetof(T, f), 0, offsetof(T, len)}
+#define Y_TWIN_FIELD(T, key, f, data, len)                                                   \
+	{key, Y_TWIN, offsetof(T, f), offsetof(T, data), offsetof(T, len)}
+#define Y_FIELDS(table) table, sizeof(table) / sizeof(table[0])
 
-/* The fields of the list (ended by a NULL key) from map into entry, in order. */
-static int y_fields(struct pctx *pc, yaml_node_t *map, const struct y_field *f, void *entry)
+/* The n fields of the table from map into entry, in order. */
+static int y_fields(struct pctx *pc, yaml_node_t *map, const struct y_field *f, size_t n,
+		    void *entry)
 {
 	char *base = entry;
 	int rc = 0;
-	for (; rc == 0 && f->key; f++) {
+	for (const struct y_field *end = f + n; rc == 0 && f < end; f++) {
 		void *p = base + f->off;
 		size_t *len = (size_t *)(void *)(base + f->len_off);
-		if (f->type == Y_STR)
+		char data_key[64];
+		if (f->type == Y_STR) {
 			rc = y_str(pc, map, f->key, p);
-		else if (f->type == Y_BOOL)
+		} else if (f->type == Y_BOOL) {
 			rc = y_bool(pc, map, f->key, p);
-		else if (f->type == Y_DATA)
-			rc = y_data(pc, map, f->key, p, len);
-		else
+		} else if (f->type == Y_STRV) {
 			rc = y_strv(pc, map, f->key, p, len);
+		} else {
+			snprintf(data_key, sizeof(data_key), "%s-data", f->key);
+			if ((rc = y_str(pc, map, f->key, p)) == 0)
+				rc = y_data(pc, map, data_key, (void *)(base + f->data_off), len);
+		}
 	}
 	return rc;
 }
@@ -292,8 +306,7 @@ static const struct y_field exec_fields[] = {
     Y_FIELD(struct kc_exec, "apiVersion", Y_STR, api_version),
     Y_FIELD(struct kc_exec, "interactiveMode", Y_STR, interactive_mode),
     Y_FIELD(struct kc_exec, "provideClusterInfo", Y_BOOL, provide_cluster_info),
-    Y_FIELD_N(struct kc_exec, "args", Y_STRV, args, n_args),
-    {NULL, 0, 0, 0},
+    Y_STRV_FIELD(struct kc_exec, "args", args, n_args),
 };
 
 static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
@@ -303,7 +316,7 @@ static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 	if (rc < 0 || !n)
 		return rc;
 	e->present = true;
-	if ((rc = y_fields(pc, n, exec_fields, e)) < 0 ||
+	if ((rc = y_fields(pc, n, Y_FIELDS(exec_fields), e)) < 0 ||
 	    (rc = y_want(pc, pc->where, "exec env", y_get(pc, n, "env"), YAML_SEQUENCE_NODE,
 			 &env)) < 0 ||
 	    !env)
@@ -344,15 +357,12 @@ static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 }
 
 static const struct y_field user_fields[] = {
-    Y_FIELD(struct kc_user, "client-certificate", Y_STR, cert),
-    Y_FIELD_N(struct kc_user, "client-certificate-data", Y_DATA, cert_data, cert_len),
-    Y_FIELD(struct kc_user, "client-key", Y_STR, key),
-    Y_FIELD_N(struct kc_user, "client-key-data", Y_DATA, key_data, key_len),
+    Y_TWIN_FIELD(struct kc_user, "client-certificate", cert, cert_data, cert_len),
+    Y_TWIN_FIELD(struct kc_user, "client-key", key, key_data, key_len),
     Y_FIELD(struct kc_user, "token", Y_STR, token),
     Y_FIELD(struct kc_user, "tokenFile", Y_STR, token_file),
     Y_FIELD(struct kc_user, "username", Y_STR, username),
     Y_FIELD(struct kc_user, "password", Y_STR, password),
-    {NULL, 0, 0, 0},
 };
 
 /* What a user has besides its plain fields: exec and an auth-provider. */
@@ -379,20 +389,17 @@ static int parse_user_rest(struct pctx *pc, yaml_node_t *n, void *entry)
 
 static const struct y_field cluster_fields[] = {
     Y_FIELD(struct kc_cluster, "server", Y_STR, server),
-    Y_FIELD(struct kc_cluster, "certificate-authority", Y_STR, ca),
-    Y_FIELD_N(struct kc_cluster, "certificate-authority-data", Y_DATA, ca_data, ca_len),
+    Y_TWIN_FIELD(struct kc_cluster, "certificate-authority", ca, ca_data, ca_len),
     Y_FIELD(struct kc_cluster, "insecure-skip-tls-verify", Y_BOOL, insecure),
     Y_FIELD(struct kc_cluster, "tls-server-name", Y_STR, tls_server_name),
     Y_FIELD(struct kc_cluster, "proxy-url", Y_STR, proxy_url),
     Y_FIELD(struct kc_cluster, "disable-compression", Y_BOOL, disable_compression),
-    {NULL, 0, 0, 0},
 };
 
 static const struct y_field context_fields[] = {
     Y_FIELD(struct kc_context, "cluster", Y_STR, cluster),
     Y_FIELD(struct kc_context, "user", Y_STR, user),
     Y_FIELD(struct kc_context, "namespace", Y_STR, namespace_),
-    {NULL, 0, 0, 0},
 };
 
 /* The three named lists of a kubeconfig, and how their entries are read. */
@@ -401,14 +408,15 @@ static const struct kc_list {
 	size_t esize;
 	size_t arr, n; /* where the array and its length are in struct kc_file */
 	const struct y_field *fields;
+	size_t n_fields;
 	int (*rest)(struct pctx *pc, yaml_node_t *n, void *entry); /* or NULL */
 } kc_lists[] = {
     {"clusters", "cluster", sizeof(struct kc_cluster), offsetof(struct kc_file, clusters),
-     offsetof(struct kc_file, n_clusters), cluster_fields, NULL},
+     offsetof(struct kc_file, n_clusters), Y_FIELDS(cluster_fields), NULL},
     {"users", "user", sizeof(struct kc_user), offsetof(struct kc_file, users),
-     offsetof(struct kc_file, n_users), user_fields, parse_user_rest},
+     offsetof(struct kc_file, n_users), Y_FIELDS(user_fields), parse_user_rest},
     {"contexts", "context", sizeof(struct kc_context), offsetof(struct kc_file, contexts),
-     offsetof(struct kc_file, n_contexts), context_fields, NULL},
+     offsetof(struct kc_file, n_contexts), Y_FIELDS(context_fields), NULL},
 };
 
 /*
@@ -459,7 +467,7 @@ static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root,
 			return rc;
 		if (!body)
 			continue;
-		if ((rc = y_fields(pc, body, l->fields, e)) < 0 ||
+		if ((rc = y_fields(pc, body, l->fields, l->n_fields, e)) < 0 ||
 		    (l->rest && (rc = l->rest(pc, body, e)) < 0))
 			return rc;
 	}
