@@ -20,10 +20,27 @@ int ui_dp_draw_header(const struct ui *u, int y)
 		return 0;
 	ui_draw_put(y, 0, COLS, line, 0, A_NORMAL);
 	int x = cells_width(line) + 2;
-	/* What could not be read, after it: a warning, or dim for a module not loaded. */
-	if (tail[0] && x < COLS)
-		ui_draw_put(y, x, COLS - x, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
+	/*
+	 * What could not be read and the node's problems, after it: a warning, or dim for a
+	 * module not loaded; on a line of their own when both do not fit (ui_dp_header_lines).
+	 */
+	if (!tail[0])
+		return 1;
+	if (x + cells_width(tail) > COLS) {
+		ui_draw_put(y + 1, 0, COLS, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
+		return 2;
+	}
+	ui_draw_put(y, x, COLS - x, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
 	return 1;
+}
+
+int ui_dp_header_lines(const struct ui *u, int cols)
+{
+	char line[512], tail[512];
+	bool warn;
+	if (!ui_dp_header(u, line, sizeof(line), tail, sizeof(tail), &warn))
+		return 0;
+	return tail[0] && cells_width(line) + 2 + cells_width(tail) > cols ? 2 : 1;
 }
 
 static const struct column fe_cols[] = {

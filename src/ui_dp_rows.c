@@ -565,5 +565,12 @@ bool ui_dp_header(const struct ui *u, char *line, size_t len, char *tail, size_t
 		return false;
 	planes_line(u, line, len);
 	unread_line(u, tail, tlen, warn);
+	/* Leftovers of other modes, full ipsets, kube-ipvs0 short of Service IPs: K says more. */
+	char probs[256];
+	size_t t = strlen(tail);
+	if (ui_kp_problems(u, probs, sizeof(probs)) && t < tlen) {
+		snprintf(tail + t, tlen - t, "%s%s", t ? "; " : "", probs);
+		*warn = true;
+	}
 	return true;
 }

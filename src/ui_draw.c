@@ -656,9 +656,7 @@ void ui_draw(struct ui *u)
 	int most = LINES >= 40 ? 5 : LINES >= 30 ? 3 : 2;
 	if (kl > most)
 		kl = most;
-	char dl[512], dt[512];
-	bool dw;
-	u->head = 4 + ui_dp_header(u, dl, sizeof(dl), dt, sizeof(dt), &dw) + kl;
+	u->head = 4 + ui_dp_header_lines(u, COLS) + kl;
 	const int head = u->head;
 	int avail = LINES - head - 2;
 	if (LINES < 12 || COLS < 40) {

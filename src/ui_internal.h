@@ -279,8 +279,19 @@ attr_t ui_draw_warn(const struct ui *u);
 /* ---- ui_dp_draw.c: another data plane's frontends and endpoints in the two panes ---- */
 
 void ui_dp_draw_frontends(struct ui *u, const struct box *b);
-/* The header's data-plane line at y (ui_dp_header); returns the lines drawn, 0 or 1. */
+/*
+ * The node's data-plane problems in a few words for the header ("! leftovers of other
+ * modes: ipvs-services kube-ipvs0; ! 1 ipsets full (K)"), the K page says more. Returns
+ * whether there is any.
+ */
+bool ui_kp_problems(const struct ui *u, char *buf, size_t len);
+
+/*
+ * The header's data-plane line at y (ui_dp_header), and its tail on the next line when both
+ * do not fit; returns the lines drawn, 0 to 2, as ui_dp_header_lines says for cols.
+ */
 int ui_dp_draw_header(const struct ui *u, int y);
+int ui_dp_header_lines(const struct ui *u, int cols);
 void ui_dp_draw_endpoints(struct ui *u, const struct box *b);
 
 /* ---- ui_kp.c: the K page ---- */

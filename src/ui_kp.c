@@ -3,11 +3,15 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "cells.h"
 #include "dp_cost.h"
+#include "dp_join.h"
+#include "dp_leftovers.h"
+#include "output_dp_leftovers.h"
 #include "kp_health.h"
 #include "nls.h"
 #include "ui_internal.h"
@@ -144,6 +148,101 @@ static int draw_cost(const struct ui *u, int y)
 	return y;
 }
 
+/*
+ * Every proxy mode's state on this node, in the words of -b (output_dp_leftovers_text): the
+ * title, a line per entry present (a leftover drawn as a warning), then what the cleanup
+ * would also remove.
+ */
+static int draw_leftovers(const struct ui *u, int y)
+{
+	struct dp_leftovers lo;
+	dp_leftovers_of(&u->cur, u->kv, &lo);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = lo.n_present ? open_memstream(&buf, &len) : NULL;
+	if (!f)
+		return y;
+	output_dp_leftovers_text(f, &lo);
+	if (fclose(f) != 0) {
+		free(buf);
+		return y;
+	}
+	int i = 0, entry = -1;
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l && y < LINES;
+	     l = strtok_r(NULL, "\n", &save)) {
+		attr_t a = lo.n_leftover ? warn_attr(u) : A_NORMAL;
+		if (i++ == 0) {
+			ui_draw_put(y++, 0, COLS, l, 0, A_BOLD);
+			continue;
+		}
+		/* The entries' lines come in the order of lo.e, present ones only. */
+		while (entry < DPL_N && (++entry < DPL_N) && !lo.e[entry].present)
+			;
+		if (entry < DPL_N)
+			a = lo.e[entry].leftover ? warn_attr(u) : A_NORMAL;
+		y = put_wrapped(y, l, a);
+	}
+	free(buf);
+	return y;
+}
+
+/* ipvs mode's needs besides the table: kube-ipvs0 against the Service IPs, full ipsets. */
+static int draw_ipvs_needs(const struct ui *u, int y)
+{
+	const struct dp_join *dj = u->kv ? u->kv->dpj : NULL;
+	char line[256];
+	if (!dj)
+		return y;
+	if (dj->kube_ipvs0_checked && y < LINES) {
+		snprintf(line, sizeof(line),
+			 _("kube-ipvs0 against the Service IPs: %zu missing, %zu extra"),
+			 dj->kube_ipvs0.n_missing, dj->kube_ipvs0.n_extra);
+		bool bad = dj->kube_ipvs0.n_missing || dj->kube_ipvs0.n_extra;
+		ui_draw_put(y++, 2, COLS - 2, line, 0, bad ? warn_attr(u) : A_NORMAL);
+	}
+	for (size_t i = 0; i < dj->n_ipsets && dj->dp && i < dj->dp->n_ipsets && y < LINES; i++) {
+		const struct dp_ipset *set = &dj->dp->ipsets[i];
+		if (dj->ipset_fill[i] == DP_IPSET_OK)
+			continue;
+		snprintf(line, sizeof(line),
+			 dj->ipset_fill[i] == DP_IPSET_FULL
+			     ? _("ipset %s FULL: %llu of maxelem %llu: new Services get no rules")
+			     : _("ipset %s nearly full: %llu of maxelem %llu"),
+			 set->name, (unsigned long long)set->entries,
+			 (unsigned long long)set->maxelem);
+		ui_draw_put(y++, 2, COLS - 2, line, 0, warn_attr(u));
+	}
+	return y;
+}
+
+bool ui_kp_problems(const struct ui *u, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (!u->have)
+		return false;
+	struct dp_leftovers lo;
+	dp_leftovers_of(&u->cur, u->kv, &lo);
+	if (lo.n_leftover) {
+		n += (size_t)snprintf(buf + n, len - n, "%s", _("! leftovers of other modes:"));
+		for (int i = 0; i < DPL_N && n < len; i++)
+			if (lo.e[i].leftover)
+				n += (size_t)snprintf(buf + n, len - n, " %s",
+						      dp_leftover_name(lo.e[i].what));
+	}
+	const struct dp_join *dj = u->kv ? u->kv->dpj : NULL;
+	if (dj && dj->n_ipsets_full && n < len)
+		n += (size_t)snprintf(buf + n, len - n, _("%s! %zu ipsets full"), n ? "; " : "",
+				      dj->n_ipsets_full);
+	if (dj && dj->kube_ipvs0_checked && dj->kube_ipvs0.n_missing && n < len)
+		n += (size_t)snprintf(buf + n, len - n, _("%s! kube-ipvs0 lacks %zu Service IPs"),
+				      n ? "; " : "", dj->kube_ipvs0.n_missing);
+	if (n && n < len)
+		snprintf(buf + n, len - n, " %s", _("(K)"));
+	return n > 0;
+}
+
 void ui_kp_draw(const struct ui *u)
 {
 	int y = 0;
@@ -155,6 +254,11 @@ void ui_kp_draw(const struct ui *u)
 	y = draw_health(u, y, now) + 1;
 	if (y < LINES)
 		y = draw_cost(u, y) + 1;
+	if (y < LINES && u->have) {
+		int y0 = y;
+		y = draw_ipvs_needs(u, draw_leftovers(u, y));
+		y += y > y0;
+	}
 	for (size_t i = 0; i < sizeof(why_lines) / sizeof(why_lines[0]) && y < LINES; i++, y++) {
 		const char *l = why_lines[i][0] ? _(why_lines[i]) : "";
 		ui_draw_put(y, 2, COLS - 2, l, 0, why_lines[i][0] == ' ' ? A_DIM : A_NORMAL);

@@ -180,20 +180,30 @@ START_TEST(test_header)
 	header(line, tail, &warn);
 	ck_assert_str_eq(line, "Data planes: ipvs 3 frontends, nftables 2; kube-proxy runs "
 			       "nftables; v: show the next");
+	/*
+	 * The 3 virtual services while kube-proxy runs nftables (no cluster join: all counted
+	 * as kube-proxy's) are a leftover of ipvs mode, flagged after what could not be read.
+	 */
+	header(line, tail, &warn);
+	ck_assert_str_eq(tail, "! leftovers of other modes: ipvs-services (K)");
+	ck_assert(warn);
 	/* What could not be read: a missing capability said once, other reasons each. */
 	dataplane_set_error(u.cur.dp, DP_IPTABLES_LEGACY, -EPERM, "iptables-legacy: no");
 	u.cur.dp->ipsets_read = true;
 	u.cur.dp->ipsets_error = -EPERM;
 	header(line, tail, &warn);
-	ck_assert_str_eq(tail, "Not read: iptables-legacy, ipsets (no CAP_NET_ADMIN: run as root)");
+	ck_assert_str_eq(tail, "Not read: iptables-legacy, ipsets (no CAP_NET_ADMIN: run as root)"
+			       "; ! leftovers of other modes: ipvs-services (K)");
 	ck_assert(warn);
 	u.cur.dp->planes[DP_IPTABLES_NFT].read = false;
 	snprintf(u.cur.dp->planes[DP_IPTABLES_NFT].why, sizeof(u.cur.dp->planes[0].why),
 		 "nf_tables is not loaded");
 	header(line, tail, &warn);
 	ck_assert_str_eq(tail, "Not read: iptables-legacy, ipsets (no CAP_NET_ADMIN: run as root); "
-			       "iptables-nft: nf_tables is not loaded");
-	/* Only a module not loaded: said, not as a warning. */
+			       "iptables-nft: nf_tables is not loaded; ! leftovers of other modes: "
+			       "ipvs-services (K)");
+	/* Only a module not loaded (and no IPVS table left over): said, not as a warning. */
+	u.cur.n_services = 0;
 	dataplane_set_error(u.cur.dp, DP_IPTABLES_LEGACY, 0, "");
 	u.cur.dp->ipsets_error = -ENOENT; /* no ip_set in the kernel: not ipvs mode's problem */
 	header(line, tail, &warn);

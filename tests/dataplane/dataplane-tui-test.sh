@@ -189,6 +189,22 @@ start 150 50 "$IPVSTOP" --node worker-1 -d 1
 expect "the header says which plane kube-proxy runs" \
 	"^Data planes: nftables $n_all frontends, iptables-nft $n_ipt, iptables-legacy $n_ipt; kube-proxy runs iptables;" 20
 expect "and the pane shows it, not the plane with the most frontends" "^ Frontends: $n_ipt +\[iptables-nft\]"
+# kube-proxy runs iptables, so nftables' kube-proxy table (loaded above: nft lists it) is a
+# leftover of nftables mode: the header flags it, K says what cleans it; -j agrees.
+nft list tables > "$work/tables.txt"
+grep -q "^table ip kube-proxy$" "$work/tables.txt" || not_ok "nft does not list table ip kube-proxy" "$work/tables.txt"
+"$IPVSTOP" --node worker-1 -j -n 1 > "$work/kube.json" 2> "$work/kube.err" || not_ok "ipvstop -j with the cluster failed" "$work/kube.err"
+lo=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["dataplane"]
+print(" ".join(e["what"] for e in d["leftovers"] if e["leftover"]))' "$work/kube.json")
+[ "$lo" = nftables ] && ok "-j: nftables is the one leftover while kube-proxy runs iptables" \
+	|| not_ok "-j: the leftovers are '$lo', not nftables" "$work/kube.json"
+expect "the header flags the leftover and points at K" "! leftovers of other modes: nftables \(K\)"
+keys K
+expect "K: the leftover, its rules and frontends, and what cleans it" \
+	"nftables +LEFTOVER of nftables mode: rules: [0-9]+, frontends: $n_all; cleaned by kube-proxy"
+expect "K: the other modes' state is listed as in use" "iptables-nft +in use: rules: [0-9]+, frontends: $n_ipt"
+keys K
+expect "any key closes the K page" "^ Frontends: $n_ipt +\[iptables-nft\]"
 # The endpoints' pods, from the data planes' join with the cluster; kubectl says which.
 kubectl get endpointslices -A -o json > "$work/slices.json" 2> "$work/kubectl.err" ||
 	not_ok "kubectl get endpointslices" "$work/kubectl.err"
