@@ -83,14 +83,10 @@ static bool y_null(const yaml_node_t *n)
 
 static const char *y_kind(const yaml_node_t *n)
 {
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return _("a mapping");
-	case YAML_SEQUENCE_NODE:
-		return _("a list");
-	default:
-		return _("a scalar");
-	}
+	static const char *const kinds[] = {[YAML_SEQUENCE_NODE] = N_("a list"),
+					    [YAML_MAPPING_NODE] = N_("a mapping")};
+	unsigned t = (unsigned)n->type;
+	return _(t < sizeof(kinds) / sizeof(kinds[0]) && kinds[t] ? kinds[t] : N_("a scalar"));
 }
 
 /*
@@ -132,32 +128,38 @@ static yaml_node_t *y_get(struct pctx *pc, yaml_node_t *map, const char *key)
 	return y_get_depth(pc, map, key, 0);
 }
 
+/* What y_want() wants a value to be. */
+enum y_want { Y_LIST, Y_MAPPING, Y_STRING, Y_BASE64 };
+
 /*
- * n as *out when it is a list (want: YAML_SEQUENCE_NODE) or a mapping (YAML_MAPPING_NODE);
- * NULL when it is absent or null. Anything else: a message naming where and key, -EINVAL.
+ * n as *out when it is what want says (Y_STRING, Y_BASE64: a scalar); NULL when it is absent
+ * or null. Anything else: a message naming where and key, and -EINVAL.
  */
 static int y_want(struct pctx *pc, const char *where, const char *key, yaml_node_t *n,
-		  yaml_node_type_t want, yaml_node_t **out)
+		  enum y_want want, yaml_node_t **out)
 {
+	static const yaml_node_type_t type[] = {[Y_LIST] = YAML_SEQUENCE_NODE,
+						[Y_MAPPING] = YAML_MAPPING_NODE,
+						[Y_STRING] = YAML_SCALAR_NODE,
+						[Y_BASE64] = YAML_SCALAR_NODE};
 	*out = y_null(n) ? NULL : n;
-	if (!*out || n->type == want)
+	if (!*out || n->type == type[want])
 		return 0;
-	if (want == YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a list, not %s"), where, key, y_kind(n));
-	return kube_io_fail(pc->err, pc->errlen, -EINVAL, _("%s: %s: expected a mapping, not %s"),
+	*out = NULL;
+	return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+			    want == Y_LIST	? _("%s: %s: expected a list, not %s")
+			    : want == Y_MAPPING ? _("%s: %s: expected a mapping, not %s")
+			    : want == Y_STRING	? _("%s: %s: expected a string, not %s")
+						: _("%s: %s: expected base64 text, not %s"),
 			    where, key, y_kind(n));
 }
 
 static int y_scalar_dup(struct pctx *pc, yaml_node_t *n, const char *key, char **out)
 {
 	*out = NULL;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_SCALAR_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a string, not %s"), pc->where, key,
-				    y_kind(n));
+	int rc = y_want(pc, pc->where, key, n, Y_STRING, &n);
+	if (rc < 0 || !n)
+		return rc;
 	if (memchr(n->data.scalar.value, '\0', n->data.scalar.length))
 		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
 				    _("%s: %s: contains a NUL character"), pc->where, key);
@@ -201,19 +203,14 @@ static int y_bool(struct pctx *pc, yaml_node_t *map, const char *key, bool *out)
 static int y_data(struct pctx *pc, yaml_node_t *map, const char *key, unsigned char **out,
 		  size_t *outlen)
 {
-	yaml_node_t *n = y_get(pc, map, key);
+	yaml_node_t *n;
 	*out = NULL;
 	*outlen = 0;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_SCALAR_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected base64 text, not %s"), pc->where, key,
-				    y_kind(n));
-	if (n->data.scalar.length == 0)
-		return 0;
+	int rc = y_want(pc, pc->where, key, y_get(pc, map, key), Y_BASE64, &n);
+	if (rc < 0 || !n || n->data.scalar.length == 0)
+		return rc;
 	size_t bad;
-	int rc = base64_decode((const char *)n->data.scalar.value, n->data.scalar.length, out,
+	rc = base64_decode((const char *)n->data.scalar.value, n->data.scalar.length, out,
 			       outlen, &bad);
 	if (rc == -ENOMEM)
 		return kube_io_oom(pc->err, pc->errlen);
@@ -233,7 +230,7 @@ static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***ou
 	yaml_node_t *seq;
 	*out = NULL;
 	*n = 0;
-	int err = y_want(pc, pc->where, key, y_get(pc, map, key), YAML_SEQUENCE_NODE, &seq);
+	int err = y_want(pc, pc->where, key, y_get(pc, map, key), Y_LIST, &seq);
 	if (err < 0 || !seq)
 		return err;
 	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
@@ -312,12 +309,12 @@ static const struct y_field exec_fields[] = {
 static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 {
 	yaml_node_t *env;
-	int rc = y_want(pc, pc->where, "exec", n, YAML_MAPPING_NODE, &n);
+	int rc = y_want(pc, pc->where, "exec", n, Y_MAPPING, &n);
 	if (rc < 0 || !n)
 		return rc;
 	e->present = true;
 	if ((rc = y_fields(pc, n, Y_FIELDS(exec_fields), e)) < 0 ||
-	    (rc = y_want(pc, pc->where, "exec env", y_get(pc, n, "env"), YAML_SEQUENCE_NODE,
+	    (rc = y_want(pc, pc->where, "exec env", y_get(pc, n, "env"), Y_LIST,
 			 &env)) < 0 ||
 	    !env)
 		return rc;
@@ -373,7 +370,7 @@ static int parse_user_rest(struct pctx *pc, yaml_node_t *n, void *entry)
 	int rc;
 	if ((rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0 ||
 	    (rc = y_want(pc, pc->where, "auth-provider", y_get(pc, n, "auth-provider"),
-			 YAML_MAPPING_NODE, &ap)) < 0 ||
+			 Y_MAPPING, &ap)) < 0 ||
 	    !ap)
 		return rc;
 	if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
@@ -431,7 +428,7 @@ static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root,
 	void **arr = (void **)(void *)((char *)f + l->arr);
 	size_t *n = (size_t *)(void *)((char *)f + l->n);
 	yaml_node_t *seq;
-	int err = y_want(pc, fdisp, list, y_get(pc, root, list), YAML_SEQUENCE_NODE, &seq);
+	int err = y_want(pc, fdisp, list, y_get(pc, root, list), Y_LIST, &seq);
 	if (err < 0 || !seq)
 		return err;
 	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
@@ -462,7 +459,7 @@ static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root,
 		}
 		snprintf(pc->where, sizeof(pc->where), "%s: %s '%s'", fdisp, kind, *name);
 		yaml_node_t *body;
-		if ((rc = y_want(pc, pc->where, l->item, y_get(pc, it, l->item), YAML_MAPPING_NODE,
+		if ((rc = y_want(pc, pc->where, l->item, y_get(pc, it, l->item), Y_MAPPING,
 				 &body)) < 0)
 			return rc;
 		if (!body)
