@@ -24,6 +24,8 @@ const struct key_binding keymap_bindings[] = {
 	 N_("back; clears the filter on the services pane")},
 	{ACT_CONNECTIONS, {'c'}, N_("c"), N_("connections of the selection (on demand)")},
 	{ACT_FILTER, {'/'}, N_("/"), N_("filter rows by a regular expression (Esc clears)")},
+	{ACT_PLANE, {'v'}, N_("v"),
+	 N_("the next data plane in the services pane: ipvs, nftables, iptables (when present)")},
 	{ACT_DRIFT, {'d'}, N_("d"),
 	 N_("only virtual services where the kernel and Kubernetes disagree (again: all)")},
 	{ACT_SORT_NEXT, {'o'}, N_("o"), N_("sort by the next column")},
@@ -41,6 +43,8 @@ const struct key_binding keymap_bindings[] = {
 	{ACT_PROXY_MODE, {'m'}, N_("m"),
 	 N_("switch kube-proxy's mode: iptables, ipvs, nftables (previewed, confirmed)")},
 	{ACT_MODULES, {'l'}, N_("l"), N_("load the kernel modules IPVS needs (confirmed)")},
+	{ACT_KUBE_PROXY, {'K'}, N_("K"),
+	 N_("kube-proxy here: its health, and what a new connection costs in each data plane")},
 };
 
 const size_t keymap_n_bindings = sizeof(keymap_bindings) / sizeof(keymap_bindings[0]);
