@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "snapshot.h"
 
@@ -102,6 +103,13 @@ size_t history_bytes(const struct history *h);
 /* Points per tier now, and rows tracked (diagnostics, tests). */
 size_t history_points(const struct history *h);
 size_t history_rows(const struct history *h);
+
+/*
+ * Pushes every record of a JSON Lines recording (output_json's, as --replay reads it) from f,
+ * in order; lines that are not records are skipped. *records: how many were read. Returns 0,
+ * -ENOMEM or -EIO (a read error). history_replay.c.
+ */
+int history_read_recording(struct history *h, FILE *f, size_t *records);
 
 /* A marker kind's short name for the views ("weight 0", N_() marked: translate when drawn). */
 const char *history_mark_name(enum history_mark kind);

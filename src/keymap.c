@@ -41,6 +41,12 @@ const struct key_binding keymap_bindings[] = {
 	{ACT_PROXY_MODE, {'m'}, N_("m"),
 	 N_("switch kube-proxy's mode: iptables, ipvs, nftables (previewed, confirmed)")},
 	{ACT_MODULES, {'l'}, N_("l"), N_("load the kernel modules IPVS needs (confirmed)")},
+	{ACT_GRAPH, {'g'}, N_("g"),
+	 N_("graph of the selected virtual service or real server (Up/Down: series)")},
+	{ACT_TIME_BACK, {'['}, N_("["), N_("history: back in time")},
+	{ACT_TIME_FORWARD, {']'}, N_("]"), N_("history: forward in time (to now)")},
+	{ACT_MARK_PREV, {'{'}, N_("{"), N_("history: to the marker before")},
+	{ACT_MARK_NEXT, {'}'}, N_("}"), N_("history: to the marker after")},
 };
 
 const size_t keymap_n_bindings = sizeof(keymap_bindings) / sizeof(keymap_bindings[0]);

@@ -32,6 +32,11 @@ enum action {
 	ACT_SCHEDULER, /* reserved for the actions: s */
 	ACT_PROXY_MODE, /* m */
 	ACT_MODULES,   /* l */
+	ACT_GRAPH,
+	ACT_TIME_BACK,
+	ACT_TIME_FORWARD,
+	ACT_MARK_PREV,
+	ACT_MARK_NEXT,
 };
 
 #define KEYMAP_MAX_KEYS 4
