@@ -23,6 +23,7 @@
 #include "kube_side.h"
 #include "signals.h"
 #include "snapshot.h"
+#include "plot_svg.h"
 #include "ui.h"
 #include "ui_term.h"
 #include <unistd.h>
@@ -51,6 +52,7 @@ struct options {
 	const char *set_scheduler; /* "tcp:10.0.0.1:80=wlc[,fallback][,port]" */
 	const char *kube_scheduler;
 	const char *proxy_mode;
+	const char *plot_path, *select; /* --plot FILE [--select VS] of a --replay */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -82,6 +84,8 @@ static void usage(FILE *f)
 		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
 		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
 		"      --replay=FILE        play a recording instead of reading the kernel\n"
+		"      --plot=OUT.svg       with --replay: its history as an SVG image, then exit\n"
+		"      --select=VS          with --plot: one virtual service (tcp:10.0.0.1:80)\n"
 		"      --no-dataplane       -b/-j: leave out kube-proxy's nftables rules, ipsets\n"
 		"                           and kube-ipvs0 (the dataplane section)\n"
 		"      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
@@ -129,7 +133,7 @@ static bool parse_long(const char *s, long min, long max, long *out)
 enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
        OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
        OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
-       OPT_PROXY_MODE, OPT_NO_DATAPLANE, OPT_DATAPLANE_WAIT };
+       OPT_PROXY_MODE, OPT_NO_DATAPLANE, OPT_DATAPLANE_WAIT, OPT_PLOT, OPT_SELECT };
 
 static const struct option longopts[] = {
 	{"batch", no_argument, NULL, 'b'},
@@ -144,6 +148,8 @@ static const struct option longopts[] = {
 	{"colour", required_argument, NULL, OPT_COLOR},
 	{"record", required_argument, NULL, OPT_RECORD},
 	{"replay", required_argument, NULL, OPT_REPLAY},
+	{"plot", required_argument, NULL, OPT_PLOT},
+	{"select", required_argument, NULL, OPT_SELECT},
 	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
 	{"context", required_argument, NULL, OPT_CONTEXT},
 	{"no-kube", no_argument, NULL, OPT_NO_KUBE},
@@ -247,6 +253,12 @@ static int output_option(int c, const char *arg, struct options *o)
 		return -1;
 	case OPT_REPLAY:
 		o->replay_path = arg;
+		return -1;
+	case OPT_PLOT:
+		o->plot_path = arg;
+		return -1;
+	case OPT_SELECT:
+		o->select = arg;
 		return -1;
 	case OPT_NO_DATAPLANE:
 		o->no_dataplane = true;
@@ -559,6 +571,25 @@ static bool parse_set_scheduler(const char *arg, struct ipvs_service *id, char *
 	return true;
 }
 
+/* --replay FILE --plot OUT [--select VS]: a recording's history as an image, no terminal. */
+static int run_plot(const struct options *o)
+{
+	struct ipvs_service id;
+	memset(&id, 0, sizeof(id));
+	if (!o->plot_path || !o->replay_path) {
+		fprintf(stderr, _("%s: --plot needs --replay FILE; --select goes with --plot\n"), PACKAGE);
+		return 2;
+	}
+	if (o->select && !parse_vs(o->select, &id)) {
+		fprintf(stderr,
+			_("%s: --select wants a virtual service as tcp:10.0.0.1:80, "
+			  "udp:[fd00::1]:53 or fwmark:7, not '%s'\n"),
+			PACKAGE, o->select);
+		return 2;
+	}
+	return plot_svg_run(o->replay_path, o->plot_path, o->select ? &id : NULL);
+}
+
 static int run_cli_actions(const struct options *o)
 {
 	struct cli_io c = {.yes = o->yes};
@@ -634,6 +665,8 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		return run_cli_actions(&o);
 	}
+	if (o.plot_path || o.select)
+		return run_plot(&o);
 
 	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		fprintf(stderr,

@@ -50,7 +50,7 @@ def record(k):
     if k >= ADD:
         dests.append(dest("10.244.0.3", 1, 1))
     svcs = [service("10.96.0.1", "wlc" if k >= SCHED else "rr", c, 1024 * k, dests),
-            service("10.96.0.2", "rr", 1, 100, [dest("10.244.1.1", 1, 1)])]
+            service("10.96.0.2", "rr", 1, 1024, [dest("10.244.1.1", 1, 1)])]
     return {"schema": 1, "time": T0 + SPACING * k, "host": "lab-node-1", "interval": None,
             "ipvs": {"available": True, "error": None, "source": "netlink", "version": "1.2.1",
                      "conn_tab_size": 4096, "timeouts": {"tcp": 900, "tcp_fin": 120, "udp": 300},
