@@ -8,25 +8,10 @@
 set -u
 : "${IPVSTOP:?set IPVSTOP to the ipvstop binary}"
 here=$(cd "$(dirname "$0")" && pwd)
-command -v tmux >/dev/null || { echo "tui-history-test: tmux is missing"; exit 99; }
+# shellcheck source=tests/tui/tui-lib.sh
+. "$here/tui-lib.sh"
+TUI_KEY_PAUSE=0.4
 
-work=$(mktemp -d)
-nstart=0
-sock="ipvstop-hist-$$-0"
-T() { tmux -L "$sock" "$@"; }
-cleanup() { T kill-server 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-# shellcheck source=tests/lib.sh
-. "$here/../lib.sh"
-not_ok_details() { echo "---- screen ----"; cat "$work/screen"; echo "----------------"; }
-capture() { T capture-pane -p -t tui > "$work/screen"; }
-expect() { if wait_for "$2" "${3:-5}"; then ok "$1"; else not_ok "$1 (wanted /$2/)"; fi; }
-expect_not() {
-	capture
-	if grep -qE -- "$2" "$work/screen"; then not_ok "$1 (did not want /$2/)"; else ok "$1"; fi
-}
-keys() { T send-keys -t tui "$@"; sleep 0.4; }
 graph_ok() { # NAME ROW SERIES UNICODE
 	capture
 	local cols
@@ -37,25 +22,13 @@ graph_ok() { # NAME ROW SERIES UNICODE
 		cat "$work/graph"; not_ok "$1"
 	fi
 }
-# start WIDTH HEIGHT ENV... -- ARGS...
-start() {
-	local w=$1 h=$2; shift 2
-	local envs=()
-	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
-	shift
-	T kill-server 2>/dev/null
-	nstart=$((nstart + 1))
-	sock="ipvstop-hist-$$-$nstart"
-	T -f /dev/null new-session -d -s tui -x "$w" -y "$h" \
-		"env TZ=UTC ${envs[*]:-} $IPVSTOP $* ; echo EXITED rc=\$?; sleep 30"
-}
 
 python3 "$here/gen-history-recording.py" 61 10 > "$work/rec.jsonl"
 # The last record's time (the header's "(ended)" is cut off on narrow screens).
 ended="recorded 2026-11-18 11:16:40"
 
 # --- 120x36, UTF-8: sparklines follow the steps ------------------------------------------
-start 120 36 LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl" -d 0.1
+start 120 36 TZ=UTC LANG=C.UTF-8 -- --replay "$work/rec.jsonl" -d 0.1
 expect "the replay plays to its end" "$ended" 20
 # The last 5 minutes in 8 cells of 37.5 s: 50 conn/s until 400 s, 25 after; the cell across
 # the step averages 50, 50, 25, 25 (6/8), the later ones 25 (4/8).
@@ -105,7 +78,7 @@ expect "and the time keys" "^  \[ +history: back in time"
 keys q
 
 # --- 250 columns, then resizes down to 80x24 and up again -----------------------------------
-start 250 50 LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl" -d 0.1
+start 250 50 TZ=UTC LANG=C.UTF-8 -- --replay "$work/rec.jsonl" -d 0.1
 expect "250 columns: the replay ends" "$ended" 20
 keys g
 graph_ok "250 columns: every cell of a 236-column graph" svc cps 1
@@ -123,7 +96,7 @@ else
 fi
 
 # --- ASCII: the C locale, and TERM=linux in a UTF-8 locale ----------------------------------
-start 80 24 LANG=C LC_ALL=C TERM=screen-256color -- --replay "$work/rec.jsonl" -d 0.1
+start 80 24 TZ=UTC LANG=C LC_ALL=C -- --replay "$work/rec.jsonl" -d 0.1
 expect "C locale: the replay ends" "$ended" 20
 expect "C locale: an ASCII sparkline" "^TCP +10\.96\.0\.1:80 .* 25 ##\+::::: *$"
 keys g
@@ -134,20 +107,19 @@ if LC_ALL=C grep -q $'[\x80-\xff]' "$work/screen"; then
 else
 	ok "C locale: nothing but ASCII on screen"
 fi
-start 100 30 LANG=C.UTF-8 TERM=linux -- --replay "$work/rec.jsonl" -d 0.1
+start 100 30 TZ=UTC LANG=C.UTF-8 TERM=linux -- --replay "$work/rec.jsonl" -d 0.1
 expect "TERM=linux: the replay ends" "$ended" 20
 keys g
 graph_ok "TERM=linux: ASCII even in a UTF-8 locale" svc cps 0
 
 # --- colour only as a second cue -----------------------------------------------------------
-has_colour() { grep -qE $'\e''\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5;[0-9]+|48;5;[0-9]+)(;[0-9;]*)?m' "$1"; }
-start 120 36 LANG=C.UTF-8 TERM=screen-256color NO_COLOR=1 -- --replay "$work/rec.jsonl" -d 0.1
+start 120 36 TZ=UTC LANG=C.UTF-8 NO_COLOR=1 -- --replay "$work/rec.jsonl" -d 0.1
 expect "NO_COLOR: the replay ends" "$ended" 20
 keys g
 T capture-pane -e -p -t tui > "$work/esc"
 if has_colour "$work/esc"; then not_ok "NO_COLOR: no colour"; else ok "NO_COLOR: no colour"; fi
 graph_ok "NO_COLOR: the same graph and markers, readable" svc cps 1
-start 120 36 LANG=C.UTF-8 TERM=screen-256color -- --replay "$work/rec.jsonl" -d 0.1 --color=always
+start 120 36 TZ=UTC LANG=C.UTF-8 -- --replay "$work/rec.jsonl" -d 0.1 --color=always
 expect "colour: the replay ends" "$ended" 20
 keys g
 T capture-pane -e -p -t tui > "$work/esc"
