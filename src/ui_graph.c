@@ -409,15 +409,16 @@ static void draw_series_line(const struct ui *u, int y, int x, int w, int s, dou
 		hi = isnan(hi) || v[i] > hi ? v[i] : hi;
 		last = v[i];
 	}
-	if (isnan(last)) {
-		snprintf(line, sizeof(line), "%c %-22s %s", s == u->graph_series ? '>' : ' ',
-			 _(series_names[s]), _("no data"));
-	} else {
-		snprintf(line, sizeof(line), _("%c %-22s now %7s  min %7s  max %7s "),
-			 s == u->graph_series ? '>' : ' ', _(series_names[s]),
-			 cells_human(last, cur, sizeof(cur)), cells_human(lo, mn, sizeof(mn)),
-			 cells_human(hi, mx, sizeof(mx)));
-	}
+	/* The name padded in display cells, not bytes: translations are wider per byte. */
+	char name[128];
+	cells_pad(_(series_names[s]), 22, 0, name, sizeof(name));
+	if (isnan(last))
+		snprintf(line, sizeof(line), "%c %s %s", s == u->graph_series ? '>' : ' ', name,
+			 _("no data"));
+	else
+		snprintf(line, sizeof(line), _("%c %s now %7s  min %7s  max %7s "),
+			 s == u->graph_series ? '>' : ' ', name, cells_human(last, cur, sizeof(cur)),
+			 cells_human(lo, mn, sizeof(mn)), cells_human(hi, mx, sizeof(mx)));
 	int lw = cells_width(line);
 	attr_t a = s == u->graph_series ? A_BOLD : A_NORMAL;
 	ui_draw_put(y, x, w, line, 0, a);
