@@ -37,6 +37,7 @@ struct history {
 	size_t mk_head, mk_count;
 	struct snapshot last; /* the last sample's table, shared (not counted: the UI's) */
 	bool have_last;
+	bool failing; /* the last push was a failed read */
 };
 
 static size_t series_len(size_t L)
@@ -500,10 +501,18 @@ static void diff_markers(struct history *h, const struct snapshot *s)
 
 int history_push(struct history *h, const struct snapshot *s, double min_step)
 {
-	if (!s->ipvs_available || s->ipvs_error[0]) {
-		mark(h, s->time, HM_REFRESH_FAILED, HISTORY_KEY_TOTAL, 0);
+	/*
+	 * No table read: a marker when reads start failing (not one a refresh: a host without
+	 * IPVS would fill the ring). A degraded read (the /proc fallback, ipvs_error set but
+	 * the table there) is sampled.
+	 */
+	if (!s->ipvs_available) {
+		if (!h->failing)
+			mark(h, s->time, HM_REFRESH_FAILED, HISTORY_KEY_TOTAL, 0);
+		h->failing = true;
 		return 0;
 	}
+	h->failing = false;
 	if (h->have_last && !(s->time >= h->last.time + min_step && s->time > h->last.time))
 		return 0;
 	struct new_keys nk = {0};

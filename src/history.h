@@ -38,7 +38,7 @@ enum history_mark {
 	HM_RS_ADDED,	    /* a real server appeared */
 	HM_RS_REMOVED,	    /* a real server went */
 	HM_SCHED,	    /* a virtual service's scheduler changed */
-	HM_REFRESH_FAILED,  /* a read of the table failed (the snapshot says why) */
+	HM_REFRESH_FAILED,  /* reads of the table started failing (the snapshot says why) */
 	HM_COUNT,
 };
 
@@ -66,7 +66,7 @@ void history_free(struct history *h);
 /*
  * Adds one sample of every row of s (its time: s->time): the rates the snapshot carries
  * (stats.cps...), active and inactive connections; rows missing from s get a gap. A failed
- * read (ipvs_error set) adds only a marker. Markers come from comparing s with the last
+ * read (!ipvs_available) adds only a marker, the first of a run of them. Markers come from comparing s with the last
  * sample's snapshot, whose table h shares (snapshot_share_table) until the next push. A
  * snapshot less than min_step seconds after the last sample is not sampled (a big table's
  * rows change once a sweep; sampling faster would only shorten the reach).

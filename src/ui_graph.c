@@ -436,10 +436,16 @@ void ui_graph_draw(struct ui *u, int y, int x, int h, int w)
 		mvhline(y + r, x, ' ', w);
 	char title[512], reach[32], ta[16], tb[16];
 	double t1 = window_end(u), t0 = t1 - u->graph_span;
-	span_text(u->hist ? t1 - history_oldest(u->hist) : 0, reach, sizeof(reach));
-	snprintf(title, sizeof(title), _(" Graph of %s: %s, %s to %s (history reaches back %s) "),
-		 u->graph_label, _(series_names[u->graph_series]), hhmmss(t0, ta, sizeof(ta)),
-		 hhmmss(t1, tb, sizeof(tb)), reach);
+	bool any = u->hist && history_newest(u->hist) > 0;
+	span_text(any ? history_newest(u->hist) - history_oldest(u->hist) : 0, reach,
+		  sizeof(reach));
+	if (any)
+		snprintf(title, sizeof(title),
+			 _(" Graph of %s: %s, %s to %s (history reaches back %s) "), u->graph_label,
+			 _(series_names[u->graph_series]), hhmmss(t0, ta, sizeof(ta)),
+			 hhmmss(t1, tb, sizeof(tb)), reach);
+	else
+		snprintf(title, sizeof(title), _(" Graph of %s "), u->graph_label);
 	attr_t tattr = u->color ? COLOR_PAIR(CP_TITLE_FOCUS) | A_BOLD : A_REVERSE | A_BOLD;
 	attron(tattr);
 	mvhline(y, x, ' ', w);

@@ -167,13 +167,21 @@ START_TEST(test_markers)
 	svc->dests[1] = svc->dests[2];
 	svc->n_dests = 2;
 	push(h, &s);
-	memset(&s, 0, sizeof(s));
-	s.time = 104;
-	snprintf(s.ipvs_error, sizeof(s.ipvs_error), "Operation not permitted");
+	/* Failed reads: one marker for the run of them, not one a refresh. */
+	for (int k = 0; k < 3; k++) {
+		memset(&s, 0, sizeof(s));
+		s.time = 104 + k;
+		snprintf(s.ipvs_error, sizeof(s.ipvs_error), "Operation not permitted");
+		push(h, &s);
+	}
+	/* A degraded read (the /proc fallback says what it lacks) is a sample, not a failure. */
+	table(&s, 110, 1, 2, NULL, "wlc");
+	snprintf(s.ipvs_error, sizeof(s.ipvs_error), "no rates: /proc fallback");
 	push(h, &s);
+	ck_assert_double_eq(history_newest(h), 110);
 
 	struct history_marker m[8];
-	size_t n = history_markers(h, svc_key(), 0, 200, m, 8);
+	size_t n = history_markers(h, svc_key(), 0, 105, m, 8);
 	ck_assert_uint_eq(n, 4);
 	int seen[HM_COUNT] = {0};
 	for (size_t i = 0; i < n; i++) {
@@ -181,12 +189,12 @@ START_TEST(test_markers)
 		seen[m[i].kind]++;
 	}
 	ck_assert(seen[HM_WEIGHT0] && seen[HM_RS_ADDED] && seen[HM_RS_REMOVED] && seen[HM_SCHED]);
-	ck_assert_uint_eq(history_markers(h, dest_key(0), 0, 200, m, 8), 1);
+	ck_assert_uint_eq(history_markers(h, dest_key(0), 0, 105, m, 8), 1);
 	ck_assert_int_eq(m[0].kind, HM_WEIGHT0);
-	ck_assert_uint_eq(history_markers(h, dest_key(2), 0, 200, m, 8), 1);
+	ck_assert_uint_eq(history_markers(h, dest_key(2), 0, 105, m, 8), 1);
 	ck_assert_int_eq(m[0].kind, HM_RS_ADDED);
 	/* The totals see every marker, the failed refresh too. */
-	ck_assert_uint_eq(history_markers(h, HISTORY_KEY_TOTAL, 0, 200, m, 8), 5);
+	ck_assert_uint_eq(history_markers(h, HISTORY_KEY_TOTAL, 0, 105, m, 8), 5);
 	ck_assert_int_eq(m[4].kind, HM_REFRESH_FAILED);
 	ck_assert_double_eq(m[4].time, 104);
 	double at;
@@ -194,7 +202,10 @@ START_TEST(test_markers)
 	ck_assert_double_eq(at, 102);
 	ck_assert(history_marker_near(h, 102, 1, &at));
 	ck_assert_double_eq(at, 104);
-	ck_assert(!history_marker_near(h, 104, 1, &at));
+	/* After 104: the degraded read's changes against 102 (.2 back, .3 gone), at 110. */
+	ck_assert(history_marker_near(h, 104, 1, &at));
+	ck_assert_double_eq(at, 110);
+	ck_assert(!history_marker_near(h, 110, 1, &at));
 	ck_assert_str_eq(history_mark_name(HM_SCHED), "scheduler switched");
 	ck_assert_int_eq(history_mark_tag(HM_WEIGHT0), '0');
 	history_free(h);

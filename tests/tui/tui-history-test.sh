@@ -129,4 +129,11 @@ else
 	not_ok "colour: the markers are red too" "$work/esc"
 fi
 
+# --- live on this host (no IPVS): nothing sampled, said so, no clock of 1970 -----------------
+start 100 30 TZ=UTC LANG=C.UTF-8 -- --no-kube -d 0.5
+expect "live without IPVS: the dashboard runs" "IPVS is not available" 10
+keys g
+expect "live without IPVS: the graph says it has no history" "No history for this row yet\." 5
+expect_not "live without IPVS: no window of times that do not exist" "Graph of all virtual services: "
+
 summary
