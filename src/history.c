@@ -464,6 +464,11 @@ static void mark(struct history *h, double t, enum history_mark kind, uint64_t s
 		h->mk_count++;
 }
 
+void history_mark_global(struct history *h, double t, enum history_mark kind)
+{
+	mark(h, t, kind, HISTORY_KEY_TOTAL, 0);
+}
+
 /* Markers of one service between its last sample (prev) and now. */
 static void diff_service(struct history *h, double t, const struct ipvs_service *prev,
 			 const struct ipvs_service *svc)
@@ -642,7 +647,8 @@ size_t history_markers(const struct history *h, uint64_t key, double t0, double 
 		const struct history_marker *m = marker_at(h, k);
 		if (m->time < t0 || m->time > t1)
 			continue;
-		if (key == HISTORY_KEY_TOTAL || m->svc == key || m->dest == key)
+		if (key == HISTORY_KEY_TOTAL || m->svc == HISTORY_KEY_TOTAL || m->svc == key ||
+		    m->dest == key)
 			out[n++] = *m;
 	}
 	return n;
@@ -706,12 +712,13 @@ const char *history_mark_name(enum history_mark kind)
 	    [HM_RS_REMOVED] = N_("real server removed"),
 	    [HM_SCHED] = N_("scheduler switched"),
 	    [HM_REFRESH_FAILED] = N_("refresh failed"),
+	    [HM_KUBE_PROXY] = N_("kube-proxy restarted"),
 	};
 	return kind < HM_COUNT ? names[kind] : "?";
 }
 
 char history_mark_tag(enum history_mark kind)
 {
-	static const char tags[HM_COUNT] = {'0', '+', '-', 's', '!'};
+	static const char tags[HM_COUNT] = {'0', '+', '-', 's', '!', 'k'};
 	return kind < HM_COUNT ? tags[kind] : '?';
 }

@@ -39,6 +39,7 @@ enum history_mark {
 	HM_RS_REMOVED,	    /* a real server went */
 	HM_SCHED,	    /* a virtual service's scheduler changed */
 	HM_REFRESH_FAILED,  /* reads of the table started failing (the snapshot says why) */
+	HM_KUBE_PROXY,	    /* kube-proxy restarted (a new pod, or its container again) */
 	HM_COUNT,
 };
 
@@ -86,8 +87,12 @@ size_t history_series(const struct history *h, uint64_t key, enum history_series
 /* Whether row key has a history at all. */
 bool history_has(const struct history *h, uint64_t key);
 
+/* A marker of the whole table at time t (every row's markers include it). */
+void history_mark_global(struct history *h, double t, enum history_mark kind);
+
 /*
- * The markers of row key (a service's include its real servers'; the totals' all) with
+ * The markers of row key (a service's include its real servers', every row's the whole
+ * table's; the totals' all) with
  * t0 <= time <= t1, oldest first, at most max into out. Returns how many.
  */
 size_t history_markers(const struct history *h, uint64_t key, double t0, double t1,
@@ -113,7 +118,7 @@ int history_read_recording(struct history *h, FILE *f, size_t *records);
 
 /* A marker kind's short name for the views ("weight 0", N_() marked: translate when drawn). */
 const char *history_mark_name(enum history_mark kind);
-/* A one-letter tag for a marker on a graph ('0', '+', '-', 's', '!'). */
+/* A one-letter tag for a marker on a graph ('0', '+', '-', 's', '!', 'k'). */
 char history_mark_tag(enum history_mark kind);
 
 #endif

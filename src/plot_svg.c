@@ -35,8 +35,8 @@ static const char *const series_titles[HS_COUNT] = {
 	N_("connections/s"), N_("packets/s in"), N_("packets/s out"), N_("bytes/s in"),
 	N_("bytes/s out"),   N_("active connections"), N_("inactive connections"),
 };
-static const char *const mark_ids[HM_COUNT] = {"weight0", "rs-added", "rs-removed", "scheduler",
-					       "refresh-failed"};
+static const char *const mark_ids[HM_COUNT] = {"weight0",	 "rs-added",	   "rs-removed",
+					       "scheduler", "refresh-failed", "kube-proxy"};
 
 /* s with XML's five special characters escaped. */
 static void put_text(FILE *f, const char *s)
@@ -194,7 +194,7 @@ int plot_svg_write(FILE *f, const struct history *h, uint64_t key, const char *l
 	fprintf(f, "  %s – %s</text>\n", clock_of(p.t0, a, sizeof(a)), clock_of(p.t1, b, sizeof(b)));
 	fputs("<text x=\"10\" y=\"40\" fill=\"#555\">", f);
 	put_text(f, _("markers: 0 weight set to 0, + real server added, - real server removed, "
-		      "s scheduler switched, ! refresh failed"));
+		      "s scheduler switched, ! refresh failed, k kube-proxy restarted"));
 	fputs("</text>\n", f);
 	int y = TOP + PANEL_GAP;
 	for (int s = 0; s < HS_COUNT; s++, y += PANEL_H + PANEL_GAP)

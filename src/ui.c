@@ -474,6 +474,7 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	if (!got && !kube)
 		return;
 	u->kv = kube_side_update(&u->kube, u->have ? &u->cur : NULL, u->cur.mono);
+	ui_graph_kube(u);
 	kube_text_summary(u->kv, u->have ? &u->cur : NULL, &u->kt);
 	ui_rows_refresh(u);
 }

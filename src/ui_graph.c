@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cells.h"
+#include "hash.h"
 #include "history.h"
 #include "nls.h"
 #include "ui_internal.h"
@@ -184,6 +185,36 @@ void ui_graph_free(struct ui *u)
 {
 	history_free(u->hist);
 	u->hist = NULL;
+}
+
+/*
+ * kube-proxy restarted on this node (all nodes without one): a pod of another name, a
+ * container restarted, or a rollout restart of the DaemonSet. Marked at the time of the
+ * snapshot on screen (a replay's record, live: now). Pods missing for a moment (a rollout
+ * between pods) change nothing; the first list seen is no restart.
+ */
+void ui_graph_kube(struct ui *u)
+{
+	const struct kube_state *k = u->kv ? u->kv->k : NULL;
+	if (!u->hist || !u->have || !k || !k->n_proxies)
+		return;
+	const char *node = u->kv->node_name;
+	uint64_t sig = hash_fnv1a_str(HASH_FNV1A_INIT, k->ds.restarted_at);
+	size_t n = 0;
+	for (size_t i = 0; i < k->n_proxies; i++) {
+		const struct kube_proxy_pod *p = &k->proxies[i];
+		if (node && p->node && strcmp(node, p->node) != 0)
+			continue;
+		sig = hash_fnv1a_str(sig, p->name ? p->name : "");
+		sig = hash_mix(sig, p->restarts);
+		n++;
+	}
+	if (!n)
+		return;
+	if (u->kp_sig_known && sig != u->kp_sig)
+		history_mark_global(u->hist, u->cur.time, HM_KUBE_PROXY);
+	u->kp_sig = sig;
+	u->kp_sig_known = true;
 }
 
 /* ---- keys ---- */
@@ -476,6 +507,6 @@ void ui_graph_draw(struct ui *u, int y, int x, int h, int w)
 	}
 	ui_draw_put(y + h - 1, x, w,
 		    _("g: close  Up/Down: series  [ ]: time  { }: markers  (0 weight 0, + - real "
-		      "server added, removed, s scheduler, ! refresh failed)"),
+		      "server added, removed, s scheduler, ! refresh failed, k kube-proxy restarted)"),
 		    0, A_DIM);
 }

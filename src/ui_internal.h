@@ -149,6 +149,8 @@ struct ui {
 	int graph_series;  /* enum history_series */
 	double graph_end;  /* the window's end (snapshot time); 0: the newest sample */
 	double graph_span; /* seconds the graph shows */
+	uint64_t kp_sig;   /* kube-proxy's pods and restarts as last seen (ui_graph_kube) */
+	bool kp_sig_known;
 };
 
 /* ---- ui.c: the key loop ---- */
@@ -197,6 +199,8 @@ void ui_graph_free(struct ui *u);
 enum history_series ui_graph_metric(const struct ui *u);
 /* A sparkline of row key's last minutes, width cells, into buf (UTF-8 or ASCII). */
 const char *ui_graph_spark(const struct ui *u, uint64_t key, int width, char *buf, size_t len);
+/* A marker when kube-proxy restarted since the last Kubernetes state (after each join). */
+void ui_graph_kube(struct ui *u);
 /* The totals' sparkline at (y, x) to the end of the line, when it fits. */
 void ui_graph_header(const struct ui *u, int y, int x);
 /* The graph pane over the box (y, x, h, w). */

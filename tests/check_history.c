@@ -181,7 +181,7 @@ START_TEST(test_markers)
 	ck_assert_double_eq(history_newest(h), 110);
 
 	struct history_marker m[8];
-	size_t n = history_markers(h, svc_key(), 0, 105, m, 8);
+	size_t n = history_markers(h, svc_key(), 0, 103, m, 8);
 	ck_assert_uint_eq(n, 4);
 	int seen[HM_COUNT] = {0};
 	for (size_t i = 0; i < n; i++) {
@@ -189,10 +189,13 @@ START_TEST(test_markers)
 		seen[m[i].kind]++;
 	}
 	ck_assert(seen[HM_WEIGHT0] && seen[HM_RS_ADDED] && seen[HM_RS_REMOVED] && seen[HM_SCHED]);
-	ck_assert_uint_eq(history_markers(h, dest_key(0), 0, 105, m, 8), 1);
+	ck_assert_uint_eq(history_markers(h, dest_key(0), 0, 103, m, 8), 1);
 	ck_assert_int_eq(m[0].kind, HM_WEIGHT0);
-	ck_assert_uint_eq(history_markers(h, dest_key(2), 0, 105, m, 8), 1);
+	ck_assert_uint_eq(history_markers(h, dest_key(2), 0, 103, m, 8), 1);
 	ck_assert_int_eq(m[0].kind, HM_RS_ADDED);
+	/* The whole table's markers (a failed read) are every row's too. */
+	ck_assert_uint_eq(history_markers(h, dest_key(2), 0, 105, m, 8), 2);
+	ck_assert_int_eq(m[1].kind, HM_REFRESH_FAILED);
 	/* The totals see every marker, the failed refresh too. */
 	ck_assert_uint_eq(history_markers(h, HISTORY_KEY_TOTAL, 0, 105, m, 8), 5);
 	ck_assert_int_eq(m[4].kind, HM_REFRESH_FAILED);
@@ -206,6 +209,11 @@ START_TEST(test_markers)
 	ck_assert(history_marker_near(h, 104, 1, &at));
 	ck_assert_double_eq(at, 110);
 	ck_assert(!history_marker_near(h, 110, 1, &at));
+	/* A kube-proxy restart, said by the view: a marker of the whole table. */
+	history_mark_global(h, 111, HM_KUBE_PROXY);
+	ck_assert_uint_eq(history_markers(h, dest_key(0), 111, 111, m, 8), 1);
+	ck_assert_int_eq(m[0].kind, HM_KUBE_PROXY);
+	ck_assert_int_eq(history_mark_tag(HM_KUBE_PROXY), 'k');
 	ck_assert_str_eq(history_mark_name(HM_SCHED), "scheduler switched");
 	ck_assert_int_eq(history_mark_tag(HM_WEIGHT0), '0');
 	history_free(h);
