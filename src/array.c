@@ -23,3 +23,22 @@ int array_reserve(void *arrp, size_t n, size_t *cap, size_t size, size_t first)
 	*cap = ncap;
 	return 0;
 }
+
+int array_append_text(char **buf, size_t *len, size_t *cap, const void *data, size_t n,
+		      size_t first)
+{
+	if (*len + n + 1 > *cap) {
+		size_t ncap = *cap ? *cap : first;
+		while (ncap < *len + n + 1)
+			ncap *= 2;
+		char *p = realloc(*buf, ncap);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}

@@ -12,4 +12,11 @@
  */
 int array_reserve(void *arrp, size_t n, size_t *cap, size_t size, size_t first);
 
+/*
+ * Appends the n bytes at data to the text *buf (*len bytes, *cap allocated), growing it by
+ * doubling from first, and keeps it NUL-terminated. 0, or -ENOMEM with *buf unchanged.
+ */
+int array_append_text(char **buf, size_t *len, size_t *cap, const void *data, size_t n,
+		      size_t first);
+
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,4 +147,15 @@ char *cells_human(double v, char *buf, size_t len)
 	}
 	snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
 	return buf;
+}
+
+size_t cells_catf(char *buf, size_t n, size_t len, const char *fmt, ...)
+{
+	if (n >= len)
+		return n;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return w < 0 ? n : n + (size_t)w;
 }

@@ -27,6 +27,14 @@ char *cells_safe(const char *s, char *buf, size_t len);
 /* Writes s to f made safe as cells_safe does, whatever its length. EOF on a write error. */
 int cells_fputs(const char *s, FILE *f);
 
+/*
+ * Appends printf output at buf + n (buf holds len bytes in all), cut to fit and always
+ * terminated. Returns n plus what was written (at least len once it was cut: later appends
+ * then do nothing), so a line is built by chaining n = cells_catf(buf, n, len, ...).
+ */
+__attribute__((format(printf, 4, 5))) size_t cells_catf(char *buf, size_t n, size_t len,
+							const char *fmt, ...);
+
 /* Human-readable count: 999, 1.2K, 35M, 4.0G (powers of 1000). buf needs 16 bytes. */
 char *cells_human(double v, char *buf, size_t len);
 

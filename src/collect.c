@@ -140,9 +140,7 @@ static int read_dataplane(struct collector *c, struct snapshot *s)
 		return 0;
 	double now = clock_seconds(CLOCK_MONOTONIC);
 	/* At most 5% of the time: a read that took 2 s is reused for 40 s. */
-	double period = c->opts.dataplane_period;
-	if (c->dp && period < 20 * c->dp->read_seconds)
-		period = 20 * c->dp->read_seconds;
+	double period = dataplane_reuse_seconds(c->dp, c->opts.dataplane_period);
 	if (!c->dp || now - c->dp_mono >= period) {
 		struct dataplane *dp;
 		if (dataplane_read(o, &dp) != 0)

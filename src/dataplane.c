@@ -14,6 +14,7 @@
 #include "dataplane.h"
 #include "dp_ipt.h"
 #include "dp_nft.h"
+#include "mem.h"
 #include "modules.h"
 #include "nls.h"
 
@@ -33,12 +34,7 @@ const char *dp_frontend_kind_name(enum dp_frontend_kind k)
 
 void dp_frontend_free(struct dp_frontend *f)
 {
-	free(f->svc_namespace);
-	free(f->svc_name);
-	free(f->svc_port);
-	free(f->chain);
-	free(f->eps);
-	free(f->note);
+	mem_free_all(f->svc_namespace, f->svc_name, f->svc_port, f->chain, f->eps, f->note);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -132,6 +128,13 @@ static int not_read(struct dataplane *dp, enum dp_plane_kind k, const char *modu
 	snprintf(dp->planes[k].why, sizeof(dp->planes[k].why),
 		 _("%s is not loaded: not read (reading would load it)"), module);
 	return 0;
+}
+
+double dataplane_reuse_seconds(const struct dataplane *last, double period)
+{
+	if (last && period < 20 * last->read_seconds)
+		period = 20 * last->read_seconds;
+	return period;
 }
 
 int dataplane_read(const struct dataplane_opts *o, struct dataplane **out)

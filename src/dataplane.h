@@ -132,6 +132,13 @@ void dataplane_unref(struct dataplane *dp);
 int dataplane_read(const struct dataplane_opts *o, struct dataplane **out);
 
 /*
+ * How many seconds a read (last, NULL before the first) is reused for: period, and at least
+ * 20 times what last took, so that reading the data planes takes at most 5% of the time
+ * (kube-proxy's rules at 10,000 Services take seconds to list: doc/performance.md).
+ */
+double dataplane_reuse_seconds(const struct dataplane *last, double period);
+
+/*
  * Appends a frontend to dp, taking ownership of every pointer in *f (f is zeroed). The
  * plane's n_frontends is counted. Returns 0, or -ENOMEM (f's memory is then freed).
  */

@@ -73,44 +73,63 @@ static int decode_target(struct dp_ipt_rule *r, const struct xt_entry_target *t,
 	return r->target_name ? 0 : -ENOMEM;
 }
 
-static int decode_v4(const struct ipt_entry *e, const char *label, struct dp_ipt_rule *r)
+/* A mask of n bytes as a prefix length; -1 for an all-zero one (no address to match). */
+static int mask_len(const void *mask, size_t n)
 {
-	r->af = AF_INET;
-	r->dst_len = e->ip.dmsk.s_addr ? prefix_len((const void *)&e->ip.dmsk, 4) : -1;
-	r->src_len = e->ip.smsk.s_addr ? prefix_len((const void *)&e->ip.smsk, 4) : -1;
-	memcpy(r->dst.bytes, &e->ip.dst, 4);
-	memcpy(r->src.bytes, &e->ip.src, 4);
-	r->dst_inv = e->ip.invflags & IPT_INV_DSTIP;
-	r->src_inv = e->ip.invflags & IPT_INV_SRCIP;
-	r->proto = e->ip.proto;
-	r->proto_inv = e->ip.invflags & XT_INV_PROTO;
-	int err = decode_matches(r, e->elems, e->target_offset - sizeof(*e));
+	static const uint8_t zero[16];
+	return memcmp(mask, zero, n) ? prefix_len(mask, n) : -1;
+}
+
+/*
+ * What struct ipt_entry and struct ip6t_entry both hold (their IPT_INV_* and IP6T_INV_* bits
+ * are the same), found in either by ENTRY_VIEW.
+ */
+struct entry_view {
+	int af;
+	size_t alen;
+	const void *dst, *dmsk, *src, *smsk;
+	uint8_t invflags;
+	uint16_t proto;
+	bool is_goto;
+	const unsigned char *elems;
+	size_t elems_len;
+	const struct xt_entry_target *target;
+};
+
+/* The view of entry e, whose address part is e->ip (ip) or e->ipv6 (ipv6). */
+#define ENTRY_VIEW(e, ipf, af_, goto_flag, proto_)                                               \
+	((struct entry_view){.af = (af_),                                                        \
+			     .alen = sizeof((e)->ipf.dst),                                       \
+			     .dst = &(e)->ipf.dst,                                               \
+			     .dmsk = &(e)->ipf.dmsk,                                             \
+			     .src = &(e)->ipf.src,                                               \
+			     .smsk = &(e)->ipf.smsk,                                             \
+			     .invflags = (e)->ipf.invflags,                                      \
+			     .proto = (uint16_t)(proto_),                                        \
+			     .is_goto = ((e)->ipf.flags & (goto_flag)) != 0,                     \
+			     .elems = (e)->elems,                                                \
+			     .elems_len = (e)->target_offset - sizeof(*(e)),                     \
+			     .target = (const void *)((const char *)(e) + (e)->target_offset)})
+
+static int decode_entry(const struct entry_view *v, const char *label, struct dp_ipt_rule *r)
+{
+	r->af = v->af;
+	r->dst_len = mask_len(v->dmsk, v->alen);
+	r->src_len = mask_len(v->smsk, v->alen);
+	memcpy(r->dst.bytes, v->dst, v->alen);
+	memcpy(r->src.bytes, v->src, v->alen);
+	r->dst_inv = v->invflags & IPT_INV_DSTIP;
+	r->src_inv = v->invflags & IPT_INV_SRCIP;
+	r->proto = v->proto;
+	r->proto_inv = v->invflags & XT_INV_PROTO;
+	int err = decode_matches(r, v->elems, v->elems_len);
 	if (!err)
-		err = decode_target(r, (const void *)((const char *)e + e->target_offset), label,
-				    e->ip.flags & IPT_F_GOTO);
+		err = decode_target(r, v->target, label, v->is_goto);
 	return err;
 }
 
-static int decode_v6(const struct ip6t_entry *e, const char *label, struct dp_ipt_rule *r)
-{
-	static const uint8_t zero[16];
-	r->af = AF_INET6;
-	r->dst_len =
-	    memcmp(&e->ipv6.dmsk, zero, 16) ? prefix_len((const void *)&e->ipv6.dmsk, 16) : -1;
-	r->src_len =
-	    memcmp(&e->ipv6.smsk, zero, 16) ? prefix_len((const void *)&e->ipv6.smsk, 16) : -1;
-	memcpy(r->dst.bytes, &e->ipv6.dst, 16);
-	memcpy(r->src.bytes, &e->ipv6.src, 16);
-	r->dst_inv = e->ipv6.invflags & IP6T_INV_DSTIP;
-	r->src_inv = e->ipv6.invflags & IP6T_INV_SRCIP;
-	r->proto = (e->ipv6.flags & IP6T_F_PROTO) ? e->ipv6.proto : 0;
-	r->proto_inv = e->ipv6.invflags & XT_INV_PROTO;
-	int err = decode_matches(r, e->elems, e->target_offset - sizeof(*e));
-	if (!err)
-		err = decode_target(r, (const void *)((const char *)e + e->target_offset), label,
-				    e->ipv6.flags & IP6T_F_GOTO);
-	return err;
-}
+_Static_assert(IPT_INV_DSTIP == IP6T_INV_DSTIP && IPT_INV_SRCIP == IP6T_INV_SRCIP,
+	       "ip_tables and ip6_tables invert flags differ");
 
 /*
  * Whether /proc/net/ip{,6}_tables_names lists table in this network namespace. Asking
@@ -156,8 +175,13 @@ static int read_rules(int af, struct xtc_handle *h, struct dp_ipt_table *t)
 				 : (const void *)iptc_next_rule(e, h)) {
 			struct dp_ipt_rule r = {.chain = (uint32_t)ci};
 			const char *label = v6 ? ip6tc_get_target(e, h) : iptc_get_target(e, h);
-			int err = v6 ? decode_v6(e, label ? label : "", &r)
-				     : decode_v4(e, label ? label : "", &r);
+			const struct ipt_entry *e4 = e;
+			const struct ip6t_entry *e6 = e;
+			struct entry_view v =
+			    v6 ? ENTRY_VIEW(e6, ipv6, AF_INET6, IP6T_F_GOTO,
+					    (e6->ipv6.flags & IP6T_F_PROTO) ? e6->ipv6.proto : 0)
+			       : ENTRY_VIEW(e4, ip, AF_INET, IPT_F_GOTO, e4->ip.proto);
+			int err = decode_entry(&v, label ? label : "", &r);
 			if (!err)
 				err = dp_ipt_table_add_rule(t, &r);
 			dp_ipt_rule_free(&r);

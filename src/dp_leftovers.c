@@ -21,17 +21,9 @@ enum dp_mode dp_mode_parse(const char *s)
 
 const char *dp_mode_name(enum dp_mode m)
 {
-	switch (m) {
-	case DP_MODE_IPVS:
-		return "ipvs";
-	case DP_MODE_IPTABLES:
-		return "iptables";
-	case DP_MODE_NFTABLES:
-		return "nftables";
-	case DP_MODE_UNKNOWN:
-		break;
-	}
-	return NULL;
+	/* In enum order; DP_MODE_UNKNOWN has no name. */
+	static const char *const names[] = {NULL, "ipvs", "iptables", "nftables"};
+	return (unsigned)m < sizeof(names) / sizeof(names[0]) ? names[m] : NULL;
 }
 
 const char *dp_leftover_name(enum dp_leftover_what w)

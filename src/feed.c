@@ -11,6 +11,7 @@
 #include "array.h"
 #include "cancel.h"
 #include "clock.h"
+#include "dp_feed.h"
 #include "feed.h"
 #include "json_read.h"
 #include "mailbox.h"
@@ -26,6 +27,7 @@ struct feed {
 	struct snapshot latest; /* box's slot */
 
 	struct collector *collector;
+	struct dp_feed *dpf; /* the data planes, read in a thread of their own; NULL: not read */
 	FILE *replay;
 	struct feed_recorder record; /* write NULL: none */
 	int record_err;               /* under lock: the first failed write, or 0 */
@@ -35,6 +37,7 @@ struct feed {
 	bool paused, step, stop, connections, replay_ended;
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
+	double rec_dp_mono;            /* read_mono of the last data-plane read recorded */
 	bool have_rec_prev;
 	struct ipvs_svc_key focus[FEED_FOCUS_MAX];
 	size_t n_focus;
@@ -100,13 +103,26 @@ int feed_record_error(struct feed *f)
 /* Writes s to the recording, if any, and hands it to the UI (s is taken over). */
 static void record_and_publish(struct feed *f, struct snapshot *s)
 {
+	/* The newest read of the data planes, however old: they change slowly. */
+	if (f->dpf && !s->dp)
+		s->dp = dp_feed_latest(f->dpf);
 	if (f->record.write) {
+		/*
+		 * Each read of the data planes is recorded once, with the first snapshot that
+		 * carries it: at 10,000 Services it is megabytes of JSON, too much for every line.
+		 */
+		struct dataplane *dp = s->dp;
+		if (dp && dp->read_mono == f->rec_dp_mono)
+			s->dp = NULL;
+		else if (dp)
+			f->rec_dp_mono = dp->read_mono;
 		/* Rows are of different ages: each is compared with its own previous reading. */
 		struct snapshot prev;
 		bool have_prev = f->last_recorded.mono > 0 &&
 				 rates_prev_next(&prev, f->have_rec_prev ? &f->rec_prev : NULL,
 						 &f->last_recorded, s) == 0;
 		int err = f->record.write(f->record.arg, s, have_prev ? &prev : NULL);
+		s->dp = dp;
 		if (err) {
 			/* Said by the dashboard; nothing more is written to a broken recording. */
 			pthread_mutex_lock(&f->lock);
@@ -479,6 +495,38 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The data-plane thread has a new read: shown at once rather than at the next refresh. */
+static void dataplane_arrived(void *arg)
+{
+	struct feed *f = arg;
+	pthread_mutex_lock(&f->lock);
+	if (!f->paused) {
+		f->step = true;
+		pthread_cond_signal(&f->cond);
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/*
+ * A live feed's collector reads the IPVS table; the data planes, when opts asks for them,
+ * are read by a thread of their own (dp_feed.h), so that a slow listing never holds up a
+ * refresh. 0 or -errno.
+ */
+static int start_live(struct feed *f, const struct collect_opts *opts, double interval)
+{
+	struct collect_opts co = *opts;
+	const struct dataplane_opts *d = &opts->dataplane;
+	memset(&co.dataplane, 0, sizeof(co.dataplane));
+	f->collector = collector_new(&co);
+	if (!f->collector)
+		return -ENOMEM;
+	if (!d->nftables && !d->iptables && !d->ipsets && !d->kube_ipvs0)
+		return 0;
+	double period = opts->dataplane_period > interval ? opts->dataplane_period : interval;
+	f->dpf = dp_feed_start(d, period, dataplane_arrived, f);
+	return f->dpf ? 0 : -errno;
+}
+
 struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *replay,
 			const struct feed_recorder *record)
 {
@@ -496,23 +544,19 @@ struct feed *feed_start(const struct collect_opts *opts, double interval, FILE *
 		free(f);
 		return NULL;
 	}
-	if (!replay) {
-		f->collector = collector_new(opts);
-		if (!f->collector)
-			goto fail;
-	}
+	/* Before the data-plane thread, which may wake the feed at once. */
 	worker_lock_init(&f->lock, &f->cond, CLOCK_MONOTONIC);
-	int err = pthread_create(&f->thread, NULL, run, f);
-	if (err) {
-		worker_lock_destroy(&f->lock, &f->cond);
-		errno = err;
-		goto fail;
-	}
-	return f;
-fail:
+	int err = replay ? 0 : start_live(f, opts, interval);
+	if (!err)
+		err = -pthread_create(&f->thread, NULL, run, f);
+	if (!err)
+		return f;
+	dp_feed_stop(f->dpf);
+	worker_lock_destroy(&f->lock, &f->cond);
 	collector_free(f->collector);
 	mailbox_destroy(&f->box);
 	free(f);
+	errno = -err;
 	return NULL;
 }
 
@@ -520,6 +564,8 @@ void feed_stop(struct feed *f)
 {
 	if (!f)
 		return;
+	/* No wake from the data-plane thread after this, which does not wait for its read. */
+	dp_feed_stop(f->dpf);
 	worker_set(&f->lock, &f->cond, &f->stop, true);
 	/* A read in progress ends at its next datagram or 1,024 connection entries. */
 	if (f->collector)
@@ -551,6 +597,9 @@ void feed_set_interval(struct feed *f, double interval)
 	pthread_mutex_lock(&f->lock);
 	f->interval = interval;
 	pthread_mutex_unlock(&f->lock);
+	/* Reading the data planes more often than the screen changes would be wasted. */
+	if (f->dpf)
+		dp_feed_set_period(f->dpf, interval);
 }
 
 void feed_set_paused(struct feed *f, bool paused)

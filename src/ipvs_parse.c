@@ -33,11 +33,26 @@ enum attr_kind {
 	ATTR_STRING, /* shorter than .max once cut at the first NUL */
 	ATTR_NESTED, /* checked when it is walked */
 };
+/* Or'ed into a kind: the attribute must be there (-ENOMSG when it is not). */
+#define NEEDED 0x80
+
+/* How attrs_copy() puts an attribute into the output struct. */
+enum attr_copy {
+	COPY_NONE = 0, /* read by hand, or not at all */
+	COPY_UINT,     /* the number, widened to the field's size */
+	COPY_BE16,     /* a port: network order to host order */
+	COPY_STRING,   /* NUL-terminated into the char array */
+};
 
 struct attr_rule {
 	unsigned char kind;
-	unsigned char max; /* ATTR_STRING: room including the NUL */
+	unsigned char copy;  /* enum attr_copy */
+	unsigned char size;  /* the output field's size; ATTR_STRING: room including the NUL */
+	unsigned short off;  /* the output field's offset */
 };
+
+/* The rule of an attribute that attrs_copy() puts into field of struct type T. */
+#define TO(T, kind, copy, field) {kind, copy, sizeof(((T *)0)->field), offsetof(T, field)}
 
 /* One attribute's payload as found by attrs_walk; data is NULL when absent. */
 struct attr {
@@ -75,7 +90,7 @@ static int attrs_walk(const unsigned char *p, size_t len, struct attr *tb, int m
 
 static bool rule_ok(const struct attr_rule *r, const struct attr *a)
 {
-	switch (r->kind) {
+	switch (r->kind & ~NEEDED) {
 	case ATTR_U8:
 		return a->len == 1;
 	case ATTR_U16:
@@ -93,13 +108,14 @@ static bool rule_ok(const struct attr_rule *r, const struct attr *a)
 	case ATTR_IN6:
 		return a->len == 16;
 	case ATTR_STRING:
-		return strnlen((const char *)a->data, a->len) < r->max;
+		return strnlen((const char *)a->data, a->len) < r->size;
 	default:
 		return true;
 	}
 }
 
-/* Walks one level and checks the size of each attribute that has a rule. */
+/* Walks one level, checks the size of each attribute that has a rule and that the NEEDED
+ * ones are there. */
 static int attrs_parse(const unsigned char *p, size_t len, struct attr *tb, int maxtype,
 		       const struct attr_rule *rules)
 {
@@ -109,6 +125,9 @@ static int attrs_parse(const unsigned char *p, size_t len, struct attr *tb, int 
 	for (int t = 0; t <= maxtype; t++)
 		if (tb[t].data && !rule_ok(&rules[t], &tb[t]))
 			return -EINVAL;
+	for (int t = 0; t <= maxtype; t++)
+		if ((rules[t].kind & NEEDED) && !tb[t].data)
+			return -ENOMSG;
 	return 0;
 }
 
@@ -138,22 +157,11 @@ static int msg_parse(const struct nlmsghdr *nlh, struct attr *tb, int maxtype,
 	return attrs_parse(base + off, len - off, tb, maxtype, rules);
 }
 
-static uint8_t get_u8(const struct attr *a)
-{
-	return a->data[0];
-}
-
 static uint16_t get_u16(const struct attr *a)
 {
 	uint16_t v;
 	memcpy(&v, a->data, sizeof(v));
 	return v;
-}
-
-/* Ports: the kernel puts them with nla_put_be16. */
-static uint16_t get_be16(const struct attr *a)
-{
-	return ntohs(get_u16(a));
 }
 
 static uint32_t get_u32(const struct attr *a)
@@ -163,11 +171,34 @@ static uint32_t get_u32(const struct attr *a)
 	return v;
 }
 
-static uint64_t get_u64(const struct attr *a)
+/* A number attribute of 1, 2, 4 or 8 bytes (its rule checked which). */
+static uint64_t get_uint(const struct attr *a)
 {
-	uint64_t v;
-	memcpy(&v, a->data, sizeof(v));
-	return v;
+	uint8_t v8;
+	uint64_t v64;
+	switch (a->len) {
+	case 1:
+		memcpy(&v8, a->data, 1);
+		return v8;
+	case 2:
+		return get_u16(a);
+	case 4:
+		return get_u32(a);
+	default:
+		memcpy(&v64, a->data, sizeof(v64));
+		return v64;
+	}
+}
+
+/* Stores v into the field of size bytes at p. */
+static void put_uint(unsigned char *p, size_t size, uint64_t v)
+{
+	uint8_t v8 = (uint8_t)v;
+	uint16_t v16 = (uint16_t)v;
+	uint32_t v32 = (uint32_t)v;
+	memcpy(p, size == 1 ? (const void *)&v8 : size == 2 ? (const void *)&v16
+					      : size == 4 ? (const void *)&v32 : (const void *)&v,
+	       size);
 }
 
 /* Copies a string attribute (checked by ATTR_STRING to fit) and terminates it. */
@@ -178,6 +209,24 @@ static void get_string(const struct attr *a, char *buf, size_t size)
 		n = size - 1;
 	memcpy(buf, a->data, n);
 	buf[n] = '\0';
+}
+
+/* Every attribute present whose rule says where it goes, into the struct at out. */
+static void attrs_copy(const struct attr *tb, int maxtype, const struct attr_rule *rules,
+		       void *out)
+{
+	for (int t = 0; t <= maxtype; t++) {
+		const struct attr_rule *r = &rules[t];
+		unsigned char *field = (unsigned char *)out + r->off;
+		if (!tb[t].data || r->copy == COPY_NONE)
+			continue;
+		if (r->copy == COPY_STRING)
+			get_string(&tb[t], (char *)field, r->size);
+		else if (r->copy == COPY_BE16)
+			put_uint(field, r->size, ntohs(get_u16(&tb[t])));
+		else
+			put_uint(field, r->size, get_uint(&tb[t]));
+	}
 }
 
 /* Copies an address of family af; what the family does not use stays zero. */
@@ -199,178 +248,163 @@ static bool af_known(int af)
 /* ---- counters ---- */
 
 /* IPVS_*_ATTR_STATS: the kernel truncates everything but the byte counters to u32. */
-static const struct attr_rule stats32_rules[IPVS_STATS_ATTR_MAX + 1] = {
-	[IPVS_STATS_ATTR_CONNS] = {ATTR_U32, 0},    [IPVS_STATS_ATTR_INPKTS] = {ATTR_U32, 0},
-	[IPVS_STATS_ATTR_OUTPKTS] = {ATTR_U32, 0},  [IPVS_STATS_ATTR_INBYTES] = {ATTR_U64, 0},
-	[IPVS_STATS_ATTR_OUTBYTES] = {ATTR_U64, 0}, [IPVS_STATS_ATTR_CPS] = {ATTR_U32, 0},
-	[IPVS_STATS_ATTR_INPPS] = {ATTR_U32, 0},    [IPVS_STATS_ATTR_OUTPPS] = {ATTR_U32, 0},
-	[IPVS_STATS_ATTR_INBPS] = {ATTR_U32, 0},    [IPVS_STATS_ATTR_OUTBPS] = {ATTR_U32, 0},
+#define STATS(kind, field) TO(struct ipvs_stats, kind, COPY_UINT, field)
+static const struct attr_rule stats_rules[IPVS_STATS_ATTR_MAX + 1] = {
+	[IPVS_STATS_ATTR_CONNS] = STATS(ATTR_U32, conns),
+	[IPVS_STATS_ATTR_INPKTS] = STATS(ATTR_U32, inpkts),
+	[IPVS_STATS_ATTR_OUTPKTS] = STATS(ATTR_U32, outpkts),
+	[IPVS_STATS_ATTR_INBYTES] = STATS(ATTR_U64, inbytes),
+	[IPVS_STATS_ATTR_OUTBYTES] = STATS(ATTR_U64, outbytes),
+	[IPVS_STATS_ATTR_CPS] = STATS(ATTR_U32, cps),
+	[IPVS_STATS_ATTR_INPPS] = STATS(ATTR_U32, inpps),
+	[IPVS_STATS_ATTR_OUTPPS] = STATS(ATTR_U32, outpps),
+	[IPVS_STATS_ATTR_INBPS] = STATS(ATTR_U32, inbps),
+	[IPVS_STATS_ATTR_OUTBPS] = STATS(ATTR_U32, outbps),
 };
-
-/* IPVS_*_ATTR_STATS64 (Linux 4.1+): every counter whole. */
-static const struct attr_rule stats64_rules[IPVS_STATS_ATTR_MAX + 1] = {
-	[IPVS_STATS_ATTR_CONNS] = {ATTR_U64, 0},    [IPVS_STATS_ATTR_INPKTS] = {ATTR_U64, 0},
-	[IPVS_STATS_ATTR_OUTPKTS] = {ATTR_U64, 0},  [IPVS_STATS_ATTR_INBYTES] = {ATTR_U64, 0},
-	[IPVS_STATS_ATTR_OUTBYTES] = {ATTR_U64, 0}, [IPVS_STATS_ATTR_CPS] = {ATTR_U64, 0},
-	[IPVS_STATS_ATTR_INPPS] = {ATTR_U64, 0},    [IPVS_STATS_ATTR_OUTPPS] = {ATTR_U64, 0},
-	[IPVS_STATS_ATTR_INBPS] = {ATTR_U64, 0},    [IPVS_STATS_ATTR_OUTBPS] = {ATTR_U64, 0},
-};
-
-static uint64_t get_counter(const struct attr *a)
-{
-	if (!a->data)
-		return 0;
-	return a->len == 8 ? get_u64(a) : get_u32(a);
-}
 
 /* Reads STATS64 when the kernel sent it, else the older 32-bit STATS. */
 static int parse_stats(const struct attr *stats, const struct attr *stats64,
 		       struct ipvs_stats *out)
 {
 	struct attr a[IPVS_STATS_ATTR_MAX + 1];
+	struct attr_rule rules64[IPVS_STATS_ATTR_MAX + 1];
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	/* IPVS_*_ATTR_STATS64 (Linux 4.1+): the same counters, every one whole. */
+	memcpy(rules64, stats_rules, sizeof(rules64));
+	for (int t = 0; t <= IPVS_STATS_ATTR_MAX; t++)
+		if (rules64[t].kind)
+			rules64[t].kind = ATTR_U64;
 	if (stats64->data)
-		err = attrs_parse_nested(stats64, a, IPVS_STATS_ATTR_MAX, stats64_rules);
+		err = attrs_parse_nested(stats64, a, IPVS_STATS_ATTR_MAX, rules64);
 	else if (stats->data)
-		err = attrs_parse_nested(stats, a, IPVS_STATS_ATTR_MAX, stats32_rules);
+		err = attrs_parse_nested(stats, a, IPVS_STATS_ATTR_MAX, stats_rules);
 	else
 		return 0;
 	if (err)
 		return err;
-	out->conns = get_counter(&a[IPVS_STATS_ATTR_CONNS]);
-	out->inpkts = get_counter(&a[IPVS_STATS_ATTR_INPKTS]);
-	out->outpkts = get_counter(&a[IPVS_STATS_ATTR_OUTPKTS]);
-	out->inbytes = get_counter(&a[IPVS_STATS_ATTR_INBYTES]);
-	out->outbytes = get_counter(&a[IPVS_STATS_ATTR_OUTBYTES]);
-	out->cps = get_counter(&a[IPVS_STATS_ATTR_CPS]);
-	out->inpps = get_counter(&a[IPVS_STATS_ATTR_INPPS]);
-	out->outpps = get_counter(&a[IPVS_STATS_ATTR_OUTPPS]);
-	out->inbps = get_counter(&a[IPVS_STATS_ATTR_INBPS]);
-	out->outbps = get_counter(&a[IPVS_STATS_ATTR_OUTBPS]);
+	attrs_copy(a, IPVS_STATS_ATTR_MAX, stats_rules, out);
 	return 0;
 }
 
 /* ---- commands ---- */
 
+/* The rule of an attribute that is only checked here, and read by hand or not at all. */
+#define CHECK(k) {.kind = (k)}
+
 static const struct attr_rule cmd_rules[IPVS_CMD_ATTR_MAX + 1] = {
-	[IPVS_CMD_ATTR_SERVICE] = {ATTR_NESTED, 0},
-	[IPVS_CMD_ATTR_DEST] = {ATTR_NESTED, 0},
-	[IPVS_CMD_ATTR_DAEMON] = {ATTR_NESTED, 0},
-	[IPVS_CMD_ATTR_TIMEOUT_TCP] = {ATTR_U32, 0},
-	[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN] = {ATTR_U32, 0},
-	[IPVS_CMD_ATTR_TIMEOUT_UDP] = {ATTR_U32, 0},
+	[IPVS_CMD_ATTR_SERVICE] = CHECK(ATTR_NESTED),
+	[IPVS_CMD_ATTR_DEST] = CHECK(ATTR_NESTED),
+	[IPVS_CMD_ATTR_DAEMON] = CHECK(ATTR_NESTED),
+	[IPVS_CMD_ATTR_TIMEOUT_TCP] = CHECK(ATTR_U32),
+	[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN] = CHECK(ATTR_U32),
+	[IPVS_CMD_ATTR_TIMEOUT_UDP] = CHECK(ATTR_U32),
 };
 
+/*
+ * The kernel copies svc->netmask out raw (nla_put_be32): an IPv4 mask is already in network
+ * order, an IPv6 prefix length is a plain number. Either way it is kept as sent so that
+ * ipvs_nl_set_service() can hand it back unchanged.
+ */
+#define SVC(kind, copy, field) TO(struct ipvs_service, kind, copy, field)
 static const struct attr_rule svc_rules[IPVS_SVC_ATTR_MAX + 1] = {
-	[IPVS_SVC_ATTR_AF] = {ATTR_U16, 0},
-	[IPVS_SVC_ATTR_PROTOCOL] = {ATTR_U16, 0},
-	[IPVS_SVC_ATTR_ADDR] = {ATTR_INADDR, 0},
-	[IPVS_SVC_ATTR_PORT] = {ATTR_U16, 0},
-	[IPVS_SVC_ATTR_FWMARK] = {ATTR_U32, 0},
-	[IPVS_SVC_ATTR_SCHED_NAME] = {ATTR_STRING, IPVS_SCHED_NAME_LEN},
-	[IPVS_SVC_ATTR_FLAGS] = {ATTR_FLAGS, 0},
-	[IPVS_SVC_ATTR_TIMEOUT] = {ATTR_U32, 0},
-	[IPVS_SVC_ATTR_NETMASK] = {ATTR_U32, 0},
-	[IPVS_SVC_ATTR_STATS] = {ATTR_NESTED, 0},
-	[IPVS_SVC_ATTR_PE_NAME] = {ATTR_STRING, IPVS_PE_NAME_LEN},
-	[IPVS_SVC_ATTR_STATS64] = {ATTR_NESTED, 0},
+	[IPVS_SVC_ATTR_AF] = SVC(ATTR_U16 | NEEDED, COPY_UINT, af),
+	[IPVS_SVC_ATTR_PROTOCOL] = SVC(ATTR_U16, COPY_UINT, protocol),
+	[IPVS_SVC_ATTR_ADDR] = CHECK(ATTR_INADDR),
+	[IPVS_SVC_ATTR_PORT] = SVC(ATTR_U16, COPY_BE16, port),
+	[IPVS_SVC_ATTR_FWMARK] = SVC(ATTR_U32, COPY_UINT, fwmark),
+	[IPVS_SVC_ATTR_SCHED_NAME] = SVC(ATTR_STRING | NEEDED, COPY_STRING, sched),
+	[IPVS_SVC_ATTR_FLAGS] = CHECK(ATTR_FLAGS),
+	[IPVS_SVC_ATTR_TIMEOUT] = SVC(ATTR_U32, COPY_UINT, timeout),
+	[IPVS_SVC_ATTR_NETMASK] = SVC(ATTR_U32, COPY_UINT, netmask),
+	[IPVS_SVC_ATTR_STATS] = CHECK(ATTR_NESTED),
+	[IPVS_SVC_ATTR_PE_NAME] = SVC(ATTR_STRING, COPY_STRING, pe),
+	[IPVS_SVC_ATTR_STATS64] = CHECK(ATTR_NESTED),
 };
 
+/* Kernels before 4.3 (no mixed-family services) send no ADDR_FAMILY; tunnel attributes came
+ * with Linux 5.2 (type, port) and 5.3 (flags). */
+#define DEST(kind, copy, field) TO(struct ipvs_dest, kind, copy, field)
 static const struct attr_rule dest_rules[IPVS_DEST_ATTR_MAX + 1] = {
-	[IPVS_DEST_ATTR_ADDR] = {ATTR_INADDR, 0},
-	[IPVS_DEST_ATTR_PORT] = {ATTR_U16, 0},
-	[IPVS_DEST_ATTR_FWD_METHOD] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_WEIGHT] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_U_THRESH] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_L_THRESH] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_ACTIVE_CONNS] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_INACT_CONNS] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_PERSIST_CONNS] = {ATTR_U32, 0},
-	[IPVS_DEST_ATTR_STATS] = {ATTR_NESTED, 0},
-	[IPVS_DEST_ATTR_ADDR_FAMILY] = {ATTR_U16, 0},
-	[IPVS_DEST_ATTR_STATS64] = {ATTR_NESTED, 0},
-	[IPVS_DEST_ATTR_TUN_TYPE] = {ATTR_U8, 0},
-	[IPVS_DEST_ATTR_TUN_PORT] = {ATTR_U16, 0},
-	[IPVS_DEST_ATTR_TUN_FLAGS] = {ATTR_U16, 0},
+	[IPVS_DEST_ATTR_ADDR] = CHECK(ATTR_INADDR | NEEDED),
+	[IPVS_DEST_ATTR_PORT] = DEST(ATTR_U16 | NEEDED, COPY_BE16, port),
+	[IPVS_DEST_ATTR_FWD_METHOD] = CHECK(ATTR_U32),
+	[IPVS_DEST_ATTR_WEIGHT] = DEST(ATTR_U32, COPY_UINT, weight),
+	[IPVS_DEST_ATTR_U_THRESH] = DEST(ATTR_U32, COPY_UINT, u_thresh),
+	[IPVS_DEST_ATTR_L_THRESH] = DEST(ATTR_U32, COPY_UINT, l_thresh),
+	[IPVS_DEST_ATTR_ACTIVE_CONNS] = DEST(ATTR_U32, COPY_UINT, active_conns),
+	[IPVS_DEST_ATTR_INACT_CONNS] = DEST(ATTR_U32, COPY_UINT, inactive_conns),
+	[IPVS_DEST_ATTR_PERSIST_CONNS] = DEST(ATTR_U32, COPY_UINT, persist_conns),
+	[IPVS_DEST_ATTR_STATS] = CHECK(ATTR_NESTED),
+	[IPVS_DEST_ATTR_ADDR_FAMILY] = DEST(ATTR_U16, COPY_UINT, af),
+	[IPVS_DEST_ATTR_STATS64] = CHECK(ATTR_NESTED),
+	[IPVS_DEST_ATTR_TUN_TYPE] = DEST(ATTR_U8, COPY_UINT, tun_type),
+	[IPVS_DEST_ATTR_TUN_PORT] = DEST(ATTR_U16, COPY_BE16, tun_port),
+	[IPVS_DEST_ATTR_TUN_FLAGS] = DEST(ATTR_U16, COPY_UINT, tun_flags),
 };
 
+/* The sync daemon: the fields after SYNC_ID arrived with Linux 4.3 (the kernel fills in its
+ * defaults before sending); unlike service and destination ports, its port is host order. */
+#define DAEMON(kind, copy, field) TO(struct ipvs_daemon, kind, copy, field)
 static const struct attr_rule daemon_rules[IPVS_DAEMON_ATTR_MAX + 1] = {
-	[IPVS_DAEMON_ATTR_STATE] = {ATTR_U32, 0},
-	[IPVS_DAEMON_ATTR_MCAST_IFN] = {ATTR_STRING, sizeof(((struct ipvs_daemon *)0)->mcast_ifn)},
-	[IPVS_DAEMON_ATTR_SYNC_ID] = {ATTR_U32, 0},
-	[IPVS_DAEMON_ATTR_SYNC_MAXLEN] = {ATTR_U16, 0},
-	[IPVS_DAEMON_ATTR_MCAST_GROUP] = {ATTR_IN4, 0},
-	[IPVS_DAEMON_ATTR_MCAST_GROUP6] = {ATTR_IN6, 0},
-	[IPVS_DAEMON_ATTR_MCAST_PORT] = {ATTR_U16, 0},
-	[IPVS_DAEMON_ATTR_MCAST_TTL] = {ATTR_U8, 0},
+	[IPVS_DAEMON_ATTR_STATE] = CHECK(ATTR_U32 | NEEDED),
+	[IPVS_DAEMON_ATTR_MCAST_IFN] = DAEMON(ATTR_STRING | NEEDED, COPY_STRING, mcast_ifn),
+	[IPVS_DAEMON_ATTR_SYNC_ID] = DAEMON(ATTR_U32 | NEEDED, COPY_UINT, syncid),
+	[IPVS_DAEMON_ATTR_SYNC_MAXLEN] = DAEMON(ATTR_U16, COPY_UINT, sync_maxlen),
+	[IPVS_DAEMON_ATTR_MCAST_GROUP] = CHECK(ATTR_IN4),
+	[IPVS_DAEMON_ATTR_MCAST_GROUP6] = CHECK(ATTR_IN6),
+	[IPVS_DAEMON_ATTR_MCAST_PORT] = DAEMON(ATTR_U16, COPY_UINT, mcast_port),
+	[IPVS_DAEMON_ATTR_MCAST_TTL] = DAEMON(ATTR_U8, COPY_UINT, mcast_ttl),
 };
 
 static const struct attr_rule info_rules[IPVS_INFO_ATTR_MAX + 1] = {
-	[IPVS_INFO_ATTR_VERSION] = {ATTR_U32, 0},
-	[IPVS_INFO_ATTR_CONN_TAB_SIZE] = {ATTR_U32, 0},
+	[IPVS_INFO_ATTR_VERSION] = CHECK(ATTR_U32 | NEEDED),
+	[IPVS_INFO_ATTR_CONN_TAB_SIZE] = CHECK(ATTR_U32 | NEEDED),
 };
 
-/* Finds the one nested attribute of type cmd_attr and walks it with rules. */
-static int msg_parse_nest(const struct nlmsghdr *nlh, int cmd_attr, struct attr *tb,
-			  int maxtype, const struct attr_rule *rules)
+/*
+ * Zeroes *out (size bytes), finds the one nested attribute of type cmd_attr, walks it with
+ * rules into tb and copies every attribute that has a field into *out.
+ */
+static int msg_read_nest(const struct nlmsghdr *nlh, int cmd_attr, struct attr *tb,
+			 int maxtype, const struct attr_rule *rules, void *out, size_t size)
 {
 	struct attr top[IPVS_CMD_ATTR_MAX + 1];
+	memset(out, 0, size);
 	int err = msg_parse(nlh, top, IPVS_CMD_ATTR_MAX, cmd_rules);
 	if (err)
 		return err;
 	if (!top[cmd_attr].data)
 		return -ENOMSG;
-	return attrs_parse_nested(&top[cmd_attr], tb, maxtype, rules);
+	err = attrs_parse_nested(&top[cmd_attr], tb, maxtype, rules);
+	if (err)
+		return err;
+	attrs_copy(tb, maxtype, rules, out);
+	return 0;
 }
 
 int ipvs_parse_service(const struct nlmsghdr *nlh, struct ipvs_service *out)
 {
 	struct attr a[IPVS_SVC_ATTR_MAX + 1];
 
-	memset(out, 0, sizeof(*out));
-	int err = msg_parse_nest(nlh, IPVS_CMD_ATTR_SERVICE, a, IPVS_SVC_ATTR_MAX, svc_rules);
+	int err = msg_read_nest(nlh, IPVS_CMD_ATTR_SERVICE, a, IPVS_SVC_ATTR_MAX, svc_rules, out,
+				sizeof(*out));
 	if (err)
 		return err;
-
-	if (!a[IPVS_SVC_ATTR_AF].data || !a[IPVS_SVC_ATTR_SCHED_NAME].data)
-		return -ENOMSG;
-	out->af = get_u16(&a[IPVS_SVC_ATTR_AF]);
 	if (!af_known(out->af))
 		return -EINVAL;
-
 	/* A fwmark service comes with neither protocol, address nor port. */
-	if (a[IPVS_SVC_ATTR_FWMARK].data)
-		out->fwmark = get_u32(&a[IPVS_SVC_ATTR_FWMARK]);
 	if (!out->fwmark && !(a[IPVS_SVC_ATTR_PROTOCOL].data && a[IPVS_SVC_ATTR_ADDR].data &&
 			      a[IPVS_SVC_ATTR_PORT].data))
 		return -ENOMSG;
-	if (a[IPVS_SVC_ATTR_PROTOCOL].data)
-		out->protocol = get_u16(&a[IPVS_SVC_ATTR_PROTOCOL]);
 	if (a[IPVS_SVC_ATTR_ADDR].data && get_addr(&a[IPVS_SVC_ATTR_ADDR], out->af, &out->addr))
 		return -EINVAL;
-	if (a[IPVS_SVC_ATTR_PORT].data)
-		out->port = get_be16(&a[IPVS_SVC_ATTR_PORT]);
-
-	get_string(&a[IPVS_SVC_ATTR_SCHED_NAME], out->sched, sizeof(out->sched));
-	if (a[IPVS_SVC_ATTR_PE_NAME].data)
-		get_string(&a[IPVS_SVC_ATTR_PE_NAME], out->pe, sizeof(out->pe));
 	if (a[IPVS_SVC_ATTR_FLAGS].data) {
 		struct ip_vs_flags f;
 		memcpy(&f, a[IPVS_SVC_ATTR_FLAGS].data, sizeof(f));
 		out->flags = f.flags; /* the kernel sends mask ~0 */
 	}
-	if (a[IPVS_SVC_ATTR_TIMEOUT].data)
-		out->timeout = get_u32(&a[IPVS_SVC_ATTR_TIMEOUT]);
-	/*
-	 * The kernel copies svc->netmask out raw (nla_put_be32): an IPv4 mask is already in
-	 * network order, an IPv6 prefix length is a plain number. Either way it is kept as sent
-	 * so that ipvs_nl_set_service() can hand it back unchanged.
-	 */
-	if (a[IPVS_SVC_ATTR_NETMASK].data)
-		out->netmask = get_u32(&a[IPVS_SVC_ATTR_NETMASK]);
-
 	return parse_stats(&a[IPVS_SVC_ATTR_STATS], &a[IPVS_SVC_ATTR_STATS64], &out->stats);
 }
 
@@ -378,44 +412,18 @@ int ipvs_parse_dest(const struct nlmsghdr *nlh, int svc_af, struct ipvs_dest *ou
 {
 	struct attr a[IPVS_DEST_ATTR_MAX + 1];
 
-	memset(out, 0, sizeof(*out));
-	int err = msg_parse_nest(nlh, IPVS_CMD_ATTR_DEST, a, IPVS_DEST_ATTR_MAX, dest_rules);
+	int err = msg_read_nest(nlh, IPVS_CMD_ATTR_DEST, a, IPVS_DEST_ATTR_MAX, dest_rules, out,
+				sizeof(*out));
 	if (err)
 		return err;
-
-	if (!a[IPVS_DEST_ATTR_ADDR].data || !a[IPVS_DEST_ATTR_PORT].data)
-		return -ENOMSG;
-	/* Kernels before 4.3 (no mixed-family services) send no ADDR_FAMILY. */
-	out->af = a[IPVS_DEST_ATTR_ADDR_FAMILY].data ? get_u16(&a[IPVS_DEST_ATTR_ADDR_FAMILY])
-						      : svc_af;
+	if (!a[IPVS_DEST_ATTR_ADDR_FAMILY].data)
+		out->af = svc_af;
 	if (!af_known(out->af))
 		return -EINVAL;
 	if (get_addr(&a[IPVS_DEST_ATTR_ADDR], out->af, &out->addr))
 		return -EINVAL;
-	out->port = get_be16(&a[IPVS_DEST_ATTR_PORT]);
-
 	if (a[IPVS_DEST_ATTR_FWD_METHOD].data)
 		out->fwd = get_u32(&a[IPVS_DEST_ATTR_FWD_METHOD]) & IP_VS_CONN_F_FWD_MASK;
-	if (a[IPVS_DEST_ATTR_WEIGHT].data)
-		out->weight = (int32_t)get_u32(&a[IPVS_DEST_ATTR_WEIGHT]);
-	if (a[IPVS_DEST_ATTR_U_THRESH].data)
-		out->u_thresh = get_u32(&a[IPVS_DEST_ATTR_U_THRESH]);
-	if (a[IPVS_DEST_ATTR_L_THRESH].data)
-		out->l_thresh = get_u32(&a[IPVS_DEST_ATTR_L_THRESH]);
-	if (a[IPVS_DEST_ATTR_ACTIVE_CONNS].data)
-		out->active_conns = get_u32(&a[IPVS_DEST_ATTR_ACTIVE_CONNS]);
-	if (a[IPVS_DEST_ATTR_INACT_CONNS].data)
-		out->inactive_conns = get_u32(&a[IPVS_DEST_ATTR_INACT_CONNS]);
-	if (a[IPVS_DEST_ATTR_PERSIST_CONNS].data)
-		out->persist_conns = get_u32(&a[IPVS_DEST_ATTR_PERSIST_CONNS]);
-	/* Tunnel attributes: Linux 5.2+ (type, port), 5.3+ (flags). */
-	if (a[IPVS_DEST_ATTR_TUN_TYPE].data)
-		out->tun_type = get_u8(&a[IPVS_DEST_ATTR_TUN_TYPE]);
-	if (a[IPVS_DEST_ATTR_TUN_PORT].data)
-		out->tun_port = get_be16(&a[IPVS_DEST_ATTR_TUN_PORT]);
-	if (a[IPVS_DEST_ATTR_TUN_FLAGS].data)
-		out->tun_flags = get_u16(&a[IPVS_DEST_ATTR_TUN_FLAGS]);
-
 	return parse_stats(&a[IPVS_DEST_ATTR_STATS], &a[IPVS_DEST_ATTR_STATS64], &out->stats);
 }
 
@@ -427,8 +435,6 @@ int ipvs_parse_info(const struct nlmsghdr *nlh, uint32_t *version, uint32_t *con
 	int err = msg_parse(nlh, a, IPVS_INFO_ATTR_MAX, info_rules);
 	if (err)
 		return err;
-	if (!a[IPVS_INFO_ATTR_VERSION].data || !a[IPVS_INFO_ATTR_CONN_TAB_SIZE].data)
-		return -ENOMSG;
 	*version = get_u32(&a[IPVS_INFO_ATTR_VERSION]);
 	*conn_tab_size = get_u32(&a[IPVS_INFO_ATTR_CONN_TAB_SIZE]);
 	return 0;
@@ -460,14 +466,10 @@ int ipvs_parse_daemon(const struct nlmsghdr *nlh, struct ipvs_daemon *out)
 {
 	struct attr a[IPVS_DAEMON_ATTR_MAX + 1];
 
-	memset(out, 0, sizeof(*out));
-	int err = msg_parse_nest(nlh, IPVS_CMD_ATTR_DAEMON, a, IPVS_DAEMON_ATTR_MAX,
-				 daemon_rules);
+	int err = msg_read_nest(nlh, IPVS_CMD_ATTR_DAEMON, a, IPVS_DAEMON_ATTR_MAX, daemon_rules,
+				out, sizeof(*out));
 	if (err)
 		return err;
-	if (!a[IPVS_DAEMON_ATTR_STATE].data || !a[IPVS_DAEMON_ATTR_MCAST_IFN].data ||
-	    !a[IPVS_DAEMON_ATTR_SYNC_ID].data)
-		return -ENOMSG;
 
 	/* One message per running daemon, so the state is one bit, never both. */
 	switch (get_u32(&a[IPVS_DAEMON_ATTR_STATE])) {
@@ -480,12 +482,6 @@ int ipvs_parse_daemon(const struct nlmsghdr *nlh, struct ipvs_daemon *out)
 	default:
 		return -EINVAL;
 	}
-	get_string(&a[IPVS_DAEMON_ATTR_MCAST_IFN], out->mcast_ifn, sizeof(out->mcast_ifn));
-	out->syncid = get_u32(&a[IPVS_DAEMON_ATTR_SYNC_ID]);
-
-	/* The rest arrived with Linux 4.3; the kernel fills in its defaults before sending. */
-	if (a[IPVS_DAEMON_ATTR_SYNC_MAXLEN].data)
-		out->sync_maxlen = get_u16(&a[IPVS_DAEMON_ATTR_SYNC_MAXLEN]);
 	if (a[IPVS_DAEMON_ATTR_MCAST_GROUP6].data) {
 		out->mcast_af = AF_INET6;
 		memcpy(out->mcast_group.bytes, a[IPVS_DAEMON_ATTR_MCAST_GROUP6].data, 16);
@@ -493,10 +489,5 @@ int ipvs_parse_daemon(const struct nlmsghdr *nlh, struct ipvs_daemon *out)
 		out->mcast_af = AF_INET;
 		memcpy(out->mcast_group.bytes, a[IPVS_DAEMON_ATTR_MCAST_GROUP].data, 4);
 	}
-	/* Unlike service and destination ports, the sync port is a host-order u16. */
-	if (a[IPVS_DAEMON_ATTR_MCAST_PORT].data)
-		out->mcast_port = get_u16(&a[IPVS_DAEMON_ATTR_MCAST_PORT]);
-	if (a[IPVS_DAEMON_ATTR_MCAST_TTL].data)
-		out->mcast_ttl = get_u8(&a[IPVS_DAEMON_ATTR_MCAST_TTL]);
 	return 0;
 }

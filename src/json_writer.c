@@ -273,3 +273,15 @@ void jw_u64_object(struct jw *w, const char *key, const struct jw_u64_member *m)
 		jw_u64(w, m->key, m->v);
 	jw_close(w, '}');
 }
+
+void jw_objects(struct jw *w, const char *key, const void *arr, size_t n, size_t size,
+		void (*members)(struct jw *w, const void *elem, const void *arg), const void *arg)
+{
+	jw_open(w, key, '[');
+	for (size_t i = 0; i < n; i++) {
+		jw_open(w, NULL, '{');
+		members(w, (const char *)arr + i * size, arg);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}

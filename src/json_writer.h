@@ -50,4 +50,11 @@ struct jw_u64_member {
 /* "key":{"m[0].key":m[0].v,...}: an object of unsigned members, in the order given. */
 void jw_u64_object(struct jw *w, const char *key, const struct jw_u64_member *m);
 
+/*
+ * "key":[{...},...]: an object for each of the n elements of arr (size bytes each), its
+ * members written by members(w, element, arg) between the braces.
+ */
+void jw_objects(struct jw *w, const char *key, const void *arr, size_t n, size_t size,
+		void (*members)(struct jw *w, const void *elem, const void *arg), const void *arg);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "base64.h"
 #include "kc_file.h"
 #include "kube_io.h"
+#include "mem.h"
 #include "nls.h"
 
 #define MERGE_DEPTH_MAX 8 /* nested YAML merge keys (<<) followed */
@@ -20,45 +22,27 @@ void kc_file_free(struct kc_file *f)
 {
 	for (size_t i = 0; i < f->n_clusters; i++) {
 		struct kc_cluster *c = &f->clusters[i];
-		free(c->name);
-		free(c->server);
-		free(c->ca);
-		free(c->tls_server_name);
-		free(c->proxy_url);
-		free(c->ca_data);
+		mem_free_all(c->name, c->server, c->ca, c->tls_server_name, c->proxy_url,
+			     c->ca_data);
 	}
 	for (size_t i = 0; i < f->n_users; i++) {
 		struct kc_user *u = &f->users[i];
-		free(u->name);
-		free(u->cert);
-		free(u->key);
+		mem_free_all(u->name, u->cert, u->key, u->token_file, u->username, u->cert_data,
+			     u->auth_provider, u->exec.command, u->exec.api_version,
+			     u->exec.interactive_mode);
+		/* SECRET fields: wiped before they are freed. */
 		kube_io_wipe_free_str(u->token);
-		free(u->token_file);
-		free(u->username);
 		kube_io_wipe_free_str(u->password);
-		free(u->cert_data);
 		kube_io_wipe_free(u->key_data, u->key_len);
-		free(u->auth_provider);
 		kube_io_wipe_free_str(u->oidc_id_token);
-		free(u->exec.command);
-		free(u->exec.api_version);
-		free(u->exec.interactive_mode);
 		kube_io_free_strv(u->exec.args, u->exec.n_args, true);
 		kube_io_free_strv(u->exec.env, u->exec.n_env, true);
 	}
 	for (size_t i = 0; i < f->n_contexts; i++) {
 		struct kc_context *c = &f->contexts[i];
-		free(c->name);
-		free(c->cluster);
-		free(c->user);
-		free(c->namespace_);
+		mem_free_all(c->name, c->cluster, c->user, c->namespace_);
 	}
-	free(f->clusters);
-	free(f->users);
-	free(f->contexts);
-	free(f->current_context);
-	free(f->path);
-	free(f->dir);
+	mem_free_all(f->clusters, f->users, f->contexts, f->current_context, f->path, f->dir);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -99,14 +83,10 @@ static bool y_null(const yaml_node_t *n)
 
 static const char *y_kind(const yaml_node_t *n)
 {
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return _("a mapping");
-	case YAML_SEQUENCE_NODE:
-		return _("a list");
-	default:
-		return _("a scalar");
-	}
+	static const char *const kinds[] = {[YAML_SEQUENCE_NODE] = N_("a list"),
+					    [YAML_MAPPING_NODE] = N_("a mapping")};
+	unsigned t = (unsigned)n->type;
+	return _(t < sizeof(kinds) / sizeof(kinds[0]) && kinds[t] ? kinds[t] : N_("a scalar"));
 }
 
 /*
@@ -148,15 +128,38 @@ static yaml_node_t *y_get(struct pctx *pc, yaml_node_t *map, const char *key)
 	return y_get_depth(pc, map, key, 0);
 }
 
+/* What y_want() wants a value to be. */
+enum y_want { Y_LIST, Y_MAPPING, Y_STRING, Y_BASE64 };
+
+/*
+ * n as *out when it is what want says (Y_STRING, Y_BASE64: a scalar); NULL when it is absent
+ * or null. Anything else: a message naming where and key, and -EINVAL.
+ */
+static int y_want(struct pctx *pc, const char *where, const char *key, yaml_node_t *n,
+		  enum y_want want, yaml_node_t **out)
+{
+	static const yaml_node_type_t type[] = {[Y_LIST] = YAML_SEQUENCE_NODE,
+						[Y_MAPPING] = YAML_MAPPING_NODE,
+						[Y_STRING] = YAML_SCALAR_NODE,
+						[Y_BASE64] = YAML_SCALAR_NODE};
+	*out = y_null(n) ? NULL : n;
+	if (!*out || n->type == type[want])
+		return 0;
+	*out = NULL;
+	return kube_io_fail(pc->err, pc->errlen, -EINVAL,
+			    want == Y_LIST	? _("%s: %s: expected a list, not %s")
+			    : want == Y_MAPPING ? _("%s: %s: expected a mapping, not %s")
+			    : want == Y_STRING	? _("%s: %s: expected a string, not %s")
+						: _("%s: %s: expected base64 text, not %s"),
+			    where, key, y_kind(n));
+}
+
 static int y_scalar_dup(struct pctx *pc, yaml_node_t *n, const char *key, char **out)
 {
 	*out = NULL;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_SCALAR_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a string, not %s"), pc->where, key,
-				    y_kind(n));
+	int rc = y_want(pc, pc->where, key, n, Y_STRING, &n);
+	if (rc < 0 || !n)
+		return rc;
 	if (memchr(n->data.scalar.value, '\0', n->data.scalar.length))
 		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
 				    _("%s: %s: contains a NUL character"), pc->where, key);
@@ -200,19 +203,14 @@ static int y_bool(struct pctx *pc, yaml_node_t *map, const char *key, bool *out)
 static int y_data(struct pctx *pc, yaml_node_t *map, const char *key, unsigned char **out,
 		  size_t *outlen)
 {
-	yaml_node_t *n = y_get(pc, map, key);
+	yaml_node_t *n;
 	*out = NULL;
 	*outlen = 0;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_SCALAR_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected base64 text, not %s"), pc->where, key,
-				    y_kind(n));
-	if (n->data.scalar.length == 0)
-		return 0;
+	int rc = y_want(pc, pc->where, key, y_get(pc, map, key), Y_BASE64, &n);
+	if (rc < 0 || !n || n->data.scalar.length == 0)
+		return rc;
 	size_t bad;
-	int rc = base64_decode((const char *)n->data.scalar.value, n->data.scalar.length, out,
+	rc = base64_decode((const char *)n->data.scalar.value, n->data.scalar.length, out,
 			       outlen, &bad);
 	if (rc == -ENOMEM)
 		return kube_io_oom(pc->err, pc->errlen);
@@ -229,15 +227,12 @@ static int y_data(struct pctx *pc, yaml_node_t *map, const char *key, unsigned c
 
 static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***out, size_t *n)
 {
-	yaml_node_t *seq = y_get(pc, map, key);
+	yaml_node_t *seq;
 	*out = NULL;
 	*n = 0;
-	if (y_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a list, not %s"), pc->where, key,
-				    y_kind(seq));
+	int err = y_want(pc, pc->where, key, y_get(pc, map, key), Y_LIST, &seq);
+	if (err < 0 || !seq)
+		return err;
 	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	char **v = calloc(cnt + 1, sizeof(*v));
 	if (!v)
@@ -257,29 +252,72 @@ static int y_strv(struct pctx *pc, yaml_node_t *map, const char *key, char ***ou
 	return 0;
 }
 
+/* How y_fields() reads one field of an entry struct. */
+enum y_type {
+	Y_STR,
+	Y_BOOL,
+	Y_STRV, /* a list of strings and its length */
+	Y_TWIN, /* a path field and its "-data" twin (base64), as kubeconfig pairs them */
+};
+
+struct y_field {
+	const char *key;
+	unsigned char type;
+	size_t off;	 /* the field in the entry struct */
+	size_t data_off; /* Y_TWIN: the decoded -data field */
+	size_t len_off;	 /* Y_STRV, Y_TWIN: the length */
+};
+#define Y_FIELD(T, key, type, f) {key, type, offsetof(T, f), 0, 0}
+#define Y_STRV_FIELD(T, key, f, len) {key, Y_STRV, offsetof(T, f), 0, offsetof(T, len)}
+#define Y_TWIN_FIELD(T, key, f, data, len)                                                   \
+	{key, Y_TWIN, offsetof(T, f), offsetof(T, data), offsetof(T, len)}
+#define Y_FIELDS(table) table, sizeof(table) / sizeof(table[0])
+
+/* The n fields of the table from map into entry, in order. */
+static int y_fields(struct pctx *pc, yaml_node_t *map, const struct y_field *f, size_t n,
+		    void *entry)
+{
+	char *base = entry;
+	int rc = 0;
+	for (const struct y_field *end = f + n; rc == 0 && f < end; f++) {
+		void *p = base + f->off;
+		size_t *len = (size_t *)(void *)(base + f->len_off);
+		char data_key[64];
+		if (f->type == Y_STR) {
+			rc = y_str(pc, map, f->key, p);
+		} else if (f->type == Y_BOOL) {
+			rc = y_bool(pc, map, f->key, p);
+		} else if (f->type == Y_STRV) {
+			rc = y_strv(pc, map, f->key, p, len);
+		} else {
+			snprintf(data_key, sizeof(data_key), "%s-data", f->key);
+			if ((rc = y_str(pc, map, f->key, p)) == 0)
+				rc = y_data(pc, map, data_key, (void *)(base + f->data_off), len);
+		}
+	}
+	return rc;
+}
+
+static const struct y_field exec_fields[] = {
+    Y_FIELD(struct kc_exec, "command", Y_STR, command),
+    Y_FIELD(struct kc_exec, "apiVersion", Y_STR, api_version),
+    Y_FIELD(struct kc_exec, "interactiveMode", Y_STR, interactive_mode),
+    Y_FIELD(struct kc_exec, "provideClusterInfo", Y_BOOL, provide_cluster_info),
+    Y_STRV_FIELD(struct kc_exec, "args", args, n_args),
+};
+
 static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 {
-	int rc;
-	if (y_null(n))
-		return 0;
-	if (n->type != YAML_MAPPING_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: exec: expected a mapping, not %s"), pc->where,
-				    y_kind(n));
-	e->present = true;
-	if ((rc = y_str(pc, n, "command", &e->command)) < 0 ||
-	    (rc = y_str(pc, n, "apiVersion", &e->api_version)) < 0 ||
-	    (rc = y_str(pc, n, "interactiveMode", &e->interactive_mode)) < 0 ||
-	    (rc = y_bool(pc, n, "provideClusterInfo", &e->provide_cluster_info)) < 0 ||
-	    (rc = y_strv(pc, n, "args", &e->args, &e->n_args)) < 0)
+	yaml_node_t *env;
+	int rc = y_want(pc, pc->where, "exec", n, Y_MAPPING, &n);
+	if (rc < 0 || !n)
 		return rc;
-	yaml_node_t *env = y_get(pc, n, "env");
-	if (y_null(env))
-		return 0;
-	if (env->type != YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: exec env: expected a list, not %s"), pc->where,
-				    y_kind(env));
+	e->present = true;
+	if ((rc = y_fields(pc, n, Y_FIELDS(exec_fields), e)) < 0 ||
+	    (rc = y_want(pc, pc->where, "exec env", y_get(pc, n, "env"), Y_LIST,
+			 &env)) < 0 ||
+	    !env)
+		return rc;
 	size_t cnt = (size_t)(env->data.sequence.items.top - env->data.sequence.items.start);
 	e->env = calloc(cnt + 1, sizeof(*e->env));
 	if (!e->env)
@@ -315,74 +353,84 @@ static int parse_exec(struct pctx *pc, yaml_node_t *n, struct kc_exec *e)
 	return 0;
 }
 
-static int parse_cluster(struct pctx *pc, yaml_node_t *n, struct kc_cluster *c)
+static const struct y_field user_fields[] = {
+    Y_TWIN_FIELD(struct kc_user, "client-certificate", cert, cert_data, cert_len),
+    Y_TWIN_FIELD(struct kc_user, "client-key", key, key_data, key_len),
+    Y_FIELD(struct kc_user, "token", Y_STR, token),
+    Y_FIELD(struct kc_user, "tokenFile", Y_STR, token_file),
+    Y_FIELD(struct kc_user, "username", Y_STR, username),
+    Y_FIELD(struct kc_user, "password", Y_STR, password),
+};
+
+/* What a user has besides its plain fields: exec and an auth-provider. */
+static int parse_user_rest(struct pctx *pc, yaml_node_t *n, void *entry)
 {
+	struct kc_user *u = entry;
+	yaml_node_t *ap;
 	int rc;
-	if ((rc = y_str(pc, n, "server", &c->server)) < 0 ||
-	    (rc = y_str(pc, n, "certificate-authority", &c->ca)) < 0 ||
-	    (rc = y_data(pc, n, "certificate-authority-data", &c->ca_data, &c->ca_len)) < 0 ||
-	    (rc = y_bool(pc, n, "insecure-skip-tls-verify", &c->insecure)) < 0 ||
-	    (rc = y_str(pc, n, "tls-server-name", &c->tls_server_name)) < 0 ||
-	    (rc = y_str(pc, n, "proxy-url", &c->proxy_url)) < 0 ||
-	    (rc = y_bool(pc, n, "disable-compression", &c->disable_compression)) < 0)
+	if ((rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0 ||
+	    (rc = y_want(pc, pc->where, "auth-provider", y_get(pc, n, "auth-provider"),
+			 Y_MAPPING, &ap)) < 0 ||
+	    !ap)
+		return rc;
+	if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
+		return rc;
+	if (!u->auth_provider && !(u->auth_provider = strdup("")))
+		return kube_io_oom(pc->err, pc->errlen);
+	yaml_node_t *cfg = y_get(pc, ap, "config");
+	if (!y_null(cfg) && cfg->type == YAML_MAPPING_NODE &&
+	    (rc = y_str(pc, cfg, "id-token", &u->oidc_id_token)) < 0)
 		return rc;
 	return 0;
 }
 
-static int parse_user(struct pctx *pc, yaml_node_t *n, struct kc_user *u)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "client-certificate", &u->cert)) < 0 ||
-	    (rc = y_data(pc, n, "client-certificate-data", &u->cert_data, &u->cert_len)) < 0 ||
-	    (rc = y_str(pc, n, "client-key", &u->key)) < 0 ||
-	    (rc = y_data(pc, n, "client-key-data", &u->key_data, &u->key_len)) < 0 ||
-	    (rc = y_str(pc, n, "token", &u->token)) < 0 ||
-	    (rc = y_str(pc, n, "tokenFile", &u->token_file)) < 0 ||
-	    (rc = y_str(pc, n, "username", &u->username)) < 0 ||
-	    (rc = y_str(pc, n, "password", &u->password)) < 0 ||
-	    (rc = parse_exec(pc, y_get(pc, n, "exec"), &u->exec)) < 0)
-		return rc;
-	yaml_node_t *ap = y_get(pc, n, "auth-provider");
-	if (!y_null(ap)) {
-		if (ap->type != YAML_MAPPING_NODE)
-			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-					    _("%s: auth-provider: expected a mapping, not %s"),
-					    pc->where, y_kind(ap));
-		if ((rc = y_str(pc, ap, "name", &u->auth_provider)) < 0)
-			return rc;
-		if (!u->auth_provider && !(u->auth_provider = strdup("")))
-			return kube_io_oom(pc->err, pc->errlen);
-		yaml_node_t *cfg = y_get(pc, ap, "config");
-		if (!y_null(cfg) && cfg->type == YAML_MAPPING_NODE &&
-		    (rc = y_str(pc, cfg, "id-token", &u->oidc_id_token)) < 0)
-			return rc;
-	}
-	return 0;
-}
+static const struct y_field cluster_fields[] = {
+    Y_FIELD(struct kc_cluster, "server", Y_STR, server),
+    Y_TWIN_FIELD(struct kc_cluster, "certificate-authority", ca, ca_data, ca_len),
+    Y_FIELD(struct kc_cluster, "insecure-skip-tls-verify", Y_BOOL, insecure),
+    Y_FIELD(struct kc_cluster, "tls-server-name", Y_STR, tls_server_name),
+    Y_FIELD(struct kc_cluster, "proxy-url", Y_STR, proxy_url),
+    Y_FIELD(struct kc_cluster, "disable-compression", Y_BOOL, disable_compression),
+};
 
-static int parse_context(struct pctx *pc, yaml_node_t *n, struct kc_context *c)
-{
-	int rc;
-	if ((rc = y_str(pc, n, "cluster", &c->cluster)) < 0 ||
-	    (rc = y_str(pc, n, "user", &c->user)) < 0 ||
-	    (rc = y_str(pc, n, "namespace", &c->namespace_)) < 0)
-		return rc;
-	return 0;
-}
+static const struct y_field context_fields[] = {
+    Y_FIELD(struct kc_context, "cluster", Y_STR, cluster),
+    Y_FIELD(struct kc_context, "user", Y_STR, user),
+    Y_FIELD(struct kc_context, "namespace", Y_STR, namespace_),
+};
+
+/* The three named lists of a kubeconfig, and how their entries are read. */
+static const struct kc_list {
+	const char *list, *item; /* "clusters", each entry's "cluster" */
+	size_t esize;
+	size_t arr, n; /* where the array and its length are in struct kc_file */
+	const struct y_field *fields;
+	size_t n_fields;
+	int (*rest)(struct pctx *pc, yaml_node_t *n, void *entry); /* or NULL */
+} kc_lists[] = {
+    {"clusters", "cluster", sizeof(struct kc_cluster), offsetof(struct kc_file, clusters),
+     offsetof(struct kc_file, n_clusters), Y_FIELDS(cluster_fields), NULL},
+    {"users", "user", sizeof(struct kc_user), offsetof(struct kc_file, users),
+     offsetof(struct kc_file, n_users), Y_FIELDS(user_fields), parse_user_rest},
+    {"contexts", "context", sizeof(struct kc_context), offsetof(struct kc_file, contexts),
+     offsetof(struct kc_file, n_contexts), Y_FIELDS(context_fields), NULL},
+};
 
 /*
  * One of the named lists: clusters: [{name: x, cluster: {...}}]. Names must be unique within
  * a file (client-go refuses a duplicate name when it converts the list to a map).
  */
-static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root, const char *list,
-		      const char *item, const char *kind, void **arr, size_t *n, size_t esize)
+static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root,
+		      const struct kc_list *l, struct kc_file *f)
 {
-	yaml_node_t *seq = y_get(pc, root, list);
-	if (y_null(seq))
-		return 0;
-	if (seq->type != YAML_SEQUENCE_NODE)
-		return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-				    _("%s: %s: expected a list, not %s"), fdisp, list, y_kind(seq));
+	const char *list = l->list, *kind = l->item;
+	size_t esize = l->esize;
+	void **arr = (void **)(void *)((char *)f + l->arr);
+	size_t *n = (size_t *)(void *)((char *)f + l->n);
+	yaml_node_t *seq;
+	int err = y_want(pc, fdisp, list, y_get(pc, root, list), Y_LIST, &seq);
+	if (err < 0 || !seq)
+		return err;
 	size_t cnt = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	char *a = calloc(cnt ? cnt : 1, esize);
 	if (!a)
@@ -410,20 +458,14 @@ static int parse_list(struct pctx *pc, const char *fdisp, yaml_node_t *root, con
 						    *name);
 		}
 		snprintf(pc->where, sizeof(pc->where), "%s: %s '%s'", fdisp, kind, *name);
-		yaml_node_t *body = y_get(pc, it, item);
-		if (y_null(body))
+		yaml_node_t *body;
+		if ((rc = y_want(pc, pc->where, l->item, y_get(pc, it, l->item), Y_MAPPING,
+				 &body)) < 0)
+			return rc;
+		if (!body)
 			continue;
-		if (body->type != YAML_MAPPING_NODE)
-			return kube_io_fail(pc->err, pc->errlen, -EINVAL,
-					    _("%s: %s: expected a mapping, not %s"), pc->where,
-					    item, y_kind(body));
-		if (!strcmp(item, "cluster"))
-			rc = parse_cluster(pc, body, e);
-		else if (!strcmp(item, "user"))
-			rc = parse_user(pc, body, e);
-		else
-			rc = parse_context(pc, body, e);
-		if (rc < 0)
+		if ((rc = y_fields(pc, body, l->fields, l->n_fields, e)) < 0 ||
+		    (l->rest && (rc = l->rest(pc, body, e)) < 0))
 			return rc;
 	}
 	return 0;
@@ -489,17 +531,8 @@ static int parse_root(struct pctx *pc, yaml_node_t *root, const char *fdisp, str
 		free(kind);
 		if (rc == 0)
 			rc = y_str(pc, root, "current-context", &f->current_context);
-		if (rc == 0)
-			rc = parse_list(pc, fdisp, root, "clusters", "cluster", "cluster",
-					(void **)&f->clusters, &f->n_clusters,
-					sizeof(struct kc_cluster));
-		if (rc == 0)
-			rc = parse_list(pc, fdisp, root, "users", "user", "user",
-					(void **)&f->users, &f->n_users, sizeof(struct kc_user));
-		if (rc == 0)
-			rc = parse_list(pc, fdisp, root, "contexts", "context", "context",
-					(void **)&f->contexts, &f->n_contexts,
-					sizeof(struct kc_context));
+		for (size_t i = 0; rc == 0 && i < sizeof(kc_lists) / sizeof(kc_lists[0]); i++)
+			rc = parse_list(pc, fdisp, root, &kc_lists[i], f);
 	}
 	return rc;
 }
@@ -515,17 +548,11 @@ int kc_file_load(const char *path, const char *home, struct kc_file *f, char *er
 	char *buf;
 	size_t len;
 	memset(f, 0, sizeof(*f));
-	int rc = kube_io_read_file(path, KUBECONFIG_MAX, &buf, &len);
-	if (rc == -ENOENT)
-		return rc;
-	if (rc == -EFBIG)
-		return kube_io_fail(err, errlen, rc, _("%s: larger than %u MiB, not a kubeconfig"),
-				    fdisp, KUBECONFIG_MAX >> 20);
-	if (rc == -ENOMEM)
-		return kube_io_oom(err, errlen);
+	int rc = KUBE_IO_READ_FILE(path, KUBECONFIG_MAX, &buf, &len, false, err, errlen, fdisp,
+				   _("%s: larger than %u MiB, not a kubeconfig"),
+				   KUBECONFIG_MAX >> 20, _("%s: cannot be read: %s"));
 	if (rc < 0)
-		return kube_io_fail(err, errlen, rc, _("%s: cannot be read: %s"), fdisp,
-				    strerror(-rc));
+		return rc;
 	errno = ENOMEM;
 	if (!(f->path = strdup(path)) || !(f->dir = kube_io_abs_dir_of(path))) {
 		/* getcwd() fails when the current directory was removed */

@@ -32,6 +32,8 @@ enum action {
 	ACT_SCHEDULER, /* reserved for the actions: s */
 	ACT_PROXY_MODE, /* m */
 	ACT_MODULES,   /* l */
+	ACT_KUBE_PROXY, /* K: kube-proxy here and a new connection's cost (ui_kp.c) */
+	ACT_PLANE,     /* the next data plane in the services pane */
 	ACT_GRAPH,
 	ACT_TIME_BACK,
 	ACT_TIME_FORWARD,

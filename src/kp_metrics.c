@@ -359,6 +359,10 @@ static int keep(struct kp_metrics *m, const struct sample *s)
 	     offsetof(struct kp_metrics, iptables_restore_failures)},
 	    {KP "iptables_partial_restore_failures_total",
 	     offsetof(struct kp_metrics, iptables_partial_restore_failures)},
+	    /* nftables mode (1.29+), one series per ip_family: added up. */
+	    {KP "nftables_sync_failures_total", offsetof(struct kp_metrics, nftables_sync_failures)},
+	    {KP "nftables_cleanup_failures_total",
+	     offsetof(struct kp_metrics, nftables_cleanup_failures)},
 	};
 	static const struct {
 		const char *base;

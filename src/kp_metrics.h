@@ -57,6 +57,8 @@ struct kp_metrics {
 	struct kp_value service_changes_total;		   /* ..._service_changes_total */
 	struct kp_value iptables_restore_failures;	   /* ..._iptables_restore_failures_total */
 	struct kp_value iptables_partial_restore_failures; /* ..._partial_restore_failures_total */
+	struct kp_value nftables_sync_failures;		   /* ..._nftables_sync_failures_total */
+	struct kp_value nftables_cleanup_failures;	   /* ..._nftables_cleanup_failures_total */
 	/* kubeproxy_sync_proxy_rules_iptables_total: rules kube-proxy owns, by table. */
 	struct kp_labeled iptables_rules[KP_METRICS_MAX_LABELED];
 	size_t n_iptables_rules;

@@ -16,6 +16,7 @@
 #include "kube_config.h"
 #include "kube_exec.h"
 #include "kube_io.h"
+#include "mem.h"
 #include "nls.h"
 
 #define NAMESPACE_FILE_MAX 4096
@@ -172,6 +173,28 @@ static int choose_context(const struct kube_config_opts *o, struct kc_set *set, 
 	return 0;
 }
 
+/*
+ * A path field (made absolute against dir, then checked to be readable) or its -data twin
+ * (copied) into *out_file or *out_data and *out_len; neither set is fine. 0, -ENOMEM, or the
+ * -errno of a file that cannot be read (*out_file then names it).
+ */
+static int take_file_or_data(const char *dir, const char *file, const unsigned char *data,
+			     size_t len, char **out_file, unsigned char **out_data, size_t *out_len)
+{
+	if (file) {
+		if (!(*out_file = kube_io_resolve_path(dir, file)))
+			return -ENOMEM;
+		return kube_io_check_readable(*out_file);
+	}
+	if (data) {
+		if (!(*out_data = malloc(len)))
+			return -ENOMEM;
+		memcpy(*out_data, data, len);
+		*out_len = len;
+	}
+	return 0;
+}
+
 /* The cluster's part of *out: server, proxy, certificate authority, TLS options. */
 static int fill_cluster(const char *home, const struct kc_cluster *cl,
 			const struct kc_file *cl_file, struct kube_credentials *out, char *err,
@@ -211,22 +234,15 @@ static int fill_cluster(const char *home, const struct kc_cluster *cl,
 		    _("%s: cluster '%s': insecure-skip-tls-verify cannot be combined with a "
 		      "certificate authority"),
 		    ldisp, cl->name);
-	if (cl->ca) {
-		if (!(out->ca_file = kube_io_resolve_path(cl_file->dir, cl->ca)))
-			return kube_io_oom(err, errlen);
-		int rc = kube_io_check_readable(out->ca_file);
-		if (rc < 0)
-			return kube_io_fail(
-			    err, errlen, rc,
-			    _("%s: cluster '%s': certificate-authority '%s' cannot be read: %s"),
-			    ldisp, cl->name, out->ca_file, strerror(-rc));
-	}
-	if (cl->ca_data) {
-		if (!(out->ca_data = malloc(cl->ca_len)))
-			return kube_io_oom(err, errlen);
-		memcpy(out->ca_data, cl->ca_data, cl->ca_len);
-		out->ca_len = cl->ca_len;
-	}
+	int rc = take_file_or_data(cl_file->dir, cl->ca, cl->ca_data, cl->ca_len, &out->ca_file,
+				   &out->ca_data, &out->ca_len);
+	if (rc == -ENOMEM)
+		return kube_io_oom(err, errlen);
+	if (rc < 0)
+		return kube_io_fail(
+		    err, errlen, rc,
+		    _("%s: cluster '%s': certificate-authority '%s' cannot be read: %s"), ldisp,
+		    cl->name, out->ca_file, strerror(-rc));
 	out->insecure = cl->insecure;
 	out->disable_compression = cl->disable_compression;
 	if (!set_str(&out->tls_server_name, cl->tls_server_name) ||
@@ -275,38 +291,22 @@ static int fill_client_cert(const struct kc_user *u, const struct kc_file *u_fil
 			    size_t errlen)
 {
 	const char *un = u->name;
-	/* client-go ignores a key without a certificate */
-	if (u->cert) {
-		if (!(out->cert_file = kube_io_resolve_path(u_file->dir, u->cert)))
-			return kube_io_oom(err, errlen);
-		int rc = kube_io_check_readable(out->cert_file);
-		if (rc < 0)
-			return kube_io_fail(
-			    err, errlen, rc,
-			    _("%s: user '%s': client-certificate '%s' cannot be read: "
-			      "%s"),
-			    udisp, un, out->cert_file, strerror(-rc));
-	} else {
-		if (!(out->cert_data = malloc(u->cert_len)))
-			return kube_io_oom(err, errlen);
-		memcpy(out->cert_data, u->cert_data, u->cert_len);
-		out->cert_len = u->cert_len;
-	}
-	if (u->key) {
-		if (!(out->key_file = kube_io_resolve_path(u_file->dir, u->key)))
-			return kube_io_oom(err, errlen);
-		int rc = kube_io_check_readable(out->key_file);
-		if (rc < 0)
-			return kube_io_fail(err, errlen, rc,
-					    _("%s: user '%s': client-key '%s' cannot be read: %s"),
-					    udisp, un, out->key_file, strerror(-rc));
-	} else {
-		if (!(out->key_data = malloc(u->key_len)))
-			return kube_io_oom(err, errlen);
-		memcpy(out->key_data, u->key_data, u->key_len);
-		out->key_len = u->key_len;
-	}
-	return 0;
+	/* client-go ignores a key without a certificate; check_user saw that both are set */
+	int rc = take_file_or_data(u_file->dir, u->cert, u->cert_data, u->cert_len, &out->cert_file,
+				   &out->cert_data, &out->cert_len);
+	if (rc < 0 && rc != -ENOMEM)
+		return kube_io_fail(err, errlen, rc,
+				    _("%s: user '%s': client-certificate '%s' cannot be read: "
+				      "%s"),
+				    udisp, un, out->cert_file, strerror(-rc));
+	if (rc == 0)
+		rc = take_file_or_data(u_file->dir, u->key, u->key_data, u->key_len, &out->key_file,
+				       &out->key_data, &out->key_len);
+	if (rc < 0 && rc != -ENOMEM)
+		return kube_io_fail(err, errlen, rc,
+				    _("%s: user '%s': client-key '%s' cannot be read: %s"), udisp, un,
+				    out->key_file, strerror(-rc));
+	return rc == -ENOMEM ? kube_io_oom(err, errlen) : 0;
 }
 
 /* token, basic auth, an oidc auth-provider's id-token and tokenFile into *out. */
@@ -685,29 +685,16 @@ void kube_credentials_free(struct kube_credentials *c)
 {
 	if (!c)
 		return;
-	free(c->source);
-	free(c->context);
-	free(c->cluster);
-	free(c->user);
-	free(c->namespace_);
-	free(c->server);
-	free(c->ca_file);
-	free(c->ca_data);
-	free(c->tls_server_name);
-	free(c->proxy_url);
-	free(c->cert_file);
-	free(c->cert_data);
-	free(c->key_file);
+	mem_free_all(c->source, c->context, c->cluster, c->user, c->namespace_, c->server,
+		     c->ca_file, c->ca_data, c->tls_server_name, c->proxy_url, c->cert_file,
+		     c->cert_data, c->key_file, c->token_file, c->username, c->exec_command,
+		     c->exec_api_version, c->exec_interactive_mode);
+	/* SECRET fields: wiped before they are freed. */
 	kube_io_wipe_free(c->key_data, c->key_len);
 	kube_io_wipe_free_str(c->token);
-	free(c->token_file);
-	free(c->username);
 	kube_io_wipe_free_str(c->password);
-	free(c->exec_command);
 	kube_io_free_strv(c->exec_args, c->n_exec_args, true);
 	kube_io_free_strv(c->exec_env, c->n_exec_env, true);
-	free(c->exec_api_version);
-	free(c->exec_interactive_mode);
 	kube_exec_cache_free(c->cache_);
 	memset(c, 0, sizeof(*c));
 }

@@ -89,15 +89,11 @@ int kube_exec_token_file_refresh(struct kube_credentials *c, bool force, const c
 		return 0;
 	char *buf;
 	size_t len;
-	int rc = kube_io_read_file(c->token_file, TOKEN_FILE_MAX, &buf, &len);
-	if (rc == -EFBIG)
-		return kube_io_fail(err, errlen, rc, _("token file '%s' is larger than %u KiB"),
-				    fdisp, TOKEN_FILE_MAX >> 10);
-	if (rc == -ENOMEM)
-		return kube_io_oom(err, errlen);
+	int rc = KUBE_IO_READ_FILE(c->token_file, TOKEN_FILE_MAX, &buf, &len, true, err, errlen,
+				   fdisp, _("token file '%s' is larger than %u KiB"),
+				   TOKEN_FILE_MAX >> 10, _("token file '%s' cannot be read: %s"));
 	if (rc < 0)
-		return kube_io_fail(err, errlen, rc, _("token file '%s' cannot be read: %s"), fdisp,
-				    strerror(-rc));
+		return rc;
 	size_t cap = len + 1;
 	kube_io_trim(buf, &len);
 	if (len == 0 || memchr(buf, '\0', len) || strpbrk(buf, "\r\n")) {

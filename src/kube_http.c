@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "kube_config.h"
 #include "kube_http.h"
+#include "mem.h"
 #include "nls.h"
 
 struct kube_req {
@@ -139,12 +141,7 @@ static void req_free(struct kube_req *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
-	free(r->method);
-	free(r->path);
-	free(r->content_type);
-	free(r->body);
-	free(r->buf);
-	free(r);
+	mem_free_all(r->method, r->path, r->content_type, r->body, r->buf, r);
 }
 
 void kube_http_free(struct kube_http *h)
@@ -168,20 +165,7 @@ void kube_http_free(struct kube_http *h)
 
 static bool append(struct kube_req *r, const char *data, size_t n)
 {
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 16384;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		char *p = realloc(r->buf, cap);
-		if (!p)
-			return false;
-		r->buf = p;
-		r->cap = cap;
-	}
-	memcpy(r->buf + r->len, data, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
-	return true;
+	return array_append_text(&r->buf, &r->len, &r->cap, data, n, 16384) == 0;
 }
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)

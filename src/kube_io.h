@@ -3,8 +3,10 @@
 #ifndef IPVSTOP_KUBE_IO_H
 #define IPVSTOP_KUBE_IO_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define KUBECONFIG_MAX (16u << 20) /* bytes of one kubeconfig (or certificate-authority) file */
 
@@ -54,6 +56,25 @@ char *kube_io_resolve_path(const char *dir, const char *p);
  * NULL. The buffer may hold secrets: free it with kube_io_wipe_free(buf, len + 1).
  */
 int kube_io_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/*
+ * kube_io_read_file() that also says why it failed into err: too_big (a format taking disp
+ * and limit) for -EFBIG, "out of memory", else unreadable (disp and strerror); -ENOENT is
+ * said only when say_enoent (a missing kubeconfig is for the caller to judge). A statement
+ * expression, so that the compiler checks the formats where they are written.
+ */
+#define KUBE_IO_READ_FILE(path, max, buf, len, say_enoent, err, errlen, disp, too_big, limit,    \
+			  unreadable)                                                             \
+	__extension__({                                                                          \
+		int rc_ = kube_io_read_file(path, max, buf, len);                                \
+		if (rc_ == -EFBIG)                                                               \
+			kube_io_fail(err, errlen, rc_, too_big, disp, limit);                    \
+		else if (rc_ == -ENOMEM)                                                         \
+			kube_io_oom(err, errlen);                                                \
+		else if (rc_ < 0 && (rc_ != -ENOENT || (say_enoent)))                            \
+			kube_io_fail(err, errlen, rc_, unreadable, disp, strerror(-rc_));        \
+		rc_;                                                                             \
+	})
 
 /* 0 when path can be opened for reading, else -errno. */
 int kube_io_check_readable(const char *path);

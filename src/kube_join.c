@@ -12,6 +12,7 @@
 #include "array.h"
 #include "hash.h"
 #include "kube_join.h"
+#include "mem.h"
 
 /*
  * What kube-proxy's ipvs proxier does (kubernetes/kubernetes pkg/proxy/ipvs/proxier.go,
@@ -89,27 +90,19 @@ static bool ht_find(const struct hash_index *t, const void *key, uint32_t *val)
 
 /* ---- keys (zeroed first: padding takes part in the comparison) ---- */
 
-struct vs_key { /* (protocol, family, address, port) */
-	uint16_t proto, port;
-	uint8_t af, pad[3];
-	uint8_t addr[16];
-};
-
-struct addr_key {
-	uint8_t af, pad[3];
-	uint8_t addr[16];
-};
-
 struct np_key {
 	uint16_t proto, port;
 };
 
 /*
- * (group, family, address, port): an endpoint of one Service port (group: the service port
- * id) or a real server of one virtual service (group: its index).
+ * (scope, family, address, port), one shape for every address key:
+ *  - a virtual service: scope is its protocol;
+ *  - a node address: scope and port are 0;
+ *  - an endpoint of one Service port (scope: the service port id) or a real server of one
+ *    virtual service (scope: its index).
  */
-struct member_key {
-	uint32_t group;
+struct addr_key {
+	uint32_t scope;
 	uint16_t port;
 	uint8_t af, pad;
 	uint8_t addr[16];
@@ -125,32 +118,11 @@ static void fill_addr(uint8_t dst[16], int af, const struct ipvs_addr *a)
 	memcpy(dst, a->bytes, af == AF_INET ? 4 : 16);
 }
 
-static struct vs_key vs_key(uint16_t proto, int af, const struct ipvs_addr *a, uint16_t port)
-{
-	struct vs_key k;
-	memset(&k, 0, sizeof(k));
-	k.proto = proto;
-	k.port = port;
-	k.af = (uint8_t)af;
-	fill_addr(k.addr, af, a);
-	return k;
-}
-
-static struct addr_key addr_key(int af, const struct ipvs_addr *a)
+static struct addr_key addr_key(uint32_t scope, int af, const struct ipvs_addr *a, uint16_t port)
 {
 	struct addr_key k;
 	memset(&k, 0, sizeof(k));
-	k.af = (uint8_t)af;
-	fill_addr(k.addr, af, a);
-	return k;
-}
-
-static struct member_key member_key(uint32_t group, int af, const struct ipvs_addr *a,
-				    uint16_t port)
-{
-	struct member_key k;
-	memset(&k, 0, sizeof(k));
-	k.group = group;
+	k.scope = scope;
 	k.port = port;
 	k.af = (uint8_t)af;
 	fill_addr(k.addr, af, a);
@@ -218,13 +190,12 @@ void kube_drain_tracker_free(struct kube_drain_tracker *t)
 
 /* ---- the join ---- */
 
-/* kube-proxy skips these Services altogether (ShouldSkipService). */
-static bool proxied(const struct kube_service *svc)
+bool kube_join_proxied(const struct kube_service *svc)
 {
 	return !svc->headless && svc->type != KUBE_SVC_EXTERNAL_NAME && svc->n_cluster_ips > 0;
 }
 
-static bool has_family(const struct kube_service *svc, int af)
+bool kube_join_has_family(const struct kube_service *svc, int af)
 {
 	for (size_t i = 0; i < svc->n_cluster_ips; i++)
 		if (svc->cluster_ips[i].af == af)
@@ -297,6 +268,22 @@ static void *grow(void *base, size_t n, size_t *cap, size_t size)
 		p_ ? ((arr) = p_, memset(&p_[(n)++], 0, sizeof(*p_))) : NULL;                      \
 	})
 
+/*
+ * Appends to j->drain or j->extra (arr) an entry for real server d of virtual service vs,
+ * which is still endpoint (slice, endpoint) or -1; the entry, or NULL when out of memory.
+ */
+#define APPEND_DEST(arr, n, cap, vs_, d_, slice_, endpoint_)                                       \
+	__extension__({                                                                            \
+		__typeof__(arr) e_ = APPEND(arr, n, cap);                                          \
+		if (e_) {                                                                          \
+			e_->vs = (uint32_t)(vs_);                                                  \
+			e_->dest = (uint32_t)(d_);                                                 \
+			e_->slice = (slice_);                                                      \
+			e_->endpoint = (endpoint_);                                                \
+		}                                                                                  \
+		e_;                                                                                \
+	})
+
 static int build_service_tables(struct ctx *c)
 {
 	const struct kube_state *k = c->k;
@@ -309,7 +296,7 @@ static int build_service_tables(struct ctx *c)
 		const struct kube_service *svc = &k->services[i];
 		c->sp_base[i] = c->n_sp;
 		c->n_sp += svc->n_ports;
-		if (!proxied(svc))
+		if (!kube_join_proxied(svc))
 			continue;
 		n_vip += (svc->n_cluster_ips + svc->n_external_ips + svc->n_lb_ips) * svc->n_ports;
 		n_np += svc->n_ports;
@@ -319,7 +306,7 @@ static int build_service_tables(struct ctx *c)
 		n_node += k->nodes[i].n_addrs;
 
 	c->vips = malloc((n_vip + n_np + 1) * sizeof(*c->vips));
-	if (!c->vips || ht_init(&c->vip_t, sizeof(struct vs_key), n_vip) < 0 ||
+	if (!c->vips || ht_init(&c->vip_t, sizeof(struct addr_key), n_vip) < 0 ||
 	    ht_init(&c->np_t, sizeof(struct np_key), n_np) < 0 ||
 	    ht_init(&c->node_t, sizeof(struct addr_key), n_node) < 0 ||
 	    ht_init(&c->name_t, sizeof(struct name_key), k->n_services) < 0)
@@ -329,7 +316,7 @@ static int build_service_tables(struct ctx *c)
 		const struct kube_service *svc = &k->services[i];
 		struct name_key nk = name_key(svc->ns, svc->name);
 		ht_add(&c->name_t, &nk, (uint32_t)i);
-		if (!proxied(svc))
+		if (!kube_join_proxied(svc))
 			continue;
 		static const enum kube_owner_kind kinds[] = {
 		    KUBE_OWNER_CLUSTER_IP, KUBE_OWNER_EXTERNAL_IP, KUBE_OWNER_LOAD_BALANCER};
@@ -340,10 +327,10 @@ static int build_service_tables(struct ctx *c)
 			for (size_t l = 0; l < 3; l++)
 				for (size_t a = 0; a < counts[l]; a++) {
 					const struct kube_ip *ip = &lists[l][a];
-					if (!ip->af || !has_family(svc, ip->af))
+					if (!ip->af || !kube_join_has_family(svc, ip->af))
 						continue;
-					struct vs_key key =
-					    vs_key(sp->protocol, ip->af, &ip->addr, sp->port);
+					struct addr_key key =
+					    addr_key(sp->protocol, ip->af, &ip->addr, sp->port);
 					c->vips[c->n_vips] =
 					    (struct vip){(uint32_t)i, (uint32_t)p, kinds[l]};
 					ht_add(&c->vip_t, &key, (uint32_t)c->n_vips++);
@@ -359,7 +346,7 @@ static int build_service_tables(struct ctx *c)
 	for (size_t i = 0; i < k->n_nodes; i++)
 		for (size_t a = 0; a < k->nodes[i].n_addrs; a++) {
 			struct addr_key key =
-			    addr_key(k->nodes[i].addrs[a].af, &k->nodes[i].addrs[a].addr);
+			    addr_key(0, k->nodes[i].addrs[a].af, &k->nodes[i].addrs[a].addr, 0);
 			ht_add(&c->node_t, &key, (uint32_t)i);
 		}
 	return 0;
@@ -412,7 +399,7 @@ static size_t map_slice_ports(struct ctx *c, const size_t *first, size_t *sport)
 		int32_t si = -1;
 		if (sl->service && sl->af)
 			si = find_service(c, sl->ns, sl->service);
-		if (si >= 0 && !proxied(&k->services[si]))
+		if (si >= 0 && !kube_join_proxied(&k->services[si]))
 			si = -1;
 		for (size_t p = 0; p < sl->n_ports; p++) {
 			const struct kube_slice_port *port = &sl->ports[p];
@@ -473,7 +460,7 @@ static int dedupe_endpoints(struct ctx *c)
 	for (size_t p = 0; p < c->n_sp; p++)
 		if (c->csr_base[p + 1] - c->csr_base[p] > GROUP_SCAN)
 			big += c->csr_base[p + 1] - c->csr_base[p];
-	if (ht_init(&c->ep_t, sizeof(struct member_key), big) < 0)
+	if (ht_init(&c->ep_t, sizeof(struct addr_key), big) < 0)
 		return -ENOMEM;
 	for (size_t p = 0; p < c->n_sp; p++) {
 		size_t from = c->csr_base[p], to = c->csr_base[p + 1], start = w;
@@ -485,8 +472,8 @@ static int dedupe_endpoints(struct ctx *c)
 			uint32_t old;
 			bool dup = false;
 			if (table) {
-				struct member_key key =
-				    member_key((uint32_t)p, ep->ip.af, &ep->ip.addr, ref.port);
+				struct addr_key key =
+				    addr_key((uint32_t)p, ep->ip.af, &ep->ip.addr, ref.port);
 				dup = ht_find(&c->ep_t, &key, &old);
 				if (!dup)
 					ht_add(&c->ep_t, &key, (uint32_t)w);
@@ -598,7 +585,7 @@ static bool find_ep(const struct ctx *c, size_t sp, int af, const struct ipvs_ad
 		    uint16_t port, uint32_t *e)
 {
 	if (c->csr_base[sp + 1] - c->csr_base[sp] > GROUP_SCAN) {
-		struct member_key key = member_key((uint32_t)sp, af, addr, port);
+		struct addr_key key = addr_key((uint32_t)sp, af, addr, port);
 		return ht_find(&c->ep_t, &key, e);
 	}
 	for (size_t i = c->csr_base[sp]; i < c->csr_base[sp + 1]; i++) {
@@ -618,7 +605,7 @@ static bool find_dest(const struct ctx *c, size_t vs, int af, const struct ipvs_
 {
 	const struct ipvs_service *v = &c->s->services[vs];
 	if (v->n_dests > GROUP_SCAN) {
-		struct member_key key = member_key((uint32_t)vs, af, addr, port);
+		struct addr_key key = addr_key((uint32_t)vs, af, addr, port);
 		return ht_find(&c->dest_t, &key, d);
 	}
 	for (size_t i = 0; i < v->n_dests; i++) {
@@ -669,25 +656,18 @@ static int check_real_servers(struct ctx *c, size_t vs, struct drains *dn)
 			ep = ep_of(c, &c->eps[e]);
 		}
 		if (dst->weight == 0) {
-			struct kube_drift_drain *dr = APPEND(j->drain, j->n_drain, c->cap_drain);
+			struct kube_drift_drain *dr = APPEND_DEST(
+			    j->drain, j->n_drain, c->cap_drain, vs, d, ref->slice, ref->endpoint);
 			if (!dr)
 				return -ENOMEM;
-			dr->vs = (uint32_t)vs;
-			dr->dest = (uint32_t)d;
-			dr->slice = ref->slice;
-			dr->endpoint = ref->endpoint;
 			track_drain(dn, v, dst, dr);
 			continue;
 		}
 		if (ep && (!x.checkable || ep_in(c, &x, ep)))
 			continue;
-		struct kube_drift_extra *ex = APPEND(j->extra, j->n_extra, c->cap_extra);
-		if (!ex)
+		if (!APPEND_DEST(j->extra, j->n_extra, c->cap_extra, vs, d, ref->slice,
+				 ref->endpoint))
 			return -ENOMEM;
-		ex->vs = (uint32_t)vs;
-		ex->dest = (uint32_t)d;
-		ex->slice = ref->slice;
-		ex->endpoint = ref->endpoint;
 	}
 	if (!x.checkable || x.cond == COND_NONE)
 		return 0;
@@ -727,7 +707,7 @@ static void find_owner(struct ctx *c, size_t vs)
 	o->service = -1;
 	if (v->fwmark || !v->protocol)
 		return;
-	struct vs_key key = vs_key(v->protocol, v->af, &v->addr, v->port);
+	struct addr_key key = addr_key(v->protocol, v->af, &v->addr, v->port);
 	if (ht_find(&c->vip_t, &key, &val)) {
 		o->service = (int32_t)c->vips[val].service;
 		o->port = c->vips[val].port;
@@ -739,9 +719,9 @@ static void find_owner(struct ctx *c, size_t vs)
 			const struct vip *np = &c->vips[val];
 			/* The proxier of this family only serves Services with a ClusterIP in it.
 			 */
-			if (!has_family(&k->services[np->service], v->af))
+			if (!kube_join_has_family(&k->services[np->service], v->af))
 				continue;
-			struct addr_key ak = addr_key(v->af, &v->addr);
+			struct addr_key ak = addr_key(0, v->af, &v->addr, 0);
 			uint32_t node;
 			o->service = (int32_t)np->service;
 			o->port = np->port;
@@ -764,24 +744,24 @@ static int find_unserved(struct ctx *c)
 	const struct snapshot *s = c->s;
 	const struct kube_state *k = c->k;
 	struct kube_join *j = c->j;
-	if (ht_init(&c->vs_t, sizeof(struct vs_key), s->n_services) < 0)
+	if (ht_init(&c->vs_t, sizeof(struct addr_key), s->n_services) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct ipvs_service *v = &s->services[i];
 		if (v->fwmark)
 			continue;
-		struct vs_key key = vs_key(v->protocol, v->af, &v->addr, v->port);
+		struct addr_key key = addr_key(v->protocol, v->af, &v->addr, v->port);
 		ht_add(&c->vs_t, &key, (uint32_t)i);
 	}
 	for (size_t i = 0; i < k->n_services; i++) {
 		const struct kube_service *svc = &k->services[i];
-		if (!proxied(svc))
+		if (!kube_join_proxied(svc))
 			continue;
 		for (size_t p = 0; p < svc->n_ports; p++)
 			for (size_t a = 0; a < svc->n_cluster_ips; a++) {
 				const struct kube_ip *ip = &svc->cluster_ips[a];
-				struct vs_key key = vs_key(svc->ports[p].protocol, ip->af,
-							   &ip->addr, svc->ports[p].port);
+				struct addr_key key = addr_key(svc->ports[p].protocol, ip->af,
+							       &ip->addr, svc->ports[p].port);
 				uint32_t v;
 				if (ht_find(&c->vs_t, &key, &v))
 					continue;
@@ -812,35 +792,30 @@ static void ctx_free(struct ctx *c)
 	hash_index_free(&c->vs_t);
 }
 
+/* kube_rs_alloc's count: the real servers of service i of snapshot s. */
+static size_t dests_of(const void *s, size_t i)
+{
+	return ((const struct snapshot *)s)->services[i].n_dests;
+}
+
 /* The result arrays every virtual service has a place in: owners and real server refs. */
 static int alloc_results(struct ctx *c, size_t *n_zero)
 {
 	const struct snapshot *s = c->s;
 	const struct kube_state *k = c->k;
 	struct kube_join *j = c->j;
-	size_t n_dests = 0;
 
 	if (k->config.known)
 		snprintf(j->sched_expected, sizeof(j->sched_expected), "%s",
 			 k->config.scheduler[0] ? k->config.scheduler : "rr");
 	j->n_owners = s->n_services;
 	j->owners = calloc(s->n_services ? s->n_services : 1, sizeof(*j->owners));
-	j->rs_base = calloc(s->n_services + 1, sizeof(*j->rs_base));
-	if (!j->owners || !j->rs_base)
+	if (!j->owners)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->n_services; i++) {
-		j->rs_base[i] = n_dests;
-		n_dests += s->services[i].n_dests;
+	for (size_t i = 0; i < s->n_services; i++)
 		for (size_t d = 0; d < s->services[i].n_dests; d++)
 			*n_zero += s->services[i].dests[d].weight == 0;
-	}
-	j->rs_base[s->n_services] = n_dests;
-	j->rs = malloc((n_dests ? n_dests : 1) * sizeof(*j->rs));
-	if (!j->rs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_dests; i++)
-		j->rs[i] = (struct kube_rs_ref){-1, -1};
-	return 0;
+	return kube_rs_alloc(&j->rs, &j->rs_base, s->n_services, dests_of, s);
 }
 
 /* Appends index i to the list arr (n entries, cap allocated). 0 or -ENOMEM. */
@@ -863,7 +838,7 @@ static int find_owners(struct ctx *c)
 	for (size_t i = 0; i < s->n_services; i++)
 		if (s->services[i].n_dests > GROUP_SCAN)
 			n_big += s->services[i].n_dests;
-	if (ht_init(&c->dest_t, sizeof(struct member_key), n_big) < 0)
+	if (ht_init(&c->dest_t, sizeof(struct addr_key), n_big) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_services; i++) {
 		find_owner(c, i);
@@ -876,8 +851,8 @@ static int find_owners(struct ctx *c)
 		j->n_owned++;
 		for (size_t d = 0; v->n_dests > GROUP_SCAN && d < v->n_dests; d++) {
 			const struct ipvs_dest *dst = &v->dests[d];
-			struct member_key key = member_key((uint32_t)i, dst->af ? dst->af : v->af,
-							   &dst->addr, dst->port);
+			struct addr_key key =
+			    addr_key((uint32_t)i, dst->af ? dst->af : v->af, &dst->addr, dst->port);
 			ht_add(&c->dest_t, &key, (uint32_t)d);
 		}
 		if (j->owners[i].sched_mismatch &&
@@ -937,12 +912,10 @@ static int drain_unowned(struct ctx *c, struct drains *dn)
 		for (size_t d = 0; d < v->n_dests; d++) {
 			if (v->dests[d].weight != 0)
 				continue;
-			struct kube_drift_drain *dr = APPEND(j->drain, j->n_drain, c->cap_drain);
+			struct kube_drift_drain *dr =
+			    APPEND_DEST(j->drain, j->n_drain, c->cap_drain, i, d, -1, -1);
 			if (!dr)
 				return -ENOMEM;
-			dr->vs = (uint32_t)i;
-			dr->dest = (uint32_t)d;
-			dr->slice = dr->endpoint = -1;
 			track_drain(dn, v, &v->dests[d], dr);
 		}
 	}
@@ -992,25 +965,41 @@ int kube_join(const struct snapshot *s, const struct kube_state *k,
 
 void kube_join_free(struct kube_join *j)
 {
-	free(j->owners);
-	free(j->rs);
-	free(j->rs_base);
-	free(j->missing);
-	free(j->extra);
-	free(j->drain);
-	free(j->unowned);
-	free(j->unserved);
-	free(j->sched);
-	free(j->affinity);
+	mem_free_all(j->owners, j->rs, j->rs_base, j->missing, j->extra, j->drain, j->unowned,
+		     j->unserved, j->sched, j->affinity);
 	memset(j, 0, sizeof(*j));
+}
+
+const struct kube_rs_ref *kube_rs_at(const struct kube_rs_ref *refs, const size_t *base, size_t n,
+				     size_t i, size_t j)
+{
+	if (!refs || i >= n || base[i] + j >= base[i + 1])
+		return NULL;
+	const struct kube_rs_ref *r = &refs[base[i] + j];
+	return r->slice >= 0 ? r : NULL;
+}
+
+int kube_rs_alloc(struct kube_rs_ref **refs, size_t **base, size_t n,
+		  size_t (*count)(const void *groups, size_t i), const void *groups)
+{
+	size_t total = 0;
+	if (!(*base = calloc(n + 1, sizeof(**base))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		(*base)[i] = total;
+		total += count(groups, i);
+	}
+	(*base)[n] = total;
+	if (!(*refs = malloc((total ? total : 1) * sizeof(**refs))))
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++)
+		(*refs)[i] = (struct kube_rs_ref){-1, -1};
+	return 0;
 }
 
 const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, size_t dest)
 {
-	if (!j->rs || vs >= j->n_owners || j->rs_base[vs] + dest >= j->rs_base[vs + 1])
-		return NULL;
-	const struct kube_rs_ref *r = &j->rs[j->rs_base[vs] + dest];
-	return r->slice >= 0 ? r : NULL;
+	return kube_rs_at(j->rs, j->rs_base, j->n_owners, vs, dest);
 }
 
 const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,
@@ -1034,22 +1023,13 @@ const char *kube_join_owner_label(const struct kube_state *k, const struct kube_
 
 const char *kube_owner_kind_name(enum kube_owner_kind kind)
 {
-	switch (kind) {
-	case KUBE_OWNER_CLUSTER_IP:
-		return "cluster-ip";
-	case KUBE_OWNER_EXTERNAL_IP:
-		return "external-ip";
-	case KUBE_OWNER_LOAD_BALANCER:
-		return "load-balancer";
-	case KUBE_OWNER_NODE_PORT:
-		return "node-port";
-	}
-	return "unknown";
+	/* In the order of enum kube_owner_kind. */
+	static const char *const names[] = {"cluster-ip", "external-ip", "load-balancer",
+					    "node-port"};
+	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }
 
 /* Keys are compared and hashed as bytes: no padding may hide in them. */
-_Static_assert(sizeof(struct vs_key) == 24, "vs_key padding");
-_Static_assert(sizeof(struct addr_key) == 20, "addr_key padding");
+_Static_assert(sizeof(struct addr_key) == 24, "addr_key padding");
 _Static_assert(sizeof(struct np_key) == 4, "np_key padding");
-_Static_assert(sizeof(struct member_key) == 24, "member_key padding");
 _Static_assert(sizeof(struct drain_key) == 44, "drain_key padding");

@@ -140,10 +140,29 @@ void kube_join_free(struct kube_join *j);
 
 /* The endpoint of snapshot services[vs].dests[dest], or NULL when the join has none. */
 const struct kube_rs_ref *kube_join_rs(const struct kube_join *j, size_t vs, size_t dest);
+/*
+ * refs[base[i] + j] for element j of group i of n groups (base has n + 1 entries), when that
+ * element is joined to an endpoint; else NULL. The lookup kube_join_rs and dp_join_ep share.
+ */
+const struct kube_rs_ref *kube_rs_at(const struct kube_rs_ref *refs, const size_t *base,
+				     size_t n, size_t i, size_t j);
+/*
+ * The layout kube_rs_at reads, for n groups of count(groups, i) elements each: *base (n + 1
+ * offsets) and *refs (all the elements, each joined to nothing; room for one when there are
+ * none), both owned. 0 or -ENOMEM.
+ */
+int kube_rs_alloc(struct kube_rs_ref **refs, size_t **base, size_t n,
+		  size_t (*count)(const void *groups, size_t i), const void *groups);
 
 /* "namespace/name:portname", or "namespace/name:port" for an unnamed port; buf returned. */
 const char *kube_join_owner_label(const struct kube_state *k, const struct kube_vs_owner *o,
 				  char *buf, size_t len);
+/* kube-proxy skips these Services altogether (ShouldSkipService): false for a headless or
+ * ExternalName Service, or one without a ClusterIP. */
+bool kube_join_proxied(const struct kube_service *svc);
+/* The Service has a ClusterIP of family af: each proxier (one per family) serves it then. */
+bool kube_join_has_family(const struct kube_service *svc, int af);
+
 /* "cluster-ip", "external-ip", "load-balancer", "node-port". */
 const char *kube_owner_kind_name(enum kube_owner_kind kind);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kube_model.h"
+#include "mem.h"
 
 const char *kube_configured_mode(const struct kube_state *k)
 {
@@ -23,14 +24,9 @@ void kube_service_free(struct kube_service *s)
 {
 	if (!s)
 		return;
-	free(s->ns);
-	free(s->name);
-	free(s->cluster_ips);
-	free(s->external_ips);
-	free(s->lb_ips);
 	for (size_t i = 0; i < s->n_ports; i++)
 		free(s->ports[i].name);
-	free(s->ports);
+	mem_free_all(s->ns, s->name, s->cluster_ips, s->external_ips, s->lb_ips, s->ports);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -38,17 +34,11 @@ void kube_slice_free(struct kube_slice *s)
 {
 	if (!s)
 		return;
-	free(s->ns);
-	free(s->name);
-	free(s->service);
 	for (size_t i = 0; i < s->n_ports; i++)
 		free(s->ports[i].name);
-	free(s->ports);
-	for (size_t i = 0; i < s->n_endpoints; i++) {
-		free(s->endpoints[i].node);
-		free(s->endpoints[i].pod);
-	}
-	free(s->endpoints);
+	for (size_t i = 0; i < s->n_endpoints; i++)
+		mem_free_all(s->endpoints[i].node, s->endpoints[i].pod);
+	mem_free_all(s->ns, s->name, s->service, s->ports, s->endpoints);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -56,8 +46,7 @@ void kube_node_free(struct kube_node *n)
 {
 	if (!n)
 		return;
-	free(n->name);
-	free(n->addrs);
+	mem_free_all(n->name, n->addrs);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -65,26 +54,16 @@ void kube_proxy_pod_free(struct kube_proxy_pod *p)
 {
 	if (!p)
 		return;
-	free(p->name);
-	free(p->node);
-	free(p->log_tail);
+	mem_free_all(p->name, p->node, p->log_tail);
 	memset(p, 0, sizeof(*p));
 }
 
 void kube_state_free(struct kube_state *k)
 {
-	for (size_t i = 0; i < k->n_services; i++)
-		kube_service_free(&k->services[i]);
-	free(k->services);
-	for (size_t i = 0; i < k->n_slices; i++)
-		kube_slice_free(&k->slices[i]);
-	free(k->slices);
-	for (size_t i = 0; i < k->n_nodes; i++)
-		kube_node_free(&k->nodes[i]);
-	free(k->nodes);
-	for (size_t i = 0; i < k->n_proxies; i++)
-		kube_proxy_pod_free(&k->proxies[i]);
-	free(k->proxies);
+	mem_free_array(k->services, k->n_services, kube_service_free);
+	mem_free_array(k->slices, k->n_slices, kube_slice_free);
+	mem_free_array(k->nodes, k->n_nodes, kube_node_free);
+	mem_free_array(k->proxies, k->n_proxies, kube_proxy_pod_free);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -177,6 +156,21 @@ static bool copy_pod(struct kube_proxy_pod *d, const struct kube_proxy_pod *s)
 	return d->name && (d->node || !s->node) && (d->log_tail || !s->log_tail);
 }
 
+/*
+ * dst->arr: a copy of src->arr, one element at a time; dst->n counts the elements begun, so
+ * that kube_state_free() frees what a failed copy left. Jumps to nomem on a failure.
+ */
+#define COPY_LIST(arr, n, copy_one)                                                           \
+	do {                                                                                  \
+		if (src->n && !(dst->arr = calloc(src->n, sizeof(*dst->arr))))               \
+			goto nomem;                                                           \
+		for (size_t i_ = 0; i_ < src->n; i_++) {                                      \
+			dst->n++;                                                             \
+			if (!copy_one(&dst->arr[i_], &src->arr[i_]))                         \
+				goto nomem;                                                   \
+		}                                                                             \
+	} while (0)
+
 int kube_state_copy(struct kube_state *dst, const struct kube_state *src)
 {
 	*dst = *src;
@@ -185,31 +179,10 @@ int kube_state_copy(struct kube_state *dst, const struct kube_state *src)
 	dst->nodes = NULL;
 	dst->proxies = NULL;
 	dst->n_services = dst->n_slices = dst->n_nodes = dst->n_proxies = 0;
-	if ((src->n_services && !(dst->services = calloc(src->n_services, sizeof(*dst->services)))) ||
-	    (src->n_slices && !(dst->slices = calloc(src->n_slices, sizeof(*dst->slices)))) ||
-	    (src->n_nodes && !(dst->nodes = calloc(src->n_nodes, sizeof(*dst->nodes)))) ||
-	    (src->n_proxies && !(dst->proxies = calloc(src->n_proxies, sizeof(*dst->proxies)))))
-		goto nomem;
-	for (size_t i = 0; i < src->n_services; i++) {
-		dst->n_services++;
-		if (!copy_service(&dst->services[i], &src->services[i]))
-			goto nomem;
-	}
-	for (size_t i = 0; i < src->n_slices; i++) {
-		dst->n_slices++;
-		if (!copy_slice(&dst->slices[i], &src->slices[i]))
-			goto nomem;
-	}
-	for (size_t i = 0; i < src->n_nodes; i++) {
-		dst->n_nodes++;
-		if (!copy_node(&dst->nodes[i], &src->nodes[i]))
-			goto nomem;
-	}
-	for (size_t i = 0; i < src->n_proxies; i++) {
-		dst->n_proxies++;
-		if (!copy_pod(&dst->proxies[i], &src->proxies[i]))
-			goto nomem;
-	}
+	COPY_LIST(services, n_services, copy_service);
+	COPY_LIST(slices, n_slices, copy_slice);
+	COPY_LIST(nodes, n_nodes, copy_node);
+	COPY_LIST(proxies, n_proxies, copy_pod);
 	return 0;
 nomem:
 	kube_state_free(dst);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kp_local.h"
 #include "snapshot.h"
 
 /* An IP as Services and EndpointSlices carry it, parsed. */
@@ -131,6 +132,12 @@ struct kube_state {
 	/* This node: kube-proxy's own answer and the dummy interface of ipvs mode. */
 	char local_mode[16]; /* from 127.0.0.1:10249/proxyMode, "" unknown */
 	bool kube_ipvs0;
+	/*
+	 * kube-proxy's own /metrics on this node. kube_sync keeps it apart from the state it
+	 * publishes (metrics change at every read; a publish is a deep copy and a new join):
+	 * kube_side copies it in from kube_sync_local_metrics at every update.
+	 */
+	struct kp_local kp;
 	/* This node's Node name ("" unknown): the local endpoints of the Local traffic policies. */
 	char local_node[256];
 };

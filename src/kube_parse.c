@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,54 +24,91 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_IsNull(x) ? NULL : x;
 }
 
+/* o[key] as *x when `is` says it has the right type; NULL when absent; else -EINVAL. */
+static int get_as(const cJSON *o, const char *key, cJSON_bool (*is)(const cJSON *),
+		  const cJSON **x)
+{
+	*x = get(o, key);
+	if (*x && !is(*x)) {
+		*x = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* *s points into o (NULL when absent). */
 static int get_str(const cJSON *o, const char *key, const char **s)
 {
-	const cJSON *x = get(o, key);
+	const cJSON *x;
 	*s = NULL;
-	if (!x)
-		return 0;
-	if (!cJSON_IsString(x) || !x->valuestring)
+	if (get_as(o, key, cJSON_IsString, &x) < 0 || (x && !x->valuestring))
 		return -EINVAL;
-	*s = x->valuestring;
+	*s = x ? x->valuestring : NULL;
 	return 0;
 }
 
 static int get_obj(const cJSON *o, const char *key, const cJSON **out)
 {
-	const cJSON *x = get(o, key);
-	*out = NULL;
-	if (!x)
-		return 0;
-	if (!cJSON_IsObject(x))
-		return -EINVAL;
-	*out = x;
-	return 0;
+	return get_as(o, key, cJSON_IsObject, out);
 }
 
 /* An array (NULL and 0 when absent). */
 static int get_arr(const cJSON *o, const char *key, const cJSON **out, size_t *n)
 {
-	const cJSON *x = get(o, key);
-	*out = NULL;
-	*n = 0;
-	if (!x)
-		return 0;
-	if (!cJSON_IsArray(x))
+	int r = get_as(o, key, cJSON_IsArray, out);
+	*n = *out ? (size_t)cJSON_GetArraySize(*out) : 0;
+	return r;
+}
+
+/*
+ * o[key] as an array (*arr NULL when absent; o may be NULL) and room for its n items in
+ * *items (an array of size-byte elements, zeroed, NULL when n is 0): 0, -EINVAL, -ENOMEM.
+ */
+static int get_items(const cJSON *o, const char *key, const cJSON **arr, void *items,
+		     size_t size)
+{
+	size_t n;
+	void *p = NULL;
+	if (get_arr(o, key, arr, &n) < 0)
 		return -EINVAL;
-	*out = x;
-	*n = (size_t)cJSON_GetArraySize(x);
+	if (n > 0 && !(p = calloc(n, size)))
+		return -ENOMEM;
+	memcpy(items, &p, sizeof(p)); /* items points at a T *, not a void * */
 	return 0;
+}
+
+/* The object at o.key1.key2... (the keys end with NULL); *out NULL when one is absent. */
+__attribute__((sentinel)) static int get_path(const cJSON *o, const cJSON **out, ...)
+{
+	va_list ap;
+	const char *key;
+	int r = 0;
+	*out = o;
+	va_start(ap, out);
+	while (r == 0 && *out && (key = va_arg(ap, const char *)) != NULL)
+		r = get_obj(*out, key, out) < 0 ? -EINVAL : 0;
+	va_end(ap);
+	return r;
+}
+
+/* The string o.in.key (o.in may be absent), when there, duplicated into *out. */
+static int dup_in(const cJSON *o, const char *in, const char *key, char **out)
+{
+	const cJSON *x;
+	const char *v;
+	if (get_obj(o, in, &x) < 0 || (x && get_str(x, key, &v) < 0))
+		return -EINVAL;
+	return x && v && !(*out = strdup(v)) ? -ENOMEM : 0;
 }
 
 /* An integer in [min, max]; *v untouched when absent. */
 static int get_int(const cJSON *o, const char *key, double min, double max, long *v)
 {
-	const cJSON *x = get(o, key);
+	const cJSON *x;
+	if (get_as(o, key, cJSON_IsNumber, &x) < 0)
+		return -EINVAL;
 	if (!x)
 		return 0;
-	if (!cJSON_IsNumber(x))
-		return -EINVAL;
 	double d = x->valuedouble;
 	if (!(d >= min && d <= max) || d != (double)(long)d)
 		return -EINVAL;
@@ -78,14 +116,14 @@ static int get_int(const cJSON *o, const char *key, double min, double max, long
 	return 0;
 }
 
+/* *v untouched when absent. */
 static int get_bool(const cJSON *o, const char *key, bool *v)
 {
-	const cJSON *x = get(o, key);
-	if (!x)
-		return 0;
-	if (!cJSON_IsBool(x))
+	const cJSON *x;
+	if (get_as(o, key, cJSON_IsBool, &x) < 0)
 		return -EINVAL;
-	*v = cJSON_IsTrue(x);
+	if (x)
+		*v = cJSON_IsTrue(x);
 	return 0;
 }
 
@@ -100,10 +138,12 @@ static int check_kind(const cJSON *obj, const char *kind)
 	return k && strcmp(k, kind) != 0 ? -EINVAL : 0;
 }
 
-/* metadata.namespace (NULL if absent) and metadata.name (required). */
-static int get_meta(const cJSON *obj, const cJSON **meta, const char **ns, const char **name)
+/* An object of the kind (check_kind): metadata.namespace (NULL if absent) and metadata.name
+ * (required). */
+static int get_meta(const cJSON *obj, const char *kind, const cJSON **meta, const char **ns,
+		    const char **name)
 {
-	if (get_obj(obj, "metadata", meta) < 0 || !*meta)
+	if (check_kind(obj, kind) < 0 || get_obj(obj, "metadata", meta) < 0 || !*meta)
 		return -EINVAL;
 	if (get_str(*meta, "namespace", ns) < 0 || get_str(*meta, "name", name) < 0)
 		return -EINVAL;
@@ -207,14 +247,9 @@ static int parse_protocol(const cJSON *o, uint16_t *proto)
 static int service_ports(const cJSON *spec, struct kube_service *svc)
 {
 	const cJSON *arr, *p;
-	size_t n;
-	if (get_arr(spec, "ports", &arr, &n) < 0)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	svc->ports = calloc(n, sizeof(*svc->ports));
-	if (!svc->ports)
-		return -ENOMEM;
+	int r = get_items(spec, "ports", &arr, &svc->ports, sizeof(*svc->ports));
+	if (r < 0)
+		return r;
 	cJSON_ArrayForEach(p, arr)
 	{
 		struct kube_service_port *sp = &svc->ports[svc->n_ports];
@@ -234,48 +269,52 @@ static int service_ports(const cJSON *spec, struct kube_service *svc)
 	return 0;
 }
 
-static int service_lb(const cJSON *obj, struct kube_service *svc)
+/*
+ * The objects of o[key] whose which field passes keep(): their ip_key field parsed into *out
+ * (*n of them). A load balancer's ingress list and a node's addresses are both such lists.
+ */
+static int ip_items(const cJSON *o, const char *key, const char *ip_key, const char *which,
+		    bool (*keep)(const char *which), struct kube_ip **out, size_t *n)
 {
-	const cJSON *status, *lb, *arr, *ing;
-	size_t n;
-	if (get_obj(obj, "status", &status) < 0)
-		return -EINVAL;
-	if (!status)
-		return 0;
-	if (get_obj(status, "loadBalancer", &lb) < 0)
-		return -EINVAL;
-	if (!lb)
-		return 0;
-	if (get_arr(lb, "ingress", &arr, &n) < 0)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	svc->lb_ips = calloc(n, sizeof(*svc->lb_ips));
-	if (!svc->lb_ips)
-		return -ENOMEM;
-	cJSON_ArrayForEach(ing, arr)
+	const cJSON *arr, *x;
+	int r = get_items(o, key, &arr, out, sizeof(**out));
+	if (r < 0)
+		return r;
+	cJSON_ArrayForEach(x, arr)
 	{
-		const char *ip, *mode;
-		if (!cJSON_IsObject(ing) || get_str(ing, "ip", &ip) < 0 ||
-		    get_str(ing, "ipMode", &mode) < 0)
+		const char *ip, *w;
+		if (!cJSON_IsObject(x) || get_str(x, ip_key, &ip) < 0 || get_str(x, which, &w) < 0)
 			return -EINVAL;
-		/* ipMode Proxy: the load balancer proxies to the nodes; kube-proxy adds no VIP. */
-		if (mode && strcmp(mode, "VIP") != 0)
-			continue;
-		if (ip && parse_ip(ip, &svc->lb_ips[svc->n_lb_ips]))
-			svc->n_lb_ips++;
+		if (keep(w) && parse_ip(ip, &(*out)[*n]))
+			(*n)++;
 	}
 	return 0;
 }
 
-static int service_body(const cJSON *obj, struct kube_service *svc)
+/* ipMode Proxy: the load balancer proxies to the nodes; kube-proxy adds no VIP. */
+static bool ingress_is_vip(const char *ip_mode)
 {
+	return !ip_mode || strcmp(ip_mode, "VIP") == 0;
+}
+
+static int service_lb(const cJSON *obj, struct kube_service *svc)
+{
+	const cJSON *lb;
+	if (get_path(obj, &lb, "status", "loadBalancer", (char *)NULL) < 0)
+		return -EINVAL;
+	return ip_items(lb, "ingress", "ip", "ipMode", ingress_is_vip, &svc->lb_ips,
+			&svc->n_lb_ips);
+}
+
+static int service_body(const cJSON *obj, void *out)
+{
+	struct kube_service *svc = out;
 	const cJSON *meta, *spec, *arr, *cfg, *cip;
 	const char *ns, *name, *type, *cluster_ip, *aff, *etp, *itp;
 	size_t n;
 	int r;
 
-	if (check_kind(obj, "Service") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+	if (get_meta(obj, "Service", &meta, &ns, &name) < 0)
 		return -EINVAL;
 	if (dup(ns, &svc->ns) < 0 || dup(name, &svc->name) < 0)
 		return -ENOMEM;
@@ -351,11 +390,7 @@ static int service_body(const cJSON *obj, struct kube_service *svc)
 
 int kube_parse_service(const cJSON *obj, struct kube_service *out)
 {
-	memset(out, 0, sizeof(*out));
-	int r = service_body(obj, out);
-	if (r < 0)
-		kube_service_free(out);
-	return r;
+	return kube_item_parse(KUBE_ITEM_SERVICE, obj, out);
 }
 
 /* ---- EndpointSlice ---- */
@@ -409,25 +444,19 @@ static int slice_endpoint(const cJSON *e, struct kube_slice *sl)
 	return 0;
 }
 
-static int slice_body(const cJSON *obj, struct kube_slice *sl)
+static int slice_body(const cJSON *obj, void *out)
 {
-	const cJSON *meta, *labels, *arr, *x;
-	const char *ns, *name, *svc, *at;
-	size_t n;
+	struct kube_slice *sl = out;
+	const cJSON *meta, *arr, *x;
+	const char *ns, *name, *at;
 	int r;
 
-	if (check_kind(obj, "EndpointSlice") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+	if (get_meta(obj, "EndpointSlice", &meta, &ns, &name) < 0)
 		return -EINVAL;
 	if (dup(ns, &sl->ns) < 0 || dup(name, &sl->name) < 0)
 		return -ENOMEM;
-	if (get_obj(meta, "labels", &labels) < 0)
-		return -EINVAL;
-	if (labels) {
-		if (get_str(labels, "kubernetes.io/service-name", &svc) < 0)
-			return -EINVAL;
-		if (svc && dup(svc, &sl->service) < 0)
-			return -ENOMEM;
-	}
+	if ((r = dup_in(meta, "labels", "kubernetes.io/service-name", &sl->service)) < 0)
+		return r;
 	if (get_str(obj, "addressType", &at) < 0)
 		return -EINVAL;
 	if (at && strcmp(at, "IPv4") == 0)
@@ -439,117 +468,80 @@ static int slice_body(const cJSON *obj, struct kube_slice *sl)
 	else
 		return -EINVAL; /* addressType is required and immutable */
 
-	if (get_arr(obj, "ports", &arr, &n) < 0)
-		return -EINVAL;
-	if (n > 0) {
-		sl->ports = calloc(n, sizeof(*sl->ports));
-		if (!sl->ports)
+	if ((r = get_items(obj, "ports", &arr, &sl->ports, sizeof(*sl->ports))) < 0)
+		return r;
+	cJSON_ArrayForEach(x, arr)
+	{
+		struct kube_slice_port *p = &sl->ports[sl->n_ports];
+		const char *pname;
+		long port = 0;
+		if (!cJSON_IsObject(x) || get_str(x, "name", &pname) < 0 ||
+		    parse_protocol(x, &p->protocol) < 0 || get_int(x, "port", 0, 65535, &port) < 0)
+			return -EINVAL;
+		if (dup(pname, &p->name) < 0)
 			return -ENOMEM;
-		cJSON_ArrayForEach(x, arr)
-		{
-			struct kube_slice_port *p = &sl->ports[sl->n_ports];
-			const char *pname;
-			long port = 0;
-			if (!cJSON_IsObject(x) || get_str(x, "name", &pname) < 0 ||
-			    parse_protocol(x, &p->protocol) < 0 ||
-			    get_int(x, "port", 0, 65535, &port) < 0)
-				return -EINVAL;
-			if (dup(pname, &p->name) < 0)
-				return -ENOMEM;
-			p->port = (uint16_t)port;
-			sl->n_ports++;
-		}
+		p->port = (uint16_t)port;
+		sl->n_ports++;
 	}
-	if (get_arr(obj, "endpoints", &arr, &n) < 0)
-		return -EINVAL;
-	if (n > 0) {
-		sl->endpoints = calloc(n, sizeof(*sl->endpoints));
-		if (!sl->endpoints)
-			return -ENOMEM;
-		cJSON_ArrayForEach(x, arr)
-		{
-			if ((r = slice_endpoint(x, sl)) < 0)
-				return r;
-		}
+	if ((r = get_items(obj, "endpoints", &arr, &sl->endpoints, sizeof(*sl->endpoints))) < 0)
+		return r;
+	cJSON_ArrayForEach(x, arr)
+	{
+		if ((r = slice_endpoint(x, sl)) < 0)
+			return r;
 	}
 	return 0;
 }
 
 int kube_parse_slice(const cJSON *obj, struct kube_slice *out)
 {
-	memset(out, 0, sizeof(*out));
-	int r = slice_body(obj, out);
-	if (r < 0)
-		kube_slice_free(out);
-	return r;
+	return kube_item_parse(KUBE_ITEM_SLICE, obj, out);
 }
 
 /* ---- Node ---- */
 
-static int node_body(const cJSON *obj, struct kube_node *nd)
+static bool node_address_kept(const char *type)
 {
-	const cJSON *meta, *status, *arr, *x;
-	const char *ns, *name;
-	size_t n;
+	return type && (strcmp(type, "InternalIP") == 0 || strcmp(type, "ExternalIP") == 0);
+}
 
-	if (check_kind(obj, "Node") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+static int node_body(const cJSON *obj, void *out)
+{
+	struct kube_node *nd = out;
+	const cJSON *meta, *status;
+	const char *ns, *name;
+
+	if (get_meta(obj, "Node", &meta, &ns, &name) < 0)
 		return -EINVAL;
 	if (dup(name, &nd->name) < 0)
 		return -ENOMEM;
 	if (get_obj(obj, "status", &status) < 0)
 		return -EINVAL;
-	if (!status)
-		return 0;
-	if (get_arr(status, "addresses", &arr, &n) < 0)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	nd->addrs = calloc(n, sizeof(*nd->addrs));
-	if (!nd->addrs)
-		return -ENOMEM;
-	cJSON_ArrayForEach(x, arr)
-	{
-		const char *type, *addr;
-		if (!cJSON_IsObject(x) || get_str(x, "type", &type) < 0 ||
-		    get_str(x, "address", &addr) < 0)
-			return -EINVAL;
-		if (!type || (strcmp(type, "InternalIP") != 0 && strcmp(type, "ExternalIP") != 0))
-			continue;
-		if (parse_ip(addr, &nd->addrs[nd->n_addrs]))
-			nd->n_addrs++;
-	}
-	return 0;
+	return ip_items(status, "addresses", "address", "type", node_address_kept, &nd->addrs,
+			&nd->n_addrs);
 }
 
 int kube_parse_node(const cJSON *obj, struct kube_node *out)
 {
-	memset(out, 0, sizeof(*out));
-	int r = node_body(obj, out);
-	if (r < 0)
-		kube_node_free(out);
-	return r;
+	return kube_item_parse(KUBE_ITEM_NODE, obj, out);
 }
 
 /* ---- kube-proxy Pod ---- */
 
-static int pod_body(const cJSON *obj, struct kube_proxy_pod *p)
+static int pod_body(const cJSON *obj, void *out)
 {
-	const cJSON *meta, *spec, *status, *arr, *x;
-	const char *ns, *name, *node, *phase;
+	struct kube_proxy_pod *p = out;
+	const cJSON *meta, *status, *arr, *x;
+	const char *ns, *name, *phase;
 	size_t n;
+	int r;
 
-	if (check_kind(obj, "Pod") < 0 || get_meta(obj, &meta, &ns, &name) < 0)
+	if (get_meta(obj, "Pod", &meta, &ns, &name) < 0)
 		return -EINVAL;
 	if (dup(name, &p->name) < 0)
 		return -ENOMEM;
-	if (get_obj(obj, "spec", &spec) < 0)
-		return -EINVAL;
-	if (spec) {
-		if (get_str(spec, "nodeName", &node) < 0)
-			return -EINVAL;
-		if (node && dup(node, &p->node) < 0)
-			return -ENOMEM;
-	}
+	if ((r = dup_in(obj, "spec", "nodeName", &p->node)) < 0)
+		return r;
 	if (get_obj(obj, "status", &status) < 0)
 		return -EINVAL;
 	if (!status)
@@ -596,11 +588,7 @@ static int pod_body(const cJSON *obj, struct kube_proxy_pod *p)
 
 int kube_parse_proxy_pod(const cJSON *obj, struct kube_proxy_pod *out)
 {
-	memset(out, 0, sizeof(*out));
-	int r = pod_body(obj, out);
-	if (r < 0)
-		kube_proxy_pod_free(out);
-	return r;
+	return kube_item_parse(KUBE_ITEM_POD, obj, out);
 }
 
 static int configmap_body(const cJSON *obj, struct kube_proxy_config *out, char **text)
@@ -609,7 +597,7 @@ static int configmap_body(const cJSON *obj, struct kube_proxy_config *out, char 
 	const char *ns, *name, *rv, *conf;
 	int r;
 
-	if (check_kind(obj, "ConfigMap") < 0 || get_meta(obj, &meta, &ns, &name) < 0 ||
+	if (get_meta(obj, "ConfigMap", &meta, &ns, &name) < 0 ||
 	    get_str(meta, "resourceVersion", &rv) < 0 || get_obj(obj, "data", &data) < 0)
 		return -EINVAL;
 	if (copy_fixed(out->resource_version, sizeof(out->resource_version), rv) < 0) {
@@ -709,19 +697,14 @@ static int mode_in_args(const cJSON *arr, char *mode, size_t len)
 
 static int ds_body(const cJSON *obj, struct kube_daemonset *ds)
 {
-	const cJSON *meta, *spec, *tmpl, *tmeta, *ann, *pspec, *arr, *c, *status;
+	const cJSON *meta, *tmpl, *ann, *pspec, *arr, *c, *status;
 	const char *ns, *name, *restarted;
 	size_t n;
 
-	if (check_kind(obj, "DaemonSet") < 0 || get_meta(obj, &meta, &ns, &name) < 0 ||
-	    get_obj(obj, "spec", &spec) < 0)
-		return -EINVAL;
-	tmpl = tmeta = ann = pspec = NULL;
-	if (spec && get_obj(spec, "template", &tmpl) < 0)
-		return -EINVAL;
-	if (tmpl && (get_obj(tmpl, "metadata", &tmeta) < 0 || get_obj(tmpl, "spec", &pspec) < 0))
-		return -EINVAL;
-	if (tmeta && get_obj(tmeta, "annotations", &ann) < 0)
+	if (get_meta(obj, "DaemonSet", &meta, &ns, &name) < 0 ||
+	    get_path(obj, &tmpl, "spec", "template", (char *)NULL) < 0 ||
+	    get_path(tmpl, &ann, "metadata", "annotations", (char *)NULL) < 0 ||
+	    get_path(tmpl, &pspec, "spec", (char *)NULL) < 0)
 		return -EINVAL;
 	if (ann) {
 		if (get_str(ann, "kubectl.kubernetes.io/restartedAt", &restarted) < 0)
@@ -878,19 +861,25 @@ out:
 	return r;
 }
 
+/* Each item kind: its struct's size, and the body that fills a zeroed one in. */
+static const struct {
+	size_t size;
+	int (*body)(const cJSON *obj, void *out);
+} item_kinds[] = {
+    [KUBE_ITEM_SERVICE] = {sizeof(struct kube_service), service_body},
+    [KUBE_ITEM_SLICE] = {sizeof(struct kube_slice), slice_body},
+    [KUBE_ITEM_NODE] = {sizeof(struct kube_node), node_body},
+    [KUBE_ITEM_POD] = {sizeof(struct kube_proxy_pod), pod_body},
+};
+
+static bool item_kind_known(enum kube_item_kind kind)
+{
+	return (unsigned)kind < sizeof(item_kinds) / sizeof(item_kinds[0]);
+}
+
 size_t kube_item_size(enum kube_item_kind kind)
 {
-	switch (kind) {
-	case KUBE_ITEM_SERVICE:
-		return sizeof(struct kube_service);
-	case KUBE_ITEM_SLICE:
-		return sizeof(struct kube_slice);
-	case KUBE_ITEM_NODE:
-		return sizeof(struct kube_node);
-	case KUBE_ITEM_POD:
-		return sizeof(struct kube_proxy_pod);
-	}
-	return 0;
+	return item_kind_known(kind) ? item_kinds[kind].size : 0;
 }
 
 void kube_item_free(enum kube_item_kind kind, void *item)
@@ -913,17 +902,14 @@ void kube_item_free(enum kube_item_kind kind, void *item)
 
 int kube_item_parse(enum kube_item_kind kind, const cJSON *obj, void *out)
 {
-	switch (kind) {
-	case KUBE_ITEM_SERVICE:
-		return kube_parse_service(obj, out);
-	case KUBE_ITEM_SLICE:
-		return kube_parse_slice(obj, out);
-	case KUBE_ITEM_NODE:
-		return kube_parse_node(obj, out);
-	case KUBE_ITEM_POD:
-		return kube_parse_proxy_pod(obj, out);
-	}
-	return -EINVAL;
+	if (!item_kind_known(kind))
+		return -EINVAL;
+	memset(out, 0, item_kinds[kind].size);
+	int r = item_kinds[kind].body(obj, out);
+	/* What a failed body had filled in is freed: *out is empty again. */
+	if (r < 0)
+		kube_item_free(kind, out);
+	return r;
 }
 
 int kube_items_add(const cJSON *obj, void *arg)

@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "array.h"
 #include "kube_proxy_conf.h"
 
 /* ---- the text as libyaml reads it ---- */
@@ -345,23 +346,8 @@ struct sbuf {
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (!b->nomem && array_append_text(&b->p, &b->len, &b->cap, s, n, 256) < 0)
+		b->nomem = true;
 }
 
 static void sb_str(struct sbuf *b, const char *s)

@@ -45,6 +45,7 @@ int kube_side_start(struct kube_side *ks, const struct kube_side_opts *o)
 	struct kube_sync_opts so = {
 		.node_name = ks->node,
 		.local_proxy_url = "http://127.0.0.1:10249/proxyMode",
+		.local_metrics_url = KP_METRICS_URL,
 		.poll_interval = 10,
 	};
 	kube_side_config_opts(o, &so.config);
@@ -61,6 +62,7 @@ void kube_side_stop(struct kube_side *ks)
 		kube_state_free(&ks->state);
 	kube_drain_tracker_free(&ks->tracker);
 	free(ks->vs_drift);
+	dp_join_cache_free(&ks->dpj);
 	memset(ks, 0, sizeof(*ks));
 }
 
@@ -145,8 +147,13 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 		ks->have_state = true;
 		new_state = true;
 	}
-	bool want = ks->have_state && ks->state.enabled && ks->state.synced && s &&
-		    s->ipvs_available;
+	/* kube-proxy's metrics: newest at every update, without a new state or join. */
+	if (ks->sync && ks->have_state)
+		kube_sync_local_metrics(ks->sync, &ks->state.kp);
+	bool synced = ks->have_state && ks->state.enabled && ks->state.synced;
+	ks->view.dpj = dp_join_cache_update(&ks->dpj, s ? s->dp : NULL,
+					    synced ? &ks->state : NULL, new_state);
+	bool want = synced && s && s->ipvs_available;
 	uint64_t digest = want ? table_digest(s) : 0;
 	/*
 	 * The same table and the same cluster: the join would come out the same, so it is kept
@@ -179,6 +186,7 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 		.j = ks->have_join ? &ks->join : NULL,
 		.node_name = ks->node,
 		.vs_drift = ks->vs_drift,
+		.dpj = ks->view.dpj,
 	};
 	return &ks->view;
 }

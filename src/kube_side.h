@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "dp_join.h"
 #include "kube_join.h"
 #include "kube_sync.h"
 
@@ -18,6 +19,7 @@ struct kube_view {
 	const struct kube_join *j; /* may be NULL (no drift section) */
 	const char *node_name;
 	const unsigned char *vs_drift; /* per snapshot service: 1 when it has drift; may be NULL */
+	const struct dp_join *dpj; /* the snapshot's data planes joined (dpj->dp); may be NULL */
 };
 
 struct kube_side_opts {
@@ -36,6 +38,7 @@ struct kube_side {
 	struct kube_drain_tracker tracker;
 	struct kube_view view;
 	unsigned char *vs_drift; /* per virtual service of the last join */
+	struct dp_join_cache dpj; /* the data planes' join (dp_join.h) */
 	/*
 	 * What the last join was made from: a digest of the table's fields it reads, and when.
 	 * A snapshot with the same digest and no new cluster state keeps that join.

@@ -19,6 +19,7 @@
 #include "kube_parse.h"
 #include "mailbox.h"
 #include "kube_sync.h"
+#include "kp_local.h"
 #include "nls.h"
 #include "worker.h"
 
@@ -162,6 +163,8 @@ struct kube_sync {
 	 */
 	double wait_expired;
 	bool wait_said;
+	/* kube-proxy's /metrics here, apart from st: see kube_state.kp. */
+	struct kp_local local_kp;
 
 	/* The thread's own. */
 	struct kube_credentials cred;
@@ -841,36 +844,19 @@ static void start_poll(struct poller *p)
 	p->req = kube_http_start(k->http, &o);
 }
 
-/* kube-proxy on this node answers on its metrics port; a second at most. */
-static size_t local_write(char *data, size_t size, size_t n, void *arg)
-{
-	char *buf = arg;
-	size_t have = strlen(buf), take = size * n;
-	if (have + take >= 16)
-		take = 15 - have;
-	memcpy(buf + have, data, take);
-	buf[have + take] = '\0';
-	return size * n;
-}
-
+/* kube-proxy on this node answers on its metrics port; a second at most for each. */
 static void poll_local(struct kube_sync *k)
 {
 	char buf[16] = "";
+	int err = 0;
 	if (k->opts.local_proxy_url) {
-		CURL *e = curl_easy_init();
-		if (e) {
-			curl_easy_setopt(e, CURLOPT_URL, k->opts.local_proxy_url);
-			curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 1000L);
-			curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-			curl_easy_setopt(e, CURLOPT_PROXY, "");
-			curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, local_write);
-			curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)buf);
-			long status = 0;
-			if (curl_easy_perform(e) != CURLE_OK ||
-			    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
-			    status != 200)
-				buf[0] = '\0';
-			curl_easy_cleanup(e);
+		char *body;
+		size_t len;
+		err = kp_local_get(k->opts.local_proxy_url, KP_LOCAL_TIMEOUT_MS, 64, &body, &len,
+				   NULL, 0);
+		if (err == 0) {
+			snprintf(buf, sizeof(buf), "%s", body);
+			free(body);
 		}
 	}
 	for (char *p = buf; *p; p++)
@@ -881,6 +867,17 @@ static void poll_local(struct kube_sync *k)
 		snprintf(k->st.local_mode, sizeof(k->st.local_mode), "%s", buf);
 		k->st.kube_ipvs0 = ipvs0;
 		k->dirty = true;
+	}
+	if (k->opts.local_metrics_url) {
+		/* Read outside the lock (up to a second); only the copy is made under it. */
+		pthread_mutex_lock(&k->lock);
+		struct kp_local kp = k->local_kp;
+		pthread_mutex_unlock(&k->lock);
+		kp_local_poll_metrics(&kp, k->opts.local_metrics_url,
+				      err == -ETIMEDOUT ? k->opts.local_proxy_url : NULL);
+		pthread_mutex_lock(&k->lock);
+		k->local_kp = kp;
+		pthread_mutex_unlock(&k->lock);
 	}
 }
 
@@ -1059,6 +1056,13 @@ int kube_sync_fd(const struct kube_sync *k)
 bool kube_sync_take(struct kube_sync *k, struct kube_state *out)
 {
 	return mailbox_take(&k->box, out);
+}
+
+void kube_sync_local_metrics(struct kube_sync *k, struct kp_local *out)
+{
+	pthread_mutex_lock(&k->lock);
+	*out = k->local_kp;
+	pthread_mutex_unlock(&k->lock);
 }
 
 bool kube_sync_wait(struct kube_sync *k, double timeout)

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
+#include "clock.h"
 #include "kube_join.h"
 #include "kube_side.h"
 #include "kube_text.h"
+#include "kp_health.h"
 #include "nls.h"
 
 static void add(struct kube_text *t, bool warn, const char *text)
@@ -18,18 +21,6 @@ static void add(struct kube_text *t, bool warn, const char *text)
 		return;
 	snprintf(t->line[t->n], KUBE_TEXT_LEN, "%s", text);
 	t->warn[t->n++] = warn;
-}
-
-__attribute__((format(printf, 4, 5))) static size_t cat(char *buf, size_t n, size_t len,
-							  const char *fmt, ...)
-{
-	if (n >= len)
-		return n;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	return w < 0 ? n : n + (size_t)w;
 }
 
 long kube_duration_seconds(const char *text)
@@ -104,6 +95,18 @@ bool kube_strict_arp_mismatch(const struct kube_state *k, const struct snapshot 
 	       (*ignore != 1 || *announce != 2);
 }
 
+static void add_drift(struct kube_text *t, const struct kube_join *j);
+
+/* kube-proxy's health on this node (kp_health_text at s's time): false when not asked. */
+static bool kube_text_local_health(const struct kube_state *k, const struct snapshot *s,
+				   char *buf, bool *warn)
+{
+	struct kp_conn_reuse cr;
+	kp_conn_reuse_of(s, k, &cr);
+	return kp_health_text(k, s ? s->time : clock_seconds(CLOCK_REALTIME), &cr, buf,
+			      KUBE_TEXT_LEN, warn);
+}
+
 void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, struct kube_text *t)
 {
 	char line[KUBE_TEXT_LEN];
@@ -134,50 +137,64 @@ void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, str
 	else
 		n = (size_t)snprintf(buf, sizeof(buf), "%s", _("kube-proxy configuration unknown"));
 	if (k->config.known && strcmp(mode, "ipvs") == 0)
-		n = cat(buf, n, sizeof(buf), _(", scheduler %s%s"),
-			k->config.scheduler[0] ? k->config.scheduler : "rr",
-			k->config.strict_arp ? _(", strictARP") : "");
+		n = cells_catf(buf, n, sizeof(buf), _(", scheduler %s%s"),
+			       k->config.scheduler[0] ? k->config.scheduler : "rr",
+			       k->config.strict_arp ? _(", strictARP") : "");
 	bool warn = false;
 	for (size_t i = 0; i < k->n_proxies; i++) {
 		const struct kube_proxy_pod *p = &k->proxies[i];
 		const char *m = p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : "?";
 		const char *what = p->waiting_reason[0] ? p->waiting_reason : m;
 		if (i)
-			n = cat(buf, n, sizeof(buf), ", %s %s", p->node ? p->node : p->name, what);
+			n = cells_catf(buf, n, sizeof(buf), ", %s %s", p->node ? p->node : p->name,
+				       what);
 		else
-			n = cat(buf, n, sizeof(buf), _("; nodes: %s %s"),
-				p->node ? p->node : p->name, what);
+			n = cells_catf(buf, n, sizeof(buf), _("; nodes: %s %s"),
+				       p->node ? p->node : p->name, what);
 		if (p->waiting_reason[0] || (strcmp(m, "?") != 0 && strcmp(m, mode) != 0))
 			warn = true;
 	}
 	if (k->local_mode[0] || k->kube_ipvs0)
-		n = cat(buf, n, sizeof(buf), _("; this node: %s%s"),
-			k->local_mode[0] ? k->local_mode : "?",
-			k->kube_ipvs0 ? _(" (kube-ipvs0 present)") : "");
+		n = cells_catf(buf, n, sizeof(buf), _("; this node: %s%s"),
+			       k->local_mode[0] ? k->local_mode : "?",
+			       k->kube_ipvs0 ? _(" (kube-ipvs0 present)") : "");
 	/* What kube-proxy was told beside what the kernel has. */
 	struct kube_timeout_cmp cmp[3];
 	if (kube_compare_timeouts(k, s, cmp))
 		for (int i = 0; i < 3; i++)
 			if (cmp[i].mismatch) {
-				n = cat(buf, n, sizeof(buf), _("; %s timeout configured %lds, kernel %lds"),
-					cmp[i].name, cmp[i].configured, cmp[i].kernel);
+				n = cells_catf(buf, n, sizeof(buf),
+					       _("; %s timeout configured %lds, kernel %lds"),
+					       cmp[i].name, cmp[i].configured, cmp[i].kernel);
 				warn = true;
 			}
 	long ign, ann;
 	if (kube_strict_arp_mismatch(k, s, &ign, &ann)) {
-		n = cat(buf, n, sizeof(buf), _("; strictARP but arp_ignore=%ld arp_announce=%ld"), ign,
-			ann);
+		n = cells_catf(buf, n, sizeof(buf),
+			       _("; strictARP but arp_ignore=%ld arp_announce=%ld"), ign, ann);
 		warn = true;
 	}
 	add(t, warn, buf);
+	/* kube-proxy's health here: next to its line when it warns, else after the drift. */
+	char health[KUBE_TEXT_LEN];
+	bool hwarn = false, have_health = kube_text_local_health(k, s, health, &hwarn);
+	if (have_health && hwarn)
+		add(t, true, health);
 	if (k->minor >= 35 && strcmp(mode, "ipvs") == 0)
 		add(t, true,
 		    _("IPVS mode is deprecated from Kubernetes 1.35 (KEP-5495): plan a move to "
 		      "nftables"));
 
 	const struct kube_join *j = kv->j;
-	if (!j)
-		return;
+	if (j)
+		add_drift(t, j);
+	if (have_health && !hwarn)
+		add(t, false, health);
+}
+
+static void add_drift(struct kube_text *t, const struct kube_join *j)
+{
+	char line[KUBE_TEXT_LEN];
 	t->drift = j->n_missing + j->n_extra + j->n_unowned + j->n_unserved + j->n_sched +
 		   j->n_affinity;
 	snprintf(line, sizeof(line),
@@ -199,11 +216,17 @@ const char *kube_text_owner(const struct kube_view *kv, size_t i, char *buf, siz
 
 const char *kube_text_pod(const struct kube_view *kv, size_t i, size_t j, char *buf, size_t len)
 {
+	return kube_text_endpoint(kv ? kv->k : NULL, kv && kv->j ? kube_join_rs(kv->j, i, j) : NULL,
+				  buf, len);
+}
+
+const char *kube_text_endpoint(const struct kube_state *k, const struct kube_rs_ref *r,
+			       char *buf, size_t len)
+{
 	buf[0] = '\0';
-	const struct kube_rs_ref *r = kv && kv->j ? kube_join_rs(kv->j, i, j) : NULL;
-	if (!r || r->slice < 0 || r->endpoint < 0)
+	if (!k || !r || r->slice < 0 || r->endpoint < 0)
 		return buf;
-	const struct kube_endpoint *e = &kv->k->slices[r->slice].endpoints[r->endpoint];
+	const struct kube_endpoint *e = &k->slices[r->slice].endpoints[r->endpoint];
 	snprintf(buf, len, "%s%s%s%s", e->pod ? e->pod : "?", e->node ? " @" : "",
 		 e->node ? e->node : "",
 		 e->terminating ? _(" terminating") : !e->ready ? _(" not ready") : "");

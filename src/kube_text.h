@@ -10,8 +10,9 @@
 
 struct kube_state;
 struct kube_view; /* kube_side.h */
+struct kube_rs_ref; /* kube_join.h */
 
-#define KUBE_TEXT_LINES 4
+#define KUBE_TEXT_LINES 6
 #define KUBE_TEXT_LEN 512
 
 struct kube_text {
@@ -48,6 +49,9 @@ bool kube_strict_arp_mismatch(const struct kube_state *k, const struct snapshot 
 const char *kube_text_owner(const struct kube_view *kv, size_t i, char *buf, size_t len);
 /* The pod of real server j of virtual service i ("ns/pod on node"), or "". */
 const char *kube_text_pod(const struct kube_view *kv, size_t i, size_t j, char *buf, size_t len);
+/* The same of the EndpointSlice endpoint r of k (a data-plane endpoint's); "" when NULL. */
+const char *kube_text_endpoint(const struct kube_state *k, const struct kube_rs_ref *r,
+			       char *buf, size_t len);
 /* True when virtual service i or one of its real servers has a drift entry. */
 bool kube_text_service_drift(const struct kube_view *kv, size_t i);
 

@@ -86,8 +86,9 @@ static void usage(FILE *f)
 		"      --replay=FILE        play a recording instead of reading the kernel\n"
 		"      --plot=OUT.svg       with --replay: its history as an SVG image, then exit\n"
 		"      --select=VS          with --plot: one virtual service (tcp:10.0.0.1:80)\n"
-		"      --no-dataplane       -b/-j: leave out kube-proxy's nftables rules, ipsets\n"
-		"                           and kube-ipvs0 (the dataplane section)\n"
+		"      --no-dataplane       leave out kube-proxy's nftables and iptables rules,\n"
+		"                           ipsets and kube-ipvs0 (the dashboard's other data\n"
+		"                           planes, -b/-j's dataplane section)\n"
 		"      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
 		"      --context=NAME       the kubeconfig context to use\n"
 		"      --no-kube            do not read the Kubernetes API\n"
@@ -130,45 +131,6 @@ static bool parse_long(const char *s, long min, long max, long *out)
 	return true;
 }
 
-enum { OPT_CONNS = 256, OPT_CONN_LIMIT, OPT_SOURCE, OPT_COLOR, OPT_RECORD, OPT_REPLAY,
-       OPT_KUBECONFIG, OPT_CONTEXT, OPT_NO_KUBE, OPT_KUBE_WAIT, OPT_NODE,
-       OPT_READONLY, OPT_FORCE, OPT_YES, OPT_LOAD_MODULES, OPT_SET_SCHED, OPT_KUBE_SCHED,
-       OPT_PROXY_MODE, OPT_NO_DATAPLANE, OPT_DATAPLANE_WAIT, OPT_PLOT, OPT_SELECT };
-
-static const struct option longopts[] = {
-	{"batch", no_argument, NULL, 'b'},
-	{"json", no_argument, NULL, 'j'},
-	{"iterations", required_argument, NULL, 'n'},
-	{"delay", required_argument, NULL, 'd'},
-	{"exact", no_argument, NULL, 'e'},
-	{"connections", no_argument, NULL, OPT_CONNS},
-	{"connection-limit", required_argument, NULL, OPT_CONN_LIMIT},
-	{"source", required_argument, NULL, OPT_SOURCE},
-	{"color", required_argument, NULL, OPT_COLOR},
-	{"colour", required_argument, NULL, OPT_COLOR},
-	{"record", required_argument, NULL, OPT_RECORD},
-	{"replay", required_argument, NULL, OPT_REPLAY},
-	{"plot", required_argument, NULL, OPT_PLOT},
-	{"select", required_argument, NULL, OPT_SELECT},
-	{"kubeconfig", required_argument, NULL, OPT_KUBECONFIG},
-	{"context", required_argument, NULL, OPT_CONTEXT},
-	{"no-kube", no_argument, NULL, OPT_NO_KUBE},
-	{"kube-wait", required_argument, NULL, OPT_KUBE_WAIT},
-	{"node", required_argument, NULL, OPT_NODE},
-	{"readonly", no_argument, NULL, OPT_READONLY},
-	{"force", no_argument, NULL, OPT_FORCE},
-	{"yes", no_argument, NULL, OPT_YES},
-	{"load-modules", no_argument, NULL, OPT_LOAD_MODULES},
-	{"set-scheduler", required_argument, NULL, OPT_SET_SCHED},
-	{"kube-scheduler", required_argument, NULL, OPT_KUBE_SCHED},
-	{"proxy-mode", required_argument, NULL, OPT_PROXY_MODE},
-	{"no-dataplane", no_argument, NULL, OPT_NO_DATAPLANE},
-	{"dataplane-wait", required_argument, NULL, OPT_DATAPLANE_WAIT},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
-};
-
 /* Parses seconds in [min, max] (fractions allowed); returns false on anything else. */
 static bool parse_seconds(const char *s, double min, double max, double *out)
 {
@@ -190,153 +152,182 @@ static int parse_word(const char *s, const char *const *words)
 	return -1;
 }
 
-/* What the output looks like: -b -j -n -d -e, the connection list, source, colour, files. */
-static int output_option(int c, const char *arg, struct options *o)
+/* What an option does to its field of struct options. */
+enum take {
+	TAKE_NOTHING, /* -h, -V: handled by parse_args */
+	TAKE_INT,     /* field (an int or an enum) := .value */
+	TAKE_BOOL,    /* field := .value */
+	TAKE_STR,     /* field := the argument */
+	TAKE_LONG,    /* a whole number in [.lo, .hi] */
+	TAKE_SIZE,    /* the same, into a size_t */
+	TAKE_SECONDS, /* seconds in [.dlo, .dhi], fractions allowed */
+	TAKE_WORD,    /* one of .words: field := .values[i], or the word itself without .values */
+};
+
+/* One option: its names, what it sets, and what is said when its argument is bad. */
+struct opt_rule {
+	const char *name, *alias; /* long names; alias: the same option, spelt otherwise */
+	char short_name;          /* 0: long only */
+	unsigned char take;       /* enum take */
+	size_t field;             /* offsetof(struct options, ...) */
+	int value;                /* TAKE_INT, TAKE_BOOL */
+	long lo, hi;              /* TAKE_LONG, TAKE_SIZE */
+	double dlo, dhi;          /* TAKE_SECONDS */
+	const char *const *words; /* TAKE_WORD, NULL-terminated */
+	const int *values;        /* TAKE_WORD: what each word sets; NULL: a string field */
+	const char *bad;          /* N_(): "%s" the program, "%s" the argument */
+};
+
+/* enum fields are set through an int: they must have its size. */
+_Static_assert(sizeof(enum mode) == sizeof(int), "enum mode is an int");
+_Static_assert(sizeof(enum collect_source) == sizeof(int), "enum collect_source is an int");
+_Static_assert(sizeof(enum ui_color) == sizeof(int), "enum ui_color is an int");
+
+#define FIELD(f) .field = offsetof(struct options, f)
+static const char *const source_words[] = {"auto", "netlink", "proc", NULL};
+static const int source_values[] = {COLLECT_AUTO, COLLECT_NETLINK, COLLECT_PROC};
+static const char *const color_words[] = {"auto", "always", "never", NULL};
+static const int color_values[] = {UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER};
+static const char *const mode_words[] = {"iptables", "ipvs", "nftables", NULL};
+
+/* In the order getopt_long lists them when an abbreviation is ambiguous. */
+static const struct opt_rule opt_rules[] = {
+	{"batch", NULL, 'b', TAKE_INT, FIELD(mode), .value = MODE_BATCH},
+	{"json", NULL, 'j', TAKE_INT, FIELD(mode), .value = MODE_JSON},
+	{"iterations", NULL, 'n', TAKE_LONG, FIELD(count), .lo = 1, .hi = LONG_MAX,
+	 .bad = N_("%s: -n wants a whole number of at least 1, not '%s'\n")},
+	{"delay", NULL, 'd', TAKE_SECONDS, FIELD(interval), .dlo = 0.1, .dhi = 86400,
+	 .bad = N_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n")},
+	{"exact", NULL, 'e', TAKE_BOOL, FIELD(exact), .value = true},
+	{"connections", NULL, 0, TAKE_BOOL, FIELD(collect.connections), .value = true},
+	{"connection-limit", NULL, 0, TAKE_SIZE, FIELD(collect.conn_limit), .lo = 0,
+	 .hi = 100000000, .bad = N_("%s: --connection-limit wants a whole number, not '%s'\n")},
+	{"source", NULL, 0, TAKE_WORD, FIELD(collect.source), .words = source_words,
+	 .values = source_values, .bad = N_("%s: --source is auto, netlink or proc, not '%s'\n")},
+	{"color", "colour", 0, TAKE_WORD, FIELD(color), .words = color_words,
+	 .values = color_values, .bad = N_("%s: --color is auto, always or never, not '%s'\n")},
+	{"record", NULL, 0, TAKE_STR, FIELD(record_path)},
+	{"replay", NULL, 0, TAKE_STR, FIELD(replay_path)},
+	{"plot", NULL, 0, TAKE_STR, FIELD(plot_path)},
+	{"select", NULL, 0, TAKE_STR, FIELD(select)},
+	{"kubeconfig", NULL, 0, TAKE_STR, FIELD(kube.kubeconfig)},
+	{"context", NULL, 0, TAKE_STR, FIELD(kube.context)},
+	{"no-kube", NULL, 0, TAKE_BOOL, FIELD(kube.enabled), .value = false},
+	{"kube-wait", NULL, 0, TAKE_SECONDS, FIELD(kube_wait), .dlo = 0, .dhi = 600,
+	 .bad = N_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n")},
+	{"node", NULL, 0, TAKE_STR, FIELD(kube.node_name)},
+	{"readonly", NULL, 0, TAKE_BOOL, FIELD(readonly), .value = true},
+	{"force", NULL, 0, TAKE_BOOL, FIELD(force), .value = true},
+	{"yes", NULL, 0, TAKE_BOOL, FIELD(yes), .value = true},
+	{"load-modules", NULL, 0, TAKE_BOOL, FIELD(load_modules), .value = true},
+	{"set-scheduler", NULL, 0, TAKE_STR, FIELD(set_scheduler)},
+	{"kube-scheduler", NULL, 0, TAKE_STR, FIELD(kube_scheduler)},
+	{"proxy-mode", NULL, 0, TAKE_WORD, FIELD(proxy_mode), .words = mode_words,
+	 .bad = N_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n")},
+	{"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
+	{"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
+	 .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
+	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
+	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
+};
+#define N_OPT_RULES (sizeof(opt_rules) / sizeof(opt_rules[0]))
+
+/* getopt_long's value for rule i: its short name, or a number past every character. */
+static int opt_code(size_t i)
 {
-	static const char *const sources[] = {"auto", "netlink", "proc", NULL};
-	static const enum collect_source source_of[] = {COLLECT_AUTO, COLLECT_NETLINK, COLLECT_PROC};
-	static const char *const colors[] = {"auto", "always", "never", NULL};
-	static const enum ui_color color_of[] = {UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER};
-	long v;
-	int i;
-	switch (c) {
-	case 'b':
-		o->mode = MODE_BATCH;
-		return -1;
-	case 'j':
-		o->mode = MODE_JSON;
-		return -1;
-	case 'n':
-		if (parse_long(arg, 1, LONG_MAX, &o->count))
-			return -1;
-		fprintf(stderr, _("%s: -n wants a whole number of at least 1, not '%s'\n"), PACKAGE,
-			arg);
-		return 2;
-	case 'd':
-		if (parse_seconds(arg, 0.1, 86400, &o->interval))
-			return -1;
-		fprintf(stderr, _("%s: -d wants seconds between 0.1 and 86400, not '%s'\n"), PACKAGE,
-			arg);
-		return 2;
-	case 'e':
-		o->exact = true;
-		return -1;
-	case OPT_CONNS:
-		o->collect.connections = true;
-		return -1;
-	case OPT_CONN_LIMIT:
-		if (!parse_long(arg, 0, 100000000, &v)) {
-			fprintf(stderr, _("%s: --connection-limit wants a whole number, not '%s'\n"),
-				PACKAGE, arg);
-			return 2;
-		}
-		o->collect.conn_limit = (size_t)v;
-		return -1;
-	case OPT_SOURCE:
-		if ((i = parse_word(arg, sources)) < 0) {
-			fprintf(stderr, _("%s: --source is auto, netlink or proc, not '%s'\n"), PACKAGE,
-				arg);
-			return 2;
-		}
-		o->collect.source = source_of[i];
-		return -1;
-	case OPT_COLOR:
-		if ((i = parse_word(arg, colors)) < 0) {
-			fprintf(stderr, _("%s: --color is auto, always or never, not '%s'\n"), PACKAGE,
-				arg);
-			return 2;
-		}
-		o->color = color_of[i];
-		return -1;
-	case OPT_RECORD:
-		o->record_path = arg;
-		return -1;
-	case OPT_REPLAY:
-		o->replay_path = arg;
-		return -1;
-	case OPT_PLOT:
-		o->plot_path = arg;
-		return -1;
-	case OPT_SELECT:
-		o->select = arg;
-		return -1;
-	case OPT_NO_DATAPLANE:
-		o->no_dataplane = true;
-		return -1;
-	}
-	return 0;
+	return opt_rules[i].short_name ? opt_rules[i].short_name : 256 + (int)i;
 }
 
-/* Where the cluster is, and the changes asked for on the command line. */
-static int kube_action_option(int c, const char *arg, struct options *o)
+/* getopt_long's table, made from opt_rules (each alias right after its option). */
+static void make_longopts(struct option *out)
 {
-	static const char *const modes[] = {"iptables", "ipvs", "nftables", NULL};
-	switch (c) {
-	case OPT_KUBECONFIG:
-		o->kube.kubeconfig = arg;
-		return -1;
-	case OPT_CONTEXT:
-		o->kube.context = arg;
-		return -1;
-	case OPT_NO_KUBE:
-		o->kube.enabled = false;
-		return -1;
-	case OPT_NODE:
-		o->kube.node_name = arg;
-		return -1;
-	case OPT_KUBE_WAIT:
-		if (parse_seconds(arg, 0, 600, &o->kube_wait))
-			return -1;
-		fprintf(stderr, _("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n"),
-			PACKAGE, arg);
-		return 2;
-	case OPT_DATAPLANE_WAIT:
-		if (parse_seconds(arg, 0.1, 3600, &o->dataplane_wait))
-			return -1;
-		fprintf(stderr, _("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n"),
-			PACKAGE, arg);
-		return 2;
-	case OPT_READONLY:
-		o->readonly = true;
-		return -1;
-	case OPT_FORCE:
-		o->force = true;
-		return -1;
-	case OPT_YES:
-		o->yes = true;
-		return -1;
-	case OPT_LOAD_MODULES:
-		o->load_modules = true;
-		return -1;
-	case OPT_SET_SCHED:
-		o->set_scheduler = arg;
-		return -1;
-	case OPT_KUBE_SCHED:
-		o->kube_scheduler = arg;
-		return -1;
-	case OPT_PROXY_MODE:
-		if (parse_word(arg, modes) < 0) {
-			fprintf(stderr, _("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n"),
-				PACKAGE, arg);
-			return 2;
-		}
-		o->proxy_mode = arg;
-		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < N_OPT_RULES; i++) {
+		const struct opt_rule *r = &opt_rules[i];
+		int has_arg = r->take <= TAKE_BOOL ? no_argument : required_argument;
+		out[n++] = (struct option){r->name, has_arg, NULL, opt_code(i)};
+		if (r->alias)
+			out[n++] = (struct option){r->alias, has_arg, NULL, opt_code(i)};
 	}
-	return 0;
+	out[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* The bad-argument message of r, which comes from the constant table above. */
+static int bad_argument(const struct opt_rule *r, const char *arg)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	fprintf(stderr, _(r->bad), PACKAGE, arg);
+#pragma GCC diagnostic pop
+	return 2;
+}
+
+/* Applies rule r with argument arg to *o: -1 to go on, 2 when arg is bad. */
+static int apply_option(const struct opt_rule *r, const char *arg, struct options *o)
+{
+	char *field = (char *)o + r->field;
+	long l;
+	double d;
+	int i = r->value;
+	switch ((enum take)r->take) {
+	case TAKE_NOTHING:
+		break;
+	case TAKE_INT:
+		memcpy(field, &i, sizeof(i));
+		break;
+	case TAKE_BOOL:
+		*(bool *)field = r->value;
+		break;
+	case TAKE_STR:
+		memcpy(field, &arg, sizeof(arg));
+		break;
+	case TAKE_LONG:
+	case TAKE_SIZE:
+		if (!parse_long(arg, r->lo, r->hi, &l))
+			return bad_argument(r, arg);
+		if (r->take == TAKE_LONG)
+			memcpy(field, &l, sizeof(l));
+		else
+			*(size_t *)(void *)field = (size_t)l;
+		break;
+	case TAKE_SECONDS:
+		if (!parse_seconds(arg, r->dlo, r->dhi, &d))
+			return bad_argument(r, arg);
+		memcpy(field, &d, sizeof(d));
+		break;
+	case TAKE_WORD:
+		if ((i = parse_word(arg, r->words)) < 0)
+			return bad_argument(r, arg);
+		if (r->values)
+			memcpy(field, &r->values[i], sizeof(int));
+		else
+			memcpy(field, &arg, sizeof(arg));
+		break;
+	}
+	return -1;
+}
+
+/* The rule getopt_long's value c stands for, or NULL ('?': an unknown option). */
+static const struct opt_rule *rule_of(int c)
+{
+	for (size_t i = 0; i < N_OPT_RULES; i++)
+		if (opt_code(i) == c)
+			return &opt_rules[i];
+	return NULL;
 }
 
 /* The options into *o. Returns -1 to go on, or the exit status (0 after --help, 2: bad). */
 static int parse_args(int argc, char **argv, struct options *o)
 {
+	struct option longopts[2 * N_OPT_RULES + 1];
 	int c;
+	make_longopts(longopts);
 	while ((c = getopt_long(argc, argv, "bjn:d:ehV", longopts, NULL)) != -1) {
-		int rc = output_option(c, optarg, o);
-		if (rc == 0)
-			rc = kube_action_option(c, optarg, o);
+		const struct opt_rule *r = rule_of(c);
+		int rc = r ? apply_option(r, optarg, o) : 0;
 		if (rc > 0)
 			return rc;
-		if (rc < 0)
+		if (r && r->take != TAKE_NOTHING)
 			continue;
 		if (c == 'h') {
 			usage(stdout);
@@ -706,10 +697,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * The data planes besides IPVS go into -b and -j; the dashboard has no pane for them yet
-	 * and its reading thread must not wait on them.
+	 * The data planes besides IPVS: -b and -j print them, the dashboard shows their
+	 * frontends (its feed reads them in a thread of their own, dp_feed.h).
 	 */
-	if (o.mode != MODE_UI && !o.no_dataplane)
+	if (!o.no_dataplane)
 		o.collect.dataplane =
 			(struct dataplane_opts){
 			.nftables = true, .iptables = true, .ipsets = true, .kube_ipvs0 = true};

@@ -9,6 +9,7 @@
 #include "dataplane.h"
 #include "json_writer.h"
 #include "output_dataplane.h"
+#include "output_dp_join.h"
 #include "output_dp_leftovers.h"
 
 static void write_planes(struct jw *w, const struct dataplane *dp)
@@ -47,8 +48,10 @@ static void write_owner(struct jw *w, const struct dp_frontend *f)
 	jw_close(w, '}');
 }
 
-static void write_frontend(struct jw *w, const struct dp_frontend *f)
+static void write_frontend(struct jw *w, const struct dataplane *dp, size_t fi,
+			   const struct kube_view *kv, const struct dp_join *j)
 {
+	const struct dp_frontend *f = &dp->fe[fi];
 	char buf[64];
 	jw_open(w, NULL, '{');
 	jw_string(w, "plane", dp_plane_name(f->plane));
@@ -65,6 +68,7 @@ static void write_frontend(struct jw *w, const struct dp_frontend *f)
 	jw_bool(w, "affinity", f->affinity);
 	jw_bool(w, "unrecognised", f->unrecognised);
 	jw_string(w, "note", f->note);
+	output_dp_join_frontend(w, kv, j, fi);
 	jw_open(w, "endpoints", '[');
 	for (size_t i = 0; i < f->n_eps; i++) {
 		const struct dp_endpoint *e = &f->eps[i];
@@ -75,6 +79,7 @@ static void write_frontend(struct jw *w, const struct dp_frontend *f)
 			jw_double(w, "share", e->share);
 		else
 			jw_null(w, "share");
+		output_dp_join_endpoint(w, kv, j, fi, i);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -104,13 +109,14 @@ static void write_ipsets(struct jw *w, const struct dataplane *dp)
 		else
 			jw_null(w, "maxelem");
 		jw_bool(w, "full", s->full);
+		output_dp_join_ipset(w, s);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
 	jw_close(w, '}');
 }
 
-static void write_kube_ipvs0(struct jw *w, const struct dataplane *dp)
+static void write_kube_ipvs0(struct jw *w, const struct dataplane *dp, const struct dp_join *j)
 {
 	char buf[64];
 	if (!dp->kube_ipvs0_read) {
@@ -126,6 +132,7 @@ static void write_kube_ipvs0(struct jw *w, const struct dataplane *dp)
 		jw_string(w, NULL, ipvs_addr_str(a->af, &a->addr, buf, sizeof(buf)));
 	}
 	jw_close(w, ']');
+	output_dp_join_kube_ipvs0(w, j);
 	jw_close(w, '}');
 }
 
@@ -133,16 +140,18 @@ void output_dataplane_section(struct jw *w, const struct snapshot *s, const stru
 {
 	const struct dataplane *dp = s->dp;
 	double mono = s->mono;
+	const struct dp_join *j = output_dp_join_of(kv, dp);
 	jw_open(w, "dataplane", '{');
 	jw_double(w, "read_seconds", dp->read_seconds);
 	jw_double(w, "age", mono > dp->read_mono ? mono - dp->read_mono : 0);
 	write_planes(w, dp);
 	jw_open(w, "frontends", '[');
 	for (size_t i = 0; i < dp->n_fe; i++)
-		write_frontend(w, &dp->fe[i]);
+		write_frontend(w, dp, i, kv, j);
 	jw_close(w, ']');
 	write_ipsets(w, dp);
-	write_kube_ipvs0(w, dp);
+	write_kube_ipvs0(w, dp, j);
+	output_dp_join_drift(w, kv, j, s);
 	struct dp_leftovers lo;
 	dp_leftovers_of(s, kv, &lo);
 	output_dp_leftovers_json(w, &lo);

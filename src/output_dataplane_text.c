@@ -10,6 +10,7 @@
 #include "dataplane.h"
 #include "nls.h"
 #include "output_dataplane.h"
+#include "output_dp_join.h"
 #include "output_dp_leftovers.h"
 
 /* "nftables: 15 frontends, 100 rules" or why the plane says nothing. */
@@ -56,8 +57,10 @@ static void ipset_lines(FILE *f, const struct dataplane *dp)
 }
 
 /* "  nftables cluster-ip TCP 10.96.0.10:53 kube-system/kube-dns:dns-tcp -> 10.244.0.2:53 50%" */
-static void frontend_lines(FILE *f, const struct dp_frontend *fe)
+static void frontend_lines(FILE *f, const struct dataplane *dp, size_t fi,
+			   const struct kube_view *kv, const struct dp_join *j)
 {
+	const struct dp_frontend *fe = &dp->fe[fi];
 	char a[64], owner[300], safe[300];
 	const char *p = ipvs_proto_name(fe->protocol);
 	if (fe->kind == DPF_NODE_PORT)
@@ -74,12 +77,14 @@ static void frontend_lines(FILE *f, const struct dp_frontend *fe)
 	if (fe->unrecognised)
 		fprintf(f, _(" [not recognised: %s]"),
 			cells_safe(fe->note ? fe->note : "", safe, sizeof(safe)));
+	output_dp_join_frontend_text(f, kv, j, fi);
 	fputc('\n', f);
 	for (size_t i = 0; i < fe->n_eps; i++) {
 		const struct dp_endpoint *e = &fe->eps[i];
 		fprintf(f, "      -> %s", ipvs_hostport_str(e->af, &e->addr, e->port, a, sizeof(a)));
 		if (e->share > 0)
 			fprintf(f, " %.0f%%", e->share * 100);
+		output_dp_join_endpoint_text(f, kv, j, fi, i);
 		fputc('\n', f);
 	}
 }
@@ -87,6 +92,7 @@ static void frontend_lines(FILE *f, const struct dp_frontend *fe)
 void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_view *kv)
 {
 	const struct dataplane *dp = s->dp;
+	const struct dp_join *j = output_dp_join_of(kv, dp);
 	char safe[200];
 	fputs(_("Data planes besides IPVS:\n"), f);
 	for (int k = DP_NFTABLES; k < DP_N_PLANES; k++)
@@ -102,7 +108,8 @@ void output_dataplane_text(FILE *f, const struct snapshot *s, const struct kube_
 			fprintf(f, _("%zu addresses\n"), dp->kube_ipvs0.n);
 	}
 	for (size_t i = 0; i < dp->n_fe; i++)
-		frontend_lines(f, &dp->fe[i]);
+		frontend_lines(f, dp, i, kv, j);
+	output_dp_join_text(f, kv, j, s);
 	fputc('\n', f);
 	struct dp_leftovers lo;
 	dp_leftovers_of(s, kv, &lo);

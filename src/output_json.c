@@ -12,6 +12,7 @@
 #include "json_writer.h"
 #include "output_json.h"
 #include "output_dataplane.h"
+#include "output_kp.h"
 #include "output_kube.h"
 #include "rates.h"
 
@@ -166,32 +167,29 @@ static void write_service(struct jw *w, const struct snapshot *s, size_t si,
 	jw_close(w, '}');
 }
 
+static void write_daemon(struct jw *w, const void *elem, const void *arg)
+{
+	const struct ipvs_daemon *d = elem;
+	char buf[64];
+	jw_string(w, "state", d->state);
+	jw_string(w, "mcast_ifn", d->mcast_ifn);
+	jw_u64(w, "syncid", d->syncid);
+	jw_u64(w, "sync_maxlen", d->sync_maxlen);
+	jw_string(w, "mcast_group",
+		  d->mcast_af ? ipvs_addr_str(d->mcast_af, &d->mcast_group, buf, sizeof(buf))
+			      : NULL);
+	jw_u64(w, "mcast_port", d->mcast_port);
+	jw_u64(w, "mcast_ttl", d->mcast_ttl);
+}
+
 static void write_daemons(struct jw *w, const struct snapshot *s)
 {
-	char buf[64];
 	/* /proc cannot show sync daemons: an empty list would claim none run. */
-	if (w->partial) {
+	if (w->partial)
 		jw_null(w, "daemons");
-		return;
-	}
-	jw_open(w, "daemons", '[');
-	for (size_t i = 0; i < s->n_daemons; i++) {
-		const struct ipvs_daemon *d = &s->daemons[i];
-		jw_open(w, NULL, '{');
-		jw_string(w, "state", d->state);
-		jw_string(w, "mcast_ifn", d->mcast_ifn);
-		jw_u64(w, "syncid", d->syncid);
-		jw_u64(w, "sync_maxlen", d->sync_maxlen);
-		if (d->mcast_af)
-			jw_string(w, "mcast_group",
-				  ipvs_addr_str(d->mcast_af, &d->mcast_group, buf, sizeof(buf)));
-		else
-			jw_null(w, "mcast_group");
-		jw_u64(w, "mcast_port", d->mcast_port);
-		jw_u64(w, "mcast_ttl", d->mcast_ttl);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
+	else
+		jw_objects(w, "daemons", s->daemons, s->n_daemons, sizeof(s->daemons[0]),
+			   write_daemon, NULL);
 }
 
 static void write_counts(struct jw *w, const char *key, const struct ipvs_conn_count *c,
@@ -203,29 +201,28 @@ static void write_counts(struct jw *w, const char *key, const struct ipvs_conn_c
 	jw_close(w, '}');
 }
 
+static void write_conn(struct jw *w, const void *elem, const void *arg)
+{
+	const struct ipvs_conn *c = elem;
+	char buf[64];
+	jw_string(w, "protocol", c->protocol);
+	jw_string(w, "client", ipvs_addr_str(c->af, &c->client, buf, sizeof(buf)));
+	jw_u64(w, "client_port", c->client_port);
+	jw_string(w, "virtual", ipvs_addr_str(c->af, &c->virt, buf, sizeof(buf)));
+	jw_u64(w, "virtual_port", c->virt_port);
+	jw_string(w, "destination",
+		  ipvs_addr_str(c->dest_af ? c->dest_af : c->af, &c->dest, buf, sizeof(buf)));
+	jw_u64(w, "destination_port", c->dest_port);
+	jw_string(w, "state", c->state);
+	jw_u64(w, "expires", c->expires);
+}
+
 static void write_conns(struct jw *w, const struct ipvs_conn_table *t)
 {
-	char buf[64];
 	jw_open(w, "connections", '{');
 	jw_u64(w, "total", t->total);
 	jw_bool(w, "truncated", t->truncated);
-	jw_open(w, "entries", '[');
-	for (size_t i = 0; i < t->n_conns; i++) {
-		const struct ipvs_conn *c = &t->conns[i];
-		jw_open(w, NULL, '{');
-		jw_string(w, "protocol", c->protocol);
-		jw_string(w, "client", ipvs_addr_str(c->af, &c->client, buf, sizeof(buf)));
-		jw_u64(w, "client_port", c->client_port);
-		jw_string(w, "virtual", ipvs_addr_str(c->af, &c->virt, buf, sizeof(buf)));
-		jw_u64(w, "virtual_port", c->virt_port);
-		jw_string(w, "destination", ipvs_addr_str(c->dest_af ? c->dest_af : c->af, &c->dest,
-							  buf, sizeof(buf)));
-		jw_u64(w, "destination_port", c->dest_port);
-		jw_string(w, "state", c->state);
-		jw_u64(w, "expires", c->expires);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
+	jw_objects(w, "entries", t->conns, t->n_conns, sizeof(t->conns[0]), write_conn, NULL);
 	write_counts(w, "by_service", t->by_service, t->n_by_service);
 	write_counts(w, "by_destination", t->by_dest, t->n_by_dest);
 	write_counts(w, "by_state", t->by_state, t->n_by_state);
@@ -292,6 +289,7 @@ int output_json(FILE *f, const struct snapshot *s, const struct snapshot *prev,
 		output_kube_section(&w, kv, s);
 	if (s->dp)
 		output_dataplane_section(&w, s, kv);
+	output_cost_json(&w, s, kv);
 	jw_open(&w, "modules", '[');
 	for (size_t i = 0; i < s->n_modules; i++) {
 		jw_open(&w, NULL, '{');

@@ -10,6 +10,7 @@
 #include "kube_side.h"
 #include "kube_text.h"
 #include "output_json.h"
+#include "output_kp.h"
 #include "output_kube.h"
 
 static void vs_key(const struct ipvs_service *svc, char *buf, size_t len)
@@ -27,28 +28,34 @@ static void vs_key(const struct ipvs_service *svc, char *buf, size_t len)
 }
 
 
-void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i)
+void output_kube_owner_fields(struct jw *w, const struct kube_state *k,
+			      const struct kube_vs_owner *o)
 {
 	char buf[512];
-	if (!kv || !kv->j || i >= kv->j->n_owners || kv->j->owners[i].service < 0) {
-		jw_null(w, "kube");
-		return;
-	}
-	const struct kube_vs_owner *o = &kv->j->owners[i];
-	const struct kube_service *ks = &kv->k->services[o->service];
-	jw_open(w, "kube", '{');
-	jw_string(w, "service", kube_join_owner_label(kv->k, o, buf, sizeof(buf)));
+	const struct kube_service *ks = &k->services[o->service];
+	jw_string(w, "service", kube_join_owner_label(k, o, buf, sizeof(buf)));
 	jw_string(w, "namespace", ks->ns);
 	jw_string(w, "name", ks->name);
 	jw_string(w, "port_name", ks->ports[o->port].name ? ks->ports[o->port].name : "");
 	jw_string(w, "kind", kube_owner_kind_name(o->kind));
 	jw_bool(w, "affinity_mismatch", o->affinity_mismatch);
+}
+
+void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i)
+{
+	if (!kv || !kv->j || i >= kv->j->n_owners || kv->j->owners[i].service < 0) {
+		jw_null(w, "kube");
+		return;
+	}
+	const struct kube_vs_owner *o = &kv->j->owners[i];
+	jw_open(w, "kube", '{');
+	output_kube_owner_fields(w, kv->k, o);
 	jw_bool(w, "scheduler_mismatch", o->sched_mismatch);
 	jw_close(w, '}');
 }
 
-static void endpoint_fields(struct jw *w, const struct kube_state *k, int32_t slice,
-			    int32_t ep)
+void output_kube_endpoint_fields(struct jw *w, const struct kube_state *k, int32_t slice,
+				 int32_t ep)
 {
 	if (slice < 0 || ep < 0) {
 		jw_null(w, "pod");
@@ -72,8 +79,24 @@ void output_kube_dest_label(struct jw *w, const struct kube_view *kv, size_t i, 
 		return;
 	}
 	jw_open(w, "kube", '{');
-	endpoint_fields(w, kv->k, r->slice, r->endpoint);
+	output_kube_endpoint_fields(w, kv->k, r->slice, r->endpoint);
 	jw_close(w, '}');
+}
+
+/* A kube-proxy pod, one element of "nodes" (arg: the kube_view). */
+static void write_proxy_pod(struct jw *w, const void *elem, const void *arg)
+{
+	const struct kube_proxy_pod *p = elem;
+	const struct kube_view *kv = arg;
+	jw_string(w, "node", p->node);
+	jw_string(w, "pod", p->name);
+	jw_string(w, "phase", p->phase);
+	jw_bool(w, "ready", p->ready);
+	jw_u64(w, "restarts", p->restarts);
+	jw_string(w, "waiting", p->waiting_reason[0] ? p->waiting_reason : NULL);
+	jw_string(w, "mode", p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : NULL);
+	jw_bool(w, "this_node", p->node && kv->node_name && strcmp(p->node, kv->node_name) == 0);
+	jw_string(w, "log_tail", p->log_tail);
 }
 
 static void write_proxy(struct jw *w, const struct kube_view *kv, const struct snapshot *s)
@@ -145,27 +168,13 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 	jw_bool(w, "mismatch", arp);
 	jw_close(w, '}');
 
-	jw_open(w, "nodes", '[');
-	for (size_t i = 0; i < k->n_proxies; i++) {
-		const struct kube_proxy_pod *p = &k->proxies[i];
-		jw_open(w, NULL, '{');
-		jw_string(w, "node", p->node);
-		jw_string(w, "pod", p->name);
-		jw_string(w, "phase", p->phase);
-		jw_bool(w, "ready", p->ready);
-		jw_u64(w, "restarts", p->restarts);
-		jw_string(w, "waiting", p->waiting_reason[0] ? p->waiting_reason : NULL);
-		jw_string(w, "mode",
-			  p->log_mode[0] && strcmp(p->log_mode, "?") != 0 ? p->log_mode : NULL);
-		jw_bool(w, "this_node", p->node && kv->node_name && strcmp(p->node, kv->node_name) == 0);
-		jw_string(w, "log_tail", p->log_tail);
-		jw_close(w, '}');
-	}
-	jw_close(w, ']');
+	jw_objects(w, "nodes", k->proxies, k->n_proxies, sizeof(k->proxies[0]), write_proxy_pod,
+		   kv);
 	jw_open(w, "this_node", '{');
 	jw_string(w, "name", kv->node_name);
 	jw_string(w, "proxy_mode", k->local_mode[0] ? k->local_mode : NULL);
 	jw_bool(w, "kube_ipvs0", k->kube_ipvs0);
+	output_kp_health_json(w, k, s);
 	jw_close(w, '}');
 	jw_close(w, '}');
 }
@@ -223,7 +232,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);
 		jw_string(w, "endpoint", rs);
-		endpoint_fields(w, k, (int32_t)m->slice, (int32_t)m->endpoint);
+		output_kube_endpoint_fields(w, k, (int32_t)m->slice, (int32_t)m->endpoint);
 		jw_bool(w, "fallback_terminating", m->terminating);
 		jw_bool(w, "at_weight_0", m->weight0);
 		jw_close(w, '}');
@@ -234,7 +243,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	for (size_t i = 0; i < j->n_extra; i++) {
 		const struct kube_drift_extra *x = &j->extra[i];
 		open_real_server(w, s, x->vs, x->dest);
-		endpoint_fields(w, k, x->slice, x->endpoint);
+		output_kube_endpoint_fields(w, k, x->slice, x->endpoint);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -246,7 +255,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 		jw_double(w, "seconds", x->seconds);
 		jw_u64(w, "active_conns", d->active_conns);
 		jw_u64(w, "inactive_conns", d->inactive_conns);
-		endpoint_fields(w, k, x->slice, x->endpoint);
+		output_kube_endpoint_fields(w, k, x->slice, x->endpoint);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

@@ -8,7 +8,9 @@
 #include "json_writer.h"
 #include "snapshot.h"
 
-struct kube_view; /* kube_side.h */
+struct kube_view;     /* kube_side.h */
+struct kube_state;    /* kube_model.h */
+struct kube_vs_owner; /* kube_join.h */
 
 /* The top-level "kube" member. */
 void output_kube_section(struct jw *w, const struct kube_view *kv, const struct snapshot *s);
@@ -16,5 +18,17 @@ void output_kube_section(struct jw *w, const struct kube_view *kv, const struct 
 void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i);
 /* A real server's "kube" member: its endpoint (pod, node, conditions), or null. */
 void output_kube_dest_label(struct jw *w, const struct kube_view *kv, size_t i, size_t j);
+/*
+ * An owner's members: service ("ns/name:port"), namespace, name, port_name, kind,
+ * affinity_mismatch, of o (o->service >= 0) in k.
+ */
+void output_kube_owner_fields(struct jw *w, const struct kube_state *k,
+			      const struct kube_vs_owner *o);
+/*
+ * An endpoint's members: pod, node (null both when slice < 0), slice, ready, serving,
+ * terminating, of k->slices[slice].endpoints[ep].
+ */
+void output_kube_endpoint_fields(struct jw *w, const struct kube_state *k, int32_t slice,
+				 int32_t ep);
 
 #endif

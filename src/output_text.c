@@ -13,6 +13,7 @@
 #include "kube_side.h"
 #include "kube_text.h"
 #include "output_dataplane.h"
+#include "output_kp.h"
 #include "output_text.h"
 
 struct totals {
@@ -239,6 +240,7 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 	fputc('\n', f);
 	if (s->dp)
 		output_dataplane_text(f, s, kv);
+	output_cost_text(f, s, kv);
 	if (fflush(f) != 0 || ferror(f))
 		return -(errno ? errno : EIO);
 	return 0;

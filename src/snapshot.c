@@ -12,14 +12,12 @@
 #include <sys/socket.h>
 
 #include "dataplane.h"
+#include "mem.h"
 #include "snapshot.h"
 
 void ipvs_conn_table_free(struct ipvs_conn_table *t)
 {
-	free(t->conns);
-	free(t->by_service);
-	free(t->by_dest);
-	free(t->by_state);
+	mem_free_all(t->conns, t->by_service, t->by_dest, t->by_state);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -395,15 +393,7 @@ const char *ipvs_fwd_name(uint32_t fwd)
 
 const char *module_state_name(enum module_state st)
 {
-	switch (st) {
-	case MODULE_LOADED:
-		return "loaded";
-	case MODULE_BUILTIN:
-		return "builtin";
-	case MODULE_AVAILABLE:
-		return "available";
-	case MODULE_MISSING:
-	default:
-		return "missing";
-	}
+	/* In the order of enum module_state. */
+	static const char *const names[] = {"missing", "available", "loaded", "builtin"};
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "missing";
 }

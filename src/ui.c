@@ -60,6 +60,11 @@ void ui_set_statusf(struct ui *u, bool error, const char *fmt, ...)
 static struct cursor *focused_cursor(struct ui *u, size_t *n)
 {
 	const struct ipvs_service *svc = ui_rows_selected(u);
+	const struct dp_frontend *fe = ui_dp_selected(u);
+	if (ui_dp_shown(u) && u->focus != PANE_CONNS) {
+		*n = u->focus == PANE_DESTS ? (fe ? fe->n_eps : 0) : u->n_fe_order;
+		return u->focus == PANE_DESTS ? &u->ep : &u->fe;
+	}
 	switch (u->focus) {
 	case PANE_DESTS:
 		*n = svc ? svc->n_dests : 0;
@@ -87,7 +92,10 @@ static void move_cursor(struct ui *u, long delta, bool absolute)
 		pos = (long)n - 1;
 	c->sel = (size_t)pos;
 	if (u->focus == PANE_SERVICES) {
-		u->dest.sel = u->dest.top = 0;
+		if (ui_dp_shown(u))
+			u->ep.sel = u->ep.top = 0;
+		else
+			u->dest.sel = u->dest.top = 0;
 		ui_rows_remember(u);
 	}
 }
@@ -114,6 +122,8 @@ static void set_filter(struct ui *u, const char *text)
 	}
 	u->svc.sel = u->svc.top = 0;
 	u->have_sel = false;
+	u->fe.sel = u->fe.top = 0;
+	u->have_sel_fe = false;
 	ui_rows_refresh(u);
 	ui_rows_remember(u);
 }
@@ -121,6 +131,11 @@ static void set_filter(struct ui *u, const char *text)
 static void open_connections(struct ui *u)
 {
 	const struct ipvs_service *svc = ui_rows_selected(u);
+	if (ui_dp_shown(u)) {
+		ui_set_status(u, true,
+			      _("Connections are IPVS's own list: show the ipvs plane first."));
+		return;
+	}
 	if (!svc) {
 		ui_set_status(u, true, _("Select a virtual service first."));
 		return;
@@ -236,7 +251,7 @@ static void act_next_pane(struct ui *u)
 
 static void act_enter(struct ui *u)
 {
-	if (u->focus == PANE_SERVICES && ui_rows_selected(u))
+	if (u->focus == PANE_SERVICES && (ui_rows_selected(u) || ui_dp_selected(u)))
 		u->focus = PANE_DESTS;
 }
 
@@ -270,6 +285,10 @@ static void act_filter(struct ui *u)
 
 static void act_sort_next(struct ui *u)
 {
+	if (ui_dp_shown(u)) {
+		ui_dp_sort_next(u);
+		return;
+	}
 	ui_rows_remember(u);
 	u->sort = (enum sort_key)((u->sort + 1) % SORT_COUNT);
 	ui_rows_refresh(u);
@@ -314,6 +333,11 @@ static void act_help(struct ui *u)
 	u->help = true;
 }
 
+static void act_kube_proxy(struct ui *u)
+{
+	u->kp_page = true;
+}
+
 static void act_repaint(struct ui *u)
 {
 	(void)u;
@@ -322,6 +346,10 @@ static void act_repaint(struct ui *u)
 
 static void act_drift(struct ui *u)
 {
+	if (ui_dp_shown(u)) {
+		ui_dp_drift(u);
+		return;
+	}
 	if (!u->kv || !u->kv->j) {
 		ui_set_status(u, true,
 			      _("No drift to show: the Kubernetes side is not read (see the "
@@ -359,6 +387,8 @@ static void (*const action_fns[])(struct ui *u) = {
 	[ACT_SCHEDULER] = ui_modal_scheduler,
 	[ACT_PROXY_MODE] = ui_modal_mode,
 	[ACT_MODULES] = ui_modal_modules,
+	[ACT_KUBE_PROXY] = act_kube_proxy,
+	[ACT_PLANE] = ui_dp_next_plane,
 	[ACT_GRAPH] = ui_graph_toggle,
 	[ACT_TIME_BACK] = ui_graph_back,
 	[ACT_TIME_FORWARD] = ui_graph_forward,
@@ -378,9 +408,9 @@ static bool handle_key(struct ui *u, int key)
 		filter_key(u, key);
 		return true;
 	}
-	if (u->help) {
-		/* Any key closes the help; the quit keys it lists also quit from there. */
-		u->help = false;
+	if (u->help || u->kp_page) {
+		/* Any key closes the help (or K's page); the quit keys also quit from there. */
+		u->help = u->kp_page = false;
 		return keymap_lookup(key) != ACT_QUIT;
 	}
 	if (key == KEY_RESIZE) {
@@ -569,6 +599,8 @@ static void free_ui(struct ui *u)
 	if (u->have_re)
 		regfree(&u->re);
 	free(u->order);
+	free(u->fe_order);
+	free(u->fe_drift);
 	free(u->conn_rows);
 	free(u->sums);
 	free(u->mod_used);

@@ -44,19 +44,6 @@ static const char *rate(const struct ui *u, double v, char *buf, size_t len)
 	return num(u, v, buf, len);
 }
 
-struct column {
-	const char *title;
-	int width; /* 0: flexible */
-	int right;
-	int sort; /* enum sort_key, or -1 */
-	int prio; /* what goes first when the width runs out: the lowest */
-	bool kube; /* shown only with the Kubernetes join */
-};
-
-struct box {
-	int y, x, h, w;
-};
-
 void ui_draw_put(int y, int x, int width, const char *text, int right, attr_t attr)
 {
 	char buf[1024];
@@ -129,8 +116,8 @@ static void draw_columns_header(const struct ui *u, const struct box *b, int y,
 	}
 }
 
-static void draw_row(const struct box *b, int y, const char *const *cells,
-		     const struct column *cols, int n, const int *widths, attr_t attr)
+void ui_draw_row(const struct box *b, int y, const char *const *cells,
+		 const struct column *cols, int n, const int *widths, attr_t attr)
 {
 	int x = b->x;
 	if (attr & A_REVERSE) {
@@ -174,16 +161,31 @@ static void scroll_into_view(struct cursor *c, size_t n, int rows)
 		c->top = n > (size_t)rows ? n - (size_t)rows : 0;
 }
 
+int ui_draw_pane(struct ui *u, const struct box *b, enum pane_id id, const char *title,
+		 const struct column *cols, int ncols, int flex_min, int *widths,
+		 struct cursor *c, size_t n)
+{
+	draw_title(u, b, id, title);
+	layout(u, cols, ncols, b->w, flex_min, widths);
+	draw_columns_header(u, b, b->y + 1, cols, ncols, widths);
+	int rows = b->h - 2;
+	scroll_into_view(c, n, rows);
+	if (u->focus == id)
+		u->rows_per_page = rows;
+	return rows;
+}
+
 static const struct column svc_cols[] = {
 	{N_("PROT"), 4, 0, -1, 90, false},
 	{N_("VIRTUAL SERVICE"), 0, 0, SORT_VIRTUAL, 100, false},
 	{N_("SCHED"), 5, 0, SORT_SCHED, 60, false},
 	{N_("FLAGS"), 9, 0, -1, 40, false},
+	/* SVC_SPARK (ui_graph.c), in the middle: parsers count the numbers from the end. */
+	{N_("HISTORY"), 8, 0, -1, 45, false},
 	{N_("RS"), 4, 1, SORT_RS, 50, false},
 	{N_("ACTIVE"), 7, 1, SORT_ACTIVE, 80, false},
 	{N_("INACT"), 7, 1, SORT_INACTIVE, 70, false},
 	{N_("CONN/S"), 7, 1, SORT_CPS, 65, false},
-	{N_("HISTORY"), 8, 0, -1, 45, false}, /* SVC_SPARK: ui_graph.c */
 	{N_("IN PPS"), 7, 1, SORT_INPPS, 30, false},
 	{N_("OUT PPS"), 7, 1, SORT_OUTPPS, 20, false},
 	{N_("IN B/S"), 7, 1, SORT_INBPS, 25, false},
@@ -191,7 +193,7 @@ static const struct column svc_cols[] = {
 	{N_("KUBERNETES SERVICE"), 0, 0, -1, 75, true},
 };
 #define N_SVC_COLS ((int)(sizeof(svc_cols) / sizeof(svc_cols[0])))
-#define SVC_SPARK 8
+#define SVC_SPARK 4
 
 static void draw_services(struct ui *u, const struct box *b)
 {
@@ -205,14 +207,13 @@ static void draw_services(struct ui *u, const struct box *b)
 			 u->n_order, u->cur.n_services, u->filter);
 	else
 		snprintf(title, sizeof(title), _(" Virtual services: %zu "), u->cur.n_services);
-	draw_title(u, b, PANE_SERVICES, title);
-	layout(u, svc_cols, N_SVC_COLS, b->w, 21, widths);
-	draw_columns_header(u, b, b->y + 1, svc_cols, N_SVC_COLS, widths);
-	int rows = b->h - 2;
+	/* Beside other data planes, the tag says which one this is. */
+	size_t tl = strlen(title);
+	if (ui_dp_tagged(u) && tl < sizeof(title))
+		snprintf(title + tl, sizeof(title) - tl, " [%s] ", dp_plane_name(DP_IPVS));
+	int rows = ui_draw_pane(u, b, PANE_SERVICES, title, svc_cols, N_SVC_COLS, 21, widths,
+				&u->svc, u->n_order);
 	u->svc_rows = rows;
-	scroll_into_view(&u->svc, u->n_order, rows);
-	if (u->focus == PANE_SERVICES)
-		u->rows_per_page = rows;
 	for (int r = 0; r < rows && u->svc.top + (size_t)r < u->n_order; r++) {
 		size_t idx = u->svc.top + (size_t)r;
 		const struct ipvs_service *svc = &u->cur.services[u->order[idx]];
@@ -243,12 +244,12 @@ static void draw_services(struct ui *u, const struct box *b)
 			label,
 			svc->sched,
 			flags,
+			ui_graph_spark(u, history_key_service(svc), widths[SVC_SPARK], spark,
+				       sizeof(spark)),
 			unread ? unknown : nb[7],
 			unread ? unknown : num(u, (double)act, nb[0], sizeof(nb[0])),
 			unread ? unknown : num(u, (double)inact, nb[1], sizeof(nb[1])),
 			rate(u, (double)svc->stats.cps, nb[2], sizeof(nb[2])),
-			ui_graph_spark(u, history_key_service(svc), widths[SVC_SPARK], spark,
-				       sizeof(spark)),
 			rate(u, (double)svc->stats.inpps, nb[3], sizeof(nb[3])),
 			rate(u, (double)svc->stats.outpps, nb[4], sizeof(nb[4])),
 			rate(u, (double)svc->stats.inbps, nb[5], sizeof(nb[5])),
@@ -260,7 +261,7 @@ static void draw_services(struct ui *u, const struct box *b)
 			a = u->focus == PANE_SERVICES ? A_REVERSE | A_BOLD : A_REVERSE;
 		else if ((svc->n_dests == 0 && !unread) || drift)
 			a = u->color ? COLOR_PAIR(CP_WARN) : A_BOLD;
-		draw_row(b, b->y + 2 + r, cells, svc_cols, N_SVC_COLS, widths, a);
+		ui_draw_row(b, b->y + 2 + r, cells, svc_cols, N_SVC_COLS, widths, a);
 	}
 	if (u->n_order == 0 && rows > 0)
 		ui_draw_put(b->y + 2, b->x + 1, b->w - 1,
@@ -301,14 +302,9 @@ static void draw_dests(struct ui *u, const struct box *b)
 	} else {
 		snprintf(title, sizeof(title), "%s", _(" Real servers "));
 	}
-	draw_title(u, b, PANE_DESTS, title);
-	layout(u, dest_cols, N_DEST_COLS, b->w, 21, widths);
-	draw_columns_header(u, b, b->y + 1, dest_cols, N_DEST_COLS, widths);
-	int rows = b->h - 2;
 	size_t n = svc ? svc->n_dests : 0;
-	scroll_into_view(&u->dest, n, rows);
-	if (u->focus == PANE_DESTS)
-		u->rows_per_page = rows;
+	int rows = ui_draw_pane(u, b, PANE_DESTS, title, dest_cols, N_DEST_COLS, 21, widths,
+				&u->dest, n);
 	for (int r = 0; svc && r < rows && u->dest.top + (size_t)r < n; r++) {
 		size_t idx = u->dest.top + (size_t)r;
 		const struct ipvs_dest *d = &svc->dests[idx];
@@ -343,7 +339,7 @@ static void draw_dests(struct ui *u, const struct box *b)
 			a = A_REVERSE | A_BOLD;
 		else if (d->weight == 0)
 			a = u->color ? COLOR_PAIR(CP_DRAIN) : A_DIM;
-		draw_row(b, b->y + 2 + r, cells, dest_cols, N_DEST_COLS, widths, a);
+		ui_draw_row(b, b->y + 2 + r, cells, dest_cols, N_DEST_COLS, widths, a);
 	}
 	if (svc && svc->dests_pending && rows > 0)
 		ui_draw_put(b->y + 2, b->x + 1, b->w - 1, _("Reading its real servers..."), 0,
@@ -380,13 +376,8 @@ static void draw_conns(struct ui *u, const struct box *b)
 			 _(" Connections of %s: %zu shown; table %" PRIu64 " entries%s "), label,
 			 u->n_conn_rows, u->cur.conns.total,
 			 u->cur.conns.truncated ? _(" (list bounded)") : "");
-	draw_title(u, b, PANE_CONNS, title);
-	layout(u, conn_cols, N_CONN_COLS, b->w, 22, widths);
-	draw_columns_header(u, b, b->y + 1, conn_cols, N_CONN_COLS, widths);
-	int rows = b->h - 2;
-	scroll_into_view(&u->conn, u->n_conn_rows, rows);
-	if (u->focus == PANE_CONNS)
-		u->rows_per_page = rows;
+	int rows = ui_draw_pane(u, b, PANE_CONNS, title, conn_cols, N_CONN_COLS, 22, widths,
+				&u->conn, u->n_conn_rows);
 	for (int r = 0; r < rows && u->conn.top + (size_t)r < u->n_conn_rows; r++) {
 		size_t idx = u->conn.top + (size_t)r;
 		const struct ipvs_conn *c = &u->cur.conns.conns[u->conn_rows[idx]];
@@ -401,12 +392,12 @@ static void draw_conns(struct ui *u, const struct box *b)
 		const char *cells[N_CONN_COLS] = {proto, cl, vl, dl, c->state, exp};
 		attr_t a = idx == u->conn.sel && u->focus == PANE_CONNS ? A_REVERSE | A_BOLD
 									: A_NORMAL;
-		draw_row(b, b->y + 2 + r, cells, conn_cols, N_CONN_COLS, widths, a);
+		ui_draw_row(b, b->y + 2 + r, cells, conn_cols, N_CONN_COLS, widths, a);
 	}
 }
 
 /* What stands out in the header: colour, or bold and underlined without colours. */
-static attr_t header_warn(const struct ui *u)
+attr_t ui_draw_warn(const struct ui *u)
 {
 	return u->color ? COLOR_PAIR(CP_WARN) | A_BOLD : A_BOLD | A_UNDERLINE;
 }
@@ -415,7 +406,7 @@ static attr_t header_warn(const struct ui *u)
 static void draw_modules(const struct ui *u, int y)
 {
 	int x = 0;
-	attr_t warn = header_warn(u);
+	attr_t warn = ui_draw_warn(u);
 	attr_t ok = u->color ? COLOR_PAIR(CP_OK) : A_NORMAL;
 	char buf[96];
 	ui_draw_put(y, x, 9, _("Modules:"), 0, A_BOLD);
@@ -445,7 +436,7 @@ static void draw_header_versions(const struct ui *u)
 	const struct snapshot *s = &u->cur;
 	char line[512];
 	attr_t hl = u->color ? COLOR_PAIR(CP_HEADER) | A_BOLD : A_BOLD;
-	attr_t warn = header_warn(u);
+	attr_t warn = ui_draw_warn(u);
 
 	snprintf(line, sizeof(line), "ipvstop %s  %s  %s %s", PACKAGE_VERSION,
 		 u->have ? s->host : "", _("kernel"), u->kernel);
@@ -541,7 +532,7 @@ static void draw_header_totals(const struct ui *u)
 
 static void draw_header(const struct ui *u)
 {
-	attr_t warn = header_warn(u);
+	attr_t warn = ui_draw_warn(u);
 	draw_header_versions(u);
 	draw_header_ages(u);
 	draw_header_totals(u);
@@ -550,11 +541,14 @@ static void draw_header(const struct ui *u)
 		ui_draw_put(3, 0, COLS, u->cur.ipvs_error, 0, warn);
 	else if (u->have)
 		draw_modules(u, 3);
-	/* Lines 5 on: the cluster, kube-proxy per node, drift. */
-	for (size_t i = 0; i < u->kt.n && (int)i + 4 < u->head; i++)
-		ui_draw_put(4 + (int)i, 0, COLS, u->kt.line[i], 0, u->kt.warn[i] ? warn : A_NORMAL);
+	/* Then the data planes (when they are read). */
+	int nd = ui_dp_draw_header(u, 4);
+	/* Then the cluster, kube-proxy per node, drift. */
+	for (size_t i = 0; i < u->kt.n && (int)i + 4 + nd < u->head; i++)
+		ui_draw_put(4 + nd + (int)i, 0, COLS, u->kt.line[i], 0,
+			    u->kt.warn[i] ? warn : A_NORMAL);
 	if (u->kt.n == 0)
-		ui_draw_put(4, 0, COLS, _("Kubernetes: not connected"), 0, A_DIM);
+		ui_draw_put(4 + nd, 0, COLS, _("Kubernetes: not connected"), 0, A_DIM);
 }
 
 static const struct {
@@ -589,6 +583,8 @@ static void draw_bar(const struct ui *u)
 		ui_draw_put(y, x, w, kn, 0, key);
 		x += w;
 		const char *l = _(bar_items[i].label);
+		if (bar_items[i].action == ACT_ENTER && ui_dp_shown(u))
+			l = _("Endpoints"); /* of another plane's frontend */
 		w = cells_width(l) + 1;
 		if (x + w > COLS)
 			break;
@@ -625,8 +621,13 @@ static void draw_status(const struct ui *u)
 		return;
 	}
 	char hint[256];
-	snprintf(hint, sizeof(hint), _("Sorted by %s%s. Enter: real servers, c: connections."),
-		 _(sort_names[u->sort]), u->sort_reverse ? _(" (reversed)") : "");
+	if (ui_dp_shown(u))
+		snprintf(hint, sizeof(hint), _("Sorted by %s%s. Enter: endpoints."),
+			 ui_dp_sort_name(u), u->sort_reverse ? _(" (reversed)") : "");
+	else
+		snprintf(hint, sizeof(hint),
+			 _("Sorted by %s%s. Enter: real servers, c: connections."),
+			 _(sort_names[u->sort]), u->sort_reverse ? _(" (reversed)") : "");
 	ui_draw_put(y, 0, COLS, hint, 0, A_DIM);
 }
 
@@ -652,18 +653,21 @@ static void draw_help(const struct ui *u)
 void ui_draw(struct ui *u)
 {
 	erase();
-	if (u->help) {
-		draw_help(u);
+	if (u->help || u->kp_page) {
+		if (u->help)
+			draw_help(u);
+		else
+			ui_kp_draw(u);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	/* The Kubernetes summary takes up to three lines, fewer on a short terminal. */
+	/* The Kubernetes summary takes up to five lines, fewer on a short terminal. */
 	int kl = (int)(u->kt.n ? u->kt.n : 1);
-	int most = LINES >= 40 ? 4 : LINES >= 30 ? 3 : 2;
+	int most = LINES >= 40 ? 5 : LINES >= 30 ? 3 : 2;
 	if (kl > most)
 		kl = most;
-	u->head = 4 + kl;
+	u->head = 4 + ui_dp_header_lines(u, COLS) + kl;
 	const int head = u->head;
 	int avail = LINES - head - 2;
 	if (LINES < 12 || COLS < 40) {
@@ -692,8 +696,13 @@ void ui_draw(struct ui *u)
 		sb = (struct box){head, 0, sh, COLS};
 		db = (struct box){head + sh, 0, top_h - sh, COLS};
 	}
-	draw_services(u, &sb);
-	draw_dests(u, &db);
+	if (ui_dp_shown(u)) {
+		ui_dp_draw_frontends(u, &sb);
+		ui_dp_draw_endpoints(u, &db);
+	} else {
+		draw_services(u, &sb);
+		draw_dests(u, &db);
+	}
 	if (u->graph_open)
 		ui_graph_draw(u, head, 0, top_h, COLS);
 	if (u->conns_open)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "action_run.h"
+#include "dataplane.h"
 #include "feed.h"
 #include "history.h"
 #include "kube_side.h"
@@ -56,6 +57,30 @@ struct cursor {
 	size_t sel, top;
 };
 
+/* A column of a pane: the panes' tables (ui_draw.c, ui_dp_draw.c) are arrays of these. */
+struct column {
+	const char *title;
+	int width; /* 0: flexible */
+	int right;
+	int sort; /* enum sort_key, or -1 */
+	int prio; /* what goes first when the width runs out: the lowest */
+	bool kube; /* shown only with the Kubernetes join */
+};
+
+/* Where a pane is drawn. */
+struct box {
+	int y, x, h, w;
+};
+
+/* A data-plane frontend's identity, kept across refreshes as a selection. */
+struct ui_fe_key {
+	enum dp_plane_kind plane;
+	enum dp_frontend_kind kind;
+	int af;
+	uint16_t protocol, port;
+	struct ipvs_addr addr;
+};
+
 /* A service's connection totals, summed once per snapshot. */
 struct ui_svc_sum {
 	uint64_t act, inact;
@@ -68,6 +93,7 @@ struct ui {
 	bool have;
 	double interval;
 	bool paused, exact, help, color;
+	bool kp_page; /* K: kube-proxy's health and a new connection's cost (ui_kp.c) */
 	bool record_failed; /* the recording's write error was said */
 	enum pane_id focus;
 	bool conns_open;
@@ -140,6 +166,22 @@ struct ui {
 	bool act_warn[ACTION_RUN_LINES];
 	int head; /* header lines, which the Kubernetes summary makes vary */
 
+	/*
+	 * The data plane the services pane shows (ui_dp_rows.c): DP_IPVS, the virtual services
+	 * above, or another plane's frontends (cur.dp->fe), filtered and sorted into fe_order,
+	 * with cursors of their own for both panes. Chosen by the key, else the plane the node
+	 * runs, again at every refresh.
+	 */
+	enum dp_plane_kind plane;
+	bool plane_chosen;
+	size_t *fe_order;
+	size_t n_fe_order;
+	struct cursor fe, ep;
+	struct ui_fe_key sel_fe;
+	bool have_sel_fe;
+	/* Per cur.dp->fe: 1 when the cluster disagrees with it (kv->dpj); NULL without a join. */
+	unsigned char *fe_drift;
+
 	/* History (ui_graph.c): every snapshot's rates, the sparklines, the graph pane. */
 	struct history *hist; /* NULL without memory: no sparklines */
 	bool hist_whole;      /* a replay's: the whole recording, read at the start */
@@ -177,6 +219,53 @@ void ui_rows_remember(struct ui *u);
 void ui_rows_derive_totals(struct ui *u);
 /* Filters and sorts again, selects the same service, rebuilds the connection rows. */
 void ui_rows_refresh(struct ui *u);
+/* Whether the filter matches "address:port" ("[v6]:port"). */
+bool ui_rows_match_hostport(const struct ui *u, int af, const struct ipvs_addr *a,
+			    uint16_t port);
+/* "TCP", "UDP", "SCTP" or "?" for an IP protocol number: a static string. */
+const char *ui_rows_proto_name(uint16_t protocol);
+
+/* ---- ui_dp_rows.c: the data plane the services pane shows, and its rows ---- */
+
+/* Whether the panes show another plane's frontends (not the IPVS table). */
+bool ui_dp_shown(const struct ui *u);
+/* The selected frontend (borrowed from u->cur.dp), or NULL. */
+const struct dp_frontend *ui_dp_selected(const struct ui *u);
+/* Keeps the selected frontend's identity (ui_rows_remember's counterpart). */
+void ui_dp_remember(struct ui *u);
+/* Part of ui_rows_refresh: the plane to show, its rows filtered and sorted, the selection. */
+void ui_dp_refresh(struct ui *u);
+/* The key: the next data plane on this node (or, when there is none, why in the status). */
+void ui_dp_next_plane(struct ui *u);
+/* The data planes' join with the cluster when it is of cur.dp, else NULL. */
+const struct dp_join *ui_dp_joined(const struct ui *u);
+/* 'd' on frontends: only those the cluster disagrees with, again for all. */
+void ui_dp_drift(struct ui *u);
+/* 'o' on frontends: the next of the sort keys that mean something for them. */
+void ui_dp_sort_next(struct ui *u);
+/* What frontends are sorted by, in words (translated). */
+const char *ui_dp_sort_name(const struct ui *u);
+/*
+ * The header's data-plane line, there from the first frame whenever the data planes are read
+ * (so that the panes do not move when the first read comes): the planes present into line,
+ * what could not be read into tail ("" when nothing), *warn when that is an error rather
+ * than a module not loaded. Returns false when the data planes are not read (no line).
+ */
+bool ui_dp_header(const struct ui *u, char *line, size_t len, char *tail, size_t tlen,
+		  bool *warn);
+/* Whether titles tag the plane they show: more than one is present, or another is shown. */
+bool ui_dp_tagged(const struct ui *u);
+/* Labels of a frontend: "10.96.0.10:53" ("*:30080" for a NodePort), "ClusterIP", "ns/name:port". */
+void ui_dp_fe_label(const struct dp_frontend *f, char *buf, size_t len);
+const char *ui_dp_kind_label(enum dp_frontend_kind k);
+void ui_dp_owner_label(const struct dp_frontend *f, char *buf, size_t len);
+/*
+ * The cluster's Service of frontend i (cur.dp->fe[i]), "!" in front when the cluster and
+ * the rules disagree; "-" without the join. Into buf (len bytes, at least 3); returns buf.
+ */
+const char *ui_dp_cluster_owner(const struct ui *u, size_t i, char *buf, size_t len);
+/* Its state in words ("unrecognised", "no endpoints", "affinity"), "" when nothing to say. */
+void ui_dp_state_label(const struct dp_frontend *f, char *buf, size_t len);
 
 /* ---- ui_draw.c: the frame ---- */
 
@@ -186,6 +275,42 @@ void ui_draw_put(int y, int x, int width, const char *text, int right, attr_t at
 void ui_draw_start_colors(struct ui *u);
 /* The whole screen: header, panes, status line, key bar, and an open modal window. */
 void ui_draw(struct ui *u);
+/*
+ * A pane's frame in b: its title (marked when it has the focus), the ncols columns laid out
+ * into widths (flexible ones at least flex_min wide) with their header, and c kept in view
+ * over n rows. Returns how many rows of data the pane has room for.
+ */
+int ui_draw_pane(struct ui *u, const struct box *b, enum pane_id id, const char *title,
+		 const struct column *cols, int ncols, int flex_min, int *widths,
+		 struct cursor *c, size_t n);
+/* One row of a pane at line y: cells in the columns' widths, drawn with attr. */
+void ui_draw_row(const struct box *b, int y, const char *const *cells,
+		 const struct column *cols, int n, const int *widths, attr_t attr);
+/* What stands out (a warning): colour, or bold and underlined without colours. */
+attr_t ui_draw_warn(const struct ui *u);
+
+/* ---- ui_dp_draw.c: another data plane's frontends and endpoints in the two panes ---- */
+
+void ui_dp_draw_frontends(struct ui *u, const struct box *b);
+/*
+ * The node's data-plane problems in a few words for the header ("! leftovers of other
+ * modes: ipvs-services kube-ipvs0; ! 1 ipsets full (K)"), the K page says more. Returns
+ * whether there is any.
+ */
+bool ui_kp_problems(const struct ui *u, char *buf, size_t len);
+
+/*
+ * The header's data-plane line at y (ui_dp_header), and its tail on the next line when both
+ * do not fit; returns the lines drawn, 0 to 2, as ui_dp_header_lines says for cols.
+ */
+int ui_dp_draw_header(const struct ui *u, int y);
+int ui_dp_header_lines(const struct ui *u, int cols);
+void ui_dp_draw_endpoints(struct ui *u, const struct box *b);
+
+/* ---- ui_kp.c: the K page ---- */
+
+/* The whole screen: kube-proxy here, a new connection's cost per plane, and why. */
+void ui_kp_draw(const struct ui *u);
 
 /* ---- ui_graph.c: history as sparklines and a graph pane ---- */
 

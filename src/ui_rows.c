@@ -23,9 +23,12 @@ void ui_rows_service_label(const struct ipvs_service *svc, char *buf, size_t len
 
 const char *ui_rows_proto_label(const struct ipvs_service *svc)
 {
-	if (svc->fwmark)
-		return "FWM";
-	switch (svc->protocol) {
+	return svc->fwmark ? "FWM" : ui_rows_proto_name(svc->protocol);
+}
+
+const char *ui_rows_proto_name(uint16_t protocol)
+{
+	switch (protocol) {
 	case 6:
 		return "TCP";
 	case 17:
@@ -55,6 +58,14 @@ void ui_rows_flags_label(const struct ipvs_service *svc, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
+bool ui_rows_match_hostport(const struct ui *u, int af, const struct ipvs_addr *a,
+			    uint16_t port)
+{
+	char label[96];
+	ipvs_hostport_str(af, a, port, label, sizeof(label));
+	return regexec(&u->re, label, 0, NULL, 0) == 0;
+}
+
 static bool service_matches(const struct ui *u, size_t idx)
 {
 	const struct ipvs_service *svc = &u->cur.services[idx];
@@ -71,12 +82,10 @@ static bool service_matches(const struct ui *u, size_t idx)
 	if (regexec(&u->re, text, 0, NULL, 0) == 0)
 		return true;
 	/* A real server's address finds the services it serves. */
-	for (size_t j = 0; j < svc->n_dests; j++) {
-		ipvs_hostport_str(svc->dests[j].af, &svc->dests[j].addr, svc->dests[j].port, label,
-			   sizeof(label));
-		if (regexec(&u->re, label, 0, NULL, 0) == 0)
+	for (size_t j = 0; j < svc->n_dests; j++)
+		if (ui_rows_match_hostport(u, svc->dests[j].af, &svc->dests[j].addr,
+					   svc->dests[j].port))
 			return true;
-	}
 	return false;
 }
 
@@ -251,13 +260,18 @@ void ui_rows_derive_totals(struct ui *u)
 
 const struct ipvs_service *ui_rows_selected(const struct ui *u)
 {
-	if (u->svc.sel >= u->n_order)
+	/* Another plane's frontends on screen: no virtual service is selected. */
+	if (u->svc.sel >= u->n_order || ui_dp_shown(u))
 		return NULL;
 	return &u->cur.services[u->order[u->svc.sel]];
 }
 
 void ui_rows_remember(struct ui *u)
 {
+	if (ui_dp_shown(u)) {
+		ui_dp_remember(u);
+		return;
+	}
 	const struct ipvs_service *svc = ui_rows_selected(u);
 	u->have_sel = svc != NULL;
 	if (svc) {
@@ -337,5 +351,6 @@ void ui_rows_refresh(struct ui *u)
 		u->dest.sel = nd ? nd - 1 : 0;
 	if (u->conn.sel >= u->n_conn_rows)
 		u->conn.sel = u->n_conn_rows ? u->n_conn_rows - 1 : 0;
+	ui_dp_refresh(u);
 }
 

@@ -327,6 +327,26 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* nftables mode's failure counters, one series per IP family, added up. */
+START_TEST(test_nftables_failures)
+{
+	struct kp_metrics m;
+	ck_assert_int_eq(parse_str("kubeproxy_sync_proxy_rules_nftables_sync_failures_total"
+				   "{ip_family=\"IPv4\"} 2\n"
+				   "kubeproxy_sync_proxy_rules_nftables_sync_failures_total"
+				   "{ip_family=\"IPv6\"} 1\n"
+				   "kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total 4\n",
+				   &m),
+			 0);
+	ck_assert(m.nftables_sync_failures.present);
+	ck_assert_double_eq(m.nftables_sync_failures.value, 3);
+	ck_assert(m.nftables_cleanup_failures.present);
+	ck_assert_double_eq(m.nftables_cleanup_failures.value, 4);
+	ck_assert(!m.iptables_restore_failures.present);
+	ck_assert_uint_eq(m.n_kube_proxy, 3);
+}
+END_TEST
+
 CHECK_MAIN("kp_metrics",
 	   {"recorded", 0, {test_recorded_dual_stack, test_recorded_hung, test_hung_cases}},
-	   {"format", 0, {test_format, test_malformed_lines, test_hostile}})
+	   {"format", 0, {test_format, test_malformed_lines, test_hostile, test_nftables_failures}})

@@ -38,84 +38,86 @@ START_TEST(test_parse_fixtures)
 }
 END_TEST
 
-START_TEST(test_proxy_config_text)
+/*
+ * Texts and what reading them gives: the return, and the fields to check (NULL or -1: not
+ * checked). too_long is checked every time: the field named for -E2BIG, else NULL.
+ */
+static const struct read_case {
+	const char *text;
+	int rc;
+	const char *mode, *scheduler, *tcp_timeout, *too_long;
+	int strict_arp;
+} reads[] = {
+    /* CRLF, YAML 1.1 booleans, null, ~, flow style left alone, double-quote escapes. */
+    {"kind: KubeProxyConfiguration\r\nmode: \"ip\\\"vs\"\r\nipvs:\r\n  scheduler: ~\r\n"
+     "  strictARP: yes\r\n  tcpTimeout: null\r\n",
+     0, "ip\"vs", "", "", NULL, 1},
+    {"kind: KubeProxyConfiguration\nipvs: {scheduler: sh}\nmode: 'it''s'\n", 0, "it's", "",
+     NULL, NULL, -1},
+    /* A child of another block, and a key with the same name deeper down, are not ipvs's. */
+    {"kind: KubeProxyConfiguration\niptables:\n  scheduler: sh\n"
+     "ipvs:\n  nested:\n    scheduler: lc\n  strictARP: On\n",
+     0, NULL, "", NULL, NULL, 1},
+    /* Values that do not fit: -E2BIG, and which field it is, for the error said. */
+    {"kind: KubeProxyConfiguration\nmode: averyveryverylongmodename\n", -E2BIG, NULL, NULL,
+     NULL, "mode", -1},
+    {"kind: KubeProxyConfiguration\nmode: ipvs\nipvs:\n  strictARP: true\n"
+     "  scheduler: \"weighted-least-connection\"\n",
+     -E2BIG, "", NULL, NULL, "ipvs.scheduler", -1},
+    {"kind: KubeProxyConfiguration\nipvs:\n  udpTimeout: '0h0m0.000000001s'\n", -E2BIG, NULL,
+     NULL, NULL, "ipvs.udpTimeout", -1},
+    /* 15 bytes fit; a kind too long is not KubeProxyConfiguration. */
+    {"kind: KubeProxyConfiguration\nipvs:\n  scheduler: abcdefghijklmno\n", 0, NULL,
+     "abcdefghijklmno", NULL, NULL, -1},
+    {"kind: KubeProxyConfigurationKubeProxyConfigurationKubeProxyConfiguration\n", -EINVAL,
+     NULL, NULL, NULL, NULL, -1},
+    /* No kind, nothing. */
+    {"mode: ipvs\n", -EINVAL, NULL, NULL, NULL, NULL, -1},
+    {"", -EINVAL, NULL, NULL, NULL, NULL, -1},
+    {NULL, -EINVAL, NULL, NULL, NULL, NULL, -1},
+    {"\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", -EINVAL, NULL, NULL, NULL, NULL, -1},
+    /* The shapes the editor writes, whatever the style. */
+    {"---\nkind: 'KubeProxyConfiguration'\r\nmode: iptables # default\r\n"
+     "ipvs:\r\n  scheduler: 'wlc'\r\n  strictARP: \"true\"\r\n",
+     0, "iptables", "wlc", NULL, NULL, 1},
+    /* Flow style is not read (and not edited); the top level in flow style is. */
+    {"{kind: KubeProxyConfiguration, mode: ipvs, ipvs: {scheduler: rr}}", 0, "ipvs", "", NULL,
+     NULL, -1},
+    /* An alias reads as what it names. */
+    {"kind: KubeProxyConfiguration\nx: &m ipvs\nmode: *m\n", 0, "ipvs", NULL, NULL, NULL, -1},
+    /* Control bytes libyaml refuses (a hostile ConfigMap's): read from the text as it is. */
+    {"kind: KubeProxyConfiguration\nipvs:\n  scheduler: r\x1b]2;PWN\x07\xe6\x9c\x8d\n"
+     "mode: 'i\x01''s'\n",
+     0, "i\x01's", "r\x1b]2;PWN\x07\xe6\x9c\x8d", NULL, NULL, -1},
+    {"kind: KubeProxyConfiguration\nmode: \"a\x01\\tb\"\n", -EINVAL, NULL, NULL, NULL, NULL, -1},
+    /* Only the first document is read. */
+    {"mode: ipvs\n---\nkind: KubeProxyConfiguration\n", -EINVAL, NULL, NULL, NULL, NULL, -1},
+};
+
+static void assert_field(int i, const char *what, const char *got, const char *want)
 {
+	if (want)
+		ck_assert_msg(!strcmp(got, want), "read %d: %s is '%s', not '%s'", i, what, got, want);
+}
+
+START_TEST(test_read)
+{
+	const struct read_case *r = &reads[_i];
 	struct kube_proxy_config c;
-	/* CRLF, YAML 1.1 booleans, null, ~, flow style left alone, double-quote escapes. */
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\r\n"
-					       "mode: \"ip\\\"vs\"\r\n"
-					       "ipvs:\r\n"
-					       "  scheduler: ~\r\n"
-					       "  strictARP: yes\r\n"
-					       "  tcpTimeout: null\r\n",
-					       &c),
-			 0);
-	ck_assert_str_eq(c.mode, "ip\"vs");
-	ck_assert_str_eq(c.scheduler, "");
-	ck_assert(c.strict_arp);
-	ck_assert_str_eq(c.tcp_timeout, "");
-
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
-					       "ipvs: {scheduler: sh}\n"
-					       "mode: 'it''s'\n",
-					       &c),
-			 0);
-	ck_assert_str_eq(c.scheduler, "");
-	ck_assert_str_eq(c.mode, "it's");
-
-	/* A child of another block, and a key with the same name deeper down, are not ipvs's. */
-	ck_assert_int_eq(
-	    kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
-				  "iptables:\n  scheduler: sh\n"
-				  "ipvs:\n  nested:\n    scheduler: lc\n  strictARP: On\n",
-				  &c),
-	    0);
-	ck_assert_str_eq(c.scheduler, "");
-	ck_assert(c.strict_arp);
-
-	/* Values that do not fit: -E2BIG, and which field it is, for the error said. */
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
-					       "mode: averyveryverylongmodename\n",
-					       &c),
-			 -E2BIG);
-	ck_assert(!c.known);
-	ck_assert_str_eq(c.too_long, "mode");
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
-					       "mode: ipvs\n"
-					       "ipvs:\n"
-					       "  strictARP: true\n"
-					       "  scheduler: \"weighted-least-connection\"\n",
-					       &c),
-			 -E2BIG);
-	ck_assert(!c.known);
-	ck_assert_str_eq(c.mode, "");
-	ck_assert_str_eq(c.too_long, "ipvs.scheduler");
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
-					       "ipvs:\n"
-					       "  udpTimeout: '0h0m0.000000001s'\n",
-					       &c),
-			 -E2BIG);
-	ck_assert_str_eq(c.too_long, "ipvs.udpTimeout");
-	/* 15 bytes fit; a kind too long is not KubeProxyConfiguration. */
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\n"
-					       "ipvs:\n"
-					       "  scheduler: abcdefghijklmno\n",
-					       &c),
-			 0);
-	ck_assert_str_eq(c.scheduler, "abcdefghijklmno");
-	ck_assert_ptr_null(c.too_long);
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfigurationKubeProxyConfiguration"
-					       "KubeProxyConfiguration\n",
-					       &c),
-			 -EINVAL);
-	ck_assert_ptr_null(c.too_long);
-	/* No kind, nothing. */
-	ck_assert_int_eq(kube_proxy_conf_parse("mode: ipvs\n", &c), -EINVAL);
-	ck_assert_ptr_null(c.too_long);
-	ck_assert_int_eq(kube_proxy_conf_parse("", &c), -EINVAL);
-	ck_assert_int_eq(kube_proxy_conf_parse(NULL, &c), -EINVAL);
-	ck_assert_int_eq(kube_proxy_conf_parse("\x01\x02:\n:\n  - \n\"unterminated\n'x: \n", &c),
-			 -EINVAL);
+	int rc = kube_proxy_conf_parse(r->text, &c);
+	ck_assert_msg(rc == r->rc, "read %d: %d, not %d", _i, rc, r->rc);
+	ck_assert_msg(c.known == (rc == 0), "read %d: known is %d", _i, c.known);
+	assert_field(_i, "mode", c.mode, r->mode);
+	assert_field(_i, "scheduler", c.scheduler, r->scheduler);
+	assert_field(_i, "tcpTimeout", c.tcp_timeout, r->tcp_timeout);
+	if (r->strict_arp >= 0)
+		ck_assert_msg(c.strict_arp == (r->strict_arp == 1), "read %d: strictARP", _i);
+	if (r->too_long)
+		ck_assert_msg(c.too_long && !strcmp(c.too_long, r->too_long),
+			      "read %d: too long is %s, not %s", _i, c.too_long ? c.too_long : "NULL",
+			      r->too_long);
+	else
+		ck_assert_msg(!c.too_long, "read %d: too long is %s", _i, c.too_long);
 }
 END_TEST
 
@@ -390,49 +392,6 @@ START_TEST(test_shapes)
 }
 END_TEST
 
-/* What the reader makes of the same shapes: the values, whatever the style. */
-START_TEST(test_shapes_read)
-{
-	struct kube_proxy_config c;
-	ck_assert_int_eq(
-	    kube_proxy_conf_parse("---\nkind: 'KubeProxyConfiguration'\r\n"
-				  "mode: iptables # default\r\n"
-				  "ipvs:\r\n  scheduler: 'wlc'\r\n  strictARP: \"true\"\r\n",
-				  &c),
-	    0);
-	ck_assert_str_eq(c.mode, "iptables");
-	ck_assert_str_eq(c.scheduler, "wlc");
-	ck_assert(c.strict_arp);
-	/* Flow style is not read (and not edited); the top level in flow style is. */
-	ck_assert_int_eq(kube_proxy_conf_parse("{kind: KubeProxyConfiguration, mode: ipvs, "
-					       "ipvs: {scheduler: rr}}",
-					       &c),
-			 0);
-	ck_assert_str_eq(c.mode, "ipvs");
-	ck_assert_str_eq(c.scheduler, "");
-	/* An alias reads as what it names. */
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\nx: &m ipvs\n"
-					       "mode: *m\n",
-					       &c),
-			 0);
-	ck_assert_str_eq(c.mode, "ipvs");
-	/* Control bytes libyaml refuses (a hostile ConfigMap's): read from the text as it is. */
-	ck_assert_int_eq(kube_proxy_conf_parse("kind: KubeProxyConfiguration\nipvs:\n"
-					       "  scheduler: r\x1b]2;PWN\x07\xe6\x9c\x8d\n"
-					       "mode: 'i\x01''s'\n",
-					       &c),
-			 0);
-	ck_assert_str_eq(c.scheduler, "r\x1b]2;PWN\x07\xe6\x9c\x8d");
-	ck_assert_str_eq(c.mode, "i\x01's");
-	ck_assert_int_eq(
-	    kube_proxy_conf_parse("kind: KubeProxyConfiguration\nmode: \"a\x01\\tb\"\n", &c),
-	    -EINVAL);
-	/* Only the first document is read. */
-	ck_assert_int_eq(
-	    kube_proxy_conf_parse("mode: ipvs\n---\nkind: KubeProxyConfiguration\n", &c), -EINVAL);
-}
-END_TEST
-
 /* Every prefix of a config: an error or an edit that reads back, never a crash. */
 START_TEST(test_set_truncations)
 {
@@ -459,24 +418,22 @@ START_TEST(test_set_truncations)
 }
 END_TEST
 
-START_TEST(test_diff)
+/* The diff of a and b is want. */
+static void assert_diff(const char *a, const char *b, const char *want)
 {
 	char *d;
-	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\n", "a\nb\n", &d), 0);
-	ck_assert_str_eq(d, "");
+	ck_assert_int_eq(kube_proxy_conf_diff(a, b, &d), 0);
+	ck_assert_str_eq(d, want);
 	free(d);
-	ck_assert_int_eq(kube_proxy_conf_diff("", "", &d), 0);
-	ck_assert_str_eq(d, "");
-	free(d);
-	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\nf\n", &d), 0);
-	ck_assert_str_eq(d, "-b\n+B\n-e\n+E\n+f\n");
-	free(d);
-	ck_assert_int_eq(kube_proxy_conf_diff("x\r\ny\r\n", "x\r\nz\r\n", &d), 0);
-	ck_assert_str_eq(d, "-y\n+z\n");
-	free(d);
-	ck_assert_int_eq(kube_proxy_conf_diff("a\nb\n", NULL, &d), 0);
-	ck_assert_str_eq(d, "-a\n-b\n");
-	free(d);
+}
+
+START_TEST(test_diff)
+{
+	assert_diff("a\nb\n", "a\nb\n", "");
+	assert_diff("", "", "");
+	assert_diff("a\nb\nc\nd\ne\n", "a\nB\nc\nd\nE\nf\n", "-b\n+B\n-e\n+E\n+f\n");
+	assert_diff("x\r\ny\r\n", "x\r\nz\r\n", "-y\n+z\n");
+	assert_diff("a\nb\n", NULL, "-a\n-b\n");
 }
 END_TEST
 
@@ -485,7 +442,7 @@ static Suite *suite(void)
 	Suite *s = suite_create("kube_proxy_conf");
 	TCase *tc = tcase_create("parse");
 	tcase_add_test(tc, test_parse_fixtures);
-	tcase_add_test(tc, test_proxy_config_text);
+	tcase_add_loop_test(tc, test_read, 0, (int)(sizeof(reads) / sizeof(reads[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("set");
 	tcase_add_test(tc, test_set_kubeadm);
@@ -495,7 +452,6 @@ static Suite *suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("shapes");
 	tcase_add_loop_test(tc, test_shapes, 0, (int)(sizeof(shapes) / sizeof(shapes[0])));
-	tcase_add_test(tc, test_shapes_read);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("diff");
 	tcase_add_test(tc, test_diff);

@@ -42,6 +42,9 @@
 #include <linux/netlink.h>
 
 #include "check_main.h"
+#include "dataplane.h"
+#include "dp_join.h"
+#include "dp_nft.h"
 #include "fixture.h"
 #include "ipvs_parse.h"
 #include "ipvs_proc.h"
@@ -1093,6 +1096,77 @@ START_TEST(test_json_read)
 }
 END_TEST
 
+/*
+ * dp_join over the recording of tests/dataplane/dp-join-test.sh (tests/fixtures/dp-join): the
+ * cluster's lists and the node's nftables tables parsed with the injection off, the join
+ * with it on; its result as counts and each frontend's owner and endpoints.
+ */
+static void load_dp_join_input(struct kube_state *k, struct dataplane *dp)
+{
+	static const char *const lists[] = {"tests/fixtures/dp-join/svcs.json",
+					    "tests/fixtures/dp-join/slices.json",
+					    "tests/fixtures/dp-join/nodes.json"};
+	int (*const add[])(const cJSON *, void *) = {fixture_add_service, fixture_add_slice,
+						     fixture_add_node};
+	memset(k, 0, sizeof(*k));
+	k->enabled = k->synced = true;
+	snprintf(k->local_mode, sizeof(k->local_mode), "nftables");
+	snprintf(k->local_node, sizeof(k->local_node), "worker-1");
+	for (size_t i = 0; i < 3; i++) {
+		size_t len;
+		char *t = fixture_read(lists[i], &len);
+		ck_assert_int_ge(kube_parse_list(t, len, add[i], k, NULL, 0, NULL, 0), 1);
+		free(t);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		char *t = fixture_read(i ? "tests/fixtures/dp-join/nft-ip6.json"
+					 : "tests/fixtures/dp-join/nft-ip.json",
+				       &len);
+		ck_assert_int_eq(dp_nft_parse(t, len, dp), 0);
+		free(t);
+	}
+	dp->planes[DP_NFTABLES].read = true;
+}
+
+static int op_dp_join(const void *arg, struct digest *d)
+{
+	(void)arg;
+	struct kube_state k;
+	struct dataplane *dp = dataplane_new();
+	struct dp_join j;
+	ck_assert_ptr_nonnull(dp);
+	load_dp_join_input(&k, dp);
+	oom_on();
+	int rc = dp_join(dp, &k, &j);
+	oom_off();
+	if (rc == 0) {
+		const struct dp_plane_drift *pd = &j.planes[DP_NFTABLES];
+		dg(d, "missing %zu stale %zu terminating %zu unserved %zu unowned %zu mismatch %zu\n",
+		   pd->n_missing, pd->n_stale, pd->n_terminating, pd->n_unserved, pd->n_unowned,
+		   pd->n_mismatch);
+		for (size_t i = 0; i < j.n_fe; i++) {
+			dg(d, "fe %zu: %d/%u", i, j.owners[i].o.service, j.owners[i].o.port);
+			for (size_t e = 0; e < dp->fe[i].n_eps; e++) {
+				const struct kube_rs_ref *r = dp_join_ep(&j, i, e);
+				dg(d, " %d.%d", r ? r->slice : -1, r ? r->endpoint : -1);
+			}
+			dg(d, "\n");
+		}
+	}
+	dp_join_free(&j);
+	dataplane_unref(dp);
+	kube_state_free(&k);
+	return rc;
+}
+
+START_TEST(test_dp_join)
+{
+	assert_injection_works();
+	oom_loop("dp_join dp-join recording", op_dp_join, NULL);
+}
+END_TEST
+
 static Suite *oom_suite(void)
 {
 	Suite *s = suite_create("oom");
@@ -1108,6 +1182,7 @@ static Suite *oom_suite(void)
 	tcase_add_test(tc, test_kube_objects);
 	tcase_add_test(tc, test_config_edit);
 	tcase_add_test(tc, test_json_read);
+	tcase_add_test(tc, test_dp_join);
 	suite_add_tcase(s, tc);
 	return s;
 }

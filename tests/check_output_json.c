@@ -59,6 +59,7 @@ START_TEST(test_json_fields)
 	cJSON *dm = cJSON_GetArrayItem(path(j, "ipvs", "daemons"), 0);
 	ck_assert_str_eq(path(dm, "state", NULL)->valuestring, "master");
 	ck_assert_int_eq(path(dm, "syncid", NULL)->valueint, 3);
+	ck_assert(cJSON_IsNull(path(dm, "mcast_group", NULL))); /* no group: mcast_af 0 */
 
 	cJSON *svcs = path(j, "ipvs", "services");
 	ck_assert_int_eq(cJSON_GetArraySize(svcs), 2);

@@ -2,7 +2,7 @@
 /*
  * sample.c: snapshots the unit tests of the model and its outputs build (check_snapshot.c,
  * check_rates.c, check_output_json.c, check_json_read.c, check_output_text.c,
- * check_kube_text.c). Failures are Check assertions.
+ * check_kube_text.c, check_dp_join.c). Failures are Check assertions.
  */
 #ifndef IPVSTOP_TESTS_SAMPLE_H
 #define IPVSTOP_TESTS_SAMPLE_H

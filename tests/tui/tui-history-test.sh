@@ -33,13 +33,14 @@ expect "the replay plays to its end" "$ended" 20
 # The last 5 minutes in 8 cells of 37.5 s: 50 conn/s until 400 s, 25 after; the cell across
 # the step averages 50, 50, 25, 25 (6/8), the later ones 25 (4/8).
 expect "the service's sparkline follows the step down" \
-	"^TCP +10\.96\.0\.1:80 .* 25 ██▆▄▄▄▄▄ "
-expect "a steady service has a flat sparkline" "^TCP +10\.96\.0\.2:80 .* 1 ████████ "
+	"^TCP +10\.96\.0\.1:80 +wlc +██▆▄▄▄▄▄ +3 +13 "
+expect "a steady service has a flat sparkline" "^TCP +10\.96\.0\.2:80 +rr +████████ +1 "
 expect "each real server has its own (25 then 12)" "^10\.244\.0\.1:8080 .* 12 ██▆▄▄▄▄▄ "
 # Added at 450 s, the end of the fourth cell.
 expect "a real server added late has history only since then" \
 	"^10\.244\.0\.3:8080 .* 1    █████ "
-expect "the column is titled" "CONN/S HISTORY +IN PPS"
+expect "the column is titled, in the services pane" "FLAGS +HISTORY +RS ACTIVE"
+expect "and in the real servers pane" "CONN/S HISTORY +IN PPS"
 
 # --- the graph pane ------------------------------------------------------------------------
 keys g
@@ -98,7 +99,7 @@ fi
 # --- ASCII: the C locale, and TERM=linux in a UTF-8 locale ----------------------------------
 start 80 24 TZ=UTC LANG=C LC_ALL=C -- --replay "$work/rec.jsonl" -d 0.1
 expect "C locale: the replay ends" "$ended" 20
-expect "C locale: an ASCII sparkline" "^TCP +10\.96\.0\.1:80 .* 25 ##\+::::: *$"
+expect "C locale: an ASCII sparkline" "^TCP +10\.96\.0\.1:80 +wlc +##\+::::: +3 "
 keys g
 graph_ok "C locale: the graph in '#' cells" svc cps 0
 capture

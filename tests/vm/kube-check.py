@@ -304,6 +304,46 @@ def main():
     check("this node is worker-1 (--node)",
           expr('node("worker-1")["this_node"] and not node("cp-1")["this_node"]'))
 
+    # --- kube-proxy's health here; a new connection's cost ----------------------------
+    check("kube-proxy's port: nothing listens in the guest, said and not warned about",
+          expr('k["proxy"]["this_node"]["kube_proxy"]["error"] == '
+               '"GET http://127.0.0.1:10249/metrics: nothing listens there" and '
+               'not k["proxy"]["this_node"]["kube_proxy"]["warn"]'))
+
+    def cost_ipvs():
+        nvs = sum(1 for l in read(os.path.join(kdir, "ipvsadm-S.txt")).splitlines()
+                  if l.startswith("-A "))
+        c = [x for x in doc.get("new_connection_cost", []) if x["plane"] == "ipvs"]
+        if len(c) == 1 and c[0]["lookup"] == "hash" and c[0]["size"] == nvs and nvs > 0:
+            return True
+        return "ipvsadm -Sn has %d virtual services; new_connection_cost: %s" % (
+            nvs, doc.get("new_connection_cost"))
+    check("new connection cost: one hash lookup among as many virtual services as ipvsadm lists",
+          cost_ipvs)
+
+    def conn_reuse(v, mismatch):
+        def f():
+            try:
+                d = json.loads(read(os.path.join(kdir, "conn-reuse-%d.json" % v)).splitlines()[0])
+                cr = d["kube"]["proxy"]["this_node"]["kube_proxy"]["conn_reuse_mode"]
+                txt = read(os.path.join(kdir, "conn-reuse-%d.txt" % v))
+            except (OSError, IndexError, KeyError, ValueError) as e:
+                return "%s: %s" % (type(e).__name__, e)
+            # Debian's cloud kernel: 6.1 or later, past 5.9 where kube-proxy stops setting 0.
+            kv = tuple(int(x) for x in (cr["kernel"] or "0.0").split("."))
+            line = ("! net.ipv4.vs.conn_reuse_mode=0 on kernel %s: conn_reuse_mode=0 on a kernel "
+                    "since 5.9" % cr["kernel"])
+            ok = (cr["value"] == v and kv >= (5, 9) and cr["kube_proxy_sets"] is None and
+                  cr["ipvs_mode"] and cr["mismatch"] == mismatch and
+                  (cr["why"] is not None) == mismatch and (line in txt) == mismatch and
+                  d["kube"]["proxy"]["this_node"]["kube_proxy"]["warn"] == mismatch)
+            return True if ok else "conn_reuse_mode: %s\n-b:\n%s" % (cr, txt[:2000])
+        return f
+    check("conn_reuse_mode 0 on the VM's kernel (since 5.9) in ipvs mode: a mismatch, warned in -j and -b",
+          conn_reuse(0, True))
+    check("conn_reuse_mode 1 on the VM's kernel (since 5.9) in ipvs mode: as kube-proxy leaves it, no warning",
+          conn_reuse(1, False))
+
     # --- drift, as ipvstop-kube-test.sh expects it ------------------------------------
     check("drift: the endpoint the kernel lacks (10.244.2.11:8080)",
           expr('[m["endpoint"] for m in k["drift"]["missing_endpoints"]] == ["10.244.2.11:8080"]'))
