@@ -704,6 +704,32 @@ size_t history_rows(const struct history *h)
 	return h->n_rows;
 }
 
+const char *history_series_name(enum history_series s)
+{
+	static const char *const names[HS_COUNT] = {
+	    N_("connections/s"), N_("packets/s in"),	   N_("packets/s out"),
+	    N_("bytes/s in"),	 N_("bytes/s out"),	   N_("active connections"),
+	    N_("inactive connections"),
+	};
+	return s < HS_COUNT ? names[s] : "?";
+}
+
+const char *history_series_unit(enum history_series s)
+{
+	static const char *const units[HS_COUNT] = {
+	    N_("conn/s"), N_("pkt/s"), N_("pkt/s"), N_("B/s"), N_("B/s"), N_("conns"), N_("conns"),
+	};
+	return s < HS_COUNT ? units[s] : "?";
+}
+
+double history_scale_top(double m)
+{
+	if (!(m > 0))
+		return 1;
+	double p = pow(10, floor(log10(m)));
+	return m <= p ? p : m <= 2 * p ? 2 * p : m <= 5 * p ? 5 * p : 10 * p;
+}
+
 const char *history_mark_name(enum history_mark kind)
 {
 	static const char *const names[HM_COUNT] = {

@@ -116,6 +116,12 @@ size_t history_rows(const struct history *h);
  */
 int history_read_recording(struct history *h, FILE *f, size_t *records);
 
+/* A series' name ("connections/s") and unit ("conn/s"), N_() marked: translate when drawn. */
+const char *history_series_name(enum history_series s);
+const char *history_series_unit(enum history_series s);
+/* The top of a scale for values up to m: 1, 2 or 5 times a power of ten (1 when m <= 0). */
+double history_scale_top(double m);
+
 /* A marker kind's short name for the views ("weight 0", N_() marked: translate when drawn). */
 const char *history_mark_name(enum history_mark kind);
 /* A one-letter tag for a marker on a graph ('0', '+', '-', 's', '!', 'k'). */

@@ -31,10 +31,6 @@
 
 static const char *const series_ids[HS_COUNT] = {"cps",	  "inpps",  "outpps",  "inbps",
 						 "outbps", "active", "inactive"};
-static const char *const series_titles[HS_COUNT] = {
-	N_("connections/s"), N_("packets/s in"), N_("packets/s out"), N_("bytes/s in"),
-	N_("bytes/s out"),   N_("active connections"), N_("inactive connections"),
-};
 static const char *const mark_ids[HM_COUNT] = {"weight0",	 "rs-added",	   "rs-removed",
 					       "scheduler", "refresh-failed", "kube-proxy"};
 
@@ -51,14 +47,6 @@ static void put_text(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
-}
-
-static double nice_top(double m)
-{
-	if (!(m > 0))
-		return 1;
-	double p = pow(10, floor(log10(m)));
-	return m <= p ? p : m <= 2 * p ? 2 * p : m <= 5 * p ? 5 * p : 10 * p;
 }
 
 static const char *clock_of(double t, char *buf, size_t len)
@@ -113,13 +101,13 @@ static int put_panel(const struct plot *p, int s, int y0)
 			hi = v[b] > hi ? v[b] : hi;
 			now = v[b];
 		}
-	double top = nice_top(hi);
+	double top = history_scale_top(hi);
 	char a[24], b1[24], c[24], d[24];
 	fprintf(p->f, "<g class=\"series\" id=\"%s\" data-top=\"%.17g\" data-y=\"%d\" "
 		      "data-height=\"%d\">\n",
 		series_ids[s], top, y0, PANEL_H);
 	fprintf(p->f, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">", LEFT, y0 - 8);
-	put_text(p->f, _(series_titles[s]));
+	put_text(p->f, _(history_series_name((enum history_series)s)));
 	if (isnan(now))
 		fprintf(p->f, " — %s", _("no data"));
 	else

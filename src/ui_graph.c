@@ -19,15 +19,6 @@
 #define GRAPH_SPAN 600.0 /* the graph pane: the last 10 minutes */
 #define GRAPH_MAX_COLS 1024
 
-static const char *const series_names[HS_COUNT] = {
-	N_("connections/s"), N_("packets/s in"), N_("packets/s out"), N_("bytes/s in"),
-	N_("bytes/s out"),   N_("active connections"), N_("inactive connections"),
-};
-
-static const char *const series_units[HS_COUNT] = {
-	N_("conn/s"), N_("pkt/s"), N_("pkt/s"), N_("B/s"), N_("B/s"), N_("conns"), N_("conns"),
-};
-
 bool ui_graph_unicode(void)
 {
 	static int uni = -1;
@@ -141,7 +132,7 @@ void ui_graph_header(const struct ui *u, int y, int x)
 	int w = COLS - x;
 	if (!u->hist || w < 24)
 		return;
-	const char *name = _(series_units[ui_graph_metric(u)]);
+	const char *name = _(history_series_unit(ui_graph_metric(u)));
 	int n = w - cells_width(name) - 2;
 	ui_graph_spark(u, HISTORY_KEY_TOTAL, n > 30 ? 30 : n, sp, sizeof(sp));
 	snprintf(line, sizeof(line), "%s %s", name, sp);
@@ -324,20 +315,6 @@ bool ui_graph_key(struct ui *u, int key)
 
 /* ---- the graph pane ---- */
 
-/* A round number at or above m (1, 2, 5 times a power of ten): the top of the scale. */
-static double nice_max(double m)
-{
-	if (!(m > 0))
-		return 1;
-	double p = pow(10, floor(log10(m)));
-	for (int k = 0; k < 3; k++) {
-		double c = (k == 0 ? 1 : k == 1 ? 2 : 5) * p;
-		if (c >= m)
-			return c;
-	}
-	return 10 * p;
-}
-
 static const char *hhmmss(double t, char *buf, size_t len)
 {
 	time_t s = (time_t)floor(t);
@@ -368,8 +345,8 @@ static void draw_plot(const struct ui *u, const struct gbox *g, const double *v,
 		      double t0, double t1)
 {
 	bool uni = ui_graph_unicode();
-	double top = nice_max(vmax(v, n));
-	const char *unit = _(series_units[u->graph_series]);
+	double top = history_scale_top(vmax(v, n));
+	const char *unit = _(history_series_unit(u->graph_series));
 	char lb[64], nb[24], cell[8];
 	for (int r = 0; r < g->h; r++) {
 		lb[0] = '\0';
@@ -442,7 +419,7 @@ static void draw_series_line(const struct ui *u, int y, int x, int w, int s, dou
 	}
 	/* The name padded in display cells, not bytes: translations are wider per byte. */
 	char name[128];
-	cells_pad(_(series_names[s]), 22, 0, name, sizeof(name));
+	cells_pad(_(history_series_name(s)), 22, 0, name, sizeof(name));
 	if (isnan(last))
 		snprintf(line, sizeof(line), "%c %s %s", s == u->graph_series ? '>' : ' ', name,
 			 _("no data"));
@@ -473,7 +450,7 @@ void ui_graph_draw(struct ui *u, int y, int x, int h, int w)
 	if (any)
 		snprintf(title, sizeof(title),
 			 _(" Graph of %s: %s, %s to %s (history reaches back %s) "), u->graph_label,
-			 _(series_names[u->graph_series]), hhmmss(t0, ta, sizeof(ta)),
+			 _(history_series_name(u->graph_series)), hhmmss(t0, ta, sizeof(ta)),
 			 hhmmss(t1, tb, sizeof(tb)), reach);
 	else
 		snprintf(title, sizeof(title), _(" Graph of %s "), u->graph_label);

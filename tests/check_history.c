@@ -215,6 +215,14 @@ START_TEST(test_markers)
 	ck_assert_int_eq(m[0].kind, HM_KUBE_PROXY);
 	ck_assert_int_eq(history_mark_tag(HM_KUBE_PROXY), 'k');
 	ck_assert_str_eq(history_mark_name(HM_SCHED), "scheduler switched");
+	ck_assert_str_eq(history_series_name(HS_INBPS), "bytes/s in");
+	ck_assert_str_eq(history_series_unit(HS_INACTIVE), "conns");
+	/* Scales end on 1, 2 or 5 times a power of ten. */
+	ck_assert_double_eq(history_scale_top(38), 50);
+	ck_assert_double_eq(history_scale_top(100), 100);
+	ck_assert_double_eq(history_scale_top(101), 200);
+	ck_assert_double_eq(history_scale_top(0.3), 0.5);
+	ck_assert_double_eq(history_scale_top(0), 1);
 	ck_assert_int_eq(history_mark_tag(HM_WEIGHT0), '0');
 	history_free(h);
 }

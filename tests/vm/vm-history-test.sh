@@ -30,11 +30,6 @@ VM_EXTRA_BINS=tmux
 vm_test_dirs "${IPVSTOP_VM_HISTORY_RESULTS:-tests/vm/vm-history-test.out}"
 vm_test_boot 64M 360 "$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-history.sh"
 
-if [ "$(cat "$O/guest-table.sh.rc" 2>/dev/null)" = 0 ]; then
-	ok "guest-table.sh built the IPVS table and sent traffic"
-else
-	not_ok "guest-table.sh built the IPVS table and sent traffic (exit $(cat "$O/guest-table.sh.rc" 2>/dev/null || echo none))"
-	show_tail "$O/guest-table.sh.log" 30
-fi
+vm_guest_table_ok
 vm_guest_results "$O/history-results.txt" guest-history.sh
 vm_summary
