@@ -45,6 +45,12 @@ const struct key_binding keymap_bindings[] = {
 	{ACT_MODULES, {'l'}, N_("l"), N_("load the kernel modules IPVS needs (confirmed)")},
 	{ACT_KUBE_PROXY, {'K'}, N_("K"),
 	 N_("kube-proxy here: its health, and what a new connection costs in each data plane")},
+	{ACT_GRAPH, {'g'}, N_("g"),
+	 N_("graph of the selected virtual service or real server (Up/Down: series)")},
+	{ACT_TIME_BACK, {'['}, N_("["), N_("history: back in time")},
+	{ACT_TIME_FORWARD, {']'}, N_("]"), N_("history: forward in time (to now)")},
+	{ACT_MARK_PREV, {'{'}, N_("{"), N_("history: to the marker before")},
+	{ACT_MARK_NEXT, {'}'}, N_("}"), N_("history: to the marker after")},
 };
 
 const size_t keymap_n_bindings = sizeof(keymap_bindings) / sizeof(keymap_bindings[0]);

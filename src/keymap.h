@@ -34,6 +34,11 @@ enum action {
 	ACT_MODULES,   /* l */
 	ACT_KUBE_PROXY, /* K: kube-proxy here and a new connection's cost (ui_kp.c) */
 	ACT_PLANE,     /* the next data plane in the services pane */
+	ACT_GRAPH,
+	ACT_TIME_BACK,
+	ACT_TIME_FORWARD,
+	ACT_MARK_PREV,
+	ACT_MARK_NEXT,
 };
 
 #define KEYMAP_MAX_KEYS 4

@@ -23,6 +23,7 @@
 #include "kube_side.h"
 #include "signals.h"
 #include "snapshot.h"
+#include "plot_svg.h"
 #include "ui.h"
 #include "ui_term.h"
 #include <unistd.h>
@@ -51,6 +52,7 @@ struct options {
 	const char *set_scheduler; /* "tcp:10.0.0.1:80=wlc[,fallback][,port]" */
 	const char *kube_scheduler;
 	const char *proxy_mode;
+	const char *plot_path, *select; /* --plot FILE [--select VS] of a --replay */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -82,6 +84,8 @@ static void usage(FILE *f)
 		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
 		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
 		"      --replay=FILE        play a recording instead of reading the kernel\n"
+		"      --plot=OUT.svg       with --replay: its history as an SVG image, then exit\n"
+		"      --select=VS          with --plot: one virtual service (tcp:10.0.0.1:80)\n"
 		"      --no-dataplane       leave out kube-proxy's nftables and iptables rules,\n"
 		"                           ipsets and kube-ipvs0 (the dashboard's other data\n"
 		"                           planes, -b/-j's dataplane section)\n"
@@ -204,6 +208,8 @@ static const struct opt_rule opt_rules[] = {
 	 .values = color_values, .bad = N_("%s: --color is auto, always or never, not '%s'\n")},
 	{"record", NULL, 0, TAKE_STR, FIELD(record_path)},
 	{"replay", NULL, 0, TAKE_STR, FIELD(replay_path)},
+	{"plot", NULL, 0, TAKE_STR, FIELD(plot_path)},
+	{"select", NULL, 0, TAKE_STR, FIELD(select)},
 	{"kubeconfig", NULL, 0, TAKE_STR, FIELD(kube.kubeconfig)},
 	{"context", NULL, 0, TAKE_STR, FIELD(kube.context)},
 	{"no-kube", NULL, 0, TAKE_BOOL, FIELD(kube.enabled), .value = false},
@@ -560,6 +566,25 @@ static bool parse_set_scheduler(const char *arg, struct ipvs_service *id, char *
 	return true;
 }
 
+/* --replay FILE --plot OUT [--select VS]: a recording's history as an image, no terminal. */
+static int run_plot(const struct options *o)
+{
+	struct ipvs_service id;
+	memset(&id, 0, sizeof(id));
+	if (!o->plot_path || !o->replay_path) {
+		fprintf(stderr, _("%s: --plot needs --replay FILE; --select goes with --plot\n"), PACKAGE);
+		return 2;
+	}
+	if (o->select && !parse_vs(o->select, &id)) {
+		fprintf(stderr,
+			_("%s: --select wants a virtual service as tcp:10.0.0.1:80, "
+			  "udp:[fd00::1]:53 or fwmark:7, not '%s'\n"),
+			PACKAGE, o->select);
+		return 2;
+	}
+	return plot_svg_run(o->replay_path, o->plot_path, o->select ? &id : NULL);
+}
+
 static int run_cli_actions(const struct options *o)
 {
 	struct cli_io c = {.yes = o->yes};
@@ -635,6 +660,8 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		return run_cli_actions(&o);
 	}
+	if (o.plot_path || o.select)
+		return run_plot(&o);
 
 	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		fprintf(stderr,

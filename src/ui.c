@@ -389,6 +389,11 @@ static void (*const action_fns[])(struct ui *u) = {
 	[ACT_MODULES] = ui_modal_modules,
 	[ACT_KUBE_PROXY] = act_kube_proxy,
 	[ACT_PLANE] = ui_dp_next_plane,
+	[ACT_GRAPH] = ui_graph_toggle,
+	[ACT_TIME_BACK] = ui_graph_back,
+	[ACT_TIME_FORWARD] = ui_graph_forward,
+	[ACT_MARK_PREV] = ui_graph_marker_prev,
+	[ACT_MARK_NEXT] = ui_graph_marker_next,
 };
 
 /*
@@ -414,6 +419,8 @@ static bool handle_key(struct ui *u, int key)
 	}
 	if (u->status_error)
 		ui_set_status(u, false, "");
+	if (ui_graph_key(u, key))
+		return true;
 	enum action a = keymap_lookup(key);
 	if (a == ACT_QUIT)
 		return false;
@@ -492,10 +499,12 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 		u->cur = s;
 		u->have = true;
 		ui_rows_derive_totals(u);
+		ui_graph_push(u);
 	}
 	if (!got && !kube)
 		return;
 	u->kv = kube_side_update(&u->kube, u->have ? &u->cur : NULL, u->cur.mono);
+	ui_graph_kube(u);
 	kube_text_summary(u->kv, u->have ? &u->cur : NULL, &u->kt);
 	ui_rows_refresh(u);
 }
@@ -595,6 +604,7 @@ static void free_ui(struct ui *u)
 	free(u->conn_rows);
 	free(u->sums);
 	free(u->mod_used);
+	ui_graph_free(u);
 }
 
 int ui_run(const struct ui_opts *opts)
@@ -614,14 +624,17 @@ int ui_run(const struct ui_opts *opts)
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(errno));
 		return 1;
 	}
+	ui_graph_start(&u);
 	install_signals();
 	if (!start_curses(&u)) {
+		ui_graph_free(&u);
 		feed_stop(u.feed);
 		fprintf(stderr, _("%s: cannot start the terminal (TERM=%s)\n"), PACKAGE,
 			getenv("TERM") ? getenv("TERM") : "");
 		return 1;
 	}
 	if (kube_side_start(&u.kube, &opts->kube) != 0) {
+		ui_graph_free(&u);
 		endwin();
 		feed_stop(u.feed);
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));

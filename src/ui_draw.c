@@ -11,6 +11,7 @@
 #include "cells.h"
 #include "clock.h"
 #include "feed.h"
+#include "history.h"
 #include "keymap.h"
 #include "kube_text.h"
 #include "nls.h"
@@ -179,6 +180,8 @@ static const struct column svc_cols[] = {
 	{N_("VIRTUAL SERVICE"), 0, 0, SORT_VIRTUAL, 100, false},
 	{N_("SCHED"), 5, 0, SORT_SCHED, 60, false},
 	{N_("FLAGS"), 9, 0, -1, 40, false},
+	/* SVC_SPARK (ui_graph.c), in the middle: parsers count the numbers from the end. */
+	{N_("HISTORY"), 8, 0, -1, 45, false},
 	{N_("RS"), 4, 1, SORT_RS, 50, false},
 	{N_("ACTIVE"), 7, 1, SORT_ACTIVE, 80, false},
 	{N_("INACT"), 7, 1, SORT_INACTIVE, 70, false},
@@ -190,6 +193,7 @@ static const struct column svc_cols[] = {
 	{N_("KUBERNETES SERVICE"), 0, 0, -1, 75, true},
 };
 #define N_SVC_COLS ((int)(sizeof(svc_cols) / sizeof(svc_cols[0])))
+#define SVC_SPARK 4
 
 static void draw_services(struct ui *u, const struct box *b)
 {
@@ -213,7 +217,7 @@ static void draw_services(struct ui *u, const struct box *b)
 	for (int r = 0; r < rows && u->svc.top + (size_t)r < u->n_order; r++) {
 		size_t idx = u->svc.top + (size_t)r;
 		const struct ipvs_service *svc = &u->cur.services[u->order[idx]];
-		char label[96], flags[64], nb[8][24], owner[300];
+		char label[96], flags[64], nb[8][24], owner[300], spark[200];
 		uint64_t act, inact;
 		size_t si = u->order[idx];
 		bool drift = kube_text_service_drift(u->kv, si);
@@ -240,6 +244,8 @@ static void draw_services(struct ui *u, const struct box *b)
 			label,
 			svc->sched,
 			flags,
+			ui_graph_spark(u, history_key_service(svc), widths[SVC_SPARK], spark,
+				       sizeof(spark)),
 			unread ? unknown : nb[7],
 			unread ? unknown : num(u, (double)act, nb[0], sizeof(nb[0])),
 			unread ? unknown : num(u, (double)inact, nb[1], sizeof(nb[1])),
@@ -269,11 +275,13 @@ static const struct column dest_cols[] = {
 	{N_("REAL SERVER"), 0, 0, -1, 100, false}, {N_("FWD"), 6, 0, -1, 60, false},
 	{N_("WEIGHT"), 8, 1, -1, 90, false},       {N_("ACTIVE"), 7, 1, -1, 80, false},
 	{N_("INACT"), 7, 1, -1, 70, false},        {N_("PERSIST"), 7, 1, -1, 40, false},
-	{N_("CONN/S"), 7, 1, -1, 50, false},       {N_("IN PPS"), 7, 1, -1, 30, false},
+	{N_("CONN/S"), 7, 1, -1, 50, false},       {N_("HISTORY"), 8, 0, -1, 45, false},
+	{N_("IN PPS"), 7, 1, -1, 30, false},
 	{N_("OUT PPS"), 7, 1, -1, 20, false},      {N_("IN B/S"), 7, 1, -1, 25, false},
 	{N_("OUT B/S"), 7, 1, -1, 15, false},      {N_("POD"), 0, 0, -1, 75, true},
 };
 #define N_DEST_COLS ((int)(sizeof(dest_cols) / sizeof(dest_cols[0])))
+#define DEST_SPARK 7
 
 static void draw_dests(struct ui *u, const struct box *b)
 {
@@ -300,7 +308,7 @@ static void draw_dests(struct ui *u, const struct box *b)
 	for (int r = 0; svc && r < rows && u->dest.top + (size_t)r < n; r++) {
 		size_t idx = u->dest.top + (size_t)r;
 		const struct ipvs_dest *d = &svc->dests[idx];
-		char nb[10][24], fwd[16], weight[32], pod[300];
+		char nb[10][24], fwd[16], weight[32], pod[300], spark[200];
 		kube_text_pod(u->kv, u->order[u->svc.sel], idx, pod, sizeof(pod));
 		ipvs_hostport_str(d->af, &d->addr, d->port, label, sizeof(label));
 		snprintf(fwd, sizeof(fwd), "%s", ipvs_fwd_name(d->fwd));
@@ -318,6 +326,8 @@ static void draw_dests(struct ui *u, const struct box *b)
 			num(u, d->inactive_conns, nb[1], sizeof(nb[1])),
 			num(u, d->persist_conns, nb[2], sizeof(nb[2])),
 			rate(u, (double)d->stats.cps, nb[3], sizeof(nb[3])),
+			ui_graph_spark(u, history_key_dest(svc, d), widths[DEST_SPARK], spark,
+				       sizeof(spark)),
 			rate(u, (double)d->stats.inpps, nb[4], sizeof(nb[4])),
 			rate(u, (double)d->stats.outpps, nb[5], sizeof(nb[5])),
 			rate(u, (double)d->stats.inbps, nb[6], sizeof(nb[6])),
@@ -517,6 +527,7 @@ static void draw_header_totals(const struct ui *u)
 		snprintf(line + len, sizeof(line) - len,
 			 _("  (real servers of %zu services: reading...)"), u->tot.pending);
 	ui_draw_put(2, 0, COLS, line, 0, A_NORMAL);
+	ui_graph_header(u, 2, cells_width(line) + 2);
 }
 
 static void draw_header(const struct ui *u)
@@ -692,6 +703,8 @@ void ui_draw(struct ui *u)
 		draw_services(u, &sb);
 		draw_dests(u, &db);
 	}
+	if (u->graph_open)
+		ui_graph_draw(u, head, 0, top_h, COLS);
 	if (u->conns_open)
 		draw_conns(u, &cb);
 	draw_status(u);

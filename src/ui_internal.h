@@ -20,6 +20,7 @@
 #include "action_run.h"
 #include "dataplane.h"
 #include "feed.h"
+#include "history.h"
 #include "kube_side.h"
 #include "kube_text.h"
 #include "snapshot.h"
@@ -180,6 +181,18 @@ struct ui {
 	bool have_sel_fe;
 	/* Per cur.dp->fe: 1 when the cluster disagrees with it (kv->dpj); NULL without a join. */
 	unsigned char *fe_drift;
+
+	/* History (ui_graph.c): every snapshot's rates, the sparklines, the graph pane. */
+	struct history *hist; /* NULL without memory: no sparklines */
+	bool hist_whole;      /* a replay's: the whole recording, read at the start */
+	bool graph_open;
+	uint64_t graph_key; /* the row the graph shows (history_key_*) */
+	char graph_label[128];
+	int graph_series;  /* enum history_series */
+	double graph_end;  /* the window's end (snapshot time); 0: the newest sample */
+	double graph_span; /* seconds the graph shows */
+	uint64_t kp_sig;   /* kube-proxy's pods and restarts as last seen (ui_graph_kube) */
+	bool kp_sig_known;
 };
 
 /* ---- ui.c: the key loop ---- */
@@ -298,6 +311,33 @@ void ui_dp_draw_endpoints(struct ui *u, const struct box *b);
 
 /* The whole screen: kube-proxy here, a new connection's cost per plane, and why. */
 void ui_kp_draw(const struct ui *u);
+
+/* ---- ui_graph.c: history as sparklines and a graph pane ---- */
+
+/* Whether block characters can be drawn: a UTF-8 locale, and not the Linux console. */
+bool ui_graph_unicode(void);
+/* The history (ui_graph_free frees it); then, once per snapshot, a sample of u->cur. */
+void ui_graph_start(struct ui *u);
+void ui_graph_push(struct ui *u);
+void ui_graph_free(struct ui *u);
+/* The series the sparklines show: the sort key's rate, or connections/s. */
+enum history_series ui_graph_metric(const struct ui *u);
+/* A sparkline of row key's last minutes, width cells, into buf (UTF-8 or ASCII). */
+const char *ui_graph_spark(const struct ui *u, uint64_t key, int width, char *buf, size_t len);
+/* A marker when kube-proxy restarted since the last Kubernetes state (after each join). */
+void ui_graph_kube(struct ui *u);
+/* The totals' sparkline at (y, x) to the end of the line, when it fits. */
+void ui_graph_header(const struct ui *u, int y, int x);
+/* The graph pane over the box (y, x, h, w). */
+void ui_graph_draw(struct ui *u, int y, int x, int h, int w);
+/* Keys the open graph pane takes (series, close). True when it took the key. */
+bool ui_graph_key(struct ui *u, int key);
+/* g; [ and ]; { and }: open or close the graph, move in time, jump to markers. */
+void ui_graph_toggle(struct ui *u);
+void ui_graph_back(struct ui *u);
+void ui_graph_forward(struct ui *u);
+void ui_graph_marker_prev(struct ui *u);
+void ui_graph_marker_next(struct ui *u);
 
 /* ---- ui_modal.c: the action pickers, then the action's window ---- */
 

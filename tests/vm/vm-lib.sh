@@ -570,6 +570,18 @@ vm_guest_results() { # results-file script
 	fi
 }
 
+# vm_guest_table_ok: the verdict on guest-table.sh (the IPVS table and its traffic) from
+# its exit status in $O, with the tail of its log and notes when it failed.
+vm_guest_table_ok() {
+	if [ "$(cat "$O/guest-table.sh.rc" 2>/dev/null)" = 0 ]; then
+		ok "guest-table.sh built the IPVS table and sent traffic"
+	else
+		not_ok "guest-table.sh built the IPVS table and sent traffic (exit $(cat "$O/guest-table.sh.rc" 2>/dev/null || echo none))"
+		show_tail "$O/guest-table.sh.log" 30
+		show_tail "$O/table-notes.txt" 10
+	fi
+}
+
 # The timings, the summary line and the exit status of a VM test.
 vm_summary() {
 	vm_log "timings: kernel fetch ${VM_T_FETCH}s, initramfs ${VM_T_INITRAMFS}s, VM ${VM_T_BOOT}s, total $(vm_elapsed "$T_START")s"

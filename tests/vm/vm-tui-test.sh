@@ -40,13 +40,7 @@ VM_EXTRA_BINS=tmux
 vm_test_dirs "${IPVSTOP_VM_TUI_RESULTS:-tests/vm/vm-tui-test.out}"
 vm_test_boot 64M 300 "$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-tui.sh"
 
-if [ "$(cat "$O/guest-table.sh.rc" 2>/dev/null)" = 0 ]; then
-	ok "guest-table.sh built the IPVS table and sent traffic"
-else
-	not_ok "guest-table.sh built the IPVS table and sent traffic (exit $(cat "$O/guest-table.sh.rc" 2>/dev/null || echo none))"
-	show_tail "$O/guest-table.sh.log" 30
-	show_tail "$O/table-notes.txt" 10
-fi
+vm_guest_table_ok
 
 # The guest's checks, with what a failed one saw.
 vm_guest_results "$O/tui-results.txt" guest-tui.sh
