@@ -10,6 +10,7 @@
 
 #include "hash.h"
 #include "history.h"
+#include "mem.h"
 #include "nls.h"
 #include "rates.h"
 
@@ -111,11 +112,7 @@ void history_free(struct history *h)
 		return;
 	if (h->have_last)
 		snapshot_free(&h->last);
-	free(h->keys);
-	free(h->rows);
-	free(h->data);
-	free(h->times);
-	free(h);
+	mem_free_all(h->keys, h->rows, h->data, h->times, h);
 }
 
 static bool find_row(const struct history *h, uint64_t key, size_t *row)

@@ -18,6 +18,7 @@
 #include "keymap.h"
 #include "kube_side.h"
 #include "kube_text.h"
+#include "mem.h"
 #include "nls.h"
 #include "output_json.h"
 #include "signals.h"
@@ -598,12 +599,7 @@ static void free_ui(struct ui *u)
 		snapshot_free(&u->cur);
 	if (u->have_re)
 		regfree(&u->re);
-	free(u->order);
-	free(u->fe_order);
-	free(u->fe_drift);
-	free(u->conn_rows);
-	free(u->sums);
-	free(u->mod_used);
+	mem_free_all(u->order, u->fe_order, u->fe_drift, u->conn_rows, u->sums, u->mod_used);
 	ui_graph_free(u);
 }
 

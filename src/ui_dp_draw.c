@@ -12,6 +12,25 @@
 #include "nls.h"
 #include "ui_internal.h"
 
+/*
+ * The node's problems (ui_kp_problems) at the end of tail go on a line of their own when the
+ * whole does not fit: 2; else 1. What could not be read stays cut at the screen's edge as
+ * before, so that the layout moves only when a problem comes or goes. *cut receives the
+ * length of tail without the problems in the 2-line case.
+ */
+static int header_lines(const struct ui *u, const char *line, const char *tail, int cols,
+			size_t *cut)
+{
+	char probs[256];
+	*cut = strlen(tail);
+	if (!tail[0] || !ui_kp_problems(u, probs, sizeof(probs)) ||
+	    cells_width(line) + 2 + cells_width(tail) <= cols)
+		return 1;
+	size_t p = strlen(probs);
+	*cut = *cut > p + 2 ? *cut - p - 2 : 0;
+	return 2;
+}
+
 int ui_dp_draw_header(const struct ui *u, int y)
 {
 	char line[512], tail[512];
@@ -19,28 +38,29 @@ int ui_dp_draw_header(const struct ui *u, int y)
 	if (!ui_dp_header(u, line, sizeof(line), tail, sizeof(tail), &warn))
 		return 0;
 	ui_draw_put(y, 0, COLS, line, 0, A_NORMAL);
-	int x = cells_width(line) + 2;
-	/*
-	 * What could not be read and the node's problems, after it: a warning, or dim for a
-	 * module not loaded; on a line of their own when both do not fit (ui_dp_header_lines).
-	 */
-	if (!tail[0])
-		return 1;
-	if (x + cells_width(tail) > COLS) {
-		ui_draw_put(y + 1, 0, COLS, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
-		return 2;
+	size_t cut;
+	int n = header_lines(u, line, tail, COLS, &cut);
+	char probs[256];
+	if (n == 2) {
+		snprintf(probs, sizeof(probs), "%s", tail + cut + (cut ? 2 : 0));
+		tail[cut] = '\0';
+		ui_draw_put(y + 1, 0, COLS, probs, 0, ui_draw_warn(u));
 	}
-	ui_draw_put(y, x, COLS - x, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
-	return 1;
+	/* What could not be read, after it: a warning, or dim for a module not loaded. */
+	int x = cells_width(line) + 2;
+	if (tail[0] && x < COLS)
+		ui_draw_put(y, x, COLS - x, tail, 0, warn ? ui_draw_warn(u) : A_DIM);
+	return n;
 }
 
 int ui_dp_header_lines(const struct ui *u, int cols)
 {
 	char line[512], tail[512];
 	bool warn;
+	size_t cut;
 	if (!ui_dp_header(u, line, sizeof(line), tail, sizeof(tail), &warn))
 		return 0;
-	return tail[0] && cells_width(line) + 2 + cells_width(tail) > cols ? 2 : 1;
+	return header_lines(u, line, tail, cols, &cut);
 }
 
 static const struct column fe_cols[] = {

@@ -258,13 +258,9 @@ static int cmp_str(const char *a, const char *b)
 static int cmp_address(const struct dp_frontend *a, const struct dp_frontend *b)
 {
 	int c = a->af - b->af;
-	if (!c)
-		c = memcmp(a->addr.bytes, b->addr.bytes, 16);
-	if (!c)
-		c = a->port - b->port;
-	if (!c)
-		c = a->protocol - b->protocol;
-	return c;
+	return c ? c
+		 : ui_cmp_addr_port(&a->addr, a->port, a->protocol, &b->addr, b->port,
+				    b->protocol);
 }
 
 static int cmp_owner(const struct dp_frontend *a, const struct dp_frontend *b)

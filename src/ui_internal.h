@@ -299,6 +299,10 @@ void ui_dp_draw_frontends(struct ui *u, const struct box *b);
  */
 bool ui_kp_problems(const struct ui *u, char *buf, size_t len);
 
+/* Two rows' address, then port, then protocol (the address order of every pane). */
+int ui_cmp_addr_port(const struct ipvs_addr *a, int port_a, int proto_a, const struct ipvs_addr *b,
+		     int port_b, int proto_b);
+
 /*
  * The header's data-plane line at y (ui_dp_header), and its tail on the next line when both
  * do not fit; returns the lines drawn, 0 to 2, as ui_dp_header_lines says for cols.

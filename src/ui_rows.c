@@ -89,6 +89,15 @@ static bool service_matches(const struct ui *u, size_t idx)
 	return false;
 }
 
+int ui_cmp_addr_port(const struct ipvs_addr *a, int port_a, int proto_a, const struct ipvs_addr *b,
+		     int port_b, int proto_b)
+{
+	int c = memcmp(a->bytes, b->bytes, sizeof(a->bytes));
+	if (!c)
+		c = port_a - port_b;
+	return c ? c : proto_a - proto_b;
+}
+
 static int cmp_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? -1 : a > b;
@@ -141,11 +150,8 @@ static int compare_services(const void *pa, const void *pb, void *arg)
 		if (!c)
 			c = cmp_u64(a->fwmark, b->fwmark);
 		if (!c)
-			c = memcmp(a->addr.bytes, b->addr.bytes, 16);
-		if (!c)
-			c = a->port - b->port;
-		if (!c)
-			c = a->protocol - b->protocol;
+			c = ui_cmp_addr_port(&a->addr, a->port, a->protocol, &b->addr, b->port,
+					     b->protocol);
 		break;
 	case SORT_SCHED:
 		numeric = false;

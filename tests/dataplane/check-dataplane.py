@@ -6,29 +6,14 @@
 # reach), ipset list -t (kube-proxy's sets, entries against maxelem), ip -j addr show
 # kube-ipvs0; then --no-dataplane (no section) and a run without CAP_NET_ADMIN (errors said,
 # the document whole). Prints "ok - ..." / "not ok - ..." lines.
-import ipaddress
-import json
 import os
 import sys
 
+import tap
+
 d = sys.argv[1]
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(cond)
-    print(("ok - " if cond else "not ok - ") + name)
-    if not cond and detail:
-        print("    " + str(detail)[:2000])
-
-
-def load(name):
-    with open(os.path.join(d, name)) as f:
-        return json.load(f)
-
-
-def addr(a):
-    return str(ipaddress.ip_address(a))
+load = tap.loader(d)
+check, addr = tap.check, tap.addr
 
 
 doc = load("doc.json")

@@ -7,28 +7,20 @@
 # not ipvstop's. LEFTOVER: a second plane holding the same rules (a switch half done), joined
 # too but not searched for Services without a frontend. Prints "ok - ..." / "not ok - ..."
 # lines.
-import ipaddress
-import json
 import os
 import sys
+
+import tap
 
 d, plane = sys.argv[1], sys.argv[2]
 leftover = sys.argv[3] if len(sys.argv) > 3 else None
 
 
 def check(name, cond, detail=""):
-    print(("ok - " if cond else "not ok - ") + "%s: %s" % (plane, name))
-    if not cond and detail:
-        print("    " + str(detail)[:2000])
+    tap.check("%s: %s" % (plane, name), cond, detail)
 
 
-def load(name):
-    with open(os.path.join(d, name)) as f:
-        return json.load(f)
-
-
-def addr(a):
-    return str(ipaddress.ip_address(a))
+load, addr = tap.loader(d), tap.addr
 
 
 def hostport(a, port):

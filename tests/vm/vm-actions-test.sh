@@ -37,11 +37,9 @@ VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 . "$VM_SRCDIR/vm-lib.sh"
 
 vm_test_start
-command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux): it runs the dashboard in the guest"
 "$(command -v busybox)" --list | grep -qx syslogd ||
 	vm_die "this busybox has no syslogd applet: the audit lines need one in the guest"
-# shellcheck disable=SC2034 # read by vm_build_initramfs
-VM_EXTRA_BINS=tmux
+vm_need_tmux
 
 vm_test_dirs "${IPVSTOP_VM_ACTIONS_RESULTS:-tests/vm/vm-actions-test.out}"
 # guest-actions.sh alone: nothing may load ip_vs before it looks.

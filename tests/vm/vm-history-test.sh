@@ -23,9 +23,7 @@ VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 . "$VM_SRCDIR/vm-lib.sh"
 
 vm_test_start
-command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux): it runs the dashboard in the guest"
-# shellcheck disable=SC2034 # read by vm_build_initramfs
-VM_EXTRA_BINS=tmux
+vm_need_tmux
 
 vm_test_dirs "${IPVSTOP_VM_HISTORY_RESULTS:-tests/vm/vm-history-test.out}"
 vm_test_boot 64M 360 "$VM_SRCDIR/guest-table.sh" "$VM_SRCDIR/guest-history.sh"

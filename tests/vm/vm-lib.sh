@@ -468,6 +468,14 @@ show_tail() { # file lines
 
 # The start of a VM test: T_START, IPVSTOP made absolute (default
 # $top_builddir/ipvstop) and checked, and the rig's host tools.
+# vm_need_tmux: the dashboard runs in tmux in the guest: the host's tmux goes into its
+# initramfs (VM_EXTRA_BINS gains it); without it, the test stops saying so.
+vm_need_tmux() {
+	command -v tmux >/dev/null 2>&1 ||
+		vm_die "tmux is missing on the host (apt-get install tmux): it runs the dashboard in the guest"
+	VM_EXTRA_BINS="tmux${VM_EXTRA_BINS:+ $VM_EXTRA_BINS}"
+}
+
 vm_test_start() {
 	T_START=$(vm_now)
 	IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
