@@ -467,7 +467,8 @@ static void draw_header_versions(const struct ui *u)
 }
 
 /* Line 2: timeouts, age of the data (and of a swept table), sync daemons. */
-static void draw_header_ages(const struct ui *u)
+/* Line 2: timeouts, the data's age, the sync daemons. Returns its width in cells. */
+static int draw_header_ages(const struct ui *u)
 {
 	const struct snapshot *s = &u->cur;
 	char line[512];
@@ -505,10 +506,11 @@ static void draw_header_ages(const struct ui *u)
 	while (*l2 == ' ')
 		l2++;
 	ui_draw_put(1, 0, COLS, l2, 0, A_NORMAL);
+	return cells_width(l2);
 }
 
-/* Line 3: totals, summed once per snapshot (ui_rows_derive_totals). */
-static void draw_header_totals(const struct ui *u)
+/* Line 3: totals, summed once per snapshot (ui_rows_derive_totals). Returns its width. */
+static int draw_header_totals(const struct ui *u)
 {
 	char line[512], b[8][24];
 	snprintf(line, sizeof(line),
@@ -527,15 +529,17 @@ static void draw_header_totals(const struct ui *u)
 		snprintf(line + len, sizeof(line) - len,
 			 _("  (real servers of %zu services: reading...)"), u->tot.pending);
 	ui_draw_put(2, 0, COLS, line, 0, A_NORMAL);
-	ui_graph_header(u, 2, cells_width(line) + 2);
+	return cells_width(line);
 }
 
 static void draw_header(const struct ui *u)
 {
 	attr_t warn = ui_draw_warn(u);
 	draw_header_versions(u);
-	draw_header_ages(u);
-	draw_header_totals(u);
+	int ages = draw_header_ages(u), totals = draw_header_totals(u);
+	/* The whole table's sparkline after the totals, or after the age line when they fill. */
+	bool on_totals = COLS - totals - 2 >= UI_GRAPH_HEADER_MIN || ages >= totals;
+	ui_graph_header(u, on_totals ? 2 : 1, (on_totals ? totals : ages) + 2);
 	/* Line 4: modules, and the slot for the cluster. */
 	if (u->have && !u->cur.ipvs_available)
 		ui_draw_put(3, 0, COLS, u->cur.ipvs_error, 0, warn);

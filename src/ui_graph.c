@@ -130,7 +130,7 @@ void ui_graph_header(const struct ui *u, int y, int x)
 {
 	char line[512], sp[256];
 	int w = COLS - x;
-	if (!u->hist || w < 24)
+	if (!u->hist || w < UI_GRAPH_HEADER_MIN)
 		return;
 	const char *name = _(history_series_unit(ui_graph_metric(u)));
 	int n = w - cells_width(name) - 2;

@@ -330,7 +330,8 @@ enum history_series ui_graph_metric(const struct ui *u);
 const char *ui_graph_spark(const struct ui *u, uint64_t key, int width, char *buf, size_t len);
 /* A marker when kube-proxy restarted since the last Kubernetes state (after each join). */
 void ui_graph_kube(struct ui *u);
-/* The totals' sparkline at (y, x) to the end of the line, when it fits. */
+/* The whole table's sparkline at y, x, when at least UI_GRAPH_HEADER_MIN cells remain. */
+#define UI_GRAPH_HEADER_MIN 24
 void ui_graph_header(const struct ui *u, int y, int x);
 /* The graph pane over the box (y, x, h, w). */
 void ui_graph_draw(struct ui *u, int y, int x, int h, int w);

@@ -85,6 +85,9 @@ keys g
 graph_ok "250 columns: every cell of a 236-column graph" svc cps 1
 # 30 cells of 10 s: 51 conn/s in all until 400 s (9 cells), 26 after (4/8 of 51).
 expect "250 columns: the header's totals have a sparkline" "B/s  conn/s █{9}▄{21}$"
+T resize-window -t tui -x 120 -y 36; sleep 0.5
+expect "120 columns: the totals fill their line, so the sparkline follows the age line" \
+	"recorded .*  conn/s █{9}▄{21}$"
 T resize-window -t tui -x 80 -y 24; sleep 0.3
 T resize-window -t tui -x 200 -y 30; sleep 0.3
 T resize-window -t tui -x 80 -y 24; sleep 0.6
