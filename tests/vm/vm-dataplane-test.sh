@@ -52,8 +52,6 @@ for t in python3 openssl curl nft ipset xtables-nft-multi xtables-legacy-multi; 
 done
 SCENARIO=$KUBE_DIR/scenarios/basic.json
 NODE=worker-1
-XT=/usr/lib/x86_64-linux-gnu/xtables
-[ -d "$XT" ] || vm_die "no iptables extensions in $XT"
 
 vm_test_dirs "${IPVSTOP_VM_DATAPLANE_RESULTS:-tests/vm/vm-dataplane-test.out}" check.txt apiserver.log
 chmod 0700 "$WORK"
@@ -73,24 +71,12 @@ python3 "$KUBE_DIR/ipvs-from-scenario.py" "$SCENARIO" --node "$NODE" --ipvsadm >
 printf 'KUBE_GUEST_URL=%s\nKUBE_HOSTTIME=%s\nNODE=%s\n' "$KUBE_GUEST_URL" "$(date +%s)" "$NODE" >"$G/env"
 cp "$G/ipt.truth" "$G/table.ipvsadm" "$RESULTS/"
 
-# The netfilter and ip_set modules of this kernel: the guest kernel loads the ones a rule
-# needs by itself (request_module), as a node's does.
-_mdir=$VM_KROOT/lib/modules/$VM_KVER/kernel/net
-VM_EXTRA_MODULES=$(find "$_mdir/netfilter" "$_mdir/ipv4/netfilter" "$_mdir/ipv6/netfilter" \
-	-name '*.ko*' ! -path '*/ipvs/*' | sed 's#.*/##; s#\.ko.*##' | sort)
-[ -n "$VM_EXTRA_MODULES" ] || vm_die "no netfilter modules under $_mdir"
 # shellcheck disable=SC2034 # read by vm_build_initramfs
-VM_EXTRA_BINS="nft ipset xtables-nft-multi xtables-legacy-multi curl"
-# The iptables extensions are dlopen()ed, not linked: copied to where libxtables looks.
+VM_EXTRA_BINS=curl
 VM_EXTRA_FILES="$G/env=/etc/dp/env $G/rules.nft=/etc/dp/rules.nft $G/ipt.rules=/etc/dp/ipt.rules
 $G/table.ipvsadm=/etc/dp/table.ipvsadm $KUBE_STATE/kubeconfig-guest=/etc/dp/kubeconfig"
-# Each with the libraries it needs (libm for libxt_statistic, ...), once.
-for f in $( (ls "$XT"/*.so && ldd "$XT"/*.so | awk '$2 == "=>" && $3 ~ /^\// { print $3 }') | sort -u); do
-	VM_EXTRA_FILES="$VM_EXTRA_FILES $f=$f"
-done
-for f in /etc/protocols /etc/services; do
-	[ -f "$f" ] && VM_EXTRA_FILES="$VM_EXTRA_FILES $f=$f"
-done
+# The netfilter modules, nft, ipset, both iptables and their extensions (vm-lib.sh).
+vm_netfilter_guest
 # shellcheck disable=SC2034 # read by vm_boot
 VM_NET=user
 

@@ -195,6 +195,34 @@ vm_copy_bin() { # root binary [dest]
 	fi
 }
 
+# The netfilter side of a guest (vm-dataplane-test.sh, bench/vm-dataplane-bench.sh), after
+# vm_fetch_kernel: every netfilter and ip_set module of the kernel in VM_EXTRA_MODULES (the
+# guest kernel loads the ones a rule needs by itself, request_module, as a node's does);
+# Debian's nft, ipset, xtables-nft-multi and xtables-legacy-multi added to VM_EXTRA_BINS;
+# the iptables extensions (dlopen()ed, not linked: copied to where libxtables looks, each
+# with the libraries it needs, libm for libxt_statistic, ...), /etc/protocols and
+# /etc/services added to VM_EXTRA_FILES. Dies (99) when the host lacks one of them.
+vm_netfilter_guest() {
+	for _t in nft ipset xtables-nft-multi xtables-legacy-multi; do
+		command -v "$_t" >/dev/null 2>&1 ||
+			vm_die "$_t is missing on the host (apt-get install nftables ipset iptables)"
+	done
+	_xt=/usr/lib/x86_64-linux-gnu/xtables
+	[ -d "$_xt" ] || vm_die "no iptables extensions in $_xt"
+	_mdir=$VM_KROOT/lib/modules/$VM_KVER/kernel/net
+	_nfm=$(find "$_mdir/netfilter" "$_mdir/ipv4/netfilter" "$_mdir/ipv6/netfilter" \
+		-name '*.ko*' ! -path '*/ipvs/*' | sed 's#.*/##; s#\.ko.*##' | sort)
+	[ -n "$_nfm" ] || vm_die "no netfilter modules under $_mdir"
+	VM_EXTRA_MODULES="${VM_EXTRA_MODULES:-} $_nfm"
+	VM_EXTRA_BINS="${VM_EXTRA_BINS:-} nft ipset xtables-nft-multi xtables-legacy-multi"
+	for _f in $( (ls "$_xt"/*.so && ldd "$_xt"/*.so | awk '$2 == "=>" && $3 ~ /^\// { print $3 }') | sort -u); do
+		VM_EXTRA_FILES="${VM_EXTRA_FILES:-} $_f=$_f"
+	done
+	for _f in /etc/protocols /etc/services; do
+		[ -f "$_f" ] && VM_EXTRA_FILES="$VM_EXTRA_FILES $_f=$_f"
+	done
+}
+
 # Builds the initramfs $1 (cpio.gz). $2: the mode written to /etc/ipvstop-vm-mode
 # ("test" or "lab"), $3...: guest scripts to run in order (paths on the host).
 vm_build_initramfs() { # out mode script...
@@ -520,11 +548,11 @@ vm_test_boot() { # disk-size default-timeout script...
 # serial log in $RESULTS/serial.log and a hard limit of $4 seconds, extracts
 # what the guest wrote into $RESULTS/out (O) and checks that the VM finished
 # in time (a failure, never a silent skip). Sets qrc (qemu's exit code) and O.
-# $5: words for the boot line (e.g. "user network").
-vm_run_guest() { # initramfs disk size timeout [what]
+# $5: words for the boot line (e.g. "user network"); $6: more kernel arguments.
+vm_run_guest() { # initramfs disk size timeout [what [append]]
 	vm_make_disk "$2" "$3"
 	vm_log "booting $VM_KVER (TCG${5:+, $5}, timeout ${4}s); serial log: $RESULTS/serial.log"
-	vm_boot "$1" "$2" "$RESULTS/serial.log" "$4"
+	vm_boot "$1" "$2" "$RESULTS/serial.log" "$4" "${6:-}"
 	qrc=$?
 	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
 	if [ ! -s "$RESULTS/serial.log" ]; then
