@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "snapshot.h"
@@ -112,9 +113,10 @@ size_t history_rows(const struct history *h);
 /*
  * Pushes every record of a JSON Lines recording (output_json's, as --replay reads it) from f,
  * in order; lines that are not records are skipped. *records: how many were read. Returns 0,
- * -ENOMEM or -EIO (a read error). history_replay.c.
+ * -ENOMEM, -EIO (a read error) or -ECANCELED (*stop set: stop may be NULL). history_replay.c.
  */
-int history_read_recording(struct history *h, FILE *f, size_t *records);
+int history_read_recording(struct history *h, FILE *f, size_t *records,
+			   const volatile sig_atomic_t *stop);
 
 /* A series' name ("connections/s") and unit ("conn/s"), N_() marked: translate when drawn. */
 const char *history_series_name(enum history_series s);

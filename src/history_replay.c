@@ -8,13 +8,14 @@
 #include "history.h"
 #include "json_read.h"
 
-int history_read_recording(struct history *h, FILE *f, size_t *records)
+int history_read_recording(struct history *h, FILE *f, size_t *records,
+			   const volatile sig_atomic_t *stop)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	int err = 0;
 	*records = 0;
-	while (!err && getline(&line, &cap, f) > 0) {
+	while (!err && !(stop && *stop) && getline(&line, &cap, f) > 0) {
 		struct snapshot s;
 		int r = json_read_snapshot(line, &s);
 		if (r == 0) {
@@ -27,6 +28,8 @@ int history_read_recording(struct history *h, FILE *f, size_t *records)
 		/* Lines that are not records are skipped, as the replay skips them. */
 		snapshot_free(&s);
 	}
+	if (!err && stop && *stop)
+		err = -ECANCELED; /* asked to quit while reading: the rest is not needed */
 	if (!err && ferror(f))
 		err = -EIO;
 	free(line);

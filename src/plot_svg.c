@@ -204,7 +204,7 @@ int plot_svg_run(const char *replay, const char *out, const struct ipvs_service 
 	}
 	struct history *h = history_new(HISTORY_BUDGET);
 	size_t n = 0;
-	int err = h ? history_read_recording(h, in, &n) : -ENOMEM;
+	int err = h ? history_read_recording(h, in, &n, NULL) : -ENOMEM;
 	fclose(in);
 	char label[128], addr[96];
 	uint64_t key = HISTORY_KEY_TOTAL;

@@ -620,8 +620,9 @@ int ui_run(const struct ui_opts *opts)
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(errno));
 		return 1;
 	}
-	ui_graph_start(&u);
+	/* Signals first: a stop during the replay's history read ends the read, not ipvstop. */
 	install_signals();
+	ui_graph_start(&u, &stop_requested);
 	if (!start_curses(&u)) {
 		ui_graph_free(&u);
 		feed_stop(u.feed);

@@ -149,7 +149,7 @@ void ui_graph_push(struct ui *u)
 		ui_set_status(u, true, _("history: out of memory, a sample was lost"));
 }
 
-void ui_graph_start(struct ui *u)
+void ui_graph_start(struct ui *u, const volatile sig_atomic_t *stop)
 {
 	u->hist = history_new(HISTORY_BUDGET);
 	u->graph_span = GRAPH_SPAN;
@@ -161,7 +161,7 @@ void ui_graph_start(struct ui *u)
 	 */
 	FILE *f = fopen(u->opts->replay_name, "r");
 	size_t n = 0;
-	if (f && history_read_recording(u->hist, f, &n) == 0)
+	if (f && history_read_recording(u->hist, f, &n, stop) == 0)
 		u->hist_whole = true;
 	if (f)
 		fclose(f);

@@ -321,7 +321,7 @@ void ui_kp_draw(const struct ui *u);
 /* Whether block characters can be drawn: a UTF-8 locale, and not the Linux console. */
 bool ui_graph_unicode(void);
 /* The history (ui_graph_free frees it); then, once per snapshot, a sample of u->cur. */
-void ui_graph_start(struct ui *u);
+void ui_graph_start(struct ui *u, const volatile sig_atomic_t *stop);
 void ui_graph_push(struct ui *u);
 void ui_graph_free(struct ui *u);
 /* The series the sparklines show: the sort key's rate, or connections/s. */

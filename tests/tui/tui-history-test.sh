@@ -140,4 +140,12 @@ keys g
 expect "live without IPVS: the graph says it has no history" "No history for this row yet\." 5
 expect_not "live without IPVS: no window of times that do not exist" "Graph of all virtual services: "
 
+# --- SIGTERM while a replay's history is read (seconds for a big recording): a clean end ------
+python3 "$here/gen-big-recording.py" 20000 5 8 > "$work/big.jsonl"
+start 100 30 LANG=C.UTF-8 -- --replay "$work/big.jsonl"
+sleep 0.5
+# the process whose command line ends so: ipvstop itself, or the valgrind running it
+pkill -TERM -f -- "--replay $work/big.jsonl\$"
+expect "SIGTERM during the history's read ends the read and ipvstop, status 0" "EXITED rc=0" 20
+
 summary
