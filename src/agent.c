@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The agent (agent.h). Two kinds of thread:
+ *
+ * - this one, the reader: reads the node on its interval as the batch loop does (collector,
+ *   kube_side), and renders a document when a client asks for one that is not yet made of
+ *   the newest read. It owns the snapshots and the join; nobody else touches them.
+ * - libmicrohttpd's, one per client (at most max_connections, each with a time limit): they
+ *   check the reader's token with the API server (agent_auth.c), then take a reference to
+ *   the document they want and stream it. A slow client holds its reference, not the reader.
+ *
+ * libmicrohttpd because it is the small, well-kept C server that does TLS (GnuTLS), limits
+ * connections in all, per address, in time and in header memory by itself, and has been
+ * in Debian for years; writing those limits by hand is where servers go wrong.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "agent.h"
+#include "agent_auth.h"
+#include "agent_tls.h"
+#include "clock.h"
+#include "json_read.h"
+#include "nls.h"
+#include "output_json.h"
+
+enum doc_kind { DOC_SNAPSHOT, DOC_SUMMARY, DOC_METRICS, N_DOCS };
+
+/* A rendered document, shared by the clients sending it. */
+struct doc {
+	unsigned refs; /* under agent.lock */
+	uint64_t gen;  /* the read it is of */
+	char *buf;
+	size_t len;
+};
+
+struct agent {
+	const struct agent_opts *o;
+	pthread_mutex_t lock;
+	pthread_cond_t work;  /* a client wants a document: the reader wakes */
+	pthread_cond_t ready; /* a document was made, or the agent stops */
+	uint64_t gen;         /* reads so far; 0: none yet */
+	double last_read;     /* monotonic seconds of the last good read */
+	bool want[N_DOCS];
+	struct doc *docs[N_DOCS]; /* each of read gen, or NULL */
+	bool stopping;
+	struct agent_auth *auth;
+	char node[256];
+	volatile sig_atomic_t *stop;
+};
+
+/* How long a client waits for a document to be made before it is answered 503. */
+#define RENDER_WAIT 15.0
+/* A client that sends nothing for this long is dropped (slowloris). */
+#define CONNECTION_TIMEOUT 10
+/* Request line and headers of one client: a bigger request is answered 431. */
+#define CONNECTION_MEMORY (32 * 1024)
+#define PER_ADDRESS_LIMIT 16
+
+static void doc_unref(struct agent *a, struct doc *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&a->lock);
+	bool last = --d->refs == 0;
+	pthread_mutex_unlock(&a->lock);
+	if (last) {
+		free(d->buf);
+		free(d);
+	}
+}
+
+/* ---- the reader's side ---- */
+
+struct reader {
+	struct snapshot slots[3]; /* the newest read, the one before, and the one being read */
+	struct snapshot *cur, *prev;
+	const struct kube_view *kv;
+};
+
+static int render(struct agent *a, struct reader *r, enum doc_kind k, FILE *f)
+{
+	switch (k) {
+	case DOC_SNAPSHOT:
+		return output_json(f, r->cur, r->prev, r->kv);
+	case DOC_SUMMARY:
+	case DOC_METRICS:
+	case N_DOCS:
+		break;
+	}
+	(void)a;
+	return -ENOTSUP;
+}
+
+/* Makes document k of the newest read and hands it to the clients waiting. */
+static void make_doc(struct agent *a, struct reader *r, enum doc_kind k)
+{
+	struct doc *d = calloc(1, sizeof(*d));
+	FILE *f = d ? open_memstream(&d->buf, &d->len) : NULL;
+	int rc = f ? render(a, r, k, f) : -ENOMEM;
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	pthread_mutex_lock(&a->lock);
+	if (rc == 0) {
+		d->gen = a->gen;
+		d->refs = 1;
+		struct doc *old = a->docs[k];
+		a->docs[k] = d;
+		d = NULL;
+		if (old && --old->refs == 0) {
+			free(old->buf);
+			free(old);
+		}
+	}
+	pthread_cond_broadcast(&a->ready);
+	pthread_mutex_unlock(&a->lock);
+	if (d) {
+		free(d->buf);
+		free(d);
+	}
+}
+
+/* Waits until the deadline (monotonic seconds), making what clients ask for meanwhile. */
+static void serve_until(struct agent *a, struct reader *r, double deadline)
+{
+	for (;;) {
+		bool want[N_DOCS] = {false};
+		bool any = false;
+		pthread_mutex_lock(&a->lock);
+		while (!*a->stop && clock_mono() < deadline) {
+			for (int k = 0; k < N_DOCS; k++) {
+				want[k] = a->want[k];
+				a->want[k] = false;
+				any |= want[k];
+			}
+			if (any)
+				break;
+			double t = clock_mono() + 0.25 < deadline ? clock_mono() + 0.25 : deadline;
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			double wait = t - clock_mono();
+			ts.tv_sec += (time_t)wait;
+			ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&a->work, &a->lock, &ts);
+		}
+		pthread_mutex_unlock(&a->lock);
+		if (!any)
+			return;
+		for (int k = 0; k < N_DOCS; k++)
+			if (want[k])
+				make_doc(a, r, (enum doc_kind)k);
+	}
+}
+
+/* A new read: the documents of the last one are dropped (clients sending them keep theirs). */
+static void new_read(struct agent *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->gen++;
+	a->last_read = clock_mono();
+	for (int k = 0; k < N_DOCS; k++) {
+		struct doc *d = a->docs[k];
+		a->docs[k] = NULL;
+		if (d && --d->refs == 0) {
+			free(d->buf);
+			free(d);
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Reads into the slot that is neither cur nor prev; false at a recording's end or on error. */
+static int read_next(struct agent *a, struct reader *r, struct collector *c, bool *end)
+{
+	struct snapshot *spare = NULL;
+	for (int i = 0; i < 3 && !spare; i++)
+		if (&r->slots[i] != r->cur && &r->slots[i] != r->prev)
+			spare = &r->slots[i];
+	*end = false;
+	int rc = a->o->replay ? json_read_next(a->o->replay, spare, end) : collector_read(c, spare);
+	if (rc != 0 || *end) {
+		snapshot_free(spare);
+		return rc;
+	}
+	if (r->prev)
+		snapshot_free(r->prev);
+	r->prev = r->cur;
+	r->cur = spare;
+	return 0;
+}
+
+static int read_loop(struct agent *a, struct kube_side *kube, struct collector *c)
+{
+	struct reader r;
+	memset(&r, 0, sizeof(r));
+	bool replay_over = false;
+	int rc = 0;
+	while (!*a->stop) {
+		double started = clock_mono();
+		if (!replay_over) {
+			rc = read_next(a, &r, c, &replay_over);
+			if (rc != 0) {
+				fprintf(stderr, "%s: %s\n", PACKAGE, strerror(-rc));
+				break;
+			}
+		}
+		/* At a recording's end its last document is served from then on. */
+		if (r.cur) {
+			r.kv = kube_side_update(kube, r.cur, r.cur->mono);
+			new_read(a);
+		}
+		serve_until(a, &r, started + a->o->interval);
+	}
+	for (int i = 0; i < 3; i++)
+		snapshot_free(&r.slots[i]);
+	return rc ? 1 : 0;
+}
+
+/* ---- the clients' side (libmicrohttpd's threads) ---- */
+
+/* Takes a reference to document k of the newest read, asking the reader for it if needed. */
+static struct doc *take_doc(struct agent *a, enum doc_kind k, char *why, size_t len)
+{
+	struct doc *d = NULL;
+	double deadline = clock_mono() + RENDER_WAIT;
+	pthread_mutex_lock(&a->lock);
+	while (!a->stopping && a->gen > 0) {
+		if (a->docs[k] && a->docs[k]->gen == a->gen) {
+			d = a->docs[k];
+			d->refs++;
+			break;
+		}
+		if (clock_mono() >= deadline)
+			break;
+		a->want[k] = true;
+		pthread_cond_signal(&a->work);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&a->ready, &a->lock, &ts);
+	}
+	if (!d)
+		snprintf(why, len, "%s",
+			 a->gen == 0 ? _("no read of this node yet") : _("the document was not made in time"));
+	pthread_mutex_unlock(&a->lock);
+	return d;
+}
+
+struct sending {
+	struct agent *a;
+	struct doc *d;
+};
+
+static ssize_t send_part(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sending *s = cls;
+	if (pos >= s->d->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	size_t n = s->d->len - (size_t)pos < max ? s->d->len - (size_t)pos : max;
+	memcpy(buf, s->d->buf + pos, n);
+	return (ssize_t)n;
+}
+
+static void sent(void *cls)
+{
+	struct sending *s = cls;
+	doc_unref(s->a, s->d);
+	free(s);
+}
+
+static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status,
+				   const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ipvstop\"");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result rc = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result answer_doc(struct agent *a, struct MHD_Connection *conn, enum doc_kind k)
+{
+	char why[256];
+	struct doc *d = take_doc(a, k, why, sizeof(why));
+	if (!d) {
+		char text[300];
+		snprintf(text, sizeof(text), "%s\n", why);
+		return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, text);
+	}
+	struct sending *s = malloc(sizeof(*s));
+	struct MHD_Response *r =
+		s ? MHD_create_response_from_callback(d->len, 64 * 1024, send_part, s, sent) : NULL;
+	if (!r) {
+		free(s);
+		doc_unref(a, d);
+		return MHD_NO;
+	}
+	*s = (struct sending){a, d};
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				k == DOC_METRICS ? "text/plain; version=0.0.4; charset=utf-8"
+						 : "application/json");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result answer_health(struct agent *a, struct MHD_Connection *conn)
+{
+	pthread_mutex_lock(&a->lock);
+	double age = a->gen ? clock_mono() - a->last_read : -1;
+	pthread_mutex_unlock(&a->lock);
+	double limit = 3 * a->o->interval > 10 ? 3 * a->o->interval : 10;
+	char text[128];
+	if (age >= 0 && age <= limit)
+		return answer_text(conn, MHD_HTTP_OK, "ok\n");
+	if (age < 0)
+		snprintf(text, sizeof(text), "%s\n", _("no read of this node yet"));
+	else
+		snprintf(text, sizeof(text), _("the last read is %.0f s old\n"), age);
+	return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, text);
+}
+
+/* The bearer token of the request: Authorization, else X-Ipvstop-Authorization (pods/proxy). */
+static const char *bearer(struct MHD_Connection *conn)
+{
+	static const char *const headers[] = {MHD_HTTP_HEADER_AUTHORIZATION,
+					      "X-Ipvstop-Authorization"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, headers[i]);
+		if (v && strncasecmp(v, "Bearer ", 7) == 0) {
+			v += 7;
+			while (*v == ' ')
+				v++;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **ctx)
+{
+	struct agent *a = cls;
+	(void)version;
+	(void)upload;
+	(void)ctx;
+	/* Answered at the first call, headers only: a body is never read, and not wanted. */
+	*upload_size = 0;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return answer_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD\n");
+	if (strcmp(url, "/healthz") == 0)
+		return answer_health(a, conn);
+	enum doc_kind k;
+	if (strcmp(url, "/snapshot") == 0) {
+		const char *summary =
+			MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "summary");
+		k = summary && (strcmp(summary, "1") == 0 || strcmp(summary, "true") == 0)
+			    ? DOC_SUMMARY
+			    : DOC_SNAPSHOT;
+	} else if (strcmp(url, "/metrics") == 0) {
+		k = DOC_METRICS;
+	} else {
+		return answer_text(conn, MHD_HTTP_NOT_FOUND,
+				   "not found: /snapshot, /snapshot?summary=1, /metrics, /healthz\n");
+	}
+	char why[256], user[128], text[400];
+	int status = agent_auth_check(a->auth, bearer(conn), why, sizeof(why), user, sizeof(user));
+	if (status != 200) {
+		snprintf(text, sizeof(text), "%s\n", why);
+		return answer_text(conn, (unsigned)status, text);
+	}
+	return answer_doc(a, conn, k);
+}
+
+/* ---- start and stop ---- */
+
+/* "[ADDR:]PORT" -> a socket address; ADDR empty or absent: every address (both families). */
+static int parse_listen(const char *text, struct sockaddr_storage *ss, bool *any, uint16_t *port)
+{
+	char host[128] = "";
+	const char *p = strrchr(text, ':');
+	const char *port_text = p ? p + 1 : text;
+	if (p) {
+		size_t n = (size_t)(p - text);
+		if (n >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, text, n);
+		host[n] = '\0';
+		if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+			memmove(host, host + 1, n - 2);
+			host[n - 2] = '\0';
+		}
+	}
+	char *end;
+	long v = strtol(port_text, &end, 10);
+	if (!*port_text || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	*any = host[0] == '\0';
+	if (*any)
+		return 0;
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res;
+	if (getaddrinfo(host, port_text, &hints, &res) != 0)
+		return -EINVAL;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *tls)
+{
+	struct sockaddr_storage ss;
+	bool any;
+	uint16_t port;
+	if (parse_listen(a->o->listen, &ss, &any, &port) != 0) {
+		fprintf(stderr, _("%s: --serve wants [ADDRESS:]PORT, not '%s'\n"), PACKAGE,
+			a->o->listen);
+		return NULL;
+	}
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_TLS | MHD_USE_ERROR_LOG;
+	if (any)
+		flags |= MHD_USE_DUAL_STACK;
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, tls->cert_pem},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key_pem},
+		{MHD_OPTION_CONNECTION_LIMIT,
+		 (intptr_t)(a->o->max_connections ? a->o->max_connections : 64), NULL},
+		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_ADDRESS_LIMIT, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
+		{MHD_OPTION_THREAD_STACK_SIZE, 256 * 1024, NULL},
+		{any ? MHD_OPTION_END : MHD_OPTION_SOCK_ADDR, 0, any ? NULL : &ss},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, on_request, a,
+						MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!d)
+		fprintf(stderr, _("%s: cannot serve on '%s': %s\n"), PACKAGE, a->o->listen,
+			strerror(errno ? errno : EADDRINUSE));
+	return d;
+}
+
+int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
+{
+	struct agent a = {.o = o, .stop = stop};
+	char err[512];
+	if (!o->kube.enabled) {
+		fprintf(stderr,
+			_("%s: --serve checks every reader with the API server (TokenReview and "
+			  "SubjectAccessReview); it cannot run with --no-kube\n"),
+			PACKAGE);
+		return 1;
+	}
+	struct kube_side kube;
+	if (kube_side_start(&kube, &o->kube) != 0) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
+		return 1;
+	}
+	snprintf(a.node, sizeof(a.node), "%s", kube.node);
+	struct kube_config_opts kco;
+	kube_side_config_opts(&o->kube, &kco);
+	a.auth = agent_auth_new(&kco, a.node, err, sizeof(err));
+	if (!a.auth) {
+		fprintf(stderr, _("%s: --serve needs Kubernetes credentials to check readers: %s\n"),
+			PACKAGE, err);
+		kube_side_stop(&kube);
+		return 1;
+	}
+	struct agent_tls tls;
+	if (agent_tls_load(&tls, o->tls_cert, o->tls_key, a.node, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", PACKAGE, err);
+		agent_auth_free(a.auth);
+		kube_side_stop(&kube);
+		return 1;
+	}
+	pthread_mutex_init(&a.lock, NULL);
+	pthread_cond_init(&a.work, NULL);
+	pthread_cond_init(&a.ready, NULL);
+	struct collector *c = o->replay ? NULL : collector_new(&o->collect);
+	struct MHD_Daemon *d = (o->replay || c) ? start_daemon(&a, &tls) : NULL;
+	int rc = 1;
+	if (d) {
+		fprintf(stderr,
+			_("%s: serving node %s on https://%s (certificate SHA-256 %s%s)\n"),
+			PACKAGE, a.node, o->listen, tls.fingerprint,
+			tls.self_signed ? _(", self-signed") : "");
+		kube_side_wait(&kube, o->kube_wait);
+		rc = read_loop(&a, &kube, c);
+		pthread_mutex_lock(&a.lock);
+		a.stopping = true;
+		pthread_cond_broadcast(&a.ready);
+		pthread_mutex_unlock(&a.lock);
+		MHD_stop_daemon(d);
+	}
+	for (int k = 0; k < N_DOCS; k++)
+		if (a.docs[k]) {
+			free(a.docs[k]->buf);
+			free(a.docs[k]);
+		}
+	collector_free(c);
+	agent_tls_free(&tls);
+	agent_auth_free(a.auth);
+	kube_side_stop(&kube);
+	pthread_cond_destroy(&a.ready);
+	pthread_cond_destroy(&a.work);
+	pthread_mutex_destroy(&a.lock);
+	return rc;
+}
