@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -47,6 +49,29 @@ struct doc {
 	size_t len;
 };
 
+/* How long a client waits for a document to be made before it is answered 503. */
+#define RENDER_WAIT 15.0
+/* A client that sends nothing for this long is dropped (slowloris). */
+#define CONNECTION_TIMEOUT 10
+/* Request line and headers of one client: a bigger request is answered 431. */
+#define CONNECTION_MEMORY (32 * 1024)
+#define PER_ADDRESS_LIMIT 16
+/*
+ * libmicrohttpd's own timeout is of idleness: a client dripping a header byte every few
+ * seconds would hold its connection for ever. The reader's watchdog shuts down a connection
+ * whose request is not complete this long after it opened, and any after CONNECTION_LIFE.
+ */
+#define HEADER_LIMIT 10.0
+#define CONNECTION_LIFE 120.0
+#define MAX_CONNECTIONS 256
+
+/* One open connection, for the watchdog (under agent.lock). */
+struct conn_slot {
+	bool used, answered, shut;
+	int fd;
+	double start;
+};
+
 struct agent {
 	const struct agent_opts *o;
 	pthread_mutex_t lock;
@@ -60,15 +85,10 @@ struct agent {
 	struct agent_auth *auth;
 	char node[256];
 	volatile sig_atomic_t *stop;
+	struct conn_slot conns[MAX_CONNECTIONS];
+	double log_at;	   /* when libmicrohttpd's last message was printed */
+	unsigned log_held; /* messages not printed since */
 };
-
-/* How long a client waits for a document to be made before it is answered 503. */
-#define RENDER_WAIT 15.0
-/* A client that sends nothing for this long is dropped (slowloris). */
-#define CONNECTION_TIMEOUT 10
-/* Request line and headers of one client: a bigger request is answered 431. */
-#define CONNECTION_MEMORY (32 * 1024)
-#define PER_ADDRESS_LIMIT 16
 
 static void doc_unref(struct agent *a, struct doc *d)
 {
@@ -133,6 +153,23 @@ static void make_doc(struct agent *a, struct reader *r, enum doc_kind k)
 	}
 }
 
+/* Shuts down the connections past their time (under agent.lock). */
+static void watchdog(struct agent *a)
+{
+	double now = clock_mono();
+	for (size_t i = 0; i < MAX_CONNECTIONS; i++) {
+		struct conn_slot *c = &a->conns[i];
+		if (!c->used || c->shut)
+			continue;
+		if ((!c->answered && now - c->start > HEADER_LIMIT) ||
+		    now - c->start > CONNECTION_LIFE) {
+			/* Its thread's next recv() or send() fails: libmicrohttpd closes it. */
+			shutdown(c->fd, SHUT_RDWR);
+			c->shut = true;
+		}
+	}
+}
+
 /* Waits until the deadline (monotonic seconds), making what clients ask for meanwhile. */
 static void serve_until(struct agent *a, struct reader *r, double deadline)
 {
@@ -141,6 +178,7 @@ static void serve_until(struct agent *a, struct reader *r, double deadline)
 		bool any = false;
 		pthread_mutex_lock(&a->lock);
 		while (!*a->stop && clock_mono() < deadline) {
+			watchdog(a);
 			for (int k = 0; k < N_DOCS; k++) {
 				want[k] = a->want[k];
 				a->want[k] = false;
@@ -345,6 +383,65 @@ static enum MHD_Result answer_health(struct agent *a, struct MHD_Connection *con
 	return answer_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, text);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct agent *a = cls;
+	pthread_mutex_lock(&a->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (size_t i = 0; ci && i < MAX_CONNECTIONS; i++)
+			if (!a->conns[i].used) {
+				a->conns[i] = (struct conn_slot){
+				    .used = true, .fd = ci->connect_fd, .start = clock_mono()};
+				*socket_context = &a->conns[i];
+				break;
+			}
+	} else if (*socket_context) {
+		struct conn_slot *c = *socket_context;
+		c->used = false;
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* The request is complete: the watchdog's header limit no longer applies. */
+static void answered(struct agent *a, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	pthread_mutex_lock(&a->lock);
+	if (ci && ci->socket_context)
+		((struct conn_slot *)ci->socket_context)->answered = true;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* libmicrohttpd's messages, at most one each 10 s: a flood must not flood the log. */
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+	struct agent *a = cls;
+	char line[256];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	pthread_mutex_lock(&a->lock);
+	double now = clock_mono();
+	bool say = now - a->log_at >= 10.0;
+	unsigned held = a->log_held;
+	if (say) {
+		a->log_at = now;
+		a->log_held = 0;
+	} else {
+		a->log_held++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (say && held)
+		fprintf(stderr, _("%s: %s (and %u more messages of the server)\n"), PACKAGE, line,
+			held);
+	else if (say)
+		fprintf(stderr, "%s: %s\n", PACKAGE, line);
+}
+
 /* The bearer token of the request: Authorization, else X-Ipvstop-Authorization (pods/proxy). */
 static const char *bearer(struct MHD_Connection *conn)
 {
@@ -372,6 +469,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)ctx;
 	/* Answered at the first call, headers only: a body is never read, and not wanted. */
 	*upload_size = 0;
+	answered(a, conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return answer_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or HEAD\n");
 	if (strcmp(url, "/healthz") == 0)
@@ -445,21 +543,25 @@ static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *
 			a->o->listen);
 		return NULL;
 	}
+	intptr_t limit = a->o->max_connections ? (intptr_t)a->o->max_connections : 64;
+	if (limit > MAX_CONNECTIONS)
+		limit = MAX_CONNECTIONS;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_TLS | MHD_USE_ERROR_LOG;
 	if (any)
 		flags |= MHD_USE_DUAL_STACK;
 	struct MHD_OptionItem opts[] = {
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, tls->cert_pem},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key_pem},
-		{MHD_OPTION_CONNECTION_LIMIT,
-		 (intptr_t)(a->o->max_connections ? a->o->max_connections : 64), NULL},
-		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_ADDRESS_LIMIT, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
-		{MHD_OPTION_THREAD_STACK_SIZE, 256 * 1024, NULL},
-		{any ? MHD_OPTION_END : MHD_OPTION_SOCK_ADDR, 0, any ? NULL : &ss},
-		{MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, a}, /* first: it says so otherwise */
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, tls->cert_pem},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key_pem},
+	    {MHD_OPTION_CONNECTION_LIMIT, limit, NULL},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, a},
+	    {MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_ADDRESS_LIMIT, NULL},
+	    {MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL},
+	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
+	    {MHD_OPTION_THREAD_STACK_SIZE, 256 * 1024, NULL},
+	    {any ? MHD_OPTION_END : MHD_OPTION_SOCK_ADDR, 0, any ? NULL : &ss},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, on_request, a,
 						MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
