@@ -35,6 +35,7 @@
 #include "agent_auth.h"
 #include "agent_tls.h"
 #include "clock.h"
+#include "digest.h"
 #include "json_read.h"
 #include "nls.h"
 #include "output_json.h"
@@ -116,7 +117,14 @@ static int render(struct agent *a, struct reader *r, enum doc_kind k, FILE *f)
 	switch (k) {
 	case DOC_SNAPSHOT:
 		return output_json(f, r->cur, r->prev, r->kv);
-	case DOC_SUMMARY:
+	case DOC_SUMMARY: {
+		struct digest d;
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		digest_fill(&d, r->cur, r->kv, a->node,
+			    (double)now.tv_sec + (double)now.tv_nsec / 1e9);
+		return digest_write(f, &d);
+	}
 	case DOC_METRICS:
 	case N_DOCS:
 		break;
