@@ -73,11 +73,18 @@ struct conn_slot {
 	double start;
 };
 
+struct reader;
+
 struct agent {
 	const struct agent_opts *o;
 	pthread_mutex_t lock;
 	pthread_cond_t work;  /* a client wants a document: the reader wakes */
 	pthread_cond_t ready; /* a document was made, or the agent stops */
+	pthread_cond_t idle;  /* the render thread finished what it was making */
+	pthread_cond_t stop_cond; /* the reader's sleep (signalled by nobody: a timed wait) */
+	bool render_ok;		  /* the reader's cur, prev and join hold still */
+	bool rendering;		  /* the render thread is making documents from them */
+	struct reader *r;	  /* the reader's snapshots and join */
 	uint64_t gen;         /* reads so far; 0: none yet */
 	double last_read;     /* monotonic seconds of the last good read */
 	bool want[N_DOCS];
@@ -178,41 +185,69 @@ static void watchdog(struct agent *a)
 	}
 }
 
-/* Waits until the deadline (monotonic seconds), making what clients ask for meanwhile. */
-static void serve_until(struct agent *a, struct reader *r, double deadline)
+/* Sleeps until the deadline (monotonic seconds), minding the connections meanwhile. */
+static void sleep_until(struct agent *a, double deadline)
 {
-	for (;;) {
-		bool want[N_DOCS] = {false};
-		bool any = false;
-		pthread_mutex_lock(&a->lock);
-		while (!*a->stop && clock_mono() < deadline) {
-			watchdog(a);
+	pthread_mutex_lock(&a->lock);
+	while (!*a->stop && clock_mono() < deadline) {
+		watchdog(a);
+		double left = deadline - clock_mono();
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		long ns = (long)((left < 0.25 ? left : 0.25) * 1e9);
+		ts.tv_nsec += ns;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		/* Nothing signals stop_cond but the end: this is a sleep with a lock held. */
+		pthread_cond_timedwait(&a->stop_cond, &a->lock, &ts);
+	}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/*
+ * The render thread: makes the documents clients ask for, of the newest read, while the
+ * reader reads the next one into its spare slot. It works only while the reader says the
+ * newest read and its join hold still (render_ok).
+ */
+static void *render_main(void *arg)
+{
+	struct agent *a = arg;
+	pthread_mutex_lock(&a->lock);
+	while (!a->stopping) {
+		bool want[N_DOCS] = {false}, any = false;
+		if (a->render_ok)
 			for (int k = 0; k < N_DOCS; k++) {
 				want[k] = a->want[k];
 				a->want[k] = false;
 				any |= want[k];
 			}
-			if (any)
-				break;
-			double t = clock_mono() + 0.25 < deadline ? clock_mono() + 0.25 : deadline;
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			double wait = t - clock_mono();
-			ts.tv_sec += (time_t)wait;
-			ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&a->work, &a->lock, &ts);
+		if (!any) {
+			pthread_cond_wait(&a->work, &a->lock);
+			continue;
 		}
+		a->rendering = true;
 		pthread_mutex_unlock(&a->lock);
-		if (!any)
-			return;
 		for (int k = 0; k < N_DOCS; k++)
 			if (want[k])
-				make_doc(a, r, (enum doc_kind)k);
+				make_doc(a, a->r, (enum doc_kind)k);
+		pthread_mutex_lock(&a->lock);
+		a->rendering = false;
+		pthread_cond_broadcast(&a->idle);
 	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/* The reader needs cur, prev and the join: waits for a render under way to end. */
+static void hold_renders(struct agent *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->render_ok = false;
+	while (a->rendering)
+		pthread_cond_wait(&a->idle, &a->lock);
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* A new read: the documents of the last one are dropped (clients sending them keep theirs). */
@@ -229,53 +264,56 @@ static void new_read(struct agent *a)
 			free(d);
 		}
 	}
+	a->render_ok = true;
+	pthread_cond_broadcast(&a->work);
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Reads into the slot that is neither cur nor prev; false at a recording's end or on error. */
-static int read_next(struct agent *a, struct reader *r, struct collector *c, bool *end)
+/* The slot that is neither cur nor prev. */
+static struct snapshot *spare_slot(struct reader *r)
 {
-	struct snapshot *spare = NULL;
-	for (int i = 0; i < 3 && !spare; i++)
+	for (int i = 0; i < 3; i++)
 		if (&r->slots[i] != r->cur && &r->slots[i] != r->prev)
-			spare = &r->slots[i];
-	*end = false;
-	int rc = a->o->replay ? json_read_next(a->o->replay, spare, end) : collector_read(c, spare);
-	if (rc != 0 || *end) {
-		snapshot_free(spare);
-		return rc;
-	}
-	if (r->prev)
-		snapshot_free(r->prev);
-	r->prev = r->cur;
-	r->cur = spare;
-	return 0;
+			return &r->slots[i];
+	return NULL;
 }
 
 static int read_loop(struct agent *a, struct kube_side *kube, struct collector *c)
 {
-	struct reader r;
-	memset(&r, 0, sizeof(r));
+	struct reader *r = a->r;
 	bool replay_over = false;
 	int rc = 0;
 	while (!*a->stop) {
 		double started = clock_mono();
+		struct snapshot *spare = spare_slot(r);
+		bool got = false;
 		if (!replay_over) {
-			rc = read_next(a, &r, c, &replay_over);
+			/* While documents of the last read may be rendered from cur and prev. */
+			rc = a->o->replay ? json_read_next(a->o->replay, spare, &replay_over)
+					  : collector_read(c, spare);
 			if (rc != 0) {
 				fprintf(stderr, "%s: %s\n", PACKAGE, strerror(-rc));
 				break;
 			}
+			got = !replay_over;
+			if (!got)
+				snapshot_free(spare);
+		}
+		hold_renders(a);
+		if (got) {
+			if (r->prev)
+				snapshot_free(r->prev);
+			r->prev = r->cur;
+			r->cur = spare;
 		}
 		/* At a recording's end its last document is served from then on. */
-		if (r.cur) {
-			r.kv = kube_side_update(kube, r.cur, r.cur->mono);
+		if (r->cur) {
+			r->kv = kube_side_update(kube, r->cur, r->cur->mono);
 			new_read(a);
 		}
-		serve_until(a, &r, started + a->o->interval);
+		sleep_until(a, started + a->o->interval);
 	}
-	for (int i = 0; i < 3; i++)
-		snapshot_free(&r.slots[i]);
+	hold_renders(a);
 	return rc ? 1 : 0;
 }
 
@@ -296,7 +334,7 @@ static struct doc *take_doc(struct agent *a, enum doc_kind k, char *why, size_t 
 		if (clock_mono() >= deadline)
 			break;
 		a->want[k] = true;
-		pthread_cond_signal(&a->work);
+		pthread_cond_broadcast(&a->work);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
@@ -612,12 +650,21 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 		kube_side_stop(&kube);
 		return 1;
 	}
+	struct reader reader;
+	memset(&reader, 0, sizeof(reader));
+	a.r = &reader;
 	pthread_mutex_init(&a.lock, NULL);
 	pthread_cond_init(&a.work, NULL);
 	pthread_cond_init(&a.ready, NULL);
+	pthread_cond_init(&a.idle, NULL);
+	pthread_cond_init(&a.stop_cond, NULL);
+	pthread_t renderer;
+	bool have_renderer = pthread_create(&renderer, NULL, render_main, &a) == 0;
 	struct collector *c = o->replay ? NULL : collector_new(&o->collect);
-	struct MHD_Daemon *d = (o->replay || c) ? start_daemon(&a, &tls) : NULL;
+	struct MHD_Daemon *d = have_renderer && (o->replay || c) ? start_daemon(&a, &tls) : NULL;
 	int rc = 1;
+	if (!have_renderer || (!o->replay && !c))
+		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
 	if (d) {
 		fprintf(stderr,
 			_("%s: serving node %s on https://%s (certificate SHA-256 %s%s)\n"),
@@ -625,22 +672,30 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 			tls.self_signed ? _(", self-signed") : "");
 		kube_side_wait(&kube, o->kube_wait);
 		rc = read_loop(&a, &kube, c);
-		pthread_mutex_lock(&a.lock);
-		a.stopping = true;
-		pthread_cond_broadcast(&a.ready);
-		pthread_mutex_unlock(&a.lock);
-		MHD_stop_daemon(d);
 	}
+	pthread_mutex_lock(&a.lock);
+	a.stopping = true;
+	pthread_cond_broadcast(&a.ready);
+	pthread_cond_broadcast(&a.work);
+	pthread_mutex_unlock(&a.lock);
+	if (d)
+		MHD_stop_daemon(d);
+	if (have_renderer)
+		pthread_join(renderer, NULL);
 	for (int k = 0; k < N_DOCS; k++)
 		if (a.docs[k]) {
 			free(a.docs[k]->buf);
 			free(a.docs[k]);
 		}
+	for (int i = 0; i < 3; i++)
+		snapshot_free(&reader.slots[i]);
 	collector_free(c);
 	agent_tls_free(&tls);
 	agent_auth_free(a.auth);
 	kube_side_stop(&kube);
 	pthread_cond_destroy(&a.ready);
+	pthread_cond_destroy(&a.idle);
+	pthread_cond_destroy(&a.stop_cond);
 	pthread_cond_destroy(&a.work);
 	pthread_mutex_destroy(&a.lock);
 	return rc;
