@@ -39,6 +39,7 @@
 #include "json_read.h"
 #include "nls.h"
 #include "output_json.h"
+#include "output_prom.h"
 
 enum doc_kind { DOC_SNAPSHOT, DOC_SUMMARY, DOC_METRICS, N_DOCS };
 
@@ -132,11 +133,14 @@ static int render(struct agent *a, struct reader *r, enum doc_kind k, FILE *f)
 			    (double)now.tv_sec + (double)now.tv_nsec / 1e9);
 		return digest_write(f, &d);
 	}
-	case DOC_METRICS:
+	case DOC_METRICS: {
+		struct prom_opts po = {.max_real_server_series = a->o->max_rs_series,
+				       .node = a->node};
+		return output_prom(f, r->cur, r->kv, &po);
+	}
 	case N_DOCS:
 		break;
 	}
-	(void)a;
 	return -ENOTSUP;
 }
 
@@ -405,7 +409,7 @@ static enum MHD_Result answer_doc(struct agent *a, struct MHD_Connection *conn, 
 	}
 	*s = (struct sending){a, d};
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				k == DOC_METRICS ? "text/plain; version=0.0.4; charset=utf-8"
+				k == DOC_METRICS ? PROM_CONTENT_TYPE
 						 : "application/json");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);

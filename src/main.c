@@ -125,7 +125,7 @@ static void usage(FILE *f)
 		"                           SubjectAccessReview: get nodes/ipvstop)\n"
 		"      --tls-cert=FILE, --tls-key=FILE  its certificate (default: self-signed)\n"
 		"      --metrics-max-real-servers=N  /metrics: at most N real servers' series\n"
-		"                           (default 5000)\n"),
+		"                           (the busiest; default 5000, 0: all)\n"),
 	      f);
 	fputs("\n", f);
 	fputs(_("Reading IPVS over netlink needs CAP_NET_ADMIN; without it ipvstop falls back\n"
