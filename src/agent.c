@@ -29,6 +29,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 
 #include "agent.h"
@@ -492,6 +495,50 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 		fprintf(stderr, "%s: %s\n", PACKAGE, line);
 }
 
+/*
+ * The client certificate of the connection, when it sent one and the TLS layer verified it
+ * against the trusted CA: 1 with *id filled, 0 none sent, -1 one that did not verify.
+ */
+static int client_cert(struct MHD_Connection *conn, struct agent_cert_id *id)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+	unsigned n = 0, status = 0;
+	const gnutls_datum_t *peers = s ? gnutls_certificate_get_peers(s, &n) : NULL;
+	if (!peers || n == 0)
+		return 0;
+	if (gnutls_certificate_verify_peers2(s, &status) != 0 || status != 0)
+		return -1;
+	gnutls_x509_crt_t crt;
+	if (gnutls_x509_crt_init(&crt) != 0)
+		return -1;
+	int rc = -1;
+	if (gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == 0) {
+		memset(id, 0, sizeof(*id));
+		size_t len = sizeof(id->user) - 1;
+		if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, id->user,
+						  &len) != 0)
+			id->user[0] = '\0';
+		for (unsigned i = 0; id->n_groups < AGENT_CERT_GROUPS; i++) {
+			len = sizeof(id->groups[0]) - 1;
+			if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, i,
+							  0, id->groups[id->n_groups], &len) != 0)
+				break;
+			id->n_groups++;
+		}
+		gnutls_hash_hd_t h;
+		if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) == 0) {
+			gnutls_hash(h, "x509:", 5);
+			gnutls_hash(h, peers[0].data, peers[0].size);
+			gnutls_hash_deinit(h, id->key);
+			rc = 1;
+		}
+	}
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
 /* The bearer token of the request: Authorization, else X-Ipvstop-Authorization (pods/proxy). */
 static const char *bearer(struct MHD_Connection *conn)
 {
@@ -538,7 +585,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				   "not found: /snapshot, /snapshot?summary=1, /metrics, /healthz\n");
 	}
 	char why[256], user[128], text[400];
-	int status = agent_auth_check(a->auth, bearer(conn), why, sizeof(why), user, sizeof(user));
+	const char *token = bearer(conn);
+	struct agent_cert_id id;
+	int cert = token ? 0 : client_cert(conn, &id);
+	int status;
+	if (cert < 0) {
+		status = 401;
+		snprintf(why, sizeof(why), "%s",
+			 _("the client certificate is not of the cluster's certificate authority"));
+	} else if (cert > 0) {
+		status = agent_auth_check_cert(a->auth, &id, why, sizeof(why), user, sizeof(user));
+	} else {
+		status = agent_auth_check(a->auth, token, why, sizeof(why), user, sizeof(user));
+	}
 	if (status != 200) {
 		snprintf(text, sizeof(text), "%s\n", why);
 		return answer_text(conn, (unsigned)status, text);
@@ -583,7 +642,8 @@ static int parse_listen(const char *text, struct sockaddr_storage *ss, bool *any
 	return 0;
 }
 
-static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *tls)
+static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *tls,
+				       const char *client_ca)
 {
 	struct sockaddr_storage ss;
 	bool any;
@@ -600,7 +660,7 @@ static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *
 			 MHD_USE_TLS | MHD_USE_ERROR_LOG;
 	if (any)
 		flags |= MHD_USE_DUAL_STACK;
-	struct MHD_OptionItem opts[] = {
+	struct MHD_OptionItem opts[12] = {
 	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, a}, /* first: it says so otherwise */
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, tls->cert_pem},
 	    {MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key_pem},
@@ -610,15 +670,47 @@ static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *
 	    {MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT, NULL},
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, NULL},
 	    {MHD_OPTION_THREAD_STACK_SIZE, 256 * 1024, NULL},
-	    {any ? MHD_OPTION_END : MHD_OPTION_SOCK_ADDR, 0, any ? NULL : &ss},
-	    {MHD_OPTION_END, 0, NULL},
 	};
+	size_t n = 9;
+	/* Client certificates of this CA are asked for, and verified (the kubelet's way). */
+	if (client_ca)
+		opts[n++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)client_ca};
+	if (!any)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	struct MHD_Daemon *d = MHD_start_daemon(flags, port, NULL, NULL, on_request, a,
 						MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!d)
 		fprintf(stderr, _("%s: cannot serve on '%s': %s\n"), PACKAGE, a->o->listen,
 			strerror(errno ? errno : EADDRINUSE));
 	return d;
+}
+
+/* --client-ca, else the CA of the agent's credentials; NULL (said) when neither is there. */
+static char *load_client_ca(struct agent *a, char *err, size_t errlen)
+{
+	char *pem = NULL;
+	if (a->o->client_ca) {
+		FILE *f = fopen(a->o->client_ca, "re");
+		pem = f ? calloc(1, 256 * 1024 + 1) : NULL;
+		if (pem && fread(pem, 1, 256 * 1024, f) == 0) {
+			free(pem);
+			pem = NULL;
+		}
+		if (f)
+			fclose(f);
+		if (!pem)
+			snprintf(err, errlen, "%s: %s", a->o->client_ca,
+				 strerror(errno ? errno : EINVAL));
+	} else {
+		pem = agent_auth_ca(a->auth, err, errlen);
+	}
+	if (!pem)
+		fprintf(stderr,
+			_("%s: client certificates are not accepted (%s): bearer tokens only\n"),
+			PACKAGE, err);
+	return pem;
 }
 
 int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
@@ -665,7 +757,9 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 	pthread_t renderer;
 	bool have_renderer = pthread_create(&renderer, NULL, render_main, &a) == 0;
 	struct collector *c = o->replay ? NULL : collector_new(&o->collect);
-	struct MHD_Daemon *d = have_renderer && (o->replay || c) ? start_daemon(&a, &tls) : NULL;
+	char *client_ca = load_client_ca(&a, err, sizeof(err));
+	struct MHD_Daemon *d =
+	    have_renderer && (o->replay || c) ? start_daemon(&a, &tls, client_ca) : NULL;
 	int rc = 1;
 	if (!have_renderer || (!o->replay && !c))
 		fprintf(stderr, "%s: %s\n", PACKAGE, strerror(ENOMEM));
@@ -693,6 +787,7 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 		}
 	for (int i = 0; i < 3; i++)
 		snapshot_free(&reader.slots[i]);
+	free(client_ca);
 	collector_free(c);
 	agent_tls_free(&tls);
 	agent_auth_free(a.auth);

@@ -290,35 +290,34 @@ static bool cached(struct agent_auth *a, const unsigned char *key, char *why, si
 	return e != NULL;
 }
 
-int agent_auth_check(struct agent_auth *a, const char *token, char *why, size_t whylen,
-		     char *user, size_t userlen)
+/*
+ * Who the request is (a token's TokenReview, or a verified client certificate's names),
+ * then whether that user may read (SubjectAccessReview), cached under key.
+ */
+static int decide(struct agent_auth *a, const unsigned char *key, const char *token,
+		  const struct agent_cert_id *cert, char *why, size_t whylen, char *user,
+		  size_t userlen)
 {
-	why[0] = user[0] = '\0';
-	if (!token || !token[0]) {
-		snprintf(why, whylen, "%s", _("no bearer token"));
-		return 401;
-	}
-	if (!token_ok(token)) {
-		snprintf(why, whylen, "%s", _("the bearer token is malformed"));
-		return 401;
-	}
-	unsigned char key[32];
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), key) != 0) {
-		snprintf(why, whylen, "%s", strerror(ENOMEM));
-		return 503;
-	}
 	int status;
 	if (cached(a, key, why, whylen, user, userlen, &status))
 		return status;
 	pthread_mutex_lock(&a->call_lock);
-	/* Another request with the same token may have asked while this one waited. */
+	/* Another request with the same credential may have asked while this one waited. */
 	if (cached(a, key, why, whylen, user, userlen, &status)) {
 		pthread_mutex_unlock(&a->call_lock);
 		return status;
 	}
 	struct who w;
 	memset(&w, 0, sizeof(w));
-	status = token_review(a, token, &w, why, whylen);
+	if (token) {
+		status = token_review(a, token, &w, why, whylen);
+	} else {
+		status = 200;
+		snprintf(w.user, sizeof(w.user), "%s", cert->user);
+		w.groups = cJSON_CreateArray();
+		for (size_t i = 0; w.groups && i < cert->n_groups; i++)
+			cJSON_AddItemToArray(w.groups, cJSON_CreateString(cert->groups[i]));
+	}
 	if (status == 200)
 		status = access_review(a, &w, why, whylen);
 	cJSON_Delete(w.groups);
@@ -335,4 +334,60 @@ int agent_auth_check(struct agent_auth *a, const char *token, char *why, size_t 
 		pthread_mutex_unlock(&a->cache_lock);
 	}
 	return status;
+}
+
+int agent_auth_check(struct agent_auth *a, const char *token, char *why, size_t whylen, char *user,
+		     size_t userlen)
+{
+	why[0] = user[0] = '\0';
+	if (!token || !token[0]) {
+		snprintf(why, whylen, "%s",
+			 _("no bearer token and no client certificate of the cluster's CA"));
+		return 401;
+	}
+	if (!token_ok(token)) {
+		snprintf(why, whylen, "%s", _("the bearer token is malformed"));
+		return 401;
+	}
+	unsigned char key[32];
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), key) != 0) {
+		snprintf(why, whylen, "%s", strerror(ENOMEM));
+		return 503;
+	}
+	return decide(a, key, token, NULL, why, whylen, user, userlen);
+}
+
+int agent_auth_check_cert(struct agent_auth *a, const struct agent_cert_id *id, char *why,
+			  size_t whylen, char *user, size_t userlen)
+{
+	why[0] = user[0] = '\0';
+	if (!id->user[0]) {
+		snprintf(why, whylen, "%s", _("the client certificate names no user (CN)"));
+		return 401;
+	}
+	return decide(a, id->key, NULL, id, why, whylen, user, userlen);
+}
+
+char *agent_auth_ca(const struct agent_auth *a, char *err, size_t errlen)
+{
+	if (a->cred.ca_data && a->cred.ca_len)
+		return strndup((const char *)a->cred.ca_data, a->cred.ca_len);
+	if (!a->cred.ca_file) {
+		snprintf(err, errlen, "%s", _("the credentials name no certificate authority"));
+		return NULL;
+	}
+	FILE *f = fopen(a->cred.ca_file, "re");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", a->cred.ca_file, strerror(errno));
+		return NULL;
+	}
+	char *buf = calloc(1, 256 * 1024 + 1);
+	size_t n = buf ? fread(buf, 1, 256 * 1024, f) : 0;
+	fclose(f);
+	if (!buf || n == 0) {
+		free(buf);
+		snprintf(err, errlen, "%s: %s", a->cred.ca_file, _("empty"));
+		return NULL;
+	}
+	return buf;
 }

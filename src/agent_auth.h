@@ -35,4 +35,24 @@ void agent_auth_free(struct agent_auth *a);
 int agent_auth_check(struct agent_auth *a, const char *token, char *why, size_t whylen,
 		     char *user, size_t userlen);
 
+/* A client certificate the agent's TLS verified against the cluster's CA (agent.c). */
+#define AGENT_CERT_GROUPS 8
+struct agent_cert_id {
+	char user[128];			     /* its CN, as the API server reads it */
+	char groups[AGENT_CERT_GROUPS][128]; /* its O values */
+	size_t n_groups;
+	unsigned char key[32]; /* SHA-256 over "x509:" and its DER */
+};
+
+/* As agent_auth_check, for a verified client certificate: SubjectAccessReview only. */
+int agent_auth_check_cert(struct agent_auth *a, const struct agent_cert_id *id, char *why,
+			  size_t whylen, char *user, size_t userlen);
+
+/*
+ * The PEM of the certificate authority of the agent's own credentials (in a pod: the
+ * service account's ca.crt, the cluster's CA), to verify readers' client certificates as
+ * the kubelet does with --client-ca-file. NULL with err when there is none. Caller frees.
+ */
+char *agent_auth_ca(const struct agent_auth *a, char *err, size_t errlen);
+
 #endif
