@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cells.h"
+#include "cluster_batch.h"
 #include "collect.h"
 #include "nls.h"
 #include "output_json.h"
@@ -53,6 +54,11 @@ struct options {
 	const char *kube_scheduler;
 	const char *proxy_mode;
 	const char *plot_path, *select; /* --plot FILE [--select VS] of a --replay */
+	/* --cluster: every node's agent (cluster.h) */
+	bool cluster;
+	long agent_port;
+	const char *agent_ca;
+	enum cluster_path agent_path;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -96,6 +102,13 @@ static void usage(FILE *f)
 		"                           (default 5)\n"
 		"      --node=NAME          this node's name in the cluster (default: host name)\n"
 		"      --readonly           change nothing: the action keys are off\n"
+		"      --cluster            with -b or -j: every node's agent, one row per node\n"
+		"      --agent-port=N       the agents' port (default 9774)\n"
+		"      --agent-ca=FILE      verify the agents' certificates with this CA\n"
+		"                           (default: not verified)\n"
+		"      --agent-path=HOW     direct (the nodes' InternalIP), proxy (the API\n"
+		"                           server's pods/proxy) or auto (default: direct, then\n"
+		"                           proxy for a node that cannot be reached)\n"
 		"\n"
 		"Changes, each previewed and confirmed (the dashboard's s, m and l keys):\n"
 		"      --load-modules       load the kernel modules IPVS needs\n"
@@ -182,6 +195,7 @@ struct opt_rule {
 _Static_assert(sizeof(enum mode) == sizeof(int), "enum mode is an int");
 _Static_assert(sizeof(enum collect_source) == sizeof(int), "enum collect_source is an int");
 _Static_assert(sizeof(enum ui_color) == sizeof(int), "enum ui_color is an int");
+_Static_assert(sizeof(enum cluster_path) == sizeof(int), "enum cluster_path is an int");
 
 #define FIELD(f) .field = offsetof(struct options, f)
 static const char *const source_words[] = {"auto", "netlink", "proc", NULL};
@@ -189,6 +203,8 @@ static const int source_values[] = {COLLECT_AUTO, COLLECT_NETLINK, COLLECT_PROC}
 static const char *const color_words[] = {"auto", "always", "never", NULL};
 static const int color_values[] = {UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER};
 static const char *const mode_words[] = {"iptables", "ipvs", "nftables", NULL};
+static const char *const path_words[] = {"direct", "proxy", "auto", NULL};
+static const int path_values[] = {CLUSTER_PATH_DIRECT, CLUSTER_PATH_PROXY, CLUSTER_PATH_AUTO};
 
 /* In the order getopt_long lists them when an abbreviation is ambiguous. */
 static const struct opt_rule opt_rules[] = {
@@ -227,6 +243,12 @@ static const struct opt_rule opt_rules[] = {
 	{"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
 	{"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
 	 .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
+	{"cluster", NULL, 0, TAKE_BOOL, FIELD(cluster), .value = true},
+	{"agent-port", NULL, 0, TAKE_LONG, FIELD(agent_port), .lo = 1, .hi = 65535,
+	 .bad = N_("%s: --agent-port wants a port number (1 to 65535), not '%s'\n")},
+	{"agent-ca", NULL, 0, TAKE_STR, FIELD(agent_ca)},
+	{"agent-path", NULL, 0, TAKE_WORD, FIELD(agent_path), .words = path_words,
+	 .values = path_values, .bad = N_("%s: --agent-path is direct, proxy or auto, not '%s'\n")},
 	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
 	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
 };
@@ -636,6 +658,28 @@ static int run_cli_actions(const struct options *o)
 	return 0;
 }
 
+/* --cluster -b / -j: every node's agent, read from here. */
+static int run_cluster(const struct options *o)
+{
+	if (o->mode == MODE_UI || !o->kube.enabled) {
+		fprintf(stderr, _("%s: --cluster goes with -b or -j, and needs the Kubernetes API\n"),
+			PACKAGE);
+		return 2;
+	}
+	struct cluster_batch_opts bo = {
+		.kube = o->kube,
+		.cluster = {.port = (int)o->agent_port, .agent_ca = o->agent_ca,
+			    .path = o->agent_path},
+		.json = o->mode == MODE_JSON,
+		.count = o->count,
+		.interval = o->interval,
+		.kube_wait = o->kube_wait,
+	};
+	signal(SIGPIPE, SIG_IGN);
+	signals_catch_stop(on_signal);
+	return cluster_batch_run(&bo, &stop_requested);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -644,6 +688,8 @@ int main(int argc, char **argv)
 		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
 		.kube = {.enabled = true},
 		.kube_wait = 5,
+		.agent_port = CLUSTER_AGENT_PORT,
+		.agent_path = CLUSTER_PATH_AUTO,
 	};
 
 	setlocale(LC_ALL, "");
@@ -662,6 +708,8 @@ int main(int argc, char **argv)
 	}
 	if (o.plot_path || o.select)
 		return run_plot(&o);
+	if (o.cluster)
+		return run_cluster(&o);
 
 	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		fprintf(stderr,
