@@ -374,13 +374,26 @@ static int choose_path(struct cluster *c, struct cnode *n, const char *pod, doub
 	return direct ? CLUSTER_PATH_DIRECT : -1;
 }
 
-/* Starts the polls that are due, within the bounds on requests in flight. */
-static void schedule(struct cluster *c, double now)
+/*
+ * Starts the polls that are due, within the bounds on requests in flight. Returns the
+ * seconds until the next poll is due (at most 0.25; 0.05 when some wait for a slot).
+ */
+static double schedule(struct cluster *c, double now)
 {
-	for (size_t i = 0; i < c->n_nodes && c->inflight < CLUSTER_MAX_INFLIGHT; i++) {
+	double wait = 0.25;
+	for (size_t i = 0; i < c->n_nodes; i++) {
 		struct cnode *n = c->nodes[i];
-		if (n->req || now < n->next_at)
+		if (n->req)
 			continue;
+		if (now < n->next_at) {
+			if (n->next_at - now < wait)
+				wait = n->next_at - now;
+			continue;
+		}
+		if (c->inflight >= CLUSTER_MAX_INFLIGHT) {
+			wait = 0.05;
+			break;
+		}
 		const char *pod = c->pods_known ? agent_pod_of(c, n->row.node) : NULL;
 		if (c->pods_known && !pod) {
 			snprintf(n->row.agent_pod, sizeof(n->row.agent_pod), "%s", "");
@@ -396,13 +409,15 @@ static void schedule(struct cluster *c, double now)
 			continue;
 		}
 		bool failing = n->fails > 0 || n->row.state == CLUSTER_UNREACHABLE;
-		if (failing && c->inflight_failing >= CLUSTER_MAX_INFLIGHT_FAILING)
+		if ((failing && c->inflight_failing >= CLUSTER_MAX_INFLIGHT_FAILING) ||
+		    (p == CLUSTER_PATH_PROXY && now < c->proxy_next)) {
+			wait = 0.05;
 			continue;
-		if (p == CLUSTER_PATH_PROXY && now < c->proxy_next)
-			continue;
+		}
 		if (!start_poll(c, n, (enum cluster_path)p, pod))
 			n->next_at = now + 1;
 	}
+	return wait;
 }
 
 /* A transport failure: a node that answered a moment ago keeps its row for a while. */
@@ -568,9 +583,9 @@ static void *run(void *arg)
 		}
 		if (c->have_nodes && !c->pods_req && now >= c->pods_next_at)
 			start_pods(c);
-		if (c->pods_answered)
-			schedule(c, now);
-		kube_http_run(c->http, c->inflight >= CLUSTER_MAX_INFLIGHT ? 250 : 50);
+		double wait = c->pods_answered ? schedule(c, now) : 0.25;
+		/* Woken at once by an answer, a new node list (kube_http_wakeup) or a stop. */
+		kube_http_run(c->http, (int)(wait * 1000) + 1);
 		expire_stale(c, clock_seconds(CLOCK_REALTIME));
 		publish(c, false);
 	}
