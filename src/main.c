@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cells.h"
+#include "cluster_batch.h"
 #include "collect.h"
 #include "nls.h"
 #include "output_json.h"
@@ -57,6 +58,11 @@ struct options {
 	/* The agent: --serve, its certificate, the /metrics real-server bound */
 	const char *serve, *tls_cert, *tls_key, *client_ca;
 	size_t metrics_max_rs;
+	/* --cluster: every node's agent (cluster.h) */
+	bool cluster;
+	long agent_port;
+	const char *agent_ca;
+	enum cluster_path agent_path;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -100,6 +106,13 @@ static void usage(FILE *f)
 		"                           (default 5)\n"
 		"      --node=NAME          this node's name in the cluster (default: host name)\n"
 		"      --readonly           change nothing: the action keys are off\n"
+		"      --cluster            with -b or -j: every node's agent, one row per node\n"
+		"      --agent-port=N       the agents' port (default 9774)\n"
+		"      --agent-ca=FILE      verify the agents' certificates with this CA\n"
+		"                           (default: not verified)\n"
+		"      --agent-path=HOW     direct (the nodes' InternalIP), proxy (the API\n"
+		"                           server's pods/proxy) or auto (default: direct, then\n"
+		"                           proxy for a node that cannot be reached)\n"
 		"\n"
 		"Changes, each previewed and confirmed (the dashboard's s, m and l keys):\n"
 		"      --load-modules       load the kernel modules IPVS needs\n"
@@ -198,6 +211,7 @@ struct opt_rule {
 _Static_assert(sizeof(enum mode) == sizeof(int), "enum mode is an int");
 _Static_assert(sizeof(enum collect_source) == sizeof(int), "enum collect_source is an int");
 _Static_assert(sizeof(enum ui_color) == sizeof(int), "enum ui_color is an int");
+_Static_assert(sizeof(enum cluster_path) == sizeof(int), "enum cluster_path is an int");
 
 #define FIELD(f) .field = offsetof(struct options, f)
 static const char *const source_words[] = {"auto", "netlink", "proc", NULL};
@@ -205,52 +219,61 @@ static const int source_values[] = {COLLECT_AUTO, COLLECT_NETLINK, COLLECT_PROC}
 static const char *const color_words[] = {"auto", "always", "never", NULL};
 static const int color_values[] = {UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER};
 static const char *const mode_words[] = {"iptables", "ipvs", "nftables", NULL};
+static const char *const path_words[] = {"direct", "proxy", "auto", NULL};
+static const int path_values[] = {CLUSTER_PATH_DIRECT, CLUSTER_PATH_PROXY, CLUSTER_PATH_AUTO};
 
 /* In the order getopt_long lists them when an abbreviation is ambiguous. */
 static const struct opt_rule opt_rules[] = {
-    {"batch", NULL, 'b', TAKE_INT, FIELD(mode), .value = MODE_BATCH},
-    {"json", NULL, 'j', TAKE_INT, FIELD(mode), .value = MODE_JSON},
-    {"iterations", NULL, 'n', TAKE_LONG, FIELD(count), .lo = 1, .hi = LONG_MAX,
-     .bad = N_("%s: -n wants a whole number of at least 1, not '%s'\n")},
-    {"delay", NULL, 'd', TAKE_SECONDS, FIELD(interval), .dlo = 0.1, .dhi = 86400,
-     .bad = N_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n")},
-    {"exact", NULL, 'e', TAKE_BOOL, FIELD(exact), .value = true},
-    {"connections", NULL, 0, TAKE_BOOL, FIELD(collect.connections), .value = true},
-    {"connection-limit", NULL, 0, TAKE_SIZE, FIELD(collect.conn_limit), .lo = 0, .hi = 100000000,
-     .bad = N_("%s: --connection-limit wants a whole number, not '%s'\n")},
-    {"source", NULL, 0, TAKE_WORD, FIELD(collect.source), .words = source_words,
-     .values = source_values, .bad = N_("%s: --source is auto, netlink or proc, not '%s'\n")},
-    {"color", "colour", 0, TAKE_WORD, FIELD(color), .words = color_words, .values = color_values,
-     .bad = N_("%s: --color is auto, always or never, not '%s'\n")},
-    {"record", NULL, 0, TAKE_STR, FIELD(record_path)},
-    {"replay", NULL, 0, TAKE_STR, FIELD(replay_path)},
-    {"plot", NULL, 0, TAKE_STR, FIELD(plot_path)},
-    {"select", NULL, 0, TAKE_STR, FIELD(select)},
-    {"kubeconfig", NULL, 0, TAKE_STR, FIELD(kube.kubeconfig)},
-    {"context", NULL, 0, TAKE_STR, FIELD(kube.context)},
-    {"no-kube", NULL, 0, TAKE_BOOL, FIELD(kube.enabled), .value = false},
-    {"kube-wait", NULL, 0, TAKE_SECONDS, FIELD(kube_wait), .dlo = 0, .dhi = 600,
-     .bad = N_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n")},
-    {"node", NULL, 0, TAKE_STR, FIELD(kube.node_name)},
-    {"readonly", NULL, 0, TAKE_BOOL, FIELD(readonly), .value = true},
-    {"force", NULL, 0, TAKE_BOOL, FIELD(force), .value = true},
-    {"yes", NULL, 0, TAKE_BOOL, FIELD(yes), .value = true},
-    {"load-modules", NULL, 0, TAKE_BOOL, FIELD(load_modules), .value = true},
-    {"set-scheduler", NULL, 0, TAKE_STR, FIELD(set_scheduler)},
-    {"kube-scheduler", NULL, 0, TAKE_STR, FIELD(kube_scheduler)},
-    {"proxy-mode", NULL, 0, TAKE_WORD, FIELD(proxy_mode), .words = mode_words,
-     .bad = N_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n")},
-    {"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
-    {"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
-     .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
-    {"serve", NULL, 0, TAKE_STR, FIELD(serve)},
-    {"tls-cert", NULL, 0, TAKE_STR, FIELD(tls_cert)},
-    {"tls-key", NULL, 0, TAKE_STR, FIELD(tls_key)},
-    {"client-ca", NULL, 0, TAKE_STR, FIELD(client_ca)},
-    {"metrics-max-real-servers", NULL, 0, TAKE_SIZE, FIELD(metrics_max_rs), .lo = 0,
-     .hi = 100000000, .bad = N_("%s: --metrics-max-real-servers wants a whole number, not '%s'\n")},
-    {"help", NULL, 'h', TAKE_NOTHING, .field = 0},
-    {"version", NULL, 'V', TAKE_NOTHING, .field = 0},
+	{"batch", NULL, 'b', TAKE_INT, FIELD(mode), .value = MODE_BATCH},
+	{"json", NULL, 'j', TAKE_INT, FIELD(mode), .value = MODE_JSON},
+	{"iterations", NULL, 'n', TAKE_LONG, FIELD(count), .lo = 1, .hi = LONG_MAX,
+	 .bad = N_("%s: -n wants a whole number of at least 1, not '%s'\n")},
+	{"delay", NULL, 'd', TAKE_SECONDS, FIELD(interval), .dlo = 0.1, .dhi = 86400,
+	 .bad = N_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n")},
+	{"exact", NULL, 'e', TAKE_BOOL, FIELD(exact), .value = true},
+	{"connections", NULL, 0, TAKE_BOOL, FIELD(collect.connections), .value = true},
+	{"connection-limit", NULL, 0, TAKE_SIZE, FIELD(collect.conn_limit), .lo = 0,
+	 .hi = 100000000, .bad = N_("%s: --connection-limit wants a whole number, not '%s'\n")},
+	{"source", NULL, 0, TAKE_WORD, FIELD(collect.source), .words = source_words,
+	 .values = source_values, .bad = N_("%s: --source is auto, netlink or proc, not '%s'\n")},
+	{"color", "colour", 0, TAKE_WORD, FIELD(color), .words = color_words,
+	 .values = color_values, .bad = N_("%s: --color is auto, always or never, not '%s'\n")},
+	{"record", NULL, 0, TAKE_STR, FIELD(record_path)},
+	{"replay", NULL, 0, TAKE_STR, FIELD(replay_path)},
+	{"plot", NULL, 0, TAKE_STR, FIELD(plot_path)},
+	{"select", NULL, 0, TAKE_STR, FIELD(select)},
+	{"kubeconfig", NULL, 0, TAKE_STR, FIELD(kube.kubeconfig)},
+	{"context", NULL, 0, TAKE_STR, FIELD(kube.context)},
+	{"no-kube", NULL, 0, TAKE_BOOL, FIELD(kube.enabled), .value = false},
+	{"kube-wait", NULL, 0, TAKE_SECONDS, FIELD(kube_wait), .dlo = 0, .dhi = 600,
+	 .bad = N_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n")},
+	{"node", NULL, 0, TAKE_STR, FIELD(kube.node_name)},
+	{"readonly", NULL, 0, TAKE_BOOL, FIELD(readonly), .value = true},
+	{"force", NULL, 0, TAKE_BOOL, FIELD(force), .value = true},
+	{"yes", NULL, 0, TAKE_BOOL, FIELD(yes), .value = true},
+	{"load-modules", NULL, 0, TAKE_BOOL, FIELD(load_modules), .value = true},
+	{"set-scheduler", NULL, 0, TAKE_STR, FIELD(set_scheduler)},
+	{"kube-scheduler", NULL, 0, TAKE_STR, FIELD(kube_scheduler)},
+	{"proxy-mode", NULL, 0, TAKE_WORD, FIELD(proxy_mode), .words = mode_words,
+	 .bad = N_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n")},
+	{"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
+	{"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
+	 .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
+	{"cluster", NULL, 0, TAKE_BOOL, FIELD(cluster), .value = true},
+	{"agent-port", NULL, 0, TAKE_LONG, FIELD(agent_port), .lo = 1, .hi = 65535,
+	 .bad = N_("%s: --agent-port wants a port number (1 to 65535), not '%s'\n")},
+	{"agent-ca", NULL, 0, TAKE_STR, FIELD(agent_ca)},
+	{"agent-path", NULL, 0, TAKE_WORD, FIELD(agent_path), .words = path_words,
+	 .values = path_values, .bad = N_("%s: --agent-path is direct, proxy or auto, not '%s'\n")},
+	{"serve", NULL, 0, TAKE_STR, FIELD(serve)},
+	{"tls-cert", NULL, 0, TAKE_STR, FIELD(tls_cert)},
+	{"tls-key", NULL, 0, TAKE_STR, FIELD(tls_key)},
+	{"client-ca", NULL, 0, TAKE_STR, FIELD(client_ca)},
+	{"metrics-max-real-servers", NULL, 0, TAKE_SIZE, FIELD(metrics_max_rs), .lo = 0,
+	 .hi = 100000000,
+	 .bad = N_("%s: --metrics-max-real-servers wants a whole number, not '%s'\n")},
+	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
+	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
 };
 #define N_OPT_RULES (sizeof(opt_rules) / sizeof(opt_rules[0]))
 
@@ -642,6 +665,28 @@ static int run_cli_actions(const struct options *o)
 	return 0;
 }
 
+/* --cluster -b / -j: every node's agent, read from here. */
+static int run_cluster(const struct options *o)
+{
+	if (o->mode == MODE_UI || !o->kube.enabled) {
+		fprintf(stderr, _("%s: --cluster goes with -b or -j, and needs the Kubernetes API\n"),
+			PACKAGE);
+		return 2;
+	}
+	struct cluster_batch_opts bo = {
+		.kube = o->kube,
+		.cluster = {.port = (int)o->agent_port, .agent_ca = o->agent_ca,
+			    .path = o->agent_path},
+		.json = o->mode == MODE_JSON,
+		.count = o->count,
+		.interval = o->interval,
+		.kube_wait = o->kube_wait,
+	};
+	signal(SIGPIPE, SIG_IGN);
+	signals_catch_stop(on_signal);
+	return cluster_batch_run(&bo, &stop_requested);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -651,6 +696,8 @@ int main(int argc, char **argv)
 		.kube = {.enabled = true},
 		.kube_wait = 5,
 		.metrics_max_rs = 5000,
+		.agent_port = CLUSTER_AGENT_PORT,
+		.agent_path = CLUSTER_PATH_AUTO,
 	};
 
 	setlocale(LC_ALL, "");
@@ -677,6 +724,8 @@ int main(int argc, char **argv)
 	}
 	if (o.plot_path || o.select)
 		return run_plot(&o);
+	if (o.cluster)
+		return run_cluster(&o);
 
 	if (o.serve)
 		o.mode = MODE_SERVE;
