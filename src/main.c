@@ -777,15 +777,18 @@ int main(int argc, char **argv)
 
 	if (o.mode == MODE_UI) {
 		struct ui_opts uo = {
-			.collect = o.collect,
-			.interval = o.interval,
-			.color = o.color,
-			.record = record,
-			.replay = replay,
-			.replay_name = o.replay_path,
-			.kube = o.kube,
-			.readonly = o.readonly,
-			.force = o.force,
+		    .collect = o.collect,
+		    .interval = o.interval,
+		    .color = o.color,
+		    .record = record,
+		    .replay = replay,
+		    .replay_name = o.replay_path,
+		    .kube = o.kube,
+		    .readonly = o.readonly,
+		    .force = o.force,
+		    .agent_port = (int)o.agent_port,
+		    .agent_ca = o.agent_ca,
+		    .agent_path = o.agent_path,
 		};
 		rc = ui_run(&uo);
 	} else if (o.mode == MODE_SERVE) {
