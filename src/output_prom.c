@@ -156,7 +156,7 @@ static void end_i64(struct prom *p, int64_t v)
 }
 
 /*
- * A float to the millisecond, never through printf: LC_NUMERIC may be a locale whose
+ * A float to the millisecond, without printf below 9e15: LC_NUMERIC may be a locale whose
  * decimal separator is a comma, which no Prometheus parser reads.
  */
 static void end_double(struct prom *p, double v)
@@ -167,18 +167,25 @@ static void end_double(struct prom *p, double v)
 	} else if (isinf(v)) {
 		put_s(p, v > 0 ? "+Inf" : "-Inf");
 	} else if (fabs(v) >= 9e15) {
-		if (v < 0)
-			jw_raw(&p->w, "-", 1);
-		jw_raw_u64(&p->w, fabs(v) < 1.8e19 ? (uint64_t)fabs(v) : UINT64_MAX);
+		char b[40];
+		int n = snprintf(b, sizeof(b), "%.17g", v);
+		for (int i = 0; i < n; i++)
+			if (b[i] == ',') /* a locale's decimal comma */
+				b[i] = '.';
+		jw_raw(&p->w, b, n > 0 ? (size_t)n : 0);
 	} else {
-		double m = floor(fabs(v) * 1000.0 + 0.5);
-		uint64_t ms = (uint64_t)m;
+		/* to the millisecond, trailing zeros (and a bare point) left out */
+		uint64_t ms = (uint64_t)floor(fabs(v) * 1000.0 + 0.5);
 		char frac[5] = {'.', (char)('0' + ms % 1000 / 100), (char)('0' + ms % 100 / 10),
 				(char)('0' + ms % 10), 0};
+		size_t n = 4;
+		while (n > 1 && frac[n - 1] == '0')
+			n--;
 		if (v < 0 && ms)
 			jw_raw(&p->w, "-", 1);
 		jw_raw_u64(&p->w, ms / 1000);
-		put_s(p, frac);
+		if (n > 1)
+			jw_raw(&p->w, frac, n);
 	}
 	jw_raw(&p->w, "\n", 1);
 }

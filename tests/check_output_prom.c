@@ -215,7 +215,7 @@ START_TEST(test_table)
 	assert_value(doc, "ipvstop_connections_total", s.totals.conns);
 	assert_value(doc, "ipvstop_bytes_total{direction=\"out\"}", s.totals.outbytes);
 	assert_value(doc, "ipvstop_reader_up{reader=\"ipvs\"}", 1);
-	ck_assert_str_eq(value_of(doc, "ipvstop_snapshot_timestamp_seconds"), "1795000000.500");
+	ck_assert_str_eq(value_of(doc, "ipvstop_snapshot_timestamp_seconds"), "1795000000.5");
 	/* the host name "node\"1\n" escaped; the node as given */
 	ck_assert_ptr_nonnull(
 	    find(doc, "ipvstop_node_info{node=\"worker-1\",host=\"node\\\"1\\n\",version=\"" PACKAGE_VERSION "\"} 1\n"));
@@ -421,9 +421,11 @@ START_TEST(test_cluster)
 	assert_value(doc, "ipvstop_reader_up{reader=\"kube-proxy\"}", 1);
 	assert_value(doc, "ipvstop_kube_proxy_sync_hung", h.hung);
 	ck_assert(h.have_last_sync);
-	char age[64];
-	snprintf(age, sizeof(age), "%.3f", h.last_sync_age);
-	ck_assert_str_eq(value_of(doc, "ipvstop_kube_proxy_last_sync_age_seconds"), age);
+	ck_assert_double_eq_tol(strtod(value_of(doc, "ipvstop_kube_proxy_last_sync_age_seconds"), NULL),
+				h.last_sync_age, 0.0005);
+	ck_assert(h.have_failures);
+	ck_assert_double_eq(strtod(value_of(doc, "ipvstop_kube_proxy_sync_failures_total"), NULL),
+			    h.failures);
 	free(doc);
 	c->k.kp.error = -ECONNREFUSED;
 	doc = render(&c->s, &c->kv, 0, "worker-1");

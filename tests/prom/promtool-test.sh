@@ -14,7 +14,8 @@
 # check-prom.py then holds each value against the recording and each label, drift count and
 # kube-proxy figure against `ipvstop --replay REC -j -n 1` of the same recording and cluster.
 # Run it alone: IPVSTOP=$PWD/ipvstop bash tests/prom/promtool-test.sh (prom-dump is found
-# beside ipvstop as tests/prom-dump: make tests/prom-dump; or set PROM_DUMP).
+# beside ipvstop as tests/prom-dump: make tests/prom-dump; or set PROM_DUMP). PROM_SAVE=DIR
+# keeps the documents, their recordings and witnesses there.
 set -u
 promdir=$(cd "$(dirname "$0")" && pwd)
 if [ "${IPVSTOP_PROM_NETNS:-}" != 1 ]; then
@@ -166,5 +167,8 @@ if grep -qF 'service="q\"uo\\te\"} 1\nipvstop_forged{x=\"y",port_name="p' "$work
 	ok "hostile: the Service's name escaped on one line"
 else
 	not_ok "hostile: the Service's name escaped on one line" "$work/hostile.err"
+fi
+if [ -n "${PROM_SAVE:-}" ]; then
+	mkdir -p "$PROM_SAVE" && cp "$work"/*.prom "$work"/*.json "$work"/*.jsonl "$PROM_SAVE/"
 fi
 summary
