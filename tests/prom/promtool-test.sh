@@ -18,12 +18,9 @@
 # keeps the documents, their recordings and witnesses there.
 set -u
 promdir=$(cd "$(dirname "$0")" && pwd)
-if [ "${IPVSTOP_PROM_NETNS:-}" != 1 ]; then
-	[ "$(id -u)" = 0 ] || { echo "promtool-test: needs root (a network namespace)"; exit 99; }
-	unshare -n true 2>/dev/null || { echo "promtool-test: unshare -n does not work here"; exit 99; }
-	exec env IPVSTOP_PROM_NETNS=1 unshare -n bash "$0" "$@"
-fi
-ip link set lo up || { echo "promtool-test: no loopback in the namespace"; exit 99; }
+# shellcheck source=tests/lib.sh
+. "$promdir/../lib.sh"
+own_netns promtool-test "$@"
 sock="ipvstop-prom-$$"
 here=$(cd "$promdir/../kube" && pwd)
 # shellcheck source=tests/kube/kube-lib.sh
@@ -131,7 +128,7 @@ checks cluster table "$work/cluster.prom" "$work/table.jsonl" --witness "$work/c
 
 for want in '^ipvstop_kube_proxy_sync_hung 1$' '^ipvstop_kube_proxy_mode_info{configured="ipvs",running="ipvs"} 1$' \
 	'^ipvstop_reader_up{reader="kube-proxy"} 1$'; do
-	grep -q "$want" "$work/cluster.prom" && ok "cluster: /$want/" || not_ok "cluster: /$want/"
+	if grep -q "$want" "$work/cluster.prom"; then ok "cluster: /$want/"; else not_ok "cluster: /$want/"; fi
 done
 
 # Two virtual services.
@@ -143,7 +140,7 @@ print(json.dumps(r))' "$work/table.jsonl" > "$work/two.jsonl"
 document two "$work/two.jsonl"
 checks two table "$work/two.prom" "$work/two.jsonl" --witness "$work/two.json"
 n=$(grep -c '^ipvstop_virtual_service_connections_total{' "$work/two.prom")
-[ "$n" = 2 ] && ok "two: 2 virtual services" || not_ok "two: 2 virtual services, not $n"
+if [ "$n" = 2 ]; then ok "two: 2 virtual services"; else not_ok "two: 2 virtual services, not $n"; fi
 
 # Many: 2,000 virtual services x 5 real servers (no Service owns them), then 1,000 at most.
 python3 "$here/../tui/gen-big-recording.py" 2000 5 1 > "$work/many.jsonl"
