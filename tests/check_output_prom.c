@@ -492,6 +492,23 @@ START_TEST(test_hostile)
 	ck_assert_ptr_nonnull(find(doc, "ipvstop_node_info{node=\"node\\\"\\\\\\n\xef\xbf\xbd(\""));
 	ck_assert_uint_eq(count(doc, "ipvstop_real_server_weight{"), 5);
 	free(doc);
+	/* a Service name longer than the labels' cache: written again for each real server */
+	char *longname = malloc(3001);
+	ck_assert_ptr_nonnull(longname);
+	memset(longname, 'n', 3000);
+	longname[3000] = 0;
+	set(&ks->name, longname);
+	doc = render(&c->s, &c->kv, 0, "worker-1");
+	check_format(doc);
+	char want[3100];
+	snprintf(want, sizeof(want), "service=\"%s\",port_name=", longname);
+	size_t n = 0;
+	for (const char *q = doc; (q = strstr(q, want)); q++)
+		n++;
+	/* 8 lines of the service, 8 of each of its 2 real servers */
+	ck_assert_uint_eq(n, 8 + 2 * 8);
+	free(longname);
+	free(doc);
 	cluster_close(c);
 }
 END_TEST
