@@ -7,19 +7,23 @@
  * without a running agent.
  *
  *   prom-dump [--node NAME] [--max-real-servers N] [--no-kube] [--kube-wait S]
- *             [--repeat N] RECORDING
+ *             [--dataplane] [--repeat N] RECORDING
  *
+ * --dataplane reads this node's other data planes (nftables, iptables, ipsets, kube-ipvs0;
+ * read-only, as -j does) into the snapshot, as the agent's feed attaches them.
  * --repeat N writes the document N more times to /dev/null first and prints on stderr the
  * CPU seconds one write took (the cost of a scrape, without the reading).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "dataplane.h"
 #include "json_read.h"
 #include "kube_side.h"
 #include "output_prom.h"
@@ -75,7 +79,7 @@ static int measure(const struct snapshot *s, const struct kube_view *kv,
 static void usage(void)
 {
 	fputs("usage: prom-dump [--node NAME] [--max-real-servers N] [--no-kube] [--kube-wait S] "
-	      "[--repeat N] RECORDING\n",
+	      "[--dataplane] [--repeat N] RECORDING\n",
 	      stderr);
 	exit(2);
 }
@@ -86,10 +90,13 @@ int main(int argc, char **argv)
 	struct prom_opts po = {0};
 	double wait = 5;
 	long repeat = 0;
+	bool planes = false;
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		if (!strcmp(argv[i], "--no-kube"))
 			ko.enabled = false;
+		else if (!strcmp(argv[i], "--dataplane"))
+			planes = true;
 		else if (i + 1 >= argc)
 			usage();
 		else if (!strcmp(argv[i], "--node"))
@@ -109,6 +116,13 @@ int main(int argc, char **argv)
 	int err = read_first(argv[i], &s);
 	if (err) {
 		fprintf(stderr, "prom-dump: %s: %s\n", argv[i], strerror(-err));
+		return 1;
+	}
+	const struct dataplane_opts dpo = {
+	    .nftables = true, .iptables = true, .ipsets = true, .kube_ipvs0 = true};
+	if (planes && (err = dataplane_read(&dpo, &s.dp)) != 0) {
+		fprintf(stderr, "prom-dump: %s\n", strerror(-err));
+		snapshot_free(&s);
 		return 1;
 	}
 	struct kube_side ks;

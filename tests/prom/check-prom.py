@@ -9,6 +9,8 @@
 #   check-prom.py subcommand PROM REC [--witness DOC.json] [--max N]
 #     table    the recording's table, each value, and (with --witness) the cluster's part
 #     bound    N real servers kept, the busiest, the rest counted as dropped
+#     planes   the other data planes (sizes, drift per plane, ipsets, readers) against a live
+#              witness `ipvstop -j -n 1` (its IPVS table is not the recording's: not compared)
 import argparse
 import json
 import re
@@ -212,9 +214,52 @@ def check_bound(ix, rec, n_max):
     return kept
 
 
+PLANE_KINDS = ("missing_endpoints", "stale_endpoints", "terminating_endpoints",
+               "services_without_frontend", "unowned_frontends", "owner_mismatch")
+
+
+def check_planes(ix, witness):
+    dp = witness["dataplane"]
+    for plane, p in dp["planes"].items():
+        up = get(ix, "ipvstop_reader_up", {"reader": plane})
+        if p["present"]:
+            check("%s: read and present, reader up, %d frontends" % (plane, p["frontends"]),
+                  up == 1 and get(ix, "ipvstop_dataplane_frontends", {"plane": plane})
+                  == p["frontends"], "up %r" % up)
+        else:
+            check("%s: a sample of its reader iff it ran (%s)" % (plane, p["read"]),
+                  (up is not None) == p["read"]
+                  and get(ix, "ipvstop_dataplane_frontends", {"plane": plane}) is None)
+    drift = dp["drift"] or {}
+    total = 0
+    for plane, d in drift.items():
+        if plane == "ipvs":
+            continue
+        for kind in PLANE_KINDS:
+            n = d["counts"][kind]
+            total += n
+            check("ipvstop_dataplane_drift{plane=%s,kind=%s} is the witness's %d" % (plane, kind, n),
+                  get(ix, "ipvstop_dataplane_drift", {"plane": plane, "kind": kind}) == n)
+    check("some drift in the rules (%d)" % total, total > 0)
+    sets = (dp["ipsets"] or {}).get("sets") or []
+    check("%d ipsets" % len(sets), len(sets) > 0
+          and len(ix.get("ipvstop_ipset_entries", {})) == len(sets))
+    for s in sets:
+        check("ipset %s: %d entries of %s" % (s["name"], s["entries"], s["maxelem"]),
+              get(ix, "ipvstop_ipset_entries", {"set": s["name"]}) == s["entries"]
+              and get(ix, "ipvstop_ipset_max_entries", {"set": s["name"]}) == s["maxelem"])
+    check("ipsets reader up", get(ix, "ipvstop_reader_up", {"reader": "ipsets"}) == 1)
+    k0 = dp["kube_ipvs0"] or {}
+    check("kube-ipvs0 checked: %d addresses missing, %d extra"
+          % (len(k0.get("missing") or []), len(k0.get("extra") or [])),
+          k0.get("checked") and k0["missing"]
+          and get(ix, "ipvstop_kube_ipvs0_addresses_missing", {}) == len(k0["missing"])
+          and get(ix, "ipvstop_kube_ipvs0_addresses_extra", {}) == len(k0["extra"]))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["table", "bound"])
+    ap.add_argument("what", choices=["table", "bound", "planes"])
     ap.add_argument("prom")
     ap.add_argument("rec")
     ap.add_argument("--witness")
@@ -223,6 +268,9 @@ def main():
     rec = json.loads(open(a.rec, encoding="utf-8", errors="surrogateescape").readline())
     witness = json.load(open(a.witness, encoding="utf-8")) if a.witness else None
     ix = index(parse(a.prom))
+    if a.what == "planes":
+        check_planes(ix, witness)
+        sys.exit(1 if failed else 0)
     kept = check_bound(ix, rec, a.max) if a.what == "bound" else None
     check_table(ix, rec, witness, kept)
     if witness and witness.get("kube"):

@@ -5,14 +5,16 @@
 # namespace of its own (root, unshare -n), the API test server (tests/kube/apiserver.py) serves
 # the basic scenario with kube-proxy configured for ipvs, kube-proxy-metrics.py answers on
 # 127.0.0.1:10249 as a hung kube-proxy in ipvs mode, and tests/prom-dump joins a recording
-# with that cluster as the agent does (kube_side) and prints output_prom. Four documents:
+# with that cluster as the agent does (kube_side) and prints output_prom. The documents:
 # the table kube-proxy would program on worker-1 with one drift of each kind
 # (ipvs-from-scenario.py --drift, counters made distinct), its first two virtual services,
 # 2,000 virtual services x 5 real servers with and without a bound of 1,000 real-server
-# series, and a cluster and table whose names attack the format (quotes, backslashes,
-# newlines, a forged sample, escape sequences, bytes that are not UTF-8, 10 KB).
-# check-prom.py then holds each value against the recording and each label, drift count and
-# kube-proxy figure against `ipvstop --replay REC -j -n 1` of the same recording and cluster.
+# series, the node's other data planes read for real (kube-proxy's nftables tables loaded by
+# nft with drift, a full ipset), and a cluster and table whose names attack the format
+# (quotes, backslashes, newlines, a forged sample, escape sequences, bytes that are not
+# UTF-8, 10 KB). check-prom.py then holds each value against the recording and each label,
+# drift count and kube-proxy figure against `ipvstop --replay REC -j -n 1` of the same
+# recording and cluster (the data planes against a live `ipvstop -j -n 1`).
 # Run it alone: IPVSTOP=$PWD/ipvstop bash tests/prom/promtool-test.sh (prom-dump is found
 # beside ipvstop as tests/prom-dump: make tests/prom-dump; or set PROM_DUMP). PROM_SAVE=DIR
 # keeps the documents, their recordings and witnesses there.
@@ -25,7 +27,7 @@ sock="ipvstop-prom-$$"
 here=$(cd "$promdir/../kube" && pwd)
 # shellcheck source=tests/kube/kube-lib.sh
 . "$here/kube-lib.sh"
-need_tools promtool ip
+need_tools promtool ip nft ipset
 PROM_DUMP=${PROM_DUMP:-$(dirname "$IPVSTOP")/tests/prom-dump}
 [ -x "$PROM_DUMP" ] || { echo "promtool-test: $PROM_DUMP is missing (make tests/prom-dump)"; exit 99; }
 kp_pid=""
@@ -148,6 +150,33 @@ document many "$work/many.jsonl"
 checks many table "$work/many.prom" "$work/many.jsonl" --witness "$work/many.json"
 document bound "$work/many.jsonl" --max-real-servers 1000
 checks bound bound "$work/bound.prom" "$work/many.jsonl" --witness "$work/bound.json" --max 1000
+
+# The node's other data planes, read by prom-dump --dataplane and by the witness ipvstop -j -n 1
+# (this host has no IPVS: its table part is not compared): kube-proxy's nftables tables made
+# for a cluster where web lost its endpoint 10.244.1.10 and a Service "ghost" exists (drift
+# in the rules), and kube-proxy's KUBE-CLUSTER-IP ipset full.
+python3 - "$work/scenario.json" "$work/node.json" <<'PY'
+import json, sys
+sc = json.load(open(sys.argv[1]))
+for s in sc["services"]:
+    if s["metadata"]["name"] == "web":
+        s["endpoints"] = [e for e in s["endpoints"] if e["ip"] != "10.244.1.10"]
+sc["services"].append({
+    "metadata": {"name": "ghost", "namespace": "default", "labels": {}},
+    "spec": {"type": "ClusterIP", "clusterIP": "10.96.222.222",
+             "ports": [{"name": "http", "port": 80, "targetPort": 8080}], "selector": {}},
+    "endpoints": [{"ip": "10.244.1.99", "node": "worker-1"}]})
+json.dump(sc, open(sys.argv[2], "w"))
+PY
+if ! { python3 "$here/../dataplane/gen-kube-nft.py" "$work/node.json" --node worker-1 > "$work/rules.nft" &&
+	nft -f "$work/rules.nft" && ipset create KUBE-CLUSTER-IP hash:ip,port maxelem 4 &&
+	for p in 53 80 443 8080; do ipset add KUBE-CLUSTER-IP "10.96.0.10,tcp:$p" || exit 1; done; } > "$work/node.log" 2>&1; then
+	echo "the node's rules could not be loaded"; cat "$work/node.log"; exit 99
+fi
+document planes "$work/table.jsonl" --dataplane
+timeout 60 "$IPVSTOP" -j -n 1 --node worker-1 > "$work/live.json" 2> "$work/live.err" ||
+	not_ok "planes: the witness ipvstop -j -n 1 ran" "$work/live.err"
+checks planes planes "$work/planes.prom" "$work/table.jsonl" --witness "$work/live.json"
 
 # Hostile names, from the cluster and from the kernel.
 make_scenario 1
