@@ -44,23 +44,8 @@ NODES="worker-1 worker-2 worker-3"
 addr_of() { echo "127.0.0.3${1#worker-}"; }
 
 # ---------------------------------------------------------------- the cluster
-python3 - "$KUBE_DIR/scenarios/basic.json" "$KUBE_DIR/scenarios/agents.json" \
-	>"$WORK/scenario.json" <<'EOF' || vm_die "the scenario could not be made"
-import json, sys
-basic, agents = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-nodes = [n for n in basic["nodes"] if n["name"] == "cp-1"]
-for i in (1, 2, 3):
-    kp = {"mode": "ipvs", "ready": True, "restarts": 0, "ageSeconds": 86400}
-    if i == 3:
-        kp = {"mode": "ipvs", "crashLoop": True, "restarts": 7, "ageSeconds": 600}
-    nodes.append({"name": "worker-%d" % i, "internalIP": "127.0.0.3%d" % i,
-                  "kubeProxy": kp, "agent": {"podIP": "127.0.0.3%d" % i}})
-basic["nodes"] = nodes
-names = {t["name"] for t in agents["tokens"]}
-basic["tokens"] = [t for t in basic["tokens"] if t["name"] not in names] + agents["tokens"]
-basic["objects"] = basic.get("objects", []) + agents.get("objects", [])
-json.dump(basic, sys.stdout)
-EOF
+python3 "$KUBE_DIR/cluster-scenario.py" "$KUBE_DIR/scenarios/basic.json" \
+	"$KUBE_DIR/scenarios/agents.json" >"$WORK/scenario.json" || vm_die "cluster-scenario.py failed"
 vm_apiserver_start "$WORK/scenario.json"
 vm_fetch_kernel
 vm_apiserver_ready
