@@ -94,7 +94,22 @@ static const struct member plane_members[] = {
     U32(digest_plane, frontends), U32(digest_plane, endpoints), U32(digest_plane, drift),
 };
 
+/* 1e15 with three decimals is 19 characters. */
+#define DIGEST_DOUBLE_MAX 1e15
+
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * NAN as null; and a number that "%.3f" would write in more digits than cJSON reads back
+ * (it parses at most 63 characters of a number) is no time, age or rate either: null too.
+ */
+static void write_double(struct jw *w, const char *key, double v)
+{
+	if (isfinite(v) && fabs(v) < DIGEST_DOUBLE_MAX)
+		jw_double(w, key, v);
+	else
+		jw_null(w, key);
+}
 
 static void write_members(struct jw *w, const void *base, const struct member *m, size_t n)
 {
@@ -115,7 +130,7 @@ static void write_members(struct jw *w, const void *base, const struct member *m
 			jw_u64(w, m[i].key, *(const uint32_t *)p);
 			break;
 		case M_DBL:
-			jw_double(w, m[i].key, *(const double *)p); /* NAN: null */
+			write_double(w, m[i].key, *(const double *)p);
 			break;
 		}
 	}
