@@ -277,28 +277,28 @@ static int lesser_problems(const struct digest *d, char *why, size_t len)
 		return DIGEST_MIGRATION;
 	}
 	if (drift) {
-		snprintf(why, len, _("%u endpoints drift in %s"), drift, plane);
+		snprintf(why, len, _("drift in %s: %u endpoints"), plane, drift);
 		return DIGEST_DRIFT;
 	}
 	if (d->ipsets_full) {
-		snprintf(why, len, _("%u ipsets full"), d->ipsets_full);
+		snprintf(why, len, _("ipsets full: %u"), d->ipsets_full);
 		return DIGEST_CAPACITY;
 	}
 	if (d->kube_ipvs0_missing) {
-		snprintf(why, len, _("%u Service IPs missing on kube-ipvs0"),
+		snprintf(why, len, _("Service IPs missing on kube-ipvs0: %u"),
 			 d->kube_ipvs0_missing);
 		return DIGEST_CAPACITY;
 	}
 	if (d->kp_warn) {
 		if (d->kp_failures)
-			snprintf(why, len, _("kube-proxy: %llu sync failures"),
+			snprintf(why, len, _("kube-proxy sync failures: %llu"),
 				 (unsigned long long)d->kp_failures);
 		else
 			snprintf(why, len, "%s", _("kube-proxy warns"));
 		return DIGEST_CAPACITY;
 	}
 	if (d->leftovers) {
-		snprintf(why, len, _("%u leftovers of other modes"), d->leftovers);
+		snprintf(why, len, _("leftovers of other modes: %u"), d->leftovers);
 		return DIGEST_LEFTOVERS;
 	}
 	return DIGEST_FINE;
@@ -319,7 +319,7 @@ int digest_problems(const struct digest *d, char *why, size_t len)
 		return DIGEST_ERROR;
 	}
 	if (d->kp_waiting[0]) {
-		snprintf(why, len, _("kube-proxy %s"), d->kp_waiting);
+		snprintf(why, len, _("kube-proxy pod: %s"), d->kp_waiting);
 		return DIGEST_KUBE_PROXY;
 	}
 	if (d->kp_hung) {
