@@ -184,13 +184,23 @@ static int bad(char *err, size_t errlen, const char *key, const char *what)
 
 void digest_strcpy(char *dst, size_t size, const char *src)
 {
-	size_t n = strlen(src);
-	if (n >= size) {
-		n = size - 1;
-		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-			n--; /* src[n] continues a sequence: cut before its lead byte */
+	size_t n = 0;
+	if (!size)
+		return;
+	while (*src) {
+		size_t len = 1, bad = 0;
+		const char *piece = src;
+		if ((unsigned char)*src >= 0x80 && !(len = jw_utf8_len(src, &bad))) {
+			piece =
+			    "\xef\xbf\xbd"; /* U+FFFD for an ill-formed sequence, as jw writes */
+			len = 3;
+		}
+		if (n + len >= size)
+			break; /* never half a character */
+		memcpy(dst + n, piece, len);
+		n += len;
+		src += bad ? bad : len;
 	}
-	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
 

@@ -535,6 +535,34 @@ START_TEST(test_parse_tolerant)
 }
 END_TEST
 
+#define DOC_HEAD "{\"kind\":\"ipvstop-digest\",\"schema\":1,"
+
+/* Ill-formed UTF-8 is held as the writer would write it: parsed and written again, the same. */
+START_TEST(test_parse_utf8)
+{
+	static const char doc[] = DOC_HEAD "\"node\":\"a\xcfs\xff\xed\xa0\x80z\","
+					   "\"errors\":[\"\xe2\x82\"]}";
+	struct digest d, again;
+	char err[128];
+	size_t len;
+	ck_assert_int_eq(digest_parse(doc, strlen(doc), &d, err, sizeof(err)), 0);
+	/* 0xcf 's': one; 0xff: one; a surrogate's 0xed 0xa0 0x80: one per byte, as jw counts */
+	ck_assert_str_eq(d.node, "a\xef\xbf\xbds\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz");
+	ck_assert_str_eq(d.errors[0], "\xef\xbf\xbd");
+	char *text = written(&d, &len);
+	ck_assert_int_eq(digest_parse(text, len, &again, err, sizeof(err)), 0);
+	ck_assert_str_eq(again.node, d.node);
+	ck_assert_str_eq(again.errors[0], d.errors[0]);
+	free(text);
+	/* a 3-byte character that does not fit whole is left out */
+	char small[4];
+	digest_strcpy(small, sizeof(small), "ab\xe2\x82\xac");
+	ck_assert_str_eq(small, "ab");
+	digest_strcpy(small, sizeof(small), "\xe2\x82\xac!");
+	ck_assert_str_eq(small, "\xe2\x82\xac");
+}
+END_TEST
+
 /* parse of a NUL-terminated text: its return, err checked to hold want (NULL: anything). */
 static int parse_err(const char *doc, const char *want, char *err, size_t errlen)
 {
@@ -546,37 +574,39 @@ static int parse_err(const char *doc, const char *want, char *err, size_t errlen
 	return r;
 }
 
-#define HEAD "{\"kind\":\"ipvstop-digest\",\"schema\":1,"
-
 START_TEST(test_parse_types)
 {
 	char err[128];
-	ck_assert_int_eq(parse_err(HEAD "\"services\":\"4\"}", "\"services\"", err, sizeof(err)),
+	ck_assert_int_eq(
+	    parse_err(DOC_HEAD "\"services\":\"4\"}", "\"services\"", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"services\":-1}", "\"services\"", err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"services\":-1}", "\"services\"", err, sizeof(err)),
-			 -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"services\":1.5}", "\"services\"", err, sizeof(err)),
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"services\":1.5}", "\"services\"", err, sizeof(err)),
 			 -EINVAL);
 	ck_assert_int_eq(
-	    parse_err(HEAD "\"leftovers\":4294967296}", "\"leftovers\"", err, sizeof(err)),
+	    parse_err(DOC_HEAD "\"leftovers\":4294967296}", "\"leftovers\"", err, sizeof(err)),
 	    -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"conns\":1e30}", "\"conns\"", err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"node\":5}", "\"node\"", err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"kp_hung\":1}", "\"kp_hung\"", err, sizeof(err)),
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"conns\":1e30}", "\"conns\"", err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"cps\":\"fast\"}", "\"cps\"", err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"planes\":{}}", "\"planes\"", err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"planes\":[1]}", "\"planes\"", err, sizeof(err)),
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"node\":5}", "\"node\"", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"kp_hung\":1}", "\"kp_hung\"", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"cps\":\"fast\"}", "\"cps\"", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"planes\":{}}", "\"planes\"", err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"planes\":[1]}", "\"planes\"", err, sizeof(err)),
 			 -EINVAL);
 	ck_assert_int_eq(
-	    parse_err(HEAD "\"planes\":[{\"drift\":true}]}", "\"drift\"", err, sizeof(err)),
+	    parse_err(DOC_HEAD "\"planes\":[{\"drift\":true}]}", "\"drift\"", err, sizeof(err)),
 	    -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"errors\":[null]}", "\"errors\"", err, sizeof(err)),
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"errors\":[null]}", "\"errors\"", err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"errors\":\"x\"}", "\"errors\"", err, sizeof(err)),
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"errors\":\"x\"}", "\"errors\"", err, sizeof(err)),
 			 -EINVAL);
 	/* null is an unknown number or an empty string */
-	ck_assert_int_eq(parse_err(HEAD "\"node\":null,\"cps\":null}", NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"node\":null,\"cps\":null}", NULL, err, sizeof(err)),
+			 0);
 }
 END_TEST
 
@@ -597,8 +627,9 @@ START_TEST(test_parse_refuses)
 	ck_assert_int_eq(parse_err("[1,2]", "not a JSON object", err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(parse_err("\"ipvstop-digest\"", "not a JSON object", err, sizeof(err)),
 			 -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"node\":\"n", "not JSON", err, sizeof(err)), -EINVAL);
-	ck_assert_int_eq(parse_err(HEAD "\"node\":\"n\"}{}", "after", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"node\":\"n", "not JSON", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(parse_err(DOC_HEAD "\"node\":\"n\"}{}", "after", err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_int_eq(parse_err("", "empty", err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(parse_err("<html>secret-token-here</html>", "not JSON", err, sizeof(err)),
 			 -EINVAL);
@@ -621,7 +652,7 @@ START_TEST(test_parse_hostile_sizes)
 	char *doc = malloc(DIGEST_MAX_BYTES + 2);
 	ck_assert_ptr_nonnull(doc);
 	/* a node name of ~64 KiB of "é": cut to 255 bytes at most, whole characters */
-	size_t o = (size_t)snprintf(doc, n, HEAD "\"node\":\"");
+	size_t o = (size_t)snprintf(doc, n, DOC_HEAD "\"node\":\"");
 	while (o + 2 < n - 3)
 		o += (size_t)snprintf(doc + o, n - o, "\xc3\xa9");
 	o += (size_t)snprintf(doc + o, n - o, "\"}");
@@ -634,7 +665,7 @@ START_TEST(test_parse_hostile_sizes)
 	ck_assert_int_eq(digest_parse(doc, DIGEST_MAX_BYTES + 1, &d, err, sizeof(err)), -E2BIG);
 	ck_assert(strlen(err) > 0);
 	/* nesting as deep as the size allows */
-	o = (size_t)snprintf(doc, DIGEST_MAX_BYTES, HEAD "\"x\":");
+	o = (size_t)snprintf(doc, DIGEST_MAX_BYTES, DOC_HEAD "\"x\":");
 	while (o < DIGEST_MAX_BYTES / 2)
 		doc[o++] = '[';
 	ck_assert_int_eq(digest_parse(doc, o, &d, err, sizeof(err)), -EINVAL);
@@ -722,6 +753,6 @@ START_TEST(test_problems_of_scene)
 END_TEST
 
 CHECK_MAIN("digest", {"fill", 0, {test_fill_agrees_with_json, test_fill_counts, test_fill_alone}},
-	   {"json", 0, {test_round_trip, test_parse_tolerant, test_parse_types}},
+	   {"json", 0, {test_round_trip, test_parse_tolerant, test_parse_types, test_parse_utf8}},
 	   {"hostile", 30, {test_parse_refuses, test_parse_hostile_sizes}},
 	   {"problems", 0, {test_problems_order, test_problems_of_scene}})
