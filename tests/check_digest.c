@@ -553,6 +553,12 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(digest_parse(text, len, &back, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	assert_same(&d, &back);
+	/* written again: the same bytes */
+	size_t len2;
+	char *again = written(&back, &len2);
+	ck_assert_uint_eq(len2, len);
+	ck_assert_mem_eq(again, text, len);
+	free(again);
 	cJSON *doc = cJSON_Parse(text);
 	ck_assert_str_eq(at(doc, "kind", NULL)->valuestring, DIGEST_KIND);
 	ck_assert_int_eq((int)num(at(doc, "schema", NULL)), DIGEST_SCHEMA);
