@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "array.h"
 #include "kube_config.h"
@@ -141,6 +142,9 @@ static void req_free(struct kube_req *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	/* A body may carry a secret (the agent's TokenReview): wiped before it is freed. */
+	if (r->body)
+		explicit_bzero(r->body, strlen(r->body));
 	mem_free_all(r->method, r->path, r->content_type, r->body, r->buf, r);
 }
 
@@ -163,6 +167,12 @@ void kube_http_free(struct kube_http *h)
 	free(h);
 }
 
+/* The largest body this request keeps. */
+static size_t max_body(const struct kube_req *r)
+{
+	return r->o.max_body ? r->o.max_body : KUBE_HTTP_MAX_BODY;
+}
+
 static bool append(struct kube_req *r, const char *data, size_t n)
 {
 	return array_append_text(&r->buf, &r->len, &r->cap, data, n, 16384) == 0;
@@ -175,7 +185,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 	if (r->cancelled || r->stopped)
 		return 0;
 	if (!r->o.on_line) {
-		if (r->len + n > KUBE_HTTP_MAX_BODY) {
+		if (r->len + n > max_body(r)) {
 			r->too_big = true;
 			return 0;
 		}
@@ -255,6 +265,44 @@ static void set_pem(CURL *e, unsigned char *data, size_t len, const char *file,
 	}
 }
 
+/* The API server: its address (tls-server-name), proxy and certificate as the kubeconfig says. */
+static void setup_server_tls(struct kube_http *h, CURL *e)
+{
+	const struct kube_credentials *c = h->cred;
+	if (h->connect_to)
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
+	/* Without proxy-url, curl follows https_proxy / no_proxy, as client-go does. */
+	if (c->proxy_url && c->proxy_url[0])
+		curl_easy_setopt(e, CURLOPT_PROXY, c->proxy_url);
+	if (c->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (c->ca_data && c->ca_len) {
+		struct curl_blob b = {.data = c->ca_data, .len = c->ca_len, .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+	} else if (c->ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	}
+}
+
+/* "Authorization: Bearer ..." and, when asked, the same token in o.token_header. */
+static int add_token_headers(struct kube_req *r, const char *token)
+{
+	const char *names[2] = {"Authorization", r->o.token_header};
+	for (int i = 0; i < 2 && names[i]; i++) {
+		/* Built in place and handed to curl; never logged or kept elsewhere. */
+		size_t tl = strlen(token) + strlen(names[i]) + 16;
+		char *auth = malloc(tl);
+		if (!auth)
+			return -ENOMEM;
+		snprintf(auth, tl, "%s: Bearer %s", names[i], token);
+		r->headers = curl_slist_append(r->headers, auth);
+		explicit_bzero(auth, tl);
+		free(auth);
+	}
+	return 0;
+}
+
 static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token, char *err,
 		      size_t errlen)
 {
@@ -269,7 +317,8 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	if (!r->easy)
 		return -ENOMEM;
 	CURL *e = r->easy;
-	snprintf(url, sizeof(url), "%s%s", h->base, r->path);
+	/* An agent's absolute URL (o.url, kept in path), else the API server's. */
+	snprintf(url, sizeof(url), "%s%s", r->o.url ? "" : h->base, r->path);
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -277,7 +326,7 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ipvstop/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->o.connect_ms > 0 ? r->o.connect_ms : 5000L);
 	long idle = r->o.idle_ms > 0 ? r->o.idle_ms : 30000;
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (idle + 999) / 1000);
@@ -285,7 +334,7 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->o.timeout_ms);
 	/* A Content-Length over the bound is refused before a byte of the body is read. */
 	if (!r->o.on_line)
-		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)KUBE_HTTP_MAX_BODY);
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body(r));
 
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
@@ -296,20 +345,17 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
-	if (h->connect_to)
-		curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
-	/* Without proxy-url, curl follows https_proxy / no_proxy, as client-go does. */
-	if (c->proxy_url && c->proxy_url[0])
-		curl_easy_setopt(e, CURLOPT_PROXY, c->proxy_url);
-
-	if (c->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	} else if (c->ca_data && c->ca_len) {
-		struct curl_blob b = {.data = c->ca_data, .len = c->ca_len, .flags = CURL_BLOB_COPY};
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
-	} else if (c->ca_file) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	if (r->o.url) {
+		/* An agent on a node: reached directly, verified as o.tls says. */
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+		if (r->o.tls && r->o.tls->ca_file) {
+			curl_easy_setopt(e, CURLOPT_CAINFO, r->o.tls->ca_file);
+		} else {
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+			curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	} else {
+		setup_server_tls(h, e);
 	}
 	set_pem(e, c->cert_data, c->cert_len, c->cert_file, CURLOPT_SSLCERT_BLOB,
 		CURLOPT_SSLCERTTYPE, CURLOPT_SSLCERT);
@@ -318,15 +364,8 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 
 	r->headers = curl_slist_append(NULL, "Accept: application/json");
 	if (token && token[0]) {
-		/* Built in place and handed to curl; never logged or kept elsewhere. */
-		size_t tl = strlen(token) + 32;
-		char *auth = malloc(tl);
-		if (!auth)
+		if (add_token_headers(r, token) != 0)
 			return -ENOMEM;
-		snprintf(auth, tl, "Authorization: Bearer %s", token);
-		r->headers = curl_slist_append(r->headers, auth);
-		explicit_bzero(auth, tl);
-		free(auth);
 	} else if (c->username && c->password) {
 		curl_easy_setopt(e, CURLOPT_USERNAME, c->username);
 		curl_easy_setopt(e, CURLOPT_PASSWORD, c->password);
@@ -342,6 +381,21 @@ static int setup_easy(struct kube_http *h, struct kube_req *r, bool force_token,
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
 	return 0;
+}
+
+/* Whether the request got past connecting (TCP, and TLS for https). */
+static bool connected(struct kube_req *r)
+{
+	curl_off_t tcp = 0, tls = 0;
+	const char *scheme = NULL;
+	if (!r->easy)
+		return false;
+	curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &tcp);
+	curl_easy_getinfo(r->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(r->easy, CURLINFO_SCHEME, &scheme);
+	if (scheme && strcasecmp(scheme, "http") == 0)
+		return tcp > 0;
+	return tls > 0;
 }
 
 static void finish(struct kube_http *h, struct kube_req *r, long status, const char *error)
@@ -362,6 +416,8 @@ static void finish(struct kube_http *h, struct kube_req *r, long status, const c
 		.retry_after = (double)ra < KUBE_HTTP_MAX_RETRY_AFTER ? (double)ra
 								 : KUBE_HTTP_MAX_RETRY_AFTER,
 	};
+	rep.too_big = r->too_big;
+	rep.connected = connected(r);
 	req_unlink(h, r);
 	if (r->easy)
 		curl_multi_remove_handle(h->multi, r->easy);
@@ -383,7 +439,7 @@ struct kube_req *kube_http_start(struct kube_http *h, const struct kube_request_
 	r->h = h;
 	r->o = *o;
 	r->method = dup_or_null(o->method ? o->method : "GET");
-	r->path = dup_or_null(o->path);
+	r->path = dup_or_null(o->url ? o->url : o->path);
 	r->content_type = dup_or_null(o->content_type);
 	r->body = dup_or_null(o->body);
 	if (!r->method || !r->path || (o->content_type && !r->content_type) ||
@@ -432,7 +488,8 @@ static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
 		finish(h, r, 0, "cancelled");
 		return;
 	}
-	if (status == 401 && !r->retried_auth) {
+	/* An agent's 401 is its answer (cluster.c): no refresh of the credential for it. */
+	if (status == 401 && !r->retried_auth && !r->o.url) {
 		/*
 		 * A rotated token or an expired exec credential: fetch anew, try once more. Only
 		 * the first 401 for a credential refreshes it (runs the exec plugin again):
@@ -455,8 +512,13 @@ static void handle_done(struct kube_http *h, struct kube_req *r, CURLcode res)
 	}
 	if (r->too_big || res == CURLE_FILESIZE_EXCEEDED) {
 		char msg[96];
-		snprintf(msg, sizeof(msg), _("the reply is larger than %u MiB: not read"),
-			 KUBE_HTTP_MAX_BODY >> 20);
+		if (max_body(r) >= 1u << 20)
+			snprintf(msg, sizeof(msg), _("the reply is larger than %zu MiB: not read"),
+				 max_body(r) >> 20);
+		else
+			snprintf(msg, sizeof(msg), _("the reply is larger than %zu KiB: not read"),
+				 max_body(r) >> 10);
+		r->too_big = true;
 		/* What came of it is not parsed: given back now, not handed on. */
 		free(r->buf);
 		r->buf = NULL;

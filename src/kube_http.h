@@ -17,6 +17,13 @@ struct kube_reply {
 	size_t len;
 	const char *error;  /* transport error text ("Connection refused", "timed out"), or NULL */
 	double retry_after; /* seconds from Retry-After (at most KUBE_HTTP_MAX_RETRY_AFTER), 0 if none */
+	bool too_big;       /* the body passed max_body: cut off, not handed on (body is "") */
+	bool connected;     /* a connection (TCP and TLS) was made: the failure came after it */
+};
+
+/* How a server other than the API server (an ipvstop agent) is verified. */
+struct kube_tls {
+	const char *ca_file; /* its certificate must chain to this CA; NULL: not verified */
 };
 
 /* A complete line of a streamed (watch) body. Return false to cancel the request. */
@@ -40,6 +47,17 @@ struct kube_request_opts {
 	 */
 	void (*on_drop)(void *arg);
 	void *arg;
+	/*
+	 * Another server than the API server (cluster.c's agents), with the kubeconfig's
+	 * credentials: url is absolute (path is then ignored); tls (borrowed, must outlive the
+	 * request) says how it is verified; no proxy is used (the nodes are reached directly).
+	 */
+	const char *url;
+	const struct kube_tls *tls;
+	/* Also send the bearer token in this header (pods/proxy strips Authorization). */
+	const char *token_header;
+	size_t max_body;  /* largest body kept; 0: KUBE_HTTP_MAX_BODY */
+	long connect_ms;  /* connection with TLS; 0: 5 s */
 };
 
 /*

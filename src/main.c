@@ -13,12 +13,14 @@
 #include <time.h>
 
 #include "cells.h"
+#include "cluster_batch.h"
 #include "collect.h"
 #include "nls.h"
 #include "output_json.h"
 #include "output_text.h"
 #include "json_read.h"
 #include "actions.h"
+#include "agent.h"
 #include "ipvs_nl.h"
 #include "kube_side.h"
 #include "signals.h"
@@ -32,7 +34,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-enum mode { MODE_UI, MODE_BATCH, MODE_JSON };
+enum mode { MODE_UI, MODE_BATCH, MODE_JSON, MODE_SERVE };
 
 struct options {
 	enum mode mode;
@@ -53,6 +55,14 @@ struct options {
 	const char *kube_scheduler;
 	const char *proxy_mode;
 	const char *plot_path, *select; /* --plot FILE [--select VS] of a --replay */
+	/* The agent: --serve, its certificate, the /metrics real-server bound */
+	const char *serve, *tls_cert, *tls_key, *client_ca;
+	size_t metrics_max_rs;
+	/* --cluster: every node's agent (cluster.h) */
+	bool cluster;
+	long agent_port;
+	const char *agent_ca;
+	enum cluster_path agent_path;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -96,6 +106,13 @@ static void usage(FILE *f)
 		"                           (default 5)\n"
 		"      --node=NAME          this node's name in the cluster (default: host name)\n"
 		"      --readonly           change nothing: the action keys are off\n"
+		"      --cluster            with -b or -j: every node's agent, one row per node\n"
+		"      --agent-port=N       the agents' port (default 9774)\n"
+		"      --agent-ca=FILE      verify the agents' certificates with this CA\n"
+		"                           (default: not verified)\n"
+		"      --agent-path=HOW     direct (the nodes' InternalIP), proxy (the API\n"
+		"                           server's pods/proxy) or auto (default: direct, then\n"
+		"                           proxy for a node that cannot be reached)\n"
 		"\n"
 		"Changes, each previewed and confirmed (the dashboard's s, m and l keys):\n"
 		"      --load-modules       load the kernel modules IPVS needs\n"
@@ -112,6 +129,18 @@ static void usage(FILE *f)
 		"      --force              go on past a failed preflight\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"),
+	      f);
+	fputs("\n", f);
+	fputs(_("The agent, read-only, for every node (doc/agent.md):\n"
+		"      --serve=[ADDR:]PORT  serve this node over HTTPS: /snapshot,\n"
+		"                           /snapshot?summary=1, /metrics, /healthz; readers are\n"
+		"                           checked with the API server (TokenReview and\n"
+		"                           SubjectAccessReview: get nodes/ipvstop)\n"
+		"      --tls-cert=FILE, --tls-key=FILE  its certificate (default: self-signed)\n"
+		"      --client-ca=FILE     readers' client certificates are verified with this\n"
+		"                           CA (default: the cluster's, from the credentials)\n"
+		"      --metrics-max-real-servers=N  /metrics: at most N real servers' series\n"
+		"                           (the busiest; default 5000, 0: all)\n"),
 	      f);
 	fputs("\n", f);
 	fputs(_("Reading IPVS over netlink needs CAP_NET_ADMIN; without it ipvstop falls back\n"
@@ -182,6 +211,7 @@ struct opt_rule {
 _Static_assert(sizeof(enum mode) == sizeof(int), "enum mode is an int");
 _Static_assert(sizeof(enum collect_source) == sizeof(int), "enum collect_source is an int");
 _Static_assert(sizeof(enum ui_color) == sizeof(int), "enum ui_color is an int");
+_Static_assert(sizeof(enum cluster_path) == sizeof(int), "enum cluster_path is an int");
 
 #define FIELD(f) .field = offsetof(struct options, f)
 static const char *const source_words[] = {"auto", "netlink", "proc", NULL};
@@ -189,6 +219,8 @@ static const int source_values[] = {COLLECT_AUTO, COLLECT_NETLINK, COLLECT_PROC}
 static const char *const color_words[] = {"auto", "always", "never", NULL};
 static const int color_values[] = {UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER};
 static const char *const mode_words[] = {"iptables", "ipvs", "nftables", NULL};
+static const char *const path_words[] = {"direct", "proxy", "auto", NULL};
+static const int path_values[] = {CLUSTER_PATH_DIRECT, CLUSTER_PATH_PROXY, CLUSTER_PATH_AUTO};
 
 /* In the order getopt_long lists them when an abbreviation is ambiguous. */
 static const struct opt_rule opt_rules[] = {
@@ -227,6 +259,19 @@ static const struct opt_rule opt_rules[] = {
 	{"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
 	{"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
 	 .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
+	{"cluster", NULL, 0, TAKE_BOOL, FIELD(cluster), .value = true},
+	{"agent-port", NULL, 0, TAKE_LONG, FIELD(agent_port), .lo = 1, .hi = 65535,
+	 .bad = N_("%s: --agent-port wants a port number (1 to 65535), not '%s'\n")},
+	{"agent-ca", NULL, 0, TAKE_STR, FIELD(agent_ca)},
+	{"agent-path", NULL, 0, TAKE_WORD, FIELD(agent_path), .words = path_words,
+	 .values = path_values, .bad = N_("%s: --agent-path is direct, proxy or auto, not '%s'\n")},
+	{"serve", NULL, 0, TAKE_STR, FIELD(serve)},
+	{"tls-cert", NULL, 0, TAKE_STR, FIELD(tls_cert)},
+	{"tls-key", NULL, 0, TAKE_STR, FIELD(tls_key)},
+	{"client-ca", NULL, 0, TAKE_STR, FIELD(client_ca)},
+	{"metrics-max-real-servers", NULL, 0, TAKE_SIZE, FIELD(metrics_max_rs), .lo = 0,
+	 .hi = 100000000,
+	 .bad = N_("%s: --metrics-max-real-servers wants a whole number, not '%s'\n")},
 	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
 	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
 };
@@ -369,23 +414,7 @@ static int next_snapshot(struct collector *c, FILE *replay, struct snapshot *s, 
 {
 	if (!replay)
 		return collector_read(c, s);
-	char *line = NULL;
-	size_t cap = 0;
-	*end = true;
-	while (getline(&line, &cap, replay) > 0) {
-		int err = json_read_snapshot(line, s);
-		if (err == 0) {
-			*end = false;
-			break;
-		}
-		snapshot_free(s);
-		if (err == -ENOMEM) {
-			free(line);
-			return err;
-		}
-	}
-	free(line);
-	return 0;
+	return json_read_next(replay, s, end);
 }
 
 static int run(const struct options *o, FILE *record, FILE *replay)
@@ -636,6 +665,28 @@ static int run_cli_actions(const struct options *o)
 	return 0;
 }
 
+/* --cluster -b / -j: every node's agent, read from here. */
+static int run_cluster(const struct options *o)
+{
+	if (o->mode == MODE_UI || !o->kube.enabled) {
+		fprintf(stderr, _("%s: --cluster goes with -b or -j, and needs the Kubernetes API\n"),
+			PACKAGE);
+		return 2;
+	}
+	struct cluster_batch_opts bo = {
+		.kube = o->kube,
+		.cluster = {.port = (int)o->agent_port, .agent_ca = o->agent_ca,
+			    .path = o->agent_path},
+		.json = o->mode == MODE_JSON,
+		.count = o->count,
+		.interval = o->interval,
+		.kube_wait = o->kube_wait,
+	};
+	signal(SIGPIPE, SIG_IGN);
+	signals_catch_stop(on_signal);
+	return cluster_batch_run(&bo, &stop_requested);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -644,6 +695,9 @@ int main(int argc, char **argv)
 		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
 		.kube = {.enabled = true},
 		.kube_wait = 5,
+		.metrics_max_rs = 5000,
+		.agent_port = CLUSTER_AGENT_PORT,
+		.agent_path = CLUSTER_PATH_AUTO,
 	};
 
 	setlocale(LC_ALL, "");
@@ -656,13 +710,25 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	if (o.load_modules || o.set_scheduler || o.kube_scheduler || o.proxy_mode) {
+	bool acts = o.load_modules || o.set_scheduler || o.kube_scheduler || o.proxy_mode;
+	if (o.serve && (acts || o.plot_path || o.record_path)) {
+		/* The agent changes nothing and writes nothing: no action path is reachable. */
+		fprintf(stderr,
+			_("%s: --serve is read-only: it takes no action, --plot or --record\n"),
+			PACKAGE);
+		return 2;
+	}
+	if (acts) {
 		signal(SIGPIPE, SIG_IGN);
 		return run_cli_actions(&o);
 	}
 	if (o.plot_path || o.select)
 		return run_plot(&o);
+	if (o.cluster)
+		return run_cluster(&o);
 
+	if (o.serve)
+		o.mode = MODE_SERVE;
 	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		fprintf(stderr,
 			_("%s: the dashboard needs a terminal on standard input and output;\n"
@@ -711,17 +777,35 @@ int main(int argc, char **argv)
 
 	if (o.mode == MODE_UI) {
 		struct ui_opts uo = {
-			.collect = o.collect,
-			.interval = o.interval,
-			.color = o.color,
-			.record = record,
-			.replay = replay,
-			.replay_name = o.replay_path,
-			.kube = o.kube,
-			.readonly = o.readonly,
-			.force = o.force,
+		    .collect = o.collect,
+		    .interval = o.interval,
+		    .color = o.color,
+		    .record = record,
+		    .replay = replay,
+		    .replay_name = o.replay_path,
+		    .kube = o.kube,
+		    .readonly = o.readonly,
+		    .force = o.force,
+		    .agent_port = (int)o.agent_port,
+		    .agent_ca = o.agent_ca,
+		    .agent_path = o.agent_path,
 		};
 		rc = ui_run(&uo);
+	} else if (o.mode == MODE_SERVE) {
+		signals_catch_stop(on_signal);
+		struct agent_opts ao = {
+		    .listen = o.serve,
+		    .tls_cert = o.tls_cert,
+		    .tls_key = o.tls_key,
+		    .client_ca = o.client_ca,
+		    .interval = o.interval,
+		    .collect = o.collect,
+		    .kube = o.kube,
+		    .kube_wait = o.kube_wait,
+		    .replay = replay,
+		    .max_rs_series = o.metrics_max_rs,
+		};
+		rc = agent_run(&ao, &stop_requested);
 	} else {
 		signals_catch_stop(on_signal);
 		rc = run(&o, record, replay);
