@@ -796,6 +796,22 @@ START_TEST(test_problems_order)
 	snprintf(d.errors[d.n_errors++], sizeof(d.errors[0]), "kube: 403 Forbidden");
 	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_ERROR);
 	ck_assert_str_eq(why, "kube: 403 Forbidden");
+	/* iptables: the backend with more frontends */
+	memset(&d, 0, sizeof(d));
+	d.ipvs_available = true;
+	snprintf(d.running_mode, sizeof(d.running_mode), "iptables");
+	d.n_planes = 3;
+	snprintf(d.planes[0].name, sizeof(d.planes[0].name), "ipvs");
+	d.planes[0].drift = 9;
+	snprintf(d.planes[1].name, sizeof(d.planes[1].name), "iptables-nft");
+	d.planes[1].frontends = 3;
+	snprintf(d.planes[2].name, sizeof(d.planes[2].name), "iptables-legacy");
+	d.planes[2].frontends = 30;
+	d.planes[2].drift = 2;
+	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_DRIFT);
+	ck_assert_ptr_nonnull(strstr(why, "iptables-legacy"));
+	d.planes[2].drift = 0;
+	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_FINE);
 	/* IPVS not readable matters only where kube-proxy runs ipvs */
 	memset(&d, 0, sizeof(d));
 	snprintf(d.running_mode, sizeof(d.running_mode), "nftables");
@@ -821,6 +837,15 @@ START_TEST(test_problems_of_scene)
 	d.kp_waiting[0] = '\0';
 	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_DRIFT);
 	ck_assert_ptr_nonnull(strstr(why, "ipvs"));
+	scene_close(c);
+	/* the mode from the pod's log only: no plane is marked running, the mode's plane counts */
+	c = scene_open("", "nftables");
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	d.kp_waiting[0] = '\0';
+	ck_assert(!d.planes[0].running && !d.planes[1].running);
+	ck_assert_uint_gt(d.planes[1].drift, 0);
+	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_DRIFT);
+	ck_assert_ptr_nonnull(strstr(why, "nftables"));
 	scene_close(c);
 }
 END_TEST
