@@ -103,7 +103,8 @@ int digest_parse(const char *buf, size_t len, struct digest *d, char *err, size_
 
 /*
  * Copies src into dst (size bytes with the NUL), cut before a UTF-8 sequence that would not
- * fit whole: what the parser does with every string member.
+ * fit whole, each ill-formed sequence made U+FFFD as the JSON writer does: what the parser
+ * does with every string member, so that a digest parsed and written again is the same.
  */
 void digest_strcpy(char *dst, size_t size, const char *src);
 
