@@ -59,7 +59,7 @@ echo "guest-agent: $NODE serving"
 # Until the host has what it needs from this node (or LIFE seconds).
 t=0
 while [ $t -lt "$LIFE" ]; do
-	"$CURL_BIN" -s --max-time 2 "http://10.0.2.2:$FLAG_PORT/done-$NODE" >/dev/null 2>&1 && break
+	"$CURL_BIN" -sf --max-time 2 "http://10.0.2.2:$FLAG_PORT/done-$NODE" >/dev/null 2>&1 && break
 	sleep 1
 	t=$((t + 1))
 done
