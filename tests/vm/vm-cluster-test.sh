@@ -82,6 +82,7 @@ vm_build_initramfs "$WORK/initramfs.gz" test "$VM_SRCDIR/guest-agent.sh"
 TIMEOUT=${IPVSTOP_VM_TIMEOUT:-420}
 IPVSTOP_VM_SMP=1
 IPVSTOP_VM_MEM=${IPVSTOP_VM_MEM:-384M}
+boot_t0=$(vm_now)
 for n in $NODES; do
 	vm_make_disk "$WORK/disk-$n.img" 32M
 	(
@@ -93,7 +94,12 @@ for n in $NODES; do
 	echo $! >"$WORK/pid-$n"
 done
 vm_log "three VMs booting (TCG, 1 vCPU, $IPVSTOP_VM_MEM each, timeout ${TIMEOUT}s)"
-qemu_of() { pgrep -f "serial-$1.log" | head -n 1; }
+# qemu_of NODE: its QEMU's pid (not timeout's, whose command line names the log too).
+qemu_of() {
+	for _p in $(pgrep -f "serial-$1.log"); do
+		[ "$(cat "/proc/$_p/comm" 2>/dev/null)" = qemu-system-x86 ] && echo "$_p"
+	done
+}
 
 cleanup_all() {
 	for n in $NODES; do
@@ -142,7 +148,82 @@ EOF
 done
 
 # ---------------------------------------------------------------- the cluster view
-cluster_checks
+T() { tmux -L "ipvstop-vmcluster-$$" "$@"; }
+# cluster_json NAME [ARGS]: one --cluster document into json/NAME.json.
+cluster_json() {
+	_name=$1
+	shift
+	timeout 60 "$IPVSTOP" --cluster -j -n 1 "$@" >"$RESULTS/json/$_name.json" 2>"$WORK/$_name.err"
+}
+# jcheck NAME PYTHON: PYTHON (over d, the document, and rows, by node) is true.
+jcheck() {
+	python3 - "$RESULTS/json/$2.json" "$3" >"$WORK/jcheck.out" 2>&1 <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = {r["node"]: r for r in d["nodes"]}
+ok = eval(sys.argv[2])
+print(json.dumps({n: [r["state"], r["problem"], r["error"]] for n, r in rows.items()}, indent=1))
+sys.exit(0 if ok else 1)
+EOF
+	check "$1" '[ $? = 0 ]' "$WORK/jcheck.out"
+}
+cluster_json all
+jcheck "--cluster -j -n 1: the three agents ok, cp-1 without one" all \
+	'all(rows[n]["state"] == "ok" for n in ("worker-1", "worker-2", "worker-3")) and rows["cp-1"]["state"] == "no-agent"'
+jcheck "worker-2's digest has its drift (from its real kernel's table)" all \
+	'rows["worker-2"]["digest"]["drift_missing"] >= 1 and rows["worker-2"]["digest"]["drift_unowned"] >= 1'
+jcheck "worker-1's digest: no drift, IPVS read over netlink" all \
+	'rows["worker-1"]["digest"]["drift_missing"] == 0 and rows["worker-1"]["digest"]["source"] == "netlink"'
+jcheck "worker-3's row: its kube-proxy crash-loops" all \
+	'"CrashLoopBackOff" in rows["worker-3"]["problem"]'
+jcheck "problems first: worker-3 before worker-1" all \
+	'[r["node"] for r in d["nodes"]].index("worker-3") < [r["node"] for r in d["nodes"]].index("worker-1")'
+# Through the API server only a token reaches the agent (it authenticates the caller and
+# drops the credential): the reader's token, whose group may also get pods/proxy.
+cluster_json proxy --agent-path=proxy --context token-reader
+jcheck "--agent-path=proxy (a token): the same three through the API server's pods/proxy" proxy \
+	'all(rows[n]["state"] == "ok" and rows[n]["path"] == "proxy" for n in ("worker-1", "worker-2", "worker-3"))'
+cluster_json viewer --context token-viewer
+jcheck "a user without get nodes/ipvstop: forbidden, with RBAC's words" viewer \
+	'rows["worker-2"]["state"] == "forbidden" and "may not get nodes/ipvstop" in rows["worker-2"]["error"]'
+
+# The dashboard on the host (the master, cp-1): N, then worker-2's own tables.
+capture() { T capture-pane -p -t a >"$WORK/screen"; }
+expect() {
+	_n=$(echo "$1" | tr -cs 'A-Za-z0-9' '-' | cut -c1-50)
+	if wait_for "$2" "${3:-10}"; then ok "$1"; else not_ok "$1 (wanted /$2/)" "$WORK/screen"; fi
+	cp "$WORK/screen" "$RESULTS/screens/$_n.txt"
+}
+work=$WORK
+T -f /dev/null new-session -d -s a -x 180 -y 50 \
+	"env LANG=C.UTF-8 KUBECONFIG=$KUBECONFIG TERM=screen-256color $IPVSTOP --node cp-1 --no-dataplane; sleep 60"
+expect "the dashboard starts on the host" "Kubernetes v1" 20
+T send-keys -t a N
+expect "N: four nodes, three agents answering" "4 nodes: 3 ok, 0 unreachable, 0 refused, 1 without an agent" 20
+capture
+line=$(awk '/^NODE /{on=1; next} on && NF {print $1}' "$WORK/screen" | grep -n '^worker-2$' | cut -d: -f1)
+for _ in $(seq 2 "${line:-1}"); do T send-keys -t a Down; done
+T send-keys -t a Enter
+nvs=$(grep -c '^-A ' "$WORK/guest/table-worker-2.ipvsadm")
+expect "Enter on worker-2: its real kernel's $nvs virtual services, from its agent" \
+	"NODE worker-2 FROM ITS AGENT" 20
+expect "... the panes count them" "Virtual services: $nvs\b" 20
+T send-keys -t a Escape
+T send-keys -t a N
+
+# worker-1 powered off: its row says unreachable.
+p=$(qemu_of worker-1)
+kill -9 "$p" 2>/dev/null
+wait "$(cat "$WORK/pid-worker-1")" 2>/dev/null
+POWERED_OFF=worker-1
+t0=$(vm_now)
+expect "worker-1 powered off: its row says unreachable" "^worker-1 +unreachable" 20
+took=$(vm_elapsed "$t0")
+check "... within 10 s of the power-off (${took} s)" 'awk -v t="$took" "BEGIN { exit !(t <= 10) }"'
+cluster_json off
+jcheck "--cluster -j -n 1 says worker-1 unreachable, the others ok" off \
+	'rows["worker-1"]["state"] == "unreachable" and rows["worker-2"]["state"] == "ok"'
+T kill-server 2>/dev/null
 
 # ---------------------------------------------------------------- the end
 for n in $NODES; do : >"$WORK/flags/done-$n"; done
@@ -161,4 +242,5 @@ for f in "$KUBE_STATE"/tokens/*; do
 done
 grep -rlq 'PRIVATE KEY' "$RESULTS" 2>/dev/null && leaked=1
 check "no token or key in any output, screen or serial log" '[ "$leaked" = 0 ]'
+VM_T_BOOT=$(vm_elapsed "$boot_t0")
 vm_summary
