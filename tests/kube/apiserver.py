@@ -2009,7 +2009,7 @@ class App:
                 tok = tok.strip().encode()
                 for t in self.tokens:
                     if secrets.compare_digest(tok, t["value"].encode()):
-                        if t.get("expired"):
+                        if t.get("expired") or agent.DEFAULT_AUDIENCE not in agent.token_audiences(t):
                             break
                         return Identity("token:" + t["name"], t["user"], t["groups"] + ["system:authenticated"])
             raise ApiError(401, "Unauthorized", "Unauthorized")
