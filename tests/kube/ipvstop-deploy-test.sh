@@ -26,7 +26,8 @@ sock="ipvstop-deploy-$$"
 . "$here/kube-lib.sh"
 need_tools kubectl
 pids=""
-trap 'cleanup; for p in $pids; do kill "$p" 2>/dev/null; done' EXIT
+stop_all() { local p; cleanup; for p in $pids; do kill "$p" 2>/dev/null; done; }
+trap stop_all EXIT
 
 cp "$here/scenarios/agents.json" "$work/scenario.json"
 start_server
@@ -67,6 +68,10 @@ broken() {
 broken "a misspelt field is rejected (strict decoding)" \
 	'BadRequest.*unknown field "spec.template.spec.containers\[0\].imagePullPolicyy"' \
 	ipvstop-agent.yaml 's/imagePullPolicy:/imagePullPolicyy:/'
+if kubectl apply --dry-run=server --validate=warn -f "$work/broken.yaml" > "$work/out" 2>&1 &&
+	grep -q 'Warning: unknown field "spec.template.spec.containers\[0\].imagePullPolicyy"' "$work/out"; then
+	ok "with --validate=warn (fieldValidation=Warn) it is accepted with kubectl's warning"
+else not_ok "fieldValidation=Warn" "$work/out"; fi
 broken "a container without image is rejected" \
 	'is invalid: spec.template.spec.containers\[0\].image: Required value' \
 	ipvstop-agent.yaml '/^          image: /d'
