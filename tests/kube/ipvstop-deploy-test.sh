@@ -131,10 +131,10 @@ if review_token "$tokens/prometheus" token-agent; then
 else refused "the agent's token may not review tokens before deploy/ is applied" Forbidden "$work/tr.err"; fi
 
 # --- 3. deploy/ for real, then SubjectAccessReview ---------------------------------------
-if kubectl apply -f "$top/deploy/ipvstop-agent.yaml" -f "$top/deploy/ipvstop-reader.yaml" > "$work/out" 2>&1 &&
+if (apply_deploy) > "$work/out" 2>&1 &&
 	kubectl get clusterrole ipvstop-reader > /dev/null 2>&1 &&
 	kubectl -n kube-system get daemonset ipvstop-agent > /dev/null 2>&1; then
-	ok "kubectl apply -f deploy/ipvstop-agent.yaml -f deploy/ipvstop-reader.yaml stores them"
+	ok "kubectl apply -f deploy/ipvstop-agent.yaml -f deploy/ipvstop-reader.yaml (apply_deploy) stores them"
 else not_ok "kubectl apply of deploy/ for real" "$work/out"; fi
 if review_token "$tokens/prometheus" token-agent; then
 	ok "with deploy/ applied, the agent's service account may review tokens"
