@@ -55,16 +55,22 @@ bool action_agent_switched(const struct digest *d, const char *mode, char *why, 
 }
 
 /* The agents: pods labelled as deploy/ labels them, with their node and (host) address. */
-static size_t list_agents(struct kube_http *h, struct agent_ref *out, size_t max, size_t *all)
+static size_t list_agents(struct kube_http *h, struct agent_ref *out, size_t max, size_t *all,
+			  char *err, size_t errlen)
 {
 	struct call c;
 	size_t n = 0;
 	*all = 0;
+	err[0] = '\0';
 	if (call(h, "GET",
 		 "/api/v1/namespaces/" CLUSTER_AGENT_NAMESPACE
 		 "/pods?labelSelector=app.kubernetes.io%2Fname%3Dipvstop-agent",
-		 NULL, NULL, &c) != 0)
+		 NULL, NULL, &c) != 0) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return 0;
+	}
+	if (c.status != 200)
+		call_error(&c, err, errlen);
 	cJSON *list = c.status == 200 ? cJSON_Parse(c.body) : NULL;
 	call_free(&c);
 	const cJSON *item;
@@ -158,7 +164,13 @@ int action_verify_agents(struct kube_http *h, const struct action_env *env, cons
 	struct agent_ref *a = calloc(ACTION_AGENTS_MAX, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	size_t all, n = list_agents(h, a, ACTION_AGENTS_MAX, &all);
+	char err[256];
+	size_t all, n = list_agents(h, a, ACTION_AGENTS_MAX, &all, err, sizeof(err));
+	if (n == 0 && err[0]) {
+		action_say(io, true, _("The nodes' agents could not be listed (%s): not asked."), err);
+		free(a);
+		return 0;
+	}
 	if (n == 0) {
 		action_say(io, false, "%s",
 			   _("No ipvstop agents in the cluster (deploy/): the nodes' rules are "
