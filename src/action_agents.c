@@ -18,6 +18,7 @@
 struct agent_ref {
 	char node[128], pod[128], ip[64];
 	bool done, said;
+	bool other_mode; /* its last digest said kube-proxy runs another mode there */
 	char last[256]; /* what was seen last, said at the end when not done */
 };
 
@@ -29,12 +30,12 @@ static const struct digest_plane *plane_named(const struct digest *d, const char
 	return NULL;
 }
 
-bool action_agent_switched(const struct digest *d, const char *mode, char *why, size_t len)
+int action_agent_switched(const struct digest *d, const char *mode, char *why, size_t len)
 {
 	if (strcmp(d->running_mode, mode) != 0) {
 		snprintf(why, len, _("kube-proxy runs %s there"),
 			 d->running_mode[0] ? d->running_mode : "?");
-		return false;
+		return -1;
 	}
 	const struct digest_plane *p = NULL;
 	if (strcmp(mode, "iptables") == 0) {
