@@ -48,11 +48,11 @@ int action_agent_switched(const struct digest *d, const char *mode, char *why, s
 	if (!p || !p->present || p->frontends == 0) {
 		snprintf(why, len, _("kube-proxy runs %s, but its %s rules are not there (yet)"),
 			 mode, p ? p->name : mode);
-		return false;
+		return 0;
 	}
 	snprintf(why, len, _("runs %s: %s has %u frontends, %u endpoints, drift %u"), mode, p->name,
 		 p->frontends, p->endpoints, p->drift);
-	return true;
+	return 1;
 }
 
 /* The agents: pods labelled as deploy/ labels them, with their node and (host) address. */
@@ -146,11 +146,13 @@ static size_t round_of(struct kube_http *h, const struct action_env *env, const 
 		if (!a[i].done) {
 			struct digest d;
 			char why[256];
-			if (ask_agent(h, env, &a[i], &d, why, sizeof(why)) &&
-			    action_agent_switched(&d, mode, why, sizeof(why))) {
+			int sw = ask_agent(h, env, &a[i], &d, why, sizeof(why))
+					 ? action_agent_switched(&d, mode, why, sizeof(why))
+					 : 0;
+			a[i].other_mode = sw < 0;
+			if (sw > 0) {
 				a[i].done = true;
-				action_say(io, false, _("Node %s, from its agent: %s."), a[i].node,
-					   why);
+				action_say(io, false, _("Node %s, from its agent: %s."), a[i].node, why);
 			}
 			snprintf(a[i].last, sizeof(a[i].last), "%s", why);
 		}
@@ -200,10 +202,9 @@ int action_verify_agents(struct kube_http *h, const struct action_env *env, cons
 			continue;
 		/* An agent that says another mode fails the switch; one that is silent is a doubt.
 		 */
-		bool says = strstr(a[i].last, _("kube-proxy runs")) == a[i].last;
-		action_say(io, true, _("Node %s, from its agent after %.0f s: %s."), a[i].node,
-			   wait, a[i].last);
-		if (says)
+		action_say(io, true, _("Node %s, from its agent after %.0f s: %s."), a[i].node, wait,
+			   a[i].last);
+		if (a[i].other_mode)
 			rc = -EIO;
 	}
 	if (rc == 0 && done == n)

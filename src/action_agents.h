@@ -15,11 +15,12 @@
 #define ACTION_AGENTS_MAX 256
 
 /*
- * Whether a node's digest shows it switched to mode: kube-proxy runs it there and the plane
- * of that mode carries rules (ipvs: virtual services; nftables: its table; iptables: either
- * backend's chains). why gets what is wrong, or what was seen when it is right.
+ * Whether a node's digest shows it switched to mode: 1 kube-proxy runs it there and the
+ * plane of that mode carries rules (ipvs: virtual services; nftables: its table; iptables:
+ * either backend's chains); 0 it runs it, its rules not there yet; -1 it runs another mode.
+ * why gets what is wrong, or what was seen when it is right.
  */
-bool action_agent_switched(const struct digest *d, const char *mode, char *why, size_t len);
+int action_agent_switched(const struct digest *d, const char *mode, char *why, size_t len);
 
 /*
  * Asks every agent, until each says its node switched to mode or env->dataplane_wait runs
