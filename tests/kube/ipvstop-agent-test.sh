@@ -200,7 +200,10 @@ for c in slowloris bigheader garbage flood; do
 		"$work/hostile-$c.out"
 done
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$agent_pid/status")
-check "the agent's peak memory after them: ${rss} KiB (< 65536)" '[ "$rss" -lt 65536 ]'
+# (An AddressSanitizer build, as CI's, keeps freed memory in quarantine: 4x the bound there.)
+limit=65536
+[ -n "${ASAN_OPTIONS:-}" ] && limit=262144
+check "the agent's peak memory after them: ${rss} KiB (< $limit)" '[ "$rss" -lt "$limit" ]'
 
 # ---- a certificate of the operator's
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=worker-1 \
