@@ -57,6 +57,9 @@ struct digest {
 	double kp_last_sync_age;  /* seconds; NAN unknown */
 	uint64_t kp_failures;     /* sync failures since it started */
 	bool kp_warn;             /* kube.proxy.this_node.kube_proxy.warn */
+	/* This node's kube-proxy pod (kube.proxy.nodes[]): "CrashLoopBackOff", ... or "" */
+	char kp_waiting[64];
+	uint32_t kp_restarts;     /* its containers' restarts */
 
 	/* The Kubernetes side as the agent sees it */
 	bool kube_enabled, kube_synced;
@@ -91,12 +94,35 @@ int digest_write(FILE *f, const struct digest *d);
  * Parses a digest document of len bytes. Returns 0, or -EINVAL (err says what is wrong:
  * not JSON, another kind, a newer schema, a member of the wrong type), -E2BIG (longer than
  * DIGEST_MAX_BYTES) or -ENOMEM. Unknown members are ignored (a newer agent).
+ * Absent members read as 0, "", false, NAN for the doubles; strings are cut to the struct's
+ * sizes (digest_strcpy); planes and errors past the arrays' sizes are skipped. err (may be
+ * NULL) never quotes the document, only the member's name. On error *d is zeroed. cJSON
+ * cannot tell a failed allocation from bad JSON: both give -EINVAL.
  */
 int digest_parse(const char *buf, size_t len, struct digest *d, char *err, size_t errlen);
 
 /*
+ * Copies src into dst (size bytes with the NUL), cut before a UTF-8 sequence that would not
+ * fit whole, each ill-formed sequence made U+FFFD as the JSON writer does: what the parser
+ * does with every string member, so that a digest parsed and written again is the same.
+ */
+void digest_strcpy(char *dst, size_t size, const char *src);
+
+/* digest_problems' levels, worst last; the cluster view may rank its own above them. */
+enum digest_problem {
+	DIGEST_FINE = 0,
+	DIGEST_LEFTOVERS,  /* another mode's rules, sets or virtual services left behind */
+	DIGEST_CAPACITY,   /* a full ipset, Service IPs missing on kube-ipvs0, kube-proxy warns */
+	DIGEST_DRIFT,      /* the running plane lacks endpoints or sends to stale ones */
+	DIGEST_MIGRATION,  /* kube-proxy runs another mode than the configured one */
+	DIGEST_KUBE_PROXY, /* kube-proxy's sync hung, or its pod is waiting (crash-looping) */
+	DIGEST_ERROR,      /* IPVS unreadable where kube-proxy runs ipvs, or a reader failed */
+};
+
+/*
  * How bad the node looks, for the cluster view's order (problems first): 0 fine, higher
- * worse; why gets the worst problem in a few words (translated), "" when fine.
+ * worse (enum digest_problem); why gets the worst problem in a few words (translated), ""
+ * when fine. why may be NULL (len 0).
  */
 int digest_problems(const struct digest *d, char *why, size_t len);
 

@@ -98,6 +98,11 @@ static size_t utf8_len(const unsigned char *p, size_t *bad)
 	return need + 1;
 }
 
+size_t jw_utf8_len(const char *p, size_t *bad)
+{
+	return utf8_len((const unsigned char *)p, bad);
+}
+
 /* Printable ASCII but " and \\: copied as they are. */
 static bool plain(unsigned char c)
 {

@@ -47,6 +47,13 @@ void jw_double(struct jw *w, const char *key, double v);
 void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (a NUL-terminated string, *p >= 0x80),
+ * or 0 with *bad set to the bytes the writer replaces by one U+FFFD: what it keeps and what
+ * it replaces, for a reader that must hold exactly what a writer would write again.
+ */
+size_t jw_utf8_len(const char *p, size_t *bad);
+
 /* One member of an object of counters; a NULL key ends the list. */
 struct jw_u64_member {
 	const char *key;
