@@ -190,7 +190,7 @@ void digest_strcpy(char *dst, size_t size, const char *src)
 	while (*src) {
 		size_t len = 1, bad = 0;
 		const char *piece = src;
-		if ((unsigned char)*src >= 0x80 && !(len = jw_utf8_len(src, &bad))) {
+		if ((unsigned char)*src >= 0x80 && !(len = jw_utf8_len((const unsigned char *)src, &bad))) {
 			piece =
 			    "\xef\xbf\xbd"; /* U+FFFD for an ill-formed sequence, as jw writes */
 			len = 3;

@@ -72,18 +72,8 @@ static void publish(struct feed *f, struct snapshot *s)
 /* Reads the next recording line into s; false at the end. Bad lines are skipped. */
 static bool replay_next(struct feed *f, struct snapshot *s)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	bool ok = false;
-	while (getline(&line, &cap, f->replay) > 0) {
-		if (json_read_snapshot(line, s) == 0) {
-			ok = true;
-			break;
-		}
-		snapshot_free(s);
-	}
-	free(line);
-	return ok;
+	bool end = true;
+	return json_read_next(f->replay, s, &end) == 0 && !end;
 }
 
 /* CPU time of this thread, the kernel's work in its netlink dumps included. */

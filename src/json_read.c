@@ -342,3 +342,24 @@ out:
 	cJSON_Delete(j);
 	return err;
 }
+
+int json_read_next(FILE *f, struct snapshot *s, bool *end)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	*end = true;
+	while (getline(&line, &cap, f) > 0) {
+		rc = json_read_snapshot(line, s);
+		if (rc == 0) {
+			*end = false;
+			break;
+		}
+		snapshot_free(s);
+		if (rc == -ENOMEM)
+			break;
+		rc = 0;
+	}
+	free(line);
+	return rc;
+}

@@ -3,6 +3,9 @@
 #ifndef IPVSTOP_JSON_READ_H
 #define IPVSTOP_JSON_READ_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "snapshot.h"
 
 /*
@@ -12,5 +15,11 @@
  * (or whose time is not a second of 1970..9999), or -ENOMEM.
  */
 int json_read_snapshot(const char *text, struct snapshot *s);
+
+/*
+ * Reads the next good line of a recording into s, skipping lines that are not schema 1
+ * documents. Returns 0 with *end set when the recording has no more, or -ENOMEM.
+ */
+int json_read_next(FILE *f, struct snapshot *s, bool *end);
 
 #endif

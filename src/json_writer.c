@@ -52,6 +52,11 @@ static void put(struct jw *w, const void *p, size_t n)
 	w->n += n;
 }
 
+void jw_raw(struct jw *w, const void *p, size_t n)
+{
+	put(w, p, n);
+}
+
 static void put_c(struct jw *w, char c)
 {
 	if (w->n == JW_BUF)
@@ -60,12 +65,11 @@ static void put_c(struct jw *w, char c)
 }
 
 /*
- * The length of the well-formed UTF-8 sequence that starts at p (p[0] >= 0x80), or 0 and
- * in *bad the length of its longest ill-formed start (Unicode's "maximal subpart", which
- * becomes one U+FFFD). p is NUL-terminated: a continuation byte is never NUL, so reading
- * stops at the terminator at the latest.
+ * Unicode's "maximal subpart" of an ill-formed start becomes one U+FFFD. p is
+ * NUL-terminated: a continuation byte is never NUL, so reading stops at the terminator at
+ * the latest.
  */
-static size_t utf8_len(const unsigned char *p, size_t *bad)
+size_t jw_utf8_len(const unsigned char *p, size_t *bad)
 {
 	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
 	size_t need;
@@ -96,11 +100,6 @@ static size_t utf8_len(const unsigned char *p, size_t *bad)
 		hi = 0xbf;
 	}
 	return need + 1;
-}
-
-size_t jw_utf8_len(const char *p, size_t *bad)
-{
-	return utf8_len((const unsigned char *)p, bad);
 }
 
 /* Printable ASCII but " and \\: copied as they are. */
@@ -135,7 +134,7 @@ static void put_str(struct jw *w, const char *str)
 		}
 		size_t bad = 0;
 		if (c >= 0x80) {
-			size_t len = utf8_len(p, &bad);
+			size_t len = jw_utf8_len(p, &bad);
 			if (len) {
 				p += len;
 				continue;
@@ -254,6 +253,13 @@ static void member(struct jw *w, const char *key, const char *text, size_t n)
 	jw_key(w, key);
 	put(w, text, n);
 	w->need_comma = true;
+}
+
+void jw_raw_u64(struct jw *w, uint64_t v)
+{
+	char b[24];
+	char *p = digits(b + sizeof(b), v);
+	put(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 void jw_u64(struct jw *w, const char *key, uint64_t v)

@@ -48,11 +48,16 @@ void jw_bool(struct jw *w, const char *key, bool v);
 void jw_null(struct jw *w, const char *key);
 
 /*
- * The length of the well-formed UTF-8 sequence at p (a NUL-terminated string, *p >= 0x80),
- * or 0 with *bad set to the bytes the writer replaces by one U+FFFD: what it keeps and what
- * it replaces, for a reader that must hold exactly what a writer would write again.
+ * For another text format sharing the buffer (output_prom.c): n bytes as they are, and v's
+ * decimal digits; neither touches the JSON state (commas).
  */
-size_t jw_utf8_len(const char *p, size_t *bad);
+void jw_raw(struct jw *w, const void *p, size_t n);
+void jw_raw_u64(struct jw *w, uint64_t v);
+/*
+ * The length of the well-formed UTF-8 sequence that starts at p (p[0] >= 0x80, p
+ * NUL-terminated), or 0 and in *bad the length of its ill-formed start (to be one U+FFFD).
+ */
+size_t jw_utf8_len(const unsigned char *p, size_t *bad);
 
 /* One member of an object of counters; a NULL key ends the list. */
 struct jw_u64_member {

@@ -142,6 +142,9 @@ static void req_free(struct kube_req *r)
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
+	/* A body may carry a secret (the agent's TokenReview): wiped before it is freed. */
+	if (r->body)
+		explicit_bzero(r->body, strlen(r->body));
 	mem_free_all(r->method, r->path, r->content_type, r->body, r->buf, r);
 }
 

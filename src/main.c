@@ -20,6 +20,7 @@
 #include "output_text.h"
 #include "json_read.h"
 #include "actions.h"
+#include "agent.h"
 #include "ipvs_nl.h"
 #include "kube_side.h"
 #include "signals.h"
@@ -33,7 +34,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-enum mode { MODE_UI, MODE_BATCH, MODE_JSON };
+enum mode { MODE_UI, MODE_BATCH, MODE_JSON, MODE_SERVE };
 
 struct options {
 	enum mode mode;
@@ -54,6 +55,9 @@ struct options {
 	const char *kube_scheduler;
 	const char *proxy_mode;
 	const char *plot_path, *select; /* --plot FILE [--select VS] of a --replay */
+	/* The agent: --serve, its certificate, the /metrics real-server bound */
+	const char *serve, *tls_cert, *tls_key, *client_ca;
+	size_t metrics_max_rs;
 	/* --cluster: every node's agent (cluster.h) */
 	bool cluster;
 	long agent_port;
@@ -125,6 +129,18 @@ static void usage(FILE *f)
 		"      --force              go on past a failed preflight\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"),
+	      f);
+	fputs("\n", f);
+	fputs(_("The agent, read-only, for every node (doc/agent.md):\n"
+		"      --serve=[ADDR:]PORT  serve this node over HTTPS: /snapshot,\n"
+		"                           /snapshot?summary=1, /metrics, /healthz; readers are\n"
+		"                           checked with the API server (TokenReview and\n"
+		"                           SubjectAccessReview: get nodes/ipvstop)\n"
+		"      --tls-cert=FILE, --tls-key=FILE  its certificate (default: self-signed)\n"
+		"      --client-ca=FILE     readers' client certificates are verified with this\n"
+		"                           CA (default: the cluster's, from the credentials)\n"
+		"      --metrics-max-real-servers=N  /metrics: at most N real servers' series\n"
+		"                           (the busiest; default 5000, 0: all)\n"),
 	      f);
 	fputs("\n", f);
 	fputs(_("Reading IPVS over netlink needs CAP_NET_ADMIN; without it ipvstop falls back\n"
@@ -249,6 +265,13 @@ static const struct opt_rule opt_rules[] = {
 	{"agent-ca", NULL, 0, TAKE_STR, FIELD(agent_ca)},
 	{"agent-path", NULL, 0, TAKE_WORD, FIELD(agent_path), .words = path_words,
 	 .values = path_values, .bad = N_("%s: --agent-path is direct, proxy or auto, not '%s'\n")},
+	{"serve", NULL, 0, TAKE_STR, FIELD(serve)},
+	{"tls-cert", NULL, 0, TAKE_STR, FIELD(tls_cert)},
+	{"tls-key", NULL, 0, TAKE_STR, FIELD(tls_key)},
+	{"client-ca", NULL, 0, TAKE_STR, FIELD(client_ca)},
+	{"metrics-max-real-servers", NULL, 0, TAKE_SIZE, FIELD(metrics_max_rs), .lo = 0,
+	 .hi = 100000000,
+	 .bad = N_("%s: --metrics-max-real-servers wants a whole number, not '%s'\n")},
 	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
 	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
 };
@@ -391,23 +414,7 @@ static int next_snapshot(struct collector *c, FILE *replay, struct snapshot *s, 
 {
 	if (!replay)
 		return collector_read(c, s);
-	char *line = NULL;
-	size_t cap = 0;
-	*end = true;
-	while (getline(&line, &cap, replay) > 0) {
-		int err = json_read_snapshot(line, s);
-		if (err == 0) {
-			*end = false;
-			break;
-		}
-		snapshot_free(s);
-		if (err == -ENOMEM) {
-			free(line);
-			return err;
-		}
-	}
-	free(line);
-	return 0;
+	return json_read_next(replay, s, end);
 }
 
 static int run(const struct options *o, FILE *record, FILE *replay)
@@ -688,6 +695,7 @@ int main(int argc, char **argv)
 		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
 		.kube = {.enabled = true},
 		.kube_wait = 5,
+		.metrics_max_rs = 5000,
 		.agent_port = CLUSTER_AGENT_PORT,
 		.agent_path = CLUSTER_PATH_AUTO,
 	};
@@ -702,7 +710,15 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	if (o.load_modules || o.set_scheduler || o.kube_scheduler || o.proxy_mode) {
+	bool acts = o.load_modules || o.set_scheduler || o.kube_scheduler || o.proxy_mode;
+	if (o.serve && (acts || o.plot_path || o.record_path)) {
+		/* The agent changes nothing and writes nothing: no action path is reachable. */
+		fprintf(stderr,
+			_("%s: --serve is read-only: it takes no action, --plot or --record\n"),
+			PACKAGE);
+		return 2;
+	}
+	if (acts) {
 		signal(SIGPIPE, SIG_IGN);
 		return run_cli_actions(&o);
 	}
@@ -711,6 +727,8 @@ int main(int argc, char **argv)
 	if (o.cluster)
 		return run_cluster(&o);
 
+	if (o.serve)
+		o.mode = MODE_SERVE;
 	if (o.mode == MODE_UI && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		fprintf(stderr,
 			_("%s: the dashboard needs a terminal on standard input and output;\n"
@@ -770,6 +788,21 @@ int main(int argc, char **argv)
 			.force = o.force,
 		};
 		rc = ui_run(&uo);
+	} else if (o.mode == MODE_SERVE) {
+		signals_catch_stop(on_signal);
+		struct agent_opts ao = {
+		    .listen = o.serve,
+		    .tls_cert = o.tls_cert,
+		    .tls_key = o.tls_key,
+		    .client_ca = o.client_ca,
+		    .interval = o.interval,
+		    .collect = o.collect,
+		    .kube = o.kube,
+		    .kube_wait = o.kube_wait,
+		    .replay = replay,
+		    .max_rs_series = o.metrics_max_rs,
+		};
+		rc = agent_run(&ao, &stop_requested);
 	} else {
 		signals_catch_stop(on_signal);
 		rc = run(&o, record, replay);

@@ -7,6 +7,7 @@ set -e
 PKGS="build-essential autoconf automake autopoint gettext pkg-config \
 libnl-3-dev libnl-genl-3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev libkmod-dev libyaml-dev check \
 libnftables-dev libnftnl-dev libmnl-dev libiptc-dev libipset-dev libnl-route-3-dev \
+libmicrohttpd-dev libgnutls28-dev \
 nftables iptables ipset \
 qemu-system-x86 busybox-static ipvsadm kmod cpio iproute2 util-linux tmux python3 \
 locales valgrind clang libclang-rt-dev"

@@ -53,6 +53,9 @@ import urllib.parse
 import uuid
 from collections import OrderedDict, deque
 
+import apiserver_agent as agent
+from apiserver_agent import ApiError, bad_request
+
 # ---------------------------------------------------------------------------------------
 # Small helpers
 
@@ -145,15 +148,6 @@ def format_selector(sel):
 RAND_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
 
 
-class ApiError(Exception):
-    """An error answered as a metav1 Status."""
-
-    def __init__(self, code, reason, message, details=None, headers=None, cont=None):
-        super().__init__(message)
-        self.code, self.reason, self.message = code, reason, message
-        self.details, self.headers, self.cont = details, headers or {}, cont
-
-
 def status_obj(code, reason, message, details=None, cont=None):
     st = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
           "message": message, "reason": reason, "code": code}
@@ -171,16 +165,9 @@ def not_found(res, name):
     return ApiError(404, "NotFound", '%s "%s" not found' % (res.qualified(), name), d)
 
 
-def bad_request(msg):
-    return ApiError(400, "BadRequest", msg)
-
-
 def invalid(res, name, causes):
     """422 Invalid, as field validation reports it."""
-    d = {"name": name, "group": res.group, "kind": res.kind,
-         "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes]}
-    msg = '%s "%s" is invalid: %s' % (res.kind, name, ", ".join("%s: %s" % (f, m) for f, m in causes))
-    return ApiError(422, "Invalid", msg, d)
+    return agent.invalid_kind(res.kind, res.group, name, causes)
 
 
 # ---------------------------------------------------------------------------------------
@@ -210,13 +197,22 @@ RESOURCES = [
     Res("namespaces", "", "v1", "Namespace", False, ["ns"],
         ["create", "delete", "get", "list", "patch", "update", "watch"], subs=["status"]),
     Res("nodes", "", "v1", "Node", False, ["no"], subs=["status"]),
-    Res("pods", "", "v1", "Pod", True, ["po"], cats=["all"], subs=["log", "status"]),
+    Res("pods", "", "v1", "Pod", True, ["po"], cats=["all"], subs=["log", "proxy", "status"]),
     Res("services", "", "v1", "Service", True, ["svc"],
         ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
         cats=["all"], subs=["status"]),
     Res("configmaps", "", "v1", "ConfigMap", True, ["cm"]),
     Res("daemonsets", "apps", "v1", "DaemonSet", True, ["ds"], cats=["all"], subs=["status"]),
+    Res("serviceaccounts", "", "v1", "ServiceAccount", True, ["sa"]),
     Res("endpointslices", "discovery.k8s.io", "v1", "EndpointSlice", True),
+    Res("clusterroles", "rbac.authorization.k8s.io", "v1", "ClusterRole", False),
+    Res("clusterrolebindings", "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", False),
+    Res("roles", "rbac.authorization.k8s.io", "v1", "Role", True),
+    Res("rolebindings", "rbac.authorization.k8s.io", "v1", "RoleBinding", True),
+    Res("subjectaccessreviews", "authorization.k8s.io", "v1", "SubjectAccessReview", False,
+        verbs=["create"], table=False),
+    Res("tokenreviews", "authentication.k8s.io", "v1", "TokenReview", False,
+        verbs=["create"], table=False),
     Res("selfsubjectaccessreviews", "authorization.k8s.io", "v1", "SelfSubjectAccessReview", False,
         verbs=["create"], table=False),
     Res("selfsubjectrulesreviews", "authorization.k8s.io", "v1", "SelfSubjectRulesReview", True,
@@ -1649,7 +1645,8 @@ def storage_hash(r):
                             .digest()[:8]).decode()
 
 
-SUB_VERBS = {"status": ["get", "patch", "update"], "log": ["get"]}
+SUB_VERBS = {"status": ["get", "patch", "update"], "log": ["get"],
+             "proxy": ["create", "delete", "get", "patch", "update"]}
 
 
 def api_resource_list(group, version):
@@ -1779,27 +1776,36 @@ def rule_matches(rule, a):
 
 
 class Authorizer:
-    def __init__(self, bindings):
+    """The scenario's "rbac" entries, kubeadm's built-in bindings, and the RBAC objects in
+    the store (ClusterRoles, ClusterRoleBindings, Roles, RoleBindings: stored())."""
+
+    def __init__(self, bindings, stored=None):
         self.bindings = BUILTIN_BINDINGS + list(bindings or [])
+        self.stored = stored
+
+    def all_bindings(self):
+        return self.bindings + (self.stored() if self.stored else [])
 
     def check(self, ident, a):
-        for b in self.bindings:
+        for b in self.all_bindings():
             for subj in b.get("subjects") or []:
                 kind, _, name = subj.partition(":")
                 if (kind == "user" and name == ident.user) or (kind == "group" and name in ident.groups):
                     for rule in b.get("rules") or []:
                         if rule_matches(rule, a):
                             scoped = bool(rule.get("namespaces"))
+                            label = (b.get("labels") or {}).get(subj) or \
+                                ("User" if kind == "user" else "Group", name)
                             return True, 'RBAC: allowed by %s "%s" of %s "%s" to %s "%s"' % (
-                                "RoleBinding" if scoped else "ClusterRoleBinding",
+                                b.get("bindingKind") or ("RoleBinding" if scoped else "ClusterRoleBinding"),
                                 b["name"] + ("/" + a.get("namespace", "") if scoped else ""),
-                                "Role" if scoped else "ClusterRole", b.get("role", b["name"]),
-                                "User" if kind == "user" else "Group", name)
+                                b.get("roleKind") or ("Role" if scoped else "ClusterRole"),
+                                b.get("role", b["name"]), label[0], label[1])
         return False, ""
 
     def rules_for(self, ident, ns):
         res, nonres = [], []
-        for b in self.bindings:
+        for b in self.all_bindings():
             if not any((s == "user:" + ident.user) or (s.startswith("group:") and s[6:] in ident.groups)
                        for s in b.get("subjects") or []):
                 continue
@@ -1934,7 +1940,8 @@ class App:
         self.anonymous = scenario.get("anonymous", True)
         self.aggregated = scenario.get("aggregatedDiscovery", True)
         self.watch_chunking = scenario.get("watchChunking", "event")
-        self.authz = Authorizer(scenario.get("rbac"))
+        self.authz = Authorizer(scenario.get("rbac"), lambda: agent.stored_bindings(self.store))
+        self.proxy_timeout = float(scenario.get("proxyTimeoutSeconds", 10))
         self.faults = Faults()
         self.stop = threading.Event()
         self.release = threading.Condition()
@@ -2097,6 +2104,9 @@ class App:
             pod, logs = c.kube_proxy_pod(n, ds, state, text, started)
             st.write("pods", pod)
             self.pod_logs[("kube-system", pod["metadata"]["name"])] = logs
+        for n in c.nodes:
+            if n.get("agent"):
+                st.write("pods", agent.agent_pod(c, n, n["agent"]))
         self.refresh_ds_status()
         if self.args.generate_services:
             st.gen = Generated(self.args.generate_services, self.args.endpoints_per_service, c.nodes,
@@ -2692,6 +2702,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.partial = None
         split = urllib.parse.urlsplit(self.path)
         self.urlpath = split.path
+        self.rawquery = split.query
         qs = urllib.parse.parse_qs(split.query, keep_blank_values=True)
         self.qs = qs
         self.q = {k: v[-1] for k, v in qs.items()}
@@ -2713,6 +2724,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.entry["body"] = json.loads(text)
             except ValueError:
                 self.entry["body"] = text[:65536]
+        if "body" in self.entry and self.urlpath.rstrip("/").endswith("/tokenreviews"):
+            self.entry["body"] = agent.scrub_token_review(self.entry["body"])
         try:
             if self.urlpath == "/_control" or self.urlpath.startswith("/_control/"):
                 self.control()
@@ -2900,6 +2913,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ns = None
         if rest[0] == "namespaces" and len(rest) >= 3 and not (len(rest) == 3 and rest[2] in ("status", "finalize")):
             ns, rest = rest[1], rest[2:]
+        if group == "" and ns is not None and len(rest) >= 3 and rest[0] == "pods" and rest[2] == "proxy":
+            return self.pod_proxy(ns, rest[1])
         if len(rest) > 3:
             raise self.not_found_path()
         res = RES_BY_GVR.get((group, version, rest[0]))
@@ -3296,6 +3311,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         md["managedFields"] = mf
         self.entry["fieldManager"] = manager
 
+    def check_fields(self, res, obj, old):
+        """Strict decoding (fieldValidation: Strict fails on unknown fields, Warn, the
+        default, warns, Ignore passes) and required fields; returns the Warning header."""
+        mode = self.q.get("fieldValidation") or "Warn"
+        if mode not in ("Strict", "Warn", "Ignore"):
+            raise bad_request('fieldValidation: Unsupported value: "%s": supported values: "Ignore", '
+                              '"Strict", "Warn"' % mode)
+        warnings = agent.strict_decode(res.kind, res.api_version, obj, mode)
+        causes = agent.required_causes(res.kind, obj, old)
+        if causes:
+            raise invalid(res, obj["metadata"].get("name", ""), causes)
+        if not warnings:
+            return {}
+        self.entry["warnings"] = warnings
+        return {"Warning": ", ".join('299 - "%s"' % w.replace('"', '\\"') for w in warnings)}
+
     def validate(self, res, new, old):
         name = new["metadata"]["name"]
         if res.name == "services":
@@ -3372,6 +3403,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise ApiError(500, "InternalError", "Internal error occurred: resourceVersion should not "
                                "be set on objects to be created")
             obj["kind"], obj["apiVersion"] = res.kind, res.api_version
+            warn = self.check_fields(res, obj, None)
             self.validate(res, obj, None)
             md["uid"] = str(uuid.uuid4())
             md["creationTimestamp"] = rfc3339(time.time())
@@ -3393,7 +3425,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.write(res.name, obj)
         if not dry:
             app.after_write(res, None, obj)
-        self.send_json(201, obj)
+        self.send_json(201, obj, warn)
 
     def update(self, res, ns, name, sub, is_patch):
         app, st = self.app, self.app.store
@@ -3460,7 +3492,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 new = merged
             elif res.name in STATUS_SUBRESOURCE and "status" in old:
                 new["status"] = copy.deepcopy(old["status"])
+            warn = {}
             if sub != "status":
+                warn = self.check_fields(res, new, old)
                 self.validate(res, new, old)
             if res.name == "daemonsets" and old.get("spec") != new.get("spec"):
                 md["generation"] = omd.get("generation", 1) + 1
@@ -3469,13 +3503,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     md.setdefault("annotations", {})["deprecated.daemonset.template.generation"] = str(tg + 1)
             if new == old:
                 self.entry["noop"] = True
-                return self.send_json(200, old)
+                return self.send_json(200, old, warn)
             self.managed(res, new, op, fields, sub)
             if not dry:
                 st.write(res.name, new)
         if not dry:
             app.after_write(res, old, new)
-        self.send_json(200, new)
+        self.send_json(200, new, warn)
 
     def delete(self, res, ns, name):
         app, st = self.app, self.app.store
@@ -3527,22 +3561,39 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                              "details": d})
 
+    def pod_proxy(self, ns, name_field):
+        """GET (any method) /api/v1/namespaces/NS/pods/[https:]NAME[:PORT]/proxy/PATH: needs
+        "get pods/proxy" (the verb of the method), the name as it stands in the URL."""
+        verb = {"GET": "get", "HEAD": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
+                "DELETE": "delete"}[self.command]
+        self.entry["verb"] = verb
+        self.authorize({"verb": verb, "group": "", "resource": "pods", "subresource": "proxy",
+                        "namespace": ns, "name": name_field})
+        marker = "/pods/%s/proxy" % name_field
+        rest = self.urlpath[self.urlpath.index(marker) + len(marker):]
+        agent.proxy_to_pod(self, ns, name_field, rest, self.app.proxy_timeout)
+
     def review(self, res):
         obj = self.parse_body(res)
         spec = obj.get("spec") or {}
         ident = self.ident
         out = {"kind": res.kind, "apiVersion": res.api_version, "metadata": {"creationTimestamp": None}}
-        if res.name == "selfsubjectaccessreviews":
-            ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
-            if bool(ra) == bool(nra):
-                raise invalid(res, "", [("spec.resourceAttributes", 'Invalid value: "null": exactly one of '
-                                         'nonResourceAttributes or resourceAttributes must be specified')])
-            if ra:
-                a = {"verb": ra.get("verb", ""), "group": ra.get("group", ""), "resource": ra.get("resource", ""),
-                     "subresource": ra.get("subresource", ""), "namespace": ra.get("namespace", ""),
-                     "name": ra.get("name", "")}
-            else:
-                a = {"verb": nra.get("verb", ""), "path": nra.get("path", "")}
+        if res.name == "tokenreviews":
+            status = agent.token_review(spec, self.app.tokens)
+            out.update(spec={k: v for k, v in spec.items() if k != "token"}, status=status)
+            self.entry["review"] = {"authenticated": status["authenticated"],
+                                    "user": status["user"].get("username")}
+        elif res.name == "subjectaccessreviews":
+            user, groups = agent.sar_subject(spec)
+            a = agent.review_attributes(spec, res.kind)
+            allowed, reason = self.app.authz.check(Identity("review", user, groups), a)
+            status = {"allowed": allowed}
+            if reason:
+                status["reason"] = reason
+            out.update(spec=spec, status=status)
+            self.entry["review"] = dict(a, user=user, groups=groups, allowed=allowed)
+        elif res.name == "selfsubjectaccessreviews":
+            a = agent.review_attributes(spec, res.kind)
             allowed, reason = self.app.authz.check(ident, a)
             status = {"allowed": allowed}
             if reason:
@@ -3699,7 +3750,44 @@ def app_control(self, a):
             new["data"]["config.conf"] = a.get("text") or kube_proxy_config_text(a)
             st.write("configmaps", new)
         return {"ok": True, "resourceVersion": st.rv}
+    if act in ("agent", "node", "proxy-timeout"):
+        return app_control_agents(self, a)
     raise bad_request("unknown control action %r" % act)
+
+
+def app_control_agents(self, a):
+    """Control: "agent" (create, replace or with absent: true delete node's ipvstop-agent pod),
+    "node" (change a node's internalIP or readiness: the Node object is written again),
+    "proxy-timeout" (seconds the pods/proxy waits for a pod)."""
+    act, st, c = a["action"], self.store, self.cluster
+    if act == "proxy-timeout":
+        self.proxy_timeout = float(a["seconds"])
+        return {"ok": True}
+    i, node = next(((i, n) for i, n in enumerate(c.nodes) if n["name"] == a.get("node")), (None, None))
+    if node is None:
+        raise not_found(RES_BY_NAME["nodes"], str(a.get("node")))
+    with st.lock:
+        if act == "node":
+            for k in ("internalIP", "internalIP6", "externalIP", "ready", "unschedulable", "labels"):
+                if k in a:
+                    node[k] = a[k]
+            old = st.get("nodes", None, node["name"])
+            new = c.node(i, node)
+            for k in ("uid", "creationTimestamp"):
+                new["metadata"][k] = old["metadata"][k]
+            st.write("nodes", new)
+            return {"ok": True, "resourceVersion": st.rv}
+        spec = {k: v for k, v in a.items() if k not in ("action", "node")}
+        pod = agent.agent_pod(c, node, spec)
+        name = pod["metadata"]["name"]
+        if st.get("pods", "kube-system", name) is not None:
+            st.remove("pods", "kube-system", name)
+        if spec.get("absent"):
+            node.pop("agent", None)
+            return {"ok": True, "resourceVersion": st.rv}
+        node["agent"] = spec or True
+        st.write("pods", pod)
+        return {"ok": True, "resourceVersion": st.rv, "pod": name}
 
 
 MISSING = object()

@@ -31,6 +31,9 @@
 # Callers may set VM_NET=user: vm_boot gives the guest a virtio NIC on QEMU's
 # user network (eth0 after modprobe virtio_net; the guest takes 10.0.2.15/24,
 # gateway 10.0.2.2, which reaches the host's 127.0.0.1). Unset: no NIC.
+# VM_NET_FWD: QEMU user-network forwards from the host into the guest, comma-separated
+# (vm-cluster-test.sh: hostfwd=tcp:127.0.0.31:9774-:9774, an agent per VM on its own
+# host loopback address).
 #
 # Environment knobs:
 #   IPVSTOP_VM_CACHE       kernel cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/ipvstop-vm)
@@ -438,7 +441,7 @@ vm_boot() { # initramfs disk log timeout append
 	_net=
 	case ${VM_NET:-} in
 	'') ;;
-	user) _net="-netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile=" ;;
+	user) _net="-netdev user,id=net0${VM_NET_FWD:+,$VM_NET_FWD} -device virtio-net-pci,netdev=net0,romfile=" ;;
 	*) vm_die "VM_NET=$VM_NET: only 'user' is known" ;;
 	esac
 	_t0=$(vm_now)
