@@ -162,7 +162,7 @@ struct cluster_cells {
 	char rules[32];      /* frontends/endpoints of the running plane (IPVS: services/reals) */
 	char drift[32];      /* missing/stale/unowned */
 	char leftovers[16];
-	char sync[32];       /* kube-proxy's sync: "ok", "hung", "3 failed", "?" */
+	char sync[32];       /* kube-proxy: "CrashLoopBackOff", "hung", "3 failed", "ok, 4s ago", "?" */
 	char cps[16];        /* new connections per second, summed over the virtual services */
 };
 /* configured_mode: the cluster's (cluster_view), for rows without a digest. */

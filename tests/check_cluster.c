@@ -129,6 +129,9 @@ START_TEST(test_classify_bad_answers)
 				  false, err, sizeof(err)),
 			 CLUSTER_BAD_ANSWER);
 	ck_assert_str_eq(err, "the answer is larger than 64 KiB");
+	/* Cut at the cap with no transport error text (curl's own refusal of a Content-Length). */
+	ck_assert_int_eq(classify(200, "", NULL, true, false, err, sizeof(err)), CLUSTER_BAD_ANSWER);
+	ck_assert_str_eq(err, "the answer is larger than 64 KiB");
 	/* Past the cap without the transport's help: the parser refuses it too. */
 	size_t big = DIGEST_MAX_BYTES + 100;
 	char *huge = malloc(big + 1);
@@ -224,6 +227,11 @@ START_TEST(test_cells)
 	ck_assert_str_eq(c.planes, "ipvs*");
 	ck_assert_str_eq(c.rules, "12/30");
 	ck_assert_str_eq(c.drift, "0/0/0");
+	ck_assert_str_eq(c.cps, "5");
+	/* An agent that wrote its rate as null (unknown): said so, not a unit out of range. */
+	r.d.cps = NAN;
+	cluster_row_cells(&r, "iptables", &c);
+	ck_assert_str_eq(c.cps, "?");
 	/* Without an agent: the cluster's configured mode and the pod's log. */
 	struct cluster_row na = row("m", CLUSTER_NO_AGENT, 0, false);
 	na.kp.known = true;
