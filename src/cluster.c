@@ -85,9 +85,12 @@ struct cluster {
 	struct cluster_view latest;
 };
 
+/* Seconds between two polls of a node: -d, longer on a cluster too big for it. */
 static double interval_of(const struct cluster *c)
 {
-	return c->o.interval > 0 ? c->o.interval : 2.0;
+	double i = c->o.interval > 0 ? c->o.interval : 2.0;
+	double least = (double)c->n_nodes / CLUSTER_AGENT_PER_SECOND;
+	return i > least ? i : least;
 }
 
 static bool stopping(struct cluster *c)
