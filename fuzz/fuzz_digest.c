@@ -33,17 +33,26 @@ static bool same_double(double back, double v)
 	return fabs(back - v) <= 0.0005 + fabs(v) * 1e-15;
 }
 
-/* The written form parsed back holds what d held (doubles aside: written with 3 decimals). */
+/* digest_write into a new buffer (free it); aborts on failure. */
+static char *write_all(const struct digest *d, size_t *len)
+{
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
+	if (!f || digest_write(f, d) != 0 || fclose(f) != 0)
+		abort();
+	return text;
+}
+
+/*
+ * The written form parsed back holds what d held (doubles aside: written with 3 decimals),
+ * and written again is the same bytes.
+ */
 static void check_round_trip(const struct digest *d)
 {
-	char *text = NULL, err[128];
-	size_t len = 0;
+	char err[128];
+	size_t len, len2;
 	struct digest back;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		abort();
-	if (digest_write(f, d) != 0 || fclose(f) != 0)
-		abort();
+	char *text = write_all(d, &len);
 	if (digest_parse(text, len, &back, err, sizeof(err)) != 0) {
 		fprintf(stderr, "written digest does not parse: %s\n", err);
 		abort();
@@ -51,11 +60,18 @@ static void check_round_trip(const struct digest *d)
 	if (back.services != d->services || back.leftovers != d->leftovers ||
 	    back.n_planes != d->n_planes || back.n_errors != d->n_errors ||
 	    strcmp(back.node, d->node) != 0 || back.kp_hung != d->kp_hung ||
-	    !same_double(back.time, d->time) || !same_double(back.kp_last_sync_age, d->kp_last_sync_age))
+	    !same_double(back.time, d->time) ||
+	    !same_double(back.kp_last_sync_age, d->kp_last_sync_age))
 		abort();
 	for (size_t i = 0; i < d->n_errors; i++)
 		if (strcmp(back.errors[i], d->errors[i]) != 0)
 			abort();
+	char *again = write_all(&back, &len2);
+	if (len2 != len || memcmp(again, text, len) != 0) {
+		fprintf(stderr, "written twice, two documents:\n%s\n%s\n", text, again);
+		abort();
+	}
+	free(again);
 	free(text);
 }
 

@@ -732,7 +732,7 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 	snprintf(a.node, sizeof(a.node), "%s", kube.node);
 	struct kube_config_opts kco;
 	kube_side_config_opts(&o->kube, &kco);
-	a.auth = agent_auth_new(&kco, a.node, err, sizeof(err));
+	a.auth = agent_auth_new(&kco, a.node, o->token_audience, err, sizeof(err));
 	if (!a.auth) {
 		fprintf(stderr, _("%s: --serve needs Kubernetes credentials to check readers: %s\n"),
 			PACKAGE, err);

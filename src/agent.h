@@ -20,6 +20,7 @@ struct agent_opts {
 	const char *listen;             /* "[ADDR:]PORT": ":9774", "10.0.0.5:9774", "[::1]:9774" */
 	const char *tls_cert, *tls_key; /* PEM files; both NULL: a self-signed pair */
 	const char *client_ca;		/* readers' client certificates; NULL: the cluster's CA */
+	const char *token_audience;	/* readers' tokens may be for it ("ipvstop"); "": no */
 	double interval;                /* seconds between reads */
 	struct collect_opts collect;
 	struct kube_side_opts kube;

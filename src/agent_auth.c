@@ -31,12 +31,20 @@ struct agent_auth {
 	struct kube_credentials cred;
 	struct kube_http *h;
 	char node[256];
+	/*
+	 * The TokenReview's spec.audiences as JSON ("[\"ipvstop\",\"https://kubernetes...\"]"):
+	 * the agent's own and the API server's, read from the agent's own token; NULL: none
+	 * asked (the API server's default, its own audience).
+	 */
+	char *audiences;
+	char *audience; /* --token-audience, or NULL */
+	bool aud_asked; /* the API server's audiences were asked for (once) */
 	struct auth_entry cache[AGENT_AUTH_CACHE];
 	size_t next; /* the slot replaced next when none is free */
 };
 
-struct agent_auth *agent_auth_new(const struct kube_config_opts *o, const char *node, char *err,
-				  size_t errlen)
+struct agent_auth *agent_auth_new(const struct kube_config_opts *o, const char *node,
+				  const char *audience, char *err, size_t errlen)
 {
 	struct agent_auth *a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -54,6 +62,8 @@ struct agent_auth *agent_auth_new(const struct kube_config_opts *o, const char *
 		return NULL;
 	}
 	snprintf(a->node, sizeof(a->node), "%s", node);
+	if (audience && audience[0])
+		a->audience = strdup(audience);
 	pthread_mutex_init(&a->cache_lock, NULL);
 	pthread_mutex_init(&a->call_lock, NULL);
 	return a;
@@ -65,6 +75,8 @@ void agent_auth_free(struct agent_auth *a)
 		return;
 	kube_http_free(a->h);
 	kube_credentials_free(&a->cred);
+	cJSON_free(a->audiences);
+	free(a->audience);
 	pthread_mutex_destroy(&a->cache_lock);
 	pthread_mutex_destroy(&a->call_lock);
 	free(a);
@@ -135,20 +147,24 @@ struct who {
 	cJSON *groups; /* owned: an array of strings, or NULL */
 };
 
+static void ask_audiences(struct agent_auth *a);
+
 static int token_review(struct agent_auth *a, const char *token, struct who *w, char *why,
 			size_t len)
 {
+	ask_audiences(a);
 	/*
 	 * Written by hand, not through cJSON, so that no copy of the token is left in freed
 	 * memory: the token is a b64token (token_ok), nothing in it needs escaping.
 	 */
 	static const char fmt[] = "{\"apiVersion\":\"authentication.k8s.io/v1\","
-				  "\"kind\":\"TokenReview\",\"spec\":{\"token\":\"%s\"}}";
-	size_t n = sizeof(fmt) + strlen(token);
+				  "\"kind\":\"TokenReview\",\"spec\":{\"token\":\"%s\"%s%s}}";
+	const char *aud = a->audiences ? a->audiences : "";
+	size_t n = sizeof(fmt) + strlen(token) + strlen(aud) + 16;
 	char *body = malloc(n);
 	if (!body)
 		return -ENOMEM;
-	snprintf(body, n, fmt, token);
+	snprintf(body, n, fmt, token, aud[0] ? ",\"audiences\":" : "", aud);
 	struct review_call c;
 	post(a, "/apis/authentication.k8s.io/v1/tokenreviews", body, &c);
 	explicit_bzero(body, n);
@@ -238,6 +254,64 @@ static int access_review(struct agent_auth *a, struct who *w, char *why, size_t 
 	}
 	cJSON_Delete(root);
 	return rc;
+}
+
+/*
+ * Readers' tokens may be made for the agents (kubectl create token --audience ipvstop), which
+ * the API server refuses for anything else: the TokenReview then asks for that audience and
+ * the API server's own. Its own are what a review of the agent's own token answers when it
+ * asks for none (status.audiences). Asked once, at the first review; a credential without
+ * a token (a client certificate) leaves the API server's default, and the log says so.
+ */
+static void ask_audiences(struct agent_auth *a)
+{
+	if (a->aud_asked || !a->audience)
+		return;
+	a->aud_asked = true;
+	const char *own = NULL;
+	char err[256];
+	cJSON *got = NULL;
+	if (kube_credentials_token(&a->cred, false, &own, err, sizeof(err)) == 0 && own && own[0]) {
+		cJSON *req = cJSON_CreateObject(), *spec = cJSON_CreateObject();
+		cJSON_AddStringToObject(req, "apiVersion", "authentication.k8s.io/v1");
+		cJSON_AddStringToObject(req, "kind", "TokenReview");
+		cJSON_AddItemToObject(req, "spec", spec);
+		cJSON_AddStringToObject(spec, "token", own);
+		char *body = cJSON_PrintUnformatted(req);
+		cJSON *t = cJSON_GetObjectItemCaseSensitive(spec, "token");
+		explicit_bzero(t->valuestring, strlen(t->valuestring));
+		cJSON_Delete(req);
+		struct review_call c;
+		if (body) {
+			post(a, "/apis/authentication.k8s.io/v1/tokenreviews", body, &c);
+			explicit_bzero(body, strlen(body));
+			cJSON_free(body);
+			got = cJSON_Parse(c.body && c.status == 201 ? c.body : "");
+			if (c.body)
+				explicit_bzero(c.body, strlen(c.body));
+			free(c.body);
+		}
+	}
+	cJSON *auds = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(got, "status"), "audiences");
+	cJSON *arr = cJSON_CreateArray(), *e;
+	cJSON *list = cJSON_IsArray(auds) ? auds : NULL;
+	cJSON_AddItemToArray(arr, cJSON_CreateString(a->audience));
+	cJSON_ArrayForEach(e, list)
+	{
+		if (cJSON_IsString(e) && cJSON_GetArraySize(arr) < 8)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(e->valuestring));
+	}
+	if (cJSON_GetArraySize(arr) > 1)
+		a->audiences = cJSON_PrintUnformatted(arr);
+	else
+		fprintf(
+		    stderr,
+		    _("%s: tokens for the audience %s are not taken: the agent's own credentials "
+		      "hold no token whose review names the API server's audience\n"),
+		    PACKAGE, a->audience);
+	cJSON_Delete(arr);
+	cJSON_Delete(got);
 }
 
 /* RFC 6750's b64token, and no longer than any token Kubernetes hands out (16 KiB). */

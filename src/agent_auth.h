@@ -21,9 +21,13 @@ struct agent_auth;
 /* One review may take this long before the request is answered 503. */
 #define AGENT_AUTH_TIMEOUT_MS 5000
 
-/* Starts with the credentials of o (in a pod: its service account). NULL: err says why. */
-struct agent_auth *agent_auth_new(const struct kube_config_opts *o, const char *node, char *err,
-				  size_t errlen);
+/*
+ * Starts with the credentials of o (in a pod: its service account). audience: tokens made
+ * for it are taken too (besides the API server's own, read from the agent's own token);
+ * NULL: the API server's only. NULL: err says why.
+ */
+struct agent_auth *agent_auth_new(const struct kube_config_opts *o, const char *node,
+				  const char *audience, char *err, size_t errlen);
 void agent_auth_free(struct agent_auth *a);
 
 /*

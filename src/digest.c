@@ -253,14 +253,41 @@ void digest_fill(struct digest *d, const struct snapshot *s, const struct kube_v
 	fill_errors(d, s, kv);
 }
 
-/* The worst drift: the running plane's, else (mode unknown) the IPVS table's. */
+/*
+ * The plane of the running mode when no plane is marked running (dp_join knows the mode from
+ * /proxyMode or the configuration only; running_mode may come from the pod's log): the plane
+ * of that name, for iptables the backend with more frontends. NULL when none was read.
+ */
+static const struct digest_plane *plane_of_mode(const struct digest *d)
+{
+	const struct digest_plane *best = NULL;
+	bool ipt = strcmp(d->running_mode, "iptables") == 0;
+	for (size_t i = 0; i < d->n_planes && i < 4; i++) {
+		const struct digest_plane *p = &d->planes[i];
+		if (ipt ? strncmp(p->name, "iptables-", 9) == 0 &&
+			      (!best || p->frontends > best->frontends)
+			: strcmp(p->name, d->running_mode) == 0)
+			best = p;
+	}
+	return best;
+}
+
+/*
+ * The worst drift: the running plane's, else the running mode's plane's, else (the mode
+ * unknown) the IPVS table's against the cluster.
+ */
 static uint32_t worst_drift(const struct digest *d, const char **plane)
 {
-	for (size_t i = 0; i < d->n_planes && i < 4; i++)
-		if (d->planes[i].running) {
-			*plane = d->planes[i].name;
-			return d->planes[i].drift;
-		}
+	const struct digest_plane *p = NULL;
+	for (size_t i = 0; i < d->n_planes && i < 4 && !p; i++)
+		if (d->planes[i].running)
+			p = &d->planes[i];
+	if (!p && d->running_mode[0])
+		p = plane_of_mode(d);
+	if (p) {
+		*plane = p->name;
+		return p->drift;
+	}
 	*plane = "ipvs";
 	return d->running_mode[0] ? 0 : d->drift_missing + d->drift_unexplained;
 }

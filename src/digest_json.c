@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A node's digest as JSON: written by the agent, parsed back by the cluster view, both from
- * one table of members so that the two cannot name a member differently. Machine output:
- * nothing here is translated.
+ * one table of members so that the two cannot name a member differently. The document is
+ * machine output, never translated; the parser's messages, which the view shows, are.
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 
 #include "digest.h"
 #include "json_writer.h"
+#include "nls.h"
 
 enum member_type { M_STR, M_BOOL, M_U64, M_U32, M_DBL };
 
@@ -170,7 +171,7 @@ int digest_write(FILE *f, const struct digest *d)
 static int fail(char *err, size_t errlen, int code, const char *msg)
 {
 	if (err && errlen)
-		snprintf(err, errlen, "%s", msg);
+		snprintf(err, errlen, "%s", _(msg));
 	return code;
 }
 
@@ -178,7 +179,7 @@ static int fail(char *err, size_t errlen, int code, const char *msg)
 static int bad(char *err, size_t errlen, const char *key, const char *what)
 {
 	if (err && errlen)
-		snprintf(err, errlen, "member \"%s\": %s", key, what);
+		snprintf(err, errlen, _("member \"%s\": %s"), key, _(what));
 	return -EINVAL;
 }
 
@@ -224,21 +225,21 @@ static int read_member(const cJSON *x, const struct member *m, char *b, char *er
 		else if (cJSON_IsString(x) && x->valuestring)
 			digest_strcpy(p, m->size, x->valuestring);
 		else
-			return bad(err, errlen, m->key, "not a string");
+			return bad(err, errlen, m->key, N_("not a string"));
 		return 0;
 	case M_BOOL:
 		if (!cJSON_IsBool(x))
-			return bad(err, errlen, m->key, "not true or false");
+			return bad(err, errlen, m->key, N_("not true or false"));
 		*(bool *)p = cJSON_IsTrue(x);
 		return 0;
 	case M_U64:
 		if (!whole(x, 18446744073709549568.0, &v))
-			return bad(err, errlen, m->key, "not a count");
+			return bad(err, errlen, m->key, N_("not a count"));
 		*(uint64_t *)p = (uint64_t)v;
 		return 0;
 	case M_U32:
 		if (!whole(x, 4294967295.0, &v))
-			return bad(err, errlen, m->key, "not a 32-bit count");
+			return bad(err, errlen, m->key, N_("not a 32-bit count"));
 		*(uint32_t *)p = (uint32_t)v;
 		return 0;
 	case M_DBL:
@@ -247,7 +248,7 @@ static int read_member(const cJSON *x, const struct member *m, char *b, char *er
 		else if (cJSON_IsNumber(x))
 			*(double *)p = x->valuedouble;
 		else
-			return bad(err, errlen, m->key, "not a number or null");
+			return bad(err, errlen, m->key, N_("not a number or null"));
 		return 0;
 	}
 	return -EINVAL;
@@ -273,11 +274,11 @@ static int read_planes(const cJSON *a, struct digest *d, char *err, size_t errle
 	if (!a)
 		return 0;
 	if (!cJSON_IsArray(a))
-		return bad(err, errlen, "planes", "not an array");
+		return bad(err, errlen, "planes", N_("not an array"));
 	cJSON_ArrayForEach(x, a)
 	{
 		if (!cJSON_IsObject(x))
-			return bad(err, errlen, "planes", "an element not an object");
+			return bad(err, errlen, "planes", N_("an element not an object"));
 		if (d->n_planes >= N_OF(d->planes))
 			continue;
 		struct digest_plane *p = &d->planes[d->n_planes];
@@ -295,11 +296,11 @@ static int read_errors(const cJSON *a, struct digest *d, char *err, size_t errle
 	if (!a)
 		return 0;
 	if (!cJSON_IsArray(a))
-		return bad(err, errlen, "errors", "not an array");
+		return bad(err, errlen, "errors", N_("not an array"));
 	cJSON_ArrayForEach(x, a)
 	{
 		if (!cJSON_IsString(x) || !x->valuestring)
-			return bad(err, errlen, "errors", "an element not a string");
+			return bad(err, errlen, "errors", N_("an element not a string"));
 		if (d->n_errors < DIGEST_MAX_ERRORS)
 			digest_strcpy(d->errors[d->n_errors++], sizeof(d->errors[0]),
 				      x->valuestring);
@@ -317,10 +318,10 @@ static int check_kind(const cJSON *doc, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL,
 			    "not an " DIGEST_KIND " document (its \"kind\" differs)");
 	if (!whole(schema, 4294967295.0, &v) || v < 1)
-		return bad(err, errlen, "schema", "not a schema number");
+		return bad(err, errlen, "schema", N_("not a schema number"));
 	if (v > DIGEST_SCHEMA) {
 		if (err && errlen)
-			snprintf(err, errlen, "schema %.0f is newer than this ipvstop's (%d)", v,
+			snprintf(err, errlen, _("schema %.0f is newer than this ipvstop's (%d)"), v,
 				 DIGEST_SCHEMA);
 		return -EINVAL;
 	}
@@ -331,7 +332,7 @@ static int read_doc(const cJSON *doc, struct digest *d, char *err, size_t errlen
 {
 	int r;
 	if (!cJSON_IsObject(doc))
-		return fail(err, errlen, -EINVAL, "not a JSON object");
+		return fail(err, errlen, -EINVAL, N_("not a JSON object"));
 	if ((r = check_kind(doc, err, errlen)) < 0 ||
 	    (r = read_members(doc, d, digest_members, N_OF(digest_members), err, errlen)) < 0 ||
 	    (r = read_planes(cJSON_GetObjectItemCaseSensitive(doc, "planes"), d, err, errlen)) < 0)
@@ -348,21 +349,22 @@ int digest_parse(const char *buf, size_t len, struct digest *d, char *err, size_
 	if (err && errlen)
 		err[0] = '\0';
 	if (len > DIGEST_MAX_BYTES)
-		return fail(err, errlen, -E2BIG, "longer than a digest may be (64 KiB)");
+		return fail(err, errlen, -E2BIG, N_("longer than a digest may be (64 KiB)"));
 	if (!buf || !len)
-		return fail(err, errlen, -EINVAL, "empty");
+		return fail(err, errlen, -EINVAL, N_("empty"));
 	cJSON *doc = cJSON_ParseWithLengthOpts(buf, len, &end, false);
 	if (!doc) {
 		/* cJSON says where, not why; a failed allocation looks the same to it */
 		if (err && errlen)
-			snprintf(err, errlen, "not JSON (at byte %td)",
+			snprintf(err, errlen, _("not JSON (at byte %td)"),
 				 end ? end - buf : (ptrdiff_t)0);
 		return -EINVAL;
 	}
 	while (end && end < buf + len && strchr(" \t\r\n", *end) && *end)
 		end++;
-	int r = end && end < buf + len ? fail(err, errlen, -EINVAL, "bytes after the JSON document")
-				       : read_doc(doc, d, err, errlen);
+	int r = end && end < buf + len
+		    ? fail(err, errlen, -EINVAL, N_("bytes after the JSON document"))
+		    : read_doc(doc, d, err, errlen);
 	cJSON_Delete(doc);
 	if (r)
 		memset(d, 0, sizeof(*d));

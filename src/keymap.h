@@ -29,16 +29,17 @@ enum action {
 	ACT_QUIT,
 	ACT_REPAINT,
 	ACT_DRIFT,
-	ACT_SCHEDULER, /* reserved for the actions: s */
+	ACT_SCHEDULER,	/* reserved for the actions: s */
 	ACT_PROXY_MODE, /* m */
-	ACT_MODULES,   /* l */
+	ACT_MODULES,	/* l */
 	ACT_KUBE_PROXY, /* K: kube-proxy here and a new connection's cost (ui_kp.c) */
-	ACT_PLANE,     /* the next data plane in the services pane */
+	ACT_PLANE,	/* the next data plane in the services pane */
 	ACT_GRAPH,
 	ACT_TIME_BACK,
 	ACT_TIME_FORWARD,
 	ACT_MARK_PREV,
 	ACT_MARK_NEXT,
+	ACT_NODES, /* N: the cluster's nodes from their agents (ui_nodes.c) */
 };
 
 #define KEYMAP_MAX_KEYS 4

@@ -135,6 +135,16 @@ static uint64_t table_digest(const struct snapshot *s)
 	return h;
 }
 
+void kube_side_as_node(struct kube_side *ks, const char *node)
+{
+	snprintf(ks->as_node, sizeof(ks->as_node), "%s", node ? node : "");
+	if (ks->have_state)
+		snprintf(ks->state.local_node, sizeof(ks->state.local_node), "%s",
+			 ks->as_node[0] ? ks->as_node : ks->node);
+	/* The kept join was of another node's view: made again at the next update. */
+	ks->join_digest ^= 1;
+}
+
 const struct kube_view *kube_side_update(struct kube_side *ks, const struct snapshot *s,
 					 double now)
 {
@@ -146,6 +156,9 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 		ks->state = st;
 		ks->have_state = true;
 		new_state = true;
+		if (ks->as_node[0])
+			snprintf(ks->state.local_node, sizeof(ks->state.local_node), "%s",
+				 ks->as_node);
 	}
 	/* kube-proxy's metrics: newest at every update, without a new state or join. */
 	if (ks->sync && ks->have_state)
@@ -182,11 +195,11 @@ const struct kube_view *kube_side_update(struct kube_side *ks, const struct snap
 		mark_drift(ks, s->n_services);
 	}
 	ks->view = (struct kube_view){
-		.k = &ks->state,
-		.j = ks->have_join ? &ks->join : NULL,
-		.node_name = ks->node,
-		.vs_drift = ks->vs_drift,
-		.dpj = ks->view.dpj,
+	    .k = &ks->state,
+	    .j = ks->have_join ? &ks->join : NULL,
+	    .node_name = ks->as_node[0] ? ks->as_node : ks->node,
+	    .vs_drift = ks->vs_drift,
+	    .dpj = ks->view.dpj,
 	};
 	return &ks->view;
 }

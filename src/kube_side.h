@@ -47,6 +47,8 @@ struct kube_side {
 	double join_now;
 	char node[256];
 	char off_note[128];
+	/* kube_side_as_node: the node whose table is joined, when not this one ("" this one). */
+	char as_node[256];
 };
 
 /* The credential search as kubectl does it, from o and the environment. */
@@ -59,6 +61,12 @@ void kube_side_stop(struct kube_side *ks);
 int kube_side_fd(const struct kube_side *ks);
 /* Waits for the first complete read, at most timeout seconds. */
 void kube_side_wait(struct kube_side *ks, double timeout);
+/*
+ * Joins the next tables as those of node (another node's, from its agent: its Local
+ * endpoints are the ones kept); NULL or "": this node's again. The next update re-joins.
+ */
+void kube_side_as_node(struct kube_side *ks, const char *node);
+
 /*
  * Takes a newer state if one waits and joins it with s (always re-joined: s changes every
  * refresh). Returns the view to draw, or NULL when the side is off with nothing to say.

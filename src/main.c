@@ -56,7 +56,7 @@ struct options {
 	const char *proxy_mode;
 	const char *plot_path, *select; /* --plot FILE [--select VS] of a --replay */
 	/* The agent: --serve, its certificate, the /metrics real-server bound */
-	const char *serve, *tls_cert, *tls_key, *client_ca;
+	const char *serve, *tls_cert, *tls_key, *client_ca, *token_audience;
 	size_t metrics_max_rs;
 	/* --cluster: every node's agent (cluster.h) */
 	bool cluster;
@@ -139,6 +139,8 @@ static void usage(FILE *f)
 		"      --tls-cert=FILE, --tls-key=FILE  its certificate (default: self-signed)\n"
 		"      --client-ca=FILE     readers' client certificates are verified with this\n"
 		"                           CA (default: the cluster's, from the credentials)\n"
+		"      --token-audience=NAME  readers' tokens may be made for NAME (kubectl\n"
+		"                           create token --audience; default ipvstop; \"\": no)\n"
 		"      --metrics-max-real-servers=N  /metrics: at most N real servers' series\n"
 		"                           (the busiest; default 5000, 0: all)\n"),
 	      f);
@@ -224,56 +226,56 @@ static const int path_values[] = {CLUSTER_PATH_DIRECT, CLUSTER_PATH_PROXY, CLUST
 
 /* In the order getopt_long lists them when an abbreviation is ambiguous. */
 static const struct opt_rule opt_rules[] = {
-	{"batch", NULL, 'b', TAKE_INT, FIELD(mode), .value = MODE_BATCH},
-	{"json", NULL, 'j', TAKE_INT, FIELD(mode), .value = MODE_JSON},
-	{"iterations", NULL, 'n', TAKE_LONG, FIELD(count), .lo = 1, .hi = LONG_MAX,
-	 .bad = N_("%s: -n wants a whole number of at least 1, not '%s'\n")},
-	{"delay", NULL, 'd', TAKE_SECONDS, FIELD(interval), .dlo = 0.1, .dhi = 86400,
-	 .bad = N_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n")},
-	{"exact", NULL, 'e', TAKE_BOOL, FIELD(exact), .value = true},
-	{"connections", NULL, 0, TAKE_BOOL, FIELD(collect.connections), .value = true},
-	{"connection-limit", NULL, 0, TAKE_SIZE, FIELD(collect.conn_limit), .lo = 0,
-	 .hi = 100000000, .bad = N_("%s: --connection-limit wants a whole number, not '%s'\n")},
-	{"source", NULL, 0, TAKE_WORD, FIELD(collect.source), .words = source_words,
-	 .values = source_values, .bad = N_("%s: --source is auto, netlink or proc, not '%s'\n")},
-	{"color", "colour", 0, TAKE_WORD, FIELD(color), .words = color_words,
-	 .values = color_values, .bad = N_("%s: --color is auto, always or never, not '%s'\n")},
-	{"record", NULL, 0, TAKE_STR, FIELD(record_path)},
-	{"replay", NULL, 0, TAKE_STR, FIELD(replay_path)},
-	{"plot", NULL, 0, TAKE_STR, FIELD(plot_path)},
-	{"select", NULL, 0, TAKE_STR, FIELD(select)},
-	{"kubeconfig", NULL, 0, TAKE_STR, FIELD(kube.kubeconfig)},
-	{"context", NULL, 0, TAKE_STR, FIELD(kube.context)},
-	{"no-kube", NULL, 0, TAKE_BOOL, FIELD(kube.enabled), .value = false},
-	{"kube-wait", NULL, 0, TAKE_SECONDS, FIELD(kube_wait), .dlo = 0, .dhi = 600,
-	 .bad = N_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n")},
-	{"node", NULL, 0, TAKE_STR, FIELD(kube.node_name)},
-	{"readonly", NULL, 0, TAKE_BOOL, FIELD(readonly), .value = true},
-	{"force", NULL, 0, TAKE_BOOL, FIELD(force), .value = true},
-	{"yes", NULL, 0, TAKE_BOOL, FIELD(yes), .value = true},
-	{"load-modules", NULL, 0, TAKE_BOOL, FIELD(load_modules), .value = true},
-	{"set-scheduler", NULL, 0, TAKE_STR, FIELD(set_scheduler)},
-	{"kube-scheduler", NULL, 0, TAKE_STR, FIELD(kube_scheduler)},
-	{"proxy-mode", NULL, 0, TAKE_WORD, FIELD(proxy_mode), .words = mode_words,
-	 .bad = N_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n")},
-	{"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
-	{"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
-	 .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
-	{"cluster", NULL, 0, TAKE_BOOL, FIELD(cluster), .value = true},
-	{"agent-port", NULL, 0, TAKE_LONG, FIELD(agent_port), .lo = 1, .hi = 65535,
-	 .bad = N_("%s: --agent-port wants a port number (1 to 65535), not '%s'\n")},
-	{"agent-ca", NULL, 0, TAKE_STR, FIELD(agent_ca)},
-	{"agent-path", NULL, 0, TAKE_WORD, FIELD(agent_path), .words = path_words,
-	 .values = path_values, .bad = N_("%s: --agent-path is direct, proxy or auto, not '%s'\n")},
-	{"serve", NULL, 0, TAKE_STR, FIELD(serve)},
-	{"tls-cert", NULL, 0, TAKE_STR, FIELD(tls_cert)},
-	{"tls-key", NULL, 0, TAKE_STR, FIELD(tls_key)},
-	{"client-ca", NULL, 0, TAKE_STR, FIELD(client_ca)},
-	{"metrics-max-real-servers", NULL, 0, TAKE_SIZE, FIELD(metrics_max_rs), .lo = 0,
-	 .hi = 100000000,
-	 .bad = N_("%s: --metrics-max-real-servers wants a whole number, not '%s'\n")},
-	{"help", NULL, 'h', TAKE_NOTHING, .field = 0},
-	{"version", NULL, 'V', TAKE_NOTHING, .field = 0},
+    {"batch", NULL, 'b', TAKE_INT, FIELD(mode), .value = MODE_BATCH},
+    {"json", NULL, 'j', TAKE_INT, FIELD(mode), .value = MODE_JSON},
+    {"iterations", NULL, 'n', TAKE_LONG, FIELD(count), .lo = 1, .hi = LONG_MAX,
+     .bad = N_("%s: -n wants a whole number of at least 1, not '%s'\n")},
+    {"delay", NULL, 'd', TAKE_SECONDS, FIELD(interval), .dlo = 0.1, .dhi = 86400,
+     .bad = N_("%s: -d wants seconds between 0.1 and 86400, not '%s'\n")},
+    {"exact", NULL, 'e', TAKE_BOOL, FIELD(exact), .value = true},
+    {"connections", NULL, 0, TAKE_BOOL, FIELD(collect.connections), .value = true},
+    {"connection-limit", NULL, 0, TAKE_SIZE, FIELD(collect.conn_limit), .lo = 0, .hi = 100000000,
+     .bad = N_("%s: --connection-limit wants a whole number, not '%s'\n")},
+    {"source", NULL, 0, TAKE_WORD, FIELD(collect.source), .words = source_words,
+     .values = source_values, .bad = N_("%s: --source is auto, netlink or proc, not '%s'\n")},
+    {"color", "colour", 0, TAKE_WORD, FIELD(color), .words = color_words, .values = color_values,
+     .bad = N_("%s: --color is auto, always or never, not '%s'\n")},
+    {"record", NULL, 0, TAKE_STR, FIELD(record_path)},
+    {"replay", NULL, 0, TAKE_STR, FIELD(replay_path)},
+    {"plot", NULL, 0, TAKE_STR, FIELD(plot_path)},
+    {"select", NULL, 0, TAKE_STR, FIELD(select)},
+    {"kubeconfig", NULL, 0, TAKE_STR, FIELD(kube.kubeconfig)},
+    {"context", NULL, 0, TAKE_STR, FIELD(kube.context)},
+    {"no-kube", NULL, 0, TAKE_BOOL, FIELD(kube.enabled), .value = false},
+    {"kube-wait", NULL, 0, TAKE_SECONDS, FIELD(kube_wait), .dlo = 0, .dhi = 600,
+     .bad = N_("%s: --kube-wait wants seconds between 0 and 600, not '%s'\n")},
+    {"node", NULL, 0, TAKE_STR, FIELD(kube.node_name)},
+    {"readonly", NULL, 0, TAKE_BOOL, FIELD(readonly), .value = true},
+    {"force", NULL, 0, TAKE_BOOL, FIELD(force), .value = true},
+    {"yes", NULL, 0, TAKE_BOOL, FIELD(yes), .value = true},
+    {"load-modules", NULL, 0, TAKE_BOOL, FIELD(load_modules), .value = true},
+    {"set-scheduler", NULL, 0, TAKE_STR, FIELD(set_scheduler)},
+    {"kube-scheduler", NULL, 0, TAKE_STR, FIELD(kube_scheduler)},
+    {"proxy-mode", NULL, 0, TAKE_WORD, FIELD(proxy_mode), .words = mode_words,
+     .bad = N_("%s: --proxy-mode is iptables, ipvs or nftables, not '%s'\n")},
+    {"no-dataplane", NULL, 0, TAKE_BOOL, FIELD(no_dataplane), .value = true},
+    {"dataplane-wait", NULL, 0, TAKE_SECONDS, FIELD(dataplane_wait), .dlo = 0.1, .dhi = 3600,
+     .bad = N_("%s: --dataplane-wait wants seconds between 0.1 and 3600, not '%s'\n")},
+    {"cluster", NULL, 0, TAKE_BOOL, FIELD(cluster), .value = true},
+    {"agent-port", NULL, 0, TAKE_LONG, FIELD(agent_port), .lo = 1, .hi = 65535,
+     .bad = N_("%s: --agent-port wants a port number (1 to 65535), not '%s'\n")},
+    {"agent-ca", NULL, 0, TAKE_STR, FIELD(agent_ca)},
+    {"agent-path", NULL, 0, TAKE_WORD, FIELD(agent_path), .words = path_words,
+     .values = path_values, .bad = N_("%s: --agent-path is direct, proxy or auto, not '%s'\n")},
+    {"serve", NULL, 0, TAKE_STR, FIELD(serve)},
+    {"tls-cert", NULL, 0, TAKE_STR, FIELD(tls_cert)},
+    {"tls-key", NULL, 0, TAKE_STR, FIELD(tls_key)},
+    {"client-ca", NULL, 0, TAKE_STR, FIELD(client_ca)},
+    {"token-audience", NULL, 0, TAKE_STR, FIELD(token_audience)},
+    {"metrics-max-real-servers", NULL, 0, TAKE_SIZE, FIELD(metrics_max_rs), .lo = 0,
+     .hi = 100000000, .bad = N_("%s: --metrics-max-real-servers wants a whole number, not '%s'\n")},
+    {"help", NULL, 'h', TAKE_NOTHING, .field = 0},
+    {"version", NULL, 'V', TAKE_NOTHING, .field = 0},
 };
 #define N_OPT_RULES (sizeof(opt_rules) / sizeof(opt_rules[0]))
 
@@ -690,14 +692,15 @@ static int run_cluster(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = {
-		.mode = MODE_UI,
-		.interval = 2.0,
-		.collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
-		.kube = {.enabled = true},
-		.kube_wait = 5,
-		.metrics_max_rs = 5000,
-		.agent_port = CLUSTER_AGENT_PORT,
-		.agent_path = CLUSTER_PATH_AUTO,
+	    .mode = MODE_UI,
+	    .interval = 2.0,
+	    .collect = {.source = COLLECT_AUTO, .conn_limit = 1000},
+	    .kube = {.enabled = true},
+	    .kube_wait = 5,
+	    .metrics_max_rs = 5000,
+	    .token_audience = "ipvstop",
+	    .agent_port = CLUSTER_AGENT_PORT,
+	    .agent_path = CLUSTER_PATH_AUTO,
 	};
 
 	setlocale(LC_ALL, "");
@@ -777,15 +780,18 @@ int main(int argc, char **argv)
 
 	if (o.mode == MODE_UI) {
 		struct ui_opts uo = {
-			.collect = o.collect,
-			.interval = o.interval,
-			.color = o.color,
-			.record = record,
-			.replay = replay,
-			.replay_name = o.replay_path,
-			.kube = o.kube,
-			.readonly = o.readonly,
-			.force = o.force,
+		    .collect = o.collect,
+		    .interval = o.interval,
+		    .color = o.color,
+		    .record = record,
+		    .replay = replay,
+		    .replay_name = o.replay_path,
+		    .kube = o.kube,
+		    .readonly = o.readonly,
+		    .force = o.force,
+		    .agent_port = (int)o.agent_port,
+		    .agent_ca = o.agent_ca,
+		    .agent_path = o.agent_path,
 		};
 		rc = ui_run(&uo);
 	} else if (o.mode == MODE_SERVE) {
@@ -795,6 +801,7 @@ int main(int argc, char **argv)
 		    .tls_cert = o.tls_cert,
 		    .tls_key = o.tls_key,
 		    .client_ca = o.client_ca,
+		    .token_audience = o.token_audience,
 		    .interval = o.interval,
 		    .collect = o.collect,
 		    .kube = o.kube,

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,13 +43,34 @@ struct prom {
 	unsigned char *keep;
 	bool labels;  /* a label of the current sample was written */
 	bool partial; /* read from /proc: no counters */
+	/*
+	 * A virtual service's labels written once per family into cache (capture on) and
+	 * copied for each of its real servers: formatting them again for each was half the
+	 * time of a big table. Labels that do not fit (over) are written each time instead.
+	 */
+	bool capture, over;
+	size_t cache_n;
+	char cache[1024];
 };
 
 /* ---- bytes ---- */
 
+/* Label text: to the document, or to the cache while capturing. */
+static void out(struct prom *p, const void *b, size_t n)
+{
+	if (!p->capture) {
+		jw_raw(&p->w, b, n);
+	} else if (n > sizeof(p->cache) - p->cache_n) {
+		p->over = true;
+	} else {
+		memcpy(p->cache + p->cache_n, b, n);
+		p->cache_n += n;
+	}
+}
+
 static void put_s(struct prom *p, const char *str)
 {
-	jw_raw(&p->w, str, strlen(str));
+	out(p, str, strlen(str));
 }
 
 /* The first len bytes of v as a label value's text (without the quotes). */
@@ -70,18 +92,18 @@ static void put_escaped(struct prom *p, const char *v, size_t len)
 			q++;
 			continue;
 		}
-		jw_raw(&p->w, run, (size_t)(q - run));
+		out(p, run, (size_t)(q - run));
 		if (bad) {
-			jw_raw(&p->w, "\xef\xbf\xbd", 3); /* U+FFFD */
+			out(p, "\xef\xbf\xbd", 3); /* U+FFFD */
 			q += bad;
 		} else {
 			char e[2] = {'\\', c == '\n' ? 'n' : (char)c};
-			jw_raw(&p->w, e, sizeof(e));
+			out(p, e, sizeof(e));
 			q++;
 		}
 		run = q;
 	}
-	jw_raw(&p->w, run, (size_t)(q - run));
+	out(p, run, (size_t)(q - run));
 }
 
 /* "# HELP name help" and "# TYPE name type" (help is ours: no \\ or newline in it). */
@@ -106,9 +128,9 @@ static void sample(struct prom *p, const char *name)
 
 static void label_open(struct prom *p, const char *name)
 {
-	jw_raw(&p->w, p->labels ? "," : "{", 1);
+	out(p, p->labels ? "," : "{", 1);
 	put_s(p, name);
-	jw_raw(&p->w, "=\"", 2);
+	out(p, "=\"", 2);
 	p->labels = true;
 }
 
@@ -116,7 +138,7 @@ static void label_n(struct prom *p, const char *name, const char *v, size_t len)
 {
 	label_open(p, name);
 	put_escaped(p, v, len);
-	jw_raw(&p->w, "\"", 1);
+	out(p, "\"", 1);
 }
 
 static void label(struct prom *p, const char *name, const char *v)
@@ -127,8 +149,13 @@ static void label(struct prom *p, const char *name, const char *v)
 static void label_u64(struct prom *p, const char *name, uint64_t v)
 {
 	label_open(p, name);
-	jw_raw_u64(&p->w, v);
-	jw_raw(&p->w, "\"", 1);
+	if (p->capture) {
+		char b[24];
+		out(p, b, (size_t)snprintf(b, sizeof(b), "%" PRIu64, v));
+	} else {
+		jw_raw_u64(&p->w, v);
+	}
+	out(p, "\"", 1);
 }
 
 static void value_start(struct prom *p)
@@ -156,7 +183,7 @@ static void end_i64(struct prom *p, int64_t v)
 }
 
 /*
- * A float to the millisecond, never through printf: LC_NUMERIC may be a locale whose
+ * A float to the millisecond, without printf below 9e15: LC_NUMERIC may be a locale whose
  * decimal separator is a comma, which no Prometheus parser reads.
  */
 static void end_double(struct prom *p, double v)
@@ -167,18 +194,25 @@ static void end_double(struct prom *p, double v)
 	} else if (isinf(v)) {
 		put_s(p, v > 0 ? "+Inf" : "-Inf");
 	} else if (fabs(v) >= 9e15) {
-		if (v < 0)
-			jw_raw(&p->w, "-", 1);
-		jw_raw_u64(&p->w, fabs(v) < 1.8e19 ? (uint64_t)fabs(v) : UINT64_MAX);
+		char b[40];
+		int n = snprintf(b, sizeof(b), "%.17g", v);
+		for (int i = 0; i < n; i++)
+			if (b[i] == ',') /* a locale's decimal comma */
+				b[i] = '.';
+		jw_raw(&p->w, b, n > 0 ? (size_t)n : 0);
 	} else {
-		double m = floor(fabs(v) * 1000.0 + 0.5);
-		uint64_t ms = (uint64_t)m;
+		/* to the millisecond, trailing zeros (and a bare point) left out */
+		uint64_t ms = (uint64_t)floor(fabs(v) * 1000.0 + 0.5);
 		char frac[5] = {'.', (char)('0' + ms % 1000 / 100), (char)('0' + ms % 100 / 10),
 				(char)('0' + ms % 10), 0};
+		size_t n = 4;
+		while (n > 1 && frac[n - 1] == '0')
+			n--;
 		if (v < 0 && ms)
 			jw_raw(&p->w, "-", 1);
 		jw_raw_u64(&p->w, ms / 1000);
-		put_s(p, frac);
+		if (n > 1)
+			jw_raw(&p->w, frac, n);
 	}
 	jw_raw(&p->w, "\n", 1);
 }
@@ -227,12 +261,30 @@ static void svc_labels(struct prom *p, size_t i)
 	}
 }
 
-/* Real server d of virtual service i: the service's labels, its own, its pod's. */
-static void rs_labels(struct prom *p, size_t i, size_t d)
+/* Virtual service i's labels into the cache; false when they do not fit. */
+static bool cache_svc_labels(struct prom *p, size_t i)
+{
+	p->capture = true;
+	p->over = false;
+	p->cache_n = 0;
+	p->labels = false;
+	svc_labels(p, i);
+	p->capture = false;
+	return !p->over;
+}
+
+/* Real server d of virtual service i: the service's labels (cached: from the cache), its
+ * own, its pod's. */
+static void rs_labels(struct prom *p, size_t i, size_t d, bool cached)
 {
 	const struct ipvs_dest *e = &p->s->services[i].dests[d];
 	char a[64];
-	svc_labels(p, i);
+	if (cached) {
+		jw_raw(&p->w, p->cache, p->cache_n);
+		p->labels = true;
+	} else {
+		svc_labels(p, i);
+	}
 	label(p, "real_server", ipvs_addr_str(e->af, &e->addr, a, sizeof(a)));
 	label_u64(p, "real_server_port", e->port);
 	label(p, "forward", ipvs_fwd_name(e->fwd));
@@ -395,14 +447,15 @@ static void rs_family(struct prom *p, const struct row_family *f)
 	family(p, name, f->type, f->help);
 	for (size_t i = 0; i < p->s->n_services; i++) {
 		const struct ipvs_service *svc = &p->s->services[i];
-		if (!svc->dests_known)
+		if (!svc->dests_known || !svc->n_dests)
 			continue;
+		bool cached = cache_svc_labels(p, i);
 		for (size_t d = 0; d < svc->n_dests; d++) {
 			if (!kept(p, i, d))
 				continue;
 			for (int k = 0; k < (f->dir ? 2 : 1); k++) {
 				sample(p, name);
-				rs_labels(p, i, d);
+				rs_labels(p, i, d, cached);
 				if (f->dir)
 					label(p, "direction", k ? "out" : "in");
 				if (f->counter)

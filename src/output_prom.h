@@ -30,7 +30,10 @@ struct prom_opts {
  * values escaped (\\, \", \n; bytes that are not UTF-8 as U+FFFD). Streamed through a 64 KiB
  * buffer: no tree; O(real servers) time, plus a sort of them when the bound applies; memory
  * O(real servers) only then. No secret is ever written (no credentials, no server URL, no
- * error text). doc/metrics.md lists the metrics. Returns 0, -ENOMEM, or -errno of f.
+ * error text). s and kv are only read, but must stay unchanged until it returns (kv's join
+ * refers to s by index: a kv from kube_side_update is valid until its next update); kv's
+ * joins are used only when they are of s (and of s->dp). doc/metrics.md lists the metrics.
+ * Returns 0, -ENOMEM (nothing written), or -errno of f (the document is then cut short).
  */
 int output_prom(FILE *f, const struct snapshot *s, const struct kube_view *kv,
 		const struct prom_opts *o);

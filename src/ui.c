@@ -364,38 +364,59 @@ static void act_drift(struct ui *u)
 
 /* By enum action; ACT_NONE and ACT_QUIT have none. */
 static void (*const action_fns[])(struct ui *u) = {
-	[ACT_UP] = act_up,
-	[ACT_DOWN] = act_down,
-	[ACT_PAGE_UP] = act_page_up,
-	[ACT_PAGE_DOWN] = act_page_down,
-	[ACT_HOME] = act_home,
-	[ACT_END] = act_end,
-	[ACT_NEXT_PANE] = act_next_pane,
-	[ACT_ENTER] = act_enter,
-	[ACT_BACK] = act_back,
-	[ACT_CONNECTIONS] = act_connections,
-	[ACT_FILTER] = act_filter,
-	[ACT_SORT_NEXT] = act_sort_next,
-	[ACT_SORT_REVERSE] = act_sort_reverse,
-	[ACT_EXACT] = act_exact,
-	[ACT_PAUSE] = act_pause,
-	[ACT_STEP] = act_step,
-	[ACT_FASTER] = act_faster,
-	[ACT_SLOWER] = act_slower,
-	[ACT_HELP] = act_help,
-	[ACT_REPAINT] = act_repaint,
-	[ACT_DRIFT] = act_drift,
-	[ACT_SCHEDULER] = ui_modal_scheduler,
-	[ACT_PROXY_MODE] = ui_modal_mode,
-	[ACT_MODULES] = ui_modal_modules,
-	[ACT_KUBE_PROXY] = act_kube_proxy,
-	[ACT_PLANE] = ui_dp_next_plane,
-	[ACT_GRAPH] = ui_graph_toggle,
-	[ACT_TIME_BACK] = ui_graph_back,
-	[ACT_TIME_FORWARD] = ui_graph_forward,
-	[ACT_MARK_PREV] = ui_graph_marker_prev,
-	[ACT_MARK_NEXT] = ui_graph_marker_next,
+    [ACT_UP] = act_up,
+    [ACT_DOWN] = act_down,
+    [ACT_PAGE_UP] = act_page_up,
+    [ACT_PAGE_DOWN] = act_page_down,
+    [ACT_HOME] = act_home,
+    [ACT_END] = act_end,
+    [ACT_NEXT_PANE] = act_next_pane,
+    [ACT_ENTER] = act_enter,
+    [ACT_BACK] = act_back,
+    [ACT_CONNECTIONS] = act_connections,
+    [ACT_FILTER] = act_filter,
+    [ACT_SORT_NEXT] = act_sort_next,
+    [ACT_SORT_REVERSE] = act_sort_reverse,
+    [ACT_EXACT] = act_exact,
+    [ACT_PAUSE] = act_pause,
+    [ACT_STEP] = act_step,
+    [ACT_FASTER] = act_faster,
+    [ACT_SLOWER] = act_slower,
+    [ACT_HELP] = act_help,
+    [ACT_REPAINT] = act_repaint,
+    [ACT_DRIFT] = act_drift,
+    [ACT_SCHEDULER] = ui_modal_scheduler,
+    [ACT_PROXY_MODE] = ui_modal_mode,
+    [ACT_MODULES] = ui_modal_modules,
+    [ACT_KUBE_PROXY] = act_kube_proxy,
+    [ACT_PLANE] = ui_dp_next_plane,
+    [ACT_GRAPH] = ui_graph_toggle,
+    [ACT_TIME_BACK] = ui_graph_back,
+    [ACT_TIME_FORWARD] = ui_graph_forward,
+    [ACT_MARK_PREV] = ui_graph_marker_prev,
+    [ACT_MARK_NEXT] = ui_graph_marker_next,
+    [ACT_NODES] = ui_nodes_toggle,
 };
+
+/*
+ * Keys on another node's tables: they are its agent's, read-only. Esc on the services pane
+ * (no filter) goes back to this node's; s and l would change this node's kernel, not that
+ * one's, and are refused. Returns false when the key was taken here.
+ */
+static bool remote_key(struct ui *u, enum action a)
+{
+	if (a == ACT_BACK && u->focus == PANE_SERVICES && !u->filter[0] && !ui_dp_shown(u)) {
+		ui_nodes_remote_close(u);
+		return false;
+	}
+	if (a == ACT_SCHEDULER || a == ACT_MODULES) {
+		ui_set_statusf(u, true,
+			       _("%s's tables come from its agent, read-only: no change from here"),
+			       u->remote);
+		return false;
+	}
+	return true;
+}
 
 /*
  * One key: an open modal window, the filter prompt or the help take it first; otherwise
@@ -414,6 +435,8 @@ static bool handle_key(struct ui *u, int key)
 		u->help = u->kp_page = false;
 		return keymap_lookup(key) != ACT_QUIT;
 	}
+	if (ui_nodes_key(u, key))
+		return true;
 	if (key == KEY_RESIZE) {
 		clearok(curscr, TRUE);
 		return true;
@@ -425,6 +448,8 @@ static bool handle_key(struct ui *u, int key)
 	enum action a = keymap_lookup(key);
 	if (a == ACT_QUIT)
 		return false;
+	if (u->remote[0] && !remote_key(u, a))
+		return true;
 	if ((size_t)a < sizeof(action_fns) / sizeof(action_fns[0]) && action_fns[a])
 		action_fns[a](u);
 	return true;
@@ -486,6 +511,11 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 {
 	struct snapshot s;
 	bool got = ipvs && feed_take(u->feed, &s);
+	if (got && u->remote[0]) {
+		/* Another node's tables are on screen: this node's reads wait for Esc. */
+		snapshot_free(&s);
+		got = false;
+	}
 	if (got && u->paused && !u->step_pending) {
 		/* A read already under way when p was pressed must not change a paused screen. */
 		snapshot_free(&s);
@@ -546,11 +576,13 @@ static bool read_keys(struct ui *u)
 /* Until a key or a signal ends it, or stdin goes away: keys, snapshots, frames. */
 static void run_loop(struct ui *u)
 {
-	struct pollfd fds[4] = {
-		{.fd = STDIN_FILENO, .events = POLLIN},
-		{.fd = feed_fd(u->feed), .events = POLLIN},
-		{.fd = kube_side_fd(&u->kube), .events = POLLIN},
-		{.fd = -1, .events = POLLIN},
+	struct pollfd fds[6] = {
+	    {.fd = STDIN_FILENO, .events = POLLIN},
+	    {.fd = feed_fd(u->feed), .events = POLLIN},
+	    {.fd = kube_side_fd(&u->kube), .events = POLLIN},
+	    {.fd = -1, .events = POLLIN}, /* the action */
+	    {.fd = -1, .events = POLLIN}, /* N: the nodes' poller */
+	    {.fd = -1, .events = POLLIN}, /* a node's own tables */
 	};
 	/* A side that is off still has a word for the header. */
 	take_snapshot(u, false, true);
@@ -559,11 +591,14 @@ static void run_loop(struct ui *u)
 	while (running && !stop_requested) {
 		/* poll ignores negative descriptors: the kube and action slots may be empty. */
 		fds[3].fd = u->act ? action_run_fd(u->act) : -1;
-		int n = poll(fds, 4, 500);
+		fds[4].fd = ui_nodes_fd(u);
+		fds[5].fd = ui_nodes_remote_fd(u);
+		int n = poll(fds, 6, 500);
 		if (n < 0 && errno != EINTR)
 			break;
 		bool ipvs = n > 0 && (fds[1].revents & POLLIN);
 		bool kube = n > 0 && fds[2].fd >= 0 && (fds[2].revents & POLLIN);
+		bool nodes = n > 0 && fds[4].fd >= 0 && (fds[4].revents & POLLIN);
 		if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR)))
 			break;
 		/*
@@ -577,6 +612,10 @@ static void run_loop(struct ui *u)
 		}
 		if (running && (ipvs || kube))
 			take_snapshot(u, ipvs, kube);
+		if (running && (kube || nodes))
+			ui_nodes_update(u, kube, nodes);
+		if (running && n > 0 && fds[5].fd >= 0 && (fds[5].revents & POLLIN))
+			ui_nodes_remote_update(u);
 		if (running)
 			running = read_keys(u);
 		curs_set(u->filter_editing ? 1 : 0);
@@ -593,6 +632,7 @@ static void free_ui(struct ui *u)
 	if (u->act)
 		action_run_free(u->act);
 	free(u->act_lines);
+	ui_nodes_free(u);
 	feed_stop(u->feed);
 	kube_side_stop(&u->kube);
 	if (u->have)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "cluster.h"
 #include "collect.h"
 #include "kube_side.h"
 
@@ -20,6 +21,10 @@ struct ui_opts {
 	struct kube_side_opts kube;
 	bool readonly; /* --readonly: every action is off */
 	bool force;    /* --force: actions go on past a failed preflight */
+	/* N, the nodes page: how the agents are reached (cluster.h) */
+	int agent_port;
+	const char *agent_ca;
+	enum cluster_path agent_path;
 };
 
 /*

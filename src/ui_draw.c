@@ -459,6 +459,13 @@ static void draw_header_versions(const struct ui *u)
 		ui_draw_put(0, x, COLS - x, _("PAUSED"), 0, warn);
 		x += cells_width(_("PAUSED")) + 2;
 	}
+	if (u->remote[0] && x < COLS) {
+		snprintf(line, sizeof(line),
+			 _("NODE %s FROM ITS AGENT (read-only; Esc: this node)%s%s"), u->remote,
+			 u->remote_error[0] ? ": " : "", u->remote_error);
+		ui_draw_put(0, x, COLS - x, line, 0, warn);
+		x += cells_width(line) + 2;
+	}
 	if (u->opts->replay && x < COLS) {
 		snprintf(line, sizeof(line), _("REPLAY %s%s"), u->opts->replay_name,
 			 feed_replay_ended(u->feed) ? _(" (ended)") : "");
@@ -657,11 +664,13 @@ static void draw_help(const struct ui *u)
 void ui_draw(struct ui *u)
 {
 	erase();
-	if (u->help || u->kp_page) {
+	if (u->help || u->kp_page || u->nodes_page) {
 		if (u->help)
 			draw_help(u);
-		else
+		else if (u->kp_page)
 			ui_kp_draw(u);
+		else
+			ui_nodes_draw(u);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;

@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "action_run.h"
+#include "cluster.h"
+#include "remote.h"
 #include "dataplane.h"
 #include "feed.h"
 #include "history.h"
@@ -193,6 +195,19 @@ struct ui {
 	double graph_span; /* seconds the graph shows */
 	uint64_t kp_sig;   /* kube-proxy's pods and restarts as last seen (ui_graph_kube) */
 	bool kp_sig_known;
+
+	/*
+	 * N (ui_nodes.c): the cluster's nodes as their agents say, polled from the first N on;
+	 * remote: the node whose own tables the panes show (Enter on its row), "" this one.
+	 */
+	struct cluster *cluster;
+	struct cluster_view nodes;
+	bool have_nodes, nodes_page;
+	struct cursor node_cur;
+	char remote[256];
+	struct remote *remote_feed; /* remote.h: its agent's whole /snapshot, every interval */
+	char remote_error[256];	    /* its agent's last failure, "" none */
+	double remote_asked;	    /* monotonic time it was opened */
 };
 
 /* ---- ui.c: the key loop ---- */
@@ -354,5 +369,24 @@ void ui_modal_draw(struct ui *u);
 void ui_modal_scheduler(struct ui *u);
 void ui_modal_mode(struct ui *u);
 void ui_modal_modules(struct ui *u);
+
+/* ---- ui_nodes.c: N, the cluster's nodes, and a node's own tables ---- */
+
+void ui_nodes_toggle(struct ui *u);
+/* The poller's descriptor (readable: a new view), or -1 before the first N. */
+int ui_nodes_fd(const struct ui *u);
+/* kube: a new cluster state (the nodes to poll); nodes: the poller's descriptor is readable. */
+void ui_nodes_update(struct ui *u, bool kube, bool nodes);
+bool ui_nodes_key(struct ui *u, int key);
+void ui_nodes_draw(struct ui *u);
+void ui_nodes_free(struct ui *u);
+/* Enter on a row: the panes show that node's tables from its agent, read-only. */
+void ui_nodes_remote_open(struct ui *u, const struct cluster_row *row);
+/* Back to this node's own tables. */
+void ui_nodes_remote_close(struct ui *u);
+/* Takes the opened node's newest tables, when its agent sent them. */
+void ui_nodes_remote_update(struct ui *u);
+/* Readable when its agent's answer came, or -1 with no node open. */
+int ui_nodes_remote_fd(const struct ui *u);
 
 #endif

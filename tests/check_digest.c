@@ -411,6 +411,73 @@ START_TEST(test_fill_alone)
 }
 END_TEST
 
+/* The JSON string at a path, NULL for null. */
+static const char *str_at(const cJSON *o, const char *a, const char *b, const char *c)
+{
+	const cJSON *x = c ? at(o, a, b, c, NULL) : at(o, a, b, NULL);
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* The readers' errors: those -j writes, named by reader; the ones that are no error left out. */
+START_TEST(test_fill_errors)
+{
+	struct scene *c = scene_open("ipvs", "ipvs");
+	struct digest d;
+	char want[4][300];
+	snprintf(c->k.why, sizeof(c->k.why), "GET /api/v1/services: 403 Forbidden");
+	c->k.error = true;
+	c->k.kp.error = -ETIMEDOUT;
+	snprintf(c->k.kp.why, sizeof(c->k.kp.why), "GET http://127.0.0.1:10249/metrics: no answer");
+	dataplane_set_error(c->dp, DP_NFTABLES, -EPERM, "reading nftables needs CAP_NET_ADMIN");
+	c->dp->ipsets_error = -ENOENT; /* no ip_set in the kernel: no error */
+	snprintf(c->s.ipvs_error, sizeof(c->s.ipvs_error), "no CAP_NET_ADMIN: read-only view");
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	cJSON *doc = json_of(c);
+	snprintf(want[0], sizeof(want[0]), "ipvs: %s", str_at(doc, "ipvs", "error", NULL));
+	snprintf(want[1], sizeof(want[1]), "kube: %s", str_at(doc, "kube", "error", NULL));
+	snprintf(want[2], sizeof(want[2]), "kube-proxy: %s",
+		 str_at(at(doc, "kube", "proxy", "this_node", NULL), "kube_proxy", "error", NULL));
+	snprintf(want[3], sizeof(want[3]), "nftables: %s",
+		 at(doc, "dataplane", "planes", "nftables", "error", NULL)->valuestring);
+	ck_assert_ptr_null(str_at(doc, "dataplane", "ipsets", "error"));
+	ck_assert_uint_eq(d.n_errors, 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_str_eq(d.errors[i], want[i]);
+	cJSON_Delete(doc);
+	/* more than four: the first four, in the readers' order */
+	c->dp->kube_ipvs0_error = -EIO;
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	ck_assert_uint_eq(d.n_errors, DIGEST_MAX_ERRORS);
+	ck_assert_str_eq(d.errors[3], want[3]);
+	/* nothing listening on kube-proxy's port is a node without kube-proxy, not an error */
+	c->k.kp.error = -ECONNREFUSED;
+	c->k.error = false;
+	c->dp->kube_ipvs0_error = 0;
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	ck_assert_uint_eq(d.n_errors, 2);
+	ck_assert_str_eq(d.errors[1], want[3]);
+	scene_close(c);
+
+	/* IPVS missing where kube-proxy runs nftables: no error, and no problem */
+	c = scene_open("nftables", "nftables");
+	c->s.ipvs_available = false;
+	snapshot_clear_services(&c->s);
+	kube_join_free(&c->kj); /* the join is of the table: made again */
+	ck_assert_int_eq(kube_join(&c->s, &c->k, NULL, 0, &c->kj), 0);
+	snprintf(c->s.ipvs_error, sizeof(c->s.ipvs_error), "IPVS is not available");
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	ck_assert_uint_eq(d.n_errors, 0);
+	ck_assert_int_lt(digest_problems(&d, NULL, 0), DIGEST_ERROR);
+	/* the same where it runs ipvs: both */
+	snprintf(c->k.local_mode, sizeof(c->k.local_mode), "ipvs");
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	ck_assert_uint_eq(d.n_errors, 1);
+	ck_assert_str_eq(d.errors[0], "ipvs: IPVS is not available");
+	ck_assert_int_eq(digest_problems(&d, NULL, 0), DIGEST_ERROR);
+	scene_close(c);
+}
+END_TEST
+
 static char *written(const struct digest *d, size_t *len)
 {
 	char *text = NULL;
@@ -486,6 +553,12 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(digest_parse(text, len, &back, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	assert_same(&d, &back);
+	/* written again: the same bytes */
+	size_t len2;
+	char *again = written(&back, &len2);
+	ck_assert_uint_eq(len2, len);
+	ck_assert_mem_eq(again, text, len);
+	free(again);
 	cJSON *doc = cJSON_Parse(text);
 	ck_assert_str_eq(at(doc, "kind", NULL)->valuestring, DIGEST_KIND);
 	ck_assert_int_eq((int)num(at(doc, "schema", NULL)), DIGEST_SCHEMA);
@@ -723,6 +796,22 @@ START_TEST(test_problems_order)
 	snprintf(d.errors[d.n_errors++], sizeof(d.errors[0]), "kube: 403 Forbidden");
 	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_ERROR);
 	ck_assert_str_eq(why, "kube: 403 Forbidden");
+	/* iptables: the backend with more frontends */
+	memset(&d, 0, sizeof(d));
+	d.ipvs_available = true;
+	snprintf(d.running_mode, sizeof(d.running_mode), "iptables");
+	d.n_planes = 3;
+	snprintf(d.planes[0].name, sizeof(d.planes[0].name), "ipvs");
+	d.planes[0].drift = 9;
+	snprintf(d.planes[1].name, sizeof(d.planes[1].name), "iptables-nft");
+	d.planes[1].frontends = 3;
+	snprintf(d.planes[2].name, sizeof(d.planes[2].name), "iptables-legacy");
+	d.planes[2].frontends = 30;
+	d.planes[2].drift = 2;
+	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_DRIFT);
+	ck_assert_ptr_nonnull(strstr(why, "iptables-legacy"));
+	d.planes[2].drift = 0;
+	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_FINE);
 	/* IPVS not readable matters only where kube-proxy runs ipvs */
 	memset(&d, 0, sizeof(d));
 	snprintf(d.running_mode, sizeof(d.running_mode), "nftables");
@@ -749,10 +838,22 @@ START_TEST(test_problems_of_scene)
 	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_DRIFT);
 	ck_assert_ptr_nonnull(strstr(why, "ipvs"));
 	scene_close(c);
+	/* the mode from the pod's log only: no plane is marked running, the mode's plane counts */
+	c = scene_open("", "nftables");
+	digest_fill(&d, &c->s, &c->kv, "worker-1", NOW);
+	d.kp_waiting[0] = '\0';
+	ck_assert(!d.planes[0].running && !d.planes[1].running);
+	ck_assert_uint_gt(d.planes[1].drift, 0);
+	ck_assert_int_eq(digest_problems(&d, why, sizeof(why)), DIGEST_DRIFT);
+	ck_assert_ptr_nonnull(strstr(why, "nftables"));
+	scene_close(c);
 }
 END_TEST
 
-CHECK_MAIN("digest", {"fill", 0, {test_fill_agrees_with_json, test_fill_counts, test_fill_alone}},
+CHECK_MAIN("digest",
+	   {"fill",
+	    0,
+	    {test_fill_agrees_with_json, test_fill_counts, test_fill_alone, test_fill_errors}},
 	   {"json", 0, {test_round_trip, test_parse_tolerant, test_parse_types, test_parse_utf8}},
 	   {"hostile", 30, {test_parse_refuses, test_parse_hostile_sizes}},
 	   {"problems", 0, {test_problems_order, test_problems_of_scene}})

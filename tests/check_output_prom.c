@@ -215,7 +215,7 @@ START_TEST(test_table)
 	assert_value(doc, "ipvstop_connections_total", s.totals.conns);
 	assert_value(doc, "ipvstop_bytes_total{direction=\"out\"}", s.totals.outbytes);
 	assert_value(doc, "ipvstop_reader_up{reader=\"ipvs\"}", 1);
-	ck_assert_str_eq(value_of(doc, "ipvstop_snapshot_timestamp_seconds"), "1795000000.500");
+	ck_assert_str_eq(value_of(doc, "ipvstop_snapshot_timestamp_seconds"), "1795000000.5");
 	/* the host name "node\"1\n" escaped; the node as given */
 	ck_assert_ptr_nonnull(
 	    find(doc, "ipvstop_node_info{node=\"worker-1\",host=\"node\\\"1\\n\",version=\"" PACKAGE_VERSION "\"} 1\n"));
@@ -421,9 +421,11 @@ START_TEST(test_cluster)
 	assert_value(doc, "ipvstop_reader_up{reader=\"kube-proxy\"}", 1);
 	assert_value(doc, "ipvstop_kube_proxy_sync_hung", h.hung);
 	ck_assert(h.have_last_sync);
-	char age[64];
-	snprintf(age, sizeof(age), "%.3f", h.last_sync_age);
-	ck_assert_str_eq(value_of(doc, "ipvstop_kube_proxy_last_sync_age_seconds"), age);
+	ck_assert_double_eq_tol(strtod(value_of(doc, "ipvstop_kube_proxy_last_sync_age_seconds"), NULL),
+				h.last_sync_age, 0.0005);
+	ck_assert(h.have_failures);
+	ck_assert_double_eq(strtod(value_of(doc, "ipvstop_kube_proxy_sync_failures_total"), NULL),
+			    h.failures);
 	free(doc);
 	c->k.kp.error = -ECONNREFUSED;
 	doc = render(&c->s, &c->kv, 0, "worker-1");
@@ -489,6 +491,23 @@ START_TEST(test_hostile)
 	ck_assert_ptr_nonnull(strstr(doc, "pod=\"\xe6\x9c\x8d\xef\xbf\xbd\",pod_namespace=\"p\xef\xbf\xbd\xef\xbf\xbd\",node=\"LLLL"));
 	ck_assert_ptr_nonnull(find(doc, "ipvstop_node_info{node=\"node\\\"\\\\\\n\xef\xbf\xbd(\""));
 	ck_assert_uint_eq(count(doc, "ipvstop_real_server_weight{"), 5);
+	free(doc);
+	/* a Service name longer than the labels' cache: written again for each real server */
+	char *longname = malloc(3001);
+	ck_assert_ptr_nonnull(longname);
+	memset(longname, 'n', 3000);
+	longname[3000] = 0;
+	set(&ks->name, longname);
+	doc = render(&c->s, &c->kv, 0, "worker-1");
+	check_format(doc);
+	char want[3100];
+	snprintf(want, sizeof(want), "service=\"%s\",port_name=", longname);
+	size_t n = 0;
+	for (const char *q = doc; (q = strstr(q, want)); q++)
+		n++;
+	/* 8 lines of the service, 8 of each of its 2 real servers */
+	ck_assert_uint_eq(n, 8 + 2 * 8);
+	free(longname);
 	free(doc);
 	cluster_close(c);
 }

@@ -38,3 +38,17 @@ wait_for() {
 
 # summary: the last line; fails when a check failed (the script's exit status).
 summary() { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; }
+
+# own_netns NAME ARGS...: runs the test script again (with ARGS, its own arguments) in a network
+# namespace of its own, loopback up, where its servers cannot meet another test's; exits 99
+# when that cannot be (not root, no unshare -n). The first thing such a script does.
+own_netns() {
+	local name=$1
+	shift
+	if [ "${IPVSTOP_OWN_NETNS:-}" != "$name" ]; then
+		[ "$(id -u)" = 0 ] || { echo "$name: needs root (a network namespace)"; exit 99; }
+		unshare -n true 2>/dev/null || { echo "$name: unshare -n does not work here"; exit 99; }
+		exec env IPVSTOP_OWN_NETNS="$name" unshare -n bash "$0" "$@"
+	fi
+	ip link set lo up || { echo "$name: no loopback in the namespace"; exit 99; }
+}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # deps.sh: install, with apt-get, whatever the build, the tests and the lab VM need and is missing
 # (clang and libclang-rt-dev: libFuzzer and clang's sanitizer runtimes for fuzz/run.sh; gcc's
-# libasan and libubsan come with build-essential).
+# libasan and libubsan come with build-essential; prometheus: its promtool checks the agent's
+# /metrics in tests/prom/promtool-test.sh).
 set -e
 PKGS="build-essential autoconf automake autopoint gettext pkg-config \
 libnl-3-dev libnl-genl-3-dev libncurses-dev libcurl4-openssl-dev libcjson-dev libkmod-dev libyaml-dev check \
@@ -10,7 +11,7 @@ libnftables-dev libnftnl-dev libmnl-dev libiptc-dev libipset-dev libnl-route-3-d
 libmicrohttpd-dev libgnutls28-dev \
 nftables iptables ipset \
 qemu-system-x86 busybox-static ipvsadm kmod cpio iproute2 util-linux tmux python3 \
-locales valgrind clang libclang-rt-dev"
+locales valgrind clang libclang-rt-dev prometheus"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -6,7 +6,9 @@ The real kubectl must accept it, so its answers are shaped like a kubeadm
 cluster's: discovery (aggregated and legacy), Tables for kubectl get, lists with
 limit/continue, watches with bookmarks and 410 Expired, metav1 Status errors,
 optimistic concurrency (409 Conflict), strategic merge patches, and a kube-proxy
-DaemonSet whose restart rolls new pods out node by node.
+DaemonSet whose restart rolls new pods out node by node. For ipvstop's node agents
+(apiserver_agent.py): RBAC objects, TokenReview, SubjectAccessReview, strict field
+validation of deploy/'s kinds, pods/proxy, and agent pods.
 
 Usage:
   apiserver.py --state DIR --port 0 --cert-dir DIR [--scenario FILE]
@@ -17,8 +19,8 @@ Usage:
 Files written to the state directory (see tests/kube/README.md):
   ready.json, ready.env   port, URLs, paths of ca.crt, client.crt/.key, token files
                           (written last: their presence means the server is serving)
-  kubeconfig              contexts: ipvstop-test (client cert, current), token,
-                          viewer, expired-token, bad-token
+  kubeconfig              contexts: ipvstop-test (client cert, current), viewer-cert,
+                          token, token-NAME per token, bad-token, anonymous
   kubeconfig-data         the same client-cert user with *-data fields inline
   tokens/NAME             one bearer token per file, mode 0600
   requests.jsonl          one JSON line per request: method, path, query, selected
@@ -2009,7 +2011,7 @@ class App:
                 tok = tok.strip().encode()
                 for t in self.tokens:
                     if secrets.compare_digest(tok, t["value"].encode()):
-                        if t.get("expired"):
+                        if t.get("expired") or agent.DEFAULT_AUDIENCE not in agent.token_audiences(t):
                             break
                         return Identity("token:" + t["name"], t["user"], t["groups"] + ["system:authenticated"])
             raise ApiError(401, "Unauthorized", "Unauthorized")

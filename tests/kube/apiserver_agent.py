@@ -398,6 +398,14 @@ def stored_bindings(store):
 DEFAULT_AUDIENCE = "https://kubernetes.default.svc.cluster.local"
 
 
+def token_audiences(t):
+    """A scenario token's audiences ("audiences"; default: the API server's own). One
+    without the API server's audience is refused by the API server itself, as a token made
+    with `kubectl create token --audience ipvstop` is, and valid only in a TokenReview that
+    asks for one of its audiences."""
+    return list(t.get("audiences") or [DEFAULT_AUDIENCE])
+
+
 def token_review(spec, tokens):
     """The status of a TokenReview of spec.token against the double's tokens. The answer
     never carries the token (a real server echoes spec back; the double does not, so no
@@ -405,15 +413,21 @@ def token_review(spec, tokens):
     tok = spec.get("token")
     if not isinstance(tok, str) or not tok:
         raise bad_request("token is required for TokenReview in authentication")
-    auds = spec.get("audiences") or [DEFAULT_AUDIENCE]
+    wanted = spec.get("audiences") or [DEFAULT_AUDIENCE]
     for t in tokens:
         if secrets.compare_digest(tok.encode(), t["value"].encode()):
             if t.get("expired"):
                 return {"authenticated": False, "user": {},
                         "error": "[invalid bearer token, service account token has expired]"}
+            has = token_audiences(t)
+            both = [a for a in wanted if a in has]
+            if not both:
+                return {"authenticated": False, "user": {},
+                        "error": "[invalid bearer token, token audiences %s is invalid for the target "
+                                 "audiences %s]" % (json.dumps(has), json.dumps(wanted))}
             user = {"username": t["user"], "uid": t.get("uid") or t["name"] + "-uid",
                     "groups": list(t.get("groups") or []) + ["system:authenticated"]}
-            return {"authenticated": True, "user": user, "audiences": auds}
+            return {"authenticated": True, "user": user, "audiences": both}
     return {"authenticated": False, "user": {}, "error": "[invalid bearer token, token lookup failed]"}
 
 

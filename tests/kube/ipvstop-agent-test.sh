@@ -173,6 +173,25 @@ get health2 "" /healthz
 check "the API server hung: /healthz still answers" '[ "$code" = 200 ]'
 kill -CONT "$server_pid"
 
+# ---- tokens made for the agents (kubectl create token --audience ipvstop)
+get aud-admin "$(tok reader-ipvstop)" /snapshot
+check "an agent on a client certificate cannot learn the API server's audience: an ipvstop-audience token gets 401" \
+	'[ "$code" = 401 ]' "$work/aud-admin"
+check "... and its log says why" 'grep -q "tokens for the audience ipvstop are not taken" "$work/agent.log"' \
+	"$work/agent.log"
+kubectl apply -f "$here/../../deploy/ipvstop-agent.yaml" > "$work/apply-agent.out" 2>&1 ||
+	{ echo "kubectl apply of deploy/ipvstop-agent.yaml failed"; cat "$work/apply-agent.out"; exit 99; }
+agent --context token-agent
+get aud "$(tok reader-ipvstop)" /snapshot
+check "the agent on its service account's token: a reader's token for the audience ipvstop is taken" \
+	'[ "$code" = 200 ]' "$work/aud"
+get aud-plain "$(tok reader)" /snapshot
+check "... and so is an ordinary token of the API server's audience" '[ "$code" = 200 ]' "$work/aud-plain"
+agent --context token-agent --token-audience=
+get aud-off "$(tok reader-ipvstop)" /snapshot
+check "--token-audience= (none): the ipvstop-audience token gets 401" '[ "$code" = 401 ]' "$work/aud-off"
+agent
+
 # ---- hostile clients, each while another client is served
 for c in slowloris bigheader garbage flood; do
 	timeout 60 python3 "$here/agent-hostile.py" "$ADDR" "$PORT" "$c" > "$work/hostile-$c.out" 2>&1

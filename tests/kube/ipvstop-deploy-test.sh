@@ -83,12 +83,14 @@ broken "a list where a string belongs is rejected" 'cannot unmarshal' \
 	ipvstop-agent.yaml 's/fieldPath: spec.nodeName/fieldPath: [spec.nodeName]/'
 
 # --- 2. TokenReview ------------------------------------------------------------------
-# review_token FILE [CONTEXT]: a TokenReview of the token in FILE ("-": a made-up one),
-# created by kubectl (-o json) into $work/tr.json; the token goes through stdin only.
+# review_token FILE [CONTEXT [AUDIENCES]]: a TokenReview of the token in FILE ("-": a made-up
+# one) for AUDIENCES (a JSON list; default none: the API server's), created by kubectl
+# (-o json) into $work/tr.json; the token goes through stdin only.
 review_token() {
 	local tok=not-a-token-of-this-cluster
 	[ "$1" != - ] && tok=$(cat "$1")
-	printf '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"%s"}}' "$tok" |
+	printf '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"%s","audiences":%s}}' \
+		"$tok" "${3:-[]}" |
 		kubectl --context "${2:-ipvstop-test}" create -f - -o json > "$work/tr.json" 2> "$work/tr.err"
 }
 review_token "$tokens/prometheus"
@@ -104,6 +106,14 @@ check "TokenReview of the reader's token: user alice, group ipvstop-readers" "$w
 review_token -
 check "TokenReview of an unknown token: not authenticated, no user" "$work/tr.json" \
 	'd["status"]["authenticated"] is False and not d["status"]["user"]'
+review_token "$tokens/reader-ipvstop" ipvstop-test '["ipvstop"]'
+check "a token for the audience ipvstop passes a TokenReview for that audience" "$work/tr.json" \
+	'd["status"]["authenticated"] is True and d["status"]["audiences"] == ["ipvstop"]'
+review_token "$tokens/reader-ipvstop"
+check "... and not one for the API server's audience" "$work/tr.json" \
+	'd["status"]["authenticated"] is False and "audiences" in d["status"]["error"]'
+fails "... nor does the API server take it (401)" 'Unauthorized|must be logged in' \
+	kubectl --context token-reader-ipvstop get nodes
 review_token "$tokens/expired"
 check "TokenReview of an expired token: not authenticated" "$work/tr.json" \
 	'd["status"]["authenticated"] is False and "expired" in d["status"]["error"]'
@@ -276,9 +286,14 @@ for t in "$tokens"/*; do
 done
 if [ "$leaked" = 0 ]; then ok "no token in requests.jsonl, the server's output or any answer"
 else not_ok "a token leaked into a log or an answer"; fi
-if grep -q '"spec":{"token":"<redacted>"}' "$work/state/requests.jsonl" &&
-	grep -q '"proxy":{"pod":"ipvstop-agent-n1","target":"https://127.0.0.11:'"$port"'","status":200}' \
-		"$work/state/requests.jsonl"; then
-	ok "requests.jsonl records the reviews (token redacted) and the proxied requests"
-else not_ok "requests.jsonl entries" "$work/state/requests.jsonl"; fi
+if python3 - "$work/state/requests.jsonl" "$port" <<'EOF'
+import json, sys
+es = [json.loads(l) for l in open(sys.argv[1])]
+tr = [e for e in es if e.get("path", "").endswith("/tokenreviews") and "body" in e]
+px = [e for e in es if (e.get("proxy") or {}).get("target") == "https://127.0.0.11:" + sys.argv[2]]
+sys.exit(0 if tr and all(e["body"]["spec"]["token"] == "<redacted>" for e in tr) and
+         any(e["proxy"].get("status") == 200 and e["verb"] == "get" for e in px) else 1)
+EOF
+then ok "requests.jsonl records the reviews (token redacted) and the proxied requests"
+else not_ok "requests.jsonl entries"; fi
 summary
