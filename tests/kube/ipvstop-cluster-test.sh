@@ -151,6 +151,11 @@ assert "not verified" in "\n".join(lines), lines[:3]
 PY
 then ok "text table: the same rows, order and states as the JSON"; else not_ok "text table: the same rows, order and states as the JSON" "$work/check.out"; cat "$work/text"; fi
 
+# A credential the API server accepts but the agents do not: 401, said as such.
+cluster -j -n 1 --agent-path direct --context token-viewer > "$work/doc.json" 2> "$work/err"
+check "an agent's 401: unauthorized, with its message" \
+	'state("n-ok") == "unauthorized" and row("n-ok")["error"] == "not allowed: Unauthorized" and state("n-forbidden") == "forbidden"'
+
 # --agent-ca: the agents' certificate is checked (the API server's CA did not sign it).
 cluster -j -n 1 --agent-path direct --agent-ca "$work/agent.crt" > "$work/doc.json" 2> "$work/err"
 check "--agent-ca with the agents' CA: ok, and said verified" \
