@@ -257,14 +257,18 @@ static void pods_done(const struct kube_reply *r, void *arg)
 		const struct kube_proxy_pod *pp = items.v;
 		struct agent_pod *pods = items.n ? calloc(items.n, sizeof(*pods)) : NULL;
 		if (!items.n || pods) {
+			size_t k = 0;
 			for (size_t i = 0; i < items.n; i++) {
-				snprintf(pods[i].node, sizeof(pods[i].node), "%s",
-					 pp[i].node ? pp[i].node : "");
-				snprintf(pods[i].pod, sizeof(pods[i].pod), "%s", pp[i].name);
+				if (!cluster_pod_name_ok(pp[i].name) || !pp[i].node ||
+				    strlen(pp[i].name) >= sizeof(pods[k].pod))
+					continue;
+				snprintf(pods[k].node, sizeof(pods[k].node), "%s", pp[i].node);
+				snprintf(pods[k].pod, sizeof(pods[k].pod), "%s", pp[i].name);
+				k++;
 			}
 			free(c->pods);
 			c->pods = pods;
-			c->n_pods = items.n;
+			c->n_pods = k;
 			c->pods_known = true;
 			c->pods_error[0] = '\0';
 		}

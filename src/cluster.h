@@ -156,6 +156,13 @@ struct cluster_answer {
 enum cluster_state cluster_classify(const struct cluster_answer *a, bool via_proxy,
 				    struct digest *d, char *err, size_t errlen);
 
+/*
+ * A pod name as Kubernetes allows it (a DNS subdomain: a-z, 0-9, '-', '.', at most 253):
+ * it goes into a pods/proxy URL as it is, so an agent pod named otherwise (a broken or
+ * hostile answer) is left out.
+ */
+bool cluster_pod_name_ok(const char *name);
+
 /* Sets row->severity and row->problem from its state, digest and kube-proxy pod. */
 void cluster_row_rank(struct cluster_row *row);
 /* Sorts rows: nodes not read first, then higher severity, then by name. */

@@ -31,6 +31,14 @@ const char *cluster_state_text(enum cluster_state s)
 	return s < CLUSTER_N_STATES ? _(text[s]) : "?";
 }
 
+bool cluster_pod_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > 253)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
 const char *cluster_path_name(enum cluster_path p)
 {
 	return p == CLUSTER_PATH_PROXY ? "proxy" : p == CLUSTER_PATH_AUTO ? "auto" : "direct";

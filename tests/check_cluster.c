@@ -242,6 +242,21 @@ START_TEST(test_cells)
 }
 END_TEST
 
+START_TEST(test_pod_names)
+{
+	ck_assert(cluster_pod_name_ok("ipvstop-agent-x7k2p"));
+	ck_assert(cluster_pod_name_ok("a.b-c"));
+	/* Into a URL as it is: nothing that could change the path or the query. */
+	ck_assert(!cluster_pod_name_ok("../../secrets/x"));
+	ck_assert(!cluster_pod_name_ok("a/b"));
+	ck_assert(!cluster_pod_name_ok("a?b"));
+	ck_assert(!cluster_pod_name_ok("a:1"));
+	ck_assert(!cluster_pod_name_ok("Upper"));
+	ck_assert(!cluster_pod_name_ok(""));
+	ck_assert(!cluster_pod_name_ok(NULL));
+}
+END_TEST
+
 /* ---- an agent request over a real socket ---- */
 
 struct fake_agent {
@@ -439,5 +454,5 @@ CHECK_MAIN("cluster",
 	   {"classify", 0,
 	    {test_classify_ok, test_classify_refusals, test_classify_bad_answers,
 	     test_classify_unreachable}},
-	   {"rows", 0, {test_order, test_cells}},
+	   {"rows", 0, {test_order, test_cells, test_pod_names}},
 	   {"transport", 20, {test_size_cap, test_size_cap_announced, test_hung_agent, test_refused}})

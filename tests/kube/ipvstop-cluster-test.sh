@@ -19,7 +19,12 @@ gen="${DIGEST_GEN:-$(dirname "$IPVSTOP")/tests/kube/digest-gen}"
 [ -x "$gen" ] || { echo "ipvstop-cluster-test: $gen is missing (make check builds it)"; exit 99; }
 
 agent_pids=()
-stop_agents() { for p in "${agent_pids[@]}"; do kill "$p" 2>/dev/null; done; agent_pids=(); }
+# stop_agents: every agent, waited for (the next ones bind the same addresses and port).
+stop_agents() {
+	for p in "${agent_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${agent_pids[@]}"; do wait "$p" 2>/dev/null; done
+	agent_pids=()
+}
 trap 'stop_agents; cleanup' EXIT
 
 # The agents' port: one free on the loopback addresses the test uses.
@@ -42,7 +47,7 @@ start_agents() {
 		"$@" > "$work/$name.log" 2>&1 &
 	agent_pids+=($!)
 	echo $! > "$work/$name.pid"
-	for _ in $(seq 1 100); do [ -f "$work/$name.ready" ] && return 0; sleep 0.1; done
+	for _ in $(seq 1 300); do [ -f "$work/$name.ready" ] && return 0; sleep 0.1; done
 	echo "the agents $name did not start"; cat "$work/$name.log"; exit 99
 }
 stop_agent() { kill "$(cat "$work/$1.pid")"; }
