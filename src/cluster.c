@@ -198,6 +198,8 @@ static int node_key_cmp(const void *key, const void *elem)
 /* The node of that name in c->nodes (sorted by name) not taken yet, or NULL. */
 static struct cnode *find_node(struct cluster *c, const char *name)
 {
+	if (!c->n_nodes)
+		return NULL; /* bsearch wants an array, even of none */
 	struct cnode **hit = bsearch(name, c->nodes, c->n_nodes, sizeof(*c->nodes), node_key_cmp);
 	return hit && !(*hit)->kept ? *hit : NULL;
 }
