@@ -1,77 +1,90 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# cluster-bench.sh [NODES]: ipvstop --cluster against NODES simulated nodes (default 500):
-# the API test server with that many Nodes on loopback addresses (127.0.1.1 ...), each with an
-# agent pod, and one agent-double.py process answering for all of them with a digest written
-# by the real digest_write (tests/kube/digest-gen, built by make check). Measures, with
-# /usr/bin/time: the first complete `-j -n 1` document (wall clock, peak RSS), then ten
-# documents at -d 2 (CPU of ipvstop, peak RSS, the slowest answer of each round; the polls
-# are at most 100 a second: every max(2, NODES / 100) s per node).
-# Prints Markdown lines for doc/agent.md. Run alone: it loads the machine for a minute.
+# cluster-bench.sh: the cluster view at N nodes (default 500). One real agent (ipvstop
+# --serve, a recorded table, joined with the cluster) gives the digest; N agents on loopback
+# addresses 127.0.1.1... serve that digest under each node's name (tests/kube/agent-double.py:
+# N real ipvstop agents would each watch the API test server, which one Python process
+# cannot serve at that count). The API test server lists the N nodes and their agent pods.
+# Measured in one run:
+#   - `ipvstop --cluster -j -n 1`: the time to its one complete document, and peak memory;
+#   - `ipvstop --cluster -b -d 2` for WINDOW s: requests a second to the API server (its
+#     request log) and to the agents (their count), peak memory.
+# Usage: bench/cluster-bench.sh [N [WINDOW]]   (default 500 30)
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-: "${IPVSTOP:=$top/ipvstop}"
-: "${DIGEST_GEN:=$(dirname "$IPVSTOP")/tests/kube/digest-gen}"
-n=${1:-500}
-for t in python3 openssl /usr/bin/time; do
-	command -v "$t" > /dev/null || { echo "cluster-bench: $t is missing"; exit 99; }
-done
-[ -x "$DIGEST_GEN" ] || { echo "cluster-bench: $DIGEST_GEN is missing (make check builds it)"; exit 99; }
+N=${1:-500}
+WINDOW=${2:-30}
+top=$(cd "$(dirname "$0")/.." && pwd)
+IPVSTOP=${IPVSTOP:-$top/ipvstop}
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
-mkdir -p "$work/state" "$work/certs"
-port=29774
-ip() { echo "127.0.$((1 + $1 / 250)).$((1 + $1 % 250))"; }
+addr() { echo "127.0.$((1 + ($1 - 1) / 250)).$((1 + ($1 - 1) % 250))"; }
 
-python3 - "$n" > "$work/scenario.json" <<'PY'
+python3 - "$N" "$top/tests/kube/scenarios/basic.json" "$top/tests/kube/scenarios/agents.json" \
+	> "$work/scenario.json" <<'EOF'
 import json, sys
 n = int(sys.argv[1])
-nodes = [{"name": "s%04d" % i, "internalIP": "127.0.%d.%d" % (1 + i // 250, 1 + i % 250)} for i in range(n)]
-for x in nodes:
-    x["agent"] = {"podIP": x["internalIP"]}
-print(json.dumps({"nodes": nodes, "kubeProxyConfig": {"mode": "ipvs"},
-                  "tokens": [{"name": "admin", "user": "admin", "groups": ["system:masters"]}]}))
-PY
-python3 "$top/tests/kube/apiserver.py" --state "$work/state" --cert-dir "$work/certs" \
-	--scenario "$work/scenario.json" --key-type ec > "$work/server.log" 2>&1 &
+basic, agents = json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+def addr(i):
+    return "127.0.%d.%d" % (1 + (i - 1) // 250, 1 + (i - 1) % 250)
+basic["nodes"] = [{"name": "node-%03d" % i, "internalIP": addr(i),
+                   "kubeProxy": {"mode": "ipvs", "ready": True, "restarts": 0, "ageSeconds": 86400},
+                   "agent": {"podIP": addr(i)}} for i in range(1, n + 1)]
+basic["kubeProxyConfig"]["mode"] = "ipvs"
+names = {t["name"] for t in agents["tokens"]}
+basic["tokens"] = [t for t in basic["tokens"] if t["name"] not in names] + agents["tokens"]
+basic["objects"] = basic.get("objects", []) + agents.get("objects", [])
+json.dump(basic, sys.stdout)
+EOF
+mkdir -p "$work/state" "$work/certs" "$work/digests"
+python3 "$top/tests/kube/apiserver.py" --state "$work/state" --cert-dir "$work/certs" --port 0 \
+	--scenario "$work/scenario.json" > "$work/server.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 600); do [ -f "$work/state/ready.json" ] && break; sleep 0.1; done
-[ -f "$work/state/ready.json" ] || { echo "cluster-bench: the API test server did not start"; exit 99; }
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=a \
-	-keyout "$work/a.key" -out "$work/a.crt" 2> /dev/null
-"$DIGEST_GEN" node > "$work/d.json"
-specs=()
-for i in $(seq 0 $((n - 1))); do specs+=("$(ip "$i")=ok:$work/d.json"); done
-python3 "$top/tests/kube/agent-double.py" --cert "$work/a.crt" --key "$work/a.key" --port "$port" \
-	--token-file "$work/state/tokens/admin" --ready "$work/ready" "${specs[@]}" > "$work/agents.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 1800); do [ -f "$work/ready" ] && break; sleep 0.1; done
-[ -f "$work/ready" ] || { echo "cluster-bench: the agents did not start"; exit 99; }
-
+for _ in $(seq 1 300); do [ -f "$work/state/ready.json" ] && break; sleep 0.1; done
 export KUBECONFIG="$work/state/kubeconfig"
-run() { /usr/bin/time -v "$IPVSTOP" --cluster -j --context token --agent-port "$port" \
-	--agent-path direct --kube-wait 10 "$@"; }
-run -n 1 > "$work/one.json" 2> "$work/one.time"
-run -n 10 -d 2 > "$work/ten.jsonl" 2> "$work/ten.time"
-python3 - "$n" "$work" <<'PY'
-import json, re, sys
-n, work = int(sys.argv[1]), sys.argv[2]
-def t(name):
-    text = open("%s/%s.time" % (work, name)).read()
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\d+):([\d.]+)", text)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
-    user = float(re.search(r"User time \(seconds\): ([\d.]+)", text).group(1))
-    sys_ = float(re.search(r"System time \(seconds\): ([\d.]+)", text).group(1))
-    return int(wall.group(1)) * 60 + float(wall.group(2)), rss / 1024, user + sys_
-one = json.load(open(work + "/one.json"))
-w1, r1, _ = t("one")
-print("| %d nodes, first `-j -n 1` | %.2f s | %.1f MB | complete %s, %d ok |" %
-      (n, w1, r1, one["complete"], one["totals"]["ok"]))
-docs = [json.loads(l) for l in open(work + "/ten.jsonl")]
-w10, r10, cpu = t("ten")
-slow = max(max((r["latency"] or 0) for r in d["nodes"]) for d in docs)
-print("| %d nodes, 10 documents at -d 2 | %.1f s, CPU %.1f s (%.0f%% of a core) | %.1f MB | %d req/s to the agents, slowest answer %.2f s, ok in the last: %d |" %
-      (n, w10, cpu, 100 * cpu / w10, r10, n / max(2, n / 100), slow, docs[-1]["totals"]["ok"]))
-PY
+kubectl apply -f "$top/deploy/ipvstop-reader.yaml" > /dev/null
+
+# The one real agent's digest.
+python3 "$top/tests/kube/ipvs-from-scenario.py" "$top/tests/kube/scenarios/basic.json" --drift \
+	> "$work/table.jsonl"
+"$IPVSTOP" --serve=127.0.0.9:9774 --replay="$work/table.jsonl" --node node-001 -d 1 \
+	--no-dataplane 2> "$work/agent.log" &
+pids+=($!)
+reader=$(cat "$work/state/tokens/reader")
+for _ in $(seq 1 100); do
+	curl -sfk --max-time 2 -H "Authorization: Bearer $reader" \
+		"https://127.0.0.9:9774/snapshot?summary=1" > "$work/digest.json" 2>/dev/null && break
+	sleep 0.2
+done
+[ -s "$work/digest.json" ] || { echo "the real agent gave no digest"; exit 99; }
+args=()
+for i in $(seq 1 "$N"); do
+	name=$(printf 'node-%03d' "$i")
+	sed "s/\"node\":\"node-001\"/\"node\":\"$name\"/" "$work/digest.json" > "$work/digests/$i.json"
+	args+=("$(addr "$i")=ok:$work/digests/$i.json")
+done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+	-subj /CN=ipvstop-agent -keyout "$work/agent.key" -out "$work/agent.crt" 2>/dev/null
+python3 "$top/tests/kube/agent-double.py" --cert "$work/agent.crt" --key "$work/agent.key" \
+	--port 9774 --token-file "$work/state/tokens/reader" --ready "$work/agents.ready" \
+	"${args[@]}" > "$work/agents.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 600); do [ -f "$work/agents.ready" ] && break; sleep 0.1; done
+[ -f "$work/agents.ready" ] || { echo "the agent doubles did not start"; cat "$work/agents.log"; exit 99; }
+
+echo "cluster-bench: $N nodes, one digest of $(wc -c < "$work/digest.json") bytes each"
+t0=$(date +%s.%N)
+/usr/bin/time -f '%M' -o "$work/rss1" "$IPVSTOP" --cluster -j -n 1 --context token-reader \
+	> "$work/one.json" 2> "$work/one.err"
+t1=$(date +%s.%N)
+ok=$(python3 -c "import json; d=json.load(open('$work/one.json')); print(sum(r['state']=='ok' for r in d['nodes']))")
+echo "--cluster -j -n 1: $(echo "$t1 - $t0" | bc | cut -c1-5) s to the complete document, $ok of $N ok, peak $(($(cat "$work/rss1") / 1024)) MB"
+
+api0=$(wc -l < "$work/state/requests.jsonl")
+/usr/bin/time -f "%M" -o "$work/rss2" timeout -s INT "$WINDOW" "$IPVSTOP" --cluster -b -d 2 \
+	--context token-reader > "$work/b.txt" 2>&1
+api1=$(wc -l < "$work/state/requests.jsonl")
+frames=$(grep -c '^ipvstop cluster' "$work/b.txt")
+echo "--cluster -b -d 2 for ${WINDOW} s: $frames frames; API server $(echo "scale=1; ($api1 - $api0) / $WINDOW" | bc) requests/s;" \
+	"agents about $((N / 2)) requests/s (one per node every 2 s)"
+[ -s "$work/rss2" ] && echo "peak memory of the view: $(($(tail -n 1 "$work/rss2") / 1024)) MB"

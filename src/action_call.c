@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "action_call.h"
+#include "digest.h"
 #include "kube_parse.h"
 #include "nls.h"
 
@@ -37,6 +38,28 @@ int call(struct kube_http *h, const char *method, const char *path, const char *
 		.timeout_ms = 20000,
 		.on_done = call_done,
 		.arg = c,
+	};
+	if (!kube_http_start(h, &o))
+		return -ENOMEM;
+	while (!c->done)
+		kube_http_run(h, 200);
+	return 0;
+}
+
+int call_agent(struct kube_http *h, const char *url, const char *path, const struct kube_tls *tls,
+	       struct call *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct kube_request_opts o = {
+	    .url = url,
+	    .path = path ? path : "/",
+	    .tls = tls,
+	    .token_header = url ? NULL : "X-Ipvstop-Authorization",
+	    .timeout_ms = 5000,
+	    .connect_ms = 1000,
+	    .max_body = DIGEST_MAX_BYTES,
+	    .on_done = call_done,
+	    .arg = c,
 	};
 	if (!kube_http_start(h, &o))
 		return -ENOMEM;

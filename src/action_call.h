@@ -23,6 +23,13 @@ struct call {
 int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
 	 const char *body, struct call *c);
 void call_free(struct call *c);
+/*
+ * GET of an agent (ipvstop --serve): the absolute url, verified with tls, or an API server
+ * path (pods/proxy, the token also sent where the API server keeps it). 1 s to connect, 5 s
+ * in all, at most a digest's size. Returns 0 or -ENOMEM.
+ */
+int call_agent(struct kube_http *h, const char *url, const char *path, const struct kube_tls *tls,
+	       struct call *c);
 /* "HTTP 409 Conflict: <message>" or "no answer: ..." from a failed call (translated). */
 void call_error(const struct call *c, char *buf, size_t len);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "action_call.h"
+#include "action_agents.h"
 #include "action_verify.h"
 #include "actions.h"
 #include "ipvs_nl.h"
@@ -1065,6 +1066,8 @@ int action_kube_proxy_config(const struct action_env *env, const char *key, cons
 			kp_after_mode(&s, value, io);
 		if (rc == 0 && s.is_mode && s.new_text)
 			rc = kp_verify_here(&s, kp_value_name(true, value), io);
+		if (rc == 0 && s.is_mode && s.new_text && !env->no_dataplane)
+			rc = action_verify_agents(s.h, env, kp_value_name(true, value), io);
 	}
 	kp_switch_reset(&s);
 	kube_http_free(s.h);

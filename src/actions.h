@@ -39,6 +39,8 @@ struct action_env {
 	double rollout_timeout;        /* seconds to follow a kube-proxy restart (0: 180) */
 	double dataplane_wait; /* seconds for this node's new data plane after a mode switch (0: 60) */
 	bool no_dataplane;     /* --no-dataplane: a mode switch is not verified in this node's rules */
+	int agent_port;	       /* the nodes' agents, asked after a mode switch (0: 9774) */
+	const char *agent_ca;  /* verify their certificates with this CA; NULL: not */
 };
 
 /* What decides whether a change is possible: the dashboard and the command line alike. */

@@ -626,6 +626,8 @@ static int run_cli_actions(const struct options *o)
 	env.node_name = o->kube.node_name;
 	env.dataplane_wait = o->dataplane_wait;
 	env.no_dataplane = o->no_dataplane;
+	env.agent_port = (int)o->agent_port;
+	env.agent_ca = o->agent_ca;
 	env.modules_load_conf = "/etc/modules-load.d/ipvs.conf";
 	const struct action_gate gate = {.readonly = o->readonly};
 	const char *why = actions_disabled_reason(&gate, true);

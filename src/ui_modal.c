@@ -39,6 +39,8 @@ static void action_env(const struct ui *u, struct action_env *env)
 	memset(env, 0, sizeof(*env));
 	kube_side_config_opts(&u->opts->kube, &env->kube);
 	env->node_name = u->kube.node;
+	env->agent_port = u->opts->agent_port;
+	env->agent_ca = u->opts->agent_ca;
 	env->modules_load_conf = "/etc/modules-load.d/ipvs.conf";
 }
 

@@ -523,7 +523,7 @@ def agent_pod(cluster, node, spec):
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "trailers", "transfer-encoding", "upgrade", "host", "content-length", "authorization"}
-UPSTREAM_DROP = HOP_BY_HOP - {"content-length"}
+UPSTREAM_DROP = (HOP_BY_HOP - {"content-length"}) | {"date"}     # the double sends its own Date
 
 
 def parse_proxy_name(s):

@@ -8,7 +8,8 @@
 # (allowed, no RBAC permission, expired, malformed, none), the documents against the
 # recording and -j, /metrics with Prometheus' promtool, hostile clients
 # (agent-hostile.py), the API server going away (cached answers, 503 for the rest, no
-# hang), the options that may not go with --serve, and that no token is printed anywhere.
+# hang), the options that may not go with --serve, a mode switch (--proxy-mode nftables) read
+# back from the agent, and that no token is printed anywhere.
 # In a network namespace of its own (root, unshare -n): its loopback addresses are free.
 # Run it alone: IPVSTOP=$PWD/ipvstop bash tests/kube/ipvstop-agent-test.sh
 set -u
@@ -22,7 +23,7 @@ ip link set lo up || { echo "ipvstop-agent-test: no loopback in the namespace"; 
 sock="ipvstop-agent-$$"
 # shellcheck source=tests/kube/kube-lib.sh
 . "$here/kube-lib.sh"
-need_tools curl kubectl promtool openssl
+need_tools curl kubectl promtool openssl nft
 agent_pid=""
 trap 'cleanup; [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null' EXIT
 ADDR=127.0.0.11
@@ -216,6 +217,28 @@ check "a client verifying it against that certificate connects" 'grep -q ok "$wo
 	> "$work/halfpair.out" 2>&1
 check "--tls-cert without --tls-key is refused" '[ $? = 1 ] && grep -q "go together" "$work/halfpair.out"' \
 	"$work/halfpair.out"
+
+# ---- a mode switch read back from the agent: worker-1 becomes an nftables node (kube-proxy's
+# rules for it loaded in this namespace), its agent reads them live; --proxy-mode asks it.
+# (From what the API test server serves, as ipvstop-mode-test.sh does: its Services include
+# the ones it adds to a scenario's.)
+kubectl get svc -A -o json > "$work/svc.json" && kubectl get endpointslices -A -o json > "$work/eps.json" &&
+	kubectl get nodes -o json > "$work/nodes.json" &&
+	python3 "$here/../dataplane/scenario-from-api.py" "$work/svc.json" "$work/eps.json" \
+		"$work/nodes.json" "$work/rules-sc.json" &&
+	python3 "$here/../dataplane/gen-kube-nft.py" "$work/rules-sc.json" --node worker-1 > "$work/rules.nft" &&
+	nft -f "$work/rules.nft" || { echo "the nftables rules could not be loaded"; exit 99; }
+[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+"$IPVSTOP" --serve="$ADDR:$PORT" --node worker-1 -d 1 2>> "$work/agent.log" &
+agent_pid=$!
+timeout 150 "$IPVSTOP" --node worker-1 --proxy-mode nftables --yes --force --dataplane-wait 45 \
+	> "$work/switch.out" 2>&1
+src=$?
+check "--proxy-mode nftables: worker-1's agent says its node runs nftables, with its rules (status $src)" \
+	'[ "$src" = 0 ] && grep -q "^Node worker-1, from its agent: runs nftables: nftables has [1-9][0-9]* frontends" "$work/switch.out"' \
+	"$work/switch.out"
+check "... every agent said so" 'grep -q "Every agent (1) says its node runs nftables" "$work/switch.out"' \
+	"$work/switch.out"
 
 # ---- no secret anywhere
 leaked=0

@@ -26,7 +26,8 @@ sock="ipvstop-deploy-$$"
 . "$here/kube-lib.sh"
 need_tools kubectl
 pids=""
-trap 'cleanup; for p in $pids; do kill "$p" 2>/dev/null; done' EXIT
+stop_all() { local p; cleanup; for p in $pids; do kill "$p" 2>/dev/null; done; }
+trap stop_all EXIT
 
 cp "$here/scenarios/agents.json" "$work/scenario.json"
 start_server
@@ -67,6 +68,10 @@ broken() {
 broken "a misspelt field is rejected (strict decoding)" \
 	'BadRequest.*unknown field "spec.template.spec.containers\[0\].imagePullPolicyy"' \
 	ipvstop-agent.yaml 's/imagePullPolicy:/imagePullPolicyy:/'
+if kubectl apply --dry-run=server --validate=warn -f "$work/broken.yaml" > "$work/out" 2>&1 &&
+	grep -q 'Warning: unknown field "spec.template.spec.containers\[0\].imagePullPolicyy"' "$work/out"; then
+	ok "with --validate=warn (fieldValidation=Warn) it is accepted with kubectl's warning"
+else not_ok "fieldValidation=Warn" "$work/out"; fi
 broken "a container without image is rejected" \
 	'is invalid: spec.template.spec.containers\[0\].image: Required value' \
 	ipvstop-agent.yaml '/^          image: /d'
@@ -126,10 +131,10 @@ if review_token "$tokens/prometheus" token-agent; then
 else refused "the agent's token may not review tokens before deploy/ is applied" Forbidden "$work/tr.err"; fi
 
 # --- 3. deploy/ for real, then SubjectAccessReview ---------------------------------------
-if kubectl apply -f "$top/deploy/ipvstop-agent.yaml" -f "$top/deploy/ipvstop-reader.yaml" > "$work/out" 2>&1 &&
+if (apply_deploy) > "$work/out" 2>&1 &&
 	kubectl get clusterrole ipvstop-reader > /dev/null 2>&1 &&
 	kubectl -n kube-system get daemonset ipvstop-agent > /dev/null 2>&1; then
-	ok "kubectl apply -f deploy/ipvstop-agent.yaml -f deploy/ipvstop-reader.yaml stores them"
+	ok "kubectl apply -f deploy/ipvstop-agent.yaml -f deploy/ipvstop-reader.yaml (apply_deploy) stores them"
 else not_ok "kubectl apply of deploy/ for real" "$work/out"; fi
 if review_token "$tokens/prometheus" token-agent; then
 	ok "with deploy/ applied, the agent's service account may review tokens"

@@ -44,3 +44,11 @@ start_server() {
 	for _ in $(seq 1 100); do [ -f "$work/state/ready.json" ] && return 0; sleep 0.1; done
 	echo "the API test server did not start"; cat "$work/server.log"; exit 99
 }
+
+# apply_deploy: deploy/'s manifests applied for real (admin context): the RBAC the tokens of
+# scenarios/agents.json are checked against (tests/kube/README.md); exit 99 if refused.
+apply_deploy() {
+	kubectl apply -f "$here/../../deploy/ipvstop-agent.yaml" -f "$here/../../deploy/ipvstop-reader.yaml" \
+		> "$work/apply-deploy.out" 2>&1 ||
+		{ echo "kubectl apply -f deploy/ failed"; cat "$work/apply-deploy.out"; exit 99; }
+}
