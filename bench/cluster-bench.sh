@@ -67,6 +67,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 	-subj /CN=ipvstop-agent -keyout "$work/agent.key" -out "$work/agent.crt" 2>/dev/null
 python3 "$top/tests/kube/agent-double.py" --cert "$work/agent.crt" --key "$work/agent.key" \
 	--port 9774 --token-file "$work/state/tokens/reader" --ready "$work/agents.ready" \
+	--count-file "$work/served" \
 	"${args[@]}" > "$work/agents.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 600); do [ -f "$work/agents.ready" ] && break; sleep 0.1; done
@@ -81,10 +82,14 @@ ok=$(python3 -c "import json; d=json.load(open('$work/one.json')); print(sum(r['
 echo "--cluster -j -n 1: $(echo "$t1 - $t0" | bc | cut -c1-5) s to the complete document, $ok of $N ok, peak $(($(cat "$work/rss1") / 1024)) MB"
 
 api0=$(wc -l < "$work/state/requests.jsonl")
+sleep 1
+served0=$(cat "$work/served")
 /usr/bin/time -f "%M" -o "$work/rss2" timeout -s INT "$WINDOW" "$IPVSTOP" --cluster -b -d 2 \
 	--context token-reader > "$work/b.txt" 2>&1
 api1=$(wc -l < "$work/state/requests.jsonl")
+sleep 1
+served1=$(cat "$work/served")
 frames=$(grep -c '^ipvstop cluster' "$work/b.txt")
 echo "--cluster -b -d 2 for ${WINDOW} s: $frames frames; API server $(echo "scale=1; ($api1 - $api0) / $WINDOW" | bc) requests/s;" \
-	"agents about $((N / 2)) requests/s (one per node every 2 s)"
+	"agents $(echo "scale=1; ($served1 - $served0) / $WINDOW" | bc) requests/s (at most 100: one per node every max(2, N / 100) s)"
 [ -s "$work/rss2" ] && echo "peak memory of the view: $(($(tail -n 1 "$work/rss2") / 1024)) MB"

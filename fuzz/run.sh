@@ -22,7 +22,7 @@ seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 build=${FUZZ_BUILD_DIR:-$top/build-fuzz}
 all="fuzz_ipvs_netlink fuzz_ipvs_proc fuzz_kubeconfig fuzz_kube_json fuzz_kube_config_edit fuzz_json_read \
-	fuzz_kp_metrics fuzz_dp_ipset fuzz_dp_nft fuzz_dp_ipt fuzz_digest"
+	fuzz_kp_metrics fuzz_dp_ipset fuzz_dp_nft fuzz_dp_ipt fuzz_digest fuzz_cluster_answer"
 targets=${FUZZ_TARGETS:-$all}
 cc=${FUZZ_CC:-clang}
 cflags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -50,6 +50,7 @@ max_len() {
 	fuzz_dp_nft) echo 65536 ;;
 	fuzz_dp_ipt) echo 1024 ;;
 	fuzz_digest) echo 8192 ;;
+	fuzz_cluster_answer) echo 8192 ;;
 	esac
 }
 
@@ -62,7 +63,7 @@ dict() {
 	fuzz_kp_metrics) echo "$here/dicts/kp_metrics.dict" ;;
 	fuzz_dp_ipset) echo "$here/dicts/dp_ipset.dict" ;;
 	fuzz_dp_nft) echo "$here/dicts/dp_nft.dict" ;;
-	fuzz_digest) echo "$here/dicts/digest.dict" ;;
+	fuzz_digest | fuzz_cluster_answer) echo "$here/dicts/digest.dict" ;;
 	*) echo "" ;;
 	esac
 }

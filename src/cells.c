@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,11 @@ char *cells_u64(uint64_t v, char *buf, size_t len)
 char *cells_human(double v, char *buf, size_t len)
 {
 	static const char units[] = {'K', 'M', 'G', 'T', 'P', 'E'};
+	if (isnan(v)) {
+		/* Unknown (a rate an agent wrote as null): no unit to index. */
+		snprintf(buf, len, "?");
+		return buf;
+	}
 	if (v < 1000) {
 		if (v >= 0 && v == (double)(long long)v)
 			cells_u64((uint64_t)v, buf, len);

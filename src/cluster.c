@@ -12,6 +12,7 @@
 
 #include "cells.h"
 #include "clock.h"
+#include "hash.h"
 #include "cluster.h"
 #include "kube_parse.h"
 #include "mailbox.h"
@@ -31,6 +32,7 @@ struct cnode {
 	bool polled;              /* has a result (or needs none: no agent) */
 	bool gone;                /* left the cluster while its request ran: freed when done */
 	bool use_proxy;           /* auto: direct failed to connect, the proxy is used for now */
+	bool kept;                /* take_pending: in the new list */
 	double direct_again_at;   /* auto: when direct is tried again */
 };
 
@@ -64,6 +66,7 @@ struct cluster {
 	size_t n_pending, n_pending_left_out;
 	bool have_pending;
 	char pending_mode[16], pending_note[256];
+	uint64_t pending_hash;     /* under lock: of the last list handed over */
 
 	/* The thread's own */
 	struct cnode **nodes;
@@ -85,9 +88,12 @@ struct cluster {
 	struct cluster_view latest;
 };
 
+/* Seconds between two polls of a node: -d, longer on a cluster too big for it. */
 static double interval_of(const struct cluster *c)
 {
-	return c->o.interval > 0 ? c->o.interval : 2.0;
+	double i = c->o.interval > 0 ? c->o.interval : 2.0;
+	double least = (double)c->n_nodes / CLUSTER_AGENT_PER_SECOND;
+	return i > least ? i : least;
 }
 
 static bool stopping(struct cluster *c)
@@ -130,18 +136,35 @@ void cluster_set_nodes(struct cluster *c, const struct kube_state *k)
 	struct pending_node *p = n ? calloc(n, sizeof(*p)) : NULL;
 	if (n && !p)
 		return; /* the last list stays */
-	for (size_t i = 0; i < n; i++)
+	/* pending_from zeroes each entry first: the bytes hash the same for the same list. */
+	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, &n, sizeof(n));
+	for (size_t i = 0; i < n; i++) {
 		pending_from(&p[i], &k->nodes[i], k);
+		h = hash_fnv1a(h, &p[i], sizeof(p[i]));
+	}
+	char note[256] = "";
+	if (!k->enabled || (k->error && !k->n_nodes))
+		cells_safe(k->why, note, sizeof(note));
+	const char *mode = kube_configured_mode(k);
+	h = hash_fnv1a_str(hash_fnv1a_str(h, mode), note);
 	pthread_mutex_lock(&c->lock);
+	/*
+	 * The dashboard hands over every state the Kubernetes thread publishes (a Service
+	 * changed...): the same nodes again are not merged again.
+	 */
+	if (h == c->pending_hash) {
+		pthread_mutex_unlock(&c->lock);
+		free(p);
+		return;
+	}
+	c->pending_hash = h;
 	free(c->pending);
 	c->pending = p;
 	c->n_pending = n;
 	c->n_pending_left_out = k->n_nodes - n;
 	c->have_pending = true;
-	snprintf(c->pending_mode, sizeof(c->pending_mode), "%s", kube_configured_mode(k));
-	c->pending_note[0] = '\0';
-	if (!k->enabled || (k->error && !k->n_nodes))
-		cells_safe(k->why, c->pending_note, sizeof(c->pending_note));
+	snprintf(c->pending_mode, sizeof(c->pending_mode), "%s", mode);
+	memcpy(c->pending_note, note, sizeof(c->pending_note));
 	pthread_mutex_unlock(&c->lock);
 	if (c->http)
 		kube_http_wakeup(c->http);
@@ -160,12 +183,25 @@ static void node_free(struct cnode *n)
 	free(n);
 }
 
+static int node_cmp(const void *a, const void *b)
+{
+	const struct cnode *const *x = a, *const *y = b;
+	return strcmp((*x)->row.node, (*y)->row.node);
+}
+
+static int node_key_cmp(const void *key, const void *elem)
+{
+	const struct cnode *const *n = elem;
+	return strcmp(key, (*n)->row.node);
+}
+
+/* The node of that name in c->nodes (sorted by name) not taken yet, or NULL. */
 static struct cnode *find_node(struct cluster *c, const char *name)
 {
-	for (size_t i = 0; i < c->n_nodes; i++)
-		if (c->nodes[i] && strcmp(c->nodes[i]->row.node, name) == 0)
-			return c->nodes[i];
-	return NULL;
+	if (!c->n_nodes)
+		return NULL; /* bsearch wants an array, even of none */
+	struct cnode **hit = bsearch(name, c->nodes, c->n_nodes, sizeof(*c->nodes), node_key_cmp);
+	return hit && !(*hit)->kept ? *hit : NULL;
 }
 
 static struct cnode *new_node(struct cluster *c, const struct pending_node *p)
@@ -202,21 +238,24 @@ static void take_pending(struct cluster *c)
 		free(p);
 		return;
 	}
+	/* Sorted by name, looked up by halves: thousands of nodes are no square. */
+	if (c->n_nodes > 1)
+		qsort(c->nodes, c->n_nodes, sizeof(*c->nodes), node_cmp);
+	for (size_t j = 0; j < c->n_nodes; j++)
+		c->nodes[j]->kept = false;
 	for (size_t i = 0; i < np; i++) {
 		struct cnode *n = find_node(c, p[i].name);
-		if (n) {
-			for (size_t j = 0; j < c->n_nodes; j++)
-				if (c->nodes[j] == n)
-					c->nodes[j] = NULL;
-		} else if (!(n = new_node(c, &p[i]))) {
+		if (n)
+			n->kept = true;
+		else if (!(n = new_node(c, &p[i])))
 			continue;
-		}
 		memcpy(n->row.addr, p[i].addr, sizeof(n->row.addr));
 		n->row.kp = p[i].kp;
 		nodes[i] = n;
 	}
 	for (size_t j = 0; j < c->n_nodes; j++)
-		node_free(c->nodes[j]);
+		if (!c->nodes[j]->kept)
+			node_free(c->nodes[j]);
 	free(c->nodes);
 	free(p);
 	/* Nodes that could not be allocated leave holes: closed up. */
@@ -254,14 +293,18 @@ static void pods_done(const struct kube_reply *r, void *arg)
 		const struct kube_proxy_pod *pp = items.v;
 		struct agent_pod *pods = items.n ? calloc(items.n, sizeof(*pods)) : NULL;
 		if (!items.n || pods) {
+			size_t k = 0;
 			for (size_t i = 0; i < items.n; i++) {
-				snprintf(pods[i].node, sizeof(pods[i].node), "%s",
-					 pp[i].node ? pp[i].node : "");
-				snprintf(pods[i].pod, sizeof(pods[i].pod), "%s", pp[i].name);
+				if (!cluster_pod_name_ok(pp[i].name) || !pp[i].node ||
+				    strlen(pp[i].name) >= sizeof(pods[k].pod))
+					continue;
+				snprintf(pods[k].node, sizeof(pods[k].node), "%s", pp[i].node);
+				snprintf(pods[k].pod, sizeof(pods[k].pod), "%s", pp[i].name);
+				k++;
 			}
 			free(c->pods);
 			c->pods = pods;
-			c->n_pods = items.n;
+			c->n_pods = k;
 			c->pods_known = true;
 			c->pods_error[0] = '\0';
 		}

@@ -35,6 +35,12 @@
 #define CLUSTER_MAX_NODES 5000
 /* pods/proxy requests started per second at most: the load put on the API server. */
 #define CLUSTER_PROXY_PER_SECOND 50
+/*
+ * Polls per second to all agents together at most: a node is polled every max(interval,
+ * nodes / this) seconds. Each poll of an agent whose connection was not kept costs a TLS
+ * handshake: 250 polls a second took 42% of a core here, 100 about a sixth.
+ */
+#define CLUSTER_AGENT_PER_SECOND 100
 
 enum cluster_state {
 	CLUSTER_OK = 0,
@@ -109,7 +115,8 @@ struct cluster_opts {
 	int port;                /* the agents' port; 0: CLUSTER_AGENT_PORT */
 	const char *agent_ca;    /* verify agents' certificates with this CA; NULL: not verified */
 	enum cluster_path path;
-	double interval;         /* seconds between polls of one node; <= 0: 2 */
+	double interval;         /* seconds between polls of one node (<= 0: 2), at least
+				    nodes / CLUSTER_AGENT_PER_SECOND */
 	long connect_ms, timeout_ms; /* 0: CLUSTER_CONNECT_MS, CLUSTER_TIMEOUT_MS (tests) */
 };
 
@@ -149,6 +156,13 @@ struct cluster_answer {
 enum cluster_state cluster_classify(const struct cluster_answer *a, bool via_proxy,
 				    struct digest *d, char *err, size_t errlen);
 
+/*
+ * A pod name as Kubernetes allows it (a DNS subdomain: a-z, 0-9, '-', '.', at most 253):
+ * it goes into a pods/proxy URL as it is, so an agent pod named otherwise (a broken or
+ * hostile answer) is left out.
+ */
+bool cluster_pod_name_ok(const char *name);
+
 /* Sets row->severity and row->problem from its state, digest and kube-proxy pod. */
 void cluster_row_rank(struct cluster_row *row);
 /* Sorts rows: nodes not read first, then higher severity, then by name. */
@@ -162,7 +176,7 @@ struct cluster_cells {
 	char rules[32];      /* frontends/endpoints of the running plane (IPVS: services/reals) */
 	char drift[32];      /* missing/stale/unowned */
 	char leftovers[16];
-	char sync[32];       /* kube-proxy's sync: "ok", "hung", "3 failed", "?" */
+	char sync[32];       /* kube-proxy: "CrashLoopBackOff", "hung", "3 failed", "ok, 4s ago", "?" */
 	char cps[16];        /* new connections per second, summed over the virtual services */
 };
 /* configured_mode: the cluster's (cluster_view), for rows without a digest. */

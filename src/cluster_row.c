@@ -31,6 +31,14 @@ const char *cluster_state_text(enum cluster_state s)
 	return s < CLUSTER_N_STATES ? _(text[s]) : "?";
 }
 
+bool cluster_pod_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > 253)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-.") == n;
+}
+
 const char *cluster_path_name(enum cluster_path p)
 {
 	return p == CLUSTER_PATH_PROXY ? "proxy" : p == CLUSTER_PATH_AUTO ? "auto" : "direct";
@@ -54,9 +62,10 @@ static void answer_message(const struct cluster_answer *a, char *out, size_t len
 		return;
 	}
 	cJSON_Delete(doc);
-	size_t n = strcspn(a->body, "\r\n");
-	if (n > a->len)
-		n = a->len;
+	/* body need not end in a NUL: its first line, within len. */
+	size_t n = 0;
+	while (n < a->len && a->body[n] != '\r' && a->body[n] != '\n' && a->body[n] != '\0')
+		n++;
 	if (n >= sizeof(line))
 		n = sizeof(line) - 1;
 	memcpy(line, a->body, n);
@@ -69,7 +78,7 @@ static enum cluster_state transport_failure(const struct cluster_answer *a, char
 					    size_t errlen)
 {
 	char safe[200];
-	cells_safe(a->error, safe, sizeof(safe));
+	cells_safe(a->error ? a->error : "", safe, sizeof(safe));
 	if (a->too_big) {
 		snprintf(err, errlen, _("the answer is larger than %u KiB"),
 			 (unsigned)(DIGEST_MAX_BYTES >> 10));
@@ -260,7 +269,10 @@ static void planes_text(const struct digest *d, char *buf, size_t len)
 
 static void sync_text(const struct digest *d, char *buf, size_t len)
 {
-	if (d->kp_hung)
+	char safe[32];
+	if (d->kp_waiting[0])
+		snprintf(buf, len, "%s", cells_safe(d->kp_waiting, safe, sizeof(safe)));
+	else if (d->kp_hung)
 		snprintf(buf, len, "%s", _("hung"));
 	else if (d->kp_failures)
 		snprintf(buf, len, _("%llu failed"), (unsigned long long)d->kp_failures);

@@ -129,6 +129,9 @@ START_TEST(test_classify_bad_answers)
 				  false, err, sizeof(err)),
 			 CLUSTER_BAD_ANSWER);
 	ck_assert_str_eq(err, "the answer is larger than 64 KiB");
+	/* Cut at the cap with no transport error text (curl's own refusal of a Content-Length). */
+	ck_assert_int_eq(classify(200, "", NULL, true, false, err, sizeof(err)), CLUSTER_BAD_ANSWER);
+	ck_assert_str_eq(err, "the answer is larger than 64 KiB");
 	/* Past the cap without the transport's help: the parser refuses it too. */
 	size_t big = DIGEST_MAX_BYTES + 100;
 	char *huge = malloc(big + 1);
@@ -224,6 +227,11 @@ START_TEST(test_cells)
 	ck_assert_str_eq(c.planes, "ipvs*");
 	ck_assert_str_eq(c.rules, "12/30");
 	ck_assert_str_eq(c.drift, "0/0/0");
+	ck_assert_str_eq(c.cps, "5");
+	/* An agent that wrote its rate as null (unknown): said so, not a unit out of range. */
+	r.d.cps = NAN;
+	cluster_row_cells(&r, "iptables", &c);
+	ck_assert_str_eq(c.cps, "?");
 	/* Without an agent: the cluster's configured mode and the pod's log. */
 	struct cluster_row na = row("m", CLUSTER_NO_AGENT, 0, false);
 	na.kp.known = true;
@@ -231,6 +239,99 @@ START_TEST(test_cells)
 	cluster_row_cells(&na, "iptables", &c);
 	ck_assert_str_eq(c.kube_proxy, "iptables/nftables");
 	ck_assert_str_eq(c.rules, "-");
+}
+END_TEST
+
+START_TEST(test_pod_names)
+{
+	ck_assert(cluster_pod_name_ok("ipvstop-agent-x7k2p"));
+	ck_assert(cluster_pod_name_ok("a.b-c"));
+	/* Into a URL as it is: nothing that could change the path or the query. */
+	ck_assert(!cluster_pod_name_ok("../../secrets/x"));
+	ck_assert(!cluster_pod_name_ok("a/b"));
+	ck_assert(!cluster_pod_name_ok("a?b"));
+	ck_assert(!cluster_pod_name_ok("a:1"));
+	ck_assert(!cluster_pod_name_ok("Upper"));
+	ck_assert(!cluster_pod_name_ok(""));
+	ck_assert(!cluster_pod_name_ok(NULL));
+}
+END_TEST
+
+/* ---- the poller's node list, without credentials (nothing is asked) ---- */
+
+static void add_node(struct kube_state *k, const char *name, const char *ip)
+{
+	k->nodes = realloc(k->nodes, (k->n_nodes + 1) * sizeof(*k->nodes));
+	ck_assert_ptr_nonnull(k->nodes);
+	struct kube_node *n = &k->nodes[k->n_nodes++];
+	memset(n, 0, sizeof(*n));
+	n->name = strdup(name);
+	n->addrs = calloc(1, sizeof(*n->addrs));
+	ck_assert_ptr_nonnull(n->addrs);
+	n->n_addrs = 1;
+	n->addrs[0].af = AF_INET;
+	ck_assert_int_eq(inet_pton(AF_INET, ip, n->addrs[0].addr.bytes), 1);
+}
+
+/* Waits (at most 5 s) for a view of n rows and takes it into *v. */
+static void take_rows(struct cluster *c, size_t n, struct cluster_view *v)
+{
+	double t0 = clock_mono();
+	memset(v, 0, sizeof(*v));
+	while (clock_mono() - t0 < 5) {
+		struct cluster_view x;
+		if (cluster_take(c, &x)) {
+			cluster_view_free(v);
+			*v = x;
+			if (v->n_rows == n && v->complete)
+				return;
+		}
+		usleep(20000);
+	}
+	ck_abort_msg("no view of %zu rows (last: %zu)", n, v->n_rows);
+}
+
+START_TEST(test_node_list)
+{
+	struct cluster_opts o = {.config = {.kubeconfig = "/nonexistent/kubeconfig"}};
+	struct cluster *c = cluster_start(&o);
+	ck_assert_ptr_nonnull(c);
+	struct kube_state k;
+	memset(&k, 0, sizeof(k));
+	k.enabled = true;
+	add_node(&k, "b", "127.0.0.2");
+	add_node(&k, "a", "127.0.0.1");
+	add_node(&k, "c", "127.0.0.3");
+	cluster_set_nodes(c, &k);
+	ck_assert(cluster_wait(c, 5));
+	struct cluster_view v;
+	take_rows(c, 3, &v);
+	/* Nothing could be asked: every node says why, in name order (the same state). */
+	ck_assert_str_eq(v.rows[0].node, "a");
+	ck_assert_str_eq(v.rows[2].node, "c");
+	ck_assert_str_eq(v.rows[1].addr, "127.0.0.2");
+	ck_assert_int_eq(v.rows[0].state, CLUSTER_UNREACHABLE);
+	ck_assert_msg(strstr(v.rows[0].error, "/nonexistent/kubeconfig") != NULL, "%s",
+		      v.rows[0].error);
+	ck_assert_uint_eq(v.counts[CLUSTER_UNREACHABLE], 3);
+	cluster_view_free(&v);
+	/* The same list again is not merged again: nothing new is published. */
+	cluster_set_nodes(c, &k);
+	usleep(600000);
+	ck_assert(!cluster_take(c, &v));
+	/* A node leaves, another comes; the others stay. */
+	kube_node_free(&k.nodes[0]);
+	k.nodes[0] = k.nodes[--k.n_nodes];
+	add_node(&k, "d", "127.0.0.4");
+	cluster_set_nodes(c, &k);
+	take_rows(c, 3, &v);
+	ck_assert_str_eq(v.rows[0].node, "a");
+	ck_assert_str_eq(v.rows[1].node, "c");
+	ck_assert_str_eq(v.rows[2].node, "d");
+	ck_assert_str_eq(v.rows[2].addr, "127.0.0.4");
+	cluster_view_free(&v);
+	cluster_stop(c);
+	kube_state_free(&k);
 }
 END_TEST
 
@@ -431,5 +532,6 @@ CHECK_MAIN("cluster",
 	   {"classify", 0,
 	    {test_classify_ok, test_classify_refusals, test_classify_bad_answers,
 	     test_classify_unreachable}},
-	   {"rows", 0, {test_order, test_cells}},
+	   {"rows", 0, {test_order, test_cells, test_pod_names}},
+	   {"poller", 20, {test_node_list}},
 	   {"transport", 20, {test_size_cap, test_size_cap_announced, test_hung_agent, test_refused}})

@@ -10,10 +10,12 @@ MODE: ok:FILE (serves FILE's bytes as the digest once the bearer token is the on
 --token-file, 401 otherwise), forbidden (403 with a Status), hang (TLS, reads the request,
 never answers), tarpit (accepts TCP, never speaks TLS), garbage, truncated:FILE (half of FILE
 with a Content-Length for all of it, then closes), huge (10 MiB without Content-Length).
+--count-file FILE: the number of requests so far (all addresses), rewritten every 0.5 s.
 The token is compared, never printed or logged.
 """
 import argparse
 import hmac
+import os
 import http.server
 import socket
 import socketserver
@@ -22,6 +24,8 @@ import sys
 import threading
 
 STOP = threading.Event()
+SERVED = [0]  # GET requests answered or held, every address together (--count-file)
+SERVED_LOCK = threading.Lock()
 
 
 def handler_for(mode, body, token):
@@ -39,6 +43,8 @@ def handler_for(mode, body, token):
             self.wfile.write(data)
 
         def do_GET(self):
+            with SERVED_LOCK:
+                SERVED[0] += 1
             if self.path != "/snapshot?summary=1":
                 self.send(404, b"404 page not found\n", "text/plain")
                 return
@@ -106,6 +112,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--token-file", required=True)
     ap.add_argument("--ready", required=True)
+    ap.add_argument("--count-file", help="the number of requests so far, rewritten every 0.5 s")
     ap.add_argument("agents", nargs="+")
     a = ap.parse_args()
     with open(a.token_file, "rb") as f:
@@ -125,6 +132,15 @@ def main():
         srv = Server((addr, a.port), handler_for(mode, body, token))
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
+    if a.count_file:
+        def count():
+            while not STOP.wait(0.5):
+                with SERVED_LOCK:
+                    n = SERVED[0]
+                with open(a.count_file + ".tmp", "w") as f:
+                    f.write("%d\n" % n)
+                os.replace(a.count_file + ".tmp", a.count_file)
+        threading.Thread(target=count, daemon=True).start()
     with open(a.ready, "w") as f:
         f.write("ready\n")
     try:

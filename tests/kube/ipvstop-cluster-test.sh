@@ -6,7 +6,10 @@
 # node with no agent pod. Checks the JSON rows and their order, that the text table says the
 # same, the time a stopped agent takes to show as unreachable, the agents' certificate check
 # with --agent-ca, the fallback to pods/proxy, and that 10 hanging agents out of 50 do not
-# delay the first document past the timeouts.
+# delay the first document past the timeouts. The hostile agents are agent-double.py
+# (start_agents); three real `ipvstop --serve` agents (real_agent) serve a recording and check
+# the readers with the API test server's TokenReview and SubjectAccessReview, one of them
+# reached only through its pods/proxy.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 sock="ipvstop-cluster-$$"
@@ -16,7 +19,12 @@ gen="${DIGEST_GEN:-$(dirname "$IPVSTOP")/tests/kube/digest-gen}"
 [ -x "$gen" ] || { echo "ipvstop-cluster-test: $gen is missing (make check builds it)"; exit 99; }
 
 agent_pids=()
-stop_agents() { for p in "${agent_pids[@]}"; do kill "$p" 2>/dev/null; done; agent_pids=(); }
+# stop_agents: every agent, waited for (the next ones bind the same addresses and port).
+stop_agents() {
+	for p in "${agent_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${agent_pids[@]}"; do wait "$p" 2>/dev/null; done
+	agent_pids=()
+}
 trap 'stop_agents; cleanup' EXIT
 
 # The agents' port: one free on the loopback addresses the test uses.
@@ -39,30 +47,35 @@ start_agents() {
 		"$@" > "$work/$name.log" 2>&1 &
 	agent_pids+=($!)
 	echo $! > "$work/$name.pid"
-	for _ in $(seq 1 100); do [ -f "$work/$name.ready" ] && return 0; sleep 0.1; done
+	for _ in $(seq 1 300); do [ -f "$work/$name.ready" ] && return 0; sleep 0.1; done
 	echo "the agents $name did not start"; cat "$work/$name.log"; exit 99
 }
 stop_agent() { kill "$(cat "$work/$1.pid")"; }
 
-# scenario NODE:IP:AGENT[:crash]...: nodes with those InternalIPs, an agent pod on each with
-# AGENT=1, a crash-looping kube-proxy with crash; a token "admin" (system:masters).
+# scenario NODE:IP:AGENT[:crash]...: nodes with those InternalIPs; AGENT 0: no agent pod, 1:
+# its agent pod (hostNetwork) on the node's address, another address: the pod's IP there; a
+# crash-looping kube-proxy with crash. Tokens "admin" (system:masters) and "viewer" (may read
+# what the cluster view lists, but neither nodes/ipvstop on agents nor pods/proxy).
 scenario() {
 	python3 - "$@" > "$work/scenario.json" <<'PY'
 import json, sys
-nodes, objects = [], []
+nodes = []
 for spec in sys.argv[1:]:
     name, ip, agent, *rest = spec.split(":")
     kp = {"crashLoop": True, "failReason": "can't set sysctl"} if "crash" in rest else {}
-    nodes.append({"name": name, "internalIP": ip, "kubeProxy": kp})
-    if agent == "1":
-        objects.append({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "ipvstop-agent-" + name, "namespace": "kube-system",
-                         "labels": {"app.kubernetes.io/name": "ipvstop-agent"}},
-            "spec": {"nodeName": name, "containers": [{"name": "agent", "image": "ipvstop"}]},
-            "status": {"phase": "Running"}})
-print(json.dumps({"nodes": nodes, "objects": objects,
-                  "kubeProxyConfig": {"mode": "ipvs"},
-                  "tokens": [{"name": "admin", "user": "admin", "groups": ["system:masters"]}]}))
+    n = {"name": name, "internalIP": ip, "kubeProxy": kp}
+    if agent != "0":
+        n["agent"] = {"podIP": ip if agent == "1" else agent, "port": 9774}
+    nodes.append(n)
+read = ["get", "list", "watch"]
+print(json.dumps({"nodes": nodes, "kubeProxyConfig": {"mode": "ipvs"},
+    "tokens": [{"name": "admin", "user": "admin", "groups": ["system:masters"]},
+               {"name": "viewer", "user": "viewer", "groups": []}],
+    "rbac": [{"name": "viewer", "role": "viewer", "subjects": ["user:viewer"],
+              "rules": [{"apiGroups": [""], "verbs": read,
+                         "resources": ["nodes", "pods", "pods/log", "services", "configmaps"]},
+                        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": read},
+                        {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": read}]}]}))
 PY
 }
 
@@ -86,7 +99,8 @@ PY
 cluster() { "$IPVSTOP" --cluster --context token --agent-port "$port" --kube-wait 5 "$@"; }
 
 # --- eight nodes, every kind of answer ---------------------------------------------------
-for n in n-ok n-hung; do "$gen" "$n" $([ $n = n-hung ] && echo hung) > "$work/$n.json"; done
+"$gen" n-ok > "$work/n-ok.json"
+"$gen" n-hung hung > "$work/n-hung.json"
 "$gen" n-truncated > "$work/n-truncated.json"
 scenario n-ok:127.0.0.21:1 n-hung:127.0.0.22:1 n-down:127.0.0.23:1 n-forbidden:127.0.0.24:1 \
 	n-noagent:127.0.0.25:0:crash n-garbage:127.0.0.26:1 n-truncated:127.0.0.27:1 n-huge:127.0.0.28:1
@@ -142,6 +156,11 @@ assert "not verified" in "\n".join(lines), lines[:3]
 PY
 then ok "text table: the same rows, order and states as the JSON"; else not_ok "text table: the same rows, order and states as the JSON" "$work/check.out"; cat "$work/text"; fi
 
+# A credential the API server accepts but the agents do not: 401, said as such.
+cluster -j -n 1 --agent-path direct --context token-viewer > "$work/doc.json" 2> "$work/err"
+check "an agent's 401: unauthorized, with its message" \
+	'state("n-ok") == "unauthorized" and row("n-ok")["error"] == "not allowed: Unauthorized" and state("n-forbidden") == "forbidden"'
+
 # --agent-ca: the agents' certificate is checked (the API server's CA did not sign it).
 cluster -j -n 1 --agent-path direct --agent-ca "$work/agent.crt" > "$work/doc.json" 2> "$work/err"
 check "--agent-ca with the agents' CA: ok, and said verified" \
@@ -187,6 +206,46 @@ assert all(next(r for r in d["nodes"] if r["node"] == "n-hung")["state"] == "ok"
 PY
 then ok "a stopped agent shows unreachable within 5 s (+1 s frame)"; cat "$work/check.out"
 else not_ok "a stopped agent shows unreachable within 5 s (+1 s frame)" "$work/check.out"; fi
+stop_agents
+
+# --- real agents: ipvstop --serve, TokenReview and SubjectAccessReview, pods/proxy ---------
+# r1 and r2 serve a recording on their InternalIPs; r3's InternalIP answers nothing but its
+# agent pod's IP does (127.0.0.44): auto reaches it through the API server's pods/proxy.
+scenario r1:127.0.0.41:1 r2:127.0.0.42:1 r3:127.0.0.43:127.0.0.44
+start_server
+python3 "$here/ipvs-from-scenario.py" "$here/scenarios/basic.json" > "$work/table.jsonl" ||
+	{ echo "ipvs-from-scenario.py failed"; exit 99; }
+# real_agent NAME ADDR NODE: ipvstop --serve on ADDR:$port, for node NODE, the recording.
+real_agent() {
+	"$IPVSTOP" --serve="$2:$port" --replay="$work/table.jsonl" --node "$3" -d 1 --no-dataplane \
+		2>> "$work/$1.log" &
+	agent_pids+=($!)
+	echo $! > "$work/$1.pid"
+	for _ in $(seq 1 100); do
+		curl -sk --max-time 1 "https://$2:$port/healthz" 2>/dev/null | grep -q ok && return 0
+		sleep 0.1
+	done
+	echo "the agent $1 did not start"; cat "$work/$1.log"; exit 99
+}
+real_agent r1 127.0.0.41 r1
+real_agent r2 127.0.0.42 r2
+real_agent r3 127.0.0.44 r3
+cluster -j -n 1 > "$work/doc.json" 2> "$work/err"
+check "real agents: every node ok, each digest its own node's, of the recording" \
+	'all(state(n) == "ok" and row(n)["digest"]["node"] == n and row(n)["digest"]["services"] > 0 for n in ("r1", "r2", "r3"))'
+check "real agents: r3 through pods/proxy (its InternalIP answers nothing), the others direct" \
+	'row("r3")["path"] == "proxy" and row("r1")["path"] == "direct" and row("r2")["path"] == "direct"'
+cluster -j -n 1 --context token-viewer > "$work/doc.json" 2> "$work/err"
+check "a reader without get nodes/ipvstop: the agents refuse it, and say why" \
+	'state("r1") == "forbidden" and state("r2") == "forbidden" and "nodes/ipvstop" in row("r1")["error"] and row("r1")["error"].startswith("not allowed: ")'
+check "a reader without get pods/proxy: the API server refuses it, and says why" \
+	'row("r3")["path"] == "proxy" and state("r3") == "forbidden" and "pods/proxy" in row("r3")["error"]'
+if cat "$work/r1.log" "$work/r2.log" "$work/r3.log" "$work/doc.json" "$work/err" |
+	grep -qF -e "$(cat "$work/state/tokens/admin")" -e "$(cat "$work/state/tokens/viewer")"; then
+	not_ok "no token in the agents' logs or the view's output"
+else
+	ok "no token in the agents' logs or the view's output"
+fi
 stop_agents
 
 # --- 50 nodes, 10 of them hanging: the first document within the timeouts --------------------
