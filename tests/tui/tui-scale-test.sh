@@ -53,6 +53,28 @@ key() {
 	fi
 }
 
+# key_moves NAME KEY: KEY moves the selection: waits until the real servers pane names
+# another service than before. (key's "." matches any screen, so the next capture could
+# race the key: CI's sanitized build, slower, saw the second PgDn land after it.)
+sel_header() { sed -nE 's/.*(Real servers of [A-Z]+ [0-9.:]+): .*/\1/p' "$work/screen" | head -1; }
+key_moves() {
+	local name=$1 before now t0
+	capture
+	before=$(sel_header)
+	T send-keys -t tui "$2"
+	t0=$(date +%s.%N)
+	for _ in $(seq 1 $((bound * 20))); do
+		capture
+		now=$(sel_header)
+		if [ -n "$now" ] && [ "$now" != "$before" ]; then
+			ok "$name (shown after $(echo "$(date +%s.%N) - $t0" | bc | sed 's/^\./0./' | cut -c1-5) s)"
+			return
+		fi
+		sleep 0.05
+	done
+	not_ok "$name: the selection did not move within $bound s"
+}
+
 # The services of the last record in the order the dashboard must show them, for each sort
 # the test uses (active, inactive or virtual; ties in the kernel's order), reversed or not,
 # and with the filter $re or not, one file each (one Python start: they are slow on a
@@ -143,10 +165,10 @@ key "e: exact numbers" "Sorted by active" e
 sleep 1
 check_rows "first frame, by active connections" active 0 "" first
 
-key "Down moves the selection" "." Down
+key_moves "Down moves the selection" Down
 check_rows "after Down" active 0 "" 1
-key "PgDn" "." NPage
-key "PgDn again" "." NPage
+key_moves "PgDn" NPage
+key_moves "PgDn again" NPage
 capture
 p=$(expected active 0 "" | grep -nF -- "$(sed -nE 's/.*Real servers of ([A-Z]+) ([0-9.:]+): .*/\1 \2/p' "$work/screen" | head -1) " | cut -d: -f1)
 if [ -n "$p" ] && [ "$p" -gt 20 ]; then ok "two pages down (row $p)"; else not_ok "two pages down (row ${p:-none})"; fi
