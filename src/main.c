@@ -82,54 +82,56 @@ static void usage(FILE *f)
 	fputs(_("Without -b or -j, ipvstop is an interactive dashboard (press ? for its keys).\n"),
 	      f);
 	fputs("\n", f);
-	fputs(_("  -b, --batch              plain text frames, like top -b\n"
-		"  -j, --json               one JSON document per refresh (JSON Lines, schema 1)\n"
-		"  -n, --iterations=N       refresh N times, then exit\n"
-		"  -d, --delay=SECONDS      time between refreshes (fractions allowed; default 2)\n"
-		"  -e, --exact              exact numbers instead of K/M/G (batch)\n"
-		"      --connections        add the connection list (/proc/net/ip_vs_conn)\n"
-		"      --connection-limit=N keep at most N connection entries (default 1000;\n"
-		"                           all are counted)\n"
-		"      --source=WHICH       auto, netlink or proc (read-only /proc/net/ip_vs)\n"
-		"      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
-		"      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
-		"      --replay=FILE        play a recording instead of reading the kernel\n"
-		"      --plot=OUT.svg       with --replay: its history as an SVG image, then exit\n"
-		"      --select=VS          with --plot: one virtual service (tcp:10.0.0.1:80)\n"
-		"      --no-dataplane       leave out kube-proxy's nftables and iptables rules,\n"
-		"                           ipsets and kube-ipvs0 (the dashboard's other data\n"
-		"                           planes, -b/-j's dataplane section)\n"
-		"      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
-		"      --context=NAME       the kubeconfig context to use\n"
-		"      --no-kube            do not read the Kubernetes API\n"
-		"      --kube-wait=SECONDS  -b/-j: wait this long for the cluster's first read\n"
-		"                           (default 5)\n"
-		"      --node=NAME          this node's name in the cluster (default: host name)\n"
-		"      --readonly           change nothing: the action keys are off\n"
-		"      --cluster            with -b or -j: every node's agent, one row per node\n"
-		"      --agent-port=N       the agents' port (default 9774)\n"
-		"      --agent-ca=FILE      verify the agents' certificates with this CA\n"
-		"                           (default: not verified)\n"
-		"      --agent-path=HOW     direct (the nodes' InternalIP), proxy (the API\n"
-		"                           server's pods/proxy) or auto (default: direct, then\n"
-		"                           proxy for a node that cannot be reached)\n"
-		"\n"
-		"Changes, each previewed and confirmed (the dashboard's s, m and l keys):\n"
-		"      --load-modules       load the kernel modules IPVS needs\n"
-		"      --set-scheduler=VS=SCHED[,fallback][,port]\n"
-		"                           set a virtual service's scheduler in the kernel;\n"
-		"                           VS is tcp:ADDR:PORT, udp:..., sctp:..., fwmark:N\n"
-		"      --kube-scheduler=SCHED  kube-proxy's ipvs.scheduler, then restart it\n"
-		"      --proxy-mode=MODE    kube-proxy's mode (iptables, ipvs, nftables), then\n"
-		"                           restart it and follow the rollout; on a node, wait\n"
-		"                           for its nftables or iptables rules to carry the\n"
-		"                           Services (--no-dataplane: not checked)\n"
-		"      --dataplane-wait=SECONDS  how long that wait may be (default 60)\n"
-		"      --yes                answer yes to every confirmation\n"
-		"      --force              go on past a failed preflight\n"
-		"  -h, --help               show this help and exit\n"
-		"  -V, --version            show the version and exit\n"),
-	      f);
+	fputs(
+	    _("  -b, --batch              plain text frames, like top -b\n"
+	      "  -j, --json               one JSON document per refresh (JSON Lines, schema 1)\n"
+	      "  -n, --iterations=N       refresh N times, then exit\n"
+	      "  -d, --delay=SECONDS      time between refreshes (fractions allowed; default 2)\n"
+	      "  -e, --exact              exact numbers instead of K/M/G (batch)\n"
+	      "      --connections        add the connection list (/proc/net/ip_vs_conn)\n"
+	      "      --connection-limit=N keep at most N connection entries (default 1000;\n"
+	      "                           all are counted)\n"
+	      "      --source=WHICH       auto, netlink or proc (read-only /proc/net/ip_vs)\n"
+	      "      --color=WHEN         auto, always or never (NO_COLOR is honoured)\n"
+	      "      --record=FILE        also write every snapshot to FILE as JSON Lines\n"
+	      "      --replay=FILE        play a recording instead of reading the kernel\n"
+	      "      --plot=OUT.svg       with --replay: its history as an SVG image, then exit\n"
+	      "      --select=VS          with --plot: one virtual service (tcp:10.0.0.1:80)\n"
+	      "      --no-dataplane       leave out kube-proxy's nftables and iptables rules,\n"
+	      "                           ipsets and kube-ipvs0 (the dashboard's other data\n"
+	      "                           planes, -b/-j's dataplane section)\n"
+	      "      --kubeconfig=FILE    Kubernetes credentials (default: as kubectl finds them)\n"
+	      "      --context=NAME       the kubeconfig context to use\n"
+	      "      --no-kube            do not read the Kubernetes API\n"
+	      "      --kube-wait=SECONDS  -b/-j: wait this long for the cluster's first read\n"
+	      "                           (default 5)\n"
+	      "      --node=NAME          this node's name in the cluster (default: host name)\n"
+	      "      --readonly           change nothing: the action keys are off\n"
+	      "      --cluster            every node's agent, one row per node (-b, -j; alone:\n"
+	      "                           the dashboard, opened on its nodes page)\n"
+	      "      --agent-port=N       the agents' port (default 9774)\n"
+	      "      --agent-ca=FILE      verify the agents' certificates with this CA\n"
+	      "                           (default: not verified)\n"
+	      "      --agent-path=HOW     direct (the nodes' InternalIP), proxy (the API\n"
+	      "                           server's pods/proxy) or auto (default: direct, then\n"
+	      "                           proxy for a node that cannot be reached)\n"
+	      "\n"
+	      "Changes, each previewed and confirmed (the dashboard's s, m and l keys):\n"
+	      "      --load-modules       load the kernel modules IPVS needs\n"
+	      "      --set-scheduler=VS=SCHED[,fallback][,port]\n"
+	      "                           set a virtual service's scheduler in the kernel;\n"
+	      "                           VS is tcp:ADDR:PORT, udp:..., sctp:..., fwmark:N\n"
+	      "      --kube-scheduler=SCHED  kube-proxy's ipvs.scheduler, then restart it\n"
+	      "      --proxy-mode=MODE    kube-proxy's mode (iptables, ipvs, nftables), then\n"
+	      "                           restart it and follow the rollout; on a node, wait\n"
+	      "                           for its nftables or iptables rules to carry the\n"
+	      "                           Services (--no-dataplane: not checked)\n"
+	      "      --dataplane-wait=SECONDS  how long that wait may be (default 60)\n"
+	      "      --yes                answer yes to every confirmation\n"
+	      "      --force              go on past a failed preflight\n"
+	      "  -h, --help               show this help and exit\n"
+	      "  -V, --version            show the version and exit\n"),
+	    f);
 	fputs("\n", f);
 	fputs(_("The agent, read-only, for every node (doc/agent.md):\n"
 		"      --serve=[ADDR:]PORT  serve this node over HTTPS: /snapshot,\n"
@@ -672,8 +674,8 @@ static int run_cli_actions(const struct options *o)
 /* --cluster -b / -j: every node's agent, read from here. */
 static int run_cluster(const struct options *o)
 {
-	if (o->mode == MODE_UI || !o->kube.enabled) {
-		fprintf(stderr, _("%s: --cluster goes with -b or -j, and needs the Kubernetes API\n"),
+	if (!o->kube.enabled) {
+		fprintf(stderr, _("%s: --cluster needs the Kubernetes API (not --no-kube)\n"),
 			PACKAGE);
 		return 2;
 	}
@@ -729,7 +731,7 @@ int main(int argc, char **argv)
 	}
 	if (o.plot_path || o.select)
 		return run_plot(&o);
-	if (o.cluster)
+	if (o.cluster && (o.mode != MODE_UI || !o.kube.enabled))
 		return run_cluster(&o);
 
 	if (o.serve)
@@ -794,6 +796,7 @@ int main(int argc, char **argv)
 		    .agent_port = (int)o.agent_port,
 		    .agent_ca = o.agent_ca,
 		    .agent_path = o.agent_path,
+		    .start_nodes = o.cluster,
 		};
 		rc = ui_run(&uo);
 	} else if (o.mode == MODE_SERVE) {

@@ -25,6 +25,7 @@ struct ui_opts {
 	int agent_port;
 	const char *agent_ca;
 	enum cluster_path agent_path;
+	bool start_nodes; /* --cluster: the nodes page opens once the cluster is read */
 };
 
 /*

@@ -203,6 +203,7 @@ struct ui {
 	struct cluster *cluster;
 	struct cluster_view nodes;
 	bool have_nodes, nodes_page;
+	bool nodes_started; /* --cluster's first opening of the page was done */
 	struct cursor node_cur;
 	char remote[256];
 	struct remote *remote_feed; /* remote.h: its agent's whole /snapshot, every interval */

@@ -71,6 +71,13 @@ int ui_nodes_fd(const struct ui *u)
 
 void ui_nodes_update(struct ui *u, bool kube, bool nodes)
 {
+	/* ipvstop --cluster: the page opens by itself once the cluster is read (or says why not).
+	 */
+	if (u->opts->start_nodes && !u->nodes_started && u->kube.have_state) {
+		u->nodes_started = true;
+		if (!u->nodes_page)
+			ui_nodes_toggle(u);
+	}
 	if (!u->cluster)
 		return;
 	if (kube && u->kube.have_state)

@@ -95,6 +95,15 @@ expect "worker-1's agent stopped: its row says unreachable" "^worker-1 +unreacha
 took=$(echo "$(date +%s.%N) - $t0" | bc)
 check "... within 10 s (${took} s)" '[ "$(echo "$took <= 10" | bc)" = 1 ]'
 
+# ipvstop --cluster alone: the dashboard, opened on its nodes page.
+T kill-session -t a
+T -f /dev/null new-session -d -s a -x 170 -y 45 \
+	"env LANG=C.UTF-8 KUBECONFIG=$KUBECONFIG TERM=screen-256color $IPVSTOP --cluster --node cp-1 --no-dataplane; sleep 30"
+expect "--cluster without -b or -j: the dashboard opens on the nodes page" "^Nodes, problems first" 15
+expect "... its rows come" "4 nodes: 2 ok, 1 unreachable" 15
+T send-keys -t a Escape
+expect "... Esc: the dashboard's own panes" "Virtual services: 0" 10
+
 # A user without get nodes/ipvstop (a token of the role "view").
 T kill-session -t a
 T -f /dev/null new-session -d -s a -x 250 -y 45 \
