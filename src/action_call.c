@@ -26,46 +26,45 @@ static void call_done(const struct kube_reply *r, void *arg)
 	snprintf(c->err, sizeof(c->err), "%s", r->error ? r->error : "");
 }
 
-int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
-	 const char *body, struct call *c)
+/* Starts the request o and waits for its end: the result in *c. */
+static int wait_call(struct kube_http *h, struct kube_request_opts *o, struct call *c)
 {
 	memset(c, 0, sizeof(*c));
-	struct kube_request_opts o = {
-		.method = method,
-		.path = path,
-		.content_type = ctype,
-		.body = body,
-		.timeout_ms = 20000,
-		.on_done = call_done,
-		.arg = c,
-	};
-	if (!kube_http_start(h, &o))
+	o->on_done = call_done;
+	o->arg = c;
+	if (!kube_http_start(h, o))
 		return -ENOMEM;
 	while (!c->done)
 		kube_http_run(h, 200);
 	return 0;
 }
 
+int call(struct kube_http *h, const char *method, const char *path, const char *ctype,
+	 const char *body, struct call *c)
+{
+	struct kube_request_opts o = {
+		.method = method,
+		.path = path,
+		.content_type = ctype,
+		.body = body,
+		.timeout_ms = 20000,
+	};
+	return wait_call(h, &o, c);
+}
+
 int call_agent(struct kube_http *h, const char *url, const char *path, const struct kube_tls *tls,
 	       struct call *c)
 {
-	memset(c, 0, sizeof(*c));
 	struct kube_request_opts o = {
-	    .url = url,
-	    .path = path ? path : "/",
-	    .tls = tls,
-	    .token_header = url ? NULL : "X-Ipvstop-Authorization",
-	    .timeout_ms = 5000,
-	    .connect_ms = 1000,
-	    .max_body = DIGEST_MAX_BYTES,
-	    .on_done = call_done,
-	    .arg = c,
+		.url = url,
+		.path = path ? path : "/",
+		.tls = tls,
+		.token_header = url ? NULL : "X-Ipvstop-Authorization",
+		.timeout_ms = 5000,
+		.connect_ms = 1000,
+		.max_body = DIGEST_MAX_BYTES,
 	};
-	if (!kube_http_start(h, &o))
-		return -ENOMEM;
-	while (!c->done)
-		kube_http_run(h, 200);
-	return 0;
+	return wait_call(h, &o, c);
 }
 
 void call_free(struct call *c)
