@@ -117,15 +117,23 @@ static void post(struct agent_auth *a, const char *path, const char *body, struc
 		.arg = c,
 	};
 	memset(c, 0, sizeof(*c));
-	if (!kube_http_start(a->h, &o)) {
+	struct kube_req *r = kube_http_start(a->h, &o);
+	if (!r) {
 		snprintf(c->error, sizeof(c->error), "%s", strerror(ENOMEM));
 		return;
 	}
 	int64_t deadline = now_ms() + AGENT_AUTH_TIMEOUT_MS + 1000;
 	while (!c->done && now_ms() < deadline)
 		kube_http_run(a->h, 100);
-	if (!c->done)
-		snprintf(c->error, sizeof(c->error), "%s", _("no answer in time"));
+	if (c->done)
+		return;
+	/* c is the caller's stack: the request must end (cancelled) before it goes out of scope. */
+	kube_http_cancel(a->h, r);
+	while (!c->done)
+		kube_http_run(a->h, 10);
+	free(c->body);
+	memset(c, 0, sizeof(*c));
+	snprintf(c->error, sizeof(c->error), "%s", _("no answer in time"));
 }
 
 /* Why a review got no usable answer: "POST ...: HTTP 403" or the transport's error. */
