@@ -14,6 +14,7 @@
 #include <gnutls/gnutls.h>
 
 #include "agent_auth.h"
+#include "agent_tls.h"
 #include "kube_http.h"
 #include "nls.h"
 
@@ -458,18 +459,7 @@ char *agent_auth_ca(const struct agent_auth *a, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", _("the credentials name no certificate authority"));
 		return NULL;
 	}
-	FILE *f = fopen(a->cred.ca_file, "re");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", a->cred.ca_file, strerror(errno));
-		return NULL;
-	}
-	char *buf = calloc(1, 256 * 1024 + 1);
-	size_t n = buf ? fread(buf, 1, 256 * 1024, f) : 0;
-	fclose(f);
-	if (!buf || n == 0) {
-		free(buf);
-		snprintf(err, errlen, "%s: %s", a->cred.ca_file, _("empty"));
-		return NULL;
-	}
-	return buf;
+	char *pem;
+	size_t len;
+	return agent_tls_read_pem(a->cred.ca_file, &pem, &len, err, errlen) == 0 ? pem : NULL;
 }

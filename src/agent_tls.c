@@ -21,7 +21,7 @@
 /* At most this much PEM is read from a file: a chain of a few certificates. */
 #define TLS_FILE_MAX (256 * 1024)
 
-static int read_pem(const char *path, char **out, size_t *len, char *err, size_t errlen)
+int agent_tls_read_pem(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
@@ -32,8 +32,10 @@ static int read_pem(const char *path, char **out, size_t *len, char *err, size_t
 	char *buf = malloc(TLS_FILE_MAX + 1);
 	size_t n = buf ? fread(buf, 1, TLS_FILE_MAX + 1, f) : 0;
 	fclose(f);
-	if (!buf)
+	if (!buf) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	if (n == 0 || n > TLS_FILE_MAX) {
 		free(buf);
 		snprintf(err, errlen, _("'%s' is empty or larger than %d KiB"), path,
@@ -163,9 +165,9 @@ int agent_tls_load(struct agent_tls *t, const char *cert_file, const char *key_f
 		return -EINVAL;
 	}
 	size_t cert_len;
-	int rc = read_pem(cert_file, &t->cert_pem, &cert_len, err, errlen);
+	int rc = agent_tls_read_pem(cert_file, &t->cert_pem, &cert_len, err, errlen);
 	if (rc == 0)
-		rc = read_pem(key_file, &t->key_pem, &t->key_len, err, errlen);
+		rc = agent_tls_read_pem(key_file, &t->key_pem, &t->key_len, err, errlen);
 	if (rc == 0)
 		rc = check_cert(t, cert_file, err, errlen);
 	if (rc != 0)

@@ -23,4 +23,10 @@ int agent_tls_load(struct agent_tls *t, const char *cert_file, const char *key_f
 		   const char *name, char *err, size_t errlen);
 void agent_tls_free(struct agent_tls *t);
 
+/*
+ * Reads a PEM file of at most 256 KiB (a chain of a few certificates) into *out,
+ * NUL-terminated, *len bytes. Returns 0, or -errno with err naming the file.
+ */
+int agent_tls_read_pem(const char *path, char **out, size_t *len, char *err, size_t errlen);
+
 #endif
