@@ -691,21 +691,11 @@ static struct MHD_Daemon *start_daemon(struct agent *a, const struct agent_tls *
 static char *load_client_ca(struct agent *a, char *err, size_t errlen)
 {
 	char *pem = NULL;
-	if (a->o->client_ca) {
-		FILE *f = fopen(a->o->client_ca, "re");
-		pem = f ? calloc(1, 256 * 1024 + 1) : NULL;
-		if (pem && fread(pem, 1, 256 * 1024, f) == 0) {
-			free(pem);
-			pem = NULL;
-		}
-		if (f)
-			fclose(f);
-		if (!pem)
-			snprintf(err, errlen, "%s: %s", a->o->client_ca,
-				 strerror(errno ? errno : EINVAL));
-	} else {
+	size_t len;
+	if (!a->o->client_ca)
 		pem = agent_auth_ca(a->auth, err, errlen);
-	}
+	else if (agent_tls_read_pem(a->o->client_ca, &pem, &len, err, errlen) != 0)
+		pem = NULL;
 	if (!pem)
 		fprintf(stderr,
 			_("%s: client certificates are not accepted (%s): bearer tokens only\n"),
