@@ -102,6 +102,22 @@ struct agent {
 	unsigned log_held; /* messages not printed since */
 };
 
+static void doc_free(struct doc *d)
+{
+	if (d) {
+		free(d->buf);
+		free(d);
+	}
+}
+
+/* Drops the agent's reference to d (under agent.lock); the last one frees it. */
+static void doc_put_locked(struct doc *d)
+{
+	if (d && --d->refs == 0)
+		doc_free(d);
+}
+
+/* A client's reference dropped: its document freed outside the lock when it was the last. */
 static void doc_unref(struct agent *a, struct doc *d)
 {
 	if (!d)
@@ -109,10 +125,8 @@ static void doc_unref(struct agent *a, struct doc *d)
 	pthread_mutex_lock(&a->lock);
 	bool last = --d->refs == 0;
 	pthread_mutex_unlock(&a->lock);
-	if (last) {
-		free(d->buf);
-		free(d);
-	}
+	if (last)
+		doc_free(d);
 }
 
 /* ---- the reader's side ---- */
@@ -159,20 +173,13 @@ static void make_doc(struct agent *a, struct reader *r, enum doc_kind k)
 	if (rc == 0) {
 		d->gen = a->gen;
 		d->refs = 1;
-		struct doc *old = a->docs[k];
+		doc_put_locked(a->docs[k]);
 		a->docs[k] = d;
 		d = NULL;
-		if (old && --old->refs == 0) {
-			free(old->buf);
-			free(old);
-		}
 	}
 	pthread_cond_broadcast(&a->ready);
 	pthread_mutex_unlock(&a->lock);
-	if (d) {
-		free(d->buf);
-		free(d);
-	}
+	doc_free(d);
 }
 
 /* Shuts down the connections past their time (under agent.lock). */
@@ -264,12 +271,8 @@ static void new_read(struct agent *a)
 	a->gen++;
 	a->last_read = clock_mono();
 	for (int k = 0; k < N_DOCS; k++) {
-		struct doc *d = a->docs[k];
+		doc_put_locked(a->docs[k]);
 		a->docs[k] = NULL;
-		if (d && --d->refs == 0) {
-			free(d->buf);
-			free(d);
-		}
 	}
 	a->render_ok = true;
 	pthread_cond_broadcast(&a->work);
@@ -771,10 +774,7 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 	if (have_renderer)
 		pthread_join(renderer, NULL);
 	for (int k = 0; k < N_DOCS; k++)
-		if (a.docs[k]) {
-			free(a.docs[k]->buf);
-			free(a.docs[k]);
-		}
+		doc_put_locked(a.docs[k]); /* every client is gone: the last reference */
 	for (int i = 0; i < 3; i++)
 		snapshot_free(&reader.slots[i]);
 	free(client_ca);
