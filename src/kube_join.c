@@ -1033,3 +1033,17 @@ const char *kube_owner_kind_name(enum kube_owner_kind kind)
 _Static_assert(sizeof(struct addr_key) == 24, "addr_key padding");
 _Static_assert(sizeof(struct np_key) == 4, "np_key padding");
 _Static_assert(sizeof(struct drain_key) == 44, "drain_key padding");
+
+void kube_join_counts(const struct kube_join *j, struct kube_drift_count out[KUBE_DRIFT_KINDS])
+{
+	const struct kube_drift_count c[KUBE_DRIFT_KINDS] = {
+		{"missing_endpoints", j->n_missing},
+		{"unexplained_real_servers", j->n_extra},
+		{"draining", j->n_drain},
+		{"unowned_virtual_services", j->n_unowned},
+		{"services_without_virtual_service", j->n_unserved},
+		{"scheduler_mismatch", j->n_sched},
+		{"affinity_mismatch", j->n_affinity},
+	};
+	memcpy(out, c, sizeof(c));
+}

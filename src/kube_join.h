@@ -166,4 +166,12 @@ bool kube_join_has_family(const struct kube_service *svc, int af);
 /* "cluster-ip", "external-ip", "load-balancer", "node-port". */
 const char *kube_owner_kind_name(enum kube_owner_kind kind);
 
+/* The join's drift by kind, named once for -j (kube.drift.counts) and /metrics. */
+#define KUBE_DRIFT_KINDS 7
+struct kube_drift_count {
+	const char *kind; /* "missing_endpoints", ... */
+	size_t n;
+};
+void kube_join_counts(const struct kube_join *j, struct kube_drift_count out[KUBE_DRIFT_KINDS]);
+
 #endif

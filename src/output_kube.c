@@ -212,16 +212,12 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	const struct kube_state *k = kv->k;
 	char key[160], rs[96], buf[512];
 	jw_open(w, "drift", '{');
-	jw_u64_object(w, "counts",
-		      (const struct jw_u64_member[]){
-			      {"missing_endpoints", j->n_missing},
-			      {"unexplained_real_servers", j->n_extra},
-			      {"draining", j->n_drain},
-			      {"unowned_virtual_services", j->n_unowned},
-			      {"services_without_virtual_service", j->n_unserved},
-			      {"scheduler_mismatch", j->n_sched},
-			      {"affinity_mismatch", j->n_affinity},
-			      {NULL, 0}});
+	struct kube_drift_count counts[KUBE_DRIFT_KINDS];
+	struct jw_u64_member members[KUBE_DRIFT_KINDS + 1] = {{NULL, 0}};
+	kube_join_counts(j, counts);
+	for (size_t i = 0; i < KUBE_DRIFT_KINDS; i++)
+		members[i] = (struct jw_u64_member){counts[i].kind, counts[i].n};
+	jw_u64_object(w, "counts", members);
 
 	jw_open(w, "missing_endpoints", '[');
 	for (size_t i = 0; i < j->n_missing; i++) {

@@ -708,23 +708,12 @@ static void write_kube_proxy(struct prom *p)
 
 static void write_drift(struct prom *p)
 {
-	const struct kube_join *j = p->j;
-	const struct {
-		const char *kind;
-		size_t n;
-	} kinds[] = {
-		{"missing_endpoints", j->n_missing},
-		{"unexplained_real_servers", j->n_extra},
-		{"draining", j->n_drain},
-		{"unowned_virtual_services", j->n_unowned},
-		{"services_without_virtual_service", j->n_unserved},
-		{"scheduler_mismatch", j->n_sched},
-		{"affinity_mismatch", j->n_affinity},
-	};
+	struct kube_drift_count kinds[KUBE_DRIFT_KINDS];
+	kube_join_counts(p->j, kinds);
 	family(p, "ipvstop_drift", "gauge",
 	       "Where the IPVS table and the cluster disagree, by kind (the JSON's kube.drift "
 	       "counts).");
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (size_t i = 0; i < KUBE_DRIFT_KINDS; i++)
 		gauge1(p, "ipvstop_drift", "kind", kinds[i].kind, kinds[i].n);
 }
 
