@@ -357,7 +357,8 @@ static int read_focus(struct feed *f, bool focus_only, double now, double interv
 		struct ipvs_service *svc = model_find_key(f, &f->work_focus[i]);
 		if (!svc || (focus_only && svc->dests_mono > now - interval / 2))
 			continue;
-		err = reread(f, svc, true);
+		/* Stats read since this refresh began came with its service dump. */
+		err = reread(f, svc, !(svc->stats_mono >= now));
 	}
 	return err;
 }
@@ -397,7 +398,12 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		if (focus_only)
 			return;
 		err = live_first(f, now, &done);
-		if (done)
+		/*
+		 * A big table's first refresh ends with its service dump on screen: the real
+		 * servers the dashboard shows come next (the focus it sends on that frame), then
+		 * the sweep's share at the next refresh, whose quota makes up for this one.
+		 */
+		if (done || (!err && f->model.n_services > f->sweep.whole_max))
 			return;
 	} else if (focus_only) {
 		err = snapshot_own_services(&f->model);

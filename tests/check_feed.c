@@ -541,6 +541,61 @@ START_TEST(test_focus_change_read_at_once)
 }
 END_TEST
 
+/*
+ * The first frame's real servers: a big table's first refresh ends with its dump, so that
+ * the focus the dashboard sends on that frame is read before anything else (the sweep's
+ * share waits for the next refresh), and a refresh that dumps reads the focus's real
+ * servers only (its stats came with the dump).
+ */
+START_TEST(test_first_focus_before_sweep)
+{
+	fk_reset(600);
+	struct feed *f = start_feed(5.0, 600.0); /* the next refresh is 5 s away */
+	struct snapshot s;
+	ck_assert(next_snap(f, &s, WAIT));
+	snapshot_free(&s);
+	/* No real server read yet: not even the sweep's first share. */
+	unsigned reads = 0;
+	pthread_mutex_lock(&fk_lock);
+	for (size_t i = 0; i < 600; i++)
+		reads += fk[i].dest_reads;
+	pthread_mutex_unlock(&fk_lock);
+	ck_assert_uint_eq(reads, 0);
+
+	struct ipvs_svc_key keys[2];
+	fk_key(42, &keys[0]);
+	fk_key(7, &keys[1]);
+	feed_set_focus(f, keys, 2);
+	ck_assert(next_snap(f, &s, WAIT));
+	ck_assert(!find_key(&s, 42)->dests_pending);
+	ck_assert(!find_key(&s, 7)->dests_pending);
+	snapshot_free(&s);
+	reads = 0;
+	pthread_mutex_lock(&fk_lock);
+	for (size_t i = 0; i < 600; i++)
+		reads += fk[i].dest_reads;
+	ck_assert_uint_eq(fk[42].stats_reads, 1); /* a focus change reads stats too */
+	pthread_mutex_unlock(&fk_lock);
+	ck_assert_uint_eq(reads, 2);
+
+	/* A pass that starts with a dump: the focus's stats are the dump's, not read again. */
+	feed_set_sweep_period(f, 0.5, 0.5);
+	feed_set_interval(f, 0.1);
+	unsigned dump0 = fk_count(&fk_dumps);
+	while (fk_count(&fk_dumps) < dump0 + 3) {
+		ck_assert(next_snap(f, &s, WAIT));
+		snapshot_free(&s);
+	}
+	pthread_mutex_lock(&fk_lock);
+	unsigned st = fk[42].stats_reads, dr = fk[42].dest_reads;
+	pthread_mutex_unlock(&fk_lock);
+	ck_assert_uint_ge(dr, 4);
+	/* Every refresh but those that dumped read the stats: at least 3 fewer. */
+	ck_assert_uint_le(st + 3, dr);
+	feed_stop(f);
+}
+END_TEST
+
 START_TEST(test_new_and_removed_services)
 {
 	fk_reset(600);
@@ -711,7 +766,7 @@ CHECK_MAIN("feed",
 	   {"focus",
 	    30,
 	    {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
-	     test_focus_change_read_at_once}},
+	     test_focus_change_read_at_once, test_first_focus_before_sweep}},
 	   {"table", 30, {test_new_and_removed_services, test_snapshots_share_unread_rows}},
 	   {"budget", 30, {test_budget_through_feed}},
 	   {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}})
