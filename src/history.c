@@ -12,7 +12,6 @@
 #include "history.h"
 #include "mem.h"
 #include "nls.h"
-#include "rates.h"
 
 /*
  * Memory is the constraint: 10 MB for 120,000 rows of 7 series is 12 bytes a series. So a
@@ -36,10 +35,26 @@ struct history {
 	size_t head[HISTORY_TIERS], count[HISTORY_TIERS], since[HISTORY_TIERS];
 	struct history_marker markers[HISTORY_MARKERS];
 	size_t mk_head, mk_count;
-	struct snapshot last; /* the last sample's table, shared (not counted: the UI's) */
+	/*
+	 * The last sample's shape, by row, for the next sample's markers: RF_* flags, and aux
+	 * (a service's scheduler, as sched_hash; a real server's service, as its row). Five
+	 * bytes a row on top of the budget, in place of a reference to the sampled table.
+	 */
+	uint8_t *flags;
+	uint32_t *aux;
+	double last_time; /* the last sample's */
 	bool have_last;
 	bool failing; /* the last push was a failed read */
 };
+
+/* The last sample's shape (struct history's flags). */
+#define RF_SEEN 0x01u	/* in the last sample */
+#define RF_DEST 0x02u	/* a real server's row: aux is its service's row */
+#define RF_WPOS 0x04u	/* a real server whose weight was above 0 */
+#define RF_KNOWN 0x08u	/* a service whose real servers were known */
+#define RF_NOW 0x10u	/* in the sample being taken (until shape_commit) */
+#define RF_NKNOWN 0x20u /* RF_KNOWN, RF_WPOS of the sample being taken */
+#define RF_NWPOS 0x40u
 
 static size_t series_len(size_t L)
 {
@@ -110,9 +125,7 @@ void history_free(struct history *h)
 {
 	if (!h)
 		return;
-	if (h->have_last)
-		snapshot_free(&h->last);
-	mem_free_all(h->keys, h->rows, h->data, h->times, h);
+	mem_free_all(h->keys, h->rows, h->data, h->times, h->flags, h->aux, h);
 }
 
 static bool find_row(const struct history *h, uint64_t key, size_t *row)
@@ -234,11 +247,22 @@ static void compact(struct history *h)
 		map[r] = UINT32_MAX;
 		if (row_dead(h, r))
 			continue;
-		if (n != r)
+		if (n != r) {
 			memmove(h->data + n * stride_of(h->L), h->data + r * stride_of(h->L),
 				stride_of(h->L));
+			h->flags[n] = h->flags[r];
+			h->aux[n] = h->aux[r];
+		}
 		map[r] = (uint32_t)n++;
 	}
+	/* A real server's row names its service's, which may have moved (or gone). */
+	for (size_t r = 0; r < n; r++)
+		if (h->flags[r] & RF_DEST) {
+			uint32_t p = h->aux[r] < h->n_rows ? map[h->aux[r]] : UINT32_MAX;
+			if (p == UINT32_MAX)
+				h->flags[r] = RF_DEST;
+			h->aux[r] = p == UINT32_MAX ? 0 : p;
+		}
 	size_t k = 0;
 	for (size_t i = 0; i < h->n_rows; i++)
 		if (map[h->rows[i]] != UINT32_MAX) {
@@ -277,6 +301,14 @@ static int make_room(struct history *h, size_t n)
 	if (!rows)
 		return -ENOMEM;
 	h->rows = rows;
+	uint8_t *flags = realloc(h->flags, cap * sizeof(*flags));
+	if (!flags)
+		return -ENOMEM;
+	h->flags = flags;
+	uint32_t *aux = realloc(h->aux, cap * sizeof(*aux));
+	if (!aux)
+		return -ENOMEM;
+	h->aux = aux;
 	return relayout(h, cap, L);
 }
 
@@ -287,6 +319,8 @@ static void init_row(struct history *h, size_t r)
 	memset(p, GAP, stride_of(h->L));
 	for (size_t s = 0; s < HS_COUNT; s++)
 		p[s * series_len(h->L)] = 0;
+	h->flags[r] = 0;
+	h->aux[r] = 0;
 }
 
 /* Adds the keys of new rows (sorted, distinct) that fit. */
@@ -466,39 +500,100 @@ void history_mark_global(struct history *h, double t, enum history_mark kind)
 	mark(h, t, kind, HISTORY_KEY_TOTAL, 0);
 }
 
-/* Markers of one service between its last sample (prev) and now. */
-static void diff_service(struct history *h, double t, const struct ipvs_service *prev,
-			 const struct ipvs_service *svc)
+static uint32_t sched_hash(const struct ipvs_service *svc)
 {
-	uint64_t sk = history_key_service(svc);
-	if (strncmp(prev->sched, svc->sched, sizeof(svc->sched)) != 0)
-		mark(h, t, HM_SCHED, sk, 0);
-	if (!prev->dests_known || !svc->dests_known)
-		return;
-	for (size_t j = 0; j < svc->n_dests; j++) {
-		const struct ipvs_dest *d = &svc->dests[j];
-		const struct ipvs_dest *pd = rates_find_dest(prev, d, j);
-		if (!pd)
-			mark(h, t, HM_RS_ADDED, sk, history_key_dest(svc, d));
-		else if (pd->weight > 0 && d->weight == 0)
-			mark(h, t, HM_WEIGHT0, sk, history_key_dest(svc, d));
-	}
-	for (size_t j = 0; j < prev->n_dests; j++)
-		if (!rates_find_dest(svc, &prev->dests[j], j))
-			mark(h, t, HM_RS_REMOVED, sk, history_key_dest(prev, &prev->dests[j]));
+	return (uint32_t)hash_fnv1a(HASH_FNV1A_INIT, svc->sched,
+				    strnlen(svc->sched, sizeof(svc->sched)));
 }
 
-static void diff_markers(struct history *h, const struct snapshot *s)
+/*
+ * A service of this sample against its row's last state: HM_SCHED, and when its real
+ * servers were known both times, HM_RS_ADDED and HM_WEIGHT0. Marks its rows RF_NOW (and
+ * their new state, RF_NKNOWN and RF_NWPOS) for shape_removed() and shape_commit().
+ */
+static void shape_service(struct history *h, double t, const struct ipvs_service *svc, bool diff)
 {
-	struct rates_index *ix = rates_index_new(&h->last);
-	if (!ix)
+	size_t sr, dr;
+	uint64_t sk = history_key_service(svc);
+	if (!find_row(h, sk, &sr))
+		return; /* past the budget */
+	uint8_t was = h->flags[sr];
+	uint32_t sched = sched_hash(svc);
+	bool cmp = diff && (was & RF_SEEN) && !(was & RF_DEST);
+	if (cmp && h->aux[sr] != sched)
+		mark(h, t, HM_SCHED, sk, 0);
+	h->aux[sr] = sched;
+	h->flags[sr] = (uint8_t)(was | RF_NOW | (svc->dests_known ? RF_NKNOWN : 0));
+	if (!svc->dests_known)
 		return;
-	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *prev = rates_index_find(ix, &s->services[i]);
-		if (prev)
-			diff_service(h, s->time, prev, &s->services[i]);
+	bool cmp_dests = cmp && (was & RF_KNOWN);
+	for (size_t j = 0; j < svc->n_dests; j++) {
+		const struct ipvs_dest *d = &svc->dests[j];
+		uint64_t dk = history_key_dest(svc, d);
+		if (!find_row(h, dk, &dr))
+			continue;
+		uint8_t dw = h->flags[dr];
+		bool had = (dw & RF_SEEN) && (dw & RF_DEST) && h->aux[dr] == sr;
+		if (cmp_dests && !had)
+			mark(h, t, HM_RS_ADDED, sk, dk);
+		else if (cmp_dests && (dw & RF_WPOS) && d->weight == 0)
+			mark(h, t, HM_WEIGHT0, sk, dk);
+		h->flags[dr] = (uint8_t)(dw | RF_DEST | RF_NOW | (d->weight > 0 ? RF_NWPOS : 0));
+		h->aux[dr] = (uint32_t)sr;
 	}
-	rates_index_free(ix);
+}
+
+/* Whether row r is a real server the last sample had and this one has not, in a service whose real
+ * servers both knew. */
+static bool shape_gone(const struct history *h, size_t r)
+{
+	uint8_t f = h->flags[r];
+	if ((f & (RF_DEST | RF_SEEN | RF_NOW)) != (RF_DEST | RF_SEEN))
+		return false;
+	uint8_t p = h->flags[h->aux[r]];
+	return (p & RF_NOW) && (p & RF_KNOWN) && (p & RF_NKNOWN);
+}
+
+/* HM_RS_REMOVED for each real server gone (rare: the rows' keys are looked up only then). */
+static void shape_removed(struct history *h, double t)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < h->n_rows; r++)
+		n += shape_gone(h, r);
+	if (!n)
+		return;
+	uint64_t *key_of = malloc(h->n_rows * sizeof(*key_of));
+	if (!key_of)
+		return; /* markers are a hint: a sample without them still counts */
+	for (size_t i = 0; i < h->n_rows; i++)
+		key_of[h->rows[i]] = h->keys[i];
+	for (size_t i = 0; i < h->n_rows; i++) {
+		size_t r = h->rows[i];
+		if (shape_gone(h, r))
+			mark(h, t, HM_RS_REMOVED, key_of[h->aux[r]], h->keys[i]);
+	}
+	free(key_of);
+}
+
+/* This sample's shape becomes the last one. */
+static void shape_commit(struct history *h)
+{
+	for (size_t r = 0; r < h->n_rows; r++) {
+		uint8_t f = h->flags[r];
+		h->flags[r] =
+		    (uint8_t)((f & RF_DEST) | (f & RF_NOW ? RF_SEEN : 0) |
+			      (f & RF_NKNOWN ? RF_KNOWN : 0) | (f & RF_NWPOS ? RF_WPOS : 0));
+	}
+}
+
+/* The markers of sample s against the last one (diff: there is one), and its shape kept. */
+static void shape_sample(struct history *h, const struct snapshot *s, bool diff)
+{
+	for (size_t i = 0; i < s->n_services; i++)
+		shape_service(h, s->time, &s->services[i], diff);
+	if (diff)
+		shape_removed(h, s->time);
+	shape_commit(h);
 }
 
 int history_push(struct history *h, const struct snapshot *s, double min_step)
@@ -515,7 +610,7 @@ int history_push(struct history *h, const struct snapshot *s, double min_step)
 		return 0;
 	}
 	h->failing = false;
-	if (h->have_last && !(s->time >= h->last.time + min_step && s->time > h->last.time))
+	if (h->have_last && !(s->time >= h->last_time + min_step && s->time > h->last_time))
 		return 0;
 	struct new_keys nk = {0};
 	each_row(h, s, collect_new, &nk);
@@ -528,11 +623,8 @@ int history_push(struct history *h, const struct snapshot *s, double min_step)
 	open_point(h, s->time);
 	each_row(h, s, write_row, NULL);
 	close_point(h);
-	if (h->have_last) {
-		diff_markers(h, s);
-		snapshot_free(&h->last);
-	}
-	snapshot_share_table(&h->last, s);
+	shape_sample(h, s, h->have_last);
+	h->last_time = s->time;
 	h->have_last = true;
 	return 0;
 }
@@ -688,7 +780,7 @@ double history_oldest(const struct history *h)
 
 size_t history_bytes(const struct history *h)
 {
-	return bytes_for(h->cap_rows, h->L);
+	return bytes_for(h->cap_rows, h->L) + h->cap_rows * (sizeof(*h->flags) + sizeof(*h->aux));
 }
 
 size_t history_points(const struct history *h)
