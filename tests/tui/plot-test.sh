@@ -68,10 +68,13 @@ python3 "$here/gen-big-recording.py" 20000 5 3 > "$work/big.jsonl"
 	2> "$work/err" || cat "$work/err"
 desc=$(python3 -c 'import sys, xml.etree.ElementTree as E; print(E.parse(sys.argv[1]).getroot().find("{http://www.w3.org/2000/svg}desc").text)' "$work/big.svg" 2>&1)
 read -r rows points bytes < <(echo "$desc" | sed -E 's/history: ([0-9]+) rows, ([0-9]+) points a tier, ([0-9]+) bytes/\1 \2 \3/')
-if [ "${rows:-0}" = 120001 ] && [ "${bytes:-99999999}" -le 10485760 ] && [ "${points:-0}" -ge 2 ]; then
-	ok "20,000 services / 100,000 real servers: $desc (<= 10 MB; the process's peak RSS $(cat "$work/rss") KB)"
+# The budget (10 MiB) covers the series; the last sample's shape, 5 bytes a row and its room
+# to grow (src/history.c), comes on top.
+limit=$((10485760 + 5 * (120001 + 120001 / 32 + 16)))
+if [ "${rows:-0}" = 120001 ] && [ "${bytes:-99999999}" -le $limit ] && [ "${points:-0}" -ge 3 ]; then
+	ok "20,000 services / 100,000 real servers: $desc (<= 10 MiB + 5 bytes a row; the process's peak RSS $(cat "$work/rss") KB)"
 else
-	not_ok "20,000 services / 100,000 real servers within 10 MB (got: $desc)"
+	not_ok "20,000 services / 100,000 real servers within 10 MiB + 5 bytes a row (got: $desc)"
 fi
 
 summary
