@@ -29,17 +29,18 @@ enum ipvs_fwd {
 	IPVS_FWD_BYPASS = 4,
 };
 
+/* Ordered for size: a big table holds one per real server (136 bytes on LP64). */
 struct ipvs_dest {
-	int af; /* AF_INET / AF_INET6 (may differ from the service's) */
 	struct ipvs_addr addr;
-	uint16_t port; /* host byte order */
+	int af;	       /* AF_INET / AF_INET6 (may differ from the service's) */
 	uint32_t fwd;  /* enum ipvs_fwd */
 	int32_t weight;
 	uint32_t u_thresh, l_thresh;
 	uint32_t active_conns, inactive_conns, persist_conns;
-	uint8_t tun_type; /* IP_VS_CONN_F_TUNNEL_TYPE_* */
+	uint16_t port;	   /* host byte order */
 	uint16_t tun_port; /* host byte order */
 	uint16_t tun_flags;
+	uint8_t tun_type; /* IP_VS_CONN_F_TUNNEL_TYPE_* */
 	struct ipvs_stats stats;
 };
 
