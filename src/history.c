@@ -182,17 +182,40 @@ static void store(uint8_t *blk, size_t L, size_t t, size_t i, double v)
 
 /* ---- layout ---- */
 
-/* Moves the data into a layout of cap rows and L points (the newest points kept). */
+/* One row's block in layout oL (o, a copy) into layout L (n): the newest points of each tier. */
+static void relayout_row(const uint8_t *o, size_t oL, uint8_t *n, size_t L, const size_t *head,
+			 const size_t *keep)
+{
+	memset(n, GAP, stride_of(L));
+	for (size_t s = 0; s < HS_COUNT; s++) {
+		const uint8_t *os = o + s * series_len(oL);
+		uint8_t *ns = n + s * series_len(L);
+		ns[0] = os[0];
+		for (size_t t = 0; t < HISTORY_TIERS; t++)
+			for (size_t k = 0; k < keep[t]; k++)
+				ns[1 + t * L + k] =
+				    os[1 + t * oL + (head[t] + oL - keep[t] + k) % oL];
+	}
+}
+
+/*
+ * Moves the data into a layout of cap rows and L points (the newest points kept), in place:
+ * a copy of the data would double the history's memory for a moment, which the process's
+ * peak keeps (the layout changes as rows come, while a big table is first read). Rows move
+ * up when blocks shrink and down when they grow, so none is overwritten before it is read.
+ */
 static int relayout(struct history *h, size_t cap, size_t L)
 {
-	uint8_t *data = malloc(cap * stride_of(L) != 0 ? cap * stride_of(L) : 1);
+	size_t ostride = stride_of(h->L), nstride = stride_of(L);
+	size_t obytes = h->cap_rows * ostride, nbytes = cap * nstride;
 	double *times = calloc(L != 0 ? HISTORY_TIERS * L : 1, sizeof(double));
-	if (!data || !times) {
-		free(data);
-		free(times);
+	uint8_t *tmp = malloc(ostride);
+	uint8_t *grown = nbytes > obytes ? realloc(h->data, nbytes) : h->data;
+	if (!times || !tmp || !grown) {
+		mem_free_all(times, tmp);
 		return -ENOMEM;
 	}
-	memset(data, GAP, cap * stride_of(L));
+	h->data = grown;
 	size_t keep[HISTORY_TIERS];
 	for (size_t t = 0; t < HISTORY_TIERS; t++) {
 		keep[t] = h->count[t] < L ? h->count[t] : L;
@@ -201,24 +224,24 @@ static int relayout(struct history *h, size_t cap, size_t L)
 			times[t * L + k] = h->times[t * h->L + src];
 		}
 	}
-	for (size_t r = 0; r < h->n_rows && r < cap; r++)
-		for (size_t s = 0; s < HS_COUNT; s++) {
-			const uint8_t *o = series_at(h, r, s);
-			uint8_t *n = data + r * stride_of(L) + s * series_len(L);
-			n[0] = o[0];
-			for (size_t t = 0; t < HISTORY_TIERS; t++)
-				for (size_t k = 0; k < keep[t]; k++)
-					n[1 + t * L + k] =
-					    o[1 + t * h->L + (h->head[t] + h->L - keep[t] + k) % h->L];
-		}
+	size_t n = h->n_rows < cap ? h->n_rows : cap;
+	for (size_t i = 0; i < n; i++) {
+		size_t r = nstride <= ostride ? i : n - 1 - i;
+		memcpy(tmp, h->data + r * ostride, ostride);
+		relayout_row(tmp, h->L, h->data + r * nstride, L, h->head, keep);
+	}
+	free(tmp);
+	if (nbytes < obytes) {
+		uint8_t *d = realloc(h->data, nbytes ? nbytes : 1);
+		if (d)
+			h->data = d; /* else the bigger block stays: harmless */
+	}
 	for (size_t t = 0; t < HISTORY_TIERS; t++) {
 		h->count[t] = keep[t];
 		h->head[t] = L ? keep[t] % L : 0;
 		h->since[t] = 0;
 	}
-	free(h->data);
 	free(h->times);
-	h->data = data;
 	h->times = times;
 	h->cap_rows = cap;
 	h->L = L;

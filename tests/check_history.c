@@ -98,6 +98,42 @@ START_TEST(test_ramp)
 END_TEST
 
 /*
+ * Rows arriving a few at a time under a small budget: every new batch changes the layout
+ * (more rows, fewer points), in place. What is kept reads back as it was pushed.
+ */
+START_TEST(test_relayout_keeps_points)
+{
+	struct history *h = history_new(48 * 1024);
+	ck_assert_ptr_nonnull(h);
+	size_t last_L = 0, changes = 0;
+	for (int k = 0; k < 40; k++) {
+		struct snapshot s;
+		table(&s, 1000 + 2 * k, 2 * (uint64_t)k, 1 + 4 * (size_t)k, NULL, "rr");
+		push(h, &s);
+		if (history_points(h) != last_L)
+			changes++;
+		last_L = history_points(h);
+	}
+	size_t L = history_points(h);
+	ck_assert_uint_ge(changes, 3);
+	ck_assert_uint_ge(L, 2);
+	ck_assert_uint_lt(L, 40);
+	/* Tier 0: the last L samples, one bucket each (2 s). */
+	double v[64];
+	double t1 = 1000 + 2 * 39 + 1, t0 = t1 - 2 * (double)L;
+	ck_assert_uint_eq(history_series(h, svc_key(), HS_CPS, t0, t1, v, L), L);
+	for (size_t b = 0; b < L; b++)
+		ck_assert_double_eq_tol(v[b], 2.0 * (double)(40 - L + b), 78 / 254.0);
+	/* The first real server, there from the start, and one that came late. */
+	ck_assert_uint_eq(history_series(h, dest_key(0), HS_ACTIVE, t0, t1, v, L), L);
+	for (size_t b = 0; b < L; b++)
+		ck_assert_double_eq_tol(v[b], 2.0 * (double)(40 - L + b), 78 / 254.0);
+	ck_assert(history_has(h, dest_key(150)));
+	history_free(h);
+}
+END_TEST
+
+/*
  * 600 samples: the older 300 only in tier 1, as means of 6. A point is within a step and a
  * half of its value (a step: the power of two above 1/254 of the largest value; halving a
  * series as it grows rounds once more).
@@ -288,6 +324,6 @@ START_TEST(test_budget)
 }
 END_TEST
 
-CHECK_MAIN("history", {"ramp", 0, {test_ramp}}, {"tiers", 0, {test_tiers}},
-	   {"gaps", 0, {test_gaps}}, {"markers", 0, {test_markers}},
+CHECK_MAIN("history", {"ramp", 0, {test_ramp, test_relayout_keeps_points}},
+	   {"tiers", 0, {test_tiers}}, {"gaps", 0, {test_gaps}}, {"markers", 0, {test_markers}},
 	   {"budget", 60, {test_budget}})
