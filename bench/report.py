@@ -108,6 +108,139 @@ def rep_ratios(g, n, num_what, den_what):
     return (statistics.median(rs), rs[0], rs[-1]) if rs else None
 
 
+def dash_per_rs(g, n, D, who="ui_pty"):
+    """The dashboard's bytes per real server at size n: each run's peak RSS after the window
+    (hwm_kb) above the same binary's empty baseline (median over its empty runs), median
+    over the runs. who: ui_pty (ipvstop) or base_pty (the baseline binary)."""
+    e = g.med("hwm_kb", size="empty", what=who + "_window")
+    vals = [(num(r.get("hwm_kb")) - e) * 1024 / D for r in g.sel_plain(size=n, what=who + "_window")
+            if e and num(r.get("hwm_kb")) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def dash_ref(g, n, who="ui_pty"):
+    """The reference of the first frame, nlprobe's service dump and one screen of real
+    servers (svc_s + dest_s): {rep: seconds} of those taken for who's runs (the dash part),
+    and the median of all at size n (the full run takes five before its one dashboard)."""
+    reps = {r.get("rep"): num(r.get("total_s")) for r in g.sel_plain(size=n, what="nl_screen", **{"for": who})}
+    return reps, g.med("total_s", size=n, what="nl_screen")
+
+
+def dash_first_ratio(g, n, who="ui_pty"):
+    """First frame with real servers / the reference: each run over the reference taken
+    just before it, or over the median reference when the run has no round (the full run).
+    Median over the runs, lowest, highest; runs whose first frame never came are left out."""
+    reps, med_ref = dash_ref(g, n, who)
+    rs = []
+    for r in g.sel_plain(size=n, what=who + "_first"):
+        ff = num(r.get("first_frame_s"))
+        ref = reps.get(r.get("rep")) if reps else med_ref
+        if ff is not None and ff >= 0 and ref:
+            rs.append(ff / ref)
+    rs.sort()
+    return (statistics.median(rs), rs[0], rs[-1]) if rs else None
+
+
+def rr3(t, fmt="%.2f"):
+    return "n/a" if t is None else (fmt + " [" + fmt + ", " + fmt + "]") % t
+
+
+def dash_section(top, p):
+    """The dashboard's peak RSS, bytes per real server above its own empty baseline and
+    first frame against the reference, per size, boot and binary (bench.sh --dash-only;
+    the full run's one dashboard per size too)."""
+    runs = []
+    for d in ("out", "out-1cpu"):
+        g = Results(parse(os.path.join(top, d, "results.txt")))
+        env = g.one(what="env")
+        if env and [r for r in g.sel(what="ui_pty_first") if r.get("size") != "empty"]:
+            runs.append((env.get("cpus", "?"), g, d))
+    if not runs:
+        return
+    p("## Dashboard: memory and first frame (issue #16)")
+    p("")
+    p("`ipvstop -d 1 --no-kube` on a 200x50 pty (`bench/tools/ptyprobe -m 10.97.`): peak RSS "
+      "after the window left alone at 1 Hz, and bytes per real server above the same binary's "
+      "peak RSS on an empty table (median over the runs); the first frame showing a real server "
+      "row (\"Masq\") and the first output, from the start; the reference, one service dump and "
+      "the real servers of the first %d services (`nlprobe -k %d`, svc_s + dest_s), in the "
+      "dash part taken just before each dashboard; first frame / reference is the median over "
+      "the runs of the ratio within a run [lowest, highest]. Seconds are medians, in the "
+      "emulator. Targets at table l: at most 200 B per real server, first frame at most 1.0x "
+      "the reference." % (SCREEN_ROWS, SCREEN_ROWS))
+    p("")
+    p("| size | vCPUs | binary | runs | empty peak RSS KiB | peak RSS KiB | B per real server above "
+      "empty | first output s | first frame s | reference s (svc + dest) | first frame / reference |")
+    p("|" + "---|" * 11)
+    names = {"ui_pty": "ipvstop", "base_pty": "baseline"}
+    for n, S, D in SIZES:
+        for cpus, g, _ in sorted(runs, key=lambda x: x[0]):
+            for who in ("ui_pty", "base_pty"):
+                firsts = g.sel_plain(size=n, what=who + "_first")
+                if not firsts:
+                    continue
+                seen = [r for r in firsts if (num(r.get("first_frame_s")) or -1) >= 0]
+                ff = statistics.median(num(r["first_frame_s"]) for r in seen) if seen else None
+                reps, med_ref = dash_ref(g, n, who)
+                refs = g.sel_plain(size=n, what="nl_screen", **{"for": who}) or g.sel_plain(size=n, what="nl_screen")
+                svc = [num(r.get("svc_s")) for r in refs if num(r.get("svc_s")) is not None]
+                dst = [num(r.get("dest_s")) for r in refs if num(r.get("dest_s")) is not None]
+                tot = [num(r.get("total_s")) for r in refs if num(r.get("total_s")) is not None]
+                p("| %s %d / %d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+                    n, S, D, cpus, names[who], len(firsts),
+                    f(g.med("hwm_kb", size="empty", what=who + "_window"), "%.0f"),
+                    f(g.med("hwm_kb", size=n, what=who + "_window"), "%.0f"),
+                    f(dash_per_rs(g, n, D, who), "%.0f"),
+                    f(g.med("first_output_s", size=n, what=who + "_first")),
+                    f(ff) + ("" if len(seen) == len(firsts) else " (not seen in %d)" % (len(firsts) - len(seen))),
+                    "%s (%s + %s)" % (f(statistics.median(tot) if tot else None, "%.3f"),
+                                      f(statistics.median(svc) if svc else None, "%.3f"),
+                                      f(statistics.median(dst) if dst else None, "%.3f")),
+                    rr3(dash_first_ratio(g, n, who))))
+    base = [(cpus, g) for cpus, g, _ in runs if g.sel(what="base_pty_first")]
+    if base:
+        p("")
+        p("ipvstop / the baseline binary (IPVSTOP_BENCH_BASELINE), run after it in each round: "
+          "peak RSS and first frame are the median over the rounds of the ratio within a round "
+          "[lowest, highest]; bytes per real server and first frame / reference, the ratio of "
+          "the two binaries' medians above.")
+        p("")
+        p("| size | vCPUs | rounds | peak RSS | B per real server | first frame | first frame / reference |")
+        p("|" + "---|" * 7)
+        for n, S, D in SIZES:
+            for cpus, g in sorted(base, key=lambda x: x[0]):
+                if not g.sel(size=n, what="base_pty_first"):
+                    continue
+                def within(what, field):
+                    a = {r.get("rep"): num(r.get(field)) for r in g.sel_plain(size=n, what="base_pty_" + what)}
+                    b = {r.get("rep"): num(r.get(field)) for r in g.sel_plain(size=n, what="ui_pty_" + what)}
+                    rs = sorted(b[k] / a[k] for k in a if k in b and a[k] and a[k] > 0
+                                and b[k] is not None and b[k] >= 0)
+                    return (statistics.median(rs), rs[0], rs[-1]) if rs else None
+                fa, fb = dash_first_ratio(g, n), dash_first_ratio(g, n, "base_pty")
+                p("| %s %d / %d | %s | %d | %s | %s | %s | %s |" % (
+                    n, S, D, cpus, len(g.sel_plain(size=n, what="base_pty_first")),
+                    rr3(within("window", "hwm_kb")),
+                    f(ratio(dash_per_rs(g, n, D), dash_per_rs(g, n, D, "base_pty"))),
+                    rr3(within("first", "first_frame_s")),
+                    f(ratio(fa[0] if fa else None, fb[0] if fb else None))))
+    ms = [(cpus, r, d) for cpus, g, d in runs for r in g.sel(what="dash_massif")]
+    if ms:
+        p("")
+        for cpus, r, d in ms:
+            if r.get("error"):
+                p("- massif, size %s, %s vCPUs: not run (%s)." % (r.get("size"), cpus, r["error"].replace("_", " ")))
+                continue
+            p("- massif (`valgrind --tool=massif --time-unit=ms`), size %s, %s vCPUs: %s s in all "
+              "(%s s to quit), %s snapshots, peak heap %s KiB + %s KiB allocator overhead; "
+              "`%s/massif-dash-%s.out`." % (
+                  r.get("size"), cpus, r.get("wall_s"), r.get("quit_wait_s"), r.get("snapshots"),
+                  f(num(r.get("peak_heap_b")) / 1024 if num(r.get("peak_heap_b")) is not None else None, "%.0f"),
+                  f(num(r.get("peak_heap_extra_b")) / 1024 if num(r.get("peak_heap_extra_b")) is not None else None, "%.0f"),
+                  d, r.get("size")))
+    p("")
+
+
 def floor_section(top, p):
     """The snapshots against the kernel's floor (nlprobe, one socket, nothing parsed or
     printed) and against ipvsadm, in the same rounds, for each boot (vCPUs) and size."""
@@ -209,7 +342,10 @@ def main():
     p("")
 
     floor_section(top, p)
-    sizes = [s for s in SIZES if g.sel(size=s[0], what="load") and g.sel(size=s[0], what="ui_pty_first")]
+    dash_section(top, p)
+    # The full run's sizes (the dash part has no snapshots: its section above says it all).
+    sizes = [s for s in SIZES if g.sel(size=s[0], what="load") and g.sel(size=s[0], what="ui_pty_first")
+             and g.sel(size=s[0], what="ipvstop_json")]
     base_rss = g.med("maxrss_kb", size="empty", what="ipvstop_json")
 
     if sizes:
@@ -281,8 +417,7 @@ def main():
         row("dashboard peak RSS KiB (pty; empty table: %s)" % f(ui_base, "%.0f"),
             lambda n, S, D: f(g.med("hwm_kb", size=n, what="ui_pty_window"), "%.0f"))
         row("**dashboard bytes per real server above empty**", lambda n, S, D: f(
-            (g.med("hwm_kb", size=n, what="ui_pty_window") - ui_base) * 1024 / D
-            if ui_base and g.med("hwm_kb", size=n, what="ui_pty_window") else None, "**%.0f**"))
+            dash_per_rs(g, n, D), "**%.0f**"))
         row("UI thread per frame ms (frames, bytes/frame)", lambda n, S, D: "%s (%s, %s)" % (
             f(g.med("cpu_main_ms_per_frame", size=n, what="ui_pty_window"), "%.1f"),
             f(g.med("frames", size=n, what="ui_pty_window"), "%.0f"),
@@ -295,8 +430,8 @@ def main():
         row("first frame after first output s", lambda n, S, D: f(
             g.med("first_frame_s", size=n, what="ui_pty_first") - g.med("first_output_s", size=n, what="ui_pty_first")
             if g.med("first_frame_s", size=n, what="ui_pty_first") is not None else None))
-        row("**first frame / reference**", lambda n, S, D: f(ratio(
-            g.med("first_frame_s", size=n, what="ui_pty_first"), g.med("total_s", size=n, what="nl_screen")), "**%.1f**"))
+        row("**first frame / reference**", lambda n, S, D: f(
+            (dash_first_ratio(g, n) or (None,))[0], "**%.1f**"))
         row("(first frame after first output) / reference", lambda n, S, D: f(ratio(
             g.med("first_frame_s", size=n, what="ui_pty_first") - g.med("first_output_s", size=n, what="ui_pty_first")
             if g.med("first_frame_s", size=n, what="ui_pty_first") is not None else None,
@@ -536,8 +671,8 @@ def main():
         trow("<= 200 B per real server (-j -n 1)", t_mem)
 
         def t_mem_ui(n, S, D):
-            return per_rs(g.med("hwm_kb", size=n, what="ui_pty_window"),
-                          g.med("hwm_kb", size="empty", what="ui_pty_window"), D)
+            b = dash_per_rs(g, n, D)
+            return f(b, "%.0f B"), None if b is None else b <= 200
         trow("<= 200 B per real server (dashboard, steady state)", t_mem_ui)
 
         def t_hz(n, S, D):
@@ -557,7 +692,7 @@ def main():
         trow("1 Hz <= 3% of a core (dashboard)", t_hz)
 
         def t_first(n, S, D):
-            r = ratio(g.med("first_frame_s", size=n, what="ui_pty_first"), g.med("total_s", size=n, what="nl_screen"))
+            r = (dash_first_ratio(g, n) or (None,))[0]
             return f(r, "%.1fx"), None if r is None else r <= 1
         trow("first frame <= service dump + one screen (in the VM)", t_first)
 
