@@ -115,6 +115,10 @@ if [ -z "$ONECPU" ]; then
 fi
 case $DASHMASSIF in '' | *[!0-9]*) vm_die "--dash-massif takes seconds" ;; esac
 [ "$DASHMASSIF" -gt 0 ] && [ $PARTS != dash ] && vm_die "--dash-massif goes with --dash-only"
+if [ $PARTS = dash ] && [ "$REPS" -lt 2 ]; then
+	vm_log "--dash-only: 2 rounds, not $REPS (a ratio within a round needs company)"
+	REPS=2
+fi
 T_START=$(vm_now)
 IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
 case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac

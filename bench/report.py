@@ -169,6 +169,10 @@ def dash_section(top, p):
       "emulator. Targets at table l: at most 200 B per real server, first frame at most 1.0x "
       "the reference." % (SCREEN_ROWS, SCREEN_ROWS))
     p("")
+    env = runs[0][1].one(what="env")
+    if env.get("base"):
+        p("ipvstop: %s; baseline: %s." % (env.get("ipvstop", "").replace("_", " "), env["base"].replace("_", " ")))
+        p("")
     p("| size | vCPUs | binary | runs | empty peak RSS KiB | peak RSS KiB | B per real server above "
       "empty | first output s | first frame s | reference s (svc + dest) | first frame / reference |")
     p("|" + "---|" * 11)
