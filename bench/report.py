@@ -141,6 +141,30 @@ def dash_first_ratio(g, n, who="ui_pty"):
     return (statistics.median(rs), rs[0], rs[-1]) if rs else None
 
 
+def massif_peak(path, top=4):
+    """The largest allocation sites in massif's peak snapshot (PATH): [(bytes, "site < caller")],
+    site the first level under the allocation functions, caller the largest one under it."""
+    try:
+        lines = open(path, errors="replace").read().split("\n")
+        i = lines.index("heap_tree=peak") + 2
+    except (OSError, ValueError):
+        return []
+    def site(line):  # " n1: BYTES 0xADDR: fn (file:line)" or " n0: BYTES in N places, ..."
+        w = line.split(None, 2)
+        if len(w) < 3:
+            return None, ""
+        return int(w[1]), w[2].split(None, 1)[1] if w[2].startswith("0x") and " " in w[2] else w[2]
+    out = []
+    while i < len(lines) and lines[i].startswith(" "):
+        if not lines[i].startswith("  "):
+            b, here = site(lines[i])
+            child = site(lines[i + 1])[1] if i + 1 < len(lines) and lines[i + 1].startswith("  n") else ""
+            if b is not None:
+                out.append((b, here + (" < " + child if child else "")))
+        i += 1
+    return sorted(out, reverse=True)[:top]
+
+
 def rr3(t, fmt="%.2f"):
     return "n/a" if t is None else (fmt + " [" + fmt + ", " + fmt + "]") % t
 
@@ -242,6 +266,8 @@ def dash_section(top, p):
                   f(num(r.get("peak_heap_b")) / 1024 if num(r.get("peak_heap_b")) is not None else None, "%.0f"),
                   f(num(r.get("peak_heap_extra_b")) / 1024 if num(r.get("peak_heap_extra_b")) is not None else None, "%.0f"),
                   d, r.get("size")))
+            for b, site in massif_peak(os.path.join(top, d, "massif-dash-%s.out" % r.get("size"))):
+                p("  - %.1f MB %s" % (b / 1e6, site))
     p("")
 
 
