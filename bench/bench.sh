@@ -39,7 +39,7 @@
 #   one vCPU measures the snapshots again at every size (--no-one-cpu: not).
 #   --dash-only (issue #16): only the dashboard's memory and first frame. The dashboard's
 #   empty baseline (peak RSS on an empty table) --reps times, then at every size --reps
-#   rounds of: the reference (nlprobe -k 41 -r 1: the service dump and one screen of real
+#   rounds of: the reference (nlprobe -k 41 -r 3: the service dump and one screen of real
 #   servers) and the dashboard on a 200x50 pty as in the full run (ptyprobe ... -m 10.97.
 #   -- ipvstop -d 1 --no-kube); with IPVSTOP_BENCH_BASELINE, the reference and the
 #   baseline's dashboard after each of ipvstop's. No snapshots, tmux or connections; one

@@ -324,9 +324,10 @@ ui_pty() {
 }
 
 # dash_rounds NAME: the dash part at one size. Each round: the reference (one service dump
-# and the real servers of one screen of services, nlprobe) and right after it ipvstop's
-# dashboard, then the reference again and the baseline binary's dashboard; $REPS rounds.
-# A first frame is divided by the reference taken just before it ("for" says whose).
+# and the real servers of one screen of services, nlprobe, three times: a single dump
+# varies by half in the emulator) and right after it ipvstop's dashboard, then the
+# reference again and the baseline binary's dashboard; $REPS rounds. A first frame is
+# divided by the median of the references taken just before it ("for" says whose).
 dash_rounds() {
 	_i=1
 	while [ $_i -le "$REPS" ]; do
@@ -337,9 +338,9 @@ dash_rounds() {
 				[ -x $BASE ] || continue
 				_prog=$BASE
 			fi
-			echo "nlprobe -k $SCREEN_ROWS -r 1" >>"$CMDS"
-			nlprobe -k "$SCREEN_ROWS" -r 1 |
-				sed -n "s/^nlprobe rep=1 /R size=$1 what=nl_screen rep=$_i for=$_who /p" >>"$RES"
+			echo "nlprobe -k $SCREEN_ROWS -r 3" >>"$CMDS"
+			nlprobe -k "$SCREEN_ROWS" -r 3 |
+				sed -n "s/^nlprobe rep=\([0-9]*\) /R size=$1 what=nl_screen rep=$_i for=$_who try=\1 /p" >>"$RES"
 			ui_pty "$1" $_who "$_prog" "rep=$_i"
 		done
 		_i=$((_i + 1))

@@ -120,9 +120,14 @@ def dash_per_rs(g, n, D, who="ui_pty"):
 
 def dash_ref(g, n, who="ui_pty"):
     """The reference of the first frame, nlprobe's service dump and one screen of real
-    servers (svc_s + dest_s): {rep: seconds} of those taken for who's runs (the dash part),
-    and the median of all at size n (the full run takes five before its one dashboard)."""
-    reps = {r.get("rep"): num(r.get("total_s")) for r in g.sel_plain(size=n, what="nl_screen", **{"for": who})}
+    servers (svc_s + dest_s): {rep: seconds}, the median of the tries taken just before
+    who's run of each round (the dash part), and the median of all at size n (the full run
+    takes five before its one dashboard)."""
+    tries = {}
+    for r in g.sel_plain(size=n, what="nl_screen", **{"for": who}):
+        if num(r.get("total_s")) is not None:
+            tries.setdefault(r.get("rep"), []).append(num(r.get("total_s")))
+    reps = {k: statistics.median(v) for k, v in tries.items()}
     return reps, g.med("total_s", size=n, what="nl_screen")
 
 
@@ -188,8 +193,9 @@ def dash_section(top, p):
       "peak RSS on an empty table (median over the runs); the first frame showing a real server "
       "row (\"Masq\") and the first output, from the start; the reference, one service dump and "
       "the real servers of the first %d services (`nlprobe -k %d`, svc_s + dest_s), in the "
-      "dash part taken just before each dashboard; first frame / reference is the median over "
-      "the runs of the ratio within a run [lowest, highest]. Seconds are medians, in the "
+      "dash part taken three times just before each dashboard (their median); first frame / "
+      "reference is the median over the runs of the ratio within a run [lowest, highest]. "
+      "Seconds are medians, in the "
       "emulator. Targets at table l: at most 200 B per real server, first frame at most 1.0x "
       "the reference." % (SCREEN_ROWS, SCREEN_ROWS))
     p("")
@@ -228,7 +234,7 @@ def dash_section(top, p):
     base = [(cpus, g) for cpus, g, _ in runs if g.sel(what="base_pty_first")]
     if base:
         p("")
-        p("ipvstop / the baseline binary (IPVSTOP_BENCH_BASELINE), run after it in each round: "
+        p("ipvstop / the baseline binary (IPVSTOP_BENCH_BASELINE; in each round ipvstop's dashboard, then the baseline's): "
           "peak RSS and first frame are the median over the rounds of the ratio within a round "
           "[lowest, highest]; bytes per real server and first frame / reference, the ratio of "
           "the two binaries' medians above.")
