@@ -189,7 +189,8 @@ def dash_section(top, p):
     p("## Dashboard: memory and first frame (issue #16)")
     p("")
     p("`ipvstop -d 1 --no-kube` on a 200x50 pty (`bench/tools/ptyprobe -m 10.97.`): peak RSS "
-      "after the window left alone at 1 Hz, and bytes per real server above the same binary's "
+      "after the window left alone at 1 Hz (in brackets the RSS then: the peak can be a moment's), "
+      "and bytes per real server above the same binary's "
       "peak RSS on an empty table (median over the runs); the first frame showing a real server "
       "row (\"Masq\") and the first output, from the start; the reference, one service dump and "
       "the real servers of the first %d services (`nlprobe -k %d`, svc_s + dest_s), in the "
@@ -203,8 +204,8 @@ def dash_section(top, p):
     if env.get("base"):
         p("ipvstop: %s; baseline: %s." % (env.get("ipvstop", "").replace("_", " "), env["base"].replace("_", " ")))
         p("")
-    p("| size | vCPUs | binary | runs | empty peak RSS KiB | peak RSS KiB | B per real server above "
-      "empty | first output s | first frame s | reference s (svc + dest) | first frame / reference |")
+    p("| size | vCPUs | binary | runs | empty peak RSS KiB | peak RSS KiB (RSS at the end) | B per real "
+      "server above empty | first output s | first frame s | reference s (svc + dest) | first frame / reference |")
     p("|" + "---|" * 11)
     names = {"ui_pty": "ipvstop", "base_pty": "baseline"}
     for n, S, D in SIZES:
@@ -223,7 +224,8 @@ def dash_section(top, p):
                 p("| %s %d / %d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
                     n, S, D, cpus, names[who], len(firsts),
                     f(g.med("hwm_kb", size="empty", what=who + "_window"), "%.0f"),
-                    f(g.med("hwm_kb", size=n, what=who + "_window"), "%.0f"),
+                    "%s (%s)" % (f(g.med("hwm_kb", size=n, what=who + "_window"), "%.0f"),
+                                 f(g.med("rss_kb", size=n, what=who + "_window"), "%.0f")),
                     f(dash_per_rs(g, n, D, who), "%.0f"),
                     f(g.med("first_output_s", size=n, what=who + "_first")),
                     f(ff) + ("" if len(seen) == len(firsts) else " (not seen in %d)" % (len(firsts) - len(seen))),
