@@ -277,6 +277,17 @@ def dash_section(top, p):
                                       f(statistics.median(svc) if svc else None, "%.3f"),
                                       f(statistics.median(dst) if dst else None, "%.3f")),
                     rr3(dash_first_ratio(g, n, who)), rr3(dash_first_ratio(g, n, who, h))))
+    for cpus, g, _ in sorted(runs, key=lambda x: x[0]):
+        for n, S, D in SIZES:
+            if n != "l" or not g.sel_plain(size=n, what="ui_pty_first"):
+                continue
+            b, fr, fe = dash_per_rs(g, n, D), dash_first_ratio(g, n), dash_first_ratio(g, n, h=h)
+            p("")
+            p("Targets of issue #16 at table l, ipvstop, %s vCPUs: at most 200 B per real server: %s, %s; "
+              "first frame at most 1.0x the reference: %s in the VM, %s; after start-up, native estimate: %s, %s."
+              % (cpus, f(b, "%.0f B"), verdict(None if b is None else b <= 200),
+                 f(fr[0] if fr else None, "%.2fx"), verdict(None if not fr else fr[0] <= 1),
+                 f(fe[0] if fe else None, "%.2fx"), verdict(None if not fe else fe[0] <= 1)))
     base = [(cpus, g) for cpus, g, _ in runs if g.sel(what="base_pty_first")]
     if base:
         p("")
