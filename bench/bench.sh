@@ -45,7 +45,8 @@
 #   baseline's dashboard after each of ipvstop's. No snapshots, tmux or connections; one
 #   boot (--one-cpu: a second one with one vCPU, the same part). --dash-massif SECONDS
 #   (with --dash-only): then the dashboard under valgrind's massif (--time-unit=ms) for
-#   SECONDS in tmux at each size, out/massif-dash-SIZE.out (slow: 60 s at m).
+#   SECONDS in tmux at each size (2-vCPU boot only), out/massif-dash-SIZE.out; it reaches
+#   the first frame at l within 90 s.
 #   Results: DIR (default bench/results): report.md, out/ (from the VM: results.txt,
 #   commands.txt, profiles), out-1cpu/ (the one-vCPU boot), host/ (the Kubernetes part and
 #   the load average at each boot), serial.log, serial-1cpu.log.
