@@ -26,7 +26,7 @@
 # Usage: bench/bench.sh [--sizes s,m,k,l,xl] [--conns N] [--conn-size s|m|k|l|xl]
 #                       [--reps N] [--big-reps N] [--window SECONDS] [--no-vm]
 #                       [--no-kube] [--profile] [--results DIR] [--snap-only]
-#                       [--one-cpu | --no-one-cpu]
+#                       [--one-cpu | --no-one-cpu] [--dash-only] [--dash-massif SECONDS]
 #   sizes: s 150/300, m 1,300/10,000, k 10,000/100,000, l 20,000/100,000, xl 50,000/150,000
 #   (services / real servers). Default: all five and a million connection entries on s
 #   (about 50 minutes on 2 cores without KVM, the one-vCPU boot included; --sizes s,m,l
@@ -37,6 +37,16 @@
 #   --snap-only: the 2-vCPU boot measures only the snapshots (`-j -n 1`, `-b -n 1`, the
 #   kernel's floor, ipvsadm), no dashboard and no connections. After it, a second boot with
 #   one vCPU measures the snapshots again at every size (--no-one-cpu: not).
+#   --dash-only (issue #16): only the dashboard's memory and first frame. The dashboard's
+#   empty baseline (peak RSS on an empty table) --reps times, then at every size --reps
+#   rounds of: the reference (nlprobe -k 41 -r 3: the service dump and one screen of real
+#   servers) and the dashboard on a 200x50 pty as in the full run (ptyprobe ... -m 10.97.
+#   -- ipvstop -d 1 --no-kube); with IPVSTOP_BENCH_BASELINE, the reference and the
+#   baseline's dashboard after each of ipvstop's. No snapshots, tmux or connections; one
+#   boot (--one-cpu: a second one with one vCPU, the same part). --dash-massif SECONDS
+#   (with --dash-only): then the dashboard under valgrind's massif (--time-unit=ms) for
+#   SECONDS in tmux at each size (2-vCPU boot only), out/massif-dash-SIZE.out; it reaches
+#   the first frame at l within 90 s.
 #   Results: DIR (default bench/results): report.md, out/ (from the VM: results.txt,
 #   commands.txt, profiles), out-1cpu/ (the one-vCPU boot), host/ (the Kubernetes part and
 #   the load average at each boot), serial.log, serial-1cpu.log.
@@ -70,7 +80,8 @@ DO_VM=1
 DO_KUBE=1
 PROFILE=0
 PARTS=all
-ONECPU=1
+ONECPU=
+DASHMASSIF=0
 RESULTS=${IPVSTOP_BENCH_RESULTS:-${top_builddir:-.}/bench/results}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -84,6 +95,8 @@ while [ $# -gt 0 ]; do
 	--no-kube) DO_KUBE=0 ;;
 	--profile) PROFILE=1 ;;
 	--snap-only) PARTS=snap ;;
+	--dash-only) PARTS=dash ;;
+	--dash-massif) DASHMASSIF=$2; shift ;;
 	--one-cpu) ONECPU=1 ;;
 	--no-one-cpu) ONECPU=0 ;;
 	--results) RESULTS=$2; shift ;;
@@ -96,6 +109,17 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# The dashboard's part is wanted on the usual two vCPUs: its one-vCPU boot only on request.
+if [ -z "$ONECPU" ]; then
+	ONECPU=1
+	[ $PARTS = dash ] && ONECPU=0
+fi
+case $DASHMASSIF in '' | *[!0-9]*) vm_die "--dash-massif takes seconds" ;; esac
+[ "$DASHMASSIF" -gt 0 ] && [ $PARTS != dash ] && vm_die "--dash-massif goes with --dash-only"
+if [ $PARTS = dash ] && [ "$REPS" -lt 2 ]; then
+	vm_log "--dash-only: 2 rounds, not $REPS (a ratio within a round needs company)"
+	REPS=2
+fi
 T_START=$(vm_now)
 IPVSTOP=${IPVSTOP:-${top_builddir:-.}/ipvstop}
 case $IPVSTOP in /*) ;; *) IPVSTOP=$(pwd)/$IPVSTOP ;; esac
@@ -252,8 +276,8 @@ if [ $DO_VM = 1 ]; then
 		VM_EXTRA_BINS="$VM_EXTRA_BINS $WORK/bin/ipvstop-base"
 	fi
 	VM_EXTRA_FILES="$WORK/calib.jsonl=/bench/calib.jsonl"
-	if [ $PROFILE = 1 ]; then
-		command -v perf >/dev/null 2>&1 && VM_EXTRA_BINS="$VM_EXTRA_BINS perf"
+	if [ $PROFILE = 1 ] || [ "$DASHMASSIF" -gt 0 ]; then
+		[ $PROFILE = 1 ] && command -v perf >/dev/null 2>&1 && VM_EXTRA_BINS="$VM_EXTRA_BINS perf"
 		# Debian's valgrind is a wrapper script around valgrind.bin.
 		vg=$(command -v valgrind.bin || command -v valgrind)
 		if [ -n "$vg" ]; then
@@ -274,24 +298,27 @@ if [ $DO_VM = 1 ]; then
 	vm_make_disk "$WORK/results.img" 1G
 	TIMEOUT=${IPVSTOP_BENCH_TIMEOUT:-2400}
 	conns=$CONNS
-	[ $PARTS = snap ] && conns=0
+	[ $PARTS = all ] || conns=0
 	vm_log "booting $VM_KVER (TCG, ${IPVSTOP_VM_SMP:-2} CPUs, $IPVSTOP_VM_MEM, timeout ${TIMEOUT}s): sizes $SIZES, $conns connections on $CONNSIZE"
 	vm_log "serial log: $RESULTS/serial.log (follow it with tail -f)"
 	echo "R what=host_load when=boot load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 	vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT" \
-		"ipvstop.sizes=$SIZES ipvstop.conns=$conns ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE ipvstop.parts=$PARTS"
+		"ipvstop.sizes=$SIZES ipvstop.conns=$conns ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE ipvstop.parts=$PARTS ipvstop.dashmassif=$DASHMASSIF"
 	qrc=$?
 	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
 	echo "R what=host_load when=end load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 	vm_extract_disk "$WORK/results.img" "$RESULTS/out"
 	[ -s "$RESULTS/out/results.txt" ] || vm_die "the guest wrote no results (see $RESULTS/serial.log)"
-	# One vCPU: the snapshots again, where the second netlink socket's thread cannot help.
+	# One vCPU: the snapshots again, where the second netlink socket's thread cannot help
+	# (or the dashboard's part again, with --dash-only).
+	part1=snap
+	[ $PARTS = dash ] && part1=dash
 	if [ $ONECPU = 1 ]; then
 		vm_make_disk "$WORK/results1.img" 1G
-		vm_log "booting again with 1 vCPU: the snapshots at sizes $SIZES (serial log: $RESULTS/serial-1cpu.log)"
+		vm_log "booting again with 1 vCPU: part $part1 at sizes $SIZES (serial log: $RESULTS/serial-1cpu.log)"
 		echo "R what=host_load when=boot1 load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 		IPVSTOP_VM_SMP=1 vm_boot "$WORK/initramfs.gz" "$WORK/results1.img" "$RESULTS/serial-1cpu.log" "$TIMEOUT" \
-			"ipvstop.sizes=$SIZES ipvstop.conns=0 ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.profile=$PROFILE ipvstop.parts=snap"
+			"ipvstop.sizes=$SIZES ipvstop.conns=0 ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.profile=$PROFILE ipvstop.parts=$part1 ipvstop.window=$WINDOW"
 		vm_log "VM (1 vCPU) ran for ${VM_T_BOOT}s (exit $?)"
 		echo "R what=host_load when=end1 load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 		vm_extract_disk "$WORK/results1.img" "$RESULTS/out-1cpu"

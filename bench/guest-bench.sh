@@ -15,8 +15,11 @@
 #
 # Kernel command line knobs (bench.sh sets them): ipvstop.sizes=s,m,k,l,xl
 # ipvstop.reps=5 ipvstop.bigreps=3 ipvstop.window=15 ipvstop.conns=1000000 ipvstop.connsize=s
-# ipvstop.profile=0|1 (perf and callgrind profiles, slow). ipvstop.parts=all|snap (snap: only
-# the snapshots side by side with the kernel's floor and ipvsadm, the one-vCPU boot).
+# ipvstop.profile=0|1 (perf and callgrind profiles, slow). ipvstop.parts=all|snap|dash (snap:
+# only the snapshots side by side with the kernel's floor and ipvsadm, the one-vCPU boot;
+# dash: only the dashboard's memory and first frame, with the baseline binary's in the same
+# rounds). ipvstop.dashmassif=SECONDS (dash: the dashboard under massif that long at each
+# size; 0: not).
 
 set -u
 OUT=${OUT:-/out}
@@ -37,6 +40,9 @@ CONNS=${VM_ARG_conns:-1000000}
 CONNSIZE=${VM_ARG_connsize:-s}
 PROFILE=${VM_ARG_profile:-0}
 PARTS=${VM_ARG_parts:-all}
+DASHMASSIF=${VM_ARG_dashmassif:-0}
+# The baseline binary of bench.sh's IPVSTOP_BENCH_BASELINE, when it was given one.
+BASE=/usr/bin/ipvstop-base
 # One screen of the dashboard at 200x50: 41 rows in each pane.
 SCREEN_ROWS=41
 
@@ -160,7 +166,8 @@ setup_and_empty() {
 	sysctl -q -w net.core.rmem_max=33554432 net.core.wmem_max=33554432
 	R "what=env kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)" \
 		"mem_kb=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) ipvstop=$($IPVSTOP --version | head -n 1 | tr ' ' '_')" \
-		"ipvsadm=$(ipvsadm --version 2>&1 | head -n 1 | tr ' ' '_') conn_tab_size=$(sed -n '1s/.*size=\([0-9]*\).*/\1/p' /proc/net/ip_vs)"
+		"ipvsadm=$(ipvsadm --version 2>&1 | head -n 1 | tr ' ' '_') conn_tab_size=$(sed -n '1s/.*size=\([0-9]*\).*/\1/p' /proc/net/ip_vs)" \
+		"parts=$PARTS base=$([ -x $BASE ] && $BASE --version | head -n 1 | tr ' ' '_')"
 	# The emulator's speed, to compare with the same programs on the host.
 	echo "nlprobe -C 20" >>"$CMDS"
 	nlprobe -C 20 | sed 's/^calib/R what=calib where=guest/' >>"$RES"
@@ -168,17 +175,32 @@ setup_and_empty() {
 
 	mark "empty table"
 	i=1
-	while [ $i -le "$REPS" ]; do
+	while [ $i -le "$REPS" ] && [ "$PARTS" != dash ]; do
 		measure size=empty what=ipvsadm_stats "rep=$i" -- ipvsadm -Ln --stats
 		measure size=empty what=ipvstop_json "rep=$i" -- $IPVSTOP -j -n 1 --no-kube
 		i=$((i + 1))
 	done
 	[ "$PARTS" = snap ] && return 0
 	# The dashboard's own baseline (its peak RSS on an empty table), for bytes per real
-	# server in its steady state.
-	echo "ptyprobe -R 50 -C 200 -f 'Virtual services' -w 5 -n 1 -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
-	ptyprobe -R 50 -C 200 -F 60 -f 'Virtual services' -w 5 -n 1 -- $IPVSTOP -d 1 --no-kube 2>&1 |
-		sed "s/^ptyprobe \([a-z_]*\) /R size=empty what=ui_pty_\1 /" >>"$RES"
+	# server in its steady state; in the dash part repeated, the baseline binary's too.
+	if [ "$PARTS" != dash ]; then
+		ui_empty ui_pty $IPVSTOP
+		return 0
+	fi
+	i=1
+	while [ $i -le "$REPS" ]; do
+		ui_empty ui_pty $IPVSTOP "rep=$i"
+		[ -x $BASE ] && ui_empty base_pty $BASE "rep=$i"
+		i=$((i + 1))
+	done
+}
+
+# ui_empty WHAT PROGRAM [LABELS]: the dashboard of PROGRAM on an empty table (up to its
+# title), for 5 s; its peak RSS is the baseline of bytes per real server.
+ui_empty() {
+	echo "ptyprobe -R 50 -C 200 -f 'Virtual services' -w 5 -n 1 -- $2 -d 1 --no-kube" >>"$CMDS"
+	ptyprobe -R 50 -C 200 -F 60 -f 'Virtual services' -w 5 -n 1 -- "$2" -d 1 --no-kube 2>&1 |
+		sed "s/^ptyprobe \([a-z_]*\) /R size=empty what=$1_\1 ${3:+$3 }/" >>"$RES"
 }
 
 # ---------------------------------------------------------------- one size
@@ -286,6 +308,73 @@ profile() { # NAME DESTS
 	fi
 }
 
+# ui_pty NAME WHAT PROGRAM [LABELS]: the dashboard of PROGRAM at 1 Hz on a 200x50 pty:
+# first frame, $WINDOW s left alone (CPU, peak RSS), 5 help toggles, q. First frame:
+# "Masq", a real server row; mark 1: a virtual service row (services are 10.97.x.y, real
+# servers 10.128.x.y; with a sweeping reader the services show before their real servers
+# are read). What ptyprobe printed stays in /run/pty.txt.
+ui_pty() {
+	echo "ptyprobe -R 50 -C 200 -w $WINDOW -n 5 -m 10.97. -- $3 -d 1 --no-kube" >>"$CMDS"
+	ptyprobe -R 50 -C 200 -F 300 -w "$WINDOW" -n 5 -m 10.97. -o /run/pty.raw -- "$3" -d 1 --no-kube >/run/pty.txt 2>&1
+	# What the terminal got, when the first frame never came.
+	grep -q 'first_frame_s=-1' /run/pty.txt &&
+		cp /run/pty.raw "$OUT/pty-$1${4:+-$2-$(echo "$4" | tr ' =' '--')}.raw"
+	rm -f /run/pty.raw
+	sed "s/^ptyprobe \([a-z_]*\) /R size=$1 what=$2_\1 ${4:+$4 }/" /run/pty.txt >>"$RES"
+}
+
+# dash_rounds NAME: the dash part at one size. Each round: the reference (one service dump
+# and the real servers of one screen of services, nlprobe, three times: a single dump
+# varies by half in the emulator) and right after it ipvstop's dashboard, then the
+# reference again and the baseline binary's dashboard; $REPS rounds. A first frame is
+# divided by the median of the references taken just before it ("for" says whose).
+dash_rounds() {
+	_i=1
+	while [ $_i -le "$REPS" ]; do
+		mark "size $1: dashboard round $_i"
+		for _who in ui_pty base_pty; do
+			_prog=$IPVSTOP
+			if [ $_who = base_pty ]; then
+				[ -x $BASE ] || continue
+				_prog=$BASE
+			fi
+			echo "nlprobe -k $SCREEN_ROWS -r 3" >>"$CMDS"
+			nlprobe -k "$SCREEN_ROWS" -r 3 |
+				sed -n "s/^nlprobe rep=\([0-9]*\) /R size=$1 what=nl_screen rep=$_i for=$_who try=\1 /p" >>"$RES"
+			ui_pty "$1" $_who "$_prog" "rep=$_i"
+		done
+		_i=$((_i + 1))
+	done
+}
+
+# dash_massif NAME: the dashboard under valgrind's massif (heap over time, in ms) for
+# $DASHMASSIF s in tmux at 200x50, then q; the profile is massif-dash-NAME.out.
+dash_massif() {
+	_vg=$(command -v valgrind.bin || command -v valgrind)
+	[ -n "$_vg" ] || { R "size=$1 what=dash_massif error=no_valgrind"; return 0; }
+	mark "size $1: the dashboard under massif for $DASHMASSIF s"
+	_mf=$OUT/massif-dash-$1.out
+	echo "tmux new-session -d -x 200 -y 50 'valgrind --tool=massif --time-unit=ms --massif-out-file=massif-dash-$1.out $IPVSTOP -d 1 --no-kube'; sleep $DASHMASSIF; q" >>"$CMDS"
+	_t0=$(uptime_s)
+	tmux -L massif -f /dev/null new-session -d -x 200 -y 50 \
+		"exec $_vg --tool=massif --time-unit=ms --massif-out-file=$_mf $IPVSTOP -d 1 --no-kube 2>$OUT/massif-dash-$1.err"
+	sleep "$DASHMASSIF"
+	tmux -L massif capture-pane -p -t 0 >"$OUT/massif-dash-$1.screen.txt" 2>&1
+	tmux -L massif send-keys -t 0 q
+	# Under valgrind and the emulator, leaving takes a while: up to 300 s.
+	_w=0
+	while tmux -L massif has-session 2>/dev/null && [ $_w -lt 300 ]; do
+		sleep 1
+		_w=$((_w + 1))
+	done
+	tmux -L massif kill-server 2>/dev/null
+	_t1=$(uptime_s)
+	R "size=$1 what=dash_massif" "$(awk -v t0="$_t0" -v t1="$_t1" 'BEGIN { printf "wall_s=%.1f", t1 - t0 }')" \
+		"quit_wait_s=$_w" "$(awk -F= '/^mem_heap_B=/ { h = $2 } /^mem_heap_extra_B=/ { x = $2 }
+		/^mem_stacks_B=/ { n++; if (h + x > p) { p = h + x; ph = h } }
+		END { printf "snapshots=%d peak_heap_b=%d peak_heap_extra_b=%d", n, ph, p - ph }' "$_mf" 2>/dev/null)"
+}
+
 run_size() { # NAME
 	_name=$1
 	# shellcheck disable=SC2046 # two words wanted
@@ -321,6 +410,13 @@ run_size() { # NAME
 	# host, to turn this table's kernel-bound times into native estimates.
 	nlprobe -C 20 | sed "s/^calib/R size=$_name what=calib where=guest/" >>"$RES"
 	calib_user "$_name" 1
+	if [ "$PARTS" = dash ]; then
+		dash_rounds "$_name"
+		[ "$DASHMASSIF" -gt 0 ] && dash_massif "$_name"
+		mark "size $_name: done"
+		checkpoint
+		return 0
+	fi
 
 	mark "size $_name: kernel floor (nlprobe)"
 	echo "nlprobe -k $SCREEN_ROWS -r 5" >>"$CMDS"
@@ -366,15 +462,7 @@ run_size() { # NAME
 	measure_t 900 "size=$_name" what=json_nK "n=$_n" -- $IPVSTOP -j -d 1 -n "$_n" --no-kube
 
 	mark "size $_name: dashboard on a pty"
-	# First frame: "Masq", a real server row; mark 1: a virtual service row (services are
-	# 10.97.x.y, real servers 10.128.x.y; with a sweeping reader the services show before
-	# their real servers are read).
-	echo "ptyprobe -R 50 -C 200 -w $WINDOW -n 5 -m 10.97. -- $IPVSTOP -d 1 --no-kube" >>"$CMDS"
-	ptyprobe -R 50 -C 200 -F 300 -w "$WINDOW" -n 5 -m 10.97. -o /run/pty.raw -- $IPVSTOP -d 1 --no-kube >/run/pty.txt 2>&1
-	# What the terminal got, when the first frame never came.
-	grep -q 'first_frame_s=-1' /run/pty.txt && cp /run/pty.raw "$OUT/pty-$_name.raw"
-	rm -f /run/pty.raw
-	sed "s/^ptyprobe \([a-z_]*\) /R size=$_name what=ui_pty_\1 /" /run/pty.txt >>"$RES"
+	ui_pty "$_name" ui_pty $IPVSTOP
 	_first=$(sed -n 's/.*first_frame_s=\([0-9.]*\).*/\1/p' /run/pty.txt)
 
 	mark "size $_name: dashboard in tmux"

@@ -108,6 +108,232 @@ def rep_ratios(g, n, num_what, den_what):
     return (statistics.median(rs), rs[0], rs[-1]) if rs else None
 
 
+def slowdown_nl(g, h, n):
+    """The emulator's netlink slowdown at size n: a generic netlink family dump in the guest
+    (at that size, else at the start) over the same on the host (nlprobe -C)."""
+    cg = g.one(what="calib", where="guest", size=n) or g.one(what="calib", where="guest")
+    ch = h.one(what="calib", where="host")
+    if not cg or not ch:
+        return None
+    return num(cg["genl_dump_us"]) / num(ch["genl_dump_us"])
+
+
+def slowdown_user(g, h, n):
+    """The emulator's slowdown of ipvstop's own user-space work (a recording in, JSON out)
+    at size n (else at the start): guest over host, at least 1."""
+    hu = h.med("user", what="calib_user", where="host")
+    gu = g.med("user", what="calib_user", where="guest", size=n)
+    if gu is None:
+        gu = g.med("user", what="calib_user", where="guest", size="start")
+    if hu is None or gu is None or not hu:
+        return None
+    return max(1.0, gu / hu)
+
+
+def native_after_start(r, fn, fu):
+    """The first frame after the first output (the process is up: libraries loaded,
+    terminal set up) on real hardware, estimated from ptyprobe's "first" line r: the CPU
+    used in between, system time over the netlink slowdown fn, user time over the
+    user-code slowdown fu (it computes until the frame: no waiting in between)."""
+    if not r or None in (fn, fu) or "out_sys_s" not in r or num(r["first_frame_s"]) < 0:
+        return None
+    return ((num(r["first_sys_s"]) - num(r["out_sys_s"])) / fn
+            + (num(r["first_user_s"]) - num(r["out_user_s"])) / fu)
+
+
+def dash_per_rs(g, n, D, who="ui_pty"):
+    """The dashboard's bytes per real server at size n: each run's peak RSS after the window
+    (hwm_kb) above the same binary's empty baseline (median over its empty runs), median
+    over the runs. who: ui_pty (ipvstop) or base_pty (the baseline binary)."""
+    e = g.med("hwm_kb", size="empty", what=who + "_window")
+    vals = [(num(r.get("hwm_kb")) - e) * 1024 / D for r in g.sel_plain(size=n, what=who + "_window")
+            if e and num(r.get("hwm_kb")) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def dash_ref(g, n, who="ui_pty"):
+    """The reference of the first frame, nlprobe's service dump and one screen of real
+    servers (svc_s + dest_s): {rep: seconds}, the median of the tries taken just before
+    who's run of each round (the dash part), and the median of all at size n (the full run
+    takes five before its one dashboard)."""
+    tries = {}
+    for r in g.sel_plain(size=n, what="nl_screen", **{"for": who}):
+        if num(r.get("total_s")) is not None:
+            tries.setdefault(r.get("rep"), []).append(num(r.get("total_s")))
+    reps = {k: statistics.median(v) for k, v in tries.items()}
+    return reps, g.med("total_s", size=n, what="nl_screen")
+
+
+def dash_first_ratio(g, n, who="ui_pty", h=None):
+    """First frame with real servers / the reference: each run over the reference taken
+    just before it, or over the median reference when the run has no round (the full run).
+    Median over the runs, lowest, highest; runs whose first frame never came are left out.
+    With h (the host's results): the native estimate of both, from the first output on."""
+    reps, med_ref = dash_ref(g, n, who)
+    fn = slowdown_nl(g, h, n) if h else None
+    fu = slowdown_user(g, h, n) if h else None
+    rs = []
+    for r in g.sel_plain(size=n, what=who + "_first"):
+        ff = num(r.get("first_frame_s"))
+        ref = reps.get(r.get("rep")) if reps else med_ref
+        if h:
+            ff = native_after_start(r, fn, fu)
+            ref = ref / fn if ref and fn else None
+        if ff is not None and ff >= 0 and ref:
+            rs.append(ff / ref)
+    rs.sort()
+    return (statistics.median(rs), rs[0], rs[-1]) if rs else None
+
+
+def massif_peak(path, top=4):
+    """The largest allocation sites in massif's peak snapshot (PATH): [(bytes, "site < caller")],
+    site the first level under the allocation functions, caller the largest one under it."""
+    try:
+        lines = open(path, errors="replace").read().split("\n")
+        i = lines.index("heap_tree=peak") + 2
+    except (OSError, ValueError):
+        return []
+    def site(line):  # " n1: BYTES 0xADDR: fn (file:line)" or " n0: BYTES in N places, ..."
+        w = line.split(None, 2)
+        if len(w) < 3:
+            return None, ""
+        return int(w[1]), w[2].split(None, 1)[1] if w[2].startswith("0x") and " " in w[2] else w[2]
+    out = []
+    while i < len(lines) and lines[i].startswith(" "):
+        if not lines[i].startswith("  "):
+            b, here = site(lines[i])
+            child = site(lines[i + 1])[1] if i + 1 < len(lines) and lines[i + 1].startswith("  n") else ""
+            if b is not None:
+                out.append((b, here + (" < " + child if child else "")))
+        i += 1
+    return sorted(out, reverse=True)[:top]
+
+
+def rr3(t, fmt="%.2f"):
+    return "n/a" if t is None else (fmt + " [" + fmt + ", " + fmt + "]") % t
+
+
+def dash_section(top, p):
+    """The dashboard's peak RSS, bytes per real server above its own empty baseline and
+    first frame against the reference, per size, boot and binary (bench.sh --dash-only;
+    the full run's one dashboard per size too)."""
+    runs = []
+    for d in ("out", "out-1cpu"):
+        g = Results(parse(os.path.join(top, d, "results.txt")))
+        env = g.one(what="env")
+        if env and [r for r in g.sel(what="ui_pty_first") if r.get("size") != "empty"]:
+            runs.append((env.get("cpus", "?"), g, d))
+    if not runs:
+        return
+    h = Results(parse(os.path.join(top, "host", "results.txt")))
+    p("## Dashboard: memory and first frame (issue #16)")
+    p("")
+    p("`ipvstop -d 1 --no-kube` on a 200x50 pty (`bench/tools/ptyprobe -m 10.97.`): peak RSS "
+      "after the window left alone at 1 Hz (in brackets the RSS then: the peak can be a moment's), "
+      "and bytes per real server above the same binary's "
+      "peak RSS on an empty table (median over the runs); the first frame showing a real server "
+      "row (\"Masq\") and the first output, from the start; the reference, one service dump and "
+      "the real servers of the first %d services (`nlprobe -k %d`, svc_s + dest_s), in the "
+      "dash part taken three times just before each dashboard (their median); first frame / "
+      "reference is the median over the runs of the ratio within a run [lowest, highest]. "
+      "Seconds are medians, in the "
+      "emulator; the native estimate divides the CPU the dashboard used from its first output "
+      "to the first frame (system time by the emulator's netlink slowdown at that size, user "
+      "time by ipvstop's user-code slowdown) and the reference by the netlink slowdown, as in "
+      "the full run's \"native estimate\" rows. Targets at table l: at most 200 B per real server, first frame at most 1.0x "
+      "the reference." % (SCREEN_ROWS, SCREEN_ROWS))
+    p("")
+    env = runs[0][1].one(what="env")
+    if env.get("base"):
+        p("ipvstop: %s; baseline: %s." % (env.get("ipvstop", "").replace("_", " "), env["base"].replace("_", " ")))
+        p("")
+    p("| size | vCPUs | binary | runs | empty peak RSS KiB | peak RSS KiB (RSS at the end) | B per real "
+      "server above empty | first output s | first frame s | reference s (svc + dest) | first frame / reference "
+      "| after start-up / reference, native estimate |")
+    p("|" + "---|" * 12)
+    names = {"ui_pty": "ipvstop", "base_pty": "baseline"}
+    for n, S, D in SIZES:
+        for cpus, g, _ in sorted(runs, key=lambda x: x[0]):
+            for who in ("ui_pty", "base_pty"):
+                firsts = g.sel_plain(size=n, what=who + "_first")
+                if not firsts:
+                    continue
+                seen = [r for r in firsts if (num(r.get("first_frame_s")) or -1) >= 0]
+                ff = statistics.median(num(r["first_frame_s"]) for r in seen) if seen else None
+                reps, med_ref = dash_ref(g, n, who)
+                refs = g.sel_plain(size=n, what="nl_screen", **{"for": who}) or g.sel_plain(size=n, what="nl_screen")
+                svc = [num(r.get("svc_s")) for r in refs if num(r.get("svc_s")) is not None]
+                dst = [num(r.get("dest_s")) for r in refs if num(r.get("dest_s")) is not None]
+                tot = [num(r.get("total_s")) for r in refs if num(r.get("total_s")) is not None]
+                p("| %s %d / %d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    n, S, D, cpus, names[who], len(firsts),
+                    f(g.med("hwm_kb", size="empty", what=who + "_window"), "%.0f"),
+                    "%s (%s)" % (f(g.med("hwm_kb", size=n, what=who + "_window"), "%.0f"),
+                                 f(g.med("rss_kb", size=n, what=who + "_window"), "%.0f")),
+                    f(dash_per_rs(g, n, D, who), "%.0f"),
+                    f(g.med("first_output_s", size=n, what=who + "_first")),
+                    f(ff) + ("" if len(seen) == len(firsts) else " (not seen in %d)" % (len(firsts) - len(seen))),
+                    "%s (%s + %s)" % (f(statistics.median(tot) if tot else None, "%.3f"),
+                                      f(statistics.median(svc) if svc else None, "%.3f"),
+                                      f(statistics.median(dst) if dst else None, "%.3f")),
+                    rr3(dash_first_ratio(g, n, who)), rr3(dash_first_ratio(g, n, who, h))))
+    for cpus, g, _ in sorted(runs, key=lambda x: x[0]):
+        for n, S, D in SIZES:
+            if n != "l" or not g.sel_plain(size=n, what="ui_pty_first"):
+                continue
+            b, fr, fe = dash_per_rs(g, n, D), dash_first_ratio(g, n), dash_first_ratio(g, n, h=h)
+            p("")
+            p("Targets of issue #16 at table l, ipvstop, %s vCPUs: at most 200 B per real server: %s, %s; "
+              "first frame at most 1.0x the reference: %s in the VM, %s; after start-up, native estimate: %s, %s."
+              % (cpus, f(b, "%.0f B"), verdict(None if b is None else b <= 200),
+                 f(fr[0] if fr else None, "%.2fx"), verdict(None if not fr else fr[0] <= 1),
+                 f(fe[0] if fe else None, "%.2fx"), verdict(None if not fe else fe[0] <= 1)))
+    base = [(cpus, g) for cpus, g, _ in runs if g.sel(what="base_pty_first")]
+    if base:
+        p("")
+        p("ipvstop / the baseline binary (IPVSTOP_BENCH_BASELINE; in each round ipvstop's dashboard, then the baseline's): "
+          "peak RSS and first frame are the median over the rounds of the ratio within a round "
+          "[lowest, highest]; bytes per real server and first frame / reference, the ratio of "
+          "the two binaries' medians above.")
+        p("")
+        p("| size | vCPUs | rounds | peak RSS | B per real server | first frame | first frame / reference |")
+        p("|" + "---|" * 7)
+        for n, S, D in SIZES:
+            for cpus, g in sorted(base, key=lambda x: x[0]):
+                if not g.sel(size=n, what="base_pty_first"):
+                    continue
+                def within(what, field):
+                    a = {r.get("rep"): num(r.get(field)) for r in g.sel_plain(size=n, what="base_pty_" + what)}
+                    b = {r.get("rep"): num(r.get(field)) for r in g.sel_plain(size=n, what="ui_pty_" + what)}
+                    rs = sorted(b[k] / a[k] for k in a if k in b and a[k] and a[k] > 0
+                                and b[k] is not None and b[k] >= 0)
+                    return (statistics.median(rs), rs[0], rs[-1]) if rs else None
+                fa, fb = dash_first_ratio(g, n), dash_first_ratio(g, n, "base_pty")
+                p("| %s %d / %d | %s | %d | %s | %s | %s | %s |" % (
+                    n, S, D, cpus, len(g.sel_plain(size=n, what="base_pty_first")),
+                    rr3(within("window", "hwm_kb")),
+                    f(ratio(dash_per_rs(g, n, D), dash_per_rs(g, n, D, "base_pty"))),
+                    rr3(within("first", "first_frame_s")),
+                    f(ratio(fa[0] if fa else None, fb[0] if fb else None))))
+    ms = [(cpus, r, d) for cpus, g, d in runs for r in g.sel(what="dash_massif")]
+    if ms:
+        p("")
+        for cpus, r, d in ms:
+            if r.get("error"):
+                p("- massif, size %s, %s vCPUs: not run (%s)." % (r.get("size"), cpus, r["error"].replace("_", " ")))
+                continue
+            p("- massif (`valgrind --tool=massif --time-unit=ms`), size %s, %s vCPUs: %s s in all "
+              "(%s s to quit), %s snapshots, peak heap %s KiB + %s KiB allocator overhead; "
+              "`%s/massif-dash-%s.out`." % (
+                  r.get("size"), cpus, r.get("wall_s"), r.get("quit_wait_s"), r.get("snapshots"),
+                  f(num(r.get("peak_heap_b")) / 1024 if num(r.get("peak_heap_b")) is not None else None, "%.0f"),
+                  f(num(r.get("peak_heap_extra_b")) / 1024 if num(r.get("peak_heap_extra_b")) is not None else None, "%.0f"),
+                  d, r.get("size")))
+            for b, site in massif_peak(os.path.join(top, d, "massif-dash-%s.out" % r.get("size"))):
+                p("  - %.1f MB %s" % (b / 1e6, site))
+    p("")
+
+
 def floor_section(top, p):
     """The snapshots against the kernel's floor (nlprobe, one socket, nothing parsed or
     printed) and against ipvsadm, in the same rounds, for each boot (vCPUs) and size."""
@@ -209,7 +435,10 @@ def main():
     p("")
 
     floor_section(top, p)
-    sizes = [s for s in SIZES if g.sel(size=s[0], what="load") and g.sel(size=s[0], what="ui_pty_first")]
+    dash_section(top, p)
+    # The full run's sizes (the dash part has no snapshots: its section above says it all).
+    sizes = [s for s in SIZES if g.sel(size=s[0], what="load") and g.sel(size=s[0], what="ui_pty_first")
+             and g.sel(size=s[0], what="ipvstop_json")]
     base_rss = g.med("maxrss_kb", size="empty", what="ipvstop_json")
 
     if sizes:
@@ -281,8 +510,7 @@ def main():
         row("dashboard peak RSS KiB (pty; empty table: %s)" % f(ui_base, "%.0f"),
             lambda n, S, D: f(g.med("hwm_kb", size=n, what="ui_pty_window"), "%.0f"))
         row("**dashboard bytes per real server above empty**", lambda n, S, D: f(
-            (g.med("hwm_kb", size=n, what="ui_pty_window") - ui_base) * 1024 / D
-            if ui_base and g.med("hwm_kb", size=n, what="ui_pty_window") else None, "**%.0f**"))
+            dash_per_rs(g, n, D), "**%.0f**"))
         row("UI thread per frame ms (frames, bytes/frame)", lambda n, S, D: "%s (%s, %s)" % (
             f(g.med("cpu_main_ms_per_frame", size=n, what="ui_pty_window"), "%.1f"),
             f(g.med("frames", size=n, what="ui_pty_window"), "%.0f"),
@@ -295,8 +523,8 @@ def main():
         row("first frame after first output s", lambda n, S, D: f(
             g.med("first_frame_s", size=n, what="ui_pty_first") - g.med("first_output_s", size=n, what="ui_pty_first")
             if g.med("first_frame_s", size=n, what="ui_pty_first") is not None else None))
-        row("**first frame / reference**", lambda n, S, D: f(ratio(
-            g.med("first_frame_s", size=n, what="ui_pty_first"), g.med("total_s", size=n, what="nl_screen")), "**%.1f**"))
+        row("**first frame / reference**", lambda n, S, D: f(
+            (dash_first_ratio(g, n) or (None,))[0], "**%.1f**"))
         row("(first frame after first output) / reference", lambda n, S, D: f(ratio(
             g.med("first_frame_s", size=n, what="ui_pty_first") - g.med("first_output_s", size=n, what="ui_pty_first")
             if g.med("first_frame_s", size=n, what="ui_pty_first") is not None else None,
@@ -306,20 +534,10 @@ def main():
         # Native estimates: kernel-bound work divided by the emulator's netlink slowdown
         # measured at this size, user-space work by the user-loop slowdown.
         def f_nl(n):
-            cg_ = g.one(what="calib", where="guest", size=n) or g.one(what="calib", where="guest")
-            if not cg_ or not ch:
-                return None
-            return num(cg_["genl_dump_us"]) / num(ch["genl_dump_us"])
+            return slowdown_nl(g, h, n)
 
         def f_user(n):
-            # ipvstop's own user-space work (a recording in, JSON out) in the guest and on the host.
-            hu = h.med("user", what="calib_user", where="host")
-            gu = g.med("user", what="calib_user", where="guest", size=n)
-            if gu is None:
-                gu = g.med("user", what="calib_user", where="guest", size="start")
-            if hu is None or gu is None or not hu:
-                return None
-            return max(1.0, gu / hu)
+            return slowdown_user(g, h, n)
 
         def read_time(n):
             ff = g.med("first_frame_s", size=n, what="ui_pty_first")
@@ -374,14 +592,7 @@ def main():
             return num(r["first_sys_s"]) / fn + num(r["first_user_s"]) / fu
 
         def native_first_after_start(n):
-            """The same for the part after the first output (the process is up: libraries
-            loaded, terminal set up), which does not depend on the table."""
-            r = g.one(size=n, what="ui_pty_first")
-            fn, fu = f_nl(n), f_user(n)
-            if not r or None in (fn, fu) or "out_sys_s" not in r or num(r["first_frame_s"]) < 0:
-                return None
-            return ((num(r["first_sys_s"]) - num(r["out_sys_s"])) / fn
-                    + (num(r["first_user_s"]) - num(r["out_user_s"])) / fu)
+            return native_after_start(g.one(size=n, what="ui_pty_first"), f_nl(n), f_user(n))
 
         def native_ref(n):
             v = g.med("total_s", size=n, what="nl_screen")
@@ -404,7 +615,7 @@ def main():
         row("native estimate: first frame / reference", lambda n, S, D: f(ratio(native_first(n), native_ref(n)), "%.1f"))
         row("native estimate: first frame after start-up s", lambda n, S, D: f(native_first_after_start(n), "%.4f"))
         row("**native estimate: first frame after start-up / reference**", lambda n, S, D: f(
-            ratio(native_first_after_start(n), native_ref(n)), "**%.1f**"))
+            (dash_first_ratio(g, n, h=h) or (None,))[0], "**%.1f**"))
         row("key latency ms, median / max", lambda n, S, D: "%s / %s" % (
             f(g.med("median_ms", size=n, what="ui_pty_probes"), "%.0f"), f(g.med("max_ms", size=n, what="ui_pty_probes"), "%.0f")))
         p("")
@@ -536,8 +747,8 @@ def main():
         trow("<= 200 B per real server (-j -n 1)", t_mem)
 
         def t_mem_ui(n, S, D):
-            return per_rs(g.med("hwm_kb", size=n, what="ui_pty_window"),
-                          g.med("hwm_kb", size="empty", what="ui_pty_window"), D)
+            b = dash_per_rs(g, n, D)
+            return f(b, "%.0f B"), None if b is None else b <= 200
         trow("<= 200 B per real server (dashboard, steady state)", t_mem_ui)
 
         def t_hz(n, S, D):
@@ -557,12 +768,12 @@ def main():
         trow("1 Hz <= 3% of a core (dashboard)", t_hz)
 
         def t_first(n, S, D):
-            r = ratio(g.med("first_frame_s", size=n, what="ui_pty_first"), g.med("total_s", size=n, what="nl_screen"))
+            r = (dash_first_ratio(g, n) or (None,))[0]
             return f(r, "%.1fx"), None if r is None else r <= 1
         trow("first frame <= service dump + one screen (in the VM)", t_first)
 
         def t_first_native(n, S, D):
-            r = ratio(native_first_after_start(n), native_ref(n))
+            r = (dash_first_ratio(g, n, h=h) or (None,))[0]
             return f(r, "%.1fx (estimate)"), None if r is None else r <= 1
         trow("first frame after start-up <= service dump + one screen (native estimate)", t_first_native)
 
