@@ -35,6 +35,7 @@ struct feed {
 	/* Under lock. */
 	double interval;
 	bool paused, step, stop, connections, replay_ended;
+	bool dp_arrived; /* the data-plane thread has a new read (dataplane_arrived) */
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
 	double rec_dp_mono;            /* read_mono of the last data-plane read recorded */
@@ -459,7 +460,8 @@ static void *run(void *arg)
 	while (!f->stop) {
 		if (!first) {
 			/* Until stopped, stepped, or the next read is due (never while paused). */
-			while (!f->stop && !f->step && !(f->focus_changed && !f->paused)) {
+			while (!f->stop && !f->step && !(f->focus_changed && !f->paused) &&
+			       !(f->dp_arrived && !f->paused)) {
 				if (f->paused || f->replay_ended) {
 					pthread_cond_wait(&f->cond, &f->lock);
 					continue;
@@ -471,9 +473,13 @@ static void *run(void *arg)
 				break;
 		}
 		/* A focus change alone reads the new focus and keeps the schedule. */
-		bool focus_only = !first && !f->step && f->focus_changed && !clock_passed(&next);
+		bool due = first || f->step || clock_passed(&next);
+		bool focus_only = !due && f->focus_changed;
+		/* A new data-plane read alone: the model again with it, nothing read. */
+		bool dp_only = !due && !f->focus_changed && f->dp_arrived && f->have_model;
 		first = false;
 		f->step = false;
+		f->dp_arrived = false;
 		bool conns = f->connections;
 		/* Only feed_set_connections(false) cancels the list, under the same lock. */
 		if (conns && f->collector)
@@ -482,22 +488,29 @@ static void *run(void *arg)
 		if (f->sweep.base != f->sweep_base || f->sweep.max != f->sweep_max)
 			sweep_set_limits(&f->sweep, f->sweep_base, f->sweep_max);
 		pthread_mutex_unlock(&f->lock);
-		if (!focus_only)
+		if (!focus_only && !dp_only)
 			clock_deadline(CLOCK_MONOTONIC, interval, &next);
-		read_once(f, conns, focus_only, interval);
+		if (dp_only && publish_model(f) != 0)
+			model_drop(f); /* out of memory: the next refresh starts over */
+		else if (!dp_only)
+			read_once(f, conns, focus_only, interval);
 		pthread_mutex_lock(&f->lock);
 	}
 	pthread_mutex_unlock(&f->lock);
 	return NULL;
 }
 
-/* The data-plane thread has a new read: shown at once rather than at the next refresh. */
+/*
+ * The data-plane thread has a new read: shown at once rather than at the next refresh, with
+ * the table as last read (a refresh of the table here would put the next one off, and on a
+ * big table read a share of the sweep before the focus the first frame asks for).
+ */
 static void dataplane_arrived(void *arg)
 {
 	struct feed *f = arg;
 	pthread_mutex_lock(&f->lock);
 	if (!f->paused) {
-		f->step = true;
+		f->dp_arrived = true;
 		pthread_cond_signal(&f->cond);
 	}
 	pthread_mutex_unlock(&f->lock);

@@ -22,6 +22,7 @@
 #include "cancel.h"
 #include "check_main.h"
 #include "collect.h"
+#include "dp_feed.h"
 #include "feed.h"
 #include "snapshot.h"
 
@@ -296,6 +297,40 @@ int collector_read_service(struct collector *c, struct ipvs_service *svc, bool s
 	svc->dests_pending = false;
 	svc->dests_mono = now_mono();
 	return 0;
+}
+
+/* ---- the data-plane thread, played by the test: it says when a read arrived ---- */
+
+static void (*fdp_wake)(void *);
+static void *fdp_arg;
+static int fdp_struct; /* what the fake hands out as its thread */
+
+struct dp_feed *dp_feed_start(const struct dataplane_opts *o, double period,
+			      void (*wake)(void *arg), void *arg)
+{
+	(void)o;
+	(void)period;
+	fdp_wake = wake;
+	fdp_arg = arg;
+	return (struct dp_feed *)&fdp_struct;
+}
+
+struct dataplane *dp_feed_latest(struct dp_feed *df)
+{
+	(void)df;
+	return NULL;
+}
+
+void dp_feed_set_period(struct dp_feed *df, double period)
+{
+	(void)df;
+	(void)period;
+}
+
+void dp_feed_stop(struct dp_feed *df)
+{
+	(void)df;
+	fdp_wake = NULL;
 }
 
 /* ---- the live feed ---- */
@@ -596,6 +631,44 @@ START_TEST(test_first_focus_before_sweep)
 }
 END_TEST
 
+/*
+ * A data-plane read arriving is shown at once with the table as last read: no read of the
+ * kernel (which would also put the next refresh off, and on the first refresh of a big table
+ * read the sweep's share before the focus the first frame asks for).
+ */
+START_TEST(test_dataplane_arrival_reads_nothing)
+{
+	fk_reset(600);
+	struct collect_opts o = {0};
+	o.dataplane.nftables = true;
+	struct feed *f = feed_start(&o, 5.0, NULL, NULL); /* the next refresh is 5 s away */
+	ck_assert_ptr_nonnull(f);
+	feed_set_sweep_period(f, 600.0, 600.0);
+	ck_assert_ptr_nonnull(fdp_wake);
+	skip_first(f);
+	unsigned ticks = fk_count(&fk_ticks), reads = 0;
+	fdp_wake(fdp_arg);
+	struct snapshot s;
+	ck_assert(next_snap(f, &s, WAIT));
+	ck_assert_uint_eq(s.n_services, 600);
+	snapshot_free(&s);
+	pthread_mutex_lock(&fk_lock);
+	for (size_t i = 0; i < 600; i++)
+		reads += fk[i].dest_reads;
+	pthread_mutex_unlock(&fk_lock);
+	ck_assert_uint_eq(fk_count(&fk_ticks), ticks);
+	ck_assert_uint_eq(reads, 0);
+	/* The focus is still read at once after it. */
+	struct ipvs_svc_key k;
+	fk_key(9, &k);
+	feed_set_focus(f, &k, 1);
+	ck_assert(next_snap(f, &s, WAIT));
+	ck_assert(!find_key(&s, 9)->dests_pending);
+	snapshot_free(&s);
+	feed_stop(f);
+}
+END_TEST
+
 START_TEST(test_new_and_removed_services)
 {
 	fk_reset(600);
@@ -766,7 +839,8 @@ CHECK_MAIN("feed",
 	   {"focus",
 	    30,
 	    {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
-	     test_focus_change_read_at_once, test_first_focus_before_sweep}},
+	     test_focus_change_read_at_once, test_first_focus_before_sweep,
+	     test_dataplane_arrival_reads_nothing}},
 	   {"table", 30, {test_new_and_removed_services, test_snapshots_share_unread_rows}},
 	   {"budget", 30, {test_budget_through_feed}},
 	   {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}})
