@@ -530,7 +530,6 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 		u->cur = s;
 		u->have = true;
 		ui_rows_derive_totals(u);
-		ui_graph_push(u);
 	}
 	if (!got && !kube)
 		return;
@@ -538,6 +537,13 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	ui_graph_kube(u);
 	kube_text_summary(u->kv, u->have ? &u->cur : NULL, &u->kt);
 	ui_rows_refresh(u);
+	/*
+	 * The rows are in order: the feed can read the ones on screen while the history takes
+	 * its sample and the frame is drawn (on a big table's first frame, their real servers).
+	 */
+	update_focus(u);
+	if (got)
+		ui_graph_push(u);
 }
 
 /* INT, TERM and HUP end the loop; a fatal signal restores the terminal first. */
