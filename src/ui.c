@@ -542,7 +542,13 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	 * its sample and the frame is drawn (on a big table's first frame, their real servers).
 	 */
 	update_focus(u);
-	if (got)
+	/*
+	 * The history's first sample has a single point to show, and on a big table it lays
+	 * out the whole budget at once: it is taken once the frame is drawn.
+	 */
+	if (got && ui_graph_first_sample(u))
+		u->hist_deferred = true;
+	else if (got)
 		ui_graph_push(u);
 }
 
@@ -627,6 +633,10 @@ static void run_loop(struct ui *u)
 		curs_set(u->filter_editing ? 1 : 0);
 		if (running) {
 			ui_draw(u);
+			if (u->hist_deferred) {
+				u->hist_deferred = false;
+				ui_graph_push(u);
+			}
 			update_focus(u);
 		}
 	}

@@ -149,6 +149,11 @@ void ui_graph_push(struct ui *u)
 		ui_set_status(u, true, _("history: out of memory, a sample was lost"));
 }
 
+bool ui_graph_first_sample(const struct ui *u)
+{
+	return u->hist && !u->hist_whole && !history_newest(u->hist);
+}
+
 void ui_graph_start(struct ui *u, const volatile sig_atomic_t *stop)
 {
 	u->hist = history_new(HISTORY_BUDGET);

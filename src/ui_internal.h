@@ -187,6 +187,7 @@ struct ui {
 	/* History (ui_graph.c): every snapshot's rates, the sparklines, the graph pane. */
 	struct history *hist; /* NULL without memory: no sparklines */
 	bool hist_whole;      /* a replay's: the whole recording, read at the start */
+	bool hist_deferred;   /* cur's sample waits for the frame (ui_graph_first_sample) */
 	bool graph_open;
 	uint64_t graph_key; /* the row the graph shows (history_key_*) */
 	char graph_label[128];
@@ -339,6 +340,8 @@ bool ui_graph_unicode(void);
 /* The history (ui_graph_free frees it); then, once per snapshot, a sample of u->cur. */
 void ui_graph_start(struct ui *u, const volatile sig_atomic_t *stop);
 void ui_graph_push(struct ui *u);
+/* Whether the next sample is the history's first, which can wait for the frame to be drawn. */
+bool ui_graph_first_sample(const struct ui *u);
 void ui_graph_free(struct ui *u);
 /* The series the sparklines show: the sort key's rate, or connections/s. */
 enum history_series ui_graph_metric(const struct ui *u);
