@@ -36,6 +36,7 @@ struct feed {
 	double interval;
 	bool paused, step, stop, connections, replay_ended;
 	bool dp_arrived; /* the data-plane thread has a new read (dataplane_arrived) */
+	bool dp_shown;	 /* a snapshot with a data-plane read was published */
 	struct snapshot last_recorded; /* for computed rates in the recording */
 	struct snapshot rec_prev;      /* what last_recorded's rates were computed against */
 	double rec_dp_mono;            /* read_mono of the last data-plane read recorded */
@@ -97,6 +98,8 @@ static void record_and_publish(struct feed *f, struct snapshot *s)
 	/* The newest read of the data planes, however old: they change slowly. */
 	if (f->dpf && !s->dp)
 		s->dp = dp_feed_latest(f->dpf);
+	if (s->dp)
+		f->dp_shown = true;
 	if (f->record.write) {
 		/*
 		 * Each read of the data planes is recorded once, with the first snapshot that
@@ -475,11 +478,17 @@ static void *run(void *arg)
 		/* A focus change alone reads the new focus and keeps the schedule. */
 		bool due = first || f->step || clock_passed(&next);
 		bool focus_only = !due && f->focus_changed;
-		/* A new data-plane read alone: the model again with it, nothing read. */
-		bool dp_only = !due && !f->focus_changed && f->dp_arrived && f->have_model;
+		/*
+		 * A new data-plane read alone: the first one goes out at once with the model as
+		 * last read (nothing read from the kernel); later ones with the next refresh.
+		 */
+		bool dp_new = !due && !f->focus_changed && f->dp_arrived;
+		bool dp_only = dp_new && f->have_model && !f->dp_shown;
+		f->dp_arrived = false;
+		if (dp_new && !dp_only)
+			continue;
 		first = false;
 		f->step = false;
-		f->dp_arrived = false;
 		bool conns = f->connections;
 		/* Only feed_set_connections(false) cancels the list, under the same lock. */
 		if (conns && f->collector)
@@ -501,9 +510,11 @@ static void *run(void *arg)
 }
 
 /*
- * The data-plane thread has a new read: shown at once rather than at the next refresh, with
- * the table as last read (a refresh of the table here would put the next one off, and on a
- * big table read a share of the sweep before the focus the first frame asks for).
+ * The data-plane thread has a new read. The first one is shown at once, with the table as
+ * last read, unless a snapshot already carried it; later ones ride on the next refresh (they
+ * come at most once a refresh interval: dp_feed.h). A refresh here, as before, put the next
+ * one off, read a share of a big table's sweep before the focus of the first frame, and at
+ * every read made a second snapshot a second for the UI to sort and join.
  */
 static void dataplane_arrived(void *arg)
 {

@@ -304,6 +304,7 @@ int collector_read_service(struct collector *c, struct ipvs_service *svc, bool s
 static void (*fdp_wake)(void *);
 static void *fdp_arg;
 static int fdp_struct; /* what the fake hands out as its thread */
+static struct dataplane *fdp_latest; /* what its newest read is, NULL: none yet */
 
 struct dp_feed *dp_feed_start(const struct dataplane_opts *o, double period,
 			      void (*wake)(void *arg), void *arg)
@@ -318,7 +319,7 @@ struct dp_feed *dp_feed_start(const struct dataplane_opts *o, double period,
 struct dataplane *dp_feed_latest(struct dp_feed *df)
 {
 	(void)df;
-	return NULL;
+	return fdp_latest ? dataplane_ref(fdp_latest) : NULL;
 }
 
 void dp_feed_set_period(struct dp_feed *df, double period)
@@ -665,7 +666,20 @@ START_TEST(test_dataplane_arrival_reads_nothing)
 	ck_assert(next_snap(f, &s, WAIT));
 	ck_assert(!find_key(&s, 9)->dests_pending);
 	snapshot_free(&s);
+
+	/* The first read that carries data planes goes out at once, later ones wait. */
+	fdp_latest = dataplane_new();
+	ck_assert_ptr_nonnull(fdp_latest);
+	fdp_wake(fdp_arg);
+	ck_assert(next_snap(f, &s, WAIT));
+	ck_assert_ptr_eq(s.dp, fdp_latest);
+	snapshot_free(&s);
+	fdp_wake(fdp_arg);
+	ck_assert(!next_snap(f, &s, 0.5));
+	ck_assert_uint_eq(fk_count(&fk_ticks), ticks); /* no refresh: 5 s apart */
 	feed_stop(f);
+	dataplane_unref(fdp_latest);
+	fdp_latest = NULL;
 }
 END_TEST
 
