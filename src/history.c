@@ -211,11 +211,12 @@ static int relayout(struct history *h, size_t cap, size_t L)
 	double *times = calloc(L != 0 ? HISTORY_TIERS * L : 1, sizeof(double));
 	uint8_t *tmp = malloc(ostride);
 	uint8_t *grown = nbytes > obytes ? realloc(h->data, nbytes) : h->data;
+	if (grown)
+		h->data = grown; /* moved or not, the old layout is still in it */
 	if (!times || !tmp || !grown) {
 		mem_free_all(times, tmp);
 		return -ENOMEM;
 	}
-	h->data = grown;
 	size_t keep[HISTORY_TIERS];
 	for (size_t t = 0; t < HISTORY_TIERS; t++) {
 		keep[t] = h->count[t] < L ? h->count[t] : L;
@@ -578,16 +579,13 @@ static bool shape_gone(const struct history *h, size_t r)
 }
 
 /* HM_RS_REMOVED for each real server gone (rare: the rows' keys are looked up only then). */
-static void shape_removed(struct history *h, double t)
+static void shape_removed(struct history *h, double t, uint64_t *key_of)
 {
 	size_t n = 0;
 	for (size_t r = 0; r < h->n_rows; r++)
 		n += shape_gone(h, r);
 	if (!n)
 		return;
-	uint64_t *key_of = malloc(h->n_rows * sizeof(*key_of));
-	if (!key_of)
-		return; /* markers are a hint: a sample without them still counts */
 	for (size_t i = 0; i < h->n_rows; i++)
 		key_of[h->rows[i]] = h->keys[i];
 	for (size_t i = 0; i < h->n_rows; i++) {
@@ -595,7 +593,6 @@ static void shape_removed(struct history *h, double t)
 		if (shape_gone(h, r))
 			mark(h, t, HM_RS_REMOVED, key_of[h->aux[r]], h->keys[i]);
 	}
-	free(key_of);
 }
 
 /* This sample's shape becomes the last one. */
@@ -610,12 +607,16 @@ static void shape_commit(struct history *h)
 }
 
 /* The markers of sample s against the last one (diff: there is one), and its shape kept. */
-static void shape_sample(struct history *h, const struct snapshot *s, bool diff)
+/*
+ * key_of: room for a key per row, where shape_removed() finds a service's key from its row
+ * (given, so that a sample is taken whole or not at all).
+ */
+static void shape_sample(struct history *h, const struct snapshot *s, uint64_t *key_of)
 {
 	for (size_t i = 0; i < s->n_services; i++)
-		shape_service(h, s->time, &s->services[i], diff);
-	if (diff)
-		shape_removed(h, s->time);
+		shape_service(h, s->time, &s->services[i], key_of != NULL);
+	if (key_of)
+		shape_removed(h, s->time, key_of);
 	shape_commit(h);
 }
 
@@ -643,10 +644,14 @@ int history_push(struct history *h, const struct snapshot *s, double min_step)
 		return err;
 	if (!h->L)
 		return 0; /* nothing fits the budget */
+	uint64_t *key_of = NULL;
+	if (h->have_last && !(key_of = malloc(h->n_rows * sizeof(*key_of) + 1)))
+		return -ENOMEM;
 	open_point(h, s->time);
 	each_row(h, s, write_row, NULL);
 	close_point(h);
-	shape_sample(h, s, h->have_last);
+	shape_sample(h, s, key_of);
+	free(key_of);
 	h->last_time = s->time;
 	h->have_last = true;
 	return 0;

@@ -46,6 +46,7 @@
 #include "dp_join.h"
 #include "dp_nft.h"
 #include "fixture.h"
+#include "history.h"
 #include "ipvs_parse.h"
 #include "ipvs_proc.h"
 #include "json_read.h"
@@ -1167,6 +1168,79 @@ START_TEST(test_dp_join)
 }
 END_TEST
 
+/*
+ * The history (not a parser, but it grows its rows, relays them out and keeps each row's
+ * shape for the markers at every sample): three samples of a table that grows, loses a real
+ * server and sets one's weight to 0, into a budget small enough that the layout changes.
+ */
+static void history_table(struct snapshot *s, int k)
+{
+	memset(s, 0, sizeof(*s));
+	s->time = 1000 + 2 * k;
+	s->ipvs_available = true;
+	for (int i = 0; i < 2 + k; i++) {
+		struct ipvs_service *svc = snapshot_add_service(s);
+		ck_assert_ptr_nonnull(svc);
+		svc->af = AF_INET;
+		svc->protocol = 6;
+		svc->addr.bytes[0] = 10;
+		svc->addr.bytes[3] = (uint8_t)(i + 1);
+		svc->port = 80;
+		snprintf(svc->sched, sizeof(svc->sched), "%s", k == 2 && i == 0 ? "wrr" : "rr");
+		svc->stats.cps = (uint64_t)(10 * k + i);
+		svc->dests_known = true;
+		for (int j = 0; j < 4 * (k + 1) + i; j++) {
+			if (k == 2 && i == 1 && j == 0)
+				continue; /* removed */
+			struct ipvs_dest *d = service_add_dest(svc);
+			ck_assert_ptr_nonnull(d);
+			d->af = AF_INET;
+			d->addr.bytes[0] = 10;
+			d->addr.bytes[1] = (uint8_t)i;
+			d->addr.bytes[3] = (uint8_t)(j + 1);
+			d->port = 8080;
+			d->weight = k == 2 && j == 1 ? 0 : 1;
+			d->stats.cps = (uint64_t)(j + k);
+		}
+	}
+}
+
+static int op_history(const void *arg, struct digest *d)
+{
+	(void)arg;
+	struct snapshot s[3];
+	for (int k = 0; k < 3; k++)
+		history_table(&s[k], k);
+	oom_on();
+	struct history *h = history_new(40 * 1024);
+	int rc = h ? 0 : -ENOMEM;
+	for (int k = 0; k < 3 && rc == 0; k++)
+		rc = history_push(h, &s[k], 0);
+	oom_off();
+	if (rc == 0) {
+		struct history_marker m[64];
+		size_t n = history_markers(h, HISTORY_KEY_TOTAL, 0, 2000, m, 64);
+		dg(d, "rows %zu points %zu markers %zu\n", history_rows(h), history_points(h), n);
+		for (size_t i = 0; i < n; i++)
+			dg(d, "marker %d %016llx\n", (int)m[i].kind, (unsigned long long)m[i].dest);
+		double v[3];
+		size_t got = history_series(h, history_key_service(&s[2].services[3]), HS_CPS, 999,
+					    1005, v, 3);
+		dg(d, "series %zu %.1f\n", got, v[2]);
+	}
+	history_free(h);
+	for (int k = 0; k < 3; k++)
+		snapshot_free(&s[k]);
+	return rc;
+}
+
+START_TEST(test_history)
+{
+	assert_injection_works();
+	oom_loop("history: three samples, rows added and removed", op_history, NULL);
+}
+END_TEST
+
 static Suite *oom_suite(void)
 {
 	Suite *s = suite_create("oom");
@@ -1183,6 +1257,7 @@ static Suite *oom_suite(void)
 	tcase_add_test(tc, test_config_edit);
 	tcase_add_test(tc, test_json_read);
 	tcase_add_test(tc, test_dp_join);
+	tcase_add_test(tc, test_history);
 	suite_add_tcase(s, tc);
 	return s;
 }
