@@ -13,14 +13,21 @@ int array_reserve(void *arrp, size_t n, size_t *cap, size_t size, size_t first)
 	if (n < *cap)
 		return 0;
 	size_t ncap = *cap ? *cap * 2 : first;
+	int err = array_resize(arrp, ncap, size);
+	if (!err)
+		*cap = ncap;
+	return err;
+}
+
+int array_resize(void *arrp, size_t n, size_t size)
+{
 	void *old, *p;
 	/* arrp points at a T *, not a void *: read and write it as bytes. */
 	memcpy(&old, arrp, sizeof(old));
-	p = realloc(old, ncap * size);
+	p = realloc(old, n * size);
 	if (!p)
 		return -ENOMEM;
 	memcpy(arrp, &p, sizeof(p));
-	*cap = ncap;
 	return 0;
 }
 

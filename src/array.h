@@ -13,6 +13,12 @@
 int array_reserve(void *arrp, size_t n, size_t *cap, size_t size, size_t first);
 
 /*
+ * Reallocates the array at *(T **)arrp to n elements of size bytes (n > 0). 0, or -ENOMEM
+ * with the array unchanged.
+ */
+int array_resize(void *arrp, size_t n, size_t size);
+
+/*
  * Appends the n bytes at data to the text *buf (*len bytes, *cap allocated), growing it by
  * doubling from first, and keeps it NUL-terminated. 0, or -ENOMEM with *buf unchanged.
  */

@@ -499,10 +499,10 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&f->lock);
 		if (!focus_only && !dp_only)
 			clock_deadline(CLOCK_MONOTONIC, interval, &next);
-		if (dp_only && publish_model(f) != 0)
-			model_drop(f); /* out of memory: the next refresh starts over */
-		else if (!dp_only)
+		if (!dp_only)
 			read_once(f, conns, focus_only, interval);
+		else if (publish_model(f) != 0)
+			model_drop(f); /* out of memory: the next refresh starts over */
 		pthread_mutex_lock(&f->lock);
 	}
 	pthread_mutex_unlock(&f->lock);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "hash.h"
 #include "history.h"
 #include "mem.h"
@@ -317,22 +318,12 @@ static int make_room(struct history *h, size_t n)
 	plan(h->budget, n, &cap, &L);
 	if (cap <= h->cap_rows)
 		return 0; /* the budget allows no more rows: the new ones go without history */
-	uint64_t *keys = realloc(h->keys, cap * sizeof(*keys));
-	if (!keys)
+	/* Each array keeps its rows on failure: cap_rows is raised only by relayout(). */
+	if (array_resize(&h->keys, cap, sizeof(*h->keys)) ||
+	    array_resize(&h->rows, cap, sizeof(*h->rows)) ||
+	    array_resize(&h->flags, cap, sizeof(*h->flags)) ||
+	    array_resize(&h->aux, cap, sizeof(*h->aux)))
 		return -ENOMEM;
-	h->keys = keys;
-	uint32_t *rows = realloc(h->rows, cap * sizeof(*rows));
-	if (!rows)
-		return -ENOMEM;
-	h->rows = rows;
-	uint8_t *flags = realloc(h->flags, cap * sizeof(*flags));
-	if (!flags)
-		return -ENOMEM;
-	h->flags = flags;
-	uint32_t *aux = realloc(h->aux, cap * sizeof(*aux));
-	if (!aux)
-		return -ENOMEM;
-	h->aux = aux;
 	return relayout(h, cap, L);
 }
 
@@ -567,8 +558,10 @@ static void shape_service(struct history *h, double t, const struct ipvs_service
 	}
 }
 
-/* Whether row r is a real server the last sample had and this one has not, in a service whose real
- * servers both knew. */
+/*
+ * Whether row r is a real server the last sample had and this one has not, in a service whose
+ * real servers both knew.
+ */
 static bool shape_gone(const struct history *h, size_t r)
 {
 	uint8_t f = h->flags[r];
@@ -578,7 +571,10 @@ static bool shape_gone(const struct history *h, size_t r)
 	return (p & RF_NOW) && (p & RF_KNOWN) && (p & RF_NKNOWN);
 }
 
-/* HM_RS_REMOVED for each real server gone (rare: the rows' keys are looked up only then). */
+/*
+ * HM_RS_REMOVED for each real server gone. Its service's key comes from key_of, filled (a key
+ * per row) only when one is gone: rare, and the room for it is untouched otherwise.
+ */
 static void shape_removed(struct history *h, double t, uint64_t *key_of)
 {
 	size_t n = 0;
@@ -606,10 +602,10 @@ static void shape_commit(struct history *h)
 	}
 }
 
-/* The markers of sample s against the last one (diff: there is one), and its shape kept. */
 /*
- * key_of: room for a key per row, where shape_removed() finds a service's key from its row
- * (given, so that a sample is taken whole or not at all).
+ * The markers of sample s against the last one, and its shape kept. key_of: room for a key
+ * per row for shape_removed(), allocated by the caller before the sample is written so that a
+ * sample is taken whole or not at all; NULL for the first sample (nothing to compare).
  */
 static void shape_sample(struct history *h, const struct snapshot *s, uint64_t *key_of)
 {
