@@ -451,3 +451,18 @@ const char *dp_ipset_fill_name(enum dp_ipset_fill f)
 	static const char *const names[] = {"ok", "nearly-full", "full"}; /* enum order */
 	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "ok";
 }
+
+void dp_plane_drift_counts(const struct dp_plane_drift *pd,
+			   struct kube_drift_count out[DP_DRIFT_KINDS])
+{
+	const struct kube_drift_count c[DP_DRIFT_KINDS] = {
+	    {"missing_endpoints", pd->n_missing},
+	    {"stale_endpoints", pd->n_stale},
+	    {"terminating_endpoints", pd->n_terminating},
+	    {"services_without_frontend", pd->n_unserved},
+	    {"unowned_frontends", pd->n_unowned},
+	    {"owner_mismatch", pd->n_mismatch},
+	    {"unchecked_frontends", pd->n_unchecked},
+	};
+	memcpy(out, c, sizeof(c));
+}

@@ -131,6 +131,15 @@ int dp_join_ipvs_drift(const struct snapshot *s, const struct kube_state *k,
 		       struct dp_plane_drift *out);
 void dp_plane_drift_free(struct dp_plane_drift *pd);
 
+/*
+ * One plane's drift counts by kind, named as in -j's dataplane.drift counts and /metrics
+ * (as kube_join_counts for the IPVS table). The last, unchecked_frontends, is not a
+ * disagreement but what could not be judged: /metrics leaves it out.
+ */
+#define DP_DRIFT_KINDS 7
+void dp_plane_drift_counts(const struct dp_plane_drift *pd,
+			   struct kube_drift_count out[DP_DRIFT_KINDS]);
+
 /* The EndpointSlice endpoint of dataplane.fe[fe].eps[ep], or NULL. */
 const struct kube_rs_ref *dp_join_ep(const struct dp_join *j, size_t fe, size_t ep);
 

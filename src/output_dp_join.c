@@ -167,15 +167,9 @@ static void write_plane_drift(struct jw *w, const struct drift_view *dv)
 	char fe[96];
 	jw_open(w, dp_plane_name(dv->plane), '{');
 	jw_bool(w, "running", pd->running);
-	jw_u64_object(w, "counts",
-		      (const struct jw_u64_member[]){{"missing_endpoints", pd->n_missing},
-						     {"stale_endpoints", pd->n_stale},
-						     {"terminating_endpoints", pd->n_terminating},
-						     {"services_without_frontend", pd->n_unserved},
-						     {"unowned_frontends", pd->n_unowned},
-						     {"owner_mismatch", pd->n_mismatch},
-						     {"unchecked_frontends", pd->n_unchecked},
-						     {NULL, 0}});
+	struct kube_drift_count counts[DP_DRIFT_KINDS];
+	dp_plane_drift_counts(pd, counts);
+	output_kube_drift_counts(w, counts, DP_DRIFT_KINDS);
 	write_entries(w, "missing_endpoints", dv, pd->missing, pd->n_missing);
 	write_entries(w, "stale_endpoints", dv, pd->stale, pd->n_stale);
 	write_entries(w, "terminating_endpoints", dv, pd->terminating, pd->n_terminating);

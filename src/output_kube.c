@@ -206,6 +206,14 @@ static void write_vs_list(struct jw *w, const char *name, const struct snapshot 
 	jw_close(w, ']');
 }
 
+void output_kube_drift_counts(struct jw *w, const struct kube_drift_count *c, size_t n)
+{
+	struct jw_u64_member members[16] = {{NULL, 0}};
+	for (size_t i = 0; i < n && i + 1 < sizeof(members) / sizeof(members[0]); i++)
+		members[i] = (struct jw_u64_member){c[i].kind, c[i].n};
+	jw_u64_object(w, "counts", members);
+}
+
 static void write_drift(struct jw *w, const struct kube_view *kv, const struct snapshot *s)
 {
 	const struct kube_join *j = kv->j;
@@ -213,11 +221,8 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	char key[160], rs[96], buf[512];
 	jw_open(w, "drift", '{');
 	struct kube_drift_count counts[KUBE_DRIFT_KINDS];
-	struct jw_u64_member members[KUBE_DRIFT_KINDS + 1] = {{NULL, 0}};
 	kube_join_counts(j, counts);
-	for (size_t i = 0; i < KUBE_DRIFT_KINDS; i++)
-		members[i] = (struct jw_u64_member){counts[i].kind, counts[i].n};
-	jw_u64_object(w, "counts", members);
+	output_kube_drift_counts(w, counts, KUBE_DRIFT_KINDS);
 
 	jw_open(w, "missing_endpoints", '[');
 	for (size_t i = 0; i < j->n_missing; i++) {

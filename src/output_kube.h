@@ -11,9 +11,15 @@
 struct kube_view;     /* kube_side.h */
 struct kube_state;    /* kube_model.h */
 struct kube_vs_owner; /* kube_join.h */
+struct kube_drift_count; /* kube_join.h */
 
 /* The top-level "kube" member. */
 void output_kube_section(struct jw *w, const struct kube_view *kv, const struct snapshot *s);
+/*
+ * "counts": {kind: n, ...} of a drift, in its order (kube_join_counts, dp_plane_drift_counts;
+ * at most 15 kinds).
+ */
+void output_kube_drift_counts(struct jw *w, const struct kube_drift_count *c, size_t n);
 /* A service's "kube" member: its owning Service, or null. */
 void output_kube_service_label(struct jw *w, const struct kube_view *kv, size_t i);
 /* A real server's "kube" member: its endpoint (pod, node, conditions), or null. */

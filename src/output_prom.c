@@ -719,18 +719,10 @@ static void write_drift(struct prom *p)
 
 static void plane_drift(struct prom *p, const char *plane, const struct dp_plane_drift *pd)
 {
-	const struct {
-		const char *kind;
-		size_t n;
-	} kinds[] = {
-		{"missing_endpoints", pd->n_missing},
-		{"stale_endpoints", pd->n_stale},
-		{"terminating_endpoints", pd->n_terminating},
-		{"services_without_frontend", pd->n_unserved},
-		{"unowned_frontends", pd->n_unowned},
-		{"owner_mismatch", pd->n_mismatch},
-	};
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	struct kube_drift_count kinds[DP_DRIFT_KINDS];
+	dp_plane_drift_counts(pd, kinds);
+	/* Every kind but the last, unchecked_frontends (dp_join.h). */
+	for (size_t i = 0; i + 1 < DP_DRIFT_KINDS; i++) {
 		sample(p, "ipvstop_dataplane_drift");
 		label(p, "plane", plane);
 		label(p, "kind", kinds[i].kind);
