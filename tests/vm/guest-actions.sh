@@ -173,6 +173,10 @@ keys l
 wait_for "Load them now\? $QUESTION" 10 || abort "l again: the question comes" "no question"
 keys y
 if wait_for "Write that file too\? $QUESTION" 20; then
+	# The window's lines above the question may still be being drawn (a capture in the
+	# middle of a frame, seen under ASan): wait for them too, a moment at most.
+	wait_for 'ip_vs: loaded ip_vs' 2
+	wait_for "To load them at every boot, $(re_escape "$CONF") can list them" 2
 	grep -qE 'ip_vs: loaded ip_vs' "$W/screen" &&
 		grep -qE "To load them at every boot, $(re_escape "$CONF") can list them" "$W/screen"
 	verdict "y: 'ip_vs: loaded ip_vs', then the offer of $CONF with a second question" \
