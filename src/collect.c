@@ -17,6 +17,7 @@
 #include "modules.h"
 #include "nls.h"
 #include "sysctls.h"
+#include "trace.h"
 
 struct collector {
 	struct collect_opts opts;
@@ -76,8 +77,10 @@ static void read_ipvs(struct collector *c, struct snapshot *s, bool dests)
 	if (c->opts.source != COLLECT_PROC) {
 		if (!c->nl && !(err = ipvs_nl_open(&c->nl)))
 			ipvs_nl_set_cancel(c->nl, &c->cancel);
+		trace_mark("collect: netlink open");
 		if (!err) {
 			err = dests ? ipvs_nl_read(c->nl, s) : ipvs_nl_read_services(c->nl, s);
+			trace_mark("collect: table read, %zu services", s->n_services);
 			if (err == 0) {
 				s->source = IPVS_SOURCE_NETLINK;
 				s->ipvs_available = true;
@@ -166,8 +169,13 @@ static int read_tail(struct collector *c, struct snapshot *s)
 		if (ipvs_proc_read_conns(path, c->opts.conn_limit, &s->conns, &c->cancel) == 0)
 			s->have_conns = true;
 	}
-	if (modules_read(NULL, NULL, s) == -ENOMEM || sysctls_read(NULL, s) == -ENOMEM)
+	trace_mark("collect: totals read");
+	if (modules_read(NULL, NULL, s) == -ENOMEM)
 		return -ENOMEM;
+	trace_mark("collect: modules read");
+	if (sysctls_read(NULL, s) == -ENOMEM)
+		return -ENOMEM;
+	trace_mark("collect: sysctls read");
 	return read_dataplane(c, s);
 }
 

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "dp_feed.h"
+#include "trace.h"
 #include "worker.h"
 
 struct dp_feed {
@@ -62,8 +63,10 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&df->lock);
 		double t0 = clock_mono();
 		struct dataplane *dp = NULL, *old = NULL;
+		trace_mark("dp: read starts");
 		/* Out of memory: the last read stays, and the next is tried a period later. */
 		(void)dataplane_read(&df->opts, &dp);
+		trace_mark("dp: read done");
 		pthread_mutex_lock(&df->lock);
 		df->reading = false;
 		if (dp) {

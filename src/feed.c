@@ -17,6 +17,7 @@
 #include "mailbox.h"
 #include "rates.h"
 #include "sweep.h"
+#include "trace.h"
 #include "worker.h"
 
 struct feed {
@@ -268,6 +269,7 @@ static int publish_model(struct feed *f)
 	}
 	s.sweep_period = f->model.n_services > f->sweep.whole_max ? f->sweep.period : 0;
 	record_and_publish(f, &s);
+	trace_mark("feed: model published");
 	return 0;
 }
 
@@ -289,6 +291,7 @@ static int live_first(struct feed *f, double now, bool *done)
 		record_and_publish(f, &s);
 		return 0;
 	}
+	trace_mark("feed: first read, %zu services", s.n_services);
 	*done = false;
 	f->model = s;
 	f->have_model = true;
@@ -416,6 +419,7 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 	}
 	if (!err)
 		err = read_focus(f, focus_only, now, interval);
+	trace_mark("feed: focus read");
 	if (!focus_only && !err)
 		err = read_sweep_share(f, now, interval);
 	if (!err)

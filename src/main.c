@@ -25,6 +25,7 @@
 #include "ipvs_nl.h"
 #include "kube_side.h"
 #include "signals.h"
+#include "trace.h"
 #include "snapshot.h"
 #include "plot_svg.h"
 #include "ui.h"
@@ -708,6 +709,7 @@ int main(int argc, char **argv)
 	    .agent_path = CLUSTER_PATH_AUTO,
 	};
 
+	trace_init();
 #ifdef M_MMAP_THRESHOLD
 	/*
 	 * Big blocks (a big table's services array, copied at every refresh; the history) are

@@ -23,6 +23,7 @@
 #include "output_json.h"
 #include "signals.h"
 #include "snapshot.h"
+#include "trace.h"
 #include "ui.h"
 #include "ui_internal.h"
 
@@ -525,6 +526,7 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 		u->step_pending = false;
 	say_record_error(u);
 	if (got) {
+		trace_mark("ui: snapshot taken, %zu services", s.n_services);
 		if (u->have)
 			snapshot_free(&u->cur);
 		u->cur = s;
@@ -537,6 +539,7 @@ static void take_snapshot(struct ui *u, bool ipvs, bool kube)
 	ui_graph_kube(u);
 	kube_text_summary(u->kv, u->have ? &u->cur : NULL, &u->kt);
 	ui_rows_refresh(u);
+	trace_mark("ui: rows ordered");
 	/*
 	 * The rows are in order: the feed can read the ones on screen while the history takes
 	 * its sample and the frame is drawn (on a big table's first frame, their real servers).
@@ -572,6 +575,7 @@ static bool start_curses(struct ui *u)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	ui_draw_start_colors(u);
+	trace_mark("ui: terminal started");
 	return true;
 }
 
@@ -633,6 +637,8 @@ static void run_loop(struct ui *u)
 		curs_set(u->filter_editing ? 1 : 0);
 		if (running) {
 			ui_draw(u);
+			trace_mark("ui: frame drawn, %zu services, %zu real servers known",
+				   u->have ? u->cur.n_services : 0, u->tot.dests);
 			if (u->hist_deferred) {
 				u->hist_deferred = false;
 				ui_graph_push(u);

@@ -140,7 +140,8 @@ if ! wait_for '^tui#' 10; then
 	echo "complete-aborted $n" >>"$RES"
 	exit 1
 fi
-keys -l "$IPVSTOP_BIN -d 1; echo EXITED rc=\$?" \; send-keys -t "$SESSION" Enter
+# With IPVSTOP_TRACE: the time stamps of its steps (checked after the header).
+keys -l "IPVSTOP_TRACE=$W/trace $IPVSTOP_BIN -d 1; echo EXITED rc=\$?" \; send-keys -t "$SESSION" Enter
 expect "the dashboard starts (ipvstop -d 1, 120x40, screen-256color)" '^ipvstop .* via netlink' 15
 
 # ---------------------------------------------------------------- header
@@ -175,6 +176,28 @@ truth "got (screen): key real-servers" cat "$W/got"
 cmp -s "$W/got" "$W/want"
 verdict "every virtual service ipvsadm lists is a row, with its number of real servers" \
 	"the rows differ from ipvsadm (see truth)" $?
+
+# ---------------------------------------------------------------- trace
+# IPVSTOP_TRACE (src/trace.h): one process's lines, "main" first, times that never go
+# back, the service dump with as many services as ipvsadm lists, and a frame drawn with
+# every real server known after it.
+mark "trace"
+truth "IPVSTOP_TRACE's file" cat "$W/trace"
+awk -v nsvc="$nsvc" -v ndest="$ndest" '
+	NR == 1 { pid = $2; if ($4 != "main") bad = "the first line is not main" }
+	$2 != pid { bad = "two processes in one trace" }
+	$1 + 0 < last { bad = "time went back at line " NR }
+	{ last = $1 + 0 }
+	/ collect: table read, / { if ($(NF - 1) == nsvc) dump = NR }
+	/ ui: frame drawn, / && dump && $(NF - 5) == nsvc && $(NF - 3) == ndest { frame = NR }
+	END {
+		if (!bad && !dump) bad = "no \"collect: table read, " nsvc " services\""
+		if (!bad && !frame) bad = "no frame drawn with " nsvc " services and " ndest " real servers after the dump"
+		if (bad) { print bad; exit 1 }
+	}' "$W/trace" >"$W/trace.why"
+rc=$?
+verdict "IPVSTOP_TRACE: main first, times in order, the dump of $nsvc services, then a frame with $ndest real servers" \
+	"$(cat "$W/trace.why")" $rc
 
 # ---------------------------------------------------------------- exact numbers
 # The quiet service's rates only decay: bracket them between two ipvsadm runs.
