@@ -589,6 +589,22 @@ static bool read_keys(struct ui *u)
 	return true;
 }
 
+/*
+ * Whether the deferred first sample of the history should wait once more: a newer
+ * snapshot is already waiting (on a big table's first frames, the one with the real
+ * servers on screen, which the sample, laying out the history's budget, would hold up).
+ * The newer one is sampled after its own frame. A few times at most, so that a feed that
+ * always has one waiting still gets a history.
+ */
+static bool newer_waits(struct ui *u)
+{
+	struct pollfd p = {.fd = feed_fd(u->feed), .events = POLLIN};
+	if (u->hist_postponed >= 3 || poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+		return false;
+	u->hist_postponed++;
+	return true;
+}
+
 /* Until a key or a signal ends it, or stdin goes away: keys, snapshots, frames. */
 static void run_loop(struct ui *u)
 {
@@ -639,7 +655,7 @@ static void run_loop(struct ui *u)
 			ui_draw(u);
 			trace_mark("ui: frame drawn, %zu services, %zu real servers known",
 				   u->have ? u->cur.n_services : 0, u->tot.dests);
-			if (u->hist_deferred) {
+			if (u->hist_deferred && !newer_waits(u)) {
 				u->hist_deferred = false;
 				ui_graph_push(u);
 			}

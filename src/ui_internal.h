@@ -188,6 +188,7 @@ struct ui {
 	struct history *hist; /* NULL without memory: no sparklines */
 	bool hist_whole;      /* a replay's: the whole recording, read at the start */
 	bool hist_deferred;   /* cur's sample waits for the frame (ui_graph_first_sample) */
+	int hist_postponed;   /* times it waited for a newer snapshot (ui.c, run_loop) */
 	bool graph_open;
 	uint64_t graph_key; /* the row the graph shows (history_key_*) */
 	char graph_label[128];
