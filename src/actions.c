@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>

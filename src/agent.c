@@ -29,13 +29,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-#include <microhttpd.h>
-
 #include "agent.h"
 #include "agent_auth.h"
+#include "agent_dl.h"
 #include "agent_tls.h"
 #include "clock.h"
 #include "digest.h"
@@ -710,6 +706,10 @@ int agent_run(const struct agent_opts *o, volatile sig_atomic_t *stop)
 {
 	struct agent a = {.o = o, .stop = stop};
 	char err[512];
+	if (agent_dl_load(err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: --serve: %s\n", PACKAGE, err);
+		return 1;
+	}
 	if (!o->kube.enabled) {
 		fprintf(stderr,
 			_("%s: --serve checks every reader with the API server (TokenReview and "

@@ -10,10 +10,9 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 
 #include "agent_auth.h"
+#include "agent_dl.h"
 #include "agent_tls.h"
 #include "kube_http.h"
 #include "nls.h"
@@ -47,6 +46,8 @@ struct agent_auth {
 struct agent_auth *agent_auth_new(const struct kube_config_opts *o, const char *node,
 				  const char *audience, char *err, size_t errlen)
 {
+	if (agent_dl_load(err, errlen) != 0)
+		return NULL;
 	struct agent_auth *a = calloc(1, sizeof(*a));
 	if (!a) {
 		snprintf(err, errlen, "%s", strerror(ENOMEM));

@@ -11,10 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-
+#include "agent_dl.h"
 #include "agent_tls.h"
 #include "nls.h"
 
@@ -153,6 +150,8 @@ int agent_tls_load(struct agent_tls *t, const char *cert_file, const char *key_f
 		   const char *name, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
+	if (agent_dl_load(err, errlen) != 0)
+		return -ENOENT;
 	if (!cert_file && !key_file) {
 		int rc = self_sign(t, name && name[0] ? name : "ipvstop", err, errlen);
 		if (rc != 0)

@@ -2,7 +2,6 @@
 /* One GET to kube-proxy's port on this node: a plain libcurl easy handle with hard limits. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,6 +11,7 @@
 
 #include "array.h"
 #include "clock.h"
+#include "curl_dl.h"
 #include "kp_local.h"
 #include "kube_io.h"
 #include "nls.h"
@@ -65,6 +65,9 @@ int kp_local_get(const char *url, long timeout_ms, size_t max, char **body, size
 {
 	if (why && why_len)
 		why[0] = '\0';
+	char dl_why[512];
+	if (curl_dl_load(dl_why, sizeof(dl_why)) != 0)
+		return kube_io_fail(why, why_len, -ENOENT, "%s", dl_why);
 	CURL *e = curl_easy_init();
 	if (!e)
 		return kube_io_oom(why, why_len);

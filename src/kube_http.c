@@ -2,7 +2,6 @@
 /* libcurl multi transport for the Kubernetes API: TLS as the kubeconfig says, streams, 401 retry. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "array.h"
 #include "kube_config.h"
+#include "curl_dl.h"
 #include "kube_http.h"
 #include "mem.h"
 #include "nls.h"
@@ -37,15 +37,6 @@ struct kube_http {
 	char *base;                  /* scheme://host:port as requests are addressed */
 	struct curl_slist *connect_to; /* tls-server-name: address one name, connect to another */
 };
-
-static void init_curl_once(void)
-{
-	static bool done;
-	if (!done) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		done = true;
-	}
-}
 
 /* Splits "https://host:port/prefix" into scheme, host and port (default 443). */
 static int split_server(const char *server, char *scheme, size_t sl, char *host, size_t hl,
@@ -82,7 +73,8 @@ static int split_server(const char *server, char *scheme, size_t sl, char *host,
 
 struct kube_http *kube_http_new(struct kube_credentials *cred, char *err, size_t errlen)
 {
-	init_curl_once();
+	if (curl_dl_load(err, errlen) != 0)
+		return NULL;
 	struct kube_http *h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(err, errlen, "%s", strerror(ENOMEM));

@@ -2,7 +2,6 @@
 /* Keeps a kube_state current in its own thread: list pages, watches with bookmarks, polls. */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 
 #include "array.h"
 #include "clock.h"
+#include "curl_dl.h"
 #include "hash.h"
 #include "kube_http.h"
 #include "kube_parse.h"

@@ -387,6 +387,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (c == 'V') {
 			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
 			puts("License GPL-2.0-or-later: GNU GPL version 2 or later.");
+			/* For whoever copies ipvstop with its libraries (src/dl.h): ldd misses
+			 * these. */
+			puts("Loaded when used: " IPVSTOP_CURL_SONAME " " IPVSTOP_MHD_SONAME
+			     " " IPVSTOP_GNUTLS_SONAME);
 			return 0;
 		}
 		fprintf(stderr, _("Try '%s --help' for more information.\n"), PACKAGE);

@@ -196,6 +196,22 @@ vm_copy_bin() { # root binary [dest]
 	if ldd "$2" 2>/dev/null | grep -q 'not found'; then
 		vm_die "$2 has unresolved libraries: $(ldd "$2" | grep 'not found' | tr '\n' ' ')"
 	fi
+	# ipvstop loads libcurl, libmicrohttpd and GnuTLS when used (src/dl.h): --version
+	# names them, and they come with their own closures.
+	case ${2##*/} in
+	ipvstop*)
+		for _so in $(LC_ALL=C "$2" --version 2>/dev/null | sed -n 's/^Loaded when used: //p'); do
+			_p=$(vm_soname_path "$_so")
+			[ -n "$_p" ] || vm_die "$2 loads $_so when used, and this host has none"
+			[ -e "$1$_p" ] || vm_copy_bin "$1" "$_p"
+		done
+		;;
+	esac
+}
+
+# The path of a library by its soname, as the dynamic linker's cache has it (64-bit).
+vm_soname_path() { # soname
+	/sbin/ldconfig -p | awk -v s="$1" '$1 == s && /x86-64/ { print $NF; exit }'
 }
 
 # The netfilter side of a guest (vm-dataplane-test.sh, bench/vm-dataplane-bench.sh), after
