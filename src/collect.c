@@ -81,6 +81,14 @@ static void read_ipvs(struct collector *c, struct snapshot *s, bool dests)
 		if (!err) {
 			err = dests ? ipvs_nl_read(c->nl, s) : ipvs_nl_read_services(c->nl, s);
 			trace_mark("collect: table read, %zu services", s->n_services);
+			if (trace_on()) {
+				unsigned long dg;
+				unsigned long long bytes;
+				ipvs_nl_main_counts(c->nl, &dg, &bytes);
+				trace_mark(
+				    "collect: %lu datagrams, %llu bytes on the dump socket so far",
+				    dg, bytes);
+			}
 			if (err == 0) {
 				s->source = IPVS_SOURCE_NETLINK;
 				s->ipvs_available = true;

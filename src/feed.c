@@ -338,6 +338,7 @@ static int live_table(struct feed *f, double now, double interval)
 		double cpu0 = thread_cpu();
 		struct snapshot fresh;
 		err = collector_read_services(f->collector, &fresh);
+		trace_mark("feed: pass's service dump, %zu services", fresh.n_services);
 		if (!err)
 			err = model_merge(f, &fresh);
 		if (!err)

@@ -91,6 +91,8 @@ struct chan {
 	size_t len;
 	struct ipvs_service scratch; /* af and a plain growing dests array */
 	const unsigned *cancel;      /* CANCEL_ALL there ends an exchange (cancel.h) */
+	unsigned long datagrams;     /* received, and their bytes (ipvs_nl_main_counts) */
+	unsigned long long bytes;
 };
 
 struct ipvs_nl {
@@ -337,6 +339,8 @@ static int exchange(struct chan *ch, struct nl_msg *req, struct reply *r)
 		}
 		if (got == 0)
 			return -ENODATA;
+		ch->datagrams++;
+		ch->bytes += (unsigned long long)got;
 		/* The kernel never makes a datagram larger than the buffer we offer. */
 		if (mh.msg_flags & MSG_TRUNC)
 			return -EMSGSIZE;
@@ -503,6 +507,13 @@ void ipvs_nl_set_cancel(struct ipvs_nl *nl, const unsigned *cancel)
 	nl->main.cancel = cancel;
 	for (size_t i = 0; i < IPVS_NL_DEST_CHANS; i++)
 		nl->dest[i].cancel = cancel;
+}
+
+void ipvs_nl_main_counts(const struct ipvs_nl *nl, unsigned long *datagrams,
+			 unsigned long long *bytes)
+{
+	*datagrams = nl ? nl->main.datagrams : 0;
+	*bytes = nl ? nl->main.bytes : 0;
 }
 
 /* ---- reads ---- */

@@ -23,6 +23,13 @@ void ipvs_nl_close(struct ipvs_nl *nl);
  * ends the read in progress with -ECANCELED (cancel.h); then close the socket.
  */
 void ipvs_nl_set_cancel(struct ipvs_nl *nl, const unsigned *cancel);
+/*
+ * Datagrams and bytes received on the socket of the service dumps so far (IPVSTOP_TRACE:
+ * the kernel sizes a dump's datagrams after what the socket offered, and a dump of small
+ * ones is much slower).
+ */
+void ipvs_nl_main_counts(const struct ipvs_nl *nl, unsigned long *datagrams,
+			 unsigned long long *bytes);
 
 /*
  * Reads info, timeouts, sync daemons, every service and every destination of each into s

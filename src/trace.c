@@ -15,6 +15,7 @@
 #include "trace.h"
 
 static int trace_fd = -1;
+static int statm_fd = -1; /* /proc/self/statm, for the resident size at each mark */
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static double trace_t0; /* CLOCK_BOOTTIME at the process's start */
 
@@ -59,7 +60,23 @@ void trace_init(void)
 		return;
 	trace_t0 = process_start();
 	trace_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (trace_fd >= 0)
+		statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	trace_mark("main");
+}
+
+/* Resident set size in KiB (statm's second field), -1 when unknown. */
+static long resident_kib(void)
+{
+	char buf[128];
+	ssize_t n = statm_fd >= 0 ? pread(statm_fd, buf, sizeof(buf) - 1, 0) : -1;
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	unsigned long size, resident;
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+		return -1;
+	return (long)(resident * (unsigned long)sysconf(_SC_PAGESIZE) / 1024);
 }
 
 bool trace_on(void)
@@ -81,8 +98,8 @@ void trace_mark(const char *fmt, ...)
 	/* Time and line under one lock: the file's lines are in the order of their times. */
 	pthread_mutex_lock(&trace_lock);
 	char line[256];
-	int n = snprintf(line, sizeof(line), "%.6f %ld %ld %s\n", boottime() - trace_t0,
-			 (long)getpid(), (long)syscall(SYS_gettid), what);
+	int n = snprintf(line, sizeof(line), "%.6f %ld %ld %ld %s\n", boottime() - trace_t0,
+			 (long)getpid(), (long)syscall(SYS_gettid), resident_kib(), what);
 	if (n > 0) {
 		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 		line[len - 1] = '\n';

@@ -4,7 +4,7 @@
  * does a big table's first frame go?). Off unless the variable is set; then every mark is
  * one line appended to FILE:
  *
- *   <seconds since the process started> <pid> <thread id> <what>
+ *   <seconds since the process started> <pid> <thread id> <resident KiB> <what>
  *
  * The first line is written by trace_init at the top of main: what came before it is the
  * dynamic loader's start-up. Marks never carry table contents, names or secrets.

@@ -658,6 +658,7 @@ static void run_loop(struct ui *u)
 			if (u->hist_deferred && !newer_waits(u)) {
 				u->hist_deferred = false;
 				ui_graph_push(u);
+				trace_mark("ui: history's first sample");
 			}
 			update_focus(u);
 		}

@@ -178,13 +178,14 @@ verdict "every virtual service ipvsadm lists is a row, with its number of real s
 	"the rows differ from ipvsadm (see truth)" $?
 
 # ---------------------------------------------------------------- trace
-# IPVSTOP_TRACE (src/trace.h): one process's lines, "main" first, times that never go
-# back, the service dump with as many services as ipvsadm lists, and a frame drawn with
-# every real server known after it.
+# IPVSTOP_TRACE (src/trace.h): one process's lines, each with its resident size, "main"
+# first, times that never go back, the service dump with as many services as ipvsadm lists,
+# and a frame drawn with every real server known after it.
 mark "trace"
 truth "IPVSTOP_TRACE's file" cat "$W/trace"
 awk -v nsvc="$nsvc" -v ndest="$ndest" '
-	NR == 1 { pid = $2; if ($4 != "main") bad = "the first line is not main" }
+	NR == 1 { pid = $2; if ($5 != "main") bad = "the first line is not main" }
+	$4 !~ /^[1-9][0-9]*$/ { bad = "no resident size at line " NR }
 	$2 != pid { bad = "two processes in one trace" }
 	$1 + 0 < last { bad = "time went back at line " NR }
 	{ last = $1 + 0 }
