@@ -42,7 +42,7 @@
 #   rounds of: the reference (nlprobe -k 41 -r 3: the service dump and one screen of real
 #   servers) and the dashboard on a 200x50 pty as in the full run (ptyprobe ... -m 10.97.
 #   -- ipvstop -d 1 --no-kube); with IPVSTOP_BENCH_BASELINE, the reference and the
-#   baseline's dashboard after each of ipvstop's. No snapshots, tmux or connections; one
+#   baseline's dashboard after each of ipvstop's (before it, every other round). No snapshots, tmux or connections; one
 #   boot (--one-cpu: a second one with one vCPU, the same part). --dash-massif SECONDS
 #   (with --dash-only): then the dashboard under valgrind's massif (--time-unit=ms) for
 #   SECONDS in tmux at each size (2-vCPU boot only), out/massif-dash-SIZE.out; it reaches

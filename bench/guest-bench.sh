@@ -326,13 +326,17 @@ ui_pty() {
 # dash_rounds NAME: the dash part at one size. Each round: the reference (one service dump
 # and the real servers of one screen of services, nlprobe, three times: a single dump
 # varies by half in the emulator) and right after it ipvstop's dashboard, then the
-# reference again and the baseline binary's dashboard; $REPS rounds. A first frame is
-# divided by the median of the references taken just before it ("for" says whose).
+# reference again and the baseline binary's dashboard; $REPS rounds. Every other round
+# the baseline goes first: the first dashboard of a round read its service dump slower in
+# the 7 December runs, whichever binary it was. A first frame is divided by the median of
+# the references taken just before it ("for" says whose).
 dash_rounds() {
 	_i=1
 	while [ $_i -le "$REPS" ]; do
 		mark "size $1: dashboard round $_i"
-		for _who in ui_pty base_pty; do
+		_order="ui_pty base_pty"
+		[ $((_i % 2)) = 0 ] && _order="base_pty ui_pty"
+		for _who in $_order; do
 			_prog=$IPVSTOP
 			if [ $_who = base_pty ]; then
 				[ -x $BASE ] || continue
