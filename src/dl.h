@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Libraries loaded when first used, not at start-up: libcurl (the Kubernetes API) and
- * libmicrohttpd + GnuTLS (the agent). Linked, they and what they pull in (33 of the 52
- * libraries ipvstop maps) cost every start more than half of its dynamic linking: 9 ms
+ * libmicrohttpd + GnuTLS (the agent). Linked, they and what they pull in (28 of the 52
+ * libraries ipvstop mapped) cost every start more than half of its dynamic linking: 9 ms
  * against 4 ms natively, more under emulation (doc/performance.md). The IPVS reader and
  * the dashboard need neither; a view that does loads them once, from any thread.
  */
