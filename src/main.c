@@ -387,8 +387,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (c == 'V') {
 			printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
 			puts("License GPL-2.0-or-later: GNU GPL version 2 or later.");
-			/* For whoever copies ipvstop with its libraries (src/dl.h): ldd misses
-			 * these. */
+			/* Libraries ldd does not list (src/dl.h), for whoever copies ipvstop. */
 			puts("Loaded when used: " IPVSTOP_CURL_SONAME " " IPVSTOP_MHD_SONAME
 			     " " IPVSTOP_GNUTLS_SONAME);
 			return 0;
