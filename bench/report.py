@@ -213,6 +213,79 @@ def rr3(t, fmt="%.2f"):
     return "n/a" if t is None else (fmt + " [" + fmt + ", " + fmt + "]") % t
 
 
+def trace_steps(path):
+    """IPVSTOP_TRACE's lines (src/trace.h) by pid: [(seconds, resident KiB, step)]; the
+    first traces (a246143) had no resident column: None."""
+    by = {}
+    if not os.path.exists(path):
+        return by
+    for line in open(path, errors="replace"):
+        w = line.split(None, 4)
+        if len(w) < 4 or num(w[0]) is None:
+            continue
+        if len(w) == 5 and num(w[3]) is not None:
+            by.setdefault(w[1], []).append((num(w[0]), num(w[3]), w[4].strip()))
+        else:
+            by.setdefault(w[1], []).append((num(w[0]), None, " ".join(w[3:]).strip()))
+    return by
+
+
+def trace_summary(steps):
+    """What one dashboard's trace says of its first frame and its memory, or None."""
+    def first(pred):
+        return next((t for t, _, s in steps if pred(s)), None)
+    main = first(lambda s: s == "main")
+    opened = first(lambda s: s == "collect: netlink open")
+    dump = first(lambda s: s.startswith("collect: table read, ") and not s.startswith("collect: table read, 0 "))
+    frame = first(lambda s: s.startswith("ui: frame drawn, ") and "services, 0 real" not in s
+                  and not s.startswith("ui: frame drawn, 0 "))
+    if None in (main, opened, dump, frame):
+        return None
+    # Resident size between refreshes (as each frame is drawn) and its highest at any step,
+    # after the first pass had time to fill the table (the second half of the trace).
+    late = [(t, r, s) for t, r, s in steps if t >= steps[-1][0] / 2]
+    drawn = [r for t, r, s in late if s.startswith("ui: frame drawn, ") and r is not None]
+    known = [r for _, r, _ in late if r is not None]
+    return {"main": main, "open": opened - main, "dump": dump - opened, "after": frame - dump,
+            "frame": frame, "rss_frame": statistics.median(drawn) if drawn else None,
+            "rss_max": max(known) if known else None}
+
+
+def dash_trace_table(top, runs, p):
+    """The dashboards' traces (VM_GUEST_ENV=IPVSTOP_TRACE=/out/trace.txt), matched to their
+    runs by the pid ptyprobe prints: medians per size and binary."""
+    printed = False
+    for cpus, g, d in sorted(runs, key=lambda x: x[0]):
+        by = trace_steps(os.path.join(top, d, "trace.txt"))
+        if not by:
+            continue
+        for n, S, D in SIZES:
+            for who, name in (("ui_pty", "ipvstop"), ("base_pty", "baseline")):
+                sums = [trace_summary(by[r["pid"]]) for r in g.sel_plain(size=n, what=who + "_first")
+                        if r.get("pid") in by]
+                sums = [s for s in sums if s]
+                if not sums:
+                    continue
+                if not printed:
+                    p("")
+                    p("The dashboards' traces (`VM_GUEST_ENV=IPVSTOP_TRACE=/out/trace.txt`, `%s/trace.txt`; "
+                      "medians over the runs, seconds from the process's start): `main()` reached; from there to "
+                      "the netlink socket open; the service dump; from the dump to the first frame with real "
+                      "servers; that frame; resident size as frames are drawn and its highest at any step, both "
+                      "in the second half of the trace (after the first pass)." % d)
+                    p("")
+                    p("| size | vCPUs | binary | runs | main() s | to netlink s | dump s | dump to frame s "
+                      "| frame s | RSS at frames KiB | highest RSS KiB |")
+                    p("|" + "---|" * 11)
+                    printed = True
+                def m(k, fmt="%.3f"):
+                    v = [s[k] for s in sums if s[k] is not None]
+                    return f(statistics.median(v) if v else None, fmt)
+                p("| %s %d / %d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+                    n, S, D, cpus, name, len(sums), m("main"), m("open"), m("dump"), m("after"),
+                    m("frame"), m("rss_frame", "%.0f"), m("rss_max", "%.0f")))
+
+
 def dash_section(top, p):
     """The dashboard's peak RSS, bytes per real server above its own empty baseline and
     first frame against the reference, per size, boot and binary (bench.sh --dash-only;
@@ -291,7 +364,8 @@ def dash_section(top, p):
     base = [(cpus, g) for cpus, g, _ in runs if g.sel(what="base_pty_first")]
     if base:
         p("")
-        p("ipvstop / the baseline binary (IPVSTOP_BENCH_BASELINE; in each round ipvstop's dashboard, then the baseline's): "
+        p("ipvstop / the baseline binary (IPVSTOP_BENCH_BASELINE; in each round both dashboards, the baseline's "
+          "first every other round): "
           "peak RSS and first frame are the median over the rounds of the ratio within a round "
           "[lowest, highest]; bytes per real server and first frame / reference, the ratio of "
           "the two binaries' medians above.")
@@ -315,6 +389,7 @@ def dash_section(top, p):
                     f(ratio(dash_per_rs(g, n, D), dash_per_rs(g, n, D, "base_pty"))),
                     rr3(within("first", "first_frame_s")),
                     f(ratio(fa[0] if fa else None, fb[0] if fb else None))))
+    dash_trace_table(top, runs, p)
     ms = [(cpus, r, d) for cpus, g, d in runs for r in g.sel(what="dash_massif")]
     if ms:
         p("")

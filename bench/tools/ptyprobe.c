@@ -291,10 +291,11 @@ int main(int argc, char **argv)
 	 * emulator's slowdown of each, an estimate of the same first frame on real hardware. */
 	struct cpu cf;
 	read_cpu(&cf);
+	/* pid: the program's, which its IPVSTOP_TRACE lines carry (report.py matches them). */
 	printf("ptyprobe first first_output_s=%.3f first_frame_s=%.3f first_user_s=%.3f "
-	       "first_sys_s=%.3f out_user_s=%.3f out_sys_s=%.3f\n",
+	       "first_sys_s=%.3f out_user_s=%.3f out_sys_s=%.3f pid=%ld\n",
 	       first_out, hit < 0 ? -1.0 : hit - t_start, cf.user, cf.total - cf.user,
-	       cpu_first_out.user, cpu_first_out.total - cpu_first_out.user);
+	       cpu_first_out.user, cpu_first_out.total - cpu_first_out.user, (long)child);
 	fflush(stdout);
 	if (hit < 0)
 		goto quit;
