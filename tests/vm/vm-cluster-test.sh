@@ -167,7 +167,17 @@ sys.exit(0 if ok else 1)
 EOF
 	check "$1" '[ $? = 0 ]' "$WORK/jcheck.out"
 }
-cluster_json all
+# An agent's first API read can time out on a loaded machine (5 s to connect, TLS under
+# emulation, three guests on two cores): its row then names that problem until its next
+# read, and the order checked below is not the one this table has. The document is taken
+# again (up to 30 s) until worker-1's agent, whose node is fine, says so; a problem that
+# stays is left for the checks to report.
+for _ in $(seq 1 15); do
+	cluster_json all
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if [r for r in d["nodes"] if r["node"] == "worker-1" and not r["problem"]] else 1)' \
+		"$RESULTS/json/all.json" 2>/dev/null && break
+	sleep 2
+done
 jcheck "--cluster -j -n 1: the three agents ok, cp-1 without one" all \
 	'all(rows[n]["state"] == "ok" for n in ("worker-1", "worker-2", "worker-3")) and rows["cp-1"]["state"] == "no-agent"'
 jcheck "worker-2's digest has its drift (from its real kernel's table)" all \
