@@ -2,18 +2,13 @@
 /* libmicrohttpd and GnuTLS, loaded once when first used (agent_dl.h). */
 #include "config.h"
 
-#include <pthread.h>
-#include <stdio.h>
-
 #include "agent_dl.h"
 #include "dl.h"
 
 union mhd_dl mhd_dl;
 union gnutls_dl gnutls_dl;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int load_err;
-static char load_why[512];
+static struct dl_once lib = DL_ONCE_INIT;
 
 #define AGENT_DL_NAME(f) #f,
 static const char *const mhd_names[] = {MHD_DL_FUNCS(AGENT_DL_NAME)};
@@ -29,19 +24,15 @@ _Static_assert(sizeof(gnutls_names) / sizeof(gnutls_names[0]) ==
 static void load(void)
 {
 	/* GnuTLS first: libmicrohttpd uses the same one. */
-	load_err =
-	    dl_load(IPVSTOP_GNUTLS_SONAME, gnutls_names, gnutls_dl.slot,
-		    sizeof(gnutls_names) / sizeof(gnutls_names[0]), load_why, sizeof(load_why));
-	if (!load_err)
-		load_err =
+	lib.err = dl_load(IPVSTOP_GNUTLS_SONAME, gnutls_names, gnutls_dl.slot,
+			  sizeof(gnutls_names) / sizeof(gnutls_names[0]), lib.why, sizeof(lib.why));
+	if (!lib.err)
+		lib.err =
 		    dl_load(IPVSTOP_MHD_SONAME, mhd_names, mhd_dl.slot,
-			    sizeof(mhd_names) / sizeof(mhd_names[0]), load_why, sizeof(load_why));
+			    sizeof(mhd_names) / sizeof(mhd_names[0]), lib.why, sizeof(lib.why));
 }
 
 int agent_dl_load(char *why, size_t len)
 {
-	pthread_once(&once, load);
-	if (load_err && why && len)
-		snprintf(why, len, "%s", load_why);
-	return load_err;
+	return dl_once_run(&lib, load, why, len);
 }

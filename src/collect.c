@@ -77,10 +77,13 @@ static void read_ipvs(struct collector *c, struct snapshot *s, bool dests)
 	if (c->opts.source != COLLECT_PROC) {
 		if (!c->nl && !(err = ipvs_nl_open(&c->nl)))
 			ipvs_nl_set_cancel(c->nl, &c->cancel);
-		trace_mark("collect: netlink open");
+		trace_mark(err ? "collect: netlink open failed" : "collect: netlink open");
 		if (!err) {
 			err = dests ? ipvs_nl_read(c->nl, s) : ipvs_nl_read_services(c->nl, s);
-			trace_mark("collect: table read, %zu services", s->n_services);
+			if (err)
+				trace_mark("collect: table read failed (%d)", err);
+			else
+				trace_mark("collect: table read, %zu services", s->n_services);
 			if (trace_on()) {
 				unsigned long dg;
 				unsigned long long bytes;

@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #include "curl_dl.h"
@@ -11,9 +10,7 @@
 
 union curl_dl curl_dl;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int load_err;
-static char load_why[512];
+static struct dl_once lib = DL_ONCE_INIT;
 
 static void load(void)
 {
@@ -23,19 +20,16 @@ static void load(void)
 	_Static_assert(sizeof(names) / sizeof(names[0]) ==
 			   sizeof(curl_dl.slot) / sizeof(curl_dl.slot[0]),
 		       "a name for every slot");
-	load_err = dl_load(IPVSTOP_CURL_SONAME, names, curl_dl.slot,
-			   sizeof(names) / sizeof(names[0]), load_why, sizeof(load_why));
+	lib.err = dl_load(IPVSTOP_CURL_SONAME, names, curl_dl.slot,
+			  sizeof(names) / sizeof(names[0]), lib.why, sizeof(lib.why));
 	/* Once, before any other thread uses curl: curl_global_init is not thread-safe. */
-	if (!load_err && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(load_why, sizeof(load_why), "curl_global_init failed");
-		load_err = -ENOMEM;
+	if (!lib.err && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(lib.why, sizeof(lib.why), "curl_global_init failed");
+		lib.err = -ENOMEM;
 	}
 }
 
 int curl_dl_load(char *why, size_t len)
 {
-	pthread_once(&once, load);
-	if (load_err && why && len)
-		snprintf(why, len, "%s", load_why);
-	return load_err;
+	return dl_once_run(&lib, load, why, len);
 }

@@ -32,3 +32,11 @@ int dl_load(const char *soname, const char *const *names, void **fns, size_t n, 
 	}
 	return 0;
 }
+
+int dl_once_run(struct dl_once *o, void (*load)(void), char *why, size_t len)
+{
+	pthread_once(&o->once, load);
+	if (o->err && why && len)
+		snprintf(why, len, "%s", o->why);
+	return o->err;
+}

@@ -9,6 +9,7 @@
 #ifndef IPVSTOP_DL_H
 #define IPVSTOP_DL_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /*
@@ -17,5 +18,19 @@
  */
 int dl_load(const char *soname, const char *const *names, void **fns, size_t n, char *why,
 	    size_t len);
+
+/* A set of libraries loaded once, from any thread: its loader's result and why it failed. */
+struct dl_once {
+	pthread_once_t once;
+	int err;       /* set by the loader: 0 or a negative errno */
+	char why[512]; /* set by the loader when err */
+};
+#define DL_ONCE_INIT                                                                               \
+	{                                                                                          \
+		PTHREAD_ONCE_INIT, 0, ""                                                           \
+	}
+
+/* Runs load (which sets o->err and o->why) the first time; returns o->err, o->why in why. */
+int dl_once_run(struct dl_once *o, void (*load)(void), char *why, size_t len);
 
 #endif

@@ -420,7 +420,7 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 	}
 	if (!err)
 		err = read_focus(f, focus_only, now, interval);
-	trace_mark("feed: focus read");
+	trace_mark(err ? "feed: focus read failed" : "feed: focus read");
 	if (!focus_only && !err)
 		err = read_sweep_share(f, now, interval);
 	if (!err)
