@@ -108,7 +108,7 @@ struct action_run *action_run_start(const struct action_request *req)
 	a->req.snap = NULL;
 	a->req.svc.dests = NULL;
 	a->req.svc.n_dests = a->req.svc.cap_dests = 0;
-	if (req->snap && snapshot_copy_table(&a->snap, req->snap) != 0)
+	if (req->snap && snapshot_share_table(&a->snap, req->snap) != 0)
 		goto fail;
 	if (mailbox_init(&a->box, NULL, 0, NULL) != 0)
 		goto fail;

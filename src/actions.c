@@ -107,9 +107,9 @@ size_t actions_missing_modules(const struct snapshot *s, const char *extra_sched
 	char buf[32];
 	add_name(want, 32, &nw, "ip_vs");
 	for (size_t i = 0; s && i < s->n_services; i++) {
-		if (!s->services[i].sched[0])
+		if (!snapshot_service(s, i)->sched[0])
 			continue;
-		snprintf(buf, sizeof(buf), "ip_vs_%s", s->services[i].sched);
+		snprintf(buf, sizeof(buf), "ip_vs_%s", snapshot_service(s, i)->sched);
 		add_name(want, 32, &nw, buf);
 	}
 	if (extra_sched && *extra_sched) {

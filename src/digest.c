@@ -42,7 +42,7 @@ static void fill_ipvs(struct digest *d, const struct snapshot *s)
 					      : "");
 	d->services = s->n_services;
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *v = &s->services[i];
+		const struct ipvs_service *v = snapshot_service(s, i);
 		uint64_t a, in;
 		d->real_servers += v->n_dests;
 		service_conn_totals(v, &a, &in);

@@ -88,53 +88,50 @@ static void judge_owner(const struct kube_state *k, const struct dp_frontend *f,
 /* One plane's frontends as a table of virtual services, and back. */
 struct plane_table {
 	struct snapshot s;
-	struct ipvs_dest *dests;
 	uint32_t *fe; /* fe[i]: the dataplane.fe index of virtual service i */
 };
 
 static void plane_table_free(struct plane_table *t)
 {
-	free(t->s.services);
-	free(t->dests);
+	snapshot_free(&t->s);
 	free(t->fe);
 }
 
 static int plane_table(const struct dataplane *dp, enum dp_plane_kind p, struct plane_table *t)
 {
-	size_t n = 0, n_eps = 0, e = 0;
+	size_t n = 0;
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < dp->n_fe; i++)
-		if (dp->fe[i].plane == p && dp->fe[i].kind != DPF_UNKNOWN) {
-			n++;
-			n_eps += dp->fe[i].n_eps;
-		}
-	t->s.services = calloc(n ? n : 1, sizeof(*t->s.services));
-	t->dests = calloc(n_eps ? n_eps : 1, sizeof(*t->dests));
+		n += dp->fe[i].plane == p && dp->fe[i].kind != DPF_UNKNOWN;
 	t->fe = malloc((n ? n : 1) * sizeof(*t->fe));
-	if (!t->s.services || !t->dests || !t->fe)
+	if (!t->fe)
 		return -ENOMEM;
 	t->s.ipvs_available = true;
 	for (size_t i = 0; i < dp->n_fe; i++) {
 		const struct dp_frontend *f = &dp->fe[i];
 		if (f->plane != p || f->kind == DPF_UNKNOWN)
 			continue;
-		struct ipvs_service *v = &t->s.services[t->s.n_services];
-		t->fe[t->s.n_services++] = (uint32_t)i;
+		struct ipvs_service *v = snapshot_add_service(&t->s);
+		struct ipvs_dest *dests = f->n_eps ? ipvs_dests_alloc(f->n_eps) : NULL;
+		if (!v || (f->n_eps && !dests)) {
+			ipvs_dests_unref(dests);
+			return -ENOMEM;
+		}
+		t->fe[t->s.n_services - 1] = (uint32_t)i;
 		v->af = f->af;
 		v->protocol = f->protocol;
 		v->addr = f->addr;
 		v->port = f->port;
 		v->dests_known = true;
-		v->dests = &t->dests[e];
-		v->n_dests = v->cap_dests = f->n_eps;
-		for (size_t d = 0; d < f->n_eps; d++, e++) {
-			t->dests[e].af = f->eps[d].af;
-			t->dests[e].addr = f->eps[d].addr;
-			t->dests[e].port = f->eps[d].port;
-			t->dests[e].weight = 1;
+		service_set_dests(v, dests, f->n_eps);
+		for (size_t d = 0; d < f->n_eps; d++) {
+			memset(&dests[d], 0, sizeof(dests[d]));
+			dests[d].af = f->eps[d].af;
+			dests[d].addr = f->eps[d].addr;
+			dests[d].port = f->eps[d].port;
+			dests[d].weight = 1;
 		}
 	}
-	t->s.cap_services = t->s.n_services;
 	return 0;
 }
 
@@ -214,7 +211,7 @@ static int read_endpoints(const struct kube_state *k, const struct drift_src *sr
 	}
 	for (size_t i = 0; i < kj->n_extra; i++) {
 		const struct kube_drift_extra *e = &kj->extra[i];
-		const struct ipvs_dest *d = &src->s->services[e->vs].dests[e->dest];
+		const struct ipvs_dest *d = &snapshot_service(src->s, e->vs)->dests[e->dest];
 		bool term = e->slice >= 0 && k->slices[e->slice].endpoints[e->endpoint].terminating;
 		struct dp_drift_ep *x =
 		    term ? &pd->terminating[pd->n_terminating++] : &pd->stale[pd->n_stale++];

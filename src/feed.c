@@ -131,7 +131,7 @@ static void record_and_publish(struct feed *f, struct snapshot *s)
 		f->have_rec_prev = have_prev;
 		snapshot_free(&f->last_recorded);
 		/* Rates need only counters: keep a copy of the table, not of the conns. */
-		snapshot_copy_table(&f->last_recorded, s);
+		snapshot_share_table(&f->last_recorded, s);
 	}
 	publish(f, s);
 }
@@ -160,13 +160,13 @@ static int model_reindex(struct feed *f)
 	return f->ix ? 0 : -ENOMEM;
 }
 
-static struct ipvs_service *model_find(struct feed *f, const struct ipvs_service *probe)
+/* The model's index of the service with probe's identity, or SIZE_MAX. */
+static size_t model_find(struct feed *f, const struct ipvs_service *probe)
 {
-	const struct ipvs_service *p = rates_index_find(f->ix, probe);
-	return p ? &f->model.services[p - f->model.services] : NULL;
+	return rates_index_find_at(f->ix, probe);
 }
 
-static struct ipvs_service *model_find_key(struct feed *f, const struct ipvs_svc_key *k)
+static size_t model_find_key(struct feed *f, const struct ipvs_svc_key *k)
 {
 	struct ipvs_service probe;
 	memset(&probe, 0, sizeof(probe));
@@ -185,10 +185,14 @@ static struct ipvs_service *model_find_key(struct feed *f, const struct ipvs_svc
 static int model_merge(struct feed *f, struct snapshot *fresh)
 {
 	for (size_t i = 0; i < fresh->n_services; i++) {
-		struct ipvs_service *n = &fresh->services[i];
-		const struct ipvs_service *o = model_find(f, n);
+		size_t at = model_find(f, snapshot_service(fresh, i));
+		const struct ipvs_service *o =
+		    at == SIZE_MAX ? NULL : snapshot_service(&f->model, at);
 		if (!o || o->dests_pending)
 			continue;
+		struct ipvs_service *n = snapshot_service_mut(fresh, i); /* its own: no copy */
+		if (!n)
+			return -ENOMEM;
 		n->dests = ipvs_dests_ref(o->dests);
 		n->n_dests = o->n_dests;
 		n->cap_dests = o->cap_dests;
@@ -196,12 +200,7 @@ static int model_merge(struct feed *f, struct snapshot *fresh)
 		n->dests_pending = false;
 		n->dests_mono = o->dests_mono;
 	}
-	snapshot_clear_services(&f->model);
-	f->model.services = fresh->services;
-	f->model.n_services = fresh->n_services;
-	f->model.cap_services = fresh->cap_services;
-	fresh->services = NULL;
-	fresh->n_services = fresh->cap_services = 0;
+	snapshot_move_services(&f->model, fresh);
 	snapshot_free(fresh);
 	return model_reindex(f);
 }
@@ -226,44 +225,37 @@ static int model_compact(struct feed *f)
 	if (!f->n_removed)
 		return 0;
 	qsort(f->removed, f->n_removed, sizeof(*f->removed), cmp_size);
-	struct snapshot *m = &f->model;
-	size_t out = 0, r = 0;
-	for (size_t i = 0; i < m->n_services; i++) {
-		if (r < f->n_removed && f->removed[r] == i) {
-			while (r < f->n_removed && f->removed[r] == i)
-				r++;
-			ipvs_dests_unref(m->services[i].dests);
-			continue;
-		}
-		m->services[out++] = m->services[i];
-	}
+	if (snapshot_remove_services(&f->model, f->removed, f->n_removed) != 0)
+		return -ENOMEM;
 	/* From the last index down, so that each one is counted against the original order. */
 	for (size_t k = f->n_removed; k-- > 0;)
 		if (k == 0 || f->removed[k] != f->removed[k - 1])
 			sweep_removed(&f->sweep, f->removed[k]);
-	m->n_services = out;
 	f->n_removed = 0;
 	return model_reindex(f);
 }
 
-/* Re-reads one service of the model; a service found gone is noted for model_compact(). */
-static int reread(struct feed *f, struct ipvs_service *svc, bool stats)
+/*
+ * Re-reads service i of the model (its chunk copied first while the dashboard holds the
+ * one published); a service found gone is noted for model_compact().
+ */
+static int reread(struct feed *f, size_t i, bool stats)
 {
-	int err = collector_read_service(f->collector, svc, stats);
+	struct ipvs_service *svc = snapshot_service_mut(&f->model, i);
+	int err = svc ? collector_read_service(f->collector, svc, stats) : -ENOMEM;
 	if (err == -ESRCH)
-		return note_removed(f, (size_t)(svc - f->model.services));
+		return note_removed(f, i);
 	return err;
 }
 
 /*
- * The model for the UI: the same services array (the next refresh that changes the model
- * copies it first, see live_tick), so that a big table is held once between refreshes.
+ * The model for the UI: the same chunks of services (the next refresh copies those it
+ * changes, see reread), so that a big table is held about once between refreshes.
  */
 static int publish_model(struct feed *f)
 {
 	struct snapshot s;
-	snapshot_share_table(&s, &f->model);
-	if (snapshot_copy_extras(&s, &f->model) != 0) {
+	if (snapshot_share_table(&s, &f->model) != 0 || snapshot_copy_extras(&s, &f->model) != 0) {
 		snapshot_free(&s);
 		return -ENOMEM;
 	}
@@ -296,8 +288,8 @@ static int live_first(struct feed *f, double now, bool *done)
 	f->model = s;
 	f->have_model = true;
 	sweep_pass_started(&f->sweep, now);
-	/* The first frame; then the model gets a services array of its own again. */
-	if (model_reindex(f) != 0 || publish_model(f) != 0 || snapshot_own_services(&f->model) != 0)
+	/* The first frame: the model and the dashboard share the table. */
+	if (model_reindex(f) != 0 || publish_model(f) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -314,9 +306,8 @@ static int read_new_services(struct feed *f, double now, double interval)
 	if (q < 64)
 		q = 64;
 	for (size_t i = 0; i < f->model.n_services && q && !err; i++) {
-		struct ipvs_service *svc = &f->model.services[i];
-		if (svc->dests_pending) {
-			err = reread(f, svc, false);
+		if (snapshot_service(&f->model, i)->dests_pending) {
+			err = reread(f, i, false);
 			q--;
 		}
 	}
@@ -327,13 +318,11 @@ static int read_new_services(struct feed *f, double now, double interval)
 static int live_table(struct feed *f, double now, double interval)
 {
 	/*
-	 * The model's services array is the one the dashboard holds: a dump replaces it with
-	 * a new one, anything else changes a copy (snapshot_own_services).
+	 * The model shares its chunks of services with the snapshot the dashboard holds: a
+	 * dump replaces them with new ones, a re-read copies the chunk it changes (reread).
 	 */
 	int err = collector_read_header(f->collector, &f->model);
 	bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
-	if (!err && !dump)
-		err = snapshot_own_services(&f->model);
 	if (dump) {
 		double cpu0 = thread_cpu();
 		struct snapshot fresh;
@@ -362,11 +351,14 @@ static int read_focus(struct feed *f, bool focus_only, double now, double interv
 	pthread_mutex_unlock(&f->lock);
 
 	for (size_t i = 0; i < n_focus && !err; i++) {
-		struct ipvs_service *svc = model_find_key(f, &f->work_focus[i]);
-		if (!svc || (focus_only && svc->dests_mono > now - interval / 2))
+		size_t at = model_find_key(f, &f->work_focus[i]);
+		if (at == SIZE_MAX)
+			continue;
+		const struct ipvs_service *svc = snapshot_service(&f->model, at);
+		if (focus_only && svc->dests_mono > now - interval / 2)
 			continue;
 		/* Stats read since this refresh began came with its service dump. */
-		err = reread(f, svc, !(svc->stats_mono >= now));
+		err = reread(f, at, !(svc->stats_mono >= now));
 	}
 	return err;
 }
@@ -378,10 +370,10 @@ static int read_sweep_share(struct feed *f, double now, double interval)
 	double cpu0 = thread_cpu();
 	size_t q = sweep_quota(&f->sweep, f->model.n_services, now, interval);
 	while (q-- > 0 && f->sweep.cursor < f->model.n_services && !err) {
-		struct ipvs_service *svc = &f->model.services[f->sweep.cursor++];
-		if (svc->dests_mono >= now)
+		size_t at = f->sweep.cursor++;
+		if (snapshot_service(&f->model, at)->dests_mono >= now)
 			continue; /* just read for the focus */
-		err = reread(f, svc, false);
+		err = reread(f, at, false);
 	}
 	sweep_add_cost(&f->sweep, thread_cpu() - cpu0);
 	return err;
@@ -413,9 +405,7 @@ static void live_tick(struct feed *f, bool conns, bool focus_only, double interv
 		 */
 		if (done || (!err && f->model.n_services > f->sweep.whole_max))
 			return;
-	} else if (focus_only) {
-		err = snapshot_own_services(&f->model);
-	} else {
+	} else if (!focus_only) {
 		err = live_table(f, now, interval);
 	}
 	if (!err)

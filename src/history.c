@@ -386,7 +386,7 @@ static void each_row(struct history *h, const struct snapshot *s, row_fn *fn, vo
 {
 	double tot[HS_COUNT] = {0}, v[HS_COUNT];
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *svc = &s->services[i];
+		const struct ipvs_service *svc = snapshot_service(s, i);
 		uint64_t act, inact;
 		service_conn_totals(svc, &act, &inact);
 		rates_of(&svc->stats, v);
@@ -610,7 +610,7 @@ static void shape_commit(struct history *h)
 static void shape_sample(struct history *h, const struct snapshot *s, uint64_t *key_of)
 {
 	for (size_t i = 0; i < s->n_services; i++)
-		shape_service(h, s->time, &s->services[i], key_of != NULL);
+		shape_service(h, s->time, snapshot_service(s, i), key_of != NULL);
 	if (key_of)
 		shape_removed(h, s->time, key_of);
 	shape_commit(h);

@@ -648,7 +648,9 @@ static void *dest_worker(void *arg)
 		size_t i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED);
 		if (i >= w->s->n_services)
 			break;
-		w->err = read_dests(w->nl, w->ch, &w->s->services[i]);
+		/* The table this read is building: its chunks are its own, nothing is copied. */
+		struct ipvs_service *svc = snapshot_service_mut(w->s, i);
+		w->err = svc ? read_dests(w->nl, w->ch, svc) : -ENOMEM;
 		if (w->err) {
 			/* Make the other worker stop too. */
 			__atomic_store_n(w->next, w->s->n_services, __ATOMIC_RELAXED);
@@ -728,12 +730,13 @@ static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
 	int err = request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
 	if (err)
 		return err;
-	/* 20,000 services grew the array to room for 32,768: 2.7 MB unused. */
-	snapshot_trim_services(s);
 	double now = clock_mono();
 	for (size_t i = *first; i < s->n_services; i++) {
-		s->services[i].stats_mono = now;
-		s->services[i].dests_pending = true;
+		struct ipvs_service *svc = snapshot_service_mut(s, i);
+		if (!svc)
+			return -ENOMEM;
+		svc->stats_mono = now;
+		svc->dests_pending = true;
 	}
 	return 0;
 }

@@ -550,7 +550,7 @@ static struct expect expected(const struct ctx *c, size_t vs, const struct kube_
 			      size_t sp)
 {
 	const struct kube_service *svc = &c->k->services[o->service];
-	int af = c->s->services[vs].af;
+	int af = snapshot_service(c->s, vs)->af;
 	bool only_local =
 	    o->kind == KUBE_OWNER_CLUSTER_IP ? svc->internal_local : svc->local_traffic;
 	bool uses_cluster = !svc->internal_local || external(svc);
@@ -603,7 +603,7 @@ static bool find_ep(const struct ctx *c, size_t sp, int af, const struct ipvs_ad
 static bool find_dest(const struct ctx *c, size_t vs, int af, const struct ipvs_addr *addr,
 		      uint16_t port, uint32_t *d)
 {
-	const struct ipvs_service *v = &c->s->services[vs];
+	const struct ipvs_service *v = snapshot_service(c->s, vs);
 	if (v->n_dests > GROUP_SCAN) {
 		struct addr_key key = addr_key((uint32_t)vs, af, addr, port);
 		return ht_find(&c->dest_t, &key, d);
@@ -636,7 +636,7 @@ static void track_drain(struct drains *dn, const struct ipvs_service *v,
 
 static int check_real_servers(struct ctx *c, size_t vs, struct drains *dn)
 {
-	const struct ipvs_service *v = &c->s->services[vs];
+	const struct ipvs_service *v = snapshot_service(c->s, vs);
 	struct kube_join *j = c->j;
 	const struct kube_vs_owner *o = &j->owners[vs];
 	size_t sp = c->sp_base[o->service] + o->port;
@@ -699,7 +699,7 @@ static int check_real_servers(struct ctx *c, size_t vs, struct drains *dn)
 
 static void find_owner(struct ctx *c, size_t vs)
 {
-	const struct ipvs_service *v = &c->s->services[vs];
+	const struct ipvs_service *v = snapshot_service(c->s, vs);
 	const struct kube_state *k = c->k;
 	struct kube_vs_owner *o = &c->j->owners[vs];
 	uint32_t val;
@@ -747,7 +747,7 @@ static int find_unserved(struct ctx *c)
 	if (ht_init(&c->vs_t, sizeof(struct addr_key), s->n_services) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *v = &s->services[i];
+		const struct ipvs_service *v = snapshot_service(s, i);
 		if (v->fwmark)
 			continue;
 		struct addr_key key = addr_key(v->protocol, v->af, &v->addr, v->port);
@@ -795,7 +795,7 @@ static void ctx_free(struct ctx *c)
 /* kube_rs_alloc's count: the real servers of service i of snapshot s. */
 static size_t dests_of(const void *s, size_t i)
 {
-	return ((const struct snapshot *)s)->services[i].n_dests;
+	return snapshot_service(s, i)->n_dests;
 }
 
 /* The result arrays every virtual service has a place in: owners and real server refs. */
@@ -813,8 +813,8 @@ static int alloc_results(struct ctx *c, size_t *n_zero)
 	if (!j->owners)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_services; i++)
-		for (size_t d = 0; d < s->services[i].n_dests; d++)
-			*n_zero += s->services[i].dests[d].weight == 0;
+		for (size_t d = 0; d < snapshot_service(s, i)->n_dests; d++)
+			*n_zero += snapshot_service(s, i)->dests[d].weight == 0;
 	return kube_rs_alloc(&j->rs, &j->rs_base, s->n_services, dests_of, s);
 }
 
@@ -836,13 +836,13 @@ static int find_owners(struct ctx *c)
 	size_t n_big = 0;
 
 	for (size_t i = 0; i < s->n_services; i++)
-		if (s->services[i].n_dests > GROUP_SCAN)
-			n_big += s->services[i].n_dests;
+		if (snapshot_service(s, i)->n_dests > GROUP_SCAN)
+			n_big += snapshot_service(s, i)->n_dests;
 	if (ht_init(&c->dest_t, sizeof(struct addr_key), n_big) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_services; i++) {
 		find_owner(c, i);
-		const struct ipvs_service *v = &s->services[i];
+		const struct ipvs_service *v = snapshot_service(s, i);
 		if (j->owners[i].service < 0) {
 			if (APPEND_INDEX(j->unowned, j->n_unowned, c->cap_unowned, i) < 0)
 				return -ENOMEM;
@@ -906,7 +906,7 @@ static int drain_unowned(struct ctx *c, struct drains *dn)
 	const struct snapshot *s = c->s;
 	struct kube_join *j = c->j;
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *v = &s->services[i];
+		const struct ipvs_service *v = snapshot_service(s, i);
 		if (j->owners[i].service >= 0 || !v->dests_known)
 			continue;
 		for (size_t d = 0; d < v->n_dests; d++) {
@@ -935,7 +935,7 @@ static int join(struct ctx *c, struct kube_drain_tracker *tracker, double now)
 	if ((r = drains_begin(&dn, tracker, n_zero, now)) < 0)
 		goto out;
 	for (size_t i = 0; i < s->n_services; i++) {
-		if (c->j->owners[i].service < 0 || !s->services[i].dests_known)
+		if (c->j->owners[i].service < 0 || !snapshot_service(s, i)->dests_known)
 			continue;
 		if ((r = check_real_servers(c, i, &dn)) < 0)
 			goto out;

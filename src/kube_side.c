@@ -117,7 +117,7 @@ static uint64_t table_digest(const struct snapshot *s)
 {
 	uint64_t h = hash_mix(HASH_FNV1A_INIT, s->n_services);
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *v = &s->services[i];
+		const struct ipvs_service *v = snapshot_service(s, i);
 		h = hash_mix(h, (uint64_t)(uint32_t)v->af << 32 | (uint64_t)v->protocol << 16 |
 				    v->port);
 		h = hash_mix(h, (uint64_t)v->fwmark << 32 | v->flags);

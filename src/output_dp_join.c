@@ -77,7 +77,7 @@ static const char *dv_fe_label(const struct drift_view *dv, uint32_t fe, char *b
 	int af;
 	const struct ipvs_addr *addr;
 	if (dv->plane == DP_IPVS) {
-		const struct ipvs_service *v = &dv->s->services[fe];
+		const struct ipvs_service *v = snapshot_service(dv->s, fe);
 		if (v->fwmark) {
 			snprintf(buf, len, "fwmark %u", v->fwmark);
 			return buf;
@@ -103,7 +103,7 @@ static const char *dv_entry_addr(const struct drift_view *dv, const struct dp_dr
 				 char *buf, size_t len)
 {
 	if (x->ep >= 0 && dv->plane == DP_IPVS) {
-		const struct ipvs_service *v = &dv->s->services[x->fe];
+		const struct ipvs_service *v = snapshot_service(dv->s, x->fe);
 		const struct ipvs_dest *d = &v->dests[x->ep];
 		return ipvs_hostport_str(d->af ? d->af : v->af, &d->addr, d->port, buf, len);
 	}

@@ -131,7 +131,7 @@ static void write_flags(struct jw *w, uint32_t flags)
 static void write_service(struct jw *w, const struct snapshot *s, size_t si,
 			  const struct ipvs_service *psvc, double dt, const struct kube_view *kv)
 {
-	const struct ipvs_service *svc = &s->services[si];
+	const struct ipvs_service *svc = snapshot_service(s, si);
 	char buf[64];
 	jw_open(w, NULL, '{');
 	jw_string(w, "af", af_name(svc->af));
@@ -262,7 +262,8 @@ static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snap
 	struct rates_index *ix = prev ? rates_index_new(prev) : NULL;
 	jw_open(w, "services", '[');
 	for (size_t i = 0; i < s->n_services; i++)
-		write_service(w, s, i, ix ? rates_index_find(ix, &s->services[i]) : NULL, dt, kv);
+		write_service(w, s, i, ix ? rates_index_find(ix, snapshot_service(s, i)) : NULL, dt,
+			      kv);
 	jw_close(w, ']');
 	rates_index_free(ix);
 	jw_close(w, '}');

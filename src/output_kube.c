@@ -183,9 +183,9 @@ static void write_proxy(struct jw *w, const struct kube_view *kv, const struct s
 static const struct ipvs_dest *open_real_server(struct jw *w, const struct snapshot *s, size_t vs,
 						size_t dest)
 {
-	const struct ipvs_dest *d = &s->services[vs].dests[dest];
+	const struct ipvs_dest *d = &snapshot_service(s, vs)->dests[dest];
 	char key[160], rs[96];
-	vs_key(&s->services[vs], key, sizeof(key));
+	vs_key(snapshot_service(s, vs), key, sizeof(key));
 	ipvs_hostport_str(d->af, &d->addr, d->port, rs, sizeof(rs));
 	jw_open(w, NULL, '{');
 	jw_string(w, "virtual_service", key);
@@ -200,7 +200,7 @@ static void write_vs_list(struct jw *w, const char *name, const struct snapshot 
 	char key[160];
 	jw_open(w, name, '[');
 	for (size_t i = 0; i < n; i++) {
-		vs_key(&s->services[idx[i]], key, sizeof(key));
+		vs_key(snapshot_service(s, idx[i]), key, sizeof(key));
 		jw_string(w, NULL, key);
 	}
 	jw_close(w, ']');
@@ -228,7 +228,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 	for (size_t i = 0; i < j->n_missing; i++) {
 		const struct kube_drift_missing *m = &j->missing[i];
 		const struct kube_endpoint *e = &k->slices[m->slice].endpoints[m->endpoint];
-		vs_key(&s->services[m->vs], key, sizeof(key));
+		vs_key(snapshot_service(s, m->vs), key, sizeof(key));
 		ipvs_hostport_str(e->ip.af, &e->ip.addr, m->port, rs, sizeof(rs));
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);
@@ -281,7 +281,7 @@ static void write_drift(struct jw *w, const struct kube_view *kv, const struct s
 
 	jw_open(w, "scheduler_mismatch", '[');
 	for (size_t i = 0; i < j->n_sched; i++) {
-		const struct ipvs_service *svc = &s->services[j->sched[i]];
+		const struct ipvs_service *svc = snapshot_service(s, j->sched[i]);
 		vs_key(svc, key, sizeof(key));
 		jw_open(w, NULL, '{');
 		jw_string(w, "virtual_service", key);

@@ -237,7 +237,7 @@ static const struct kube_vs_owner *owner_of(const struct prom *p, size_t i)
 /* Virtual service i: its identity, scheduler, and its Service when one owns it. */
 static void svc_labels(struct prom *p, size_t i)
 {
-	const struct ipvs_service *svc = &p->s->services[i];
+	const struct ipvs_service *svc = snapshot_service(p->s, i);
 	char a[64];
 	if (svc->fwmark) {
 		label_u64(p, "fwmark", svc->fwmark);
@@ -277,7 +277,7 @@ static bool cache_svc_labels(struct prom *p, size_t i)
  * own, its pod's. */
 static void rs_labels(struct prom *p, size_t i, size_t d, bool cached)
 {
-	const struct ipvs_dest *e = &p->s->services[i].dests[d];
+	const struct ipvs_dest *e = &snapshot_service(p->s, i)->dests[d];
 	char a[64];
 	if (cached) {
 		jw_raw(&p->w, p->cache, p->cache_n);
@@ -419,7 +419,7 @@ static void vs_family(struct prom *p, const struct row_family *f)
 	snprintf(name, sizeof(name), "ipvstop_virtual_service_%s", f->suffix);
 	family(p, name, f->type, f->help);
 	for (size_t i = 0; i < p->s->n_services; i++) {
-		const struct ipvs_service *svc = &p->s->services[i];
+		const struct ipvs_service *svc = snapshot_service(p->s, i);
 		if (f->dests && !svc->dests_known)
 			continue;
 		for (int k = 0; k < (f->dir ? 2 : 1); k++) {
@@ -446,7 +446,7 @@ static void rs_family(struct prom *p, const struct row_family *f)
 	snprintf(name, sizeof(name), "ipvstop_real_server_%s", f->suffix);
 	family(p, name, f->type, f->help);
 	for (size_t i = 0; i < p->s->n_services; i++) {
-		const struct ipvs_service *svc = &p->s->services[i];
+		const struct ipvs_service *svc = snapshot_service(p->s, i);
 		if (!svc->dests_known || !svc->n_dests)
 			continue;
 		bool cached = cache_svc_labels(p, i);
@@ -488,8 +488,8 @@ static int compare_rs(const void *a, const void *b, void *arg)
 {
 	const struct snapshot *s = arg;
 	const struct rs_ref *x = a, *y = b;
-	const struct ipvs_dest *dx = &s->services[x->vs].dests[x->dest];
-	const struct ipvs_dest *dy = &s->services[y->vs].dests[y->dest];
+	const struct ipvs_dest *dx = &snapshot_service(s, x->vs)->dests[x->dest];
+	const struct ipvs_dest *dy = &snapshot_service(s, y->vs)->dests[y->dest];
 	if (dx->active_conns != dy->active_conns)
 		return dx->active_conns > dy->active_conns ? -1 : 1;
 	if (dx->af != dy->af)
@@ -500,8 +500,8 @@ static int compare_rs(const void *a, const void *b, void *arg)
 	if (dx->port != dy->port)
 		return dx->port < dy->port ? -1 : 1;
 	struct ipvs_svc_key kx, ky;
-	ipvs_svc_key_of(&s->services[x->vs], &kx);
-	ipvs_svc_key_of(&s->services[y->vs], &ky);
+	ipvs_svc_key_of(snapshot_service(s, x->vs), &kx);
+	ipvs_svc_key_of(snapshot_service(s, y->vs), &ky);
 	c = memcmp(&kx, &ky, sizeof(kx));
 	return c ? c : (x->vs < y->vs ? -1 : x->vs > y->vs);
 }
@@ -512,8 +512,8 @@ static int choose_real_servers(struct prom *p)
 	const struct snapshot *s = p->s;
 	p->n_rs = 0;
 	for (size_t i = 0; i < s->n_services; i++)
-		if (s->services[i].dests_known)
-			p->n_rs += s->services[i].n_dests;
+		if (snapshot_service(s, i)->dests_known)
+			p->n_rs += snapshot_service(s, i)->n_dests;
 	p->n_kept = p->n_rs;
 	if (!p->max || p->n_rs <= p->max)
 		return 0;
@@ -526,7 +526,7 @@ static int choose_real_servers(struct prom *p)
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *svc = &s->services[i];
+		const struct ipvs_service *svc = snapshot_service(s, i);
 		p->base[i] = n;
 		if (!svc->dests_known)
 			continue;

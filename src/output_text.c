@@ -26,7 +26,7 @@ static void sum(const struct snapshot *s, struct totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *svc = &s->services[i];
+		const struct ipvs_service *svc = snapshot_service(s, i);
 		t->dests += svc->n_dests;
 		t->cps += svc->stats.cps;
 		t->inpps += svc->stats.inpps;
@@ -240,7 +240,7 @@ int output_text(FILE *f, const struct snapshot *s, bool exact, const struct kube
 	const char *w_label = _("w"); /* once, not once a real server */
 
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *svc = &s->services[i];
+		const struct ipvs_service *svc = snapshot_service(s, i);
 		uint64_t act, inact;
 		service_conn_totals(svc, &act, &inact);
 		const char *p = ipvs_proto_name(svc->protocol);

@@ -70,7 +70,7 @@ static bool service_rec_eq(const void *key, const void *rec, size_t rec_size)
 	size_t i;
 	(void)rec_size;
 	memcpy(&i, rec, sizeof(i));
-	return service_same(&k->snap->services[i], k->svc);
+	return service_same(snapshot_service(k->snap, i), k->svc);
 }
 
 struct rates_index *rates_index_new(const struct snapshot *prev)
@@ -84,7 +84,7 @@ struct rates_index *rates_index_new(const struct snapshot *prev)
 	}
 	ix->snap = prev;
 	for (size_t i = 0; i < prev->n_services; i++)
-		hash_index_add(&ix->ix, service_hash(&prev->services[i]), (uint32_t)i, &i);
+		hash_index_add(&ix->ix, service_hash(snapshot_service(prev, i)), (uint32_t)i, &i);
 	return ix;
 }
 
@@ -96,15 +96,21 @@ void rates_index_free(struct rates_index *ix)
 	free(ix);
 }
 
-const struct ipvs_service *rates_index_find(const struct rates_index *ix,
-					    const struct ipvs_service *svc)
+size_t rates_index_find_at(const struct rates_index *ix, const struct ipvs_service *svc)
 {
 	struct rates_key key = {ix->snap, svc};
 	size_t slot, i;
 	if (!hash_index_find(&ix->ix, service_hash(svc), service_rec_eq, &key, &slot))
-		return NULL;
+		return SIZE_MAX;
 	memcpy(&i, hash_index_rec(&ix->ix, slot), sizeof(i));
-	return &ix->snap->services[i];
+	return i;
+}
+
+const struct ipvs_service *rates_index_find(const struct rates_index *ix,
+					    const struct ipvs_service *svc)
+{
+	size_t i = rates_index_find_at(ix, svc);
+	return i == SIZE_MAX ? NULL : snapshot_service(ix->snap, i);
 }
 
 const struct ipvs_dest *rates_find_dest(const struct ipvs_service *prev_svc,
@@ -131,14 +137,14 @@ int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
 	struct rates_index *il = NULL, *ip = NULL;
 	struct snapshot hdr = *last;
 	hdr.n_services = 0; /* the header only */
-	if (snapshot_copy_table(out, &hdr) != 0)
+	if (snapshot_share_table(out, &hdr) != 0)
 		return -ENOMEM;
 	il = rates_index_new(last);
 	ip = prev ? rates_index_new(prev) : NULL;
 	if (!il || (prev && !ip))
 		goto fail;
 	for (size_t i = 0; i < cur->n_services; i++) {
-		const struct ipvs_service *c = &cur->services[i];
+		const struct ipvs_service *c = snapshot_service(cur, i);
 		const struct ipvs_service *l = rates_index_find(il, c);
 		const struct ipvs_service *p = ip ? rates_index_find(ip, c) : NULL;
 		if (!l && !p)

@@ -47,6 +47,8 @@ void rates_index_free(struct rates_index *ix);
 /* The service of the indexed snapshot with svc's identity, or NULL when it is new. */
 const struct ipvs_service *rates_index_find(const struct rates_index *ix,
 					    const struct ipvs_service *svc);
+/* The same, as its index in the indexed snapshot (SIZE_MAX when it is new). */
+size_t rates_index_find_at(const struct rates_index *ix, const struct ipvs_service *svc);
 /* The destination of prev_svc with d's identity (hint: its index in the new service). */
 const struct ipvs_dest *rates_find_dest(const struct ipvs_service *prev_svc,
 					const struct ipvs_dest *d, size_t hint);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "dataplane.h"
 #include "mem.h"
 #include "snapshot.h"
@@ -22,9 +23,9 @@ void ipvs_conn_table_free(struct ipvs_conn_table *t)
 }
 
 /*
- * Destination arrays and service arrays are preceded by a header: the reference count and
- * the capacity (the structs keep cap_dests / cap_services too, for readers; the header is
- * what counts). 16 bytes, so that the entries stay aligned for anything they hold.
+ * Destination arrays are preceded by a header: the reference count and the capacity (the
+ * service keeps cap_dests too, for readers; the header is what counts). 16 bytes, so that the
+ * entries stay aligned for anything they hold.
  */
 struct arr_hdr {
 	unsigned long refs;
@@ -44,20 +45,6 @@ static void *arr_alloc(size_t cap, size_t size)
 	if (!h)
 		return NULL;
 	h->refs = 1;
-	h->cap = cap;
-	return h + 1;
-}
-
-/* Grows an array nobody else holds to cap entries; NULL on ENOMEM (the old one kept). */
-static void *arr_grow(void *arr, size_t cap, size_t size)
-{
-	if (!arr)
-		return arr_alloc(cap, size);
-	if (cap > (SIZE_MAX - sizeof(struct arr_hdr)) / size)
-		return NULL;
-	struct arr_hdr *h = realloc(hdr_of(arr), sizeof(*h) + cap * size);
-	if (!h)
-		return NULL;
 	h->cap = cap;
 	return h + 1;
 }
@@ -103,26 +90,89 @@ void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n)
 	svc->n_dests = svc->cap_dests = n;
 }
 
-/* Drops s's reference to its services (and, with the last, theirs to their destinations). */
-static void services_unref(struct ipvs_service *svcs, size_t n)
+/*
+ * A chunk of a snapshot's table: up to SNAPSHOT_CHUNK services (n in use, each holding a
+ * reference to its destinations) and the number of snapshots that hold the chunk.
+ */
+struct svc_chunk {
+	unsigned long refs;
+	size_t n;
+	struct ipvs_service svc[SNAPSHOT_CHUNK];
+};
+
+static struct svc_chunk *chunk_of(struct ipvs_service *svc0)
 {
-	if (!arr_unref(svcs))
+	return (struct svc_chunk *)((char *)svc0 - offsetof(struct svc_chunk, svc));
+}
+
+static size_t n_chunks(const struct snapshot *s)
+{
+	return (s->n_services + SNAPSHOT_CHUNK - 1) >> SNAPSHOT_CHUNK_SHIFT;
+}
+
+static struct svc_chunk *chunk_new(void)
+{
+	struct svc_chunk *c = malloc(sizeof(*c));
+	if (c) {
+		c->refs = 1;
+		c->n = 0;
+	}
+	return c;
+}
+
+static void chunk_unref(struct svc_chunk *c)
+{
+	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		ipvs_dests_unref(svcs[i].dests);
-	free(hdr_of(svcs));
+	for (size_t i = 0; i < c->n; i++)
+		ipvs_dests_unref(c->svc[i].dests);
+	free(c);
+}
+
+static bool chunk_shared(struct svc_chunk *c)
+{
+	return __atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) > 1;
+}
+
+/* A chunk of its own with c's services, each referencing its destinations; NULL on ENOMEM. */
+static struct svc_chunk *chunk_dup(const struct svc_chunk *c)
+{
+	struct svc_chunk *p = chunk_new();
+	if (!p)
+		return NULL;
+	memcpy(p->svc, c->svc, c->n * sizeof(c->svc[0]));
+	p->n = c->n;
+	for (size_t i = 0; i < p->n; i++)
+		ipvs_dests_ref(p->svc[i].dests);
+	return p;
+}
+
+/* Room for cap chunk pointers in s (they never shrink). 0 or -ENOMEM. */
+static int chunks_reserve(struct snapshot *s, size_t cap)
+{
+	if (cap <= s->cap_chunks)
+		return 0;
+	size_t want = s->cap_chunks ? s->cap_chunks * 2 : 4;
+	if (want < cap)
+		want = cap;
+	if (array_resize(&s->svc_chunks, want, sizeof(*s->svc_chunks)) != 0)
+		return -ENOMEM;
+	s->cap_chunks = want;
+	return 0;
 }
 
 void snapshot_clear_services(struct snapshot *s)
 {
-	services_unref(s->services, s->n_services);
-	s->services = NULL;
-	s->n_services = s->cap_services = 0;
+	for (size_t c = 0, n = n_chunks(s); c < n; c++)
+		chunk_unref(chunk_of(s->svc_chunks[c]));
+	free(s->svc_chunks);
+	s->svc_chunks = NULL;
+	s->n_services = s->cap_chunks = 0;
 }
 
 void snapshot_free(struct snapshot *s)
 {
-	services_unref(s->services, s->n_services);
+	snapshot_clear_services(s);
 	free(s->modules);
 	free(s->sysctls);
 	ipvs_conn_table_free(&s->conns);
@@ -130,24 +180,26 @@ void snapshot_free(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* A copy of n services of their own, each referencing its destinations; NULL on ENOMEM. */
-static struct ipvs_service *services_dup(const struct ipvs_service *src, size_t n)
+struct ipvs_service *snapshot_service_mut(struct snapshot *s, size_t i)
 {
-	struct ipvs_service *p = arr_alloc(n, sizeof(*p));
-	if (!p)
-		return NULL;
-	memcpy(p, src, n * sizeof(*p));
-	for (size_t i = 0; i < n; i++)
-		ipvs_dests_ref(p[i].dests);
-	return p;
+	struct ipvs_service **slot = &s->svc_chunks[i >> SNAPSHOT_CHUNK_SHIFT];
+	struct svc_chunk *c = chunk_of(*slot);
+	if (chunk_shared(c)) {
+		struct svc_chunk *p = chunk_dup(c);
+		if (!p)
+			return NULL;
+		chunk_unref(c); /* not the last: someone else holds it */
+		*slot = p->svc;
+	}
+	return &(*slot)[i & (SNAPSHOT_CHUNK - 1)];
 }
 
 /* dst gets src's header, without services, modules, sysctls or connections. */
 static void copy_header(struct snapshot *dst, const struct snapshot *src)
 {
 	*dst = *src;
-	dst->services = NULL;
-	dst->n_services = dst->cap_services = 0;
+	dst->svc_chunks = NULL;
+	dst->n_services = dst->cap_chunks = 0;
 	dst->modules = NULL;
 	dst->n_modules = 0;
 	dst->sysctls = NULL;
@@ -157,37 +209,62 @@ static void copy_header(struct snapshot *dst, const struct snapshot *src)
 	dst->dp = NULL;
 }
 
-int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src)
+int snapshot_share_table(struct snapshot *dst, const struct snapshot *src)
 {
 	copy_header(dst, src);
-	if (src->n_services == 0)
+	size_t n = n_chunks(src);
+	if (!n)
 		return 0;
-	dst->services = services_dup(src->services, src->n_services);
-	if (!dst->services)
+	if (chunks_reserve(dst, n) != 0)
 		return -ENOMEM;
-	dst->n_services = dst->cap_services = src->n_services;
+	for (size_t c = 0; c < n; c++) {
+		dst->svc_chunks[c] = src->svc_chunks[c];
+		__atomic_add_fetch(&chunk_of(src->svc_chunks[c])->refs, 1, __ATOMIC_RELAXED);
+	}
+	dst->n_services = src->n_services;
 	return 0;
 }
 
-void snapshot_share_table(struct snapshot *dst, const struct snapshot *src)
+void snapshot_move_services(struct snapshot *dst, struct snapshot *src)
 {
-	copy_header(dst, src);
-	arr_ref(src->services);
-	dst->services = src->services;
+	snapshot_clear_services(dst);
+	dst->svc_chunks = src->svc_chunks;
 	dst->n_services = src->n_services;
-	dst->cap_services = src->cap_services;
+	dst->cap_chunks = src->cap_chunks;
+	src->svc_chunks = NULL;
+	src->n_services = src->cap_chunks = 0;
 }
 
-int snapshot_own_services(struct snapshot *s)
+int snapshot_remove_services(struct snapshot *s, const size_t *idx, size_t n)
 {
-	if (!arr_shared(s->services))
+	if (!n)
 		return 0;
-	struct ipvs_service *p = services_dup(s->services, s->n_services);
-	if (!p)
+	/* The chunks from the first removed service on are built anew; the others are kept. */
+	size_t c0 = idx[0] >> SNAPSHOT_CHUNK_SHIFT, old_n = n_chunks(s);
+	struct snapshot t;
+	memset(&t, 0, sizeof(t));
+	if (chunks_reserve(&t, old_n) != 0)
 		return -ENOMEM;
-	services_unref(s->services, s->n_services); /* not the last: someone else holds it */
-	s->services = p;
-	s->cap_services = s->n_services;
+	memcpy(t.svc_chunks, s->svc_chunks, c0 * sizeof(*t.svc_chunks));
+	for (size_t c = 0; c < c0; c++)
+		__atomic_add_fetch(&chunk_of(s->svc_chunks[c])->refs, 1, __ATOMIC_RELAXED);
+	t.n_services = c0 * SNAPSHOT_CHUNK;
+	size_t r = 0;
+	for (size_t i = t.n_services; i < s->n_services; i++) {
+		if (r < n && idx[r] == i) {
+			while (r < n && idx[r] == i)
+				r++;
+			continue;
+		}
+		struct ipvs_service *p = snapshot_add_service(&t);
+		if (!p) {
+			snapshot_clear_services(&t);
+			return -ENOMEM;
+		}
+		*p = *snapshot_service(s, i);
+		ipvs_dests_ref(p->dests);
+	}
+	snapshot_move_services(s, &t);
 	return 0;
 }
 
@@ -254,31 +331,22 @@ bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-void snapshot_trim_services(struct snapshot *s)
-{
-	if (!s->services || arr_shared(s->services) || hdr_of(s->services)->cap <= s->n_services)
-		return;
-	struct ipvs_service *p = arr_grow(s->services, s->n_services ? s->n_services : 1,
-					  sizeof(*p));
-	if (p) { /* else the bigger one is kept: nothing lost */
-		s->services = p;
-		s->cap_services = hdr_of(p)->cap;
-	}
-}
-
 struct ipvs_service *snapshot_add_service(struct snapshot *s)
 {
-	if (snapshot_own_services(s) != 0)
-		return NULL;
-	if (!s->services || s->n_services >= hdr_of(s->services)->cap) {
-		size_t cap = s->services ? hdr_of(s->services)->cap * 2 : 8;
-		struct ipvs_service *p = arr_grow(s->services, cap ? cap : 8, sizeof(*p));
-		if (!p)
+	size_t c = s->n_services >> SNAPSHOT_CHUNK_SHIFT;
+	struct svc_chunk *k;
+	if ((s->n_services & (SNAPSHOT_CHUNK - 1)) == 0) {
+		if (chunks_reserve(s, c + 1) != 0 || !(k = chunk_new()))
 			return NULL;
-		s->services = p;
-		s->cap_services = hdr_of(p)->cap;
+		s->svc_chunks[c] = k->svc;
+	} else {
+		/* Another snapshot may hold this chunk: what it does not see is ours alone. */
+		if (!snapshot_service_mut(s, s->n_services - 1))
+			return NULL;
+		k = chunk_of(s->svc_chunks[c]);
 	}
-	struct ipvs_service *p = &s->services[s->n_services++];
+	struct ipvs_service *p = &k->svc[k->n++];
+	s->n_services++;
 	memset(p, 0, sizeof(*p));
 	return p;
 }
@@ -327,8 +395,8 @@ const struct ipvs_service *snapshot_find_service(const struct snapshot *s,
 						 const struct ipvs_service *a)
 {
 	for (size_t i = 0; i < s->n_services; i++)
-		if (service_same(&s->services[i], a))
-			return &s->services[i];
+		if (service_same(snapshot_service(s, i), a))
+			return snapshot_service(s, i);
 	return NULL;
 }
 

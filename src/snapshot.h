@@ -84,6 +84,10 @@ struct ipvs_service {
 	double stats_mono, dests_mono;
 };
 
+/* Services per chunk of a snapshot's table (32: about 7 KB). */
+#define SNAPSHOT_CHUNK_SHIFT 5
+#define SNAPSHOT_CHUNK ((size_t)1 << SNAPSHOT_CHUNK_SHIFT)
+
 struct ipvs_daemon {
 	char state[8]; /* "master" or "backup" */
 	char mcast_ifn[16];
@@ -165,8 +169,16 @@ struct snapshot {
 	struct ipvs_daemon daemons[2];
 	size_t n_daemons;
 
-	struct ipvs_service *services; /* reference-counted (snapshot_share_table) */
-	size_t n_services, cap_services;
+	/*
+	 * The services, SNAPSHOT_CHUNK to a chunk: read them with snapshot_service(s, i),
+	 * change them with snapshot_service_mut(s, i). Each chunk is reference-counted:
+	 * snapshots that share a table (snapshot_share_table) share its chunks, and a change
+	 * copies only the chunk it falls in. So a live feed's refresh copies the services it
+	 * re-read, not the whole table, while the dashboard holds the last one it published.
+	 * The array of chunk pointers is each snapshot's own.
+	 */
+	struct ipvs_service **svc_chunks;
+	size_t n_services, cap_chunks;
 
 	/*
 	 * The kernel's global counters and estimates (/proc/net/ip_vs_stats), read every
@@ -215,30 +227,43 @@ void ipvs_dests_unref(struct ipvs_dest *d);
 /* Replaces svc's destinations by d (n entries, the reference is taken over). */
 void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n);
 
+/* Service i (< n_services) of s, to read. */
+static inline const struct ipvs_service *snapshot_service(const struct snapshot *s, size_t i)
+{
+	return &s->svc_chunks[i >> SNAPSHOT_CHUNK_SHIFT][i & (SNAPSHOT_CHUNK - 1)];
+}
+
 /*
- * Frees everything the snapshot owns and zeroes it. Its services array is reference-counted
- * too (snapshot_share_table): it goes with the last snapshot holding it.
+ * Service i (< n_services) of s, to change: its chunk is copied first when another
+ * snapshot shares it (the copy references the same destination arrays). NULL on ENOMEM
+ * (s unchanged). The pointer stays valid until s's table changes shape (services added,
+ * removed, cleared) or s is freed.
+ */
+struct ipvs_service *snapshot_service_mut(struct snapshot *s, size_t i);
+
+/*
+ * Frees everything the snapshot owns and zeroes it. The chunks of its table go with the
+ * last snapshot holding them.
  */
 void snapshot_free(struct snapshot *s);
 /* Drops s's services (and what they hold); the rest of s is kept. */
 void snapshot_clear_services(struct snapshot *s);
 /*
- * dst (overwritten) gets src's header and shares its services array: neither may change
- * it until snapshot_own_services() gives it one of its own. No modules, sysctls or
- * connections. A feed publishes its model this way and copies it only when it changes it.
+ * dst (overwritten, not freed) gets src's header and shares its services (their chunks,
+ * each changed apart: snapshot_service_mut), but not modules, sysctls or connections.
+ * A feed publishes its model this way. Returns 0 or -ENOMEM (dst then has no services).
  */
-void snapshot_share_table(struct snapshot *dst, const struct snapshot *src);
-/* Makes s's services array its own (a copy if shared). Returns 0 or -ENOMEM (s unchanged). */
-int snapshot_own_services(struct snapshot *s);
+int snapshot_share_table(struct snapshot *dst, const struct snapshot *src);
+/* dst's services (cleared first) become src's; src is left without services. */
+void snapshot_move_services(struct snapshot *dst, struct snapshot *src);
+/*
+ * Removes the services at the n indices idx (ascending, duplicates allowed) from s,
+ * keeping the order of the rest. Chunks before the first of them stay shared. Returns 0
+ * or -ENOMEM (s unchanged).
+ */
+int snapshot_remove_services(struct snapshot *s, const size_t *idx, size_t n);
 /* Frees a connection table's arrays and zeroes it. */
 void ipvs_conn_table_free(struct ipvs_conn_table *t);
-
-/*
- * Copies src's header and services into dst (overwritten, not freed), sharing their
- * destination arrays, but not modules, sysctls or connections. Returns 0 or -ENOMEM
- * (dst then empty).
- */
-int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
 
 /*
  * Copies src's modules, sysctls and connection table into dst (whose own are overwritten,
@@ -247,9 +272,7 @@ int snapshot_copy_table(struct snapshot *dst, const struct snapshot *src);
  */
 int snapshot_copy_extras(struct snapshot *dst, const struct snapshot *src);
 
-/* Gives back the room s->services has beyond n_services (it grows by doubling). */
-void snapshot_trim_services(struct snapshot *s);
-/* Appends a zeroed service to s->services and returns it, or NULL on ENOMEM. */
+/* Appends a zeroed service to s and returns it, or NULL on ENOMEM. */
 struct ipvs_service *snapshot_add_service(struct snapshot *s);
 /*
  * Appends a zeroed destination to svc->dests and returns it, or NULL on ENOMEM. An array

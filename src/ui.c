@@ -479,7 +479,7 @@ static void update_focus(struct ui *u)
 			break;
 		if (idx == u->svc.sel)
 			continue;
-		ipvs_svc_key_of(&u->cur.services[u->order[idx]], &keys[n++]);
+		ipvs_svc_key_of(snapshot_service(&u->cur, u->order[idx]), &keys[n++]);
 	}
 	if (u->focus_sent && n == u->n_focus_keys &&
 	    (n == 0 || memcmp(keys, u->focus_keys, n * sizeof(keys[0])) == 0))

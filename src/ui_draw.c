@@ -216,7 +216,7 @@ static void draw_services(struct ui *u, const struct box *b)
 	u->svc_rows = rows;
 	for (int r = 0; r < rows && u->svc.top + (size_t)r < u->n_order; r++) {
 		size_t idx = u->svc.top + (size_t)r;
-		const struct ipvs_service *svc = &u->cur.services[u->order[idx]];
+		const struct ipvs_service *svc = snapshot_service(&u->cur, u->order[idx]);
 		char label[96], flags[64], nb[8][24], owner[300], spark[200];
 		uint64_t act, inact;
 		size_t si = u->order[idx];

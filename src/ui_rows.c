@@ -68,7 +68,7 @@ bool ui_rows_match_hostport(const struct ui *u, int af, const struct ipvs_addr *
 
 static bool service_matches(const struct ui *u, size_t idx)
 {
-	const struct ipvs_service *svc = &u->cur.services[idx];
+	const struct ipvs_service *svc = snapshot_service(&u->cur, idx);
 	if (u->drift_only && !kube_text_service_drift(u->kv, idx))
 		return false;
 	if (!u->have_re)
@@ -122,8 +122,8 @@ static int compare_services(const void *pa, const void *pb, void *arg)
 {
 	const struct ui *u = arg;
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	const struct ipvs_service *a = &u->cur.services[ia];
-	const struct ipvs_service *b = &u->cur.services[ib];
+	const struct ipvs_service *a = snapshot_service(&u->cur, ia);
+	const struct ipvs_service *b = snapshot_service(&u->cur, ib);
 	int c = 0;
 	bool numeric = true;
 
@@ -227,7 +227,7 @@ void ui_rows_derive_totals(struct ui *u)
 	}
 	const char *last_sched = NULL;
 	for (size_t i = 0; i < s->n_services; i++) {
-		const struct ipvs_service *svc = &s->services[i];
+		const struct ipvs_service *svc = snapshot_service(s, i);
 		service_conn_totals(svc, &u->sums[i].act, &u->sums[i].inact);
 		u->tot.act += u->sums[i].act;
 		u->tot.inact += u->sums[i].inact;
@@ -269,7 +269,7 @@ const struct ipvs_service *ui_rows_selected(const struct ui *u)
 	/* Another plane's frontends on screen: no virtual service is selected. */
 	if (u->svc.sel >= u->n_order || ui_dp_shown(u))
 		return NULL;
-	return &u->cur.services[u->order[u->svc.sel]];
+	return snapshot_service(&u->cur, u->order[u->svc.sel]);
 }
 
 void ui_rows_remember(struct ui *u)
@@ -293,10 +293,10 @@ static void restore_selection(struct ui *u)
 		return;
 	/* Where it was, most of the time: no walk over the whole list. */
 	if (u->svc.sel < u->n_order &&
-	    service_same(&u->cur.services[u->order[u->svc.sel]], &u->sel_svc))
+	    service_same(snapshot_service(&u->cur, u->order[u->svc.sel]), &u->sel_svc))
 		return;
 	for (size_t i = 0; i < u->n_order; i++)
-		if (service_same(&u->cur.services[u->order[i]], &u->sel_svc)) {
+		if (service_same(snapshot_service(&u->cur, u->order[i]), &u->sel_svc)) {
 			u->svc.sel = i;
 			return;
 		}

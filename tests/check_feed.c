@@ -436,8 +436,9 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 	ck_assert_uint_eq(s.n_services, 600);
 	size_t pending = 0;
 	for (size_t i = 0; i < s.n_services; i++)
-		pending += s.services[i].dests_pending && !s.services[i].dests_known &&
-			   s.services[i].n_dests == 0;
+		pending += snapshot_service(&s, i)->dests_pending &&
+			   !snapshot_service(&s, i)->dests_known &&
+			   snapshot_service(&s, i)->n_dests == 0;
 	ck_assert_uint_eq(pending, 600);
 	/* Kept while the feed goes on: what it reads next must not change it. */
 	struct snapshot first = s;
@@ -477,10 +478,13 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 			 * bound carries SLACK. Every service's stats come with each dump.
 			 */
 			for (size_t i = 0; i < s.n_services; i++) {
-				ck_assert(!s.services[i].dests_pending);
-				ck_assert(s.mono - s.services[i].dests_mono < 1.0 + 0.1 + SLACK);
-				ck_assert(s.mono - s.services[i].stats_mono < 1.0 + 0.1 + SLACK);
-				ck_assert(s.services[i].stats_mono >= fk_pass_start(tick_of(&s)));
+				ck_assert(!snapshot_service(&s, i)->dests_pending);
+				ck_assert(s.mono - snapshot_service(&s, i)->dests_mono <
+					  1.0 + 0.1 + SLACK);
+				ck_assert(s.mono - snapshot_service(&s, i)->stats_mono <
+					  1.0 + 0.1 + SLACK);
+				ck_assert(snapshot_service(&s, i)->stats_mono >=
+					  fk_pass_start(tick_of(&s)));
 			}
 			checked++;
 		}
@@ -489,7 +493,8 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 	ck_assert_uint_ge(checked, 3);
 	pending = 0;
 	for (size_t i = 0; i < first.n_services; i++)
-		pending += first.services[i].dests_pending && first.services[i].n_dests == 0;
+		pending += snapshot_service(&first, i)->dests_pending &&
+			   snapshot_service(&first, i)->n_dests == 0;
 	ck_assert_uint_eq(pending, 600);
 	snapshot_free(&first);
 	/* The focus was read about every refresh (0.1 s), the rest about every pass (1 s). */
@@ -727,7 +732,7 @@ START_TEST(test_new_and_removed_services)
 		if (focus_gone && new_in && other_gone) {
 			size_t n = 0;
 			for (size_t i = 0; i < s.n_services; i++)
-				n += !s.services[i].dests_pending;
+				n += !snapshot_service(&s, i)->dests_pending;
 			ck_assert_uint_le(s.n_services, 599);
 		}
 		snapshot_free(&s);
@@ -750,7 +755,7 @@ START_TEST(test_snapshots_share_unread_rows)
 	ck_assert(next_snap(f, &b, WAIT));
 	size_t shared = 0, read = 0;
 	for (size_t i = 0; i < a.n_services; i++) {
-		const struct ipvs_service *x = &a.services[i];
+		const struct ipvs_service *x = snapshot_service(&a, i);
 		const struct ipvs_service *y = snapshot_find_service(&b, x);
 		ck_assert_ptr_nonnull(y);
 		if (x->dests && x->dests == y->dests)
@@ -763,8 +768,8 @@ START_TEST(test_snapshots_share_unread_rows)
 	/* The UI may keep an older snapshot past the feed's end (valgrind: no leak, no UAF). */
 	feed_stop(f);
 	for (size_t i = 0; i < a.n_services; i++)
-		if (a.services[i].n_dests)
-			ck_assert_int_eq(a.services[i].dests[0].port, 8080);
+		if (snapshot_service(&a, i)->n_dests)
+			ck_assert_int_eq(snapshot_service(&a, i)->dests[0].port, 8080);
 	snapshot_free(&b);
 	snapshot_free(&a);
 }

@@ -47,7 +47,7 @@ static uint64_t svc_key(void)
 {
 	struct snapshot s;
 	table(&s, 0, 0, 0, NULL, "rr");
-	uint64_t k = history_key_service(&s.services[0]);
+	uint64_t k = history_key_service(snapshot_service(&s, 0));
 	snapshot_free(&s);
 	return k;
 }
@@ -56,7 +56,7 @@ static uint64_t dest_key(size_t j)
 {
 	struct snapshot s;
 	table(&s, 0, 0, j + 1, NULL, "rr");
-	uint64_t k = history_key_dest(&s.services[0], &s.services[0].dests[j]);
+	uint64_t k = history_key_dest(snapshot_service(&s, 0), &snapshot_service(&s, 0)->dests[j]);
 	snapshot_free(&s);
 	return k;
 }
@@ -199,7 +199,7 @@ START_TEST(test_markers)
 	push(h, &s);
 	/* .1 to weight 0, .2 gone, .3 new (the table's third address), rr -> wlc. */
 	table(&s, 102, 1, 3, (const int[]){0, 1, 1}, "wlc");
-	struct ipvs_service *svc = &s.services[0];
+	struct ipvs_service *svc = snapshot_service_mut(&s, 0);
 	svc->dests[1] = svc->dests[2];
 	svc->n_dests = 2;
 	push(h, &s);
@@ -294,7 +294,7 @@ START_TEST(test_budget)
 	for (int k = 0; k < 3; k++)
 		ck_assert_int_eq(history_push(h, &s[k], 0), 0);
 	/* Still right: the last service's last real server, three samples. */
-	struct ipvs_service *svc = &s[2].services[19999];
+	struct ipvs_service *svc = snapshot_service_mut(&s[2], 19999);
 	uint64_t key = history_key_dest(svc, &svc->dests[4]);
 	for (int k = 0; k < 3; k++)
 		snapshot_free(&s[k]);

@@ -83,9 +83,9 @@ START_TEST(test_services)
 	ck_assert_uint_eq(s.conn_tab_size, 4096);
 	ck_assert_uint_eq(s.n_services, 10);
 	for (size_t i = 0; i < s.n_services; i++)
-		ck_assert(s.services[i].dests_known);
+		ck_assert(snapshot_service(&s, i)->dests_known);
 
-	const struct ipvs_service *v = &s.services[0];
+	const struct ipvs_service *v = snapshot_service(&s, 0);
 	ck_assert_int_eq(v->af, AF_INET);
 	ck_assert_uint_eq(v->protocol, IPPROTO_TCP);
 	ck_assert_str_eq(addr_str(v->af, &v->addr), "10.0.0.1");
@@ -99,7 +99,7 @@ START_TEST(test_services)
 	check_dest(&v->dests[0], AF_INET, "10.0.1.1", 80, IPVS_FWD_MASQ, 1, 3, 5);
 	check_dest(&v->dests[1], AF_INET, "10.0.1.2", 8080, IPVS_FWD_MASQ, 0, 0, 2);
 
-	v = &s.services[1];
+	v = snapshot_service(&s, 1);
 	ck_assert_uint_eq(v->protocol, IPPROTO_UDP);
 	ck_assert_str_eq(addr_str(v->af, &v->addr), "10.0.0.2");
 	ck_assert_uint_eq(v->port, 53);
@@ -108,7 +108,7 @@ START_TEST(test_services)
 	ck_assert_uint_eq(v->n_dests, 1);
 	check_dest(&v->dests[0], AF_INET, "10.0.1.3", 53, IPVS_FWD_ROUTE, 2, 0, 10);
 
-	v = &s.services[2];
+	v = snapshot_service(&s, 2);
 	ck_assert_uint_eq(v->protocol, IPPROTO_TCP);
 	ck_assert_uint_eq(v->port, 443);
 	ck_assert_str_eq(v->sched, "sh");
@@ -120,7 +120,7 @@ START_TEST(test_services)
 	check_dest(&v->dests[0], AF_INET, "10.0.1.4", 443, IPVS_FWD_TUNNEL, 5, 1, 0);
 	check_dest(&v->dests[1], AF_INET, "10.0.1.5", 443, IPVS_FWD_LOCAL, 1, 0, 0);
 
-	v = &s.services[3];
+	v = snapshot_service(&s, 3);
 	ck_assert_uint_eq(v->protocol, IPPROTO_SCTP);
 	ck_assert_str_eq(addr_str(v->af, &v->addr), "10.0.0.4");
 	ck_assert_uint_eq(v->port, 3868);
@@ -131,7 +131,7 @@ START_TEST(test_services)
 	check_dest(&v->dests[0], AF_INET, "10.0.1.6", 3868, IPVS_FWD_MASQ, 65535, 123456, 7);
 
 	/* IPv6: the kernel prints no "ops" on this branch, so the flag cannot be seen. */
-	v = &s.services[4];
+	v = snapshot_service(&s, 4);
 	ck_assert_int_eq(v->af, AF_INET6);
 	ck_assert_uint_eq(v->protocol, IPPROTO_TCP);
 	ck_assert_str_eq(addr_str(v->af, &v->addr), "2001:db8::1");
@@ -143,7 +143,7 @@ START_TEST(test_services)
 	check_dest(&v->dests[0], AF_INET6, "2001:db8::10", 80, IPVS_FWD_MASQ, 3, 7, 1);
 	check_dest(&v->dests[1], AF_INET, "10.0.1.7", 80, IPVS_FWD_TUNNEL, 1, 0, 0);
 
-	v = &s.services[5];
+	v = snapshot_service(&s, 5);
 	ck_assert_int_eq(v->af, AF_INET6);
 	ck_assert_uint_eq(v->protocol, IPPROTO_UDP);
 	ck_assert_str_eq(addr_str(v->af, &v->addr), "2001:db8::2");
@@ -153,13 +153,13 @@ START_TEST(test_services)
 	ck_assert_int_eq(service_netmask_prefix(v), 64);
 	check_dest(&v->dests[0], AF_INET6, "2001:db8::20", 53, IPVS_FWD_ROUTE, 1, 0, 0);
 
-	v = &s.services[6];
+	v = snapshot_service(&s, 6);
 	ck_assert_str_eq(addr_str(v->af, &v->addr), "10.0.0.5");
 	ck_assert_uint_eq(v->port, 25);
 	ck_assert_str_eq(v->sched, "none");
 	ck_assert_uint_eq(v->n_dests, 0);
 
-	v = &s.services[7];
+	v = snapshot_service(&s, 7);
 	ck_assert_int_eq(v->af, AF_INET);
 	ck_assert_uint_eq(v->fwmark, 1);
 	ck_assert_uint_eq(v->protocol, 0);
@@ -168,7 +168,7 @@ START_TEST(test_services)
 	ck_assert_uint_eq(v->flags, IPVS_SVC_HASHED);
 	check_dest(&v->dests[0], AF_INET, "10.0.1.8", 0, IPVS_FWD_ROUTE, 1, 2, 3);
 
-	v = &s.services[8];
+	v = snapshot_service(&s, 8);
 	ck_assert_uint_eq(v->fwmark, 2);
 	ck_assert_str_eq(v->sched, "mh");
 	ck_assert_uint_eq(v->flags, IPVS_SVC_HASHED | IPVS_SVC_ONEPACKET | IPVS_SVC_PERSISTENT);
@@ -176,7 +176,7 @@ START_TEST(test_services)
 	ck_assert_int_eq(service_netmask_prefix(v), 16);
 
 	/* A fwmark line has no family: the first non-tunnel destination gives it. */
-	v = &s.services[9];
+	v = snapshot_service(&s, 9);
 	ck_assert_uint_eq(v->fwmark, 10);
 	ck_assert_int_eq(v->af, AF_INET6);
 	ck_assert_int_eq(service_netmask_prefix(v), 128);
@@ -232,7 +232,7 @@ START_TEST(test_services_partial)
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(ipvs_proc_read_services(fixture("ip_vs.bad-fwd"), &s), -EINVAL);
 	ck_assert_uint_eq(s.n_services, 3);
-	ck_assert_uint_eq(s.services[2].n_dests, 0);
+	ck_assert_uint_eq(snapshot_service(&s, 2)->n_dests, 0);
 	snapshot_free(&s);
 }
 END_TEST
@@ -245,8 +245,8 @@ START_TEST(test_services_hz)
 	ipvs_proc_set_hz(1000);
 	ck_assert_int_eq(ipvs_proc_read_services(fixture("ip_vs"), &s), 0);
 	ipvs_proc_set_hz(250);
-	ck_assert_uint_eq(s.services[2].timeout, 75);
-	ck_assert_uint_eq(s.services[8].timeout, 900);
+	ck_assert_uint_eq(snapshot_service(&s, 2)->timeout, 75);
+	ck_assert_uint_eq(snapshot_service(&s, 8)->timeout, 900);
 	snapshot_free(&s);
 }
 END_TEST
@@ -624,9 +624,9 @@ START_TEST(test_services_hostile)
 	write_file(tmp_path("s"), buf, (size_t)n);
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(ipvs_proc_read_services(tmp_path("s"), &s), 0);
-	ck_assert_uint_eq(s.services[0].timeout, 0xfffffffeu / 250);
-	ck_assert_int_eq(s.services[0].dests[0].weight, -1);
-	ck_assert_uint_eq(s.services[0].dests[0].active_conns, UINT32_MAX);
+	ck_assert_uint_eq(snapshot_service(&s, 0)->timeout, 0xfffffffeu / 250);
+	ck_assert_int_eq(snapshot_service(&s, 0)->dests[0].weight, -1);
+	ck_assert_uint_eq(snapshot_service(&s, 0)->dests[0].active_conns, UINT32_MAX);
 	snapshot_free(&s);
 	tmp_cleanup("s");
 }

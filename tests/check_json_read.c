@@ -44,7 +44,7 @@ START_TEST(test_json_round_trip)
 	d->persist_conns = 4;
 	d->stats.outbytes = 123456789012ull;
 	/* Replay reads numbers through cJSON's doubles: exact up to 2^53. */
-	s.services[0].stats.conns = (1ull << 53) - 1;
+	snapshot_service_mut(&s, 0)->stats.conns = (1ull << 53) - 1;
 
 	char *a = sample_json(&s, NULL);
 	ck_assert_int_eq(json_read_snapshot(a, &back), 0);
@@ -56,10 +56,10 @@ START_TEST(test_json_round_trip)
 	free(b);
 	snapshot_free(&back);
 	/* Beyond 2^53 a counter comes back clamped, never wrapped to a small number. */
-	s.services[0].stats.conns = UINT64_MAX;
+	snapshot_service_mut(&s, 0)->stats.conns = UINT64_MAX;
 	a = sample_json(&s, NULL);
 	ck_assert_int_eq(json_read_snapshot(a, &back), 0);
-	ck_assert_uint_eq(back.services[0].stats.conns, UINT64_MAX);
+	ck_assert_uint_eq(snapshot_service(&back, 0)->stats.conns, UINT64_MAX);
 	free(a);
 	snapshot_free(&back);
 	snapshot_free(&s);
@@ -88,11 +88,11 @@ START_TEST(test_json_read_out_of_range_numbers)
 	    "\"by_destination\":{\"10.0.1.1:80\":1e300},\"by_state\":{\"UDP\":7.9}}}";
 	ck_assert_int_eq(json_read_snapshot(line, &back), 0);
 	ck_assert_uint_eq(back.n_services, 1);
-	ck_assert_uint_eq(back.services[0].n_dests, 4);
-	ck_assert_int_eq(back.services[0].dests[0].weight, INT32_MAX);
-	ck_assert_int_eq(back.services[0].dests[1].weight, INT32_MIN);
-	ck_assert_int_eq(back.services[0].dests[2].weight, -3);
-	ck_assert_int_eq(back.services[0].dests[3].weight, 0);
+	ck_assert_uint_eq(snapshot_service(&back, 0)->n_dests, 4);
+	ck_assert_int_eq(snapshot_service(&back, 0)->dests[0].weight, INT32_MAX);
+	ck_assert_int_eq(snapshot_service(&back, 0)->dests[1].weight, INT32_MIN);
+	ck_assert_int_eq(snapshot_service(&back, 0)->dests[2].weight, -3);
+	ck_assert_int_eq(snapshot_service(&back, 0)->dests[3].weight, 0);
 	ck_assert_uint_eq(back.conns.total, 0);
 	ck_assert_uint_eq(back.conns.n_by_service, 1);
 	ck_assert_uint_eq(back.conns.by_service[0].count, 0);

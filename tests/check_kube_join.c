@@ -484,13 +484,13 @@ START_TEST(test_drain_tracker)
 	kube_join_free(&j);
 
 	/* Back to weight 1: forgotten; at 0 again later: counted from then. */
-	s.services[0].dests[2].weight = 1;
+	snapshot_service(&s, 0)->dests[2].weight = 1;
 	ck_assert_int_eq(kube_join(&s, &k, &t, 140, &j), 0);
 	ck_assert_int_eq(j.n_drain, 1);
 	ck_assert(j.drain[0].seconds == 40);
 	ck_assert_int_eq(t.n, 1);
 	kube_join_free(&j);
-	s.services[0].dests[2].weight = 0;
+	snapshot_service(&s, 0)->dests[2].weight = 0;
 	ck_assert_int_eq(kube_join(&s, &k, &t, 150, &j), 0);
 	ck_assert_int_eq(j.n_drain, 2);
 	ck_assert(j.drain[0].vs == 0 && j.drain[0].seconds == 0);
@@ -737,15 +737,15 @@ START_TEST(test_scale)
 	for (size_t i = 0; i < n_svc; i++) {
 		ck_assert_int_eq(j.owners[i].service, (int32_t)i);
 		ck_assert_int_eq(j.owners[i].kind, KUBE_OWNER_CLUSTER_IP);
-		for (size_t d = 0; d < s.services[i].n_dests; d++) {
+		for (size_t d = 0; d < snapshot_service(&s, i)->n_dests; d++) {
 			const struct kube_rs_ref *r = kube_join_rs(&j, i, d);
 			if (!r)
 				continue;
 			resolved++;
 			ck_assert_int_eq(r->slice, (int32_t)i);
 			const struct kube_endpoint *e = &k.slices[i].endpoints[r->endpoint];
-			ck_assert(memcmp(e->ip.addr.bytes, s.services[i].dests[d].addr.bytes, 4) ==
-				  0);
+			ck_assert(memcmp(e->ip.addr.bytes,
+					 snapshot_service(&s, i)->dests[d].addr.bytes, 4) == 0);
 		}
 	}
 	ck_assert_int_eq(resolved, n_svc * N_EP - want_missing);

@@ -1224,8 +1224,8 @@ static int op_history(const void *arg, struct digest *d)
 		for (size_t i = 0; i < n; i++)
 			dg(d, "marker %d %016llx\n", (int)m[i].kind, (unsigned long long)m[i].dest);
 		double v[3];
-		size_t got = history_series(h, history_key_service(&s[2].services[3]), HS_CPS, 999,
-					    1005, v, 3);
+		size_t got = history_series(h, history_key_service(snapshot_service(&s[2], 3)),
+					    HS_CPS, 999, 1005, v, 3);
 		dg(d, "series %zu %.1f\n", got, v[2]);
 	}
 	history_free(h);

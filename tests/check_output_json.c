@@ -140,8 +140,8 @@ START_TEST(test_json_computed_rates)
 	sample_fill(&prev);
 	sample_fill(&cur);
 	cur.mono = prev.mono + 2.0;
-	cur.services[0].stats.conns = 10;      /* went down: zeroed, counts from 0 */
-	cur.services[0].dests[0].stats.inpkts += 400;
+	snapshot_service_mut(&cur, 0)->stats.conns = 10; /* went down: zeroed, counts from 0 */
+	snapshot_service(&cur, 0)->dests[0].stats.inpkts += 400;
 	struct ipvs_service *n = sample_add_v4(&cur, "10.0.0.99", 443, IPPROTO_TCP);
 	n->stats.conns = 50;
 

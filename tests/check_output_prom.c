@@ -169,7 +169,7 @@ START_TEST(test_table)
 	char *doc = render(&s, NULL, 0, "worker-1");
 	check_format(doc);
 
-	const struct ipvs_service *sv = &s.services[2];
+	const struct ipvs_service *sv = snapshot_service(&s, 2);
 	const struct ipvs_dest *d0 = &sv->dests[0];
 	const char *vs = "{protocol=\"tcp\",address=\"10.96.120.15\",port=\"80\",scheduler=\"wlc\"";
 	char series[2048];
@@ -193,20 +193,22 @@ START_TEST(test_table)
 	assert_value(doc, SERIES("ipvstop_real_server_packets_total", rs, ",direction=\"out\""),
 		     d0->stats.outpkts);
 	/* UINT64_MAX as the kernel's counter says it (a float to Prometheus, parsed exactly) */
-	assert_value(doc,
-		     "ipvstop_virtual_service_connections_total{protocol=\"udp\",address=\"10.96.0.10\","
-		     "port=\"53\",scheduler=\"wlc\"}",
-		     s.services[0].stats.conns);
-	assert_value(doc,
-		     "ipvstop_real_server_weight{protocol=\"udp\",address=\"10.96.0.10\",port=\"53\","
-		     "scheduler=\"wlc\",real_server=\"10.244.1.5\",real_server_port=\"53\","
-		     "forward=\"tunnel\"}",
-		     (unsigned)s.services[0].dests[0].weight);
+	assert_value(
+	    doc,
+	    "ipvstop_virtual_service_connections_total{protocol=\"udp\",address=\"10.96.0.10\","
+	    "port=\"53\",scheduler=\"wlc\"}",
+	    snapshot_service(&s, 0)->stats.conns);
+	assert_value(
+	    doc,
+	    "ipvstop_real_server_weight{protocol=\"udp\",address=\"10.96.0.10\",port=\"53\","
+	    "scheduler=\"wlc\",real_server=\"10.244.1.5\",real_server_port=\"53\","
+	    "forward=\"tunnel\"}",
+	    (unsigned)snapshot_service(&s, 0)->dests[0].weight);
 	/* the fwmark service: its counters; no real-server figures (they were not read) */
 	assert_value(doc,
 		     "ipvstop_virtual_service_connections_total{fwmark=\"42\",family=\"ipv6\","
 		     "scheduler=\"sh\"}",
-		     s.services[1].stats.conns);
+		     snapshot_service(&s, 1)->stats.conns);
 	ck_assert_ptr_null(find(doc, "ipvstop_virtual_service_active_connections{fwmark"));
 	/* the node */
 	assert_value(doc, "ipvstop_virtual_services", s.n_services);
@@ -341,7 +343,7 @@ static void cluster_close(struct cluster *c)
 /* The labels the table's real server (i, d) should have, from the join and the state. */
 static void expected_rs_labels(const struct cluster *c, size_t i, size_t d, char *buf, size_t len)
 {
-	const struct ipvs_service *v = &c->s.services[i];
+	const struct ipvs_service *v = snapshot_service(&c->s, i);
 	const struct kube_vs_owner *o = &c->j.owners[i];
 	const struct kube_service *ks = &c->k.services[o->service];
 	const struct kube_rs_ref *r = kube_join_rs(&c->j, i, d);
@@ -370,7 +372,7 @@ START_TEST(test_cluster)
 	/* an owned real server: the Service's and the pod's labels */
 	expected_rs_labels(c, 0, 0, labels, sizeof(labels));
 	snprintf(series, sizeof(series), "ipvstop_real_server_active_connections%s", labels);
-	assert_value(doc, series, c->s.services[0].dests[0].active_conns);
+	assert_value(doc, series, snapshot_service(&c->s, 0)->dests[0].active_conns);
 	ck_assert_uint_eq(count(doc, "ipvstop_real_server_active_connections{"), 5);
 	/* the unowned virtual service: no cluster labels */
 	ck_assert_ptr_nonnull(find(doc, "ipvstop_virtual_service_connections_total{protocol=\"tcp\","
@@ -480,7 +482,8 @@ START_TEST(test_hostile)
 	set(&e->pod, "p\xff\xfe/\xe6\x9c\x8d\xe5");
 	set(&e->node, big);
 	free(big);
-	snprintf(c->s.services[0].sched, sizeof(c->s.services[0].sched), "r\"r\\\n");
+	snprintf(snapshot_service_mut(&c->s, 0)->sched,
+		 sizeof(snapshot_service_mut(&c->s, 0)->sched), "r\"r\\\n");
 	char *doc = render(&c->s, &c->kv, 0, "node\"\\\n\xc3\x28");
 	check_format(doc);
 	/* no sample of another name got in */
@@ -607,11 +610,12 @@ START_TEST(test_bound)
 	struct rs_expect all[20];
 	size_t n = 0;
 	for (size_t i = 0; i < s.n_services; i++)
-		for (size_t d = 0; d < s.services[i].n_dests; d++) {
+		for (size_t d = 0; d < snapshot_service(&s, i)->n_dests; d++) {
 			char a[64];
-			all[n].active = s.services[i].dests[d].active_conns;
+			all[n].active = snapshot_service(&s, i)->dests[d].active_conns;
 			snprintf(all[n].line, sizeof(all[n].line), "real_server=\"%s\"",
-				 ipvs_addr_str(AF_INET, &s.services[i].dests[d].addr, a, sizeof(a)));
+				 ipvs_addr_str(AF_INET, &snapshot_service(&s, i)->dests[d].addr, a,
+					       sizeof(a)));
 			n++;
 		}
 	qsort(all, n, sizeof(all[0]), compare_expect);

@@ -30,7 +30,7 @@ START_TEST(test_text_frame)
 	struct snapshot s;
 	sample_fill(&s);
 	/* A counter too long for a column: the header's totals show it whole. */
-	s.services[0].stats.inbps = 1234567890123ull;
+	snapshot_service_mut(&s, 0)->stats.inbps = 1234567890123ull;
 	char *buf = text_of(&s, true);
 	ck_assert_ptr_nonnull(strstr(buf, "IPVS 1.2.1, connection table 4096"));
 	ck_assert_ptr_nonnull(strstr(buf, "Timeouts: tcp 900s, tcp_fin 120s, udp 300s"));

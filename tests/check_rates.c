@@ -70,7 +70,7 @@ START_TEST(test_rates_index)
 	rates_index_free(ix);
 
 	/* Destinations: found by identity even when the order changed. */
-	struct ipvs_service *ps = &prev.services[0];
+	struct ipvs_service *ps = snapshot_service_mut(&prev, 0);
 	sample_add_dest_v4(ps, "192.168.1.1", 80);
 	sample_add_dest_v4(ps, "192.168.1.2", 80);
 	struct ipvs_dest d;
@@ -130,20 +130,20 @@ START_TEST(test_row_rates)
 	row(&s1, 1, 100, 5);
 	row(&s1, 2, 50, 5);
 	ck_assert_int_eq(rates_prev_next(&p1, NULL, &s0, &s1), 0);
-	ck_assert(fabs(cps_of(&s1.services[1], &p1.services[1]) - 10) < 1e-9);
+	ck_assert(fabs(cps_of(snapshot_service(&s1, 1), snapshot_service(&p1, 1)) - 10) < 1e-9);
 
 	s2.mono = 6;
 	row(&s2, 1, 130, 6);
 	/* B not re-read: the same row, shared, as a feed publishes it */
 	struct ipvs_service *b = snapshot_add_service(&s2);
-	*b = s1.services[1];
-	b->dests = ipvs_dests_ref(s1.services[1].dests);
+	*b = (*snapshot_service(&s1, 1));
+	b->dests = ipvs_dests_ref(snapshot_service(&s1, 1)->dests);
 	ck_assert_int_eq(rates_prev_next(&p2, &p1, &s1, &s2), 0);
 	ck_assert_uint_eq(p2.n_services, 2);
-	ck_assert(fabs(cps_of(&s2.services[0], &p2.services[0]) - 30) < 1e-9);
+	ck_assert(fabs(cps_of(snapshot_service(&s2, 0), snapshot_service(&p2, 0)) - 30) < 1e-9);
 	/* B keeps its rate (10/s over its own 4..5), rather than 0 over 5..6 */
-	ck_assert(fabs(cps_of(&s2.services[1], &p2.services[1]) - 10) < 1e-9);
-	ck_assert_ptr_eq(p2.services[1].dests, s0.services[1].dests);
+	ck_assert(fabs(cps_of(snapshot_service(&s2, 1), snapshot_service(&p2, 1)) - 10) < 1e-9);
+	ck_assert_ptr_eq(snapshot_service(&p2, 1)->dests, snapshot_service(&s0, 1)->dests);
 	/* A new service has nothing to compare with. */
 	row(&s2, 3, 5, 6);
 	struct snapshot p3;
@@ -153,7 +153,7 @@ START_TEST(test_row_rates)
 	/* Whoever is freed first, the shared arrays stay right (valgrind). */
 	snapshot_free(&s0);
 	snapshot_free(&p1);
-	ck_assert_uint_eq(p2.services[1].dests[0].stats.conns, 40);
+	ck_assert_uint_eq(snapshot_service(&p2, 1)->dests[0].stats.conns, 40);
 	snapshot_free(&s1);
 	snapshot_free(&p2);
 	snapshot_free(&s2);

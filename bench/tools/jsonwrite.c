@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	}
 	size_t dests = 0;
 	for (size_t i = 0; i < cur.n_services; i++)
-		dests += cur.services[i].n_dests;
+		dests += snapshot_service(&cur, i)->n_dests;
 	struct rusage r0, r1;
 	getrusage(RUSAGE_SELF, &r0);
 	double t0 = now();
