@@ -229,14 +229,12 @@ int collector_read_header(struct collector *c, struct snapshot *s)
 	return read_tail(c, s);
 }
 
-int collector_read_services(struct collector *c, struct snapshot *s)
+int collector_dump_services(struct collector *c,
+			    int (*each)(void *arg, const struct ipvs_service *svc), void *arg)
 {
-	memset(s, 0, sizeof(*s));
-	int err = c->nl ? ipvs_nl_read_services(c->nl, s) : -EINVAL;
-	if (err) {
-		snapshot_free(s);
+	int err = c->nl ? ipvs_nl_dump_services(c->nl, each, arg) : -EINVAL;
+	if (err)
 		collector_drop(c);
-	}
 	return err;
 }
 

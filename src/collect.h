@@ -50,7 +50,8 @@ int collector_read(struct collector *c, struct snapshot *s);
  * _header: re-reads into s (a snapshot of _start's, netlink only) what is not per service:
  *   time, info, timeouts, sync daemons, totals, connections, modules, sysctls. Services
  *   are kept.
- * _services: the service dump into s (zeroed first), destinations pending.
+ * _dump_services: the service dump, handed to each(arg, svc) one service at a time (as
+ *   ipvs_nl_dump_services: stats, no destinations, stats_mono 0).
  * _service: svc's destinations again, and its stats too when stats is set; -ESRCH when
  *   the service is gone.
  * Each returns 0 or -errno; after an error (other than -ESRCH) the socket is closed: start
@@ -58,7 +59,8 @@ int collector_read(struct collector *c, struct snapshot *s);
  */
 int collector_read_start(struct collector *c, struct snapshot *s);
 int collector_read_header(struct collector *c, struct snapshot *s);
-int collector_read_services(struct collector *c, struct snapshot *s);
+int collector_dump_services(struct collector *c,
+			    int (*each)(void *arg, const struct ipvs_service *svc), void *arg);
 int collector_read_service(struct collector *c, struct ipvs_service *svc, bool stats);
 /* Closes the netlink socket (the next read opens a new one). */
 void collector_drop(struct collector *c);

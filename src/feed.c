@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,7 @@ struct feed {
 	 * destination arrays.
 	 */
 	bool have_model;
+	bool trim_due; /* a pass's dump was read: give back what it left (heap_trim) */
 	struct snapshot model;
 	struct rates_index *ix; /* model's services by identity */
 	struct sweep sweep;
@@ -178,33 +182,6 @@ static size_t model_find_key(struct feed *f, const struct ipvs_svc_key *k)
 	return model_find(f, &probe);
 }
 
-/*
- * A new service dump: fresh's services (with their new stats) replace the model's, each
- * keeping the destinations already read for it; services new to the table are pending.
- */
-static int model_merge(struct feed *f, struct snapshot *fresh)
-{
-	for (size_t i = 0; i < fresh->n_services; i++) {
-		size_t at = model_find(f, snapshot_service(fresh, i));
-		const struct ipvs_service *o =
-		    at == SIZE_MAX ? NULL : snapshot_service(&f->model, at);
-		if (!o || o->dests_pending)
-			continue;
-		struct ipvs_service *n = snapshot_service_mut(fresh, i); /* its own: no copy */
-		if (!n)
-			return -ENOMEM;
-		n->dests = ipvs_dests_ref(o->dests);
-		n->n_dests = o->n_dests;
-		n->cap_dests = o->cap_dests;
-		n->dests_known = o->dests_known;
-		n->dests_pending = false;
-		n->dests_mono = o->dests_mono;
-	}
-	snapshot_move_services(&f->model, fresh);
-	snapshot_free(fresh);
-	return model_reindex(f);
-}
-
 static int note_removed(struct feed *f, size_t i)
 {
 	if (array_reserve(&f->removed, f->n_removed, &f->cap_removed, sizeof(*f->removed), 16))
@@ -245,6 +222,84 @@ static int reread(struct feed *f, size_t i, bool stats)
 	int err = svc ? collector_read_service(f->collector, svc, stats) : -ENOMEM;
 	if (err == -ESRCH)
 		return note_removed(f, i);
+	return err;
+}
+
+/* A pass's service dump, merged into the model as it comes (dump_one). */
+struct dump_merge {
+	struct feed *f;
+	bool *seen;		    /* per service of the model: listed by the dump */
+	struct ipvs_service *added; /* services new to the table, in dump order */
+	size_t n_added, cap_added;
+};
+
+/*
+ * One service of the dump: a service of the model takes its stats and settings (its
+ * chunk copied only when they changed: the snapshot's services_mono says they were read),
+ * a new one is kept to be added after the dump.
+ */
+static int dump_one(void *arg, const struct ipvs_service *svc)
+{
+	struct dump_merge *d = arg;
+	struct snapshot *m = &d->f->model;
+	size_t at = model_find(d->f, svc);
+	if (at == SIZE_MAX) {
+		if (array_reserve(&d->added, d->n_added, &d->cap_added, sizeof(*d->added), 64))
+			return -ENOMEM;
+		d->added[d->n_added++] = *svc;
+		return 0;
+	}
+	d->seen[at] = true;
+	const struct ipvs_service *o = snapshot_service(m, at);
+	/* svc as it would be in the model: the destinations are the model's own. */
+	struct ipvs_service n = *svc;
+	n.dests = o->dests;
+	n.n_dests = o->n_dests;
+	n.cap_dests = o->cap_dests;
+	n.dests_known = o->dests_known;
+	n.dests_pending = o->dests_pending;
+	n.dests_mono = o->dests_mono;
+	n.stats_mono = o->stats_mono;
+	if (memcmp(&n, o, sizeof(n)) == 0)
+		return 0;
+	struct ipvs_service *w = snapshot_service_mut(m, at);
+	if (!w)
+		return -ENOMEM;
+	*w = n;
+	return 0;
+}
+
+/*
+ * A new service dump into the model: every service's stats (the time: services_mono),
+ * services gone noted for model_compact(), new ones added with their real servers pending.
+ * On an idle table nothing is copied; each changed service copies its chunk.
+ */
+static int model_dump(struct feed *f)
+{
+	struct snapshot *m = &f->model;
+	struct dump_merge d = {f, calloc(m->n_services ? m->n_services : 1, sizeof(bool)), NULL, 0,
+			       0};
+	int err = d.seen ? collector_dump_services(f->collector, dump_one, &d) : -ENOMEM;
+	double now = clock_mono();
+	for (size_t i = 0; i < m->n_services && !err; i++)
+		if (!d.seen[i])
+			err = note_removed(f, i);
+	for (size_t i = 0; i < d.n_added && !err; i++) {
+		struct ipvs_service *p = snapshot_add_service(m);
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		*p = d.added[i];
+		p->dests_pending = true;
+		p->stats_mono = now;
+	}
+	if (!err)
+		m->services_mono = now;
+	if (!err && d.n_added)
+		err = model_reindex(f);
+	free(d.seen);
+	free(d.added);
 	return err;
 }
 
@@ -314,22 +369,38 @@ static int read_new_services(struct feed *f, double now, double interval)
 	return err;
 }
 
+/*
+ * At the refresh after a pass's service dump, when the dashboard has let go of the chunks
+ * the dump replaced: gives the heap's free pages back to the kernel. glibc gives back only
+ * the top of the heap by itself, so on a table where the dump changed most services the
+ * old chunks (a whole table's worth) would stay resident as holes until the next dump.
+ */
+static void heap_trim(struct feed *f)
+{
+	if (!f->trim_due)
+		return;
+	f->trim_due = false;
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+	trace_mark("feed: heap trimmed");
+#endif
+}
+
 /* The header and totals, and the service dump when a sweep pass is due. 0 or an error. */
 static int live_table(struct feed *f, double now, double interval)
 {
 	/*
-	 * The model shares its chunks of services with the snapshot the dashboard holds: a
-	 * dump replaces them with new ones, a re-read copies the chunk it changes (reread).
+	 * The model shares its chunks of services with the snapshot the dashboard holds: the
+	 * dump and the re-reads copy the chunks of the services they change.
 	 */
+	heap_trim(f);
 	int err = collector_read_header(f->collector, &f->model);
 	bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
 	if (dump) {
 		double cpu0 = thread_cpu();
-		struct snapshot fresh;
-		err = collector_read_services(f->collector, &fresh);
-		trace_mark("feed: pass's service dump, %zu services", fresh.n_services);
-		if (!err)
-			err = model_merge(f, &fresh);
+		err = model_dump(f);
+		f->trim_due = f->model.n_services > f->sweep.whole_max;
+		trace_mark("feed: pass's service dump, %zu services", f->model.n_services);
 		if (!err)
 			sweep_pass_started(&f->sweep, now);
 		if (!err)
@@ -358,7 +429,7 @@ static int read_focus(struct feed *f, bool focus_only, double now, double interv
 		if (focus_only && svc->dests_mono > now - interval / 2)
 			continue;
 		/* Stats read since this refresh began came with its service dump. */
-		err = reread(f, at, !(svc->stats_mono >= now));
+		err = reread(f, at, !(snapshot_stats_mono(&f->model, svc) >= now));
 	}
 	return err;
 }

@@ -763,6 +763,28 @@ int ipvs_nl_read_services(struct ipvs_nl *nl, struct snapshot *s)
 	return err ? err : read_services(nl, s, &first);
 }
 
+struct each_service {
+	int (*each)(void *arg, const struct ipvs_service *svc);
+	void *arg;
+};
+
+static int on_each_service(const struct nlmsghdr *h, void *arg)
+{
+	const struct each_service *e = arg;
+	struct ipvs_service svc;
+	int err = ipvs_parse_service(h, &svc);
+	return err ? err : e->each(e->arg, &svc);
+}
+
+int ipvs_nl_dump_services(struct ipvs_nl *nl,
+			  int (*each)(void *arg, const struct ipvs_service *svc), void *arg)
+{
+	if (!nl)
+		return -EINVAL;
+	struct each_service e = {each, arg};
+	return request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_each_service, &e);
+}
+
 int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc)
 {
 	if (!nl || !svc)

@@ -47,12 +47,17 @@ int ipvs_nl_read(struct ipvs_nl *nl, struct snapshot *s);
  * _header: info, timeouts and sync daemons into s.
  * _services: the header and the service dump (appended to s), every new service with
  *   dests_pending set and no destinations; stats_mono is the time of the dump.
+ * _dump_services: the service dump, one service at a time: each(arg, svc) gets every
+ *   service as parsed (stats, no destinations, stats_mono 0), nothing is kept; a non-zero
+ *   return of each ends the dump and is returned.
  * _service: svc's stats and settings again (one GET_SERVICE; its destinations are kept);
  *   -ESRCH when the service is gone.
  * _dests: svc's destinations again (one GET_DEST dump; the old array is unreferenced).
  */
 int ipvs_nl_read_header(struct ipvs_nl *nl, struct snapshot *s);
 int ipvs_nl_read_services(struct ipvs_nl *nl, struct snapshot *s);
+int ipvs_nl_dump_services(struct ipvs_nl *nl,
+			  int (*each)(void *arg, const struct ipvs_service *svc), void *arg);
 int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc);
 int ipvs_nl_read_dests(struct ipvs_nl *nl, struct ipvs_service *svc);
 

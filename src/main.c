@@ -715,11 +715,12 @@ int main(int argc, char **argv)
 	trace_init();
 #ifdef M_MMAP_THRESHOLD
 	/*
-	 * Big blocks (a big table's services array, copied at every refresh; the history) are
-	 * mapped and given back when freed. glibc's default raises this threshold to the size
-	 * of the last big block freed, after which those copies come from the heap and leave
+	 * Big blocks (the history, a big service's destinations, the rows' order) are mapped
+	 * and given back when freed. glibc's default raises this threshold to the size
+	 * of the last big block freed, after which such blocks come from the heap and leave
 	 * holes that stay resident: 84 bytes a real server more at 20,000 services / 100,000
-	 * real servers in the dashboard (bench/bench.sh --dash-only, doc/performance.md).
+	 * real servers in the dashboard, when the services array was copied at every refresh
+	 * (bench/bench.sh --dash-only, doc/performance.md).
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif

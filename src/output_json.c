@@ -129,7 +129,8 @@ static void write_flags(struct jw *w, uint32_t flags)
 }
 
 static void write_service(struct jw *w, const struct snapshot *s, size_t si,
-			  const struct ipvs_service *psvc, double dt, const struct kube_view *kv)
+			  const struct snapshot *prev, const struct ipvs_service *psvc, double dt,
+			  const struct kube_view *kv)
 {
 	const struct ipvs_service *svc = snapshot_service(s, si);
 	char buf[64];
@@ -154,7 +155,8 @@ static void write_service(struct jw *w, const struct snapshot *s, size_t si,
 	/* Each row over its own interval: a live feed re-reads big tables a part at a time. */
 	double ddt = rates_row_dt(svc->dests_mono, psvc ? psvc->dests_mono : 0, dt);
 	write_computed(w, psvc ? &psvc->stats : NULL, &svc->stats,
-		       rates_row_dt(svc->stats_mono, psvc ? psvc->stats_mono : 0, dt));
+		       rates_row_dt(snapshot_stats_mono(s, svc),
+				    psvc ? snapshot_stats_mono(prev, psvc) : 0, dt));
 	if (kv)
 		output_kube_service_label(w, kv, si);
 	/* An empty list must not be mistaken for "no real servers" when the read failed. */
@@ -262,8 +264,8 @@ static void write_ipvs(struct jw *w, const struct snapshot *s, const struct snap
 	struct rates_index *ix = prev ? rates_index_new(prev) : NULL;
 	jw_open(w, "services", '[');
 	for (size_t i = 0; i < s->n_services; i++)
-		write_service(w, s, i, ix ? rates_index_find(ix, snapshot_service(s, i)) : NULL, dt,
-			      kv);
+		write_service(w, s, i, prev,
+			      ix ? rates_index_find(ix, snapshot_service(s, i)) : NULL, dt, kv);
 	jw_close(w, ']');
 	rates_index_free(ix);
 	jw_close(w, '}');

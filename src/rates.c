@@ -136,7 +136,8 @@ int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
 	int err = -ENOMEM;
 	struct rates_index *il = NULL, *ip = NULL;
 	struct snapshot hdr = *last;
-	hdr.n_services = 0; /* the header only */
+	hdr.n_services = 0;    /* the header only */
+	hdr.services_mono = 0; /* each service carries its own time */
 	if (snapshot_share_table(out, &hdr) != 0)
 		return -ENOMEM;
 	il = rates_index_new(last);
@@ -150,18 +151,25 @@ int rates_prev_next(struct snapshot *out, const struct snapshot *prev,
 		if (!l && !p)
 			continue; /* new: nothing to compare with */
 		const struct ipvs_service *st = l, *ds = l;
-		if (l && c->stats_mono > 0 && l->stats_mono == c->stats_mono && p)
+		const struct snapshot *st_of = last;
+		double c_mono = snapshot_stats_mono(cur, c);
+		if (l && c_mono > 0 && snapshot_stats_mono(last, l) == c_mono && p) {
 			st = p;
+			st_of = prev;
+		}
 		if (l && c->dests_mono > 0 && l->dests_mono == c->dests_mono && p)
 			ds = p;
-		if (!st)
+		if (!st) {
 			st = p;
+			st_of = prev;
+		}
 		if (!ds)
 			ds = p;
 		struct ipvs_service *o = snapshot_add_service(out);
 		if (!o)
 			goto fail;
 		*o = *st;
+		o->stats_mono = snapshot_stats_mono(st_of, st); /* out's own is 0 */
 		o->dests = ipvs_dests_ref(ds->dests);
 		o->n_dests = o->cap_dests = ds->n_dests;
 		o->dests_known = ds->dests_known;

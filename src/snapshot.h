@@ -158,6 +158,12 @@ struct snapshot {
 	 * (the sweep's period, stretched by its CPU budget, sweep.h); 0: read whole.
 	 */
 	double sweep_period;
+	/*
+	 * When a live feed's last service dump read every service's stats (CLOCK_MONOTONIC
+	 * seconds, 0: none): no service's stats are older (snapshot_stats_mono). A dump then
+	 * changes only the services whose stats or settings changed.
+	 */
+	double services_mono;
 
 	bool ipvs_available;
 	char ipvs_error[256]; /* empty when no error */
@@ -231,6 +237,12 @@ void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n);
 static inline const struct ipvs_service *snapshot_service(const struct snapshot *s, size_t i)
 {
 	return &s->svc_chunks[i >> SNAPSHOT_CHUNK_SHIFT][i & (SNAPSHOT_CHUNK - 1)];
+}
+
+/* When the stats of svc (a service of s) were read: its own time or s's last dump. */
+static inline double snapshot_stats_mono(const struct snapshot *s, const struct ipvs_service *svc)
+{
+	return svc->stats_mono > s->services_mono ? svc->stats_mono : s->services_mono;
 }
 
 /*

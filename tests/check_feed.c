@@ -238,12 +238,22 @@ int collector_read_header(struct collector *c, struct snapshot *s)
 	return 0;
 }
 
-int collector_read_services(struct collector *c, struct snapshot *s)
+int collector_dump_services(struct collector *c,
+			    int (*each)(void *arg, const struct ipvs_service *svc), void *arg)
 {
 	(void)c;
-	memset(s, 0, sizeof(*s));
-	fk_head(s);
-	return fk_dump(s);
+	struct snapshot s;
+	memset(&s, 0, sizeof(s));
+	int err = fk_dump(&s);
+	for (size_t i = 0; i < s.n_services && !err; i++) {
+		/* As the kernel's dump: stats and settings, no destinations, no time. */
+		struct ipvs_service v = *snapshot_service(&s, i);
+		v.dests_pending = false;
+		v.stats_mono = 0;
+		err = each(arg, &v);
+	}
+	snapshot_free(&s);
+	return err;
 }
 
 int collector_read_service(struct collector *c, struct ipvs_service *svc, bool stats)
@@ -481,10 +491,9 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 				ck_assert(!snapshot_service(&s, i)->dests_pending);
 				ck_assert(s.mono - snapshot_service(&s, i)->dests_mono <
 					  1.0 + 0.1 + SLACK);
-				ck_assert(s.mono - snapshot_service(&s, i)->stats_mono <
-					  1.0 + 0.1 + SLACK);
-				ck_assert(snapshot_service(&s, i)->stats_mono >=
-					  fk_pass_start(tick_of(&s)));
+				double st = snapshot_stats_mono(&s, snapshot_service(&s, i));
+				ck_assert(s.mono - st < 1.0 + 0.1 + SLACK);
+				ck_assert(st >= fk_pass_start(tick_of(&s)));
 			}
 			checked++;
 		}
@@ -569,7 +578,7 @@ START_TEST(test_focus_change_read_at_once)
 	ck_assert_ptr_nonnull(v);
 	ck_assert(!v->dests_pending);
 	ck_assert(v->dests_mono >= t);
-	ck_assert(v->stats_mono >= t);
+	ck_assert(snapshot_stats_mono(&s, v) >= t);
 	snapshot_free(&s);
 	pthread_mutex_lock(&fk_lock);
 	ck_assert_uint_eq(fk[500].stats_reads, before + 1);
@@ -775,6 +784,65 @@ START_TEST(test_snapshots_share_unread_rows)
 }
 END_TEST
 
+/* Whether a pass's service dump was read in refresh tick. */
+static bool fk_dumped_at(unsigned tick)
+{
+	bool yes = false;
+	pthread_mutex_lock(&fk_lock);
+	for (unsigned i = 0; i < fk_dumps && i < FK_DUMPS; i++)
+		yes |= fk_dump_at[i].tick == tick;
+	pthread_mutex_unlock(&fk_lock);
+	return yes;
+}
+
+/*
+ * A pass's service dump copies the chunks of the services it changed, not the table: on
+ * a table that is otherwise idle, the snapshot the dashboard still holds and the one after
+ * the dump share every chunk but those of the changed service, the focus and the sweep's
+ * share. The dump's time covers every service's stats.
+ */
+START_TEST(test_dump_copies_what_changed)
+{
+	fk_reset(900); /* 29 chunks */
+	struct feed *f = start_feed(0.1, 0.8);
+	skip_first(f);
+	struct snapshot a, b;
+	ck_assert(next_snap(f, &a, WAIT));
+	bool checked = false;
+	for (int round = 0; round < 60 && !checked; round++) {
+		pthread_mutex_lock(&fk_lock);
+		fk[777].svc.stats.conns = 1000u + (unsigned)round; /* seen by the next dump */
+		pthread_mutex_unlock(&fk_lock);
+		ck_assert(next_snap(f, &b, WAIT));
+		if (tick_of(&b) == tick_of(&a) + 1 && fk_dumped_at(tick_of(&b))) {
+			ck_assert_uint_eq(a.n_services, b.n_services);
+			size_t chunks = (b.n_services + SNAPSHOT_CHUNK - 1) / SNAPSHOT_CHUNK,
+			       copied = 0;
+			for (size_t c = 0; c < chunks; c++)
+				copied += snapshot_service(&a, c * SNAPSHOT_CHUNK) !=
+					  snapshot_service(&b, c * SNAPSHOT_CHUNK);
+			/* The sweep's share: 113 services a refresh, 4 to 6 chunks; and service
+			 * 777. */
+			ck_assert_msg(copied >= 1 && copied <= 8, "%zu of %zu chunks copied",
+				      copied, chunks);
+			const struct ipvs_service *v = find_key(&b, 777);
+			ck_assert_ptr_nonnull(v);
+			ck_assert_uint_eq(v->stats.conns, 1000u + (unsigned)round);
+			ck_assert_ptr_ne(v, find_key(&a, 777));
+			double pass = fk_pass_start(tick_of(&b));
+			for (size_t i = 0; i < b.n_services; i++)
+				ck_assert(snapshot_stats_mono(&b, snapshot_service(&b, i)) >= pass);
+			checked = true;
+		}
+		snapshot_free(&a);
+		a = b;
+	}
+	snapshot_free(&a);
+	ck_assert(checked);
+	feed_stop(f);
+}
+END_TEST
+
 /*
  * The budget through the feed: real servers that cost 0.3 ms of CPU each make a pass of
  * 600 services cost 0.18 s, so the next pass takes 9 s instead of the base 0.5 s. A service
@@ -860,6 +928,9 @@ CHECK_MAIN("feed",
 	    {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
 	     test_focus_change_read_at_once, test_first_focus_before_sweep,
 	     test_dataplane_arrival_reads_nothing}},
-	   {"table", 30, {test_new_and_removed_services, test_snapshots_share_unread_rows}},
+	   {"table",
+	    30,
+	    {test_new_and_removed_services, test_snapshots_share_unread_rows,
+	     test_dump_copies_what_changed}},
 	   {"budget", 30, {test_budget_through_feed}},
 	   {"cancel", 30, {test_stop_cancels_read, test_connections_off_cancels_list}})
