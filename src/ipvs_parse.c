@@ -193,9 +193,10 @@ static uint64_t get_uint(const struct attr *a)
 /* Stores v into the field of size bytes at p. */
 static void put_uint(unsigned char *p, size_t size, uint64_t v)
 {
-	uint8_t v8 = (uint8_t)v;
-	uint16_t v16 = (uint16_t)v;
-	uint32_t v32 = (uint32_t)v;
+	/* Clamped, not cut: a STATS64 rate past 2^32 stays the highest (struct ipvs_stats). */
+	uint8_t v8 = v > UINT8_MAX ? UINT8_MAX : (uint8_t)v;
+	uint16_t v16 = v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+	uint32_t v32 = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	memcpy(p, size == 1 ? (const void *)&v8 : size == 2 ? (const void *)&v16
 					      : size == 4 ? (const void *)&v32 : (const void *)&v,
 	       size);

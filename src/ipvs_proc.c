@@ -685,9 +685,9 @@ int ipvs_proc_read_stats(const char *path, struct ipvs_stats *total)
 	total->outpkts = v[0][2];
 	total->inbytes = v[0][3];
 	total->outbytes = v[0][4];
-	total->cps = v[1][0];
-	total->inpps = v[1][1];
-	total->outpps = v[1][2];
+	total->cps = ipvs_rate32(v[1][0]);
+	total->inpps = ipvs_rate32(v[1][1]);
+	total->outpps = ipvs_rate32(v[1][2]);
 	total->inbps = v[1][3];
 	total->outbps = v[1][4];
 	return 0;

@@ -81,9 +81,9 @@ static void stats(const cJSON *o, struct ipvs_stats *st)
 	st->outpkts = num(c, "outpkts");
 	st->inbytes = num(c, "inbytes");
 	st->outbytes = num(c, "outbytes");
-	st->cps = num(r, "cps");
-	st->inpps = num(r, "inpps");
-	st->outpps = num(r, "outpps");
+	st->cps = ipvs_rate32(num(r, "cps"));
+	st->inpps = ipvs_rate32(num(r, "inpps"));
+	st->outpps = ipvs_rate32(num(r, "outpps"));
 	st->inbps = num(r, "inbps");
 	st->outbps = num(r, "outbps");
 }

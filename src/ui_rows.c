@@ -106,16 +106,20 @@ static int cmp_u64(uint64_t a, uint64_t b)
 /* The rate a rate key (SORT_CPS .. SORT_OUTBPS) sorts by. */
 static uint64_t sort_rate(const struct ipvs_stats *st, enum sort_key key)
 {
-	static const size_t at[] = {
-		[SORT_CPS] = offsetof(struct ipvs_stats, cps),
-		[SORT_INPPS] = offsetof(struct ipvs_stats, inpps),
-		[SORT_OUTPPS] = offsetof(struct ipvs_stats, outpps),
-		[SORT_INBPS] = offsetof(struct ipvs_stats, inbps),
-		[SORT_OUTBPS] = offsetof(struct ipvs_stats, outbps),
-	};
-	uint64_t v;
-	memcpy(&v, (const char *)st + at[key], sizeof(v));
-	return v;
+	switch (key) {
+	case SORT_CPS:
+		return st->cps;
+	case SORT_INPPS:
+		return st->inpps;
+	case SORT_OUTPPS:
+		return st->outpps;
+	case SORT_INBPS:
+		return st->inbps;
+	case SORT_OUTBPS:
+		return st->outbps;
+	default:
+		return 0;
+	}
 }
 
 static int compare_services(const void *pa, const void *pb, void *arg)

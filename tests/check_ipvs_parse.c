@@ -83,23 +83,28 @@ static struct ipvs_stats stats_cut(const struct ipvs_stats *v)
  * strict-alignment machines (STATS_PAD below).
  */
 #define STATS_PAD ((size_t)-1)
+#define STATS_FIELD(f) offsetof(struct ipvs_stats, f), sizeof(((struct ipvs_stats *)0)->f)
 static const struct {
 	int attr;
-	size_t off; /* in struct ipvs_stats, or STATS_PAD */
-	bool u64;   /* in STATS too */
+	size_t off;  /* in struct ipvs_stats, or STATS_PAD */
+	size_t size; /* of the field there */
+	bool u64;    /* in STATS too */
 } stats_attrs[] = {
-	{IPVS_STATS_ATTR_CONNS, offsetof(struct ipvs_stats, conns), false},
-	{IPVS_STATS_ATTR_INPKTS, offsetof(struct ipvs_stats, inpkts), false},
-	{IPVS_STATS_ATTR_OUTPKTS, offsetof(struct ipvs_stats, outpkts), false},
-	{IPVS_STATS_ATTR_PAD, STATS_PAD, false},
-	{IPVS_STATS_ATTR_INBYTES, offsetof(struct ipvs_stats, inbytes), true},
-	{IPVS_STATS_ATTR_OUTBYTES, offsetof(struct ipvs_stats, outbytes), true},
-	{IPVS_STATS_ATTR_CPS, offsetof(struct ipvs_stats, cps), false},
-	{IPVS_STATS_ATTR_INPPS, offsetof(struct ipvs_stats, inpps), false},
-	{IPVS_STATS_ATTR_OUTPPS, offsetof(struct ipvs_stats, outpps), false},
-	{IPVS_STATS_ATTR_INBPS, offsetof(struct ipvs_stats, inbps), false},
-	{IPVS_STATS_ATTR_OUTBPS, offsetof(struct ipvs_stats, outbps), false},
+    {IPVS_STATS_ATTR_CONNS, STATS_FIELD(conns), false},
+    {IPVS_STATS_ATTR_INPKTS, STATS_FIELD(inpkts), false},
+    {IPVS_STATS_ATTR_OUTPKTS, STATS_FIELD(outpkts), false},
+    {IPVS_STATS_ATTR_PAD, STATS_PAD, 0, false},
+    {IPVS_STATS_ATTR_INBYTES, STATS_FIELD(inbytes), true},
+    {IPVS_STATS_ATTR_OUTBYTES, STATS_FIELD(outbytes), true},
+    {IPVS_STATS_ATTR_CPS, STATS_FIELD(cps), false},
+    {IPVS_STATS_ATTR_INPPS, STATS_FIELD(inpps), false},
+    {IPVS_STATS_ATTR_OUTPPS, STATS_FIELD(outpps), false},
+    {IPVS_STATS_ATTR_INBPS, STATS_FIELD(inbps), false},
+    {IPVS_STATS_ATTR_OUTBPS, STATS_FIELD(outbps), false},
 };
+
+/* Non-zero: the CPS that STATS64 carries instead of v's (a kernel's value past 32 bits). */
+static uint64_t cps64_sent;
 
 static void put_stats(struct nl_msg *m, int type, bool is64, const struct ipvs_stats *v)
 {
@@ -111,7 +116,16 @@ static void put_stats(struct nl_msg *m, int type, bool is64, const struct ipvs_s
 		if (stats_attrs[i].off == STATS_PAD) {
 			rc = nla_put(m, attr, 0, NULL);
 		} else {
-			memcpy(&x, (const char *)v + stats_attrs[i].off, sizeof(x));
+			const char *at = (const char *)v + stats_attrs[i].off;
+			uint32_t x32;
+			if (stats_attrs[i].size == sizeof(x32)) {
+				memcpy(&x32, at, sizeof(x32));
+				x = x32;
+			} else {
+				memcpy(&x, at, sizeof(x));
+			}
+			if (is64 && attr == IPVS_STATS_ATTR_CPS && cps64_sent)
+				x = cps64_sent;
 			rc = is64 || stats_attrs[i].u64 ? nla_put_u64(m, attr, x)
 							 : nla_put_u32(m, attr, (uint32_t)x);
 		}
@@ -357,6 +371,19 @@ START_TEST(test_service_tcp4_stats64)
 	ck_assert_ptr_null(s.dests);
 	ck_assert_uint_eq(s.n_dests, 0);
 	ck_assert(!s.dests_known);
+}
+END_TEST
+
+/* A rate estimate past 32 bits (struct ipvs_stats keeps 32) is clamped, not cut. */
+START_TEST(test_service_rate_clamped)
+{
+	struct ipvs_service s;
+	cps64_sent = 0x100000005ULL; /* cut to 32 bits: 5 */
+	int rc = parse_svc(service_msg(&tcp4), &s);
+	cps64_sent = 0;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(s.stats.cps, UINT32_MAX);
+	ck_assert_uint_eq(s.stats.conns, big_stats.conns); /* the counters stay whole */
 }
 END_TEST
 
@@ -1372,10 +1399,10 @@ END_TEST
 CHECK_MAIN("ipvs_parse",
 	   {"services",
 	    0,
-	    {test_service_tcp4_stats64, test_service_udp6, test_service_sctp, test_service_fwmark,
-	     test_service_persistent_netmask, test_service_sh_flags, test_service_pe_name,
-	     test_service_stats_only, test_service_addr_4_bytes,
-	     test_service_unknown_attrs_ignored}},
+	    {test_service_tcp4_stats64, test_service_rate_clamped, test_service_udp6,
+	     test_service_sctp, test_service_fwmark, test_service_persistent_netmask,
+	     test_service_sh_flags, test_service_pe_name, test_service_stats_only,
+	     test_service_addr_4_bytes, test_service_unknown_attrs_ignored}},
 	   {"destinations",
 	    0,
 	    {test_dest_values, test_dest_every_fwd_method, test_dest_mixed_family,
