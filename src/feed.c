@@ -253,12 +253,7 @@ static int dump_one(void *arg, const struct ipvs_service *svc)
 	const struct ipvs_service *o = snapshot_service(m, at);
 	/* svc as it would be in the model: the destinations are the model's own. */
 	struct ipvs_service n = *svc;
-	n.dests = o->dests;
-	n.n_dests = o->n_dests;
-	n.cap_dests = o->cap_dests;
-	n.dests_known = o->dests_known;
-	n.dests_pending = o->dests_pending;
-	n.dests_mono = o->dests_mono;
+	service_keep_dests(&n, o);
 	n.stats_mono = o->stats_mono;
 	if (memcmp(&n, o, sizeof(n)) == 0)
 		return 0;

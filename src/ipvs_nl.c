@@ -505,28 +505,22 @@ static int exchange_dump(struct chan *ch, struct nl_msg *req, struct reply *r)
 	return err;
 }
 
-/* A dump through exchange_dump(), its errors as request() gives them. */
-static int request_dump(struct chan *ch, struct nl_msg *req, reply_fn fn, void *arg)
+/* ex (exchange or exchange_dump) for callers that do not tell the kernel's errors from theirs. */
+static int request_by(int (*ex)(struct chan *, struct nl_msg *, struct reply *), struct chan *ch,
+		      struct nl_msg *req, reply_fn fn, void *arg)
 {
 	if (!req)
 		return -ENOMEM;
 	struct reply r = {.fn = fn, .arg = arg};
-	int err = exchange_dump(ch, req, &r);
+	int err = ex(ch, req, &r);
 	if (err)
 		return err;
 	return r.kernel_err ? r.kernel_err : r.fn_err;
 }
 
-/* exchange() for callers that do not tell the kernel's errors from their own. */
 static int request(struct chan *ch, struct nl_msg *req, reply_fn fn, void *arg)
 {
-	if (!req)
-		return -ENOMEM;
-	struct reply r = {.fn = fn, .arg = arg};
-	int err = exchange(ch, req, &r);
-	if (err)
-		return err;
-	return r.kernel_err ? r.kernel_err : r.fn_err;
+	return request_by(exchange, ch, req, fn, arg);
 }
 
 /* ---- socket ---- */
@@ -722,12 +716,7 @@ static int on_one_service(const struct nlmsghdr *h, void *arg)
 		return err;
 	if (!service_same(&got, svc))
 		return -EPROTO;
-	got.dests = svc->dests;
-	got.n_dests = svc->n_dests;
-	got.cap_dests = svc->cap_dests;
-	got.dests_known = svc->dests_known;
-	got.dests_pending = svc->dests_pending;
-	got.dests_mono = svc->dests_mono;
+	service_keep_dests(&got, svc);
 	*svc = got;
 	return 0;
 }
@@ -879,8 +868,8 @@ int ipvs_nl_read_header(struct ipvs_nl *nl, struct snapshot *s)
 static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
 {
 	*first = s->n_services;
-	int err =
-	    request_dump(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
+	int err = request_by(exchange_dump, &nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true),
+			     on_service, s);
 	if (err)
 		return err;
 	double now = clock_mono();
@@ -935,8 +924,8 @@ int ipvs_nl_dump_services(struct ipvs_nl *nl,
 	if (!nl)
 		return -EINVAL;
 	struct each_service e = {each, arg};
-	return request_dump(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_each_service,
-			    &e);
+	return request_by(exchange_dump, &nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true),
+			  on_each_service, &e);
 }
 
 int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc)

@@ -83,6 +83,16 @@ void ipvs_dests_unref(struct ipvs_dest *d)
 		free(hdr_of(d));
 }
 
+void service_keep_dests(struct ipvs_service *got, const struct ipvs_service *from)
+{
+	got->dests = from->dests;
+	got->n_dests = from->n_dests;
+	got->cap_dests = from->cap_dests;
+	got->dests_known = from->dests_known;
+	got->dests_pending = from->dests_pending;
+	got->dests_mono = from->dests_mono;
+}
+
 void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n)
 {
 	ipvs_dests_unref(svc->dests);

@@ -242,6 +242,11 @@ bool ipvs_svc_key_eq(const struct ipvs_svc_key *a, const struct ipvs_svc_key *b)
 struct ipvs_dest *ipvs_dests_alloc(size_t cap);
 struct ipvs_dest *ipvs_dests_ref(struct ipvs_dest *d);
 void ipvs_dests_unref(struct ipvs_dest *d);
+/*
+ * A new reading of a service's stats and settings (got) takes what of from is not read
+ * with them: its destinations (the same array, no reference taken) and their state.
+ */
+void service_keep_dests(struct ipvs_service *got, const struct ipvs_service *from);
 /* Replaces svc's destinations by d (n entries, the reference is taken over). */
 void service_set_dests(struct ipvs_service *svc, struct ipvs_dest *d, size_t n);
 
