@@ -302,60 +302,6 @@ static bool terminal(const struct nlmsghdr *h, struct reply *r)
 }
 
 /*
- * One datagram from the kernel into buf (len bytes): its size, 0 for one that is not the
- * kernel's (to be skipped), or -errno (-EAGAIN: SO_RCVTIMEO).
- */
-static ssize_t recv_kernel(struct chan *ch, int fd, unsigned char *buf, size_t len)
-{
-	for (;;) {
-		struct sockaddr_nl peer;
-		struct iovec iov = {.iov_base = buf, .iov_len = len};
-		struct msghdr mh = {
-			.msg_name = &peer,
-			.msg_namelen = sizeof(peer),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-		};
-		ssize_t got = recvmsg(fd, &mh, 0);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-		}
-		if (got == 0)
-			return -ENODATA;
-		ch->datagrams++;
-		ch->bytes += (unsigned long long)got;
-		/* The kernel never makes a datagram larger than the buffer we offer. */
-		if (mh.msg_flags & MSG_TRUNC)
-			return -EMSGSIZE;
-		if (mh.msg_namelen < sizeof(peer) || peer.nl_pid != 0) /* only the kernel */
-			return 0;
-		return got;
-	}
-}
-
-/*
- * The replies to request seq from port in a datagram of len bytes, each handed to r->fn
- * when hand (until it fails). True when the terminal one was among them (its error in r).
- */
-static bool replies(const unsigned char *buf, int len, uint32_t seq, uint32_t port, struct reply *r,
-		    bool hand)
-{
-	for (const struct nlmsghdr *h = (const void *)buf; nlmsg_ok(h, len);
-	     h = nlmsg_next((struct nlmsghdr *)h, &len)) {
-		if (h->nlmsg_seq != seq || h->nlmsg_pid != port)
-			continue;
-		if (terminal(h, r))
-			return true;
-		if (!hand || h->nlmsg_type == NLMSG_NOOP || r->fn_err || !r->fn)
-			continue;
-		r->fn_err = r->fn(h, r->arg);
-	}
-	return false;
-}
-
-/*
  * Sends req (consumed) and reads until its terminal message, handing each reply to r->fn.
  * Replies are matched on sequence number and port, so that what is left of an earlier
  * request (one that failed half way) is dropped instead of being taken for an answer.
@@ -377,150 +323,58 @@ static int exchange(struct chan *ch, struct nl_msg *req, struct reply *r)
 		/* Between datagrams: a 50,000-service dump is thousands of them. */
 		if (cancel_is_set(ch->cancel, CANCEL_ALL))
 			return -ECANCELED;
-		ssize_t got = recv_kernel(ch, fd, ch->buf, ch->len);
-		if (got < 0)
-			return (int)got;
-		if (got > 0 && replies(ch->buf, (int)got, seq, port, r, true))
+		struct sockaddr_nl peer;
+		struct iovec iov = {.iov_base = ch->buf, .iov_len = ch->len};
+		struct msghdr mh = {
+			.msg_name = &peer,
+			.msg_namelen = sizeof(peer),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+		ssize_t got = recvmsg(fd, &mh, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno; /* EAGAIN: SO_RCVTIMEO */
+		}
+		if (got == 0)
+			return -ENODATA;
+		ch->datagrams++;
+		ch->bytes += (unsigned long long)got;
+		/* The kernel never makes a datagram larger than the buffer we offer. */
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		if (mh.msg_namelen < sizeof(peer) || peer.nl_pid != 0) /* only the kernel */
+			continue;
+		bool done = false;
+		int left = (int)got;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)(void *)ch->buf; nlmsg_ok(h, left);
+		     h = nlmsg_next(h, &left)) {
+			if (h->nlmsg_seq != seq || h->nlmsg_pid != port)
+				continue;
+			if (terminal(h, r)) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_NOOP || r->fn_err || !r->fn)
+				continue;
+			r->fn_err = r->fn(h, r->arg);
+		}
+		if (done)
 			return 0;
 	}
 }
 
-/*
- * A big dump read by two threads: this one receives datagrams (the kernel builds each
- * inside our recvmsg) while a parser hands the ones before to r->fn. On two CPUs the
- * kernel's work and ours overlap instead of taking turns: at 20,000 services ipvstop's
- * parsing added about half of the kernel's own time to the dump under emulation
- * (doc/performance.md). PIPE_SLOTS datagrams wait at most; their buffers live for the dump.
- */
-#define PIPE_SLOTS 4
-
-struct pipe {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned char *buf[PIPE_SLOTS];
-	int len[PIPE_SLOTS];
-	unsigned filled, parsed; /* datagrams so far: slot = count % PIPE_SLOTS */
-	bool end;		 /* nothing more will be filled */
-	struct reply r;		 /* the parser's: fn, arg and fn_err */
-	uint32_t seq, port;
-};
-
-static void *pipe_parser(void *arg)
-{
-	struct pipe *p = arg;
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (p->parsed == p->filled && !p->end)
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (p->parsed == p->filled)
-			break;
-		unsigned slot = p->parsed % PIPE_SLOTS;
-		pthread_mutex_unlock(&p->lock);
-		replies(p->buf[slot], p->len[slot], p->seq, p->port, &p->r, true);
-		pthread_mutex_lock(&p->lock);
-		p->parsed++;
-		pthread_cond_broadcast(&p->cond);
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
-}
-
-/*
- * exchange() for a dump that may be big: the first datagram is read and handled here; only
- * when the dump goes on (and there is a second CPU) does a parser thread take the rest.
- */
-static int exchange_dump(struct chan *ch, struct nl_msg *req, struct reply *r)
-{
-	struct pipe p;
-	memset(&p, 0, sizeof(p));
-	bool can = usable_cpus() > 1;
-	for (unsigned i = 0; i < PIPE_SLOTS && can; i++)
-		can = (p.buf[i] = malloc(ch->len)) != NULL;
-	if (!can) {
-		for (unsigned i = 0; i < PIPE_SLOTS; i++)
-			free(p.buf[i]);
-		return exchange(ch, req, r);
-	}
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.cond, NULL);
-	r->fn_err = r->kernel_err = 0;
-	p.r = (struct reply){.fn = r->fn, .arg = r->arg};
-	int n = nl_send_auto(ch->sk, req);
-	p.seq = nlmsg_hdr(req)->nlmsg_seq;
-	nlmsg_free(req);
-	p.port = nl_socket_get_local_port(ch->sk);
-	int fd = nl_socket_get_fd(ch->sk);
-	pthread_t parser;
-	bool started = false, tried = false, done = false;
-	int err = n < 0 ? nl_to_errno(n) : 0;
-
-	while (!err && !done) {
-		/* Between datagrams: a 50,000-service dump is thousands of them. */
-		if (cancel_is_set(ch->cancel, CANCEL_ALL)) {
-			err = -ECANCELED;
-			break;
-		}
-		unsigned slot = 0;
-		if (started) {
-			pthread_mutex_lock(&p.lock);
-			while (p.filled - p.parsed == PIPE_SLOTS)
-				pthread_cond_wait(&p.cond, &p.lock);
-			slot = p.filled % PIPE_SLOTS;
-			pthread_mutex_unlock(&p.lock);
-		}
-		ssize_t got = recv_kernel(ch, fd, p.buf[slot], ch->len);
-		if (got <= 0) {
-			err = (int)got; /* 0: not the kernel's, skipped */
-			continue;
-		}
-		/* Looked through here for the terminal message only: the parser hands them on. */
-		done = replies(p.buf[slot], (int)got, p.seq, p.port, r, false);
-		if (!started) {
-			replies(p.buf[slot], (int)got, p.seq, p.port, &p.r, true);
-			/* More to come: a thread parses from the next datagram on. */
-			if (!done && !tried) {
-				tried = true;
-				started = pthread_create(&parser, NULL, pipe_parser, &p) == 0;
-			}
-			continue;
-		}
-		pthread_mutex_lock(&p.lock);
-		p.len[slot] = (int)got;
-		p.filled++;
-		pthread_cond_broadcast(&p.cond);
-		pthread_mutex_unlock(&p.lock);
-	}
-	if (started) {
-		pthread_mutex_lock(&p.lock);
-		p.end = true;
-		pthread_cond_broadcast(&p.cond);
-		pthread_mutex_unlock(&p.lock);
-		pthread_join(parser, NULL);
-	}
-	pthread_cond_destroy(&p.cond);
-	pthread_mutex_destroy(&p.lock);
-	for (unsigned i = 0; i < PIPE_SLOTS; i++)
-		free(p.buf[i]);
-	r->fn_err = p.r.fn_err;
-	return err;
-}
-
-/* ex (exchange or exchange_dump) for callers that do not tell the kernel's errors from theirs. */
-static int request_by(int (*ex)(struct chan *, struct nl_msg *, struct reply *), struct chan *ch,
-		      struct nl_msg *req, reply_fn fn, void *arg)
+/* exchange() for callers that do not tell the kernel's errors from their own. */
+static int request(struct chan *ch, struct nl_msg *req, reply_fn fn, void *arg)
 {
 	if (!req)
 		return -ENOMEM;
 	struct reply r = {.fn = fn, .arg = arg};
-	int err = ex(ch, req, &r);
+	int err = exchange(ch, req, &r);
 	if (err)
 		return err;
 	return r.kernel_err ? r.kernel_err : r.fn_err;
-}
-
-static int request(struct chan *ch, struct nl_msg *req, reply_fn fn, void *arg)
-{
-	return request_by(exchange, ch, req, fn, arg);
 }
 
 /* ---- socket ---- */
@@ -868,8 +722,7 @@ int ipvs_nl_read_header(struct ipvs_nl *nl, struct snapshot *s)
 static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
 {
 	*first = s->n_services;
-	int err = request_by(exchange_dump, &nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true),
-			     on_service, s);
+	int err = request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
 	if (err)
 		return err;
 	double now = clock_mono();
@@ -924,8 +777,7 @@ int ipvs_nl_dump_services(struct ipvs_nl *nl,
 	if (!nl)
 		return -EINVAL;
 	struct each_service e = {each, arg};
-	return request_by(exchange_dump, &nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true),
-			  on_each_service, &e);
+	return request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_each_service, &e);
 }
 
 int ipvs_nl_read_service(struct ipvs_nl *nl, struct ipvs_service *svc)
