@@ -338,8 +338,12 @@ static int live_first(struct feed *f, double now, bool *done)
 	f->model = s;
 	f->have_model = true;
 	sweep_pass_started(&f->sweep, now);
-	/* The first frame: the model and the dashboard share the table. */
-	if (model_reindex(f) != 0 || publish_model(f) != 0)
+	/*
+	 * The first frame: the model and the dashboard share the table. Published before the
+	 * model's index is built (20,000 services: 15 ms under emulation), which only the
+	 * reads after it use.
+	 */
+	if (publish_model(f) != 0 || model_reindex(f) != 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -658,7 +658,8 @@ static void run_loop(struct ui *u)
 			if (u->hist_deferred && !newer_waits(u)) {
 				u->hist_deferred = false;
 				ui_graph_push(u);
-				trace_mark("ui: history's first sample");
+				trace_mark("ui: history's first sample, %zu bytes held",
+					   u->hist ? history_bytes(u->hist) : 0);
 			}
 			update_focus(u);
 		}
