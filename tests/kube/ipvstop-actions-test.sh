@@ -138,6 +138,9 @@ T send-keys -t a m Down Enter
 expect "m: asked again" "\[y/N\]"
 T send-keys -t a y
 expect "m: y writes, restarts and follows the rollout" "Rollout complete: 3 of 3" 30
+# Keys do nothing while the action runs (it still asks the agents after the rollout): the
+# window says when one closes it.
+expect "m: the action ends and says so" "Done\. Any key closes this window\."
 T send-keys -t a x
 expect "m: the window closes and the header follows the new configuration" "kube-proxy configured ipvs" 20
 T send-keys -t a q
