@@ -27,6 +27,7 @@
 #                       [--reps N] [--big-reps N] [--window SECONDS] [--no-vm]
 #                       [--no-kube] [--profile] [--results DIR] [--snap-only]
 #                       [--one-cpu | --no-one-cpu] [--dash-only] [--dash-massif SECONDS]
+#                       [--dash-busy]
 #   sizes: s 150/300, m 1,300/10,000, k 10,000/100,000, l 20,000/100,000, xl 50,000/150,000
 #   (services / real servers). Default: all five and a million connection entries on s
 #   (about 50 minutes on 2 cores without KVM, the one-vCPU boot included; --sizes s,m,l
@@ -46,7 +47,10 @@
 #   boot (--one-cpu: a second one with one vCPU, the same part). --dash-massif SECONDS
 #   (with --dash-only): then the dashboard under valgrind's massif (--time-unit=ms) for
 #   SECONDS in tmux at each size (2-vCPU boot only), out/massif-dash-SIZE.out; it reaches
-#   the first frame at l within 90 s.
+#   the first frame at l within 90 s. --dash-busy (with --dash-only): a busy table, every
+#   service's counters changing: while each dashboard runs, bench/tools/vipspray opens a
+#   TCP connection to every service in turn, a second between rounds (SYNs masqueraded to
+#   real servers that are not there, through a dummy interface).
 #   Results: DIR (default bench/results): report.md, out/ (from the VM: results.txt,
 #   commands.txt, profiles), out-1cpu/ (the one-vCPU boot), host/ (the Kubernetes part and
 #   the load average at each boot), serial.log, serial-1cpu.log.
@@ -82,6 +86,7 @@ PROFILE=0
 PARTS=all
 ONECPU=
 DASHMASSIF=0
+DASHBUSY=0
 RESULTS=${IPVSTOP_BENCH_RESULTS:-${top_builddir:-.}/bench/results}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -97,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--snap-only) PARTS=snap ;;
 	--dash-only) PARTS=dash ;;
 	--dash-massif) DASHMASSIF=$2; shift ;;
+	--dash-busy) DASHBUSY=1 ;;
 	--one-cpu) ONECPU=1 ;;
 	--no-one-cpu) ONECPU=0 ;;
 	--results) RESULTS=$2; shift ;;
@@ -116,6 +122,7 @@ if [ -z "$ONECPU" ]; then
 fi
 case $DASHMASSIF in '' | *[!0-9]*) vm_die "--dash-massif takes seconds" ;; esac
 [ "$DASHMASSIF" -gt 0 ] && [ $PARTS != dash ] && vm_die "--dash-massif goes with --dash-only"
+[ "$DASHBUSY" = 1 ] && [ $PARTS != dash ] && vm_die "--dash-busy goes with --dash-only"
 if [ $PARTS = dash ] && [ "$REPS" -lt 2 ]; then
 	vm_log "--dash-only: 2 rounds, not $REPS (a ratio within a round needs company)"
 	REPS=2
@@ -141,7 +148,7 @@ trap 'exit 1' INT TERM HUP
 # make bench builds them with the project's compiler and warnings (Makefile.am) and says
 # where; run by hand, this builds them with the same warnings.
 mkdir -p "$WORK/bin"
-for t in benchrun nlprobe nlload syncgen ptyprobe; do
+for t in benchrun nlprobe nlload syncgen ptyprobe vipspray; do
 	if [ -n "${IPVSTOP_BENCH_TOOLS:-}" ]; then
 		cp "$IPVSTOP_BENCH_TOOLS/$t" "$WORK/bin/$t" || vm_die "no $t in $IPVSTOP_BENCH_TOOLS (make bench builds it)"
 		continue
@@ -270,7 +277,7 @@ fi
 if [ $DO_VM = 1 ]; then
 	vm_check_host_tools
 	command -v tmux >/dev/null 2>&1 || vm_die "tmux is missing on the host (apt-get install tmux)"
-	VM_EXTRA_BINS="tmux $WORK/bin/benchrun $WORK/bin/nlprobe $WORK/bin/nlload $WORK/bin/syncgen $WORK/bin/ptyprobe"
+	VM_EXTRA_BINS="tmux $WORK/bin/benchrun $WORK/bin/nlprobe $WORK/bin/nlload $WORK/bin/syncgen $WORK/bin/ptyprobe $WORK/bin/vipspray"
 	if [ -n "${IPVSTOP_BENCH_BASELINE:-}" ]; then
 		cp "$IPVSTOP_BENCH_BASELINE" "$WORK/bin/ipvstop-base" || vm_die "no baseline binary $IPVSTOP_BENCH_BASELINE"
 		VM_EXTRA_BINS="$VM_EXTRA_BINS $WORK/bin/ipvstop-base"
@@ -303,7 +310,7 @@ if [ $DO_VM = 1 ]; then
 	vm_log "serial log: $RESULTS/serial.log (follow it with tail -f)"
 	echo "R what=host_load when=boot load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"
 	vm_boot "$WORK/initramfs.gz" "$WORK/results.img" "$RESULTS/serial.log" "$TIMEOUT" \
-		"ipvstop.sizes=$SIZES ipvstop.conns=$conns ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE ipvstop.parts=$PARTS ipvstop.dashmassif=$DASHMASSIF"
+		"ipvstop.sizes=$SIZES ipvstop.conns=$conns ipvstop.connsize=$CONNSIZE ipvstop.reps=$REPS ipvstop.bigreps=$BIGREPS ipvstop.window=$WINDOW ipvstop.profile=$PROFILE ipvstop.parts=$PARTS ipvstop.dashmassif=$DASHMASSIF ipvstop.dashbusy=$DASHBUSY"
 	qrc=$?
 	vm_log "VM ran for ${VM_T_BOOT}s (exit $qrc)"
 	echo "R what=host_load when=end load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)" >>"$HRES"

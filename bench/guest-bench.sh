@@ -41,6 +41,8 @@ CONNSIZE=${VM_ARG_connsize:-s}
 PROFILE=${VM_ARG_profile:-0}
 PARTS=${VM_ARG_parts:-all}
 DASHMASSIF=${VM_ARG_dashmassif:-0}
+# dash: traffic to every service during each dashboard (vipspray), a busy table.
+DASHBUSY=${VM_ARG_dashbusy:-0}
 # The baseline binary of bench.sh's IPVSTOP_BENCH_BASELINE, when it was given one.
 BASE=/usr/bin/ipvstop-base
 # One screen of the dashboard at 200x50: 41 rows in each pane.
@@ -314,8 +316,19 @@ profile() { # NAME DESTS
 # servers 10.128.x.y; with a sweeping reader the services show before their real servers
 # are read). What ptyprobe printed stays in /run/pty.txt.
 ui_pty() {
+	_spray=
+	if [ "$DASHBUSY" = 1 ] && [ "$1" != empty ]; then
+		echo "vipspray -S $_S -p 1000 &  # while the dashboard runs" >>"$CMDS"
+		vipspray -S "$_S" -p 1000 >/run/spray.txt 2>&1 &
+		_spray=$!
+	fi
 	echo "ptyprobe -R 50 -C 200 -w $WINDOW -n 5 -m 10.97. -- $3 -d 1 --no-kube" >>"$CMDS"
 	ptyprobe -R 50 -C 200 -F 300 -w "$WINDOW" -n 5 -m 10.97. -o /run/pty.raw -- "$3" -d 1 --no-kube >/run/pty.txt 2>&1
+	if [ -n "$_spray" ]; then
+		kill -TERM "$_spray" 2>/dev/null
+		wait "$_spray" 2>/dev/null
+		sed "s/^vipspray /R size=$1 what=$2_spray ${4:+$4 }/" /run/spray.txt >>"$RES"
+	fi
 	# What the terminal got, when the first frame never came.
 	grep -q 'first_frame_s=-1' /run/pty.txt &&
 		cp /run/pty.raw "$OUT/pty-$1${4:+-$2-$(echo "$4" | tr ' =' '--')}.raw"
@@ -415,6 +428,16 @@ run_size() { # NAME
 	nlprobe -C 20 | sed "s/^calib/R size=$_name what=calib where=guest/" >>"$RES"
 	calib_user "$_name" 1
 	if [ "$PARTS" = dash ]; then
+		if [ "$DASHBUSY" = 1 ]; then
+			# A route for vipspray: SYNs to the services, masqueraded to real servers
+			# that are not there, leave through a dummy interface (modprobe'd above).
+			ip link add vipspray0 type dummy
+			ip link set vipspray0 up
+			ip addr add 10.96.255.254/32 dev vipspray0
+			ip route add 10.97.0.0/16 dev vipspray0
+			ip route add 10.128.0.0/12 dev vipspray0
+			R "size=$_name what=busy spray=vipspray pause_ms=1000"
+		fi
 		dash_rounds "$_name"
 		[ "$DASHMASSIF" -gt 0 ] && dash_massif "$_name"
 		mark "size $_name: done"

@@ -316,6 +316,17 @@ def dash_section(top, p):
       "the full run's \"native estimate\" rows. Targets at table l: at most 200 B per real server, first frame at most 1.0x "
       "the reference." % (SCREEN_ROWS, SCREEN_ROWS))
     p("")
+    for cpus, g, d in runs:
+        for busy in g.sel(what="busy"):
+            sprays = [r for r in g.sel() if r.get("what", "").endswith("_pty_spray")]
+            rounds = sorted(int(r.get("rounds", 0)) for r in sprays)
+            failed = sum(int(r.get("failed", 0)) for r in sprays)
+            p("**A busy table** (`--dash-busy`, size %s, %s vCPUs): while each dashboard ran, "
+              "`vipspray` opened a TCP connection to every service in turn, %s ms between "
+              "rounds: %s rounds per dashboard (median of %d), %d connections failed." %
+              (busy.get("size", "?"), cpus, busy.get("pause_ms", "?"),
+               rounds[len(rounds) // 2] if rounds else "no", len(rounds), failed))
+            p("")
     env = runs[0][1].one(what="env")
     if env.get("base"):
         p("ipvstop: %s; baseline: %s." % (env.get("ipvstop", "").replace("_", " "), env["base"].replace("_", " ")))
