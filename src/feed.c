@@ -56,7 +56,7 @@ struct feed {
 	 * destination arrays.
 	 */
 	bool have_model;
-	bool trim_due; /* a pass's dump was read: give back what it left (heap_trim) */
+	bool trim_due; /* a refresh of a big table was read: give back what it left (heap_trim) */
 	struct snapshot model;
 	struct rates_index *ix; /* model's services by identity */
 	struct sweep sweep;
@@ -369,10 +369,11 @@ static int read_new_services(struct feed *f, double now, double interval)
 }
 
 /*
- * At the refresh after a pass's service dump, when the dashboard has let go of the chunks
- * the dump replaced: gives the heap's free pages back to the kernel. glibc gives back only
- * the top of the heap by itself, so on a table where the dump changed most services the
- * old chunks (a whole table's worth) would stay resident as holes until the next dump.
+ * At each refresh of a big table, for what the one before left: the dashboard has let go
+ * of the chunks it replaced by then. Gives the heap's free pages back to the kernel. glibc
+ * gives back only the top of the heap by itself, so on a busy table, where a pass's dump
+ * changes most services and the focus changes chunks many times a second, the replaced
+ * chunks would stay resident as holes.
  */
 static void heap_trim(struct feed *f)
 {
@@ -380,8 +381,9 @@ static void heap_trim(struct feed *f)
 		return;
 	f->trim_due = false;
 #ifdef HAVE_MALLOC_TRIM
+	double t0 = clock_mono();
 	malloc_trim(0);
-	trace_mark("feed: heap trimmed");
+	trace_mark("feed: heap trimmed in %.2f ms", (clock_mono() - t0) * 1e3);
 #endif
 }
 
@@ -393,12 +395,12 @@ static int live_table(struct feed *f, double now, double interval)
 	 * dump and the re-reads copy the chunks of the services they change.
 	 */
 	heap_trim(f);
+	f->trim_due = f->model.n_services > f->sweep.whole_max;
 	int err = collector_read_header(f->collector, &f->model);
 	bool dump = !err && sweep_pass_due(&f->sweep, f->model.n_services, now);
 	if (dump) {
 		double cpu0 = thread_cpu();
 		err = model_dump(f);
-		f->trim_due = f->model.n_services > f->sweep.whole_max;
 		trace_mark("feed: pass's service dump, %zu services", f->model.n_services);
 		if (!err)
 			sweep_pass_started(&f->sweep, now);
