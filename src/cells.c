@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,9 +166,14 @@ char *cells_human(double v, char *buf, size_t len)
 		return buf;
 	}
 	if (v < 1000) {
-		if (v >= 0 && v == (double)(long long)v)
+		/*
+		 * Whole numbers without a point. The cast only where it is exact: a hostile
+		 * agent's -2e31 is beyond long long (undefined behaviour), and no whole number.
+		 */
+		bool whole = v > -1e15 && v == (double)(long long)v;
+		if (whole && v >= 0)
 			cells_u64((uint64_t)v, buf, len);
-		else if (v == (double)(long long)v)
+		else if (whole)
 			snprintf(buf, len, "%lld", (long long)v);
 		else
 			snprintf(buf, len, "%.1f", v);
