@@ -546,17 +546,13 @@ static int on_daemon(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
-static int on_service(const struct nlmsghdr *h, void *arg)
+/* One service of the dump appended to the snapshot arg (it owns no destinations yet). */
+static int add_service(void *arg, const struct ipvs_service *svc)
 {
-	struct snapshot *s = arg;
-	struct ipvs_service svc;
-	int err = ipvs_parse_service(h, &svc);
-	if (err)
-		return err;
-	struct ipvs_service *p = snapshot_add_service(s);
+	struct ipvs_service *p = snapshot_add_service(arg);
 	if (!p)
 		return -ENOMEM;
-	*p = svc; /* svc owns no destinations yet */
+	*p = *svc;
 	return 0;
 }
 
@@ -722,7 +718,7 @@ int ipvs_nl_read_header(struct ipvs_nl *nl, struct snapshot *s)
 static int read_services(struct ipvs_nl *nl, struct snapshot *s, size_t *first)
 {
 	*first = s->n_services;
-	int err = request(&nl->main, new_request(nl, IPVS_CMD_GET_SERVICE, true), on_service, s);
+	int err = ipvs_nl_dump_services(nl, add_service, s);
 	if (err)
 		return err;
 	double now = clock_mono();

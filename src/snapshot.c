@@ -130,6 +130,11 @@ static struct svc_chunk *chunk_new(void)
 	return c;
 }
 
+static void chunk_ref(struct svc_chunk *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
+}
+
 static void chunk_unref(struct svc_chunk *c)
 {
 	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
@@ -229,7 +234,7 @@ int snapshot_share_table(struct snapshot *dst, const struct snapshot *src)
 		return -ENOMEM;
 	for (size_t c = 0; c < n; c++) {
 		dst->svc_chunks[c] = src->svc_chunks[c];
-		__atomic_add_fetch(&chunk_of(src->svc_chunks[c])->refs, 1, __ATOMIC_RELAXED);
+		chunk_ref(chunk_of(src->svc_chunks[c]));
 	}
 	dst->n_services = src->n_services;
 	return 0;
@@ -257,7 +262,7 @@ int snapshot_remove_services(struct snapshot *s, const size_t *idx, size_t n)
 		return -ENOMEM;
 	memcpy(t.svc_chunks, s->svc_chunks, c0 * sizeof(*t.svc_chunks));
 	for (size_t c = 0; c < c0; c++)
-		__atomic_add_fetch(&chunk_of(s->svc_chunks[c])->refs, 1, __ATOMIC_RELAXED);
+		chunk_ref(chunk_of(s->svc_chunks[c]));
 	t.n_services = c0 * SNAPSHOT_CHUNK;
 	size_t r = 0;
 	for (size_t i = t.n_services; i < s->n_services; i++) {
