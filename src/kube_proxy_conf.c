@@ -734,6 +734,27 @@ static int set_in_doc(struct edit *e)
 	return bl ? set_in_block(e, bl) : insert_in(e, root, e->block, true);
 }
 
+/*
+ * Whether out, an edit setting key to value, reads back as that value where ipvstop reads
+ * the key (mode, ipvs.scheduler): a text shaped so that the edit lands where the reader
+ * does not look (a fuzzed complex key in the ipvs map) is refused rather than written. A
+ * YAML null word reads back as unset. Other keys, and values too long to read, pass.
+ */
+static bool reads_back(const char *out, const char *key, const char *value)
+{
+	struct kube_proxy_config c;
+	bool mode = !strcmp(key, "mode");
+	if ((!mode && strcmp(key, "ipvs.scheduler")) || strlen(value) >= sizeof(c.mode))
+		return true;
+	memset(&c, 0, sizeof(c));
+	if (kube_proxy_conf_parse(out, &c) != 0)
+		return false;
+	const char *got = mode ? c.mode : c.scheduler;
+	bool null = !strcmp(value, "null") || !strcmp(value, "Null") || !strcmp(value, "NULL") ||
+		    !strcmp(value, "~");
+	return !strcmp(got, value) || (null && !got[0]);
+}
+
 int kube_proxy_conf_set(const char *text, const char *key, const char *value, char **out)
 {
 	char block[64], child[64];
@@ -767,6 +788,8 @@ int kube_proxy_conf_set(const char *text, const char *key, const char *value, ch
 	/* A last guard: what is written is still YAML. */
 	r = ydoc_load(&e.d, *out);
 	ydoc_free(&e.d);
+	if (r == 0 && !reads_back(*out, key, value))
+		r = -ENOTSUP;
 	if (r < 0) {
 		free(*out);
 		*out = NULL;

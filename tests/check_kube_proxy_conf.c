@@ -270,6 +270,18 @@ START_TEST(test_set_styles)
 	ck_assert_int_eq(
 	    kube_proxy_conf_set("kind: KubeProxyConfiguration\nmode: [a]\n", "mode", "sh", &out),
 	    -ENOTSUP);
+	/*
+	 * Found by fuzz/fuzz_kube_config_edit: a complex key in the ipvs map put the edit where
+	 * the reader does not look (the scheduler read back empty). An edit that does not read
+	 * back as the value is refused, not written.
+	 */
+	out = (char *)"left";
+	ck_assert_int_eq(kube_proxy_conf_set("kind: KubeProxyConfiguration\nipvs:\n  ?\n   "
+					     "nrcsdit:] KubeProxyk#  sCched[]u@ler:bue(\n"
+					     "  schedu:ler:",
+					     "ipvs.scheduler", "ipvs", &out),
+			 -ENOTSUP);
+	ck_assert_ptr_null(out);
 }
 END_TEST
 
