@@ -2708,7 +2708,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         qs = urllib.parse.parse_qs(split.query, keep_blank_values=True)
         self.qs = qs
         self.q = {k: v[-1] for k, v in qs.items()}
-        self.entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + ".%03dZ" % (time.time() % 1 * 1000),
+        # One reading of the clock: seconds and milliseconds from two readings are a second
+        # off when a second ends between them (a retry's gap then looked a second short).
+        now = time.time()
+        self.entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (now % 1 * 1000),
                       "method": self.command, "path": split.path, "query": qs,
                       "headers": {h: self.app.redact(self.headers[h]) for h in LOGGED_HEADERS if self.headers.get(h)},
                       "remote": self.client_address[0]}
