@@ -613,6 +613,8 @@ static void backend(enum dp_plane_kind which, const char *tool)
 	for (size_t i = 0; i < s.n_dnat; i++)
 		free(s.dnat[i]);
 	dataplane_free(&dp);
+	/* The rules and truths written above: each run left a directory in /tmp. */
+	run("rm -rf %s", dir);
 }
 
 START_TEST(test_backend_nft)
