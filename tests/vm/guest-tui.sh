@@ -545,10 +545,28 @@ awk -f "$W/list.awk" "$W/list.txt" >"$W/list.keys"
 nsvc=$(wc -l <"$W/list.keys")
 ndest=$(awk '{ s += $2 } END { print s + 0 }' "$W/list.keys")
 truth "ipvsadm -Ln" cat "$W/list.txt"
-expect "$nsvc services (swept): header and pane count them all, as ipvsadm" \
-	"^Services $nsvc  Real servers $ndest  " $((SWEEP_S + 5))
 # swept_s: the period the header shows now (empty: none shown).
 swept_s() { sed -n 's/.*  swept every \([0-9][0-9]*\) s.*/\1/p' "$W/screen" | head -n 1; }
+# Every real server is counted within a sweep: the longest period the header shows
+# meanwhile (stretched under load: 23 s was seen under ASan in CI, where 10 s and 5 were
+# waited for), and 5 s.
+now
+t0=$NOW
+st=1
+pmax=$SWEEP_S
+while [ $((NOW - t0)) -le $(((pmax + 5) * 100)) ]; do
+	snap
+	p=$(swept_s)
+	[ -n "$p" ] && [ "$p" -gt "$pmax" ] && pmax=$p
+	if grep -qE "^Services $nsvc  Real servers $ndest  " "$W/screen"; then
+		st=0
+		break
+	fi
+	usleep 200000
+	now
+done
+verdict "$nsvc services (swept): the header counts them all, as ipvsadm, within the sweep (${pmax} s)" \
+	"wanted 'Services $nsvc  Real servers $ndest' within $((pmax + 5)) s" $st
 p=$(swept_s)
 [ -n "$p" ] && [ "$p" -ge "$SWEEP_S" ] && [ "$p" -le 60 ]
 verdict "the header says the table is swept, and how often (every ${p:-?} s, 10 to 60)" \
