@@ -712,7 +712,7 @@ void feed_set_connections(struct feed *f, bool on)
 	pthread_mutex_unlock(&f->lock);
 }
 
-void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n)
+void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n, bool at_once)
 {
 	if (n > FEED_FOCUS_MAX)
 		n = FEED_FOCUS_MAX;
@@ -722,9 +722,14 @@ void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n)
 		if (n)
 			memcpy(f->focus, keys, n * sizeof(*keys));
 		f->n_focus = n;
-		/* Wakes the reading thread, which reads what it has not read lately at once. */
-		f->focus_changed = true;
-		pthread_cond_signal(&f->cond);
+		/*
+		 * Wakes the reading thread, which reads what it has not read lately at once.
+		 * Otherwise the next tick reads it (read_focus takes the focus as it is then).
+		 */
+		if (at_once) {
+			f->focus_changed = true;
+			pthread_cond_signal(&f->cond);
+		}
 	}
 	pthread_mutex_unlock(&f->lock);
 }

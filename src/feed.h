@@ -53,10 +53,15 @@ void feed_set_connections(struct feed *f, bool on);
 /*
  * The services the dashboard shows now, the selected one first (at most FEED_FOCUS_MAX are
  * kept; keys are copied). A live feed reads these every tick and the rest of the table
- * over a few ticks, so that a big table costs little to watch.
+ * over a few ticks, so that a big table costs little to watch. at_once: a changed focus is
+ * read now (what it has not read lately), not at the next tick: for a move of the
+ * operator's, or the first rows on the screen. A focus that changed only
+ * because a refresh re-ordered the rows waits for the tick: read at once, it would
+ * re-order them again, and on a busy table sorted by a number that moves, the dashboard
+ * would refresh as fast as it can draw.
  */
 #define FEED_FOCUS_MAX 256
-void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n);
+void feed_set_focus(struct feed *f, const struct ipvs_svc_key *keys, size_t n, bool at_once);
 /*
  * The sweep's period (sweep.h): base seconds, stretched by the CPU budget up to max
  * (SWEEP_PERIOD_S and SWEEP_PERIOD_MAX_S unless set; max <= base: fixed). For tests.

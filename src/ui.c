@@ -460,6 +460,8 @@ static bool handle_key(struct ui *u, int key)
  * Tells the feed which services are on screen: the selected one first (its real servers
  * are the ones shown), the one whose connections are open, then the visible rows. O(rows);
  * the feed hears of it only when the set changed (scroll, filter, sort, resize, a new order).
+ * It reads the new ones at once after a key, or when the screen had no rows (a big table's
+ * first frame); a new order alone waits for the next refresh.
  */
 static void update_focus(struct ui *u)
 {
@@ -481,13 +483,16 @@ static void update_focus(struct ui *u)
 			continue;
 		ipvs_svc_key_of(snapshot_service(&u->cur, u->order[idx]), &keys[n++]);
 	}
+	/* A key moved the screen, or these are the first rows (a big table's first frame). */
+	bool at_once = u->keys_since_focus || !u->n_focus_keys;
+	u->keys_since_focus = false;
 	if (u->focus_sent && n == u->n_focus_keys &&
 	    (n == 0 || memcmp(keys, u->focus_keys, n * sizeof(keys[0])) == 0))
 		return;
 	memcpy(u->focus_keys, keys, n * sizeof(keys[0]));
 	u->n_focus_keys = n;
 	u->focus_sent = true;
-	feed_set_focus(u->feed, keys, n);
+	feed_set_focus(u->feed, keys, n, at_once);
 }
 
 /* A new IPVS snapshot, a new cluster state, or both: join again and redo the rows. */
@@ -583,9 +588,11 @@ static bool start_curses(struct ui *u)
 static bool read_keys(struct ui *u)
 {
 	int key;
-	while ((key = getch()) != ERR)
+	while ((key = getch()) != ERR) {
+		u->keys_since_focus = true;
 		if (!handle_key(u, key))
 			return false;
+	}
 	return true;
 }
 

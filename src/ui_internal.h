@@ -122,6 +122,7 @@ struct ui {
 	struct ipvs_svc_key focus_keys[FEED_FOCUS_MAX];
 	size_t n_focus_keys;
 	bool focus_sent;
+	bool keys_since_focus; /* a key came since: a new focus is read at once */
 	int svc_rows; /* rows of the services pane at the last frame */
 	struct cursor svc, dest, conn;
 	/* Identity of the selection, kept across refreshes. */

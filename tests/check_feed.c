@@ -457,7 +457,7 @@ START_TEST(test_first_frame_then_focus_and_sweep)
 	size_t focus[3] = {599, 0, 300};
 	for (size_t i = 0; i < 3; i++)
 		fk_key(focus[i], &keys[i]);
-	feed_set_focus(f, keys, 3);
+	feed_set_focus(f, keys, 3, true);
 	/* A refresh under way may publish once more without it: then it is read at once. */
 	bool have = false;
 	for (int i = 0; i < 2 && !have; i++) {
@@ -526,7 +526,7 @@ START_TEST(test_focus_each_refresh_sees_change)
 	struct snapshot s;
 	struct ipvs_svc_key k;
 	fk_key(42, &k);
-	feed_set_focus(f, &k, 1);
+	feed_set_focus(f, &k, 1, true);
 	ck_assert(next_snap(f, &s, WAIT));
 	snapshot_free(&s);
 	/*
@@ -570,7 +570,7 @@ START_TEST(test_focus_change_read_at_once)
 	struct ipvs_svc_key k;
 	fk_key(500, &k);
 	double t = now_mono();
-	feed_set_focus(f, &k, 1);
+	feed_set_focus(f, &k, 1, true);
 	ck_assert(next_snap(f, &s, WAIT));
 	/* Read at once: well before the next refresh, 5 s on (none has started). */
 	ck_assert_uint_eq(fk_count(&fk_ticks), ticks);
@@ -584,9 +584,59 @@ START_TEST(test_focus_change_read_at_once)
 	ck_assert_uint_eq(fk[500].stats_reads, before + 1);
 	pthread_mutex_unlock(&fk_lock);
 	/* The same focus again is not a change: nothing is read. */
-	feed_set_focus(f, &k, 1);
+	feed_set_focus(f, &k, 1, true);
 	ck_assert(!next_snap(f, &s, 0.5));
 	ck_assert_uint_eq(fk_count(&fk[500].stats_reads), before + 1);
+	feed_stop(f);
+}
+END_TEST
+
+/*
+ * A focus that changed without at_once (the rows re-ordered by a refresh) is not read at
+ * once: the next refresh reads it, as part of its tick. Read at once, a busy table sorted
+ * by connections re-ordered itself at every read, and the dashboard refreshed as fast as
+ * it could draw.
+ */
+START_TEST(test_focus_reorder_waits_for_tick)
+{
+	fk_reset(600);
+	struct feed *f = start_feed(2.0, 600.0);
+	skip_first(f);
+	struct snapshot s;
+	/* Right after a refresh: the next one is 2 s away. */
+	unsigned t0 = fk_count(&fk_ticks);
+	while (fk_count(&fk_ticks) == t0) {
+		ck_assert(next_snap(f, &s, WAIT));
+		snapshot_free(&s);
+	}
+	unsigned ticks = fk_count(&fk_ticks);
+	unsigned before = fk_count(&fk[500].stats_reads);
+	struct ipvs_svc_key k;
+	fk_key(500, &k);
+	double t = now_mono();
+	feed_set_focus(f, &k, 1, false);
+	/* Nothing is read, nothing is published, until the refresh. */
+	ck_assert(!next_snap(f, &s, 1.0));
+	ck_assert_uint_eq(fk_count(&fk[500].stats_reads), before);
+	ck_assert_uint_eq(fk_count(&fk_ticks), ticks);
+	/* The refresh reads it. */
+	ck_assert(next_snap(f, &s, WAIT));
+	ck_assert_uint_eq(fk_count(&fk_ticks), ticks + 1);
+	const struct ipvs_service *v = find_key(&s, 500);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(!v->dests_pending);
+	ck_assert(v->dests_mono >= t);
+	snapshot_free(&s);
+	/* Then told at once (a key): a change is read before the next refresh. */
+	fk_key(501, &k);
+	t = now_mono();
+	feed_set_focus(f, &k, 1, true);
+	ck_assert(next_snap(f, &s, WAIT));
+	ck_assert_uint_eq(fk_count(&fk_ticks), ticks + 1);
+	v = find_key(&s, 501);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(v->dests_mono >= t);
+	snapshot_free(&s);
 	feed_stop(f);
 }
 END_TEST
@@ -615,7 +665,7 @@ START_TEST(test_first_focus_before_sweep)
 	struct ipvs_svc_key keys[2];
 	fk_key(42, &keys[0]);
 	fk_key(7, &keys[1]);
-	feed_set_focus(f, keys, 2);
+	feed_set_focus(f, keys, 2, true);
 	ck_assert(next_snap(f, &s, WAIT));
 	ck_assert(!find_key(&s, 42)->dests_pending);
 	ck_assert(!find_key(&s, 7)->dests_pending);
@@ -676,7 +726,7 @@ START_TEST(test_dataplane_arrival_reads_nothing)
 	/* The focus is still read at once after it. */
 	struct ipvs_svc_key k;
 	fk_key(9, &k);
-	feed_set_focus(f, &k, 1);
+	feed_set_focus(f, &k, 1, true);
 	ck_assert(next_snap(f, &s, WAIT));
 	ck_assert(!find_key(&s, 9)->dests_pending);
 	snapshot_free(&s);
@@ -705,7 +755,7 @@ START_TEST(test_new_and_removed_services)
 	struct snapshot s;
 	struct ipvs_svc_key k;
 	fk_key(10, &k);
-	feed_set_focus(f, &k, 1);
+	feed_set_focus(f, &k, 1, true);
 
 	pthread_mutex_lock(&fk_lock);
 	fk_n = 601; /* a new service (fk_reset made its entry) */
@@ -926,8 +976,8 @@ CHECK_MAIN("feed",
 	   {"focus",
 	    30,
 	    {test_first_frame_then_focus_and_sweep, test_focus_each_refresh_sees_change,
-	     test_focus_change_read_at_once, test_first_focus_before_sweep,
-	     test_dataplane_arrival_reads_nothing}},
+	     test_focus_change_read_at_once, test_focus_reorder_waits_for_tick,
+	     test_first_focus_before_sweep, test_dataplane_arrival_reads_nothing}},
 	   {"table",
 	    30,
 	    {test_new_and_removed_services, test_snapshots_share_unread_rows,

@@ -9,6 +9,7 @@
 # with the screen and the ground truth of every failed check.
 #
 # Environment: IPVSTOP (the binary; default $top_builddir/ipvstop),
+# IPVSTOP_VM_TOOLS (where vipspray is, default bench/tools beside IPVSTOP),
 # IPVSTOP_VM_TIMEOUT (hard limit for the VM, seconds, default 300),
 # IPVSTOP_VM_TUI_RESULTS (where to keep the guest's outputs, default
 # tests/vm/vm-tui-test.out under the current directory), and vm-lib.sh's knobs.
@@ -33,6 +34,11 @@ VM_SRCDIR=$(cd "$(dirname "$0")" && pwd)
 . "$VM_SRCDIR/vm-lib.sh"
 
 vm_test_start
+# The bench's traffic to every service (make check builds it): a busy table.
+TOOLS=${IPVSTOP_VM_TOOLS:-$(dirname "$IPVSTOP")/bench/tools}
+[ -x "$TOOLS/vipspray" ] || vm_die "no $TOOLS/vipspray (make bench/tools/vipspray, or set IPVSTOP_VM_TOOLS)"
+# shellcheck disable=SC2034 # read by vm_build_initramfs
+VM_EXTRA_BINS="$TOOLS/vipspray"
 vm_need_tmux
 
 vm_test_dirs "${IPVSTOP_VM_TUI_RESULTS:-tests/vm/vm-tui-test.out}"
