@@ -76,8 +76,9 @@ static void make_c_locale(void)
 
 /*
  * A float as Go's strconv.ParseFloat writes and reads it: exponents, NaN, +Inf, -Inf.
- * strtod follows LC_NUMERIC, which the program sets from the environment ("1,5" in a
- * German locale): the C locale's strtod_l reads kube-proxy's "1.5" anywhere.
+ * strtod follows LC_NUMERIC ("1,5" in a German locale). main() keeps it "C", but this
+ * parser does not depend on that: the C locale's strtod_l reads kube-proxy's "1.5" in any
+ * program that links it.
  */
 static bool parse_float(const char *w, size_t len, double *v)
 {

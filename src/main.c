@@ -725,6 +725,14 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
 	setlocale(LC_ALL, "");
+	/*
+	 * Numbers are read and written the C way in every language: "-d 0.5", /proc/uptime,
+	 * durations in kube-proxy's configuration, and the JSON, Prometheus and text outputs
+	 * that other programs read. With a decimal comma (de_DE, fr_FR, ru_RU...) "-d 0.5" was
+	 * refused and a number printf wrote into JSON read "1,5". Messages, characters and
+	 * the screen's width of them stay the user's.
+	 */
+	setlocale(LC_NUMERIC, "C");
 	/* Tests point this at a catalogue built in the tree, before any install. */
 	const char *localedir = getenv("IPVSTOP_LOCALEDIR");
 	bindtextdomain(PACKAGE, localedir && localedir[0] ? localedir : LOCALEDIR);

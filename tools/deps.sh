@@ -20,9 +20,13 @@ done
 # kubectl is not in Debian's archive: the machine image brings it. Say so early and loudly.
 command -v kubectl >/dev/null 2>&1 ||
 	echo "deps.sh: WARNING: kubectl is not installed; the Kubernetes API tests need the real client" >&2
-# The dashboard's tests run it in Chinese: the zh_CN.UTF-8 locale must exist.
+# The dashboard's tests run it in Chinese: the zh_CN.UTF-8 locale must exist; and in
+# German (de_DE.UTF-8), whose decimal comma must not reach the numbers (tui-fault-test.sh).
+LOCALES="zh_CN de_DE"
 need_locale=0
-locale -a 2>/dev/null | grep -qix 'zh_CN.utf8' || need_locale=1
+for l in $LOCALES; do
+	locale -a 2>/dev/null | grep -qix "$l.utf8" || need_locale=1
+done
 [ -z "$missing" ] && [ "$need_locale" = 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: missing packages:$missing; run as root (or sudo) to install them" >&2
@@ -35,9 +39,11 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
-if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
-	echo "deps.sh: generating the zh_CN.UTF-8 locale"
-	grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null ||
-		echo 'zh_CN.UTF-8 UTF-8' >> /etc/locale.gen
+if [ "$need_locale" = 1 ]; then
+	for l in $LOCALES; do
+		echo "deps.sh: the $l.UTF-8 locale"
+		grep -q "^$l.UTF-8 UTF-8" /etc/locale.gen 2>/dev/null ||
+			echo "$l.UTF-8 UTF-8" >> /etc/locale.gen
+	done
 	locale-gen >/dev/null
 fi

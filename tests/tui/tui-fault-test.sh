@@ -229,4 +229,33 @@ LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f-\xff]' "$work/batch-c" && not_ok "-b 
 LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$work/json" && not_ok "-j: no raw control character" "$work/json" \
 	|| ok "-j: no raw control character"
 
+# --- a decimal comma -------------------------------------------------------------------------
+# In German 0.5 is written 0,5. What ipvstop reads and writes stays 0.5 in any locale (main()
+# keeps LC_NUMERIC "C"): there, -d 0.5 was refused, and every -j document carried
+# "time":1795000000,000, which no JSON reader takes. tools/deps.sh generates de_DE.UTF-8.
+comma=de_DE.UTF-8
+point=$(LC_ALL=$comma python3 -c 'import locale; locale.setlocale(locale.LC_ALL, ""); print(locale.localeconv()["decimal_point"])' 2>&1)
+if [ "$point" != "," ]; then
+	not_ok "the rig: the $comma locale writes a decimal comma (tools/deps.sh generates it): $point"
+else
+	LC_ALL=$comma "$IPVSTOP" -j -n 2 -d 0.5 --replay "$work/rec.jsonl" > "$work/comma.json" 2> "$work/comma.err"
+	rc=$?
+	python3 - "$work/comma.json" > "$work/comma.out" 2>&1 <<'PY'
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(docs) == 2, "%d documents" % len(docs)
+t = docs[0]["time"]
+assert isinstance(t, float) and t > 1e9, "time %r" % t
+print("2 documents, time %.3f" % t)
+PY
+	st=$?
+	cat "$work/comma.err" >> "$work/comma.out"
+	[ "$rc" = 0 ] && [ "$st" = 0 ]
+	result "$comma: -d 0.5 taken, and -j writes JSON (a time with a decimal point)" $? "$work/comma.out"
+	LC_ALL=$comma "$IPVSTOP" -b -n 1 --replay "$work/rec.jsonl" > "$work/comma.txt" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -qE '[0-9]\.[0-9]' "$work/comma.txt" && ! grep -qE '[0-9],[0-9]' "$work/comma.txt"
+	result "$comma: -b writes its numbers with a decimal point, none with a comma" $? "$work/comma.txt"
+fi
+
 summary
