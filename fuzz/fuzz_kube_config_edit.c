@@ -86,6 +86,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (key)
 		edit(text, key, value);
 
+	/* The sync period of what reads (a Go duration of a hostile text): 0 to Go's limit. */
+	struct kube_proxy_config c;
+	if (kube_proxy_conf_parse(text, &c) == 0) {
+		double p = kube_proxy_conf_sync_period(&c);
+		if (!(p >= 0 && p <= 9223372036.0)) {
+			fprintf(stderr, "fuzz_kube_config_edit: sync period %g\n", p);
+			abort();
+		}
+	}
+	long d = kube_duration_seconds(value);
+	if (d < -1 || d > 9223372036L) {
+		fprintf(stderr, "fuzz_kube_config_edit: '%s' is %ld s\n", value, d);
+		abort();
+	}
+
 	char *diff = NULL;
 	if (kube_proxy_conf_diff(text, text, &diff) == 0) {
 		if (diff[0]) {

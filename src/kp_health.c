@@ -13,6 +13,7 @@
 #include "cells.h"
 #include "kp_health.h"
 #include "kube_model.h"
+#include "kube_proxy_conf.h"
 #include "snapshot.h"
 #include "nls.h"
 
@@ -181,8 +182,12 @@ bool kp_health_of(const struct kube_state *k, double now_wall, struct kp_health 
 {
 	static const struct kp_metrics none;
 	bool read = k && k->kp.read;
-	/* Nothing read: every field says unknown (have_* false, rule counts -1). */
-	kp_health_derive(read ? &k->kp.m : &none, now_wall, 0, h);
+	/*
+	 * Nothing read: every field says unknown (have_* false, rule counts -1). The period is
+	 * config.conf's, as kube-proxy's own /healthz takes it (2 x syncPeriod).
+	 */
+	kp_health_derive(read ? &k->kp.m : &none, now_wall,
+			 k ? kube_proxy_conf_sync_period(&k->config) : 0, h);
 	return read;
 }
 

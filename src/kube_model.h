@@ -93,6 +93,8 @@ struct kube_proxy_config {
 	char scheduler[16];  /* "" means rr */
 	bool strict_arp;
 	char tcp_timeout[16], tcp_fin_timeout[16], udp_timeout[16]; /* durations as written */
+	/* syncPeriod of the iptables, ipvs and nftables blocks as written ("": absent, too long) */
+	char iptables_sync_period[16], ipvs_sync_period[16], nftables_sync_period[16];
 	char resource_version[32];
 	/*
 	 * When parsing failed with -E2BIG: the field whose value does not fit ("mode",

@@ -234,54 +234,82 @@ static bool ytrue(const char *v)
 	return one_of(v, yaml_true, N_YAML_BOOLS);
 }
 
-/* A field of the ipvs block: where it goes in struct kube_proxy_config. */
-struct ipvs_field {
+/*
+ * A field of a block (ipvs, iptables, nftables): where it goes in struct kube_proxy_config.
+ * size 0: strictARP, a boolean. optional: a value too long for its field is left "" (a
+ * syncPeriod only tunes a threshold; it does not make the whole text unreadable).
+ */
+struct block_field {
 	const char *key, *name;
-	size_t off, size; /* size 0: strictARP, a boolean */
+	size_t off, size;
+	bool optional;
 };
 
-#define FIELD(k, m)                                                                                \
+#define FIELD(b, k, m, opt)                                                                        \
 	{                                                                                          \
-		k, "ipvs." k, offsetof(struct kube_proxy_config, m),                               \
-		    sizeof(((struct kube_proxy_config *)0)->m)                                     \
+		k, b "." k, offsetof(struct kube_proxy_config, m),                                 \
+		    sizeof(((struct kube_proxy_config *)0)->m), opt                                \
 	}
-static const struct ipvs_field ipvs_fields[] = {
-    FIELD("scheduler", scheduler),    {"strictARP", "ipvs.strictARP", 0, 0},
-    FIELD("tcpTimeout", tcp_timeout), FIELD("tcpFinTimeout", tcp_fin_timeout),
-    FIELD("udpTimeout", udp_timeout),
+static const struct block_field ipvs_fields[] = {
+    FIELD("ipvs", "scheduler", scheduler, false),
+    {"strictARP", "ipvs.strictARP", 0, 0, false},
+    FIELD("ipvs", "tcpTimeout", tcp_timeout, false),
+    FIELD("ipvs", "tcpFinTimeout", tcp_fin_timeout, false),
+    FIELD("ipvs", "udpTimeout", udp_timeout, false),
+    FIELD("ipvs", "syncPeriod", ipvs_sync_period, true),
+};
+static const struct block_field iptables_fields[] = {
+    FIELD("iptables", "syncPeriod", iptables_sync_period, true),
+};
+static const struct block_field nftables_fields[] = {
+    FIELD("nftables", "syncPeriod", nftables_sync_period, true),
 };
 #undef FIELD
 
+static const struct block {
+	const char *key;
+	const struct block_field *fields;
+	size_t n;
+} blocks[] = {
+    {"ipvs", ipvs_fields, sizeof(ipvs_fields) / sizeof(ipvs_fields[0])},
+    {"iptables", iptables_fields, sizeof(iptables_fields) / sizeof(iptables_fields[0])},
+    {"nftables", nftables_fields, sizeof(nftables_fields) / sizeof(nftables_fields[0])},
+};
+
 /*
- * The ipvs block's fields, in the order written (a repeated key: the last one wins). A flow
- * map (ipvs: {scheduler: rr}) is left alone, as kube_proxy_conf_set leaves it.
+ * A block's fields, in the order written (a repeated key: the last one wins). A flow map
+ * (ipvs: {scheduler: rr}) is left alone, as kube_proxy_conf_set leaves it.
  */
-static int read_ipvs(const struct ydoc *d, const yaml_node_t *map, struct kube_proxy_config *out,
-		     const char **field)
+static int read_block(const struct ydoc *d, const yaml_node_t *map, const struct block *b,
+		      struct kube_proxy_config *out, const char **field)
 {
 	if (map->type != YAML_MAPPING_NODE || map->data.mapping.style != YAML_BLOCK_MAPPING_STYLE)
 		return 0;
 	for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
 	     p < map->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = ynode(d, p->key), *v = ynode(d, p->value);
-		for (size_t i = 0; i < sizeof(ipvs_fields) / sizeof(ipvs_fields[0]); i++) {
-			const struct ipvs_field *f = &ipvs_fields[i];
+		for (size_t i = 0; i < b->n; i++) {
+			const struct block_field *f = &b->fields[i];
 			if (!yscalar_is(k, f->key))
 				continue;
 			*field = f->name;
-			char b[64];
-			int r = f->size ? yvalue(d, v, (char *)out + f->off, f->size)
-					: yvalue(d, v, b, sizeof(b));
+			char buf[64];
+			char *to = f->size ? (char *)out + f->off : buf;
+			int r = yvalue(d, v, to, f->size ? f->size : sizeof(buf));
+			if (r == -E2BIG && f->optional) {
+				to[0] = '\0';
+				r = 0;
+			}
 			if (r < 0)
 				return r;
 			if (!f->size)
-				out->strict_arp = ytrue(b);
+				out->strict_arp = ytrue(buf);
 		}
 	}
 	return 0;
 }
 
-/* The top-level keys: kind, mode and the ipvs block. Sets *kind when kind is ours. */
+/* The top-level keys: kind, mode and the blocks. Sets *kind when kind is ours. */
 static int read_root(const struct ydoc *d, struct kube_proxy_config *out, bool *kind,
 		     const char **field)
 {
@@ -300,8 +328,10 @@ static int read_root(const struct ydoc *d, struct kube_proxy_config *out, bool *
 		} else if (yscalar_is(k, "mode")) {
 			*field = "mode";
 			r = yvalue(d, val, out->mode, sizeof(out->mode));
-		} else if (yscalar_is(k, "ipvs")) {
-			r = read_ipvs(d, val, out, field);
+		} else {
+			for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+				if (yscalar_is(k, blocks[i].key))
+					r = read_block(d, val, &blocks[i], out, field);
 		}
 	}
 	return r;
@@ -901,4 +931,68 @@ nomem:
 	free(lcs);
 	free(b.p);
 	return -ENOMEM;
+}
+
+/* Seconds in one of a Go duration's units, the unit's length in *len; 0 when none. */
+static double duration_unit(const char *p, size_t *len)
+{
+	static const struct {
+		const char *name;
+		double seconds;
+	} units[] = {
+	    /* Two letters before one: "ms" is not "m". */
+	    {"ms", 1e-3}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"ns", 1e-9}, {"h", 3600},
+	    {"m", 60},	  {"s", 1},
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		*len = strlen(units[i].name);
+		if (strncmp(p, units[i].name, *len) == 0)
+			return units[i].seconds;
+	}
+	return 0;
+}
+
+long kube_duration_seconds(const char *text)
+{
+	double total = 0;
+	const char *p = text;
+	if (!p || !*p)
+		return 0;
+	while (*p) {
+		/* Digits, maybe a fraction: not strtod's signs, spaces, hex, inf or exponents. */
+		double v = 0, scale = 1;
+		bool digits = false, point = false;
+		for (; isdigit((unsigned char)*p) || (*p == '.' && !point); p++) {
+			if (*p == '.') {
+				point = true;
+				continue;
+			}
+			digits = true;
+			if (point)
+				v += (*p - '0') * (scale /= 10);
+			else
+				v = v * 10 + (*p - '0');
+		}
+		size_t len;
+		double unit = digits ? duration_unit(p, &len) : 0;
+		if (unit == 0)
+			return -1;
+		p += len;
+		total += v * unit;
+		/* time.Duration is int64 nanoseconds: 2^63 ns, about 292 years. */
+		if (!(total <= 9223372036.0))
+			return -1;
+	}
+	return (long)total;
+}
+
+double kube_proxy_conf_sync_period(const struct kube_proxy_config *c)
+{
+	if (!c || !c->known)
+		return 0;
+	const char *text = strcmp(c->mode, "ipvs") == 0	      ? c->ipvs_sync_period
+			   : strcmp(c->mode, "nftables") == 0 ? c->nftables_sync_period
+							      : c->iptables_sync_period;
+	long s = kube_duration_seconds(text);
+	return s > 0 ? (double)s : 0;
 }

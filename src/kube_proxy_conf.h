@@ -7,15 +7,15 @@
 
 /*
  * The KubeProxyConfiguration YAML text, read with libyaml (its first document): top-level
- * mode, and in a block-style ipvs map: scheduler, strictARP, tcpTimeout, tcpFinTimeout,
- * udpTimeout (a repeated key: the last one; a flow-style ipvs: {...} is not read). null, ~ and
- * an empty value read as "", a map or a list as "". Control characters and bytes that are not
- * UTF-8, which libyaml refuses, are read as they are in a value on one line (not in one with
- * escapes or over several lines: -EINVAL). resource_version is untouched.
- * Returns 0 (out->known set), -EINVAL when the text is not YAML or has no
- * `kind: KubeProxyConfiguration`, -ENOMEM, or -E2BIG when a value does not fit its field:
- * out->too_long then names it ("mode", "ipvs.scheduler", "ipvs.strictARP", "ipvs.tcpTimeout",
- * "ipvs.tcpFinTimeout", "ipvs.udpTimeout").
+ * mode, in a block-style ipvs map: scheduler, strictARP, tcpTimeout, tcpFinTimeout,
+ * udpTimeout, and syncPeriod there and in the iptables and nftables maps (a repeated key:
+ * the last one; a flow-style ipvs: {...} is not read; a syncPeriod too long is left "").
+ * null, ~ and an empty value read as "", a map or a list as "". Control characters and bytes
+ * that are not UTF-8, which libyaml refuses, are read as they are in a value on one line (not in
+ * one with escapes or over several lines: -EINVAL). resource_version is untouched. Returns 0
+ * (out->known set), -EINVAL when the text is not YAML or has no `kind: KubeProxyConfiguration`,
+ * -ENOMEM, or -E2BIG when a value does not fit its field: out->too_long then names it ("mode",
+ * "ipvs.scheduler", "ipvs.strictARP", "ipvs.tcpTimeout", "ipvs.tcpFinTimeout", "ipvs.udpTimeout").
  */
 int kube_proxy_conf_parse(const char *text, struct kube_proxy_config *out);
 
@@ -45,5 +45,19 @@ int kube_proxy_conf_set(const char *text, const char *key, const char *value, ch
  * the caller ("" when the texts are equal). Returns 0 or -ENOMEM.
  */
 int kube_proxy_conf_diff(const char *old_text, const char *new_text, char **out);
+
+/*
+ * A Go duration as the configuration writes them ("900s", "15m0s", "1h2m3.5s", "500ms"; units
+ * h m s ms us µs ns, no sign) in whole seconds; 0 for ""; -1 when not one or longer than Go's
+ * time.Duration holds (292 years).
+ */
+long kube_duration_seconds(const char *text);
+
+/*
+ * kube-proxy's syncPeriod in seconds, as it takes it from config.conf: the block of the
+ * configured mode (ipvs, nftables, else iptables); 0 when unknown, unset or "0s" (kube-proxy
+ * then defaults it to 30 s).
+ */
+double kube_proxy_conf_sync_period(const struct kube_proxy_config *c);
 
 #endif

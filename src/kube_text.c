@@ -10,6 +10,7 @@
 #include "cells.h"
 #include "clock.h"
 #include "kube_join.h"
+#include "kube_proxy_conf.h"
 #include "kube_side.h"
 #include "kube_text.h"
 #include "kp_health.h"
@@ -21,37 +22,6 @@ static void add(struct kube_text *t, bool warn, const char *text)
 		return;
 	snprintf(t->line[t->n], KUBE_TEXT_LEN, "%s", text);
 	t->warn[t->n++] = warn;
-}
-
-long kube_duration_seconds(const char *text)
-{
-	double total = 0;
-	const char *p = text;
-	if (!p || !*p)
-		return 0;
-	while (*p) {
-		char *end;
-		double v = strtod(p, &end);
-		if (end == p || v < 0)
-			return -1;
-		p = end;
-		if (strncmp(p, "ms", 2) == 0) {
-			v /= 1000;
-			p += 2;
-		} else if (*p == 'h') {
-			v *= 3600;
-			p++;
-		} else if (*p == 'm') {
-			v *= 60;
-			p++;
-		} else if (*p == 's') {
-			p++;
-		} else {
-			return -1;
-		}
-		total += v;
-	}
-	return (long)total;
 }
 
 static long sysctl_of(const struct snapshot *s, const char *name)

@@ -25,9 +25,6 @@ struct kube_text {
 /* Fills t from kv (translated text), with s for the kernel's side of comparisons (may be NULL). */
 void kube_text_summary(const struct kube_view *kv, const struct snapshot *s, struct kube_text *t);
 
-/* A Go duration ("900s", "15m0s", "1h2m3.5s") in whole seconds; -1 when not one. */
-long kube_duration_seconds(const char *text);
-
 /* kube-proxy's ipvs timeouts (tcp, tcp_fin, udp) beside the kernel's. */
 struct kube_timeout_cmp {
 	const char *name;  /* "tcp", "tcp_fin", "udp" */

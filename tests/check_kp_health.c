@@ -17,6 +17,7 @@
 #include "dp_cost.h"
 #include "fixture.h"
 #include "kp_health.h"
+#include "kube_proxy_conf.h"
 #include "kp_local.h"
 #include "kube_model.h"
 
@@ -213,6 +214,20 @@ START_TEST(test_state_text)
 	kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn);
 	ck_assert_str_eq(buf, "kube-proxy here: synced 10 s ago");
 	ck_assert(!warn);
+	/* The threshold follows config.conf's syncPeriod for the configured mode. */
+	ck_assert(kp_health_of(&k, 100, &h));
+	ck_assert_double_eq(h.hung_threshold, KP_HEALTH_HUNG_MIN);
+	ck_assert_int_eq(
+	    kube_proxy_conf_parse("kind: KubeProxyConfiguration\nmode: ipvs\n"
+				  "iptables:\n  syncPeriod: 2m\nipvs:\n  syncPeriod: 5m\n",
+				  &k.config),
+	    0);
+	ck_assert(kp_health_of(&k, 100, &h));
+	ck_assert_double_eq(h.hung_threshold, 600);
+	snprintf(k.config.mode, sizeof(k.config.mode), "iptables");
+	ck_assert(kp_health_of(&k, 100, &h));
+	ck_assert_double_eq(h.hung_threshold, 240);
+	memset(&k.config, 0, sizeof(k.config));
 	k.kp.error = -EBADMSG;
 	snprintf(k.kp.why, sizeof(k.kp.why), "bad");
 	kp_health_text(&k, 100, NULL, buf, sizeof(buf), &warn);

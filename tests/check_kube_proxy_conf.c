@@ -121,6 +121,51 @@ START_TEST(test_read)
 }
 END_TEST
 
+/*
+ * kube-proxy's syncPeriod, from the block of the configured mode (its v1alpha1 conversion):
+ * what decides when its own /healthz, and ipvstop, call a queued sync hung.
+ */
+START_TEST(test_sync_period)
+{
+	static const struct {
+		const char *mode, *extra;
+		double want;
+	} cases[] = {
+	    {"", "", 120},
+	    {"iptables", "", 120},
+	    {"ipvs", "", 300},
+	    {"nftables", "", 45},
+	    /* Another mode (Windows's): iptables's block, as kube-proxy's default branch. */
+	    {"kernelspace", "", 120},
+	    /* kubeadm's "0s" (a repeated key: the last one): kube-proxy's default (0 here). */
+	    {"ipvs", "ipvs:\n  syncPeriod: 0s\n", 0},
+	    /* Not a duration, or too long for its field: unknown, the rest read. */
+	    {"ipvs", "ipvs:\n  syncPeriod: soon\n", 0},
+	    {"ipvs", "ipvs:\n  syncPeriod: 1h0m0.0000000001s\n", 0},
+	    {"ipvs", "ipvs:\n  syncPeriod: infs\n", 0},
+	    /* A flow-style block is not read (as every field of it): the block before stays. */
+	    {"ipvs", "ipvs: {syncPeriod: 1m}\n", 300},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(
+		    text, sizeof(text),
+		    "kind: KubeProxyConfiguration\nmode: %s\niptables:\n  syncPeriod: 2m0s\n"
+		    "ipvs:\n  scheduler: wlc\n  syncPeriod: 5m\nnftables:\n  syncPeriod: 45s\n%s",
+		    cases[i].mode, cases[i].extra);
+		struct kube_proxy_config c;
+		ck_assert_msg(kube_proxy_conf_parse(text, &c) == 0, "case %zu: not read", i);
+		ck_assert_str_eq(c.mode, cases[i].mode);
+		ck_assert_str_eq(c.scheduler, "wlc");
+		double got = kube_proxy_conf_sync_period(&c);
+		ck_assert_msg(got == cases[i].want, "case %zu: %g, not %g", i, got, cases[i].want);
+	}
+	struct kube_proxy_config none = {0};
+	ck_assert(kube_proxy_conf_sync_period(&none) == 0);
+	ck_assert(kube_proxy_conf_sync_period(NULL) == 0);
+}
+END_TEST
+
 /* kube_proxy_conf_set then parse back, and check that the diff is exactly the expected lines. */
 static char *set(const char *text, const char *key, const char *value, const char *diff)
 {
@@ -455,6 +500,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("parse");
 	tcase_add_test(tc, test_parse_fixtures);
 	tcase_add_loop_test(tc, test_read, 0, (int)(sizeof(reads) / sizeof(reads[0])));
+	tcase_add_test(tc, test_sync_period);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("set");
 	tcase_add_test(tc, test_set_kubeadm);

@@ -8,6 +8,7 @@
 
 #include "check_main.h"
 #include "kube_model.h"
+#include "kube_proxy_conf.h"
 #include "kube_text.h"
 #include "sample.h"
 #include "snapshot.h"
@@ -23,6 +24,36 @@ START_TEST(test_durations)
 	ck_assert_int_eq(kube_duration_seconds(""), 0);
 	ck_assert_int_eq(kube_duration_seconds("5"), -1);
 	ck_assert_int_eq(kube_duration_seconds("ten"), -1);
+	ck_assert_int_eq(kube_duration_seconds("2h0m0.5s"), 7200);
+	ck_assert_int_eq(kube_duration_seconds("90000ms"), 90);
+	ck_assert_int_eq(kube_duration_seconds("3000000000us"), 3000);
+	ck_assert_int_eq(kube_duration_seconds("3000000000\xc2\xb5s"), 3000);
+	ck_assert_int_eq(kube_duration_seconds("1000000000000ns"), 1000);
+	ck_assert_int_eq(kube_duration_seconds(".5m"), 30);
+	/* Up to Go's limit, 2^63 ns (2562047h47m16.854775807s), and not past it. */
+	ck_assert_int_eq(kube_duration_seconds("2562047h"), 2562047L * 3600);
+	ck_assert_int_eq(kube_duration_seconds("2562048h"), -1);
+	/* What strtod takes and Go does not (infinity went on to a cast to long). */
+	const char *bad[] = {
+	    "infs",
+	    "nans",
+	    "1e3s",
+	    "0x10s",
+	    " 5s",
+	    "+5s",
+	    "-5s",
+	    "5s ",
+	    ".s",
+	    "5",
+	    "5x",
+	    "1h-5m",
+	    "..5s",
+	    "9999999999999999999999999999999999999999999999999999999999999999999999"
+	    "9999999999999999999999999999999999999999999999999999999999999999999999"
+	    "9999999999999999999999999999999999999999999999999999999999999999999999"
+	    "99999999999999999999999999999999999999999999999999999999999999999999s"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(kube_duration_seconds(bad[i]) == -1, "%s", bad[i]);
 }
 END_TEST
 

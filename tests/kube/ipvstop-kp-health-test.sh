@@ -104,6 +104,35 @@ check_json hung "-j: hung for about 95 s, changes pending, a warning" \
 check_text hung "warns of the hung sync" \
 	"^! kube-proxy sync hung for (9[4-9]|10[0-9]) s \(queued, not done; 60 s allowed\), 0\.77 s a sync \(mean of 12\); 37 endpoint and 4 service changes pending"
 
+# --- hung, but within config.conf's syncPeriod -------------------------------------------------
+# kube-proxy takes syncPeriod from its configured mode's block (iptables here: mode "") and
+# its /healthz calls a queued sync late after twice that. With syncPeriod 2m0s, a sync queued
+# 95 s ago is not hung yet: 240 s are allowed. config.conf is changed with the real kubectl.
+cm_conf() { kubectl -n kube-system get cm kube-proxy -o jsonpath='{.data.config\.conf}'; }
+cm_patch() { # TEXT: config.conf's new text, by a merge patch
+	python3 -c 'import json, sys; print(json.dumps({"data": {"config.conf": sys.argv[1]}}))' "$1" > "$work/patch.json" &&
+		kubectl -n kube-system patch cm kube-proxy --type merge --patch-file "$work/patch.json" > "$work/patch.out" 2>&1
+}
+conf=$(cm_conf)
+new=$(printf '%s' "$conf" | python3 -c '
+import sys
+t = sys.stdin.read()
+head, sep, rest = t.partition("\niptables:\n")
+block, nl, tail = rest.partition("\nipvs:\n")
+assert sep and nl and "  syncPeriod: 0s" in block, "no iptables block with syncPeriod: 0s"
+print(head + sep + block.replace("  syncPeriod: 0s", "  syncPeriod: 2m0s") + nl + tail, end="")')
+if [ -n "$conf" ] && [ -n "$new" ] && cm_patch "$new" && [ "$(cm_conf)" = "$new" ]; then
+	ok "the rig: kubectl patch sets iptables.syncPeriod: 2m0s in config.conf"
+	run hung-period
+	check_json hung-period "-j: queued 95 s ago is not hung with syncPeriod 2m0s: 240 s allowed, no warning" \
+		'not kp["hung"] and kp["hung_threshold"] == 240 and not kp["warn"] and kp["endpoint_changes_pending"] == 37'
+	check_text hung-period "says no hung sync" "^kube-proxy here: synced [0-9]+ min ago, 0\.77 s a sync \(mean of 12\); 37 endpoint and 4 service changes pending"
+	if cm_patch "$conf" && [ "$(cm_conf)" = "$conf" ]; then ok "the rig: config.conf back as it was"
+	else not_ok "the rig: config.conf back as it was" "$work/patch.out"; fi
+else
+	not_ok "the rig: kubectl patch sets iptables.syncPeriod: 2m0s in config.conf" "$work/patch.out"
+fi
+
 # --- failures: 2 iptables-restore failures and a partial one ---------------------------------
 kube_proxy failures
 run failures
