@@ -152,13 +152,21 @@ static bool yscalar_is(const yaml_node_t *n, const char *s)
 	       memcmp(n->data.scalar.value, s, n->data.scalar.length) == 0;
 }
 
-/* YAML 1.1 nulls as go-yaml resolves them: an empty plain scalar, ~, null, Null, NULL. */
+/* YAML 1.1's null words, as go-yaml resolves them (a plain scalar; or an empty one). */
+static const char *const yaml_null[] = {"~", "null", "Null", "NULL"};
+#define N_YAML_NULLS (sizeof(yaml_null) / sizeof(yaml_null[0]))
+
+/* A YAML null: an empty plain scalar or a null word. */
 static bool ynull(const yaml_node_t *n)
 {
 	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
-	return n->data.scalar.length == 0 || yscalar_is(n, "~") || yscalar_is(n, "null") ||
-	       yscalar_is(n, "Null") || yscalar_is(n, "NULL");
+	if (n->data.scalar.length == 0)
+		return true;
+	for (size_t i = 0; i < N_YAML_NULLS; i++)
+		if (yscalar_is(n, yaml_null[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -780,9 +788,7 @@ static bool reads_back(const char *out, const char *key, const char *value)
 	if (kube_proxy_conf_parse(out, &c) != 0)
 		return false;
 	const char *got = mode ? c.mode : c.scheduler;
-	bool null = !strcmp(value, "null") || !strcmp(value, "Null") || !strcmp(value, "NULL") ||
-		    !strcmp(value, "~");
-	return !strcmp(got, value) || (null && !got[0]);
+	return !strcmp(got, value) || (one_of(value, yaml_null, N_YAML_NULLS) && !got[0]);
 }
 
 int kube_proxy_conf_set(const char *text, const char *key, const char *value, char **out)
